@@ -1,0 +1,50 @@
+# Two commands matter on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 3000
+export SAM_CLI_TELEMETRY := 0
+PY312 := $(shell PYENV_VERSION=3.12.1 pyenv which python3.12 2>/dev/null || command -v python3.12)
+
+.PHONY: run test unit integration e2e lint build bench bench-cold-start bench-offer-latency clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/paotui-local --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest tests
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/pytest tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --region us-east-1
+
+build: $(STAMP)
+	@test -n "$(PY312)" || { echo "sam build needs python3.12 on PATH (pyenv install 3.12)"; exit 1; }
+	PATH="$(dir $(PY312)):$$PATH" $(BIN)/sam build --region us-east-1
+
+bench: bench-cold-start bench-offer-latency
+
+bench-cold-start: $(STAMP)
+	$(BIN)/python bench/cold_start.py
+
+bench-offer-latency: $(STAMP)
+	$(BIN)/python bench/offer_latency.py
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache

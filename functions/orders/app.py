@@ -1,0 +1,7 @@
+"""OrdersApi: intake, queries, cancellation and status transitions."""
+
+from paotui.orders.api import router
+from paotui.platform.http import api_handler, create_app
+
+app = create_app(router)
+handler = api_handler(app)

@@ -1,0 +1,1 @@
+"""Orders: intake, the lifecycle state machine, and queries by customer, merchant and rider."""

@@ -1,0 +1,83 @@
+"""Routes of OrdersApi (API.md "Orders"). Thin: parse, authorize, call the service."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from paotui.orders import queries, service
+from paotui.orders.models import CancelOrder, OrderPage, OrderView, PlaceOrder, Role, TransitionRequest
+from paotui.orders.transitions import Status
+from paotui.platform.auth import Principal, current_principal, require_role
+from paotui.platform.errors import BadRequest
+from paotui.platform.http import json_response
+
+router = APIGatewayRouter()
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Customer = Annotated[Principal, Depends(require_role("customer"))]
+
+
+@router.post("/orders", responses={201: {"description": "The order, created or replayed"}})
+def place_order(
+    body: PlaceOrder,
+    caller: Customer,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
+        raise BadRequest(
+            "Send an Idempotency-Key header of 8 to 128 characters.", code="IDEMPOTENCY_KEY_REQUIRED"
+        )
+    order, created = service.place_order(caller.user_id, idempotency_key, body)
+    response = json_response(201, OrderView.of(order).model_dump(mode="json"))
+    response.headers["Idempotent-Replayed"] = "false" if created else "true"
+    return response
+
+
+@router.get("/orders")
+def list_orders(
+    caller: Caller,
+    role: Annotated[Role, Query()] = "customer",
+    merchant_id: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query()] = None,
+) -> OrderPage:
+    start = _decode_cursor(cursor)
+    records, last_key = queries.list_for(caller, role, merchant_id=merchant_id, limit=limit, start=start)
+    return OrderPage(items=[OrderView.of(r) for r in records], next_cursor=_encode_cursor(last_key))
+
+
+@router.get("/orders/<orderId>")
+def get_order(orderId: str, caller: Caller) -> OrderView:  # noqa: N803 (API path name)
+    return OrderView.of(service.get_visible_order(orderId, caller))
+
+
+@router.post("/orders/<orderId>/cancel")
+def cancel_order(orderId: str, body: CancelOrder, caller: Caller) -> OrderView:  # noqa: N803
+    return OrderView.of(service.transition(orderId, Status.CANCELLED, caller, reason=body.reason))
+
+
+@router.post("/orders/<orderId>/transitions")
+def transition_order(orderId: str, body: TransitionRequest, caller: Caller) -> OrderView:  # noqa: N803
+    return OrderView.of(service.transition(orderId, body.to, caller, reason=body.reason))
+
+
+def _encode_cursor(last_key: dict | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        raise BadRequest("The cursor is not one we issued.", code="INVALID_CURSOR") from None

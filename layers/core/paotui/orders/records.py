@@ -1,0 +1,89 @@
+"""The Orders table. Its stream drives every reaction to an order (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from paotui.platform.dynamo import table_meta
+
+
+class PointMap(MapAttribute):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+
+
+class PickupMap(MapAttribute):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    name = UnicodeAttribute()
+
+
+class AddressMap(MapAttribute):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    detail = UnicodeAttribute()
+    contact_name = UnicodeAttribute()
+    contact_phone = UnicodeAttribute()
+
+
+class LineItemMap(MapAttribute):
+    product_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    unit_price = NumberAttribute()
+    quantity = NumberAttribute()
+    line_total = NumberAttribute()
+
+
+class AmountsMap(MapAttribute):
+    items_total = NumberAttribute()
+    delivery_fee = NumberAttribute()
+    total = NumberAttribute()
+
+
+class TimelineEntryMap(MapAttribute):
+    status = UnicodeAttribute()
+    at = UnicodeAttribute()
+    by = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+
+
+def _index(name: str, hash_attr: str) -> type[GlobalSecondaryIndex]:
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    return type(
+        f"Index_{hash_attr}",
+        (GlobalSecondaryIndex,),
+        {"Meta": meta, hash_attr: UnicodeAttribute(hash_key=True), "created_at": UnicodeAttribute(range_key=True)},
+    )
+
+
+class OrderRecord(Model):
+    Meta = table_meta("orders_table", stream_view_type="NEW_AND_OLD_IMAGES")
+
+    id = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    customer_id = UnicodeAttribute()
+    merchant_id = UnicodeAttribute()
+    rider_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    items = ListAttribute(of=LineItemMap)
+    amounts = AmountsMap()
+    address = AddressMap()
+    pickup = PickupMap()
+    timeline = ListAttribute(of=TimelineEntryMap)
+    scheduled_for = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    cancel_reason = UnicodeAttribute(null=True)
+    request_fingerprint = UnicodeAttribute()
+
+    by_customer = _index("by-customer", "customer_id")()
+    by_merchant = _index("by-merchant", "merchant_id")()
+    by_rider = _index("by-rider", "rider_id")()

@@ -1,0 +1,263 @@
+"""Order intake and every status change, each one a conditional write.
+
+Intake writes the order and reserves its stock in one DynamoDB transaction, so
+an order exists exactly when its stock is held. Status changes compare-and-set
+on ``status`` and ``version`` and are checked against the transition table;
+whatever reacts to them (stock, dispatch, notifications, the watchdog) reads
+the Orders stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from paotui.orders.models import PlaceOrder
+from paotui.orders.records import (
+    AddressMap,
+    AmountsMap,
+    LineItemMap,
+    OrderRecord,
+    PickupMap,
+    TimelineEntryMap,
+)
+from paotui.orders.transitions import TERMINAL, Actor, Status, is_allowed, may_move
+from paotui.platform import clock
+from paotui.platform.auth import Principal
+from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
+from paotui.platform.ids import stable_id
+from paotui.platform.observability import logger
+
+_RETRIES_ON_RACE = 3
+
+
+def fingerprint(request: PlaceOrder) -> str:
+    """A digest of the request body, to tell a retry from a reused idempotency key."""
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def get_order(order_id: str) -> OrderRecord:
+    try:
+        return OrderRecord.get(order_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such order.", code="ORDER_NOT_FOUND") from None
+
+
+def _timeline_entry(status: Status, at: datetime, by: str, reason: str | None) -> TimelineEntryMap:
+    return TimelineEntryMap(status=status.value, at=clock.iso(at), by=by, reason=reason)
+
+
+def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> tuple[OrderRecord, bool]:
+    """Create the order and reserve its stock, once per (customer, idempotency key).
+
+    Returns the order and whether this call created it. The order id derives
+    from the key, so a retry after a lost response lands on the same item.
+    """
+    from paotui.catalog import stock
+    from paotui.catalog.pricing import price_order
+    from paotui.catalog.service import get_merchant, get_products
+
+    order_id = stable_id("ord_", customer_id, idempotency_key)
+    digest = fingerprint(request)
+    existing = _replay(order_id, digest)
+    if existing:
+        return existing, False
+
+    merchant = get_merchant(request.merchant_id)
+    products = get_products(merchant.id, [item.product_id for item in request.items])
+    quote = price_order(merchant, products, request.items, request.address)
+
+    now = clock.now()
+    record = OrderRecord(
+        id=order_id,
+        status=Status.PENDING_PAYMENT.value,
+        version=1,
+        customer_id=customer_id,
+        merchant_id=merchant.id,
+        created_at=clock.iso(now),
+        updated_at=clock.iso(now),
+        items=[
+            LineItemMap(
+                product_id=item.product_id,
+                name=products[item.product_id].name,
+                unit_price=int(products[item.product_id].price),
+                quantity=item.quantity,
+                line_total=int(products[item.product_id].price) * item.quantity,
+            )
+            for item in request.items
+        ],
+        amounts=AmountsMap(items_total=quote.items_total, delivery_fee=quote.delivery_fee, total=quote.total),
+        address=AddressMap(**request.address.model_dump()),
+        pickup=PickupMap(lat=merchant.location.lat, lng=merchant.location.lng, name=merchant.name),
+        timeline=[_timeline_entry(Status.PENDING_PAYMENT, now, customer_id, None)],
+        scheduled_for=clock.iso(request.scheduled_for) if request.scheduled_for else None,
+        note=request.note,
+        request_fingerprint=digest,
+    )
+    try:
+        with TransactWrite() as transaction:
+            for item in request.items:
+                stock.stage_reservation(transaction, merchant.id, item.product_id, order_id, item.quantity)
+            transaction.save(record, condition=OrderRecord.id.does_not_exist())
+    except TransactWriteError as error:
+        reasons = [getattr(reason, "code", None) for reason in (error.cancellation_reasons or [])]
+        if reasons and reasons[-1] == "ConditionalCheckFailed":
+            replayed = _replay(order_id, digest)
+            if replayed:
+                return replayed, False
+        failed = [
+            request.items[index].product_id
+            for index, code in enumerate(reasons[: len(request.items)])
+            if code == "ConditionalCheckFailed"
+        ]
+        if failed:
+            raise Conflict(
+                "Not enough stock for some items.", code="OUT_OF_STOCK", details={"product_ids": failed}
+            ) from None
+        raise
+    logger.info("order placed", extra={"order_id": order_id, "total": quote.total})
+    return record, True
+
+
+def _replay(order_id: str, digest: str) -> OrderRecord | None:
+    try:
+        existing = OrderRecord.get(order_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if existing.request_fingerprint != digest:
+        raise Unprocessable(
+            "This Idempotency-Key was used for a different order.", code="IDEMPOTENCY_KEY_REUSED"
+        )
+    return existing
+
+
+def actors_for(order: OrderRecord, principal: Principal) -> set[Actor]:
+    """Every capacity in which the caller relates to this order."""
+    from paotui.catalog.service import owned_merchant_ids
+
+    actors: set[Actor] = set()
+    if principal.is_admin:
+        actors.add(Actor.ADMIN)
+    if order.customer_id == principal.user_id:
+        actors.add(Actor.CUSTOMER)
+    if principal.has("rider") and order.rider_id == principal.user_id:
+        actors.add(Actor.RIDER)
+    if principal.has("merchant") and order.merchant_id in owned_merchant_ids(principal.user_id):
+        actors.add(Actor.MERCHANT)
+    return actors
+
+
+def get_visible_order(order_id: str, principal: Principal) -> OrderRecord:
+    order = get_order(order_id)
+    if not actors_for(order, principal):
+        raise NotFound("No such order.", code="ORDER_NOT_FOUND")
+    return order
+
+
+def transition(order_id: str, target: Status, principal: Principal, reason: str | None = None) -> OrderRecord:
+    """Move an order on behalf of a caller, who must be allowed that move on that order."""
+    for _ in range(_RETRIES_ON_RACE):
+        order = get_order(order_id)
+        actors = actors_for(order, principal)
+        if not actors:
+            raise Forbidden("This order is not yours to change.", code="NOT_YOUR_ORDER")
+        current = Status(order.status)
+        if not is_allowed(current, target):
+            raise Conflict(
+                f"An order that is {current.value} can't become {target.value}.",
+                code="INVALID_TRANSITION",
+                details={"status": current.value, "to": target.value},
+            )
+        actor = next((a for a in sorted(actors) if may_move(current, target, a)), None)
+        if actor is None:
+            raise Forbidden(f"You may not move this order to {target.value}.", code="TRANSITION_FORBIDDEN")
+        try:
+            return _apply(order, target, by=f"{actor.value}:{principal.user_id}", reason=reason)
+        except _LostRace:
+            continue
+    raise Conflict("The order changed while we were updating it; try again.", code="CONCURRENT_UPDATE")
+
+
+def system_transition(
+    order_id: str, target: Status, *, expected: Iterable[Status], reason: str, by: str = "system"
+) -> OrderRecord | None:
+    """A move the platform makes (payment, watchdog). No-op unless the order is in ``expected``."""
+    expected = set(expected)
+    for _ in range(_RETRIES_ON_RACE):
+        order = get_order(order_id)
+        current = Status(order.status)
+        if current not in expected:
+            logger.info(
+                "system transition skipped",
+                extra={"order_id": order_id, "status": current.value, "target": target.value},
+            )
+            return None
+        if not may_move(current, target, Actor.SYSTEM):
+            raise Conflict(f"{current.value} → {target.value} is not a system move.", code="INVALID_TRANSITION")
+        try:
+            return _apply(order, target, by=by, reason=reason)
+        except _LostRace:
+            continue
+    raise Conflict("The order kept changing; try again.", code="CONCURRENT_UPDATE")
+
+
+class _LostRace(Exception):
+    """Another writer changed the order between our read and our conditional write."""
+
+
+def _apply(order: OrderRecord, target: Status, *, by: str, reason: str | None) -> OrderRecord:
+    """Compare-and-set one move; a rider's capacity is freed in the same transaction when the order ends."""
+    now = clock.now()
+    actions = [
+        OrderRecord.status.set(target.value),
+        OrderRecord.version.add(1),
+        OrderRecord.updated_at.set(clock.iso(now)),
+        OrderRecord.timeline.append([_timeline_entry(target, now, by, reason)]),
+    ]
+    if target is Status.CANCELLED and reason:
+        actions.append(OrderRecord.cancel_reason.set(reason))
+    condition = (OrderRecord.status == order.status) & (OrderRecord.version == order.version)
+    try:
+        if order.rider_id and target in TERMINAL:
+            from paotui.riders.service import stage_release_capacity
+
+            with TransactWrite() as transaction:
+                transaction.update(order, actions=actions, condition=condition)
+                stage_release_capacity(transaction, order.rider_id)
+            order = get_order(order.id)
+        else:
+            order.update(actions=actions, condition=condition)
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        if reasons and getattr(reasons[0], "code", None) == "ConditionalCheckFailed":
+            raise _LostRace from error
+        raise
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise _LostRace from error
+        raise
+    logger.info("order moved", extra={"order_id": order.id, "status": target.value, "by": by})
+    return order
+
+
+def stage_assignment(transaction: TransactWrite, order: OrderRecord, rider_id: str, *, at: datetime) -> None:
+    """Add CONFIRMED → ASSIGNED to the caller's transaction: one rider per order, ever."""
+    transaction.update(
+        order,
+        actions=[
+            OrderRecord.status.set(Status.ASSIGNED.value),
+            OrderRecord.rider_id.set(rider_id),
+            OrderRecord.version.add(1),
+            OrderRecord.updated_at.set(clock.iso(at)),
+            OrderRecord.timeline.append([_timeline_entry(Status.ASSIGNED, at, f"rider:{rider_id}", None)]),
+        ],
+        condition=(OrderRecord.status == Status.CONFIRMED.value)
+        & (OrderRecord.version == order.version)
+        & OrderRecord.rider_id.does_not_exist(),
+    )

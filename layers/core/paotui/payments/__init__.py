@@ -1,0 +1,1 @@
+"""Payments: payment intents per order and provider notify callbacks applied exactly once."""

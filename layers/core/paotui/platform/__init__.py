@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing: settings, errors, HTTP, auth, AWS clients, ids, time, geography."""

@@ -1,0 +1,39 @@
+"""The domain event envelope that travels stream → SNS → SQS → workers.
+
+SNS message attributes ``type`` and ``status`` carry what subscription filter
+policies match on, so a worker's queue only receives what it acts on. The
+envelope id is the stream record's event id, which makes redelivery detectable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class EventType:
+    ORDER_CREATED = "order.created"
+    ORDER_STATUS_CHANGED = "order.status_changed"
+    OFFER_CREATED = "offer.created"
+    OFFER_STATUS_CHANGED = "offer.status_changed"
+    DISPATCH_REQUESTED = "dispatch.requested"
+    WATCHDOG_AWAIT = "watchdog.await"
+    WATCHDOG_TIMEOUT = "watchdog.timeout"
+
+
+class DomainEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    type: str
+    occurred_at: str
+    subject: str
+    data: dict[str, Any]
+
+    def message_attributes(self) -> dict[str, dict[str, str]]:
+        attributes = {"type": {"DataType": "String", "StringValue": self.type}}
+        status = self.data.get("status")
+        if status:
+            attributes["status"] = {"DataType": "String", "StringValue": str(status)}
+        return attributes

@@ -1,0 +1,68 @@
+"""The API resolver every HTTP function uses, with one error shape for every failure.
+
+A function's ``app.py`` does ``app = create_app()``, includes its domain router
+and resolves. Validation comes from the pydantic models on each route; this
+module only decides how failures look on the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.logging import correlation_paths
+
+from paotui.platform.errors import DomainError, error_body
+from paotui.platform.observability import logger, metrics, tracer
+
+
+def json_response(status: int, body: Any) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"loc": [str(part) for part in err.get("loc", ())], "type": err.get("type"), "msg": err.get("msg")}
+        for err in errors
+    ]
+
+
+def create_app(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
+    """A resolver with our error shape, serving the given domain routers."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(DomainError)
+    def _domain_error(exc: DomainError) -> Response:
+        logger.info("request refused", extra={"code": exc.code, "status": exc.status, "reason": exc.message})
+        return json_response(exc.status, exc.body())
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response:
+        errors = list(exc.errors())
+        if any(err.get("type") == "json_invalid" for err in errors):
+            return json_response(400, error_body("MALFORMED_JSON", "The request body is not valid JSON."))
+        details = {"errors": _validation_details(errors)}
+        return json_response(422, error_body("VALIDATION_ERROR", "The request is not valid.", details))
+
+    @app.not_found
+    def _no_route(_exc: Exception) -> Response:
+        return json_response(404, error_body("NOT_FOUND", "No such route."))
+
+    return app
+
+
+def api_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point for an API function: logs keyed by request id, traced, metered."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler

@@ -1,0 +1,27 @@
+"""Identifiers: time-sortable random ids, and stable ids derived from a natural key."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_id(prefix: str = "") -> str:
+    """A ULID (48-bit ms timestamp + 80 random bits), sortable by creation time."""
+    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return prefix + "".join(reversed(chars))
+
+
+_NAMESPACE = uuid.UUID("6f1c2a52-1c0e-4f4b-9a55-70616f747569")
+
+
+def stable_id(prefix: str, *parts: str) -> str:
+    """The same id for the same parts, so a retried write lands on the same item."""
+    return prefix + uuid.uuid5(_NAMESPACE, "\x1f".join(parts)).hex

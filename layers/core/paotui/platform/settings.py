@@ -1,0 +1,100 @@
+"""One typed settings object, read from environment variables.
+
+Every field maps to the upper-cased environment variable of the same name
+(``orders_table`` ← ``ORDERS_TABLE``). Every timeout and limit lives here so
+that local and test stages can shrink minutes to seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    stage: str = "local"
+    aws_region: str = "us-east-1"
+
+    # tables
+    users_table: str = "paotui-users"
+    identities_table: str = "paotui-identities"
+    otp_table: str = "paotui-otp"
+    merchants_table: str = "paotui-merchants"
+    products_table: str = "paotui-products"
+    stock_ledger_table: str = "paotui-stock-ledger"
+    orders_table: str = "paotui-orders"
+    payments_table: str = "paotui-payments"
+    riders_table: str = "paotui-riders"
+    offers_table: str = "paotui-offers"
+    watches_table: str = "paotui-watches"
+    idempotency_table: str = "paotui-idempotency"
+    outbox_table: str = ""  # local stage only: where SMS and pushes land
+
+    # messaging and workflow
+    domain_events_topic_arn: str = ""
+    dispatch_queue_url: str = ""
+    watchdog_state_machine_arn: str = ""
+
+    # secrets
+    jwt_secret_arn: str = ""
+    payment_secret_arn: str = ""
+
+    # delivery channels: "sns" in AWS, "outbox" locally
+    sms_sender: str = "outbox"
+    push_sender: str = "outbox"
+    public_base_url: str = "http://127.0.0.1:3000"
+
+    # auth
+    jwt_ttl_seconds: int = 7 * 24 * 3600
+    otp_ttl_seconds: int = 300
+    otp_max_attempts: int = 5
+    otp_resend_seconds: int = 30
+
+    # WeChat mini-program login (code2session); the app secret lives in Secrets Manager
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_appid: str = ""
+    wechat_secret_arn: str = ""
+    wechat_timeout_seconds: float = 5.0
+
+    # catalog: the widest delivery radius a merchant may set (bounds the H3 search), ETA speed
+    merchant_max_radius_m: int = 10_000
+    delivery_speed_m_per_min: int = 250
+
+    # order lifecycle timers (seconds)
+    payment_timeout_seconds: int = 900
+    confirm_timeout_seconds: int = 600
+    offer_ttl_seconds: int = 30
+    delivery_timeout_seconds: int = 3600
+
+    # dispatch
+    rider_cell_resolution: int = 8
+    dispatch_search_rings: int = 6
+    merchant_cell_resolution: int = 6
+    rider_default_capacity: int = 3
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        values = {}
+        for name in cls.model_fields:
+            raw = environ.get(name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        if "aws_region" not in values and environ.get("AWS_DEFAULT_REGION"):
+            values["aws_region"] = environ["AWS_DEFAULT_REGION"]
+        return cls(**values)
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage in ("local", "test")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The container's settings, read once (Lambda env vars never change in a container)."""
+    return Settings.from_env()

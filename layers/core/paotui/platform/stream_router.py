@@ -1,0 +1,90 @@
+"""Turn table stream records into domain events on the SNS topic.
+
+Only changes a consumer cares about become events: an insert, or a change of
+``status``. The stream record's ``eventID`` becomes the event id, so a batch
+that Lambda retries republishes the same ids and idempotent consumers skip
+them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+)
+
+from paotui.platform import clock
+from paotui.platform.aws import client
+from paotui.platform.events import DomainEvent
+from paotui.platform.events import EventType as DomainEventType
+from paotui.platform.observability import logger
+from paotui.platform.settings import get_settings
+
+# stream source (table settings field) → (entity name, created event, status-changed event)
+SOURCES = {
+    "orders_table": ("order", DomainEventType.ORDER_CREATED, DomainEventType.ORDER_STATUS_CHANGED),
+    "offers_table": ("offer", DomainEventType.OFFER_CREATED, DomainEventType.OFFER_STATUS_CHANGED),
+}
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB's Decimals and sets as JSON-friendly ints, floats and lists."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def _source(event_source_arn: str) -> str:
+    table = event_source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+    settings = get_settings()
+    for field in SOURCES:
+        if getattr(settings, field) == table:
+            return field
+    raise ValueError(f"no event mapping for stream of table {table!r}")
+
+
+def to_event(record: DynamoDBRecord) -> DomainEvent | None:
+    entity, created, changed = SOURCES[_source(record.event_source_arn or "")]
+    change = record.dynamodb
+    new = plain(change.new_image or {})
+    old = plain(change.old_image or {})
+    created_epoch = change.approximate_creation_date_time
+    occurred_at = clock.iso(datetime.fromtimestamp(created_epoch, UTC)) if created_epoch else clock.now_iso()
+    if record.event_name is DynamoDBRecordEventName.INSERT:
+        event_type, data = created, {entity: new, "status": new.get("status")}
+    elif record.event_name is DynamoDBRecordEventName.MODIFY and new.get("status") != old.get("status"):
+        event_type, data = changed, {entity: new, "status": new.get("status"), "previous_status": old.get("status")}
+    else:
+        return None
+    return DomainEvent(id=record.event_id, type=event_type, occurred_at=occurred_at, subject=new["id"], data=data)
+
+
+def publish(event: DomainEvent) -> None:
+    client("sns").publish(
+        TopicArn=get_settings().domain_events_topic_arn,
+        Message=event.model_dump_json(),
+        MessageAttributes=event.message_attributes(),
+    )
+
+
+def route(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Publish every record's event; a failed record is reported so Lambda retries from it."""
+
+    def record_handler(record: DynamoDBRecord) -> None:
+        domain_event = to_event(record)
+        if domain_event:
+            publish(domain_event)
+            logger.debug("published", extra={"type": domain_event.type, "subject": domain_event.subject})
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+

@@ -1,0 +1,1 @@
+"""Workflow: the per-order watchdog execution and the task tokens it waits on."""

@@ -1,0 +1,21 @@
+"""What WatchdogWorker does with each event it receives."""
+
+from __future__ import annotations
+
+from paotui.orders.transitions import Status
+from paotui.platform.events import DomainEvent, EventType
+from paotui.workflow import service
+
+
+def handle(event: DomainEvent) -> None:
+    data = event.data
+    if event.type == EventType.ORDER_CREATED:
+        service.start_watch(event.subject)
+    elif event.type == EventType.ORDER_STATUS_CHANGED:
+        service.sync(event.subject, Status(data["status"]))
+    elif event.type == EventType.WATCHDOG_AWAIT:
+        service.register_token(data["order_id"], data["step"], data["task_token"])
+    elif event.type == EventType.WATCHDOG_TIMEOUT:
+        service.handle_timeout(data["order_id"], data["step"])
+    else:
+        raise ValueError(f"WatchdogWorker does not handle {event.type}")

@@ -1,0 +1,61 @@
+"""Stream records become domain events only when a consumer cares: inserts and status changes."""
+
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from paotui.platform.settings import get_settings
+from paotui.platform.stream_router import plain, to_event
+
+
+def _record(event_name, new=None, old=None, table=None):
+    table = table or get_settings().orders_table
+    image = lambda values: {k: {"S": v} if isinstance(v, str) else {"N": str(v)} for k, v in values.items()}  # noqa: E731
+    change = {"SequenceNumber": "1", "StreamViewType": "NEW_AND_OLD_IMAGES", "ApproximateCreationDateTime": 1764115200}
+    if new:
+        change["NewImage"] = image(new)
+    if old:
+        change["OldImage"] = image(old)
+    return DynamoDBRecord(
+        {
+            "eventID": "evt-1",
+            "eventName": event_name,
+            "eventSource": "aws:dynamodb",
+            "eventSourceARN": f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/2026-01-01T00:00:00.000",
+            "dynamodb": change,
+        }
+    )
+
+
+def test_insert_is_order_created_with_the_stream_event_id():
+    event = to_event(_record("INSERT", new={"id": "ord_1", "status": "PENDING_PAYMENT", "version": 1}))
+    assert event.type == "order.created"
+    assert event.id == "evt-1"
+    assert event.subject == "ord_1"
+    assert event.data["order"]["version"] == 1
+    assert event.occurred_at == "2025-11-26T00:00:00.000Z"
+
+
+def test_status_change_carries_both_statuses_and_filter_attributes():
+    event = to_event(
+        _record("MODIFY", new={"id": "ord_1", "status": "CONFIRMED"}, old={"id": "ord_1", "status": "PAID"})
+    )
+    assert event.type == "order.status_changed"
+    assert (event.data["status"], event.data["previous_status"]) == ("CONFIRMED", "PAID")
+    assert event.message_attributes()["status"] == {"DataType": "String", "StringValue": "CONFIRMED"}
+
+
+def test_modify_without_status_change_and_removals_are_dropped():
+    same = {"id": "ord_1", "status": "PAID"}
+    assert to_event(_record("MODIFY", new={**same, "note": "x"}, old=same)) is None
+    assert to_event(_record("REMOVE", old=same)) is None
+
+
+def test_offers_stream_becomes_offer_events():
+    event = to_event(_record("INSERT", new={"id": "off_1", "status": "OPEN"}, table=get_settings().offers_table))
+    assert event.type == "offer.created"
+    assert event.data["offer"]["id"] == "off_1"
+
+
+def test_plain_turns_decimals_into_ints_and_floats():
+    from decimal import Decimal
+
+    assert plain({"a": Decimal("3"), "b": [Decimal("1.5")]}) == {"a": 3, "b": [1.5]}
