@@ -1,0 +1,1 @@
+"""Accounts: users, their login identities (phone, WeChat), one-time codes and API tokens."""

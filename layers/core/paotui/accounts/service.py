@@ -1,0 +1,161 @@
+"""Signing in: SMS one-time codes, WeChat code2session, and the API token either one earns.
+
+The Otp table holds at most one live code per phone. Every guess is counted
+by a conditional increment *before* the code is compared, so concurrent
+guesses can't exceed ``otp_max_attempts``; a right code is consumed by a
+conditional delete, so it works once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+
+from paotui.accounts import otp, tokens
+from paotui.accounts.records import OtpRecord, UserRecord, phone_key, wechat_key
+from paotui.accounts.users import user_for_identity
+from paotui.accounts.wechat import WeChatClient
+from paotui.notify.sms import SmsSender
+from paotui.platform import clock
+from paotui.platform.errors import DomainError
+from paotui.platform.observability import logger
+from paotui.platform.settings import Settings
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    expires_in: int
+    user: UserRecord
+
+
+class AuthService:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sms: SmsSender,
+        secret: Callable[[], str],
+        wechat: WeChatClient,
+        now: Callable[[], int] = clock.epoch_seconds,
+    ):
+        self._settings = settings
+        self._sms = sms
+        self._secret = secret
+        self._wechat = wechat
+        self._now = now
+
+    def send_code(self, phone: str) -> int:
+        """Text a new code to ``phone``; returns its lifetime in seconds."""
+        settings, now = self._settings, self._now()
+        current = _live_code(phone)
+        if current and (refusal := self._resend_refusal(current, now)):
+            raise refusal
+        code = otp.new_code()
+        expires_at = now + settings.otp_ttl_seconds
+        record = OtpRecord(
+            phone,
+            code_hash=otp.hash_code(self._secret(), phone, code),
+            sent_at=now,
+            expires_at=expires_at,
+            attempts=0,
+            ttl=datetime.fromtimestamp(expires_at, UTC),
+        )
+        # Replace exactly the code we judged above; a concurrent request for this phone loses.
+        unchanged = OtpRecord.phone.does_not_exist() if current is None else OtpRecord.sent_at == current.sent_at
+        try:
+            record.save(condition=unchanged)
+        except PutError as error:
+            if error.cause_response_code != _CONDITION_FAILED:
+                raise
+            raise otp.too_soon(settings.otp_resend_seconds) from None
+        minutes = max(1, settings.otp_ttl_seconds // 60)
+        text = f"【跑腿】验证码 {code} ，{minutes}分钟内有效，请勿告诉他人。"  # the code is a word of its own
+        self._sms.send(phone, text, data={"template": "otp", "code": code, "expires_in": settings.otp_ttl_seconds})
+        logger.info("otp sent", extra={"expires_at": expires_at})
+        return settings.otp_ttl_seconds
+
+    def login_with_code(self, phone: str, code: str) -> Session:
+        settings, now = self._settings, self._now()
+        current = _live_code(phone)
+        if current is None:
+            raise otp.invalid_code()
+        if refusal := self._guess_refusal(current, now):
+            raise refusal
+        same_code = OtpRecord.code_hash == current.code_hash
+        try:
+            current.update(
+                actions=[OtpRecord.attempts.add(1)],
+                condition=same_code & (OtpRecord.attempts < settings.otp_max_attempts),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != _CONDITION_FAILED:
+                raise
+            raise self._refusal_after_race(phone, now) from None
+        if not otp.code_matches(self._secret(), phone, code, current.code_hash):
+            raise otp.invalid_code(settings.otp_max_attempts - int(current.attempts))
+        try:
+            current.delete(condition=same_code)
+        except DeleteError as error:
+            if error.cause_response_code != _CONDITION_FAILED:
+                raise
+            raise otp.invalid_code() from None  # a concurrent login used it first
+        return self._session(user_for_identity(phone_key(phone), phone=phone))
+
+    def login_with_wechat(self, js_code: str) -> Session:
+        session = self._wechat.code2session(js_code)
+        return self._session(user_for_identity(wechat_key(session.openid)))
+
+    def _session(self, user: UserRecord) -> Session:
+        ttl = self._settings.jwt_ttl_seconds
+        token = tokens.issue(user.id, list(user.roles), secret=self._secret(), ttl_seconds=ttl, now=self._now())
+        logger.info("signed in", extra={"user_id": user.id})
+        return Session(token=token, expires_in=ttl, user=user)
+
+    def _refusal_after_race(self, phone: str, now: int) -> DomainError:
+        """Why a guess lost its race: the code was locked, consumed or replaced meanwhile."""
+        current = _live_code(phone)
+        return (current and self._guess_refusal(current, now)) or otp.invalid_code()
+
+    def _guess_refusal(self, current: OtpRecord, now: int) -> DomainError | None:
+        return otp.guess_refusal(
+            now=now,
+            expires_at=int(current.expires_at),
+            attempts=int(current.attempts),
+            max_attempts=self._settings.otp_max_attempts,
+        )
+
+    def _resend_refusal(self, current: OtpRecord, now: int) -> DomainError | None:
+        return otp.resend_refusal(
+            now=now,
+            sent_at=int(current.sent_at),
+            expires_at=int(current.expires_at),
+            attempts=int(current.attempts),
+            max_attempts=self._settings.otp_max_attempts,
+            resend_seconds=self._settings.otp_resend_seconds,
+        )
+
+
+def _live_code(phone: str) -> OtpRecord | None:
+    try:
+        return OtpRecord.get(phone, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def ensure_user(phone: str, roles: Iterable[str], name: str | None = None) -> UserRecord:
+    """The user with this phone, created if new, holding at least ``roles`` (idempotent; used by seeding)."""
+    roles = list(dict.fromkeys(roles))
+    user = user_for_identity(phone_key(phone), phone=phone, roles=roles, name=name)
+    missing = [role for role in roles if role not in user.roles]
+    if missing or (name and user.name != name):
+        actions = [UserRecord.roles.set(list(user.roles) + missing)]
+        if name:
+            actions.append(UserRecord.name.set(name))
+        user.update(actions=actions)
+    return user

@@ -1,0 +1,1 @@
+"""Catalog: merchants, their products and stock, delivery fees and quotes."""

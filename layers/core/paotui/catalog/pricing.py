@@ -1,0 +1,145 @@
+"""What an order costs and when it arrives: one pure function shared by quotes and order intake.
+
+The caller loads the merchant and the products (only that merchant's, so a
+product id from another merchant is simply unknown here) and passes them in;
+nothing here touches a table, so a quote and the order placed from it agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from paotui.catalog import fees
+from paotui.catalog.models import Quote, QuoteLine
+from paotui.catalog.records import MerchantRecord, ProductRecord
+from paotui.platform import clock
+from paotui.platform.errors import Conflict, Unprocessable
+from paotui.platform.geo import haversine_m
+from paotui.platform.settings import get_settings
+
+
+class LineItem(Protocol):
+    product_id: str
+    quantity: int
+
+
+class Point(Protocol):
+    lat: float
+    lng: float
+
+
+def distance_m(merchant: MerchantRecord, lat: float, lng: float) -> int:
+    return round(haversine_m(merchant.location.lat, merchant.location.lng, lat, lng))
+
+
+def delivery_fee(merchant: MerchantRecord, distance: int) -> int:
+    delivery = merchant.delivery
+    return fees.delivery_fee(
+        distance,
+        base_fee=int(delivery.base_fee),
+        base_distance_m=int(delivery.base_distance_m),
+        tiers=[tier.as_dict() for tier in delivery.tiers],
+    )
+
+
+def eta_minutes(merchant: MerchantRecord, distance: int) -> int:
+    """Preparation plus riding time at the configured average speed."""
+    return int(merchant.prep_minutes) + math.ceil(distance / get_settings().delivery_speed_m_per_min)
+
+
+def price_order(
+    merchant: MerchantRecord,
+    products_by_id: Mapping[str, ProductRecord],
+    items: Sequence[LineItem],
+    address: Point,
+    *,
+    scheduled_for: datetime | None = None,
+    now: datetime | None = None,
+) -> Quote:
+    """Price ``items`` delivered to ``address``, or raise the API error that explains why not.
+
+    422 ``MERCHANT_CLOSED`` / ``OUT_OF_RANGE`` / ``DUPLICATE_ITEM`` / ``UNKNOWN_PRODUCT`` /
+    ``BELOW_MIN_ORDER`` / ``SCHEDULE_IN_PAST``; 409 ``OUT_OF_STOCK`` (not on sale, or fewer available
+    than asked; the stock reservation re-checks this atomically at intake).
+    """
+    now = now or clock.now()
+    if not merchant.open:
+        raise Unprocessable("This merchant is closed.", code="MERCHANT_CLOSED")
+    distance = distance_m(merchant, address.lat, address.lng)
+    radius = int(merchant.delivery.radius_m)
+    if not fees.in_range(distance, radius):
+        raise Unprocessable(
+            "The address is outside this merchant's delivery area.",
+            code="OUT_OF_RANGE",
+            details={"distance_m": distance, "radius_m": radius},
+        )
+    lines = _lines(products_by_id, items)
+    items_total = sum(line.line_total for line in lines)
+    min_order = int(merchant.delivery.min_order)
+    if items_total < min_order:
+        raise Unprocessable(
+            "The order is below this merchant's minimum.",
+            code="BELOW_MIN_ORDER",
+            details={"min_order": min_order, "items_total": items_total},
+        )
+    fee = delivery_fee(merchant, distance)
+    minutes = eta_minutes(merchant, distance)
+    eta = now + timedelta(minutes=minutes)
+    if scheduled_for is not None:
+        scheduled_for = scheduled_for if scheduled_for.tzinfo else scheduled_for.replace(tzinfo=UTC)
+        if scheduled_for < now:
+            raise Unprocessable("scheduled_for is in the past.", code="SCHEDULE_IN_PAST")
+        eta = max(eta, scheduled_for)
+    return Quote(
+        items_total=items_total,
+        delivery_fee=fee,
+        total=items_total + fee,
+        distance_m=distance,
+        eta=clock.iso(eta),
+        eta_minutes=math.ceil((eta - now).total_seconds() / 60),
+        lines=lines,
+    )
+
+
+def _lines(products_by_id: Mapping[str, ProductRecord], items: Sequence[LineItem]) -> list[QuoteLine]:
+    ids = [item.product_id for item in items]
+    if len(set(ids)) != len(ids):
+        raise Unprocessable("List each product once, with its total quantity.", code="DUPLICATE_ITEM")
+    unknown = [product_id for product_id in ids if product_id not in products_by_id]
+    if unknown:
+        raise Unprocessable(
+            "Some products are not sold by this merchant.", code="UNKNOWN_PRODUCT", details={"product_ids": unknown}
+        )
+    short = {
+        item.product_id: orderable(products_by_id[item.product_id])
+        for item in items
+        if orderable(products_by_id[item.product_id]) < item.quantity
+    }
+    if short:
+        raise Conflict(
+            "Not enough stock for some items.",
+            code="OUT_OF_STOCK",
+            details={"product_ids": list(short), "available": short},
+        )
+    lines = []
+    for item in items:
+        product = products_by_id[item.product_id]
+        price = int(product.price)
+        lines.append(
+            QuoteLine(
+                product_id=product.id,
+                name=product.name,
+                unit_price=price,
+                quantity=item.quantity,
+                line_total=price * item.quantity,
+            )
+        )
+    return lines
+
+
+def orderable(product: ProductRecord) -> int:
+    """How many a customer may order now: none unless on sale."""
+    return max(0, int(product.available)) if product.on_sale else 0

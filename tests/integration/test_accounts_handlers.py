@@ -1,0 +1,64 @@
+"""AuthApi and Authorizer as Lambda calls them, wired to moto: outbox SMS, the JWT secret in Secrets Manager."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import pytest
+
+from tests.integration.test_accounts_login import answer, api_event
+
+PHONE = "+8613800000302"
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+CONTEXT = SimpleNamespace(
+    function_name="test",
+    memory_limit_in_mb=128,
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:test",
+    aws_request_id="req-test",
+)
+
+
+def load_function(function: str) -> ModuleType:
+    """A function's app.py as Lambda imports it (functions/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"{function}_app", FUNCTIONS / function / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _post(handler, path: str, body: dict) -> tuple[int, dict]:
+    return answer(handler(api_event("POST", path, body=body), CONTEXT))
+
+
+@pytest.fixture
+def auth_handler(aws):
+    from paotui.accounts.api import get_auth_service
+
+    get_auth_service.cache_clear()  # built from this test's settings
+    yield load_function("auth").handler
+    get_auth_service.cache_clear()
+
+
+def test_the_code_goes_to_the_outbox_and_the_token_passes_the_authorizer(auth_handler):
+    from paotui.notify import outbox
+
+    assert _post(auth_handler, "/auth/otp", {"phone": PHONE})[0] == 202
+    (message,) = outbox.read(PHONE)
+    assert message["channel"] == "sms" and message["data"]["code"] in message["body"].split()
+
+    status, session = _post(auth_handler, "/auth/login", {"phone": PHONE, "code": message["data"]["code"]})
+    assert status == 200
+
+    authorizer = load_function("authorizer").handler
+    method_arn = "arn:aws:execute-api:us-east-1:123456789012:api1/test/GET/orders"
+    event = {"type": "TOKEN", "authorizationToken": f"Bearer {session['token']}", "methodArn": method_arn}
+    policy = authorizer(event, CONTEXT)
+    assert policy["context"] == {"user_id": session["user"]["id"], "roles": "customer"}
+    (statement,) = policy["policyDocument"]["Statement"]
+    assert statement["Resource"] == ["arn:aws:execute-api:us-east-1:123456789012:api1/test/*/*"]
+
+    for header in ("", "Bearer nonsense", f"Bearer {session['token']}x"):
+        with pytest.raises(Exception, match="^Unauthorized$"):
+            authorizer({**event, "authorizationToken": header}, CONTEXT)

@@ -1,0 +1,172 @@
+"""CatalogApi against moto: merchants near a point, product lists and quotes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.builders import DELIVERY, merchant_with_products
+from tests.integration.test_accounts_handlers import CONTEXT, load_function
+from tests.integration.test_accounts_login import answer, api_event
+
+SHOP = {"lat": 31.2335, "lng": 121.4760}  # builders' merchant: 老王生煎, radius 5 km
+WEST = {"lat": 31.2290, "lng": 121.4590}  # 1.7 km west of SHOP
+HOME = {"lat": 31.2304, "lng": 121.4737}  # 408 m from SHOP
+FAR = {"lat": 31.2900, "lng": 121.4760}  # 6.3 km north of SHOP
+
+
+class Api:
+    def __init__(self) -> None:
+        from paotui.catalog.api import router
+        from paotui.platform.http import create_app
+
+        self.app = create_app(router)
+
+    def get(self, path: str, **query: str) -> tuple[int, Any]:
+        return answer(self.app.resolve(api_event("GET", path, query=query or None), None))
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        return answer(self.app.resolve(api_event("POST", path, body=body), None))
+
+
+@pytest.fixture
+def api(aws):
+    return Api()
+
+
+def _merchant(location: dict[str, float], radius_m: int, owner_id: str = "usr_owner"):
+    from paotui.catalog.service import create_merchant
+
+    return create_merchant(
+        owner_id=owner_id,
+        name=f"shop {radius_m}",
+        phone="+8613800000199",
+        location=location,
+        address="somewhere",
+        delivery={**DELIVERY, "radius_m": radius_m},
+        prep_minutes=15,
+    )
+
+
+def test_merchants_that_deliver_to_the_point_nearest_first(api):
+    near, _ = merchant_with_products(5)
+    west = _merchant(WEST, 5000)
+    _merchant(WEST, 1000)  # 1.7 km away: its own radius does not reach HOME
+    _merchant({"lat": 31.3300, "lng": 121.4760}, 10000)  # 11 km away: beyond the widest radius
+    status, merchants = api.get("/merchants", lat=str(HOME["lat"]), lng=str(HOME["lng"]))
+    assert status == 200
+    assert [m["id"] for m in merchants] == [near.id, west.id]
+    first = merchants[0]
+    assert first["distance_m"] == 408 and first["delivery_fee"] == 500 and first["open"] is True
+    assert first["location"] == SHOP and first["eta_minutes"] == 10 + 2 and first["eta"].endswith("Z")
+
+
+def test_no_merchant_delivers_far_away(api):
+    merchant_with_products(5)
+    assert api.get("/merchants", lat=str(FAR["lat"]), lng=str(FAR["lng"])) == (200, [])
+
+
+@pytest.mark.parametrize("query", [{"lat": "91", "lng": "121.47"}, {"lat": "abc", "lng": "121.47"}, {"lat": "31.23"}])
+def test_bad_coordinates_are_422(api, query):
+    status, body = api.get("/merchants", **query)
+    assert (status, body["error"]["code"]) == (422, "VALIDATION_ERROR")
+
+
+def test_products_show_what_customers_can_still_order(api):
+    from paotui.catalog.records import ProductRecord
+    from paotui.catalog.stock import stage_reservation
+    from paotui.platform.dynamo import transact_write
+
+    merchant, (dumplings, soup, curry) = merchant_with_products(10, 2, 3)
+    with transact_write() as transaction:
+        stage_reservation(transaction, merchant.id, soup.id, "ord_1", 2)
+    curry.update(actions=[ProductRecord.on_sale.set(False)])
+    status, products = api.get(f"/merchants/{merchant.id}/products")
+    assert status == 200
+    assert {p["id"]: (p["stock"], p["available"]) for p in products} == {
+        dumplings.id: (10, True),
+        soup.id: (0, False),
+        curry.id: (3, False),
+    }
+    assert products[0] == {"id": dumplings.id, "name": dumplings.name, "price": 1000, "stock": 10, "available": True}
+
+
+def test_products_of_an_unknown_merchant_are_404(api):
+    status, body = api.get("/merchants/mer_nope/products")
+    assert (status, body["error"]["code"]) == (404, "MERCHANT_NOT_FOUND")
+
+
+def _quote(api: Api, merchant_id: str, lines: list[tuple[str, int]], address: dict[str, float] = HOME, **extra: Any):
+    items = [{"product_id": product_id, "quantity": quantity} for product_id, quantity in lines]
+    return api.post("/quotes", {"merchant_id": merchant_id, "items": items, "address": address, **extra})
+
+
+def test_a_quote_prices_items_and_delivery(api):
+    merchant, (dumplings, soup) = merchant_with_products(10, 5)
+    status, quote = _quote(api, merchant.id, [(dumplings.id, 2), (soup.id, 1)])
+    assert status == 200
+    assert quote["items_total"] == 2 * 1000 + 1001
+    assert quote["delivery_fee"] == 500 and quote["distance_m"] == 408
+    assert quote["total"] == quote["items_total"] + quote["delivery_fee"]
+    assert quote["eta"].endswith("Z") and quote["eta_minutes"] == 12
+
+
+def test_a_scheduled_quote_arrives_when_asked(api):
+    merchant, (dumplings,) = merchant_with_products(10)
+    status, quote = _quote(api, merchant.id, [(dumplings.id, 1)], scheduled_for="2099-01-01T08:00:00Z")
+    assert (status, quote["eta"]) == (200, "2099-01-01T08:00:00.000Z")
+    status, body = _quote(api, merchant.id, [(dumplings.id, 1)], scheduled_for="2099-01-01T08:00:00")
+    assert (status, body["error"]["code"]) == (422, "VALIDATION_ERROR")  # a time without a zone is ambiguous
+
+
+def test_quote_refusals(api):
+    merchant, (dumplings,) = merchant_with_products(10)
+    _, (elsewhere,) = merchant_with_products(10)
+
+    status, body = _quote(api, merchant.id, [(dumplings.id, 1)], FAR)
+    assert (status, body["error"]["code"]) == (422, "OUT_OF_RANGE")
+    status, body = _quote(api, merchant.id, [(elsewhere.id, 1)])
+    assert (status, body["error"]["code"], body["error"]["details"]) == (
+        422,
+        "UNKNOWN_PRODUCT",
+        {"product_ids": [elsewhere.id]},
+    )
+    status, body = _quote(api, merchant.id, [(dumplings.id, 11)])
+    assert (status, body["error"]["code"]) == (409, "OUT_OF_STOCK")
+    status, body = _quote(api, "mer_nope", [(dumplings.id, 1)])
+    assert (status, body["error"]["code"]) == (404, "MERCHANT_NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [{"items": [{"product_id": "p", "quantity": 0}]}, {"items": []}, {"address": {"lat": 31.2}}, {"tip": 100}],
+)
+def test_malformed_quotes_are_422(api, patch):
+    body = {"merchant_id": "mer_1", "items": [{"product_id": "p", "quantity": 1}], "address": HOME, **patch}
+    status, answer_body = api.post("/quotes", body)
+    assert (status, answer_body["error"]["code"]) == (422, "VALIDATION_ERROR")
+
+
+def test_owners_find_their_merchants(aws):
+    from paotui.catalog.service import owned_merchant_ids
+
+    mine = _merchant(SHOP, 3000, owner_id="usr_a")
+    _merchant(SHOP, 3000, owner_id="usr_b")
+    assert owned_merchant_ids("usr_a") == [mine.id]
+
+
+def test_a_merchant_radius_is_bounded(aws):
+    from paotui.platform.errors import Unprocessable
+
+    with pytest.raises(Unprocessable) as refused:
+        _merchant(SHOP, 20000)
+    assert refused.value.code == "INVALID_RADIUS"
+
+
+def test_the_handler_serves_the_router(aws):
+    merchant, _ = merchant_with_products(1)
+    handler = load_function("catalog").handler
+    event = api_event("GET", "/merchants", query={"lat": str(HOME["lat"]), "lng": str(HOME["lng"])})
+    status, merchants = answer(handler(event, CONTEXT))
+    assert status == 200 and [m["id"] for m in merchants] == [merchant.id]

@@ -1,0 +1,161 @@
+"""Stock reservations against moto: never oversell, and settle exactly once in any order."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from pynamodb.exceptions import TransactWriteError
+
+from tests.integration.builders import merchant_with_products
+from tests.integration.test_accounts_login import serialized_moto  # noqa: F401 (fixture)
+
+
+def _reserve(merchant_id: str, product_id: str, order_id: str, qty: int = 1) -> bool:
+    from paotui.catalog.stock import stage_reservation
+    from paotui.platform.dynamo import transact_write
+
+    try:
+        with transact_write() as transaction:
+            stage_reservation(transaction, merchant_id, product_id, order_id, qty)
+    except TransactWriteError:
+        return False
+    return True
+
+
+def _counts(product) -> tuple[int, int, int]:
+    """(stock, reserved, available)"""
+    product.refresh(consistent_read=True)
+    return int(product.stock), int(product.reserved), int(product.available)
+
+
+def _ledger_state(merchant_id: str, product_id: str, order_id: str) -> str:
+    from paotui.catalog.records import StockLedgerRecord, product_key
+
+    return StockLedgerRecord.get(product_key(merchant_id, product_id), order_id, consistent_read=True).state
+
+
+def test_fifty_concurrent_reservations_of_ten_in_stock_reserve_ten(aws, serialized_moto):
+    from paotui.catalog.records import StockLedgerRecord
+
+    merchant, (product,) = merchant_with_products(10)
+    start = threading.Barrier(50)
+
+    def reserve(n: int) -> bool:
+        start.wait()
+        return _reserve(merchant.id, product.id, f"ord_{n:02d}")
+
+    with ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(reserve, range(50)))
+    assert results.count(True) == 10
+    assert _counts(product) == (10, 10, 0)
+    assert StockLedgerRecord.count() == 10
+
+
+def test_a_failed_reservation_says_which_products_were_short(aws):
+    from paotui.catalog.stock import shortfalls, stage_reservation
+    from paotui.platform.dynamo import transact_write
+
+    merchant, (plenty, scarce) = merchant_with_products(10, 1)
+    with pytest.raises(TransactWriteError) as failed:
+        with transact_write() as transaction:
+            stage_reservation(transaction, merchant.id, plenty.id, "ord_1", 3)
+            stage_reservation(transaction, merchant.id, scarce.id, "ord_1", 2)
+    assert shortfalls(failed.value) == {scarce.id: 1}
+    assert _counts(plenty) == (10, 0, 10) and _counts(scarce) == (1, 0, 1)
+
+
+def test_one_order_holds_a_product_once(aws):
+    merchant, (product,) = merchant_with_products(10)
+    assert _reserve(merchant.id, product.id, "ord_1", 2)
+    assert not _reserve(merchant.id, product.id, "ord_1", 2)
+    assert _counts(product) == (10, 2, 8)
+
+
+def test_products_off_sale_cannot_be_reserved(aws):
+    from paotui.catalog.records import ProductRecord
+
+    merchant, (product,) = merchant_with_products(10)
+    product.update(actions=[ProductRecord.on_sale.set(False)])
+    assert not _reserve(merchant.id, product.id, "ord_1")
+    assert _counts(product) == (10, 0, 10)
+
+
+def test_commit_turns_the_hold_into_a_decrement(aws):
+    from paotui.catalog.stock import commit_reservation
+
+    merchant, (product,) = merchant_with_products(10)
+    _reserve(merchant.id, product.id, "ord_1", 3)
+    assert commit_reservation(merchant.id, product.id, "ord_1")
+    assert _counts(product) == (7, 0, 7)
+    assert _ledger_state(merchant.id, product.id, "ord_1") == "COMMITTED"
+
+
+def test_release_gives_the_hold_back(aws):
+    from paotui.catalog.stock import release_reservation
+
+    merchant, (product,) = merchant_with_products(10)
+    _reserve(merchant.id, product.id, "ord_1", 3)
+    assert release_reservation(merchant.id, product.id, "ord_1")
+    assert _counts(product) == (10, 0, 10)
+    assert _ledger_state(merchant.id, product.id, "ord_1") == "RELEASED"
+
+
+def test_nothing_to_settle_without_a_hold(aws):
+    from paotui.catalog.stock import commit_reservation, release_reservation
+
+    merchant, (product,) = merchant_with_products(10)
+    assert not commit_reservation(merchant.id, product.id, "ord_none")
+    assert not release_reservation(merchant.id, product.id, "ord_none")
+    assert _counts(product) == (10, 0, 10)
+
+
+# What every sequence of settlements must end in, by whether a commit came before the first release.
+_FINAL = {
+    "paid": ((7, 0, 7), "COMMITTED"),
+    "released": ((10, 0, 10), "RELEASED"),
+    "returned": ((10, 0, 10), "RETURNED"),
+}
+
+
+def _expected(sequence: tuple[str, ...]) -> str:
+    if "release" not in sequence:
+        return "paid"
+    first_release = sequence.index("release")
+    return "returned" if "commit" in sequence[:first_release] else "released"
+
+
+@pytest.mark.parametrize("sequence", list(itertools.product(("commit", "release"), repeat=3)))
+def test_any_order_of_duplicated_settlements_applies_once(aws, sequence):
+    from paotui.catalog import stock
+
+    merchant, (product,) = merchant_with_products(10)
+    _reserve(merchant.id, product.id, "ord_1", 3)
+    applied = [getattr(stock, f"{step}_reservation")(merchant.id, product.id, "ord_1") for step in sequence]
+    counts, state = _FINAL[_expected(sequence)]
+    assert _counts(product) == counts
+    assert _ledger_state(merchant.id, product.id, "ord_1") == state
+    assert applied[0] is True and sum(applied) == (2 if _expected(sequence) == "returned" else 1)
+
+
+def test_commit_and_release_racing_leave_the_stock_whole(aws, serialized_moto):
+    from paotui.catalog import stock
+
+    merchant, (product,) = merchant_with_products(10)
+    orders = [f"ord_{n}" for n in range(6)]
+    for order_id in orders:
+        _reserve(merchant.id, product.id, order_id)
+    start = threading.Barrier(2 * len(orders))
+
+    def settle(job: tuple[str, str]) -> bool:
+        step, order_id = job
+        start.wait()
+        return getattr(stock, f"{step}_reservation")(merchant.id, product.id, order_id)
+
+    jobs = [(step, order_id) for order_id in orders for step in ("commit", "release")]
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        list(pool.map(settle, jobs))
+    assert _counts(product) == (10, 0, 10)
+    assert {_ledger_state(merchant.id, product.id, order_id) for order_id in orders} <= {"RELEASED", "RETURNED"}
