@@ -1,0 +1,24 @@
+"""What DispatchWorker does with each event it receives."""
+
+from __future__ import annotations
+
+from paotui.dispatch import service
+from paotui.orders.transitions import Status
+from paotui.platform.events import DomainEvent, EventType
+from paotui.platform.observability import logger
+
+
+def handle(event: DomainEvent) -> None:
+    data = event.data
+    if event.type == EventType.ORDER_STATUS_CHANGED:
+        status = data.get("status")
+        if status == Status.CONFIRMED:
+            service.dispatch(event.subject, reason="confirmed", trigger=event.id)
+        elif status == Status.CANCELLED:
+            service.withdraw_offers(event.subject)
+        else:
+            logger.debug("status needs no dispatch", extra={"order_id": event.subject, "status": status})
+    elif event.type == EventType.DISPATCH_REQUESTED:
+        service.dispatch(data["order_id"], reason=data.get("reason") or "requested", trigger=event.id)
+    else:
+        raise ValueError(f"DispatchWorker does not handle {event.type}")

@@ -1,0 +1,82 @@
+"""The Offers table: one item per offer of an order to a rider. Its stream feeds
+``offer.created`` (the push to the rider) and ``offer.status_changed``.
+
+``expires_at`` is an ISO-8601 ``Z`` string with milliseconds, so string order
+is time order and DynamoDB can compare it in key and condition expressions.
+An OPEN offer past ``expires_at`` is dead even before anything marks it EXPIRED.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from paotui.platform.dynamo import table_meta
+
+
+class OfferStatus(StrEnum):
+    OPEN = "OPEN"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class PickupMap(MapAttribute):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    name = UnicodeAttribute()
+
+
+class DropoffMap(MapAttribute):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    detail = UnicodeAttribute()
+
+
+class ByRider(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-rider"
+        projection = AllProjection()
+
+    rider_id = UnicodeAttribute(hash_key=True)
+    expires_at = UnicodeAttribute(range_key=True)
+
+
+class ByOrder(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-order"
+        projection = AllProjection()
+
+    order_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class OfferRecord(Model):
+    Meta = table_meta("offers_table", stream_view_type="NEW_AND_OLD_IMAGES")
+
+    id = UnicodeAttribute(hash_key=True)  # stable per (order, attempt)
+    order_id = UnicodeAttribute()
+    rider_id = UnicodeAttribute()
+    status = UnicodeAttribute(default=OfferStatus.OPEN.value)
+    attempt = NumberAttribute()
+    reason = UnicodeAttribute()  # why dispatch ran: confirmed, timeout, rejected, ...
+    trigger = UnicodeAttribute(null=True)  # id of the event that caused this dispatch
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    ttl = NumberAttribute()  # epoch seconds; DynamoDB TTL removes the item a day after expiry
+    pickup = PickupMap()
+    dropoff = DropoffMap()
+    fee = NumberAttribute()  # fen: the order's delivery fee
+    distance_m = NumberAttribute(null=True)  # rider → pickup when offered
+    decided_at = UnicodeAttribute(null=True)
+    decision_reason = UnicodeAttribute(null=True)
+
+    by_rider = ByRider()
+    by_order = ByOrder()
+
+    def is_live(self, now_iso: str) -> bool:
+        return self.status == OfferStatus.OPEN and self.expires_at > now_iso

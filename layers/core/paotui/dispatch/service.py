@@ -1,0 +1,345 @@
+"""Offers: create one for a confirmed order, and let the rider accept or reject it.
+
+``dispatch`` offers an order to one rider at a time. It is driven by the
+order's confirmation and by the watchdog's ``dispatch.requested`` (the offer
+lapsed or was rejected); every run withdraws the order's open offers and
+moves on to a rider who has not been offered the order yet.
+
+Offer ids derive from (order, attempt), where attempt = prior offers + 1, and
+the put is conditional: two concurrent runs for the same attempt write one
+offer. A redelivered message is recognised by its event id (``trigger``) even
+if the consumer's idempotency record was lost, so it never makes a second offer.
+
+Acceptance is one transaction: the offer (OPEN → ACCEPTED, still unexpired,
+this rider's), the order (CONFIRMED → ASSIGNED via the orders service) and the
+rider (one more open order, within capacity, online). Whoever loses a race
+re-reads and gets the reason as a 409.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+
+from paotui.dispatch.records import DropoffMap, OfferRecord, OfferStatus, PickupMap
+from paotui.dispatch.selection import Candidate, Choice, choose_rider
+from paotui.orders import service as orders
+from paotui.orders.records import OrderRecord
+from paotui.orders.transitions import Status
+from paotui.platform import clock
+from paotui.platform.dynamo import transact_write
+from paotui.platform.errors import Conflict, Forbidden, NotFound
+from paotui.platform.ids import stable_id
+from paotui.platform.observability import logger, metrics
+from paotui.platform.settings import get_settings
+from paotui.riders import service as riders
+
+ASSIGNMENT_STEP = "assignment"
+OFFER_REJECTED = "OfferRejected"
+OFFER_RETENTION_SECONDS = 24 * 3600  # DynamoDB TTL removes an offer this long after it expires
+_RETRIES_ON_RACE = 3
+
+
+class AssignmentWorkflow(Protocol):
+    """The watchdog's task-token side (``paotui.workflow.service`` satisfies it)."""
+
+    def resolve_step(self, order_id: str, step: str) -> None: ...
+
+    def fail_step(self, order_id: str, step: str, error: str, cause: str) -> None: ...
+
+
+def offer_id_for(order_id: str, attempt: int) -> str:
+    return stable_id("ofr_", order_id, str(attempt))
+
+
+def offers_of_order(order_id: str) -> list[OfferRecord]:
+    """Every offer ever made for the order, oldest first (``by-order`` index)."""
+    return list(OfferRecord.by_order.query(order_id))
+
+
+def open_offers_of_rider(rider_id: str) -> list[OfferRecord]:
+    """The rider's live offers: OPEN and not yet expired, soonest to expire first."""
+    return list(
+        OfferRecord.by_rider.query(
+            rider_id,
+            OfferRecord.expires_at > clock.now_iso(),
+            filter_condition=OfferRecord.status == OfferStatus.OPEN.value,
+        )
+    )
+
+
+def get_offer(offer_id: str) -> OfferRecord:
+    try:
+        return OfferRecord.get(offer_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such offer.", code="OFFER_NOT_FOUND") from None
+
+
+# --- dispatch -------------------------------------------------------------------------------
+
+
+def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> OfferRecord | None:
+    """Offer a confirmed, unassigned order to the best rider who hasn't had it yet.
+
+    ``trigger`` is the id of the event that asked for this run; a second run
+    with the same trigger returns the offer the first one made. Returns None
+    when the order needs no rider or no rider is available (the watchdog asks
+    again after the offer TTL).
+    """
+    order = _dispatchable(order_id)
+    if order is None:
+        return None
+    prior = offers_of_order(order_id)
+    if trigger:
+        replay = next((offer for offer in prior if offer.trigger == trigger), None)
+        if replay:
+            logger.info("dispatch already ran for this event", extra={"order_id": order_id, "offer_id": replay.id})
+            return replay
+
+    settings = get_settings()
+    for _ in range(_RETRIES_ON_RACE):
+        now = clock.now()
+        for offer in prior:
+            close_offer(offer, now)
+        choice = choose_rider(
+            order.pickup.lat,
+            order.pickup.lng,
+            _candidates_in,
+            excluded={offer.rider_id for offer in prior},
+            resolution=settings.rider_cell_resolution,
+            max_rings=settings.dispatch_search_rings,
+        )
+        if choice is None:
+            logger.warning(
+                "no rider available",
+                extra={"order_id": order_id, "reason": reason, "offers_so_far": len(prior)},
+            )
+            metrics.add_metric(name="DispatchNoRider", unit="Count", value=1)
+            return None
+
+        offer = _new_offer(order, choice, attempt=len(prior) + 1, reason=reason, trigger=trigger, now=now)
+        try:
+            offer.save(condition=OfferRecord.id.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            existing = get_offer(offer.id)
+            if (trigger and existing.trigger == trigger) or existing.is_live(clock.now_iso()):
+                logger.info("a concurrent dispatch made this offer", extra={"offer_id": existing.id})
+                return existing
+            prior.append(existing)  # the by-order index lagged behind an older attempt: move past it
+            continue
+        logger.info(
+            "offer created",
+            extra={
+                "order_id": order_id,
+                "offer_id": offer.id,
+                "rider_id": offer.rider_id,
+                "attempt": offer.attempt,
+                "distance_m": offer.distance_m,
+                "ring": choice.ring,
+                "reason": reason,
+            },
+        )
+        metrics.add_metric(name="OffersCreated", unit="Count", value=1)
+        return offer
+    raise RuntimeError(f"dispatch of {order_id} kept colliding with other offers")
+
+
+def withdraw_offers(order_id: str) -> int:
+    """Close the order's open offers (the order was cancelled or assigned elsewhere); returns how many."""
+    now = clock.now()
+    return sum(close_offer(offer, now) for offer in offers_of_order(order_id))
+
+
+def close_offer(offer: OfferRecord, now: datetime) -> bool:
+    """OPEN → EXPIRED (past its time) or WITHDRAWN, if still open; True if this call closed it."""
+    if offer.status != OfferStatus.OPEN:
+        return False
+    now_iso = clock.iso(now)
+    status = OfferStatus.EXPIRED if offer.expires_at <= now_iso else OfferStatus.WITHDRAWN
+    try:
+        offer.update(
+            actions=[OfferRecord.status.set(status.value), OfferRecord.decided_at.set(now_iso)],
+            condition=OfferRecord.status == OfferStatus.OPEN.value,
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def _dispatchable(order_id: str) -> OrderRecord | None:
+    try:
+        order = orders.get_order(order_id)
+    except NotFound:
+        logger.warning("dispatch for an unknown order", extra={"order_id": order_id})
+        return None
+    if order.status != Status.CONFIRMED.value or order.rider_id:
+        logger.info(
+            "order needs no dispatch", extra={"order_id": order_id, "status": order.status, "rider_id": order.rider_id}
+        )
+        return None
+    return order
+
+
+def _candidates_in(cells: list[str]) -> list[Candidate]:
+    return [
+        Candidate(
+            id=rider.id,
+            lat=rider.location.lat,
+            lng=rider.location.lng,
+            active_orders=int(rider.active_orders),
+            capacity=int(rider.capacity),
+            online=bool(rider.online),
+        )
+        for rider in riders.online_riders_in(cells)
+        if rider.location is not None
+    ]
+
+
+def _new_offer(
+    order: OrderRecord, choice: Choice, *, attempt: int, reason: str, trigger: str | None, now: datetime
+) -> OfferRecord:
+    expires_at = now + timedelta(seconds=get_settings().offer_ttl_seconds)
+    return OfferRecord(
+        id=offer_id_for(order.id, attempt),
+        order_id=order.id,
+        rider_id=choice.rider.id,
+        status=OfferStatus.OPEN.value,
+        attempt=attempt,
+        reason=reason,
+        trigger=trigger,
+        created_at=clock.iso(now),
+        expires_at=clock.iso(expires_at),
+        ttl=clock.epoch_seconds(expires_at) + OFFER_RETENTION_SECONDS,
+        pickup=PickupMap(lat=order.pickup.lat, lng=order.pickup.lng, name=order.pickup.name),
+        dropoff=DropoffMap(lat=order.address.lat, lng=order.address.lng, detail=order.address.detail),
+        fee=int(order.amounts.delivery_fee),
+        distance_m=round(choice.distance_m),
+    )
+
+
+# --- the rider's answer -----------------------------------------------------------------------
+
+
+def _unavailable(offer: OfferRecord, now_iso: str) -> Conflict:
+    status = offer.status
+    if status == OfferStatus.OPEN and offer.expires_at <= now_iso:
+        status = OfferStatus.EXPIRED.value
+    return Conflict(
+        "This offer is no longer available.",
+        code="OFFER_UNAVAILABLE",
+        details={"offer_id": offer.id, "status": status},
+    )
+
+
+def _own_offer(offer_id: str, rider_id: str) -> OfferRecord:
+    offer = get_offer(offer_id)
+    if offer.rider_id != rider_id:
+        raise Forbidden("This offer was made to another rider.", code="NOT_YOUR_OFFER")
+    return offer
+
+
+def accept_offer(offer_id: str, rider_id: str, *, workflow: AssignmentWorkflow) -> OrderRecord:
+    """Take the offered order: returns it ASSIGNED to ``rider_id``.
+
+    Accepting an offer this rider already accepted returns the order again (a
+    retried tap). Errors: 404 OFFER_NOT_FOUND / RIDER_NOT_FOUND, 403
+    NOT_YOUR_OFFER, 409 OFFER_UNAVAILABLE (expired, withdrawn, rejected, or the
+    order has a rider), RIDER_AT_CAPACITY, RIDER_OFFLINE.
+    """
+    for _ in range(_RETRIES_ON_RACE):
+        offer = _own_offer(offer_id, rider_id)
+        if offer.status == OfferStatus.ACCEPTED:
+            return orders.get_order(offer.order_id)
+        now = clock.now()
+        now_iso = clock.iso(now)
+        if not offer.is_live(now_iso):
+            raise _unavailable(offer, now_iso)
+        order = orders.get_order(offer.order_id)
+        if order.status != Status.CONFIRMED.value or order.rider_id:
+            close_offer(offer, now)  # nobody can take this order through this offer any more
+            raise _unavailable(offer, now_iso)
+        rider = riders.get_rider(rider_id, consistent=True)
+        if not rider.online:
+            raise Conflict("Go online to accept orders.", code="RIDER_OFFLINE")
+        if rider.active_orders >= rider.capacity:
+            raise Conflict(
+                "You already carry as many orders as you can.",
+                code="RIDER_AT_CAPACITY",
+                details={"active_orders": int(rider.active_orders), "capacity": int(rider.capacity)},
+            )
+        try:
+            with transact_write() as transaction:
+                transaction.update(
+                    offer,
+                    actions=[
+                        OfferRecord.status.set(OfferStatus.ACCEPTED.value),
+                        OfferRecord.decided_at.set(now_iso),
+                    ],
+                    condition=(OfferRecord.status == OfferStatus.OPEN.value)
+                    & (OfferRecord.expires_at > now_iso)
+                    & (OfferRecord.rider_id == rider_id),
+                )
+                orders.stage_assignment(transaction, order, rider_id, at=now)
+                riders.stage_take_order(transaction, rider_id)
+        except TransactWriteError as error:
+            if error.cause_response_code != "TransactionCanceledException":
+                raise
+            reasons = [getattr(reason, "code", None) for reason in error.cancellation_reasons]
+            logger.info("offer acceptance lost a race; checking again", extra={"offer_id": offer_id, "reasons": reasons})
+            continue
+        break
+    else:
+        raise Conflict("The order kept changing while you accepted it; try again.", code="CONCURRENT_UPDATE")
+
+    logger.info("offer accepted", extra={"offer_id": offer_id, "order_id": order.id, "rider_id": rider_id})
+    metrics.add_metric(name="OffersAccepted", unit="Count", value=1)
+    try:
+        workflow.resolve_step(order.id, ASSIGNMENT_STEP)
+    except Exception:  # the assignment is committed; the watchdog also resolves from the order's status
+        logger.exception("could not resolve the assignment step", extra={"order_id": order.id})
+    return orders.get_order(order.id)
+
+
+def reject_offer(
+    offer_id: str, rider_id: str, reason: str | None = None, *, workflow: AssignmentWorkflow
+) -> OfferRecord:
+    """Turn the offer down; the watchdog then re-dispatches to another rider at once.
+
+    Rejecting an offer this rider already rejected returns it again. 409
+    OFFER_UNAVAILABLE if it is no longer open (expired, withdrawn, accepted).
+    """
+    offer = _own_offer(offer_id, rider_id)
+    now_iso = clock.now_iso()
+    if offer.status == OfferStatus.REJECTED:
+        return offer
+    try:
+        actions = [OfferRecord.status.set(OfferStatus.REJECTED.value), OfferRecord.decided_at.set(now_iso)]
+        if reason:
+            actions.append(OfferRecord.decision_reason.set(reason))
+        offer.update(
+            actions=actions,
+            condition=(OfferRecord.status == OfferStatus.OPEN.value)
+            & (OfferRecord.expires_at > now_iso)
+            & (OfferRecord.rider_id == rider_id),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        offer = get_offer(offer_id)
+        if offer.status == OfferStatus.REJECTED:
+            return offer
+        raise _unavailable(offer, now_iso) from None
+
+    logger.info("offer rejected", extra={"offer_id": offer_id, "order_id": offer.order_id, "rider_id": rider_id})
+    metrics.add_metric(name="OffersRejected", unit="Count", value=1)
+    try:
+        workflow.fail_step(offer.order_id, ASSIGNMENT_STEP, OFFER_REJECTED, reason or "rejected by the rider")
+    except Exception:  # the rejection is committed; the offer's TTL still wakes the watchdog
+        logger.exception("could not report the rejection to the watchdog", extra={"order_id": offer.order_id})
+    return offer

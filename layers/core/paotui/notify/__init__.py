@@ -1,0 +1,1 @@
+"""Notify: message templates and delivery by SMS and mobile push (SNS in AWS, the outbox locally)."""

@@ -1,0 +1,102 @@
+"""Who hears about what: offers go to the rider, order progress to the customer.
+
+Channels per order status (the customer's side):
+
+========================================  =======
+PAID, CONFIRMED, ASSIGNED, PICKING_UP,    push to the customer (``to`` = customer id)
+DELIVERING
+DELIVERED, CANCELLED                      SMS to the delivery contact phone
+anything else                             nothing
+========================================  =======
+
+Senders come from settings (SNS in AWS, the outbox locally). A message is
+sent at most once per event: the consumer is idempotent on the event id.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from paotui.notify import templates
+from paotui.notify.push import get_push_sender
+from paotui.notify.sms import get_sms_sender
+from paotui.platform import clock
+from paotui.platform.events import DomainEvent, EventType
+from paotui.platform.observability import logger, metrics
+from paotui.riders.service import find_rider
+
+CUSTOMER_CHANNELS: dict[str, Literal["push", "sms"]] = {
+    "PAID": "push",
+    "CONFIRMED": "push",
+    "ASSIGNED": "push",
+    "PICKING_UP": "push",
+    "DELIVERING": "push",
+    "DELIVERED": "sms",
+    "CANCELLED": "sms",
+}
+
+
+def handle(event: DomainEvent) -> None:
+    if event.type == EventType.OFFER_CREATED:
+        notify_offer(event.data["offer"])
+    elif event.type == EventType.ORDER_STATUS_CHANGED:
+        notify_order_status(event.data["order"], event.data["status"])
+    else:
+        raise ValueError(f"NotifyWorker does not handle {event.type}")
+
+
+def notify_offer(offer: dict[str, Any]) -> bool:
+    """Push a new offer to its rider; True if sent (an offer already expired is not worth a push)."""
+    if offer["expires_at"] <= clock.now_iso():
+        logger.info("offer expired before its push", extra={"offer_id": offer["id"]})
+        return False
+    rider = find_rider(offer["rider_id"])
+    message = templates.offer_message(
+        pickup_name=offer["pickup"]["name"],
+        fee=offer["fee"],
+        expires_at=offer["expires_at"],
+        locale=rider.locale if rider else None,
+    )
+    get_push_sender().send(
+        offer["rider_id"],
+        message.title,
+        message.body,
+        data={
+            "type": "offer",
+            "offer_id": offer["id"],
+            "order_id": offer["order_id"],
+            "expires_at": offer["expires_at"],
+            "fee": offer["fee"],
+        },
+        endpoint_arn=rider.push_endpoint_arn if rider else None,
+    )
+    metrics.add_metric(name="OfferPushes", unit="Count", value=1)
+    return True
+
+
+def notify_order_status(order: dict[str, Any], status: str) -> bool:
+    """Tell the customer their order moved; True if a message went out."""
+    channel = CUSTOMER_CHANNELS.get(status)
+    if channel is None:
+        return False
+    rider_name = None
+    if status == "ASSIGNED" and order.get("rider_id"):
+        rider = find_rider(order["rider_id"])
+        rider_name = rider.name if rider else None
+    message = templates.order_status_message(
+        status, order_id=order["id"], rider_name=rider_name, reason=order.get("cancel_reason")
+    )
+    if message is None:
+        return False
+    data = {"type": "order_status", "order_id": order["id"], "status": status}
+    if channel == "sms":
+        phone = (order.get("address") or {}).get("contact_phone")
+        if not phone:
+            logger.warning("no phone to text", extra={"order_id": order["id"], "status": status})
+            return False
+        get_sms_sender().send(phone, f"【跑腿】{message.body}", data=data)
+    else:
+        # Customers (a WeChat mini-program) have no SNS push endpoint yet: SNS skips, the outbox records.
+        get_push_sender().send(order["customer_id"], message.title, message.body, data=data)
+    metrics.add_metric(name="CustomerNotifications", unit="Count", value=1)
+    return True

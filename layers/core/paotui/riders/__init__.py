@@ -1,0 +1,1 @@
+"""Riders: who is online where, with how much room for another order."""

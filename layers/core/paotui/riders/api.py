@@ -1,0 +1,62 @@
+"""Routes of RidersApi (API.md "Riders"). Thin: parse, authorize, call the service.
+
+Offers live in the dispatch domain; the rider answers them here because the
+rider app talks to one API. The watchdog is a dependency (``get_workflow``)
+so tests can stand in for Step Functions.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from paotui.dispatch import service as dispatch
+from paotui.dispatch.service import AssignmentWorkflow
+from paotui.orders.models import OrderView
+from paotui.platform.auth import Principal, require_role
+from paotui.riders import service
+from paotui.riders.models import OfferView, RejectOffer, RiderView, UpdateAvailability, UpdateLocation
+
+router = APIGatewayRouter()
+
+
+def get_workflow() -> AssignmentWorkflow:
+    """Dependency: the watchdog's task tokens (Step Functions). Tests override this."""
+    from paotui.workflow import service as workflow
+
+    return workflow
+
+
+RiderCaller = Annotated[Principal, Depends(require_role("rider"))]
+Workflow = Annotated[AssignmentWorkflow, Depends(get_workflow)]
+
+
+@router.put("/riders/me/location")
+def put_location(body: UpdateLocation, caller: RiderCaller) -> RiderView:
+    return RiderView.of(service.update_location(caller.user_id, body.lat, body.lng))
+
+
+@router.put("/riders/me/availability")
+def put_availability(body: UpdateAvailability, caller: RiderCaller) -> RiderView:
+    return RiderView.of(service.set_availability(caller.user_id, body.online))
+
+
+@router.get("/riders/me/offers")
+def list_offers(caller: RiderCaller) -> list[OfferView]:
+    service.get_rider(caller.user_id)
+    return [OfferView.of(offer) for offer in dispatch.open_offers_of_rider(caller.user_id)]
+
+
+@router.post("/offers/<offerId>/accept")
+def accept_offer(offerId: str, caller: RiderCaller, workflow: Workflow) -> OrderView:  # noqa: N803 (API path name)
+    return OrderView.of(dispatch.accept_offer(offerId, caller.user_id, workflow=workflow))
+
+
+@router.post("/offers/<offerId>/reject")
+def reject_offer(  # noqa: N803 (API path name)
+    offerId: str, caller: RiderCaller, workflow: Workflow, body: RejectOffer | None = None
+) -> OfferView:
+    reason = body.reason if body else None
+    return OfferView.of(dispatch.reject_offer(offerId, caller.user_id, reason, workflow=workflow))

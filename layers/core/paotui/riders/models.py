@@ -1,0 +1,69 @@
+"""Request and response shapes of the riders API (API.md "Riders")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StrictBool, StringConstraints
+
+from paotui.platform.models import LatLng, RequestModel, ResponseModel
+
+
+class UpdateLocation(LatLng):
+    """``PUT /riders/me/location``: where the rider is now (GCJ-02)."""
+
+
+class UpdateAvailability(RequestModel):
+    online: StrictBool
+
+
+class RejectOffer(RequestModel):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
+class Point(ResponseModel):
+    lat: float
+    lng: float
+
+
+class RiderView(ResponseModel):
+    id: str
+    name: str
+    phone: str
+    online: bool
+    location: Point | None = None
+    location_at: str | None = None
+    capacity: int
+    active_orders: int
+    vehicle: str
+
+    @classmethod
+    def of(cls, record) -> RiderView:
+        return cls.model_validate(record.to_simple_dict())
+
+
+class OfferPickup(ResponseModel):
+    lat: float
+    lng: float
+    name: str
+
+
+class OfferDropoff(ResponseModel):
+    lat: float
+    lng: float
+    detail: str
+
+
+class OfferView(ResponseModel):
+    id: str
+    order_id: str
+    expires_at: str
+    pickup: OfferPickup
+    dropoff: OfferDropoff
+    fee: int
+    status: str
+    distance_m: int | None = None
+
+    @classmethod
+    def of(cls, record) -> OfferView:
+        return cls.model_validate(record.to_simple_dict())

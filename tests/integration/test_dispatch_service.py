@@ -1,0 +1,216 @@
+"""Dispatch against moto: one offer per attempt, the nearest fresh rider, redelivery-safe, and the worker."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from paotui.platform import clock
+from paotui.platform.events import DomainEvent
+from tests.integration.builders import HOME, SHOP, order_event, sqs_event
+
+ORDER_ID = "ord_dispatch_0001"
+
+
+class FakeContext:
+    function_name = "test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    aws_request_id = "req-1"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000
+
+
+def load_handler(function_dir: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "functions" / function_dir / "app.py"
+    spec = importlib.util.spec_from_file_location(f"fn_{function_dir}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def near(point: dict, north_m: float, east_m: float = 0.0) -> dict:
+    return {"lat": point["lat"] + north_m / 111_320, "lng": point["lng"] + east_m / 95_000}
+
+
+def make_order(order_id: str = ORDER_ID, *, status: str = "CONFIRMED", fee: int = 650, rider_id: str | None = None):
+    """An order as intake would have left it after payment and confirmation (built directly)."""
+    from paotui.orders.records import AddressMap, AmountsMap, LineItemMap, OrderRecord, PickupMap, TimelineEntryMap
+
+    now = clock.now_iso()
+    order = OrderRecord(
+        id=order_id,
+        status=status,
+        version=3,
+        customer_id="usr_customer",
+        merchant_id="mer_1",
+        rider_id=rider_id,
+        created_at=now,
+        updated_at=now,
+        items=[LineItemMap(product_id="p1", name="生煎", unit_price=1200, quantity=1, line_total=1200)],
+        amounts=AmountsMap(items_total=1200, delivery_fee=fee, total=1200 + fee),
+        address=AddressMap(**HOME),
+        pickup=PickupMap(lat=SHOP["lat"], lng=SHOP["lng"], name="老王生煎"),
+        timeline=[TimelineEntryMap(status=status, at=now, by="test")],
+        request_fingerprint="test",
+    )
+    order.save()
+    return order
+
+
+def make_rider(rider_id: str, location: dict | None, *, online: bool = True, capacity: int = 3, name: str = "李师傅"):
+    from paotui.riders.service import create_rider
+
+    return create_rider(rider_id, name, "+8613900000" + rider_id[-3:], location, capacity, "ebike", online)
+
+
+def offers_of(order_id: str = ORDER_ID):
+    from paotui.dispatch.service import offers_of_order
+
+    return offers_of_order(order_id)
+
+
+@pytest.fixture
+def order(aws):
+    return make_order()
+
+
+def test_dispatch_offers_the_order_to_the_nearest_online_rider(order):
+    from paotui.dispatch.service import dispatch
+
+    make_rider("rdr_far", near(SHOP, 1500))
+    make_rider("rdr_near", near(SHOP, 200, 100))
+    make_rider("rdr_offline", near(SHOP, 10), online=False)
+    make_rider("rdr_full", near(SHOP, 20), capacity=0)
+    before = clock.now()
+
+    offer = dispatch(ORDER_ID, reason="confirmed")
+
+    assert (offer.rider_id, offer.status, offer.attempt) == ("rdr_near", "OPEN", 1)
+    assert offer.fee == 650
+    assert (offer.pickup.name, offer.pickup.lat) == ("老王生煎", SHOP["lat"])
+    assert (offer.dropoff.detail, offer.dropoff.lat) == (HOME["detail"], HOME["lat"])
+    expires = clock.parse_iso(offer.expires_at)
+    assert timedelta(seconds=29) <= expires - before <= timedelta(seconds=31)
+    assert offer.ttl == clock.epoch_seconds(expires) + 24 * 3600
+    assert 150 < offer.distance_m < 300
+    assert [o.id for o in offers_of()] == [offer.id]
+
+
+def test_a_redelivered_dispatch_message_makes_one_offer(order):
+    from paotui.dispatch.service import dispatch
+
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    worker = load_handler("dispatch_worker").handler
+    confirmed = order_event(order, "CONFIRMED", "PAID", event_id="evt-confirmed")
+
+    response = worker(sqs_event(confirmed, confirmed), FakeContext())  # twice in one batch
+    assert response["batchItemFailures"] == []
+    worker(sqs_event(confirmed), FakeContext())  # and once more later
+    # even with the consumer's idempotency record lost, the same event makes no second offer
+    replay = dispatch(ORDER_ID, reason="confirmed", trigger="evt-confirmed")
+
+    offers = offers_of()
+    assert len(offers) == 1
+    assert offers[0].status == "OPEN" and offers[0].rider_id == "rdr_a"
+    assert replay.id == offers[0].id
+
+
+def test_a_concurrent_duplicate_loses_the_conditional_put(order, monkeypatch):
+    from paotui.dispatch import service
+
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    first = service.dispatch(ORDER_ID, reason="confirmed", trigger="evt-1")
+    # A second run that started before the first wrote (its index read saw no offers) tries the same attempt.
+    monkeypatch.setattr(service, "offers_of_order", lambda order_id: [])
+    second = service.dispatch(ORDER_ID, reason="confirmed", trigger="evt-1-again")
+
+    assert second.id == first.id
+    monkeypatch.undo()
+    assert [(o.id, o.status) for o in offers_of()] == [(first.id, "OPEN")]
+
+
+def test_redispatch_withdraws_the_open_offer_and_moves_to_a_fresh_rider(order):
+    from paotui.dispatch.service import dispatch
+
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    make_rider("rdr_c", near(SHOP, 900))
+    first = dispatch(ORDER_ID, reason="confirmed", trigger="e1")
+    second = dispatch(ORDER_ID, reason="timeout", trigger="e2")
+    third = dispatch(ORDER_ID, reason="rejected", trigger="e3")
+
+    assert [first.rider_id, second.rider_id, third.rider_id] == ["rdr_a", "rdr_b", "rdr_c"]
+    assert [o.attempt for o in (first, second, third)] == [1, 2, 3]
+    assert len({first.id, second.id, third.id}) == 3
+    statuses = {o.rider_id: o.status for o in offers_of()}
+    assert statuses == {"rdr_a": "WITHDRAWN", "rdr_b": "WITHDRAWN", "rdr_c": "OPEN"}
+    assert dispatch(ORDER_ID, reason="timeout", trigger="e4") is None  # everyone nearby has had it
+    assert {o.rider_id: o.status for o in offers_of()}["rdr_c"] == "WITHDRAWN"
+
+
+def test_a_lapsed_offer_is_closed_as_expired(order):
+    from paotui.dispatch.records import OfferRecord
+    from paotui.dispatch.service import dispatch
+
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    first = dispatch(ORDER_ID, reason="confirmed")
+    first.update(actions=[OfferRecord.expires_at.set(clock.iso(clock.now() - timedelta(seconds=1)))])
+    dispatch(ORDER_ID, reason="timeout")
+    assert OfferRecord.get(first.id).status == "EXPIRED"
+
+
+def test_no_dispatch_without_riders_or_for_an_order_that_needs_none(aws):
+    from paotui.dispatch.service import dispatch
+
+    make_order("ord_lonely")
+    assert dispatch("ord_lonely", reason="confirmed") is None  # nobody online anywhere
+    make_rider("rdr_a", near(SHOP, 100))
+    make_order("ord_paid", status="PAID")
+    make_order("ord_taken", status="CONFIRMED", rider_id="rdr_x")
+    assert dispatch("ord_paid", reason="confirmed") is None
+    assert dispatch("ord_taken", reason="confirmed") is None
+    assert dispatch("ord_missing", reason="confirmed") is None
+    assert offers_of("ord_paid") == offers_of("ord_taken") == []
+
+
+def test_dispatch_worker_reports_only_the_poison_message(order):
+    make_rider("rdr_a", near(SHOP, 100))
+    worker = load_handler("dispatch_worker").handler
+    requested = DomainEvent(
+        id="sfn-redispatch-1",
+        type="dispatch.requested",
+        occurred_at=clock.now_iso(),
+        subject=ORDER_ID,
+        data={"order_id": ORDER_ID, "reason": "timeout"},
+    ).model_dump_json()
+    batch = sqs_event(requested, "{not json", json.dumps({"id": "x"}))
+
+    response = worker(batch, FakeContext())
+
+    failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+    ids = [record["messageId"] for record in batch["Records"]]
+    assert failed == {ids[1], ids[2]}  # the bad JSON and the envelope that isn't one
+    offers = offers_of()
+    assert [(o.rider_id, o.reason, o.trigger) for o in offers] == [("rdr_a", "timeout", "sfn-redispatch-1")]
+
+
+def test_a_cancelled_order_withdraws_its_open_offer(order):
+    from paotui.dispatch.service import dispatch
+
+    make_rider("rdr_a", near(SHOP, 100))
+    dispatch(ORDER_ID, reason="confirmed")
+    worker = load_handler("dispatch_worker").handler
+    cancelled = order_event(order, "CANCELLED", "CONFIRMED")
+    assert worker(sqs_event(cancelled), FakeContext())["batchItemFailures"] == []
+    assert [o.status for o in offers_of()] == ["WITHDRAWN"]
