@@ -29,7 +29,7 @@ def place_order(
     body: PlaceOrder,
     caller: Customer,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> Response:
+) -> Response[OrderView]:
     if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
         raise BadRequest(
             "Send an Idempotency-Key header of 8 to 128 characters.", code="IDEMPOTENCY_KEY_REQUIRED"

@@ -29,6 +29,7 @@ from paotui.orders.records import (
 from paotui.orders.transitions import TERMINAL, Actor, Status, is_allowed, may_move
 from paotui.platform import clock
 from paotui.platform.auth import Principal
+from paotui.platform.dynamo import transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger
@@ -101,24 +102,20 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
         request_fingerprint=digest,
     )
     try:
-        with TransactWrite() as transaction:
+        with transact_write() as transaction:
             for item in request.items:
                 stock.stage_reservation(transaction, merchant.id, item.product_id, order_id, item.quantity)
             transaction.save(record, condition=OrderRecord.id.does_not_exist())
     except TransactWriteError as error:
-        reasons = [getattr(reason, "code", None) for reason in (error.cancellation_reasons or [])]
-        if reasons and reasons[-1] == "ConditionalCheckFailed":
-            replayed = _replay(order_id, digest)
-            if replayed:
-                return replayed, False
-        failed = [
-            request.items[index].product_id
-            for index, code in enumerate(reasons[: len(request.items)])
-            if code == "ConditionalCheckFailed"
-        ]
-        if failed:
+        replayed = _replay(order_id, digest)  # a concurrent duplicate won the order's condition
+        if replayed:
+            return replayed, False
+        short = stock.shortfalls(error)
+        if short:
             raise Conflict(
-                "Not enough stock for some items.", code="OUT_OF_STOCK", details={"product_ids": failed}
+                "Not enough stock for some items.",
+                code="OUT_OF_STOCK",
+                details={"product_ids": sorted(short), "available": short},
             ) from None
         raise
     logger.info("order placed", extra={"order_id": order_id, "total": quote.total})
@@ -218,7 +215,7 @@ def _apply(order: OrderRecord, target: Status, *, by: str, reason: str | None) -
         OrderRecord.status.set(target.value),
         OrderRecord.version.add(1),
         OrderRecord.updated_at.set(clock.iso(now)),
-        OrderRecord.timeline.append([_timeline_entry(target, now, by, reason)]),
+        OrderRecord.timeline.set(OrderRecord.timeline.append([_timeline_entry(target, now, by, reason)])),
     ]
     if target is Status.CANCELLED and reason:
         actions.append(OrderRecord.cancel_reason.set(reason))
@@ -227,7 +224,7 @@ def _apply(order: OrderRecord, target: Status, *, by: str, reason: str | None) -
         if order.rider_id and target in TERMINAL:
             from paotui.riders.service import stage_release_capacity
 
-            with TransactWrite() as transaction:
+            with transact_write() as transaction:
                 transaction.update(order, actions=actions, condition=condition)
                 stage_release_capacity(transaction, order.rider_id)
             order = get_order(order.id)
@@ -255,7 +252,9 @@ def stage_assignment(transaction: TransactWrite, order: OrderRecord, rider_id: s
             OrderRecord.rider_id.set(rider_id),
             OrderRecord.version.add(1),
             OrderRecord.updated_at.set(clock.iso(at)),
-            OrderRecord.timeline.append([_timeline_entry(Status.ASSIGNED, at, f"rider:{rider_id}", None)]),
+            OrderRecord.timeline.set(
+                OrderRecord.timeline.append([_timeline_entry(Status.ASSIGNED, at, f"rider:{rider_id}", None)])
+            ),
         ],
         condition=(OrderRecord.status == Status.CONFIRMED.value)
         & (OrderRecord.version == order.version)

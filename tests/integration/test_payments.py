@@ -1,0 +1,118 @@
+"""Sandbox payments against moto: a notify callback moves the order once, however it arrives."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from paotui.orders.models import PlaceOrder
+from paotui.platform.errors import Conflict, Unauthorized, Unprocessable
+from tests.integration.builders import HOME, merchant_with_products, principal
+
+CUSTOMER = principal("usr_customer", "customer")
+
+
+class RecordingTransport:
+    """Delivers the provider's callback in-process and keeps a copy to replay."""
+
+    def __init__(self, deliver: bool = True):
+        self.deliver = deliver
+        self.sent: list[tuple[dict, bytes]] = []
+
+    def __call__(self, url: str, headers: dict, body: bytes) -> int:
+        from paotui.payments import service
+
+        assert url.endswith("/payments/notify/sandbox")
+        self.sent.append((headers, body))
+        if self.deliver:
+            service.handle_notify("sandbox", headers, body)
+        return 200
+
+
+@pytest.fixture
+def order(aws):
+    from paotui.orders import service
+
+    merchant, (dumplings,) = merchant_with_products(10)
+    request = PlaceOrder.model_validate(
+        {"merchant_id": merchant.id, "items": [{"product_id": dumplings.id, "quantity": 2}], "address": HOME}
+    )
+    placed, _ = service.place_order(CUSTOMER.user_id, "key-pay-00001", request)
+    return placed
+
+
+def _status(order_id: str) -> str:
+    from paotui.orders.service import get_order
+
+    return get_order(order_id).status
+
+
+def test_sandbox_payment_marks_the_order_paid(order):
+    from paotui.payments import service
+
+    payment = service.start_payment(order.id, CUSTOMER, "sandbox", RecordingTransport())
+    assert (payment.status, int(payment.amount)) == ("SUCCEEDED", int(order.amounts.total))
+    assert _status(order.id) == "PAID"
+
+
+def test_callback_delivered_five_times_and_concurrently_applies_once(order):
+    from paotui.orders.service import get_order
+    from paotui.payments import service
+
+    transport = RecordingTransport(deliver=False)
+    service.start_payment(order.id, CUSTOMER, "sandbox", transport)
+    headers, body = transport.sent[0]
+    with ThreadPoolExecutor(5) as pool:
+        list(pool.map(lambda _: service.handle_notify("sandbox", headers, body), range(5)))
+    service.handle_notify("sandbox", headers, body)
+    timeline = [entry.status for entry in get_order(order.id).timeline]
+    assert timeline == ["PENDING_PAYMENT", "PAID"]
+
+
+def test_forged_and_wrong_amount_callbacks_are_refused_and_change_nothing(order):
+    from paotui.payments import sandbox, service
+    from paotui.platform.secrets import secret_value
+    from paotui.platform.settings import get_settings
+
+    transport = RecordingTransport(deliver=False)
+    service.start_payment(order.id, CUSTOMER, "sandbox", transport)
+    headers, body = transport.sent[0]
+
+    forged = json.dumps({**json.loads(body), "amount": 1}).encode()
+    with pytest.raises(Unauthorized):
+        service.handle_notify("sandbox", headers, forged)
+
+    note = sandbox.Notification(**{**json.loads(body), "amount": 1})
+    signed_headers, signed_body = sandbox.signed_request(secret_value(get_settings().payment_secret_arn), note)
+    with pytest.raises(Unprocessable) as mismatch:
+        service.handle_notify("sandbox", signed_headers, signed_body)
+    assert mismatch.value.code == "AMOUNT_MISMATCH"
+    assert _status(order.id) == "PENDING_PAYMENT"
+
+
+def test_paying_twice_or_after_cancellation_is_refused(order):
+    from paotui.orders import service as orders
+    from paotui.orders.transitions import Status
+    from paotui.payments import service
+
+    transport = RecordingTransport(deliver=False)
+    service.start_payment(order.id, CUSTOMER, "sandbox", transport)
+    orders.system_transition(order.id, Status.CANCELLED, expected={Status.PENDING_PAYMENT}, reason="payment_timeout")
+    headers, body = transport.sent[0]
+    service.handle_notify("sandbox", headers, body)  # a late notify is accepted but moves nothing
+    assert _status(order.id) == "CANCELLED"
+    with pytest.raises(Conflict):
+        service.start_payment(order.id, CUSTOMER, "sandbox", RecordingTransport())
+
+
+def test_only_the_customer_pays_and_unconfigured_channels_say_so(order):
+    from paotui.platform.errors import NotFound
+    from paotui.payments import service
+
+    with pytest.raises(NotFound):
+        service.start_payment(order.id, principal("usr_other", "customer"), "sandbox", RecordingTransport())
+    with pytest.raises(Unprocessable) as refused:
+        service.start_payment(order.id, CUSTOMER, "wechat", RecordingTransport())
+    assert refused.value.code == "CHANNEL_NOT_CONFIGURED"
