@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
@@ -42,8 +43,9 @@ def pay(
 
 
 @router.post("/payments/notify/<channel>")
-def notify(channel: str) -> NotifyAck:
-    event = router.current_event
-    raw = event.decoded_body if event.is_base64_encoded else (event.body or "")
-    service.handle_notify(channel, dict(event.headers or {}), raw.encode() if isinstance(raw, str) else raw)
+def notify(channel: str, request: Request) -> NotifyAck:
+    """The provider's callback: the raw bytes matter, since the signature covers them."""
+    event = request.resolved_event
+    raw = event.decoded_body or ""
+    service.handle_notify(channel, dict(event.headers or {}), raw.encode())
     return NotifyAck()

@@ -1,0 +1,246 @@
+"""The whole local cloud as one object: embedded moto, the provisioned stack, pollers, gateway, seed.
+
+Order matters: moto and the process environment first, then provisioning,
+then the functions' environment (table names, ARNs, local overrides) before
+any domain module is imported, because pynamodb models read table names at
+import. Tests start the same object on a fixture template.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import logging
+import os
+import time
+import urllib.request
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from moto.server import ThreadedMotoServer
+
+from paotui_local import outbox
+from paotui_local.functions import DEFAULT_TEMPLATE, FunctionPool, pools
+from paotui_local.gateway import Gateway
+from paotui_local.pollers import Poller, PollSettings, pollers_for
+from paotui_local.provision import REGION, Stack, provision
+from paotui_local.template import Template
+
+log = logging.getLogger("paotui_local")
+
+LOCAL_PARAMETERS = {
+    "Stage": "local",
+    "PaymentTimeoutSeconds": "20",
+    "ConfirmTimeoutSeconds": "60",
+    "OfferTtlSeconds": "8",
+    "DeliveryTimeoutSeconds": "120",
+}
+"""Template parameter values for the local stage (timers in seconds, so that they are seen firing)."""
+
+TIMER_VARIABLES = {
+    "PaymentTimeoutSeconds": "PAYMENT_TIMEOUT_SECONDS",
+    "ConfirmTimeoutSeconds": "CONFIRM_TIMEOUT_SECONDS",
+    "OfferTtlSeconds": "OFFER_TTL_SECONDS",
+    "DeliveryTimeoutSeconds": "DELIVERY_TIMEOUT_SECONDS",
+}
+"""Environment variables (the settings' names) that override the timer parameters when the cloud starts."""
+
+PER_FUNCTION_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}
+"""Variables meant to differ between functions; one process cannot give each its own."""
+
+
+def timer_overrides(environ: Mapping[str, str]) -> dict[str, str]:
+    """Timer parameters set through their settings' variables (how the e2e harness shortens them)."""
+    return {parameter: environ[name] for parameter, name in TIMER_VARIABLES.items() if environ.get(name)}
+
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class Options:
+    template: Path = DEFAULT_TEMPLATE
+    port: int = 3000
+    moto_port: int = 0
+    stack_name: str = "paotui"
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
+    seed: bool = True
+    max_containers: int = 4
+    poll: PollSettings = field(default_factory=PollSettings)
+    console_dir: Path = REPO_ROOT / "console"
+
+
+class LocalCloud:
+    def __init__(self, options: Options | None = None):
+        self.options = options or Options()
+        self.stack: Stack | None = None
+        self.pools: dict[str, FunctionPool] = {}
+        self.gateway: Gateway | None = None
+        self.pollers: list[Poller] = []
+        self.moto_url = ""
+        self.outbox_table = ""
+        self._moto: ThreadedMotoServer | None = None
+        self._saved_env: dict[str, str] | None = None
+
+    @property
+    def url(self) -> str:
+        return self.gateway.url if self.gateway else ""
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        options = self.options
+        self._saved_env = dict(os.environ)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=options.moto_port, verbose=False)
+        self._moto.start()
+        moto_port = self._moto.get_host_and_port()[1]
+        self.moto_url = f"http://127.0.0.1:{moto_port}"
+        self._set_aws_environment(moto_port)
+        self._moto_api("reset", {})  # moto's backends are per process: start from nothing
+        self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
+
+        template = Template(options.template)
+        overrides = {k: v for k, v in LOCAL_PARAMETERS.items() if k in template.parameters}
+        overrides.update(options.parameter_overrides)
+        started = time.perf_counter()
+        self.stack = provision(
+            Stack(template, name=options.stack_name, endpoint_url=self.moto_url, parameter_overrides=overrides)
+        )
+        self.outbox_table = f"{options.stack_name}-LocalOutbox"
+        outbox.create_table(self.stack.client("dynamodb"), self.outbox_table)
+        log.info("provisioned %d resources and %d functions from %s in %.0f ms", len(self.stack.resources),
+                 len(self.stack.functions), template.path.name, (time.perf_counter() - started) * 1000)
+        for spec in self.stack.functions.values():
+            if not spec.code_exists:
+                log.warning("%s: no handler code at %s (Handler %s); it fails when invoked",
+                            spec.logical_id, spec.handler_file, spec.handler)
+
+        self.pools = pools(self.stack.functions, options.max_containers)
+        self.gateway = Gateway(self.stack, self.pools, port=options.port, outbox_table=self.outbox_table,
+                               console_dir=options.console_dir)
+        os.environ.update(self._function_environment())
+        self._warm_containers()
+        self.pollers = pollers_for(self.stack, self.pools, options.poll)
+        for poller in self.pollers:
+            poller.start()
+        self.gateway.start()
+        if options.seed:
+            self._seed()
+
+    def _warm_containers(self) -> None:
+        """One container per function before the ready line, so first requests don't pay process start-up."""
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for future in [pool.submit(p.warm) for p in self.pools.values() if p.spec.code_exists]:
+                try:
+                    future.result()
+                except Exception:  # noqa: BLE001 (the function fails again, visibly, when invoked)
+                    log.exception("warming a container failed")
+        log.info("warmed %d functions in %.0f ms", len(self.pools), (time.perf_counter() - started) * 1000)
+
+    def stop(self) -> None:
+        """Stop everything that started and put the process environment back."""
+        if self.gateway:
+            self.gateway.stop()
+            self.gateway = None
+        for poller in self.pollers:
+            poller.stop()
+        for poller in self.pollers:
+            poller.join(timeout=5)
+        self.pollers = []
+        for pool in self.pools.values():
+            pool.close()
+        if self._moto:
+            self._moto.stop()
+            self._moto = None
+        if self._saved_env is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_env)
+            self._saved_env = None
+
+    def _set_aws_environment(self, moto_port: int) -> None:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
+        os.environ.update(
+            {
+                "MOTO_PORT": str(moto_port),  # moto's Step Functions calls services through it
+                "AWS_ENDPOINT_URL": self.moto_url,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "STAGE": "local",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+        )
+        os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "paotui")
+        os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "paotui")
+
+    def _moto_api(self, path: str, body: dict[str, Any]) -> None:
+        request = urllib.request.Request(
+            f"{self.moto_url}/moto-api/{path}", data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def _function_environment(self) -> dict[str, str]:
+        """The union of the functions' variables (one process hosts them all) plus local overrides.
+
+        A variable whose value differs between functions is left out: no value would be right.
+        """
+        values: dict[str, dict[str, str]] = {}
+        for spec in self.stack.functions.values():
+            for name, value in spec.environment.items():
+                values.setdefault(name, {})[spec.logical_id] = value
+        environment: dict[str, str] = {}
+        for name, by_function in values.items():
+            if len(set(by_function.values())) == 1:
+                environment[name] = next(iter(by_function.values()))
+            elif name not in PER_FUNCTION_VARIABLES:
+                log.warning("%s differs between functions (%s); it is not set", name, by_function)
+        environment.update(
+            {
+                "STAGE": "local",
+                "SMS_SENDER": "outbox",
+                "PUSH_SENDER": "outbox",
+                "OUTBOX_TABLE": self.outbox_table,
+                "PUBLIC_BASE_URL": self.gateway.url,
+            }
+        )
+        return environment
+
+    def _seed(self) -> None:
+        """Run ``paotui_local.seed.seed()`` (or ``seed(stack)``) -> fixture; a failure is logged, not fatal."""
+        started = time.perf_counter()
+        try:
+            seed = importlib.import_module("paotui_local.seed").seed
+            wants_stack = bool(inspect.signature(seed).parameters)
+            self.gateway.seed_fixture = seed(self.stack) if wants_stack else seed()
+        except ModuleNotFoundError as exc:
+            if exc.name != "paotui_local.seed":
+                log.exception("seeding failed; GET /dev/seed will answer 404")
+            else:
+                log.info("no paotui_local/seed.py: starting without a demo fixture")
+            return
+        except Exception:
+            log.exception("seeding failed; GET /dev/seed will answer 404")
+            return
+        log.info("seeded the demo fixture in %.0f ms", (time.perf_counter() - started) * 1000)

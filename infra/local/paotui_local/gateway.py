@@ -1,0 +1,230 @@
+"""The local API Gateway: HTTP in, REST proxy events to handlers, their responses out.
+
+Besides the template's routes it serves what only the local stage has:
+``/health``, ``/openapi.json`` and ``/docs``, ``/dev/seed`` and ``/dev/outbox``,
+and the web console under ``/console/``. Its own answers (unknown route,
+refused token, failed function) are the API's gateway responses
+(see :mod:`paotui_local.responses`), so they look as they will in AWS.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import mimetypes
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from paotui_local import outbox
+from paotui_local.apidocs import ApiDocs, docs_page
+from paotui_local.authorizer import Rejected, TokenAuthorizers
+from paotui_local.functions import FunctionCodeMissing, FunctionPool
+from paotui_local.provision import ApiRoute, ApiSpec, Stack
+from paotui_local.responses import DEFAULT_5XX, MISSING_AUTHENTICATION_TOKEN, gateway_response
+from paotui_local.routing import RouteTable, method_arn, proxy_event
+
+log = logging.getLogger("paotui_local")
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    function_id: str | None = None
+
+
+def json_reply(status: int, body: Any) -> Reply:
+    return Reply(status, [("Content-Type", "application/json")], json.dumps(body).encode())
+
+
+def error_reply(status: int, code: str, message: str) -> Reply:
+    """The API's own error shape, for the local-only routes."""
+    return json_reply(status, {"error": {"code": code, "message": message, "details": {}}})
+
+
+class Gateway:
+    def __init__(
+        self,
+        stack: Stack,
+        pools: Mapping[str, FunctionPool],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        outbox_table: str | None = None,
+        console_dir: Path | None = None,
+    ):
+        self.stack = stack
+        self.pools = pools
+        self.routes = RouteTable(
+            event for spec in stack.functions.values() for event in spec.events if isinstance(event, ApiRoute)
+        )
+        self.authorizers = TokenAuthorizers(pools)
+        self.default_api: ApiSpec | None = next(iter(stack.apis.values()), None)
+        """Whose gateway responses answer requests that match no route."""
+        self.outbox_table = outbox_table
+        self.console_dir = console_dir if console_dir and console_dir.is_dir() else None
+        self.seed_fixture: dict[str, Any] | None = None
+        """The demo fixture ``GET /dev/seed`` returns; the runner sets it after seeding."""
+        handler = type("Handler", (_Handler,), {"gateway": self})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self.docs = ApiDocs(pools, self.routes, self.url)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread:
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+
+    # -- dispatch
+
+    def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str) -> Reply:
+        parts = urlsplit(target)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        if method in ("GET", "HEAD"):
+            local = self._local(parts.path, dict(query))
+            if local is not None:
+                return local
+        return self._api(method, parts.path, query, headers, body, source_ip)
+
+    def _local(self, path: str, query: dict[str, str]) -> Reply | None:
+        if path == "/health":
+            return json_reply(200, {"status": "ok"})
+        if path == "/openapi.json":
+            return json_reply(200, self.docs.openapi())
+        if path == "/docs":
+            return Reply(200, [("Content-Type", "text/html; charset=utf-8")], docs_page())
+        if path == "/dev/seed":
+            if self.seed_fixture is None:
+                return error_reply(404, "NOT_FOUND", "No demo fixture: started with --no-seed, or no seed module.")
+            return json_reply(200, self.seed_fixture)
+        if path == "/dev/outbox" and self.outbox_table:
+            return json_reply(200, outbox.read(self.stack.client("dynamodb"), self.outbox_table, query.get("to")))
+        if self.console_dir and (path == "/console" or path.startswith("/console/")):
+            return self._console(path)
+        return None
+
+    def _console(self, path: str) -> Reply:
+        if path == "/console":
+            return Reply(301, [("Location", "/console/")])
+        root = self.console_dir.resolve()
+        file = (root / path[len("/console/"):]).resolve()
+        if file.is_dir():
+            file = file / "index.html"
+        if not file.is_relative_to(root) or not file.is_file():
+            return error_reply(404, "NOT_FOUND", f"No console file {path}.")
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        return Reply(200, [("Content-Type", kind), ("Cache-Control", "no-cache")], file.read_bytes())
+
+    def _api(self, method, path, query, headers, body, source_ip) -> Reply:
+        request_id = str(uuid.uuid4())
+        match = self.routes.match(method, path)
+        if match is None:
+            return self._gateway(self.default_api, MISSING_AUTHENTICATION_TOKEN, "Missing Authentication Token",
+                                 request_id)
+        route = match.route
+        api = self.stack.apis.get(route.api_id)
+        authorizer = None
+        if route.authorizer:
+            arn = method_arn(route, method, path)
+            try:
+                authorizer = self.authorizers.authorize(route.authorizer, dict(headers), arn)
+            except Rejected as rejected:
+                return self._gateway(api, rejected.response_type, rejected.message, request_id)
+        event = proxy_event(match=match, method=method, raw_path=path, query=query, headers=headers, body=body,
+                            source_ip=source_ip, request_id=request_id, authorizer=authorizer)
+        reply = self._invoke(api, route.function_id, event, request_id)
+        reply.function_id = route.function_id
+        return reply
+
+    def _gateway(self, api: ApiSpec | None, response_type: str, message: str | None, request_id: str) -> Reply:
+        status, headers, body = gateway_response(api, response_type, message, request_id)
+        return Reply(status, [*headers, ("x-amzn-RequestId", request_id)], body)
+
+    def _invoke(self, api: ApiSpec | None, function_id: str, event: dict[str, Any], request_id: str) -> Reply:
+        try:
+            result = self.pools[function_id].invoke(event, request_id)
+        except FunctionCodeMissing as exc:
+            log.error("%s", exc)
+            return self._gateway(api, DEFAULT_5XX, f"Internal server error (local: {exc})", request_id)
+        except Exception:
+            log.exception("%s raised (request %s)", function_id, request_id)
+            return self._gateway(api, DEFAULT_5XX, "Internal server error", request_id)
+        try:
+            reply = integration_reply(result)
+        except (TypeError, ValueError, KeyError) as exc:
+            log.error("%s returned a malformed proxy response (%s): %r", function_id, exc, result)
+            return self._gateway(api, DEFAULT_5XX, "Internal server error", request_id)
+        reply.headers.append(("x-amzn-RequestId", request_id))
+        return reply
+
+
+def integration_reply(result: Any) -> Reply:
+    """A Lambda proxy response as API Gateway turns it into HTTP (headers merged with multiValueHeaders)."""
+    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+        raise ValueError("expected an object with an integer statusCode")
+    multi = result.get("multiValueHeaders") or {}
+    values: dict[str, list[str]] = {name: [str(v) for v in vs] for name, vs in multi.items()}
+    for name, value in (result.get("headers") or {}).items():
+        merged = values.setdefault(name, [])
+        if str(value) not in merged:
+            merged.append(str(value))
+    if not any(name.lower() == "content-type" for name in values):
+        values["Content-Type"] = ["application/json"]
+    body = result.get("body") or ""
+    if not isinstance(body, str):
+        raise TypeError("body must be a string")
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    return Reply(result["statusCode"], [(name, value) for name, vs in values.items() for value in vs], raw)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    gateway: Gateway
+    protocol_version = "HTTP/1.1"
+    server_version = "paotui-local"
+
+    def _serve(self) -> None:
+        started = time.perf_counter()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        try:
+            headers = list(self.headers.items())
+            reply = self.gateway.handle(self.command, self.path, headers, body, self.client_address[0])
+        except Exception:
+            log.exception("gateway failed on %s %s", self.command, self.path)
+            reply = json_reply(500, {"message": "Internal server error"})
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+        via = f" {reply.function_id}" if reply.function_id else ""
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info("%s %s → %d%s %.0f ms", self.command, self.path, reply.status, via, elapsed_ms)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        log.debug(format, *args)

@@ -1,0 +1,28 @@
+"""The whole local cloud over HTTP, started as a subprocess the way `make run` starts it.
+
+Each test module gets a fresh cloud (fresh stock, idle riders), with the
+watchdog's timers shortened so timeouts happen within a test. Set
+PAOTUI_E2E_LOG=1 to see the cloud's log.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from paotui_local.harness import Cloud, start_cloud
+
+E2E_TIMERS = {
+    "PAYMENT_TIMEOUT_SECONDS": "6",
+    "CONFIRM_TIMEOUT_SECONDS": "60",
+    "OFFER_TTL_SECONDS": "4",
+    "DELIVERY_TIMEOUT_SECONDS": "120",
+}
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[Cloud]:
+    with start_cloud(E2E_TIMERS, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+        yield running

@@ -1,0 +1,82 @@
+"""The core flow over HTTP: a customer orders, pays, the merchant confirms, a rider delivers."""
+
+from __future__ import annotations
+
+import pytest
+
+from paotui_local.harness import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def test_order_is_delivered_end_to_end(cloud):
+    seed = cloud.seed()
+    merchant = seed["merchants"][0]
+    customer_spec = seed["customers"][0]
+    address = customer_spec["address"]
+
+    customer = cloud.login(customer_spec["phone"])
+    merchant_user = cloud.login(merchant["phone"])
+    riders = {spec["id"]: cloud.login(spec["phone"]) for spec in seed["riders"]}
+
+    nearby = cloud.get("/merchants", params={"lat": address["lat"], "lng": address["lng"]}).json()
+    assert merchant["id"] in [m["id"] for m in (nearby["items"] if isinstance(nearby, dict) else nearby)]
+    products = cloud.get(f"/merchants/{merchant['id']}/products").json()
+    product = next(p for p in products if p["id"] == merchant["products"][0]["id"])
+    stock_before = product["stock"]
+
+    quote = cloud.http.post(
+        cloud.url("/quotes"),
+        json={"merchant_id": merchant["id"], "items": [{"product_id": product["id"], "quantity": 2}], "address": {"lat": address["lat"], "lng": address["lng"]}},
+        timeout=15,
+    ).json()
+    assert quote["items_total"] == 2 * product["price"]
+    assert quote["total"] == quote["items_total"] + quote["delivery_fee"]
+
+    placed = customer.place_order(merchant["id"], [{"product_id": product["id"], "quantity": 2}], address)
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    assert order["status"] == "PENDING_PAYMENT"
+    assert order["amounts"] == {k: quote[k] for k in ("items_total", "delivery_fee", "total")}
+
+    paid = customer.post(f"/orders/{order['id']}/pay", json={"channel": "sandbox"})
+    assert paid.status_code == 200, paid.text
+    assert customer.order(order["id"])["status"] == "PAID"
+
+    confirmed = merchant_user.post(f"/orders/{order['id']}/transitions", json={"to": "CONFIRMED"})
+    assert confirmed.status_code == 200, confirmed.text
+
+    def offered_rider():
+        for rider_id, rider in riders.items():
+            offers = [o for o in rider.offers() if o["order_id"] == order["id"]]
+            if offers:
+                return rider_id, offers[0]
+        return None
+
+    rider_id, offer = wait_for(offered_rider, what="an offer to a rider")
+    assert rider_id == seed["riders"][0]["id"], "the nearest online rider gets the first offer"
+    assert offer["fee"] == order["amounts"]["delivery_fee"]
+    pushes = wait_for(lambda: [m for m in cloud.outbox(rider_id) if m["channel"] == "push"], what="offer push")
+    assert pushes[0]["data"]["order_id"] == order["id"]
+
+    rider = riders[rider_id]
+    accepted = rider.post(f"/offers/{offer['id']}/accept")
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "ASSIGNED"
+    assert accepted.json()["rider_id"] == rider_id
+
+    for status in ("PICKING_UP", "DELIVERING", "DELIVERED"):
+        moved = rider.post(f"/orders/{order['id']}/transitions", json={"to": status})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["status"] == status
+
+    final = customer.order(order["id"])
+    assert [entry["status"] for entry in final["timeline"]] == [
+        "PENDING_PAYMENT", "PAID", "CONFIRMED", "ASSIGNED", "PICKING_UP", "DELIVERING", "DELIVERED",
+    ]
+
+    after = next(p for p in cloud.get(f"/merchants/{merchant['id']}/products").json() if p["id"] == product["id"])
+    assert after["stock"] == stock_before - 2, "the two sold items stay out of stock"
+    assert order["id"] in [o["id"] for o in customer.get("/orders", params={"role": "customer"}).json()["items"]]
+    assert order["id"] in [o["id"] for o in rider.get("/orders", params={"role": "rider"}).json()["items"]]
+    assert order["id"] in [o["id"] for o in merchant_user.get("/orders", params={"role": "merchant"}).json()["items"]]
