@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from paotui_local.functions import FunctionCodeMissing, FunctionPool, LambdaContext, load_handler
+from paotui_local.container import LambdaContext
+from paotui_local.functions import FunctionCodeMissing, FunctionPool, load_handler, runtime_description
 from paotui_local.provision import Stack, describe
 from paotui_local.template import Template, TemplateError
 
@@ -70,7 +71,7 @@ def test_missing_code_is_reported_by_name(specs):
 
 
 def test_the_context_looks_like_lambdas(specs):
-    context = LambdaContext(specs["Slow"], "c0ffee", "req-1")
+    context = LambdaContext(runtime_description(specs["Slow"]), "c0ffee", "req-1")
     assert context.function_name == "paotui-Slow"
     assert context.invoked_function_arn == "arn:aws:lambda:us-east-1:123456789012:function:paotui-Slow"
     assert context.memory_limit_in_mb == "256" and context.aws_request_id == "req-1"

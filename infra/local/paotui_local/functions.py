@@ -17,21 +17,21 @@ containers, as they do not differ between Lambda containers.
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import logging
-import multiprocessing
+import os
+import subprocess
 import sys
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from paotui_local.container import exec_handler_module
 from paotui_local.provision import FunctionSpec, Stack, describe
 from paotui_local.template import Template, TemplateError
 
@@ -46,129 +46,96 @@ class FunctionCodeMissing(Exception):
     """The template declares a function whose handler file or function does not exist (yet)."""
 
 
-class LambdaContext:
-    """The context object of the Python Lambda runtime (memory_limit_in_mb is a string there too)."""
-
-    def __init__(self, spec: FunctionSpec, container_id: str, request_id: str | None = None):
-        self.function_name = spec.name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = spec.arn
-        self.memory_limit_in_mb = str(spec.memory_mb)
-        self.aws_request_id = request_id or str(uuid.uuid4())
-        self.log_group_name = spec.log_group
-        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{container_id}"
-        self.identity = None
-        self.client_context = None
-        self.tenant_id = None
-        self._deadline = time.monotonic() + spec.timeout
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
 def load_module(spec: FunctionSpec) -> ModuleType:
-    """Execute the handler file as a new module object (one container's copy of the code)."""
-    path = spec.handler_file
-    if not path.is_file():
-        raise FunctionCodeMissing(f"{spec.logical_id}: no handler code at {path} (Handler {spec.handler})")
-    name = f"paotui_fn_{spec.logical_id}"
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    assert module_spec and module_spec.loader
-    module = importlib.util.module_from_spec(module_spec)
+    """Execute the handler file as a new module object in this process (tests, OpenAPI documents)."""
+    if not spec.handler_file.is_file():
+        raise FunctionCodeMissing(f"{spec.logical_id}: no handler code at {spec.handler_file} (Handler {spec.handler})")
     with _LOAD_LOCK:
-        previous = sys.modules.get(name)
-        sys.modules[name] = module  # pydantic and dataclasses look classes' modules up here
-        try:
-            module_spec.loader.exec_module(module)
-        except BaseException:
-            if previous is None:
-                del sys.modules[name]
-            else:
-                sys.modules[name] = previous
-            raise
-    return module
+        return exec_handler_module(str(spec.handler_file), f"paotui_fn_{spec.logical_id}")
+
+
+def runtime_description(spec: FunctionSpec) -> dict[str, Any]:
+    """What a container process needs to know about its function (sent to it as JSON)."""
+    return {
+        "logical_id": spec.logical_id,
+        "name": spec.name,
+        "arn": spec.arn,
+        "memory_mb": spec.memory_mb,
+        "timeout": spec.timeout,
+        "log_group": spec.log_group,
+        "handler_file": str(spec.handler_file),
+        "handler_function": spec.handler_function,
+        "module_name": f"paotui_fn_{spec.logical_id}",
+    }
 
 
 class FunctionError(Exception):
     """The handler raised: the message is the handler's, as Lambda reports ``errorMessage``."""
 
-    def __init__(self, error_type: str, message: str, trace: str):
+    def __init__(self, error_type: str, message: str, trace: str = ""):
         super().__init__(message)
         self.error_type = error_type
         self.trace = trace
 
 
-def _serve(connection: Any, spec: FunctionSpec) -> None:
-    """The child process: load the handler once, then run invocations as they come."""
-    try:
-        module = load_module(spec)
-        handler = getattr(module, spec.handler_function, None)
-        if not callable(handler):
-            raise FunctionCodeMissing(f"{spec.logical_id}: {spec.handler_file} has no function {spec.handler_function}")
-    except FunctionCodeMissing as missing:
-        connection.send(("missing", str(missing)))
-        return
-    except BaseException as error:  # noqa: BLE001 (reported to the parent, which raises it)
-        connection.send(("error", (type(error).__name__, str(error), traceback.format_exc())))
-        return
-    connection.send(("ready", None))
-    container_id = uuid.uuid4().hex
-    while True:
-        try:
-            event, request_id = connection.recv()
-        except EOFError:
-            return
-        try:
-            result = handler(event, LambdaContext(spec, container_id, request_id))
-        except Exception as error:  # noqa: BLE001 (the function's error, reported as Lambda does)
-            connection.send(("error", (type(error).__name__, str(error), traceback.format_exc())))
-        else:
-            connection.send(("ok", result))
-
-
 class Container:
-    """One Lambda execution environment: a process holding one copy of the function's code."""
-
-    _context = multiprocessing.get_context("spawn")
+    """One Lambda execution environment: its own process, holding one copy of the function's code."""
 
     def __init__(self, spec: FunctionSpec, number: int):
+        if not spec.code_exists:
+            raise FunctionCodeMissing(f"{spec.logical_id}: no handler code at {spec.handler_file} (Handler {spec.handler})")
         started = time.perf_counter()
         self.number = number
-        self.id = uuid.uuid4().hex
-        self._connection, child = self._context.Pipe()
-        self._process = self._context.Process(
-            target=_serve, args=(child, spec), name=f"{spec.logical_id}-{number}", daemon=True
+        request_read, request_write = os.pipe()
+        response_read, response_write = os.pipe()
+        function = runtime_description(spec)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "paotui_local.container", "--requests-fd", str(request_read),
+             "--responses-fd", str(response_write), "--function", json.dumps(function)],
+            pass_fds=(request_read, response_write),
+            stdin=subprocess.DEVNULL,
+            stdout=sys.stderr,
         )
-        self._process.start()
-        child.close()
-        kind, payload = self._receive()
-        if kind == "missing":
+        os.close(request_read)
+        os.close(response_write)
+        self._requests = os.fdopen(request_write, "w")
+        self._responses = os.fdopen(response_read, "r")
+        first = self._receive()
+        if "missing" in first:
             self.stop()
-            raise FunctionCodeMissing(payload)
-        if kind == "error":
+            raise FunctionCodeMissing(first["missing"])
+        if "error" in first:
             self.stop()
-            raise FunctionError(*payload)
+            raise FunctionError(**_error_fields(first["error"]))
         log.info("%s: cold start, container %d ready in %.0f ms", spec.logical_id, number,
                  (time.perf_counter() - started) * 1000)
 
     def invoke(self, event: Any, request_id: str) -> Any:
-        self._connection.send((event, request_id))
-        kind, payload = self._receive()
-        if kind == "error":
-            raise FunctionError(*payload)
-        return payload
+        self._requests.write(json.dumps({"event": event, "request_id": request_id}) + "\n")
+        self._requests.flush()
+        answer = self._receive()
+        if "error" in answer:
+            raise FunctionError(**_error_fields(answer["error"]))
+        return answer["ok"]
 
-    def _receive(self) -> tuple[str, Any]:
-        try:
-            return self._connection.recv()
-        except EOFError:
-            raise FunctionError("Runtime.ExitError", f"container {self.number} exited", "") from None
+    def _receive(self) -> dict[str, Any]:
+        line = self._responses.readline()
+        if not line:
+            raise FunctionError("Runtime.ExitError", f"container {self.number} exited ({self._process.poll()})")
+        return json.loads(line)
 
     def stop(self) -> None:
-        self._connection.close()
-        self._process.join(timeout=2)
-        if self._process.is_alive():
+        self._requests.close()
+        try:
+            self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
             self._process.kill()
+            self._process.wait()
+        self._responses.close()
+
+
+def _error_fields(error: dict[str, Any]) -> dict[str, str]:
+    return {"error_type": error["type"], "message": error["message"], "trace": error.get("trace", "")}
 
 
 class FunctionPool:

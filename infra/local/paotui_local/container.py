@@ -1,0 +1,105 @@
+"""A Lambda execution environment: a child process that loads one handler and runs invocations.
+
+The parent (functions.Container) starts ``python -m paotui_local.container``
+with two pipes and speaks JSON lines over them: an event in, a result or an
+error out, as the Lambda runtime API does. JSON on the wire also catches a
+handler returning something Lambda could not serialize. The child's stdout
+(where Powertools writes logs and metrics) is the parent's stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import uuid
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+
+class LambdaContext:
+    """The context object of the Python Lambda runtime (memory_limit_in_mb is a string there too)."""
+
+    def __init__(self, function: dict[str, Any], container_id: str, request_id: str):
+        self.function_name = function["name"]
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function["arn"]
+        self.memory_limit_in_mb = str(function["memory_mb"])
+        self.aws_request_id = request_id
+        self.log_group_name = function["log_group"]
+        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{container_id}"
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = time.monotonic() + function["timeout"]
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def exec_handler_module(path: str, module_name: str) -> ModuleType:
+    """Execute a handler file as module ``module_name`` (registered, as pydantic looks classes up there)."""
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(module_name)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        if previous is None:
+            del sys.modules[module_name]
+        else:
+            sys.modules[module_name] = previous
+        raise
+    return module
+
+
+def _error(error: BaseException) -> dict[str, Any]:
+    return {"error": {"type": type(error).__name__, "message": str(error), "trace": traceback.format_exc()}}
+
+
+def serve(requests: Any, responses: Any, function: dict[str, Any]) -> None:
+    def reply(message: dict[str, Any]) -> None:
+        responses.write(json.dumps(message) + "\n")
+        responses.flush()
+
+    try:
+        module = exec_handler_module(function["handler_file"], function["module_name"])
+        handler = getattr(module, function["handler_function"], None)
+        if not callable(handler):
+            reply({"missing": f"{function['logical_id']}: no function {function['handler_function']}"})
+            return
+    except BaseException as error:  # noqa: BLE001 (reported to the parent, which raises it)
+        reply(_error(error))
+        return
+    reply({"ready": True})
+    container_id = uuid.uuid4().hex
+    for line in requests:
+        request = json.loads(line)
+        try:
+            result = handler(request["event"], LambdaContext(function, container_id, request["request_id"]))
+            reply({"ok": result})
+        except Exception as error:  # noqa: BLE001 (the function's error, reported as Lambda does)
+            reply(_error(error))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="one local Lambda container (started by the local cloud)")
+    parser.add_argument("--requests-fd", type=int, required=True)
+    parser.add_argument("--responses-fd", type=int, required=True)
+    parser.add_argument("--function", required=True, help="JSON: the function's spec")
+    args = parser.parse_args()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us; Ctrl-C is for it
+    with os.fdopen(args.requests_fd, "r") as requests, os.fdopen(args.responses_fd, "w") as responses:
+        serve(requests, responses, json.loads(args.function))
+
+
+if __name__ == "__main__":
+    main()
