@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moto.server import ThreadedMotoServer
-
 from paotui_local import outbox
 from paotui_local.functions import DEFAULT_TEMPLATE, FunctionPool, pools
 from paotui_local.gateway import Gateway
+from paotui_local.moto_server import LocalMotoServer
 from paotui_local.pollers import Poller, PollSettings, pollers_for
 from paotui_local.provision import REGION, Stack, provision
 from paotui_local.template import Template
@@ -83,7 +82,7 @@ class LocalCloud:
         self.pollers: list[Poller] = []
         self.moto_url = ""
         self.outbox_table = ""
-        self._moto: ThreadedMotoServer | None = None
+        self._moto: LocalMotoServer | None = None
         self._saved_env: dict[str, str] | None = None
 
     @property
@@ -108,7 +107,7 @@ class LocalCloud:
         options = self.options
         self._saved_env = dict(os.environ)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=options.moto_port, verbose=False)
+        self._moto = LocalMotoServer(ip_address="127.0.0.1", port=options.moto_port, verbose=False)
         self._moto.start()
         moto_port = self._moto.get_host_and_port()[1]
         self.moto_url = f"http://127.0.0.1:{moto_port}"

@@ -1,0 +1,49 @@
+"""The embedded moto server, with DynamoDB made atomic per request as the real service is.
+
+moto's DynamoDB backend takes no locks: a conditional write checks and then
+writes, and a cancelled transaction restores copies of whole tables. Real
+DynamoDB applies each request atomically, and our correctness under
+concurrency (one rider per order, never oversell) rests on that. Functions run
+in separate processes here, so their requests meet concurrently in this
+server; serializing DynamoDB requests restores the guarantee without slowing
+SQS long polls or Step Functions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+_ATOMIC_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
+
+
+class AtomicDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time, everything else as it comes."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith(_ATOMIC_TARGETS):
+            return self.app(environ, start_response)
+        with self._lock:
+            return list(self.app(environ, start_response))  # the whole response inside the lock
+
+
+class LocalMotoServer(ThreadedMotoServer):
+    def _server_entry(self) -> None:
+        self._server = make_server(
+            self._ip_address,
+            self._port,
+            AtomicDynamoDB(DomainDispatcherApplication(create_backend_app)),
+            True,
+            request_handler=MotoRequestHandler,
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
