@@ -1,21 +1,109 @@
-"""Small builders for integration tests: a merchant with products, principals, SQS/stream events."""
+"""Small builders for integration tests: handlers and their events, merchants, orders, riders, principals.
+
+Plain functions and constants only; fixtures live in conftest.py. Test modules
+import from here, never from each other.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from types import ModuleType
 from typing import Any
 
+from paotui.platform import clock
 from paotui.platform.auth import Principal
 from paotui.platform.events import DomainEvent
 
 SHOP = {"lat": 31.2335, "lng": 121.4760}
 HOME = {"lat": 31.2304, "lng": 121.4737, "detail": "人民广场 1 号楼", "contact_name": "陈女士", "contact_phone": "+8613800000301"}
 DELIVERY = {"radius_m": 5000, "base_fee": 500, "base_distance_m": 3000, "tiers": [{"up_to_m": 5000, "fee_per_km": 100}], "min_order": 0}
+ORDER_ID = "ord_dispatch_0001"
 
 
 def principal(user_id: str, *roles: str) -> Principal:
     return Principal(user_id=user_id, roles=frozenset(roles))
+
+
+CUSTOMER = principal("usr_customer", "customer")
+
+
+# --- Lambda: a function's handler, its context, API Gateway events ------------------------------
+
+
+class _LambdaContext:
+    """The context Lambda passes a handler: what Powertools reads of it."""
+
+    function_name = "test"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    aws_request_id = "req-test"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000
+
+
+LAMBDA_CONTEXT = _LambdaContext()
+
+
+def load_handler(logical_id: str) -> Callable[[Any, Any], Any]:
+    """The handler of a template.yaml function ("RidersApi"), in a fresh module: a new Lambda container.
+
+    The local cloud's loader: the handler file and function come from the
+    template, the file is executed by path (functions/ is not a package).
+    Mock AWS (the ``aws`` fixture) before calling this.
+    """
+    from paotui_local.functions import load_handler as load_from_template
+
+    return load_from_template(logical_id)
+
+
+def loaded_module(logical_id: str) -> ModuleType:
+    """The module of the handler ``load_handler(logical_id)`` returned last, e.g. to reach its ``app``.
+
+    paotui_local names every copy of a function's module ``paotui_fn_<LogicalId>``.
+    """
+    return sys.modules[f"paotui_fn_{logical_id}"]
+
+
+def api_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    authorizer: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event, as the gateway (or the local cloud) sends it.
+
+    ``authorizer`` is the context the TOKEN authorizer returned (user_id, roles).
+    """
+    request_context: dict[str, Any] = {"requestId": "req-test", "stage": "test", "httpMethod": method, "path": path}
+    if authorizer is not None:
+        request_context["authorizer"] = authorizer
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {"Content-Type": ["application/json"]},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {name: [value] for name, value in query.items()} if query else None,
+        "pathParameters": None,
+        "requestContext": request_context,
+        "body": None if body is None else json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def answer(response: dict[str, Any]) -> tuple[int, Any]:
+    """(status, parsed body) of an API response; the body is None when there is none."""
+    return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
 
 
 def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[Any, list[Any]]:
@@ -27,6 +115,73 @@ def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[A
     )
     products = [add_product(merchant.id, f"item {i}", 1000 + i, stock) for i, stock in enumerate(stocks)]
     return merchant, products
+
+
+def stock_of(product: Any) -> tuple[int, int, int]:
+    """(stock, reserved, available) of a product, read again."""
+    product.refresh(consistent_read=True)
+    return int(product.stock), int(product.reserved), int(product.available)
+
+
+def order_request(merchant: Any, *lines: tuple[Any, int]) -> Any:
+    """A PlaceOrder of (product, quantity) lines from ``merchant``, delivered HOME."""
+    from paotui.orders.models import PlaceOrder
+
+    return PlaceOrder.model_validate(
+        {"merchant_id": merchant.id, "items": [{"product_id": p.id, "quantity": q} for p, q in lines], "address": HOME}
+    )
+
+
+def placed_order(key: str, quantity: int, stock: int = 10) -> tuple[Any, Any]:
+    """(order, product): CUSTOMER's PENDING_PAYMENT order for ``quantity`` of a product, placed through intake."""
+    from paotui.orders import service
+
+    merchant, (product,) = merchant_with_products(stock)
+    order, _ = service.place_order(CUSTOMER.user_id, key, order_request(merchant, (product, quantity)))
+    return order, product
+
+
+def make_order(order_id: str = ORDER_ID, *, status: str = "CONFIRMED", fee: int = 650, rider_id: str | None = None):
+    """An order as intake would have left it after payment and confirmation (built directly)."""
+    from paotui.orders.records import AddressMap, AmountsMap, LineItemMap, OrderRecord, PickupMap, TimelineEntryMap
+
+    now = clock.now_iso()
+    order = OrderRecord(
+        id=order_id,
+        status=status,
+        version=3,
+        customer_id=CUSTOMER.user_id,
+        merchant_id="mer_1",
+        rider_id=rider_id,
+        created_at=now,
+        updated_at=now,
+        items=[LineItemMap(product_id="p1", name="生煎", unit_price=1200, quantity=1, line_total=1200)],
+        amounts=AmountsMap(items_total=1200, delivery_fee=fee, total=1200 + fee),
+        address=AddressMap(**HOME),
+        pickup=PickupMap(lat=SHOP["lat"], lng=SHOP["lng"], name="老王生煎"),
+        timeline=[TimelineEntryMap(status=status, at=now, by="test")],
+        request_fingerprint="test",
+    )
+    order.save()
+    return order
+
+
+def near(point: dict, north_m: float, east_m: float = 0.0) -> dict:
+    """A point ``north_m`` metres north and ``east_m`` east of ``point`` (near enough, at Shanghai's latitude)."""
+    return {"lat": point["lat"] + north_m / 111_320, "lng": point["lng"] + east_m / 95_000}
+
+
+def lapse(offer: Any, ago: timedelta = timedelta(seconds=1)) -> None:
+    """Move an offer's expiry into the past (``ago`` before now)."""
+    from paotui.dispatch.records import OfferRecord
+
+    offer.update(actions=[OfferRecord.expires_at.set(clock.iso(clock.now() - ago))])
+
+
+def make_rider(rider_id: str, location: dict | None, *, online: bool = True, capacity: int = 3, name: str = "李师傅"):
+    from paotui.riders.service import create_rider
+
+    return create_rider(rider_id, name, "+8613900000" + rider_id[-3:], location, capacity, "ebike", online)
 
 
 def sqs_event(*bodies: str) -> dict[str, Any]:

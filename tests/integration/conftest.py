@@ -3,12 +3,19 @@
 Tables are created from the pynamodb record classes (the same key schema,
 GSIs and streams template.yaml declares; tests/unit/test_template.py keeps the
 two in step). Secrets the services read are created too.
+
+Fixtures live here (pytest finds them; never import them); plain helpers live
+in builders.py.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import sys
+import threading
+from collections.abc import Callable
+from typing import NamedTuple
 
 import boto3
 import pytest
@@ -94,3 +101,91 @@ def aws(monkeypatch):
         yield
         aws_clients.reset_clients()
         get_settings.cache_clear()
+
+
+class _Gate(NamedTuple):
+    barrier: threading.Barrier
+    on_arrival: Callable[[], None] | None
+    arrived: list[str]
+
+
+class SerializedMoto:
+    """moto answering one request at a time; see the ``serialized_moto`` fixture."""
+
+    def __init__(self) -> None:
+        self._one_at_a_time = threading.Lock()
+        self._gates_lock = threading.Lock()
+        self._gates: dict[str, _Gate] = {}
+
+    def gather(
+        self, operation: str, parties: int, *, on_arrival: Callable[[], None] | None = None, timeout: float = 10
+    ) -> list[str]:
+        """Hold the next ``parties`` requests of ``operation`` (e.g. "TransactWriteItems") until all have arrived.
+
+        They then go on, still one at a time. They are held before moto's
+        lock, so every thread has done all it does before that request (its
+        reads, its checks) before any of them is applied. ``on_arrival`` runs
+        in each arriving thread before it waits. Returns the names of the
+        threads that arrived, filled in as they do.
+        """
+        gate = _Gate(threading.Barrier(parties, timeout=timeout), on_arrival, [])
+        with self._gates_lock:
+            self._gates[operation] = gate
+        return gate.arrived
+
+    def process(self, unlocked, stubber, request):
+        gate = self._claim_gate(request)
+        if gate is not None:
+            if gate.on_arrival is not None:
+                gate.on_arrival()
+            gate.barrier.wait()
+        with self._one_at_a_time:
+            return unlocked(stubber, request)
+
+    def _claim_gate(self, request) -> _Gate | None:
+        target = request.headers.get("X-Amz-Target") or b""
+        operation = (target.decode() if isinstance(target, bytes) else target).rpartition(".")[2]
+        with self._gates_lock:
+            gate = self._gates.get(operation)
+            if gate is None:
+                return None
+            gate.arrived.append(threading.current_thread().name)
+            if len(gate.arrived) == gate.barrier.parties:
+                del self._gates[operation]  # later requests of this operation go straight on
+            return gate
+
+
+@pytest.fixture
+def serialized_moto(monkeypatch) -> SerializedMoto:
+    """One moto request at a time, for tests that call moto from several threads.
+
+    moto has no locks. A conditional write checks, then writes, and another
+    thread's write can land in between, so two conditional writes can both
+    succeed. TransactWriteItems deep-copies every table the transaction touches
+    and, if the transaction is cancelled, puts those copies back: a write
+    another thread made in between is silently lost (or the copy fails on a
+    dict changing under it). Real DynamoDB does neither. A lock around moto's
+    request entry point (``BotocoreStubber.process_request``, which every
+    mocked boto3 call goes through) makes each request atomic, so threads still
+    race between requests, which is where the application's races are, but not
+    inside moto. Use it in every test that calls moto from several threads.
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    serialized = SerializedMoto()
+    unlocked = BotocoreStubber.process_request
+
+    def process_request(self, request):
+        return serialized.process(unlocked, self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
+    return serialized
+
+
+@pytest.fixture
+def fine_thread_switching():
+    """Switch threads often, so that a few threads' requests really interleave (at a cost in speed)."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    yield
+    sys.setswitchinterval(interval)

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType, SimpleNamespace
-
 import pytest
 
-from tests.integration.test_accounts_login import answer, api_event
+from tests.integration.builders import LAMBDA_CONTEXT, answer, api_event, load_handler
 
 PHONE = "+8613800000302"
-FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
-CONTEXT = SimpleNamespace(
-    function_name="test",
-    memory_limit_in_mb=128,
-    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:test",
-    aws_request_id="req-test",
-)
-
-
-def load_function(function: str) -> ModuleType:
-    """A function's app.py as Lambda imports it (functions/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(f"{function}_app", FUNCTIONS / function / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _post(handler, path: str, body: dict) -> tuple[int, dict]:
-    return answer(handler(api_event("POST", path, body=body), CONTEXT))
+    return answer(handler(api_event("POST", path, body=body), LAMBDA_CONTEXT))
 
 
 @pytest.fixture
@@ -37,7 +18,7 @@ def auth_handler(aws):
     from paotui.accounts.api import get_auth_service
 
     get_auth_service.cache_clear()  # built from this test's settings
-    yield load_function("auth").handler
+    yield load_handler("AuthApi")
     get_auth_service.cache_clear()
 
 
@@ -51,14 +32,14 @@ def test_the_code_goes_to_the_outbox_and_the_token_passes_the_authorizer(auth_ha
     status, session = _post(auth_handler, "/auth/login", {"phone": PHONE, "code": message["data"]["code"]})
     assert status == 200
 
-    authorizer = load_function("authorizer").handler
+    authorizer = load_handler("Authorizer")
     method_arn = "arn:aws:execute-api:us-east-1:123456789012:api1/test/GET/orders"
     event = {"type": "TOKEN", "authorizationToken": f"Bearer {session['token']}", "methodArn": method_arn}
-    policy = authorizer(event, CONTEXT)
+    policy = authorizer(event, LAMBDA_CONTEXT)
     assert policy["context"] == {"user_id": session["user"]["id"], "roles": "customer"}
     (statement,) = policy["policyDocument"]["Statement"]
     assert statement["Resource"] == ["arn:aws:execute-api:us-east-1:123456789012:api1/test/*/*"]
 
     for header in ("", "Bearer nonsense", f"Bearer {session['token']}x"):
         with pytest.raises(Exception, match="^Unauthorized$"):
-            authorizer({**event, "authorizationToken": header}, CONTEXT)
+            authorizer({**event, "authorizationToken": header}, LAMBDA_CONTEXT)

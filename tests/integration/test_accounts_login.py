@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +11,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.integration.builders import answer, api_event
 
 PHONE = "+8613800000301"
 WX_APPID = "wx-test-app"
@@ -58,30 +59,6 @@ def wechat_url():
     server.server_close()
 
 
-@pytest.fixture
-def serialized_moto(monkeypatch):
-    """One moto request at a time, as DynamoDB serializes writes per item (moto itself has no locks)."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.Lock()
-    unlocked = BotocoreStubber.process_request
-
-    def process_request(self, request):
-        with lock:
-            return unlocked(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
-
-
-@pytest.fixture
-def fine_thread_switching():
-    """Switch threads often, so that a few threads' requests really interleave (at a cost in speed)."""
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    yield
-    sys.setswitchinterval(interval)
-
-
 class Sms:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
@@ -99,27 +76,6 @@ class Clock:
 
     def __call__(self) -> int:
         return self.now
-
-
-def api_event(method: str, path: str, *, body: Any = None, query: dict[str, str] | None = None) -> dict[str, Any]:
-    """An API Gateway REST proxy event, as the gateway (or the local cloud) sends it."""
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {"Content-Type": ["application/json"]},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {name: [value] for name, value in query.items()} if query else None,
-        "pathParameters": None,
-        "requestContext": {"requestId": "req-test", "stage": "test", "httpMethod": method, "path": path},
-        "body": None if body is None else json.dumps(body),
-        "isBase64Encoded": False,
-    }
-
-
-def answer(response: dict[str, Any]) -> tuple[int, Any]:
-    return response["statusCode"], json.loads(response["body"])
 
 
 class Api:

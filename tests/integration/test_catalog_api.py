@@ -6,13 +6,12 @@ from typing import Any
 
 import pytest
 
-from tests.integration.builders import DELIVERY, merchant_with_products
-from tests.integration.test_accounts_handlers import CONTEXT, load_function
-from tests.integration.test_accounts_login import answer, api_event
+from tests.integration import builders
+from tests.integration.builders import DELIVERY, LAMBDA_CONTEXT, SHOP, answer, api_event, load_handler, merchant_with_products
 
-SHOP = {"lat": 31.2335, "lng": 121.4760}  # builders' merchant: 老王生煎, radius 5 km
+# SHOP is builders' merchant: 老王生煎, radius 5 km
 WEST = {"lat": 31.2290, "lng": 121.4590}  # 1.7 km west of SHOP
-HOME = {"lat": 31.2304, "lng": 121.4737}  # 408 m from SHOP
+HOME = {"lat": builders.HOME["lat"], "lng": builders.HOME["lng"]}  # 408 m from SHOP; a point, not an address
 FAR = {"lat": 31.2900, "lng": 121.4760}  # 6.3 km north of SHOP
 
 
@@ -166,7 +165,7 @@ def test_a_merchant_radius_is_bounded(aws):
 
 def test_the_handler_serves_the_router(aws):
     merchant, _ = merchant_with_products(1)
-    handler = load_function("catalog").handler
+    handler = load_handler("CatalogApi")
     event = api_event("GET", "/merchants", query={"lat": str(HOME["lat"]), "lng": str(HOME["lng"])})
-    status, merchants = answer(handler(event, CONTEXT))
+    status, merchants = answer(handler(event, LAMBDA_CONTEXT))
     assert status == 200 and [m["id"] for m in merchants] == [merchant.id]

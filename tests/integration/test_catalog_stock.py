@@ -9,8 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
-from tests.integration.builders import merchant_with_products
-from tests.integration.test_accounts_login import serialized_moto  # noqa: F401 (fixture)
+from tests.integration.builders import merchant_with_products, stock_of
 
 
 def _reserve(merchant_id: str, product_id: str, order_id: str, qty: int = 1) -> bool:
@@ -23,12 +22,6 @@ def _reserve(merchant_id: str, product_id: str, order_id: str, qty: int = 1) -> 
     except TransactWriteError:
         return False
     return True
-
-
-def _counts(product) -> tuple[int, int, int]:
-    """(stock, reserved, available)"""
-    product.refresh(consistent_read=True)
-    return int(product.stock), int(product.reserved), int(product.available)
 
 
 def _ledger_state(merchant_id: str, product_id: str, order_id: str) -> str:
@@ -50,7 +43,7 @@ def test_fifty_concurrent_reservations_of_ten_in_stock_reserve_ten(aws, serializ
     with ThreadPoolExecutor(50) as pool:
         results = list(pool.map(reserve, range(50)))
     assert results.count(True) == 10
-    assert _counts(product) == (10, 10, 0)
+    assert stock_of(product) == (10, 10, 0)
     assert StockLedgerRecord.count() == 10
 
 
@@ -64,14 +57,14 @@ def test_a_failed_reservation_says_which_products_were_short(aws):
             stage_reservation(transaction, merchant.id, plenty.id, "ord_1", 3)
             stage_reservation(transaction, merchant.id, scarce.id, "ord_1", 2)
     assert shortfalls(failed.value) == {scarce.id: 1}
-    assert _counts(plenty) == (10, 0, 10) and _counts(scarce) == (1, 0, 1)
+    assert stock_of(plenty) == (10, 0, 10) and stock_of(scarce) == (1, 0, 1)
 
 
 def test_one_order_holds_a_product_once(aws):
     merchant, (product,) = merchant_with_products(10)
     assert _reserve(merchant.id, product.id, "ord_1", 2)
     assert not _reserve(merchant.id, product.id, "ord_1", 2)
-    assert _counts(product) == (10, 2, 8)
+    assert stock_of(product) == (10, 2, 8)
 
 
 def test_products_off_sale_cannot_be_reserved(aws):
@@ -80,7 +73,7 @@ def test_products_off_sale_cannot_be_reserved(aws):
     merchant, (product,) = merchant_with_products(10)
     product.update(actions=[ProductRecord.on_sale.set(False)])
     assert not _reserve(merchant.id, product.id, "ord_1")
-    assert _counts(product) == (10, 0, 10)
+    assert stock_of(product) == (10, 0, 10)
 
 
 def test_commit_turns_the_hold_into_a_decrement(aws):
@@ -89,7 +82,7 @@ def test_commit_turns_the_hold_into_a_decrement(aws):
     merchant, (product,) = merchant_with_products(10)
     _reserve(merchant.id, product.id, "ord_1", 3)
     assert commit_reservation(merchant.id, product.id, "ord_1")
-    assert _counts(product) == (7, 0, 7)
+    assert stock_of(product) == (7, 0, 7)
     assert _ledger_state(merchant.id, product.id, "ord_1") == "COMMITTED"
 
 
@@ -99,7 +92,7 @@ def test_release_gives_the_hold_back(aws):
     merchant, (product,) = merchant_with_products(10)
     _reserve(merchant.id, product.id, "ord_1", 3)
     assert release_reservation(merchant.id, product.id, "ord_1")
-    assert _counts(product) == (10, 0, 10)
+    assert stock_of(product) == (10, 0, 10)
     assert _ledger_state(merchant.id, product.id, "ord_1") == "RELEASED"
 
 
@@ -109,7 +102,7 @@ def test_nothing_to_settle_without_a_hold(aws):
     merchant, (product,) = merchant_with_products(10)
     assert not commit_reservation(merchant.id, product.id, "ord_none")
     assert not release_reservation(merchant.id, product.id, "ord_none")
-    assert _counts(product) == (10, 0, 10)
+    assert stock_of(product) == (10, 0, 10)
 
 
 # What every sequence of settlements must end in, by whether a commit came before the first release.
@@ -135,7 +128,7 @@ def test_any_order_of_duplicated_settlements_applies_once(aws, sequence):
     _reserve(merchant.id, product.id, "ord_1", 3)
     applied = [getattr(stock, f"{step}_reservation")(merchant.id, product.id, "ord_1") for step in sequence]
     counts, state = _FINAL[_expected(sequence)]
-    assert _counts(product) == counts
+    assert stock_of(product) == counts
     assert _ledger_state(merchant.id, product.id, "ord_1") == state
     assert applied[0] is True and sum(applied) == (2 if _expected(sequence) == "returned" else 1)
 
@@ -157,5 +150,5 @@ def test_commit_and_release_racing_leave_the_stock_whole(aws, serialized_moto):
     jobs = [(step, order_id) for order_id in orders for step in ("commit", "release")]
     with ThreadPoolExecutor(len(jobs)) as pool:
         list(pool.map(settle, jobs))
-    assert _counts(product) == (10, 0, 10)
+    assert stock_of(product) == (10, 0, 10)
     assert {_ledger_state(merchant.id, product.id, order_id) for order_id in orders} <= {"RELEASED", "RETURNED"}

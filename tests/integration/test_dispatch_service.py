@@ -9,66 +9,19 @@ import pytest
 
 from paotui.platform import clock
 from paotui.platform.events import DomainEvent
-from tests.integration.builders import HOME, SHOP, order_event, sqs_event
-
-ORDER_ID = "ord_dispatch_0001"
-
-
-class FakeContext:
-    function_name = "test"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id = "req-1"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
-
-
-def load_handler(function_dir: str):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "functions" / function_dir / "app.py"
-    spec = importlib.util.spec_from_file_location(f"fn_{function_dir}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def near(point: dict, north_m: float, east_m: float = 0.0) -> dict:
-    return {"lat": point["lat"] + north_m / 111_320, "lng": point["lng"] + east_m / 95_000}
-
-
-def make_order(order_id: str = ORDER_ID, *, status: str = "CONFIRMED", fee: int = 650, rider_id: str | None = None):
-    """An order as intake would have left it after payment and confirmation (built directly)."""
-    from paotui.orders.records import AddressMap, AmountsMap, LineItemMap, OrderRecord, PickupMap, TimelineEntryMap
-
-    now = clock.now_iso()
-    order = OrderRecord(
-        id=order_id,
-        status=status,
-        version=3,
-        customer_id="usr_customer",
-        merchant_id="mer_1",
-        rider_id=rider_id,
-        created_at=now,
-        updated_at=now,
-        items=[LineItemMap(product_id="p1", name="生煎", unit_price=1200, quantity=1, line_total=1200)],
-        amounts=AmountsMap(items_total=1200, delivery_fee=fee, total=1200 + fee),
-        address=AddressMap(**HOME),
-        pickup=PickupMap(lat=SHOP["lat"], lng=SHOP["lng"], name="老王生煎"),
-        timeline=[TimelineEntryMap(status=status, at=now, by="test")],
-        request_fingerprint="test",
-    )
-    order.save()
-    return order
-
-
-def make_rider(rider_id: str, location: dict | None, *, online: bool = True, capacity: int = 3, name: str = "李师傅"):
-    from paotui.riders.service import create_rider
-
-    return create_rider(rider_id, name, "+8613900000" + rider_id[-3:], location, capacity, "ebike", online)
+from tests.integration.builders import (
+    HOME,
+    LAMBDA_CONTEXT,
+    ORDER_ID,
+    SHOP,
+    lapse,
+    load_handler,
+    make_order,
+    make_rider,
+    near,
+    order_event,
+    sqs_event,
+)
 
 
 def offers_of(order_id: str = ORDER_ID):
@@ -109,12 +62,12 @@ def test_a_redelivered_dispatch_message_makes_one_offer(order):
 
     make_rider("rdr_a", near(SHOP, 100))
     make_rider("rdr_b", near(SHOP, 300))
-    worker = load_handler("dispatch_worker").handler
+    worker = load_handler("DispatchWorker")
     confirmed = order_event(order, "CONFIRMED", "PAID", event_id="evt-confirmed")
 
-    response = worker(sqs_event(confirmed, confirmed), FakeContext())  # twice in one batch
+    response = worker(sqs_event(confirmed, confirmed), LAMBDA_CONTEXT)  # twice in one batch
     assert response["batchItemFailures"] == []
-    worker(sqs_event(confirmed), FakeContext())  # and once more later
+    worker(sqs_event(confirmed), LAMBDA_CONTEXT)  # and once more later
     # even with the consumer's idempotency record lost, the same event makes no second offer
     replay = dispatch(ORDER_ID, reason="confirmed", trigger="evt-confirmed")
 
@@ -165,7 +118,7 @@ def test_a_lapsed_offer_is_closed_as_expired(order):
     make_rider("rdr_a", near(SHOP, 100))
     make_rider("rdr_b", near(SHOP, 300))
     first = dispatch(ORDER_ID, reason="confirmed")
-    first.update(actions=[OfferRecord.expires_at.set(clock.iso(clock.now() - timedelta(seconds=1)))])
+    lapse(first)
     dispatch(ORDER_ID, reason="timeout")
     assert OfferRecord.get(first.id).status == "EXPIRED"
 
@@ -186,7 +139,7 @@ def test_no_dispatch_without_riders_or_for_an_order_that_needs_none(aws):
 
 def test_dispatch_worker_reports_only_the_poison_message(order):
     make_rider("rdr_a", near(SHOP, 100))
-    worker = load_handler("dispatch_worker").handler
+    worker = load_handler("DispatchWorker")
     requested = DomainEvent(
         id="sfn-redispatch-1",
         type="dispatch.requested",
@@ -196,7 +149,7 @@ def test_dispatch_worker_reports_only_the_poison_message(order):
     ).model_dump_json()
     batch = sqs_event(requested, "{not json", json.dumps({"id": "x"}))
 
-    response = worker(batch, FakeContext())
+    response = worker(batch, LAMBDA_CONTEXT)
 
     failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
     ids = [record["messageId"] for record in batch["Records"]]
@@ -210,7 +163,7 @@ def test_a_cancelled_order_withdraws_its_open_offer(order):
 
     make_rider("rdr_a", near(SHOP, 100))
     dispatch(ORDER_ID, reason="confirmed")
-    worker = load_handler("dispatch_worker").handler
+    worker = load_handler("DispatchWorker")
     cancelled = order_event(order, "CANCELLED", "CONFIRMED")
-    assert worker(sqs_event(cancelled), FakeContext())["batchItemFailures"] == []
+    assert worker(sqs_event(cancelled), LAMBDA_CONTEXT)["batchItemFailures"] == []
     assert [o.status for o in offers_of()] == ["WITHDRAWN"]

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 
 from paotui.platform import clock
 from paotui.platform.events import DomainEvent
-from tests.integration.builders import HOME, SHOP, order_event, sqs_event
-from tests.integration.test_dispatch_service import FakeContext, load_handler, make_order, make_rider, near
+from tests.integration.builders import (
+    HOME,
+    LAMBDA_CONTEXT,
+    ORDER_ID,
+    SHOP,
+    lapse,
+    load_handler,
+    make_order,
+    make_rider,
+    near,
+    order_event,
+    sqs_event,
+)
 
 
 @pytest.fixture
 def worker(aws):
-    return load_handler("notify_worker").handler
+    return load_handler("NotifyWorker")
 
 
 def offer_created(offer, event_id: str = "evt-offer-1") -> str:
@@ -42,10 +52,10 @@ def test_a_new_offer_is_pushed_to_its_rider_once(worker):
 
     make_rider("rdr_a", near(SHOP, 100))
     make_order()
-    offer = dispatch("ord_dispatch_0001", reason="confirmed")
+    offer = dispatch(ORDER_ID, reason="confirmed")
     event = offer_created(offer)
 
-    response = worker(sqs_event(event, event), FakeContext())
+    response = worker(sqs_event(event, event), LAMBDA_CONTEXT)
 
     assert response["batchItemFailures"] == []
     messages = outbox("rdr_a")
@@ -56,7 +66,7 @@ def test_a_new_offer_is_pushed_to_its_rider_once(worker):
     assert push["data"] == {
         "type": "offer",
         "offer_id": offer.id,
-        "order_id": "ord_dispatch_0001",
+        "order_id": ORDER_ID,
         "expires_at": offer.expires_at,
         "fee": 650,
     }
@@ -64,14 +74,13 @@ def test_a_new_offer_is_pushed_to_its_rider_once(worker):
 
 
 def test_an_offer_that_expired_in_the_queue_is_not_pushed(worker):
-    from paotui.dispatch.records import OfferRecord
     from paotui.dispatch.service import dispatch
 
     make_rider("rdr_a", near(SHOP, 100))
     make_order()
-    offer = dispatch("ord_dispatch_0001", reason="confirmed")
-    offer.update(actions=[OfferRecord.expires_at.set(clock.iso(clock.now() - timedelta(seconds=1)))])
-    assert worker(sqs_event(offer_created(offer)), FakeContext())["batchItemFailures"] == []
+    offer = dispatch(ORDER_ID, reason="confirmed")
+    lapse(offer)
+    assert worker(sqs_event(offer_created(offer)), LAMBDA_CONTEXT)["batchItemFailures"] == []
     assert outbox("rdr_a") == []
 
 
@@ -85,7 +94,7 @@ def test_the_customer_hears_progress_by_push_and_the_end_by_sms(worker):
         order_event(order, "DELIVERY_FAILED", "DELIVERING"),
     )
 
-    assert worker(batch, FakeContext())["batchItemFailures"] == []
+    assert worker(batch, LAMBDA_CONTEXT)["batchItemFailures"] == []
 
     pushes = outbox("usr_customer")
     assert [(m["channel"], m["title"]) for m in reversed(pushes)] == [("push", "支付成功"), ("push", "骑手已接单")]
@@ -101,7 +110,7 @@ def test_a_cancellation_is_texted_with_its_reason(worker):
 
     order = make_order(status="CANCELLED")
     order.update(actions=[OrderRecord.cancel_reason.set("merchant_confirm_timeout")])
-    worker(sqs_event(order_event(order, "CANCELLED", "PAID")), FakeContext())
+    worker(sqs_event(order_event(order, "CANCELLED", "PAID")), LAMBDA_CONTEXT)
     (text,) = outbox(HOME["contact_phone"])
     assert text["body"].endswith("已取消：商家未及时接单。")
 

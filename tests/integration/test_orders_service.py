@@ -6,30 +6,20 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from paotui.orders.models import PlaceOrder
 from paotui.orders.transitions import Status
 from paotui.platform.errors import Conflict, Forbidden, Unprocessable
-from tests.integration.builders import HOME, merchant_with_products, principal
-
-CUSTOMER = principal("usr_customer", "customer")
-
-
-def _request(merchant, *lines) -> PlaceOrder:
-    return PlaceOrder.model_validate(
-        {"merchant_id": merchant.id, "items": [{"product_id": p.id, "quantity": q} for p, q in lines], "address": HOME}
-    )
+from tests.integration.builders import CUSTOMER, merchant_with_products, order_request, principal, stock_of
 
 
 def _available(product) -> int:
-    product.refresh(consistent_read=True)
-    return int(product.available)
+    return stock_of(product)[2]
 
 
 def test_placing_an_order_reserves_its_stock_in_the_same_write(aws):
     from paotui.orders import service
 
     merchant, (dumplings, soup) = merchant_with_products(10, 5)
-    order, created = service.place_order(CUSTOMER.user_id, "key-00000001", _request(merchant, (dumplings, 2), (soup, 1)))
+    order, created = service.place_order(CUSTOMER.user_id, "key-00000001", order_request(merchant, (dumplings, 2), (soup, 1)))
     assert created and order.status == Status.PENDING_PAYMENT
     assert int(order.amounts.items_total) == 2 * int(dumplings.price) + int(soup.price)
     assert int(order.amounts.total) == int(order.amounts.items_total) + int(order.amounts.delivery_fee)
@@ -37,11 +27,11 @@ def test_placing_an_order_reserves_its_stock_in_the_same_write(aws):
     assert [entry.status for entry in order.timeline] == ["PENDING_PAYMENT"]
 
 
-def test_same_key_same_body_is_one_order_even_concurrently(aws):
+def test_same_key_same_body_is_one_order_even_concurrently(aws, serialized_moto, fine_thread_switching):
     from paotui.orders import service
 
     merchant, (dumplings,) = merchant_with_products(10)
-    request = _request(merchant, (dumplings, 1))
+    request = order_request(merchant, (dumplings, 1))
     with ThreadPoolExecutor(6) as pool:
         results = list(pool.map(lambda _: service.place_order(CUSTOMER.user_id, "key-same-0001", request), range(6)))
     assert len({order.id for order, _ in results}) == 1
@@ -53,9 +43,9 @@ def test_same_key_other_body_is_refused(aws):
     from paotui.orders import service
 
     merchant, (dumplings,) = merchant_with_products(10)
-    service.place_order(CUSTOMER.user_id, "key-reused-01", _request(merchant, (dumplings, 1)))
+    service.place_order(CUSTOMER.user_id, "key-reused-01", order_request(merchant, (dumplings, 1)))
     with pytest.raises(Unprocessable) as refused:
-        service.place_order(CUSTOMER.user_id, "key-reused-01", _request(merchant, (dumplings, 2)))
+        service.place_order(CUSTOMER.user_id, "key-reused-01", order_request(merchant, (dumplings, 2)))
     assert refused.value.code == "IDEMPOTENCY_KEY_REUSED"
     assert _available(dumplings) == 9
 
@@ -66,7 +56,7 @@ def test_out_of_stock_names_the_product_and_reserves_nothing(aws):
 
     merchant, (plenty, scarce) = merchant_with_products(10, 1)
     with pytest.raises(Conflict) as refused:
-        service.place_order(CUSTOMER.user_id, "key-oos-00001", _request(merchant, (plenty, 3), (scarce, 2)))
+        service.place_order(CUSTOMER.user_id, "key-oos-00001", order_request(merchant, (plenty, 3), (scarce, 2)))
     assert refused.value.code == "OUT_OF_STOCK"
     assert refused.value.details == {"product_ids": [scarce.id], "available": {scarce.id: 1}}
     assert (_available(plenty), _available(scarce)) == (10, 1)
@@ -78,7 +68,7 @@ def test_transitions_follow_the_table_and_the_caller(aws):
 
     merchant, (dumplings,) = merchant_with_products(10)
     owner = principal(merchant.owner_id, "merchant")
-    order, _ = service.place_order(CUSTOMER.user_id, "key-moves-001", _request(merchant, (dumplings, 1)))
+    order, _ = service.place_order(CUSTOMER.user_id, "key-moves-001", order_request(merchant, (dumplings, 1)))
 
     with pytest.raises(Conflict) as early:
         service.transition(order.id, Status.CONFIRMED, owner)
@@ -103,11 +93,11 @@ def test_transitions_follow_the_table_and_the_caller(aws):
         service.transition(order.id, Status.CANCELLED, CUSTOMER, reason="twice")
 
 
-def test_concurrent_moves_of_one_order_apply_once(aws):
+def test_concurrent_moves_of_one_order_apply_once(aws, serialized_moto, fine_thread_switching):
     from paotui.orders import service
 
     merchant, (dumplings,) = merchant_with_products(10)
-    order, _ = service.place_order(CUSTOMER.user_id, "key-race-0001", _request(merchant, (dumplings, 1)))
+    order, _ = service.place_order(CUSTOMER.user_id, "key-race-0001", order_request(merchant, (dumplings, 1)))
 
     def cancel(_):
         try:

@@ -7,11 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from paotui.orders.models import PlaceOrder
 from paotui.platform.errors import Conflict, Unauthorized, Unprocessable
-from tests.integration.builders import HOME, merchant_with_products, principal
-
-CUSTOMER = principal("usr_customer", "customer")
+from tests.integration.builders import CUSTOMER, placed_order, principal
 
 
 class RecordingTransport:
@@ -33,14 +30,17 @@ class RecordingTransport:
 
 @pytest.fixture
 def order(aws):
-    from paotui.orders import service
-
-    merchant, (dumplings,) = merchant_with_products(10)
-    request = PlaceOrder.model_validate(
-        {"merchant_id": merchant.id, "items": [{"product_id": dumplings.id, "quantity": 2}], "address": HOME}
-    )
-    placed, _ = service.place_order(CUSTOMER.user_id, "key-pay-00001", request)
+    placed, _ = placed_order("key-pay-00001", 2)
     return placed
+
+
+def _undelivered_notify(order) -> tuple[dict, bytes]:
+    """Start a sandbox payment whose provider callback is kept back: its (headers, body), to deliver by hand."""
+    from paotui.payments import service
+
+    transport = RecordingTransport(deliver=False)
+    service.start_payment(order.id, CUSTOMER, "sandbox", transport)
+    return transport.sent[0]
 
 
 def _status(order_id: str) -> str:
@@ -57,13 +57,11 @@ def test_sandbox_payment_marks_the_order_paid(order):
     assert _status(order.id) == "PAID"
 
 
-def test_callback_delivered_five_times_and_concurrently_applies_once(order):
+def test_callback_delivered_five_times_and_concurrently_applies_once(order, serialized_moto, fine_thread_switching):
     from paotui.orders.service import get_order
     from paotui.payments import service
 
-    transport = RecordingTransport(deliver=False)
-    service.start_payment(order.id, CUSTOMER, "sandbox", transport)
-    headers, body = transport.sent[0]
+    headers, body = _undelivered_notify(order)
     with ThreadPoolExecutor(5) as pool:
         list(pool.map(lambda _: service.handle_notify("sandbox", headers, body), range(5)))
     service.handle_notify("sandbox", headers, body)
@@ -76,9 +74,7 @@ def test_forged_and_wrong_amount_callbacks_are_refused_and_change_nothing(order)
     from paotui.platform.secrets import secret_value
     from paotui.platform.settings import get_settings
 
-    transport = RecordingTransport(deliver=False)
-    service.start_payment(order.id, CUSTOMER, "sandbox", transport)
-    headers, body = transport.sent[0]
+    headers, body = _undelivered_notify(order)
 
     forged = json.dumps({**json.loads(body), "amount": 1}).encode()
     with pytest.raises(Unauthorized):
@@ -97,10 +93,8 @@ def test_paying_twice_or_after_cancellation_is_refused(order):
     from paotui.orders.transitions import Status
     from paotui.payments import service
 
-    transport = RecordingTransport(deliver=False)
-    service.start_payment(order.id, CUSTOMER, "sandbox", transport)
+    headers, body = _undelivered_notify(order)
     orders.system_transition(order.id, Status.CANCELLED, expected={Status.PENDING_PAYMENT}, reason="payment_timeout")
-    headers, body = transport.sent[0]
     service.handle_notify("sandbox", headers, body)  # a late notify is accepted but moves nothing
     assert _status(order.id) == "CANCELLED"
     with pytest.raises(Conflict):

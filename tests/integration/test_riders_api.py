@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
-from paotui.platform import clock
-from tests.integration.builders import SHOP
-from tests.integration.test_dispatch_service import ORDER_ID, FakeContext, load_handler, make_order, make_rider, near
+from tests.integration.builders import (
+    LAMBDA_CONTEXT,
+    ORDER_ID,
+    SHOP,
+    answer,
+    api_event,
+    lapse,
+    load_handler,
+    loaded_module,
+    make_order,
+    make_rider,
+    near,
+)
 
 
 class FakeWorkflow:
@@ -29,33 +38,14 @@ class FakeWorkflow:
 
 
 class Api:
-    def __init__(self, module):
-        self.module = module
+    """RidersApi's handler, called as API Gateway calls it after the authorizer let the caller in."""
 
-    def call(self, method: str, path: str, *, user: str, roles: str = "rider", body=None, raw: str | None = None):
-        event = {
-            "resource": "/{proxy+}",
-            "path": path,
-            "httpMethod": method,
-            "headers": {"Content-Type": "application/json"},
-            "multiValueHeaders": {"Content-Type": ["application/json"]},
-            "queryStringParameters": None,
-            "multiValueQueryStringParameters": None,
-            "pathParameters": None,
-            "stageVariables": None,
-            "requestContext": {
-                "requestId": "req-" + clock.now_iso(),
-                "stage": "test",
-                "path": path,
-                "httpMethod": method,
-                "authorizer": {"user_id": user, "roles": roles},
-                "identity": {"sourceIp": "127.0.0.1"},
-            },
-            "body": raw if raw is not None else (json.dumps(body) if body is not None else None),
-            "isBase64Encoded": False,
-        }
-        response = self.module.handler(event, FakeContext())
-        return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+    def __init__(self, handler):
+        self.handler = handler
+
+    def call(self, method: str, path: str, *, user: str, roles: str = "rider", body=None):
+        event = api_event(method, path, body=body, authorizer={"user_id": user, "roles": roles})
+        return answer(self.handler(event, LAMBDA_CONTEXT))
 
 
 @pytest.fixture
@@ -64,12 +54,12 @@ def workflow():
 
 
 def riders_api(workflow: FakeWorkflow) -> Api:
-    """A fresh copy of the function, as a Lambda container holds one (a resolver serves one request at a time)."""
+    """A fresh copy of the function, as a Lambda container holds one (but see ``race`` on what copies share)."""
     from paotui.riders.api import get_workflow
 
-    module = load_handler("riders")
-    module.app.dependency_overrides[get_workflow] = lambda: workflow
-    return Api(module)
+    handler = load_handler("RidersApi")
+    loaded_module("RidersApi").app.dependency_overrides[get_workflow] = lambda: workflow
+    return Api(handler)
 
 
 @pytest.fixture
@@ -158,8 +148,6 @@ def test_who_may_use_the_riders_api(api):
 
 
 def test_a_rider_lists_only_their_open_unexpired_offers(api):
-    from paotui.dispatch.records import OfferRecord
-
     make_rider("rdr_a", near(SHOP, 100))
     make_rider("rdr_b", near(SHOP, 900))
     make_order()
@@ -168,7 +156,7 @@ def test_a_rider_lists_only_their_open_unexpired_offers(api):
     mine = offered()
     other = offered(order_id="ord_two")
     lapsed = offered(order_id="ord_three")
-    lapsed.update(actions=[OfferRecord.expires_at.set(clock.iso(clock.now() - timedelta(seconds=1)))])
+    lapse(lapsed)
 
     status, offers = api.call("GET", "/riders/me/offers", user="rdr_a")
     assert status == 200
@@ -197,39 +185,45 @@ def test_accepting_assigns_the_order_and_wakes_the_watchdog(api, workflow):
     assert int(rider_record("rdr_a").active_orders) == 1
 
 
-def race(monkeypatch, workflow, *calls: tuple[str, str]) -> list[tuple[int, dict]]:
+def race(serialized_moto, workflow, *calls: tuple[str, str]) -> list[tuple[int, dict]]:
     """Accept offers concurrently, one request per container: [(offer id, rider id), ...] → responses.
 
-    moto applies a transaction item by item without a lock, which real DynamoDB
-    never exposes (transactions touching one item are serialized or cancelled).
-    The lock gives moto that isolation; the barrier makes every request pass its
-    pre-checks before any commits, so the transaction's conditions, not the
-    pre-checks, decide the race.
+    Every request passes its pre-checks before any transaction is applied, so
+    the transactions' conditions, not the pre-checks, decide the race:
+    serialized_moto gathers the transactions, then applies them one at a time
+    (moto applies a transaction item by item without a lock, which real
+    DynamoDB never exposes).
+
+    Up to its transaction each request takes its turn: Powertools keeps the
+    event being resolved in a class attribute (``BaseRouter.current_event``)
+    that every resolver in the process shares, so two requests resolving at
+    once in one process can read each other's path and caller, which two
+    Lambda containers never do. Past the transaction nothing reads the event
+    but the response builder (for headers, alike in both).
     """
-    from moto.dynamodb.models import DynamoDBBackend
+    turn = threading.Lock()
+    holder = threading.local()
 
-    original = DynamoDBBackend.transact_write_items
-    all_checked = threading.Barrier(len(calls), timeout=10)
-    one_at_a_time = threading.Lock()
-    commits: list[str] = []
+    def pass_the_turn() -> None:
+        holder.has_turn = False
+        turn.release()
 
-    def isolated(self, transact_items):
-        commits.append(threading.current_thread().name)
-        all_checked.wait()
-        with one_at_a_time:
-            return original(self, transact_items)
-
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", isolated)
+    arrived = serialized_moto.gather("TransactWriteItems", len(calls), on_arrival=pass_the_turn)
     containers = [riders_api(workflow) for _ in calls]
+
+    def accept(container: Api, call: tuple[str, str]) -> tuple[int, dict]:
+        offer_id, rider_id = call
+        turn.acquire()
+        holder.has_turn = True
+        try:
+            return container.call("POST", f"/offers/{offer_id}/accept", user=rider_id)
+        finally:
+            if holder.has_turn:
+                pass_the_turn()
+
     with ThreadPoolExecutor(len(calls)) as pool:
-        results = list(
-            pool.map(
-                lambda job: job[0].call("POST", f"/offers/{job[1][0]}/accept", user=job[1][1]),
-                zip(containers, calls, strict=True),
-            )
-        )
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", original)
-    assert len(commits) == len(calls), "every request reached the transaction"
+        results = list(pool.map(accept, containers, calls))
+    assert len(arrived) == len(calls), "every request reached the transaction"
     return results
 
 
@@ -243,7 +237,7 @@ def copy_offer(offer, **changes):
     return copy
 
 
-def test_two_riders_racing_for_one_order_one_wins(aws, workflow, monkeypatch):
+def test_two_riders_racing_for_one_order_one_wins(aws, workflow, serialized_moto):
     """Two live offers for one order (e.g. a redispatch racing a slow accept); both riders tap at once."""
     make_rider("rdr_a", near(SHOP, 100))
     make_rider("rdr_b", near(SHOP, 200))
@@ -251,7 +245,7 @@ def test_two_riders_racing_for_one_order_one_wins(aws, workflow, monkeypatch):
     first = offered()
     second = copy_offer(first, id="ofr_race_b", rider_id="rdr_b", attempt=2)
 
-    results = race(monkeypatch, workflow, (first.id, "rdr_a"), (second.id, "rdr_b"))
+    results = race(serialized_moto, workflow, (first.id, "rdr_a"), (second.id, "rdr_b"))
 
     assert sorted(status for status, _ in results) == [200, 409], results
     _, winner_order = next(r for r in results if r[0] == 200)
@@ -272,14 +266,14 @@ def test_two_riders_racing_for_one_order_one_wins(aws, workflow, monkeypatch):
     assert workflow.resolved == [(ORDER_ID, "assignment")]
 
 
-def test_a_rider_accepting_two_orders_at_once_stays_within_capacity(aws, workflow, monkeypatch):
+def test_a_rider_accepting_two_orders_at_once_stays_within_capacity(aws, workflow, serialized_moto):
     make_rider("rdr_a", near(SHOP, 100), capacity=1)
     make_order()
     make_order("ord_two")
     first = offered()
     second = offered(order_id="ord_two")
 
-    results = race(monkeypatch, workflow, (first.id, "rdr_a"), (second.id, "rdr_a"))
+    results = race(serialized_moto, workflow, (first.id, "rdr_a"), (second.id, "rdr_a"))
 
     assert sorted(status for status, _ in results) == [200, 409], results
     _, refusal = next(r for r in results if r[0] == 409)
@@ -289,12 +283,10 @@ def test_a_rider_accepting_two_orders_at_once_stays_within_capacity(aws, workflo
 
 
 def test_accepting_after_expiry_is_refused(api, workflow):
-    from paotui.dispatch.records import OfferRecord
-
     make_rider("rdr_a", near(SHOP, 100))
     make_order()
     the_offer = offered()
-    the_offer.update(actions=[OfferRecord.expires_at.set(clock.iso(clock.now() - timedelta(milliseconds=1)))])
+    lapse(the_offer, ago=timedelta(milliseconds=1))
 
     status, body = api.call("POST", f"/offers/{the_offer.id}/accept", user="rdr_a")
 
