@@ -88,7 +88,18 @@ def test_forged_and_wrong_amount_callbacks_are_refused_and_change_nothing(order)
     assert _status(order.id) == "PENDING_PAYMENT"
 
 
-def test_paying_twice_or_after_cancellation_is_refused(order):
+def test_paying_a_paid_order_again_is_refused_and_records_no_second_payment(order):
+    from paotui.payments import service
+    from paotui.payments.records import PaymentRecord
+
+    service.start_payment(order.id, CUSTOMER, "sandbox", RecordingTransport())
+    with pytest.raises(Conflict) as refused:
+        service.start_payment(order.id, CUSTOMER, "sandbox", RecordingTransport())
+    assert refused.value.code == "ORDER_NOT_PAYABLE"
+    assert [p.status for p in PaymentRecord.query(order.id)] == ["SUCCEEDED"]
+
+
+def test_a_late_notify_leaves_a_cancelled_order_cancelled_and_it_cannot_be_paid_again(order):
     from paotui.orders import service as orders
     from paotui.orders.transitions import Status
     from paotui.payments import service

@@ -41,14 +41,30 @@ def test_stock_worker_returns_committed_stock_on_cancel_and_release_beats_late_c
 
 def test_watchdog_timeout_cancels_only_an_unpaid_order(placed):
     from paotui.orders.service import get_order
-    from paotui.platform.events import DomainEvent
-
     order, _ = placed
     handler = load_handler("WatchdogWorker")
-    timeout = DomainEvent(
-        id="wd-1", type="watchdog.timeout", occurred_at="2026-11-25T00:00:00.000Z",
-        subject=order.id, data={"order_id": order.id, "step": "payment"},
-    ).model_dump_json()
-    assert handler(sqs_event(timeout), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    assert handler(sqs_event(_payment_timeout(order.id, "wd-1")), LAMBDA_CONTEXT) == {"batchItemFailures": []}
     cancelled = get_order(order.id)
     assert (cancelled.status, cancelled.cancel_reason, cancelled.timeline[-1].by) == ("CANCELLED", "payment_timeout", "watchdog")
+
+
+def test_watchdog_payment_timeout_leaves_a_paid_order_alone(placed):
+    from paotui.orders.service import get_order, system_transition
+    from paotui.orders.transitions import Status
+
+    order, _ = placed
+    system_transition(order.id, Status.PAID, expected={Status.PENDING_PAYMENT}, reason="paid just in time")
+    assert load_handler("WatchdogWorker")(sqs_event(_payment_timeout(order.id, "wd-2")), LAMBDA_CONTEXT) == {
+        "batchItemFailures": []
+    }
+    assert get_order(order.id).status == "PAID"
+
+
+def _payment_timeout(order_id: str, event_id: str) -> str:
+    """What the watchdog posts when an order's payment window closes."""
+    from paotui.platform.events import DomainEvent
+
+    return DomainEvent(
+        id=event_id, type="watchdog.timeout", occurred_at="2026-11-25T00:00:00.000Z",
+        subject=order_id, data={"order_id": order_id, "step": "payment"},
+    ).model_dump_json()
