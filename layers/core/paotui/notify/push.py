@@ -14,7 +14,6 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from paotui.notify import outbox
 from paotui.platform.aws import client
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
@@ -87,6 +86,8 @@ class OutboxPushSender:
         data: Mapping[str, Any] | None = None,
         endpoint_arn: str | None = None,
     ) -> None:
+        from paotui.notify import outbox  # local stage only: AWS never loads it
+
         outbox.write(to, "push", title, body, data)
         logger.info("push written to the outbox", extra={"to": to})
 

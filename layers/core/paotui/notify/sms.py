@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from paotui.notify import outbox
 from paotui.platform.aws import client
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
@@ -30,6 +29,8 @@ class SnsSmsSender:
 
 class OutboxSmsSender:
     def send(self, phone: str, message: str, *, data: Mapping[str, Any] | None = None) -> None:
+        from paotui.notify import outbox  # local stage only: AWS never loads it
+
         outbox.write(phone, "sms", "SMS", message, data)
         logger.info("sms written to the outbox", extra={"to": phone})
 

@@ -13,11 +13,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from paotui.orders.models import PlaceOrder
 from paotui.orders.records import (
     AddressMap,
     AmountsMap,
@@ -28,11 +28,14 @@ from paotui.orders.records import (
 )
 from paotui.orders.transitions import TERMINAL, Actor, Status, is_allowed, may_move
 from paotui.platform import clock
-from paotui.platform.auth import Principal
 from paotui.platform.dynamo import transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger
+
+if TYPE_CHECKING:  # annotations only: the workers that move orders don't load the API's models and resolver
+    from paotui.orders.models import PlaceOrder
+    from paotui.platform.auth import Principal
 
 _RETRIES_ON_RACE = 3
 
