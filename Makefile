@@ -31,6 +31,7 @@ e2e: $(STAMP)
 	$(BIN)/pytest tests/e2e
 
 lint: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --region us-east-1
 

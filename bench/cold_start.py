@@ -87,10 +87,20 @@ class Function:
 
 def runtime_python(base_python: str) -> Path:
     """The runtime-only virtualenv's interpreter (one per Python minor version), rebuilt when requirements change."""
-    version, tag = subprocess.run(
-        [base_python, "-c", "import sys; print(sys.version); print(f'py{sys.version_info[0]}{sys.version_info[1]}')"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()
+    version, tag = (
+        subprocess.run(
+            [
+                base_python,
+                "-c",
+                "import sys; print(sys.version); print(f'py{sys.version_info[0]}{sys.version_info[1]}')",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()
+    )
     venv_dir = OUT / f"runtime-venv-{tag}"
     python = venv_dir / "bin" / "python"
     stamp = hashlib.sha256(REQUIREMENTS.read_bytes() + CONSTRAINTS.read_bytes() + version.encode()).hexdigest()
@@ -100,14 +110,26 @@ def runtime_python(base_python: str) -> Path:
         print(f"building {venv_dir.relative_to(ROOT)} from {REQUIREMENTS.relative_to(ROOT)} ...", file=sys.stderr)
         subprocess.run([base_python, "-m", "venv", str(venv_dir)], check=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-r", str(REQUIREMENTS), "-c", str(CONSTRAINTS)],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(REQUIREMENTS),
+                "-c",
+                str(CONSTRAINTS),
+            ],
             check=True,
         )
         stamp_file.write_text(stamp)
     leaked = subprocess.run(
         [str(python), "-c", f"import importlib.util as u; print(*[m for m in {DEV_ONLY!r} if u.find_spec(m)])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     if leaked:
         raise SystemExit(f"{venv_dir} holds development packages {leaked}; delete it and run again")
@@ -153,7 +175,10 @@ def load_functions(only: list[str]) -> list[Function]:
 def _lambda_environment(
     logical_id: str, runtime: str, code_dir: Path, variables: dict, parameter_defaults: dict
 ) -> dict[str, str]:
-    """Literal values and !Ref to parameters (their defaults); other intrinsics name resources, so settings defaults stand in."""
+    """Literal values and !Ref to parameters (their defaults).
+
+    Other intrinsics name resources, for which the settings' defaults stand in.
+    """
     environment = {}
     for name, value in variables.items():
         if isinstance(value, dict) and set(value) == {"Ref"} and parameter_defaults.get(value["Ref"]) is not None:
@@ -200,7 +225,9 @@ def main() -> None:
     parser.add_argument("--function", action="append", default=[], help="only this logical id (repeatable)")
     parser.add_argument("--seed", type=int, default=0, help="shuffle seed for the probe order")
     parser.add_argument(
-        "--loader", choices=("import", "spec"), default="import",
+        "--loader",
+        choices=("import", "spec"),
+        default="import",
         help="import: CodeUri on sys.path and importlib.import_module, as the Lambda runtime does (default); "
         "spec: importlib.util.spec_from_file_location",
     )
@@ -227,11 +254,17 @@ def main() -> None:
         return statistics.median(sample[index] for sample in samples[name]) * 1000
 
     baseline = median("boto3", 0)
-    version = subprocess.run([str(python), "-c", "import platform; print(platform.python_version())"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    version = subprocess.run(
+        [str(python), "-c", "import platform; print(platform.python_version())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     runtimes = sorted({fn.runtime for fn in functions})
-    note = "" if runtimes == [f"python{version.rsplit('.', 1)[0]}"] else (
-        f" The template deploys {', '.join(runtimes)}: pass `--python` to measure with that interpreter."
+    note = (
+        ""
+        if runtimes == [f"python{version.rsplit('.', 1)[0]}"]
+        else (f" The template deploys {', '.join(runtimes)}: pass `--python` to measure with that interpreter.")
     )
     lines = [
         f"Cold start, median of {args.runs} rounds of fresh interpreters; Python {version}, runtime-only virtualenv "
@@ -262,7 +295,10 @@ def main() -> None:
             "samples_ms": [[round(i * 1000, 2), round(t * 1000, 2)] for i, t in samples[fn.logical_id]],
         }
     meeting = sum(1 for r in results.values() if r["ratio"] <= TARGET_RATIO)
-    lines += ["", f"Target: import ≤ {TARGET_RATIO:.2f}× `import boto3`; {meeting} of {len(results)} functions meet it."]
+    lines += [
+        "",
+        f"Target: import ≤ {TARGET_RATIO:.2f}× `import boto3`; {meeting} of {len(results)} functions meet it.",
+    ]
     report = "\n".join(lines)
     (OUT / "cold_start.md").write_text(report + "\n")
     (OUT / "cold_start.json").write_text(

@@ -43,15 +43,26 @@ def main() -> None:
         merchants = {m["id"]: cloud.login(m["phone"]) for m in seed["merchants"]}
         latencies = []
         for merchant, product in plan[: args.orders]:
-            order_id = customer.place_order(merchant["id"], [{"product_id": product["id"], "quantity": 1}], spec["address"]).json()["id"]
+            order_id = customer.place_order(
+                merchant["id"], [{"product_id": product["id"], "quantity": 1}], spec["address"]
+            ).json()["id"]
             customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).raise_for_status()
             started = datetime.now().astimezone()
-            merchants[merchant["id"]].post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"}).raise_for_status()
+            merchants[merchant["id"]].post(
+                f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"}
+            ).raise_for_status()
             push, rider_id = None, None
             deadline = time.monotonic() + 10
             while push is None and time.monotonic() < deadline:
                 for rid in riders:
-                    push = next((m for m in cloud.outbox(rid) if m["channel"] == "push" and m["data"].get("order_id") == order_id), None)
+                    push = next(
+                        (
+                            m
+                            for m in cloud.outbox(rid)
+                            if m["channel"] == "push" and m["data"].get("order_id") == order_id
+                        ),
+                        None,
+                    )
                     if push:
                         rider_id = rid
                         break

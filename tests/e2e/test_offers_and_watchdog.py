@@ -45,19 +45,29 @@ def test_expired_offer_moves_to_the_next_rider_and_only_one_rider_wins(cloud):
     merchant_user = cloud.login(merchant["phone"])
     riders = {r["id"]: cloud.login(r["phone"]) for r in seed["riders"]}
 
-    order_id = customer.place_order(merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], spec["address"]).json()["id"]
+    order_id = customer.place_order(
+        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], spec["address"]
+    ).json()["id"]
     assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
     assert merchant_user.post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"}).status_code == 200
 
     def offer_to(exclude=()):
         return next(
-            ((rid, o) for rid, r in riders.items() if rid not in exclude for o in r.offers() if o["order_id"] == order_id),
+            (
+                (rid, o)
+                for rid, r in riders.items()
+                if rid not in exclude
+                for o in r.offers()
+                if o["order_id"] == order_id
+            ),
             None,
         )
 
     first_rider, first_offer = wait_for(offer_to, what="the first offer")
     ttl = int(cloud.timers["OFFER_TTL_SECONDS"])
-    second_rider, second_offer = wait_for(lambda: offer_to(exclude={first_rider}), what="the offer to move on", timeout=ttl + 15)
+    second_rider, second_offer = wait_for(
+        lambda: offer_to(exclude={first_rider}), what="the offer to move on", timeout=ttl + 15
+    )
     assert second_rider != first_rider
     assert not [o for o in riders[first_rider].offers() if o["order_id"] == order_id], "the expired offer is gone"
 

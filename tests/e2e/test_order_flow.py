@@ -27,7 +27,11 @@ def test_order_is_delivered_end_to_end(cloud):
 
     quote = cloud.http.post(
         cloud.url("/quotes"),
-        json={"merchant_id": merchant["id"], "items": [{"product_id": product["id"], "quantity": 2}], "address": {"lat": address["lat"], "lng": address["lng"]}},
+        json={
+            "merchant_id": merchant["id"],
+            "items": [{"product_id": product["id"], "quantity": 2}],
+            "address": {"lat": address["lat"], "lng": address["lng"]},
+        },
         timeout=15,
     ).json()
     assert quote["items_total"] == 2 * product["price"]
@@ -72,7 +76,13 @@ def test_order_is_delivered_end_to_end(cloud):
 
     final = customer.order(order["id"])
     assert [entry["status"] for entry in final["timeline"]] == [
-        "PENDING_PAYMENT", "PAID", "CONFIRMED", "ASSIGNED", "PICKING_UP", "DELIVERING", "DELIVERED",
+        "PENDING_PAYMENT",
+        "PAID",
+        "CONFIRMED",
+        "ASSIGNED",
+        "PICKING_UP",
+        "DELIVERING",
+        "DELIVERED",
     ]
 
     after = next(p for p in cloud.get(f"/merchants/{merchant['id']}/products").json() if p["id"] == product["id"])

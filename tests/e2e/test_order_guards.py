@@ -44,7 +44,9 @@ def test_same_idempotency_key_gives_one_order_even_concurrently(cloud, world):
     key = uuid.uuid4().hex
     items = [{"product_id": product["id"], "quantity": 1}]
     with ThreadPoolExecutor(4) as pool:
-        responses = list(pool.map(lambda _: customer.place_order(merchant["id"], items, world["address"], key=key), range(4)))
+        responses = list(
+            pool.map(lambda _: customer.place_order(merchant["id"], items, world["address"], key=key), range(4))
+        )
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
     assert _available(cloud, merchant["id"], product["id"]) == before - 1, "stock reserved once"
@@ -55,9 +57,13 @@ def test_same_idempotency_key_gives_one_order_even_concurrently(cloud, world):
 def test_reused_key_with_another_body_is_refused(world):
     merchant, customer = world["merchant"], world["customer"]
     key = uuid.uuid4().hex
-    first = customer.place_order(merchant["id"], [{"product_id": merchant["products"][1]["id"], "quantity": 1}], world["address"], key=key)
+    first = customer.place_order(
+        merchant["id"], [{"product_id": merchant["products"][1]["id"], "quantity": 1}], world["address"], key=key
+    )
     assert first.status_code == 201
-    second = customer.place_order(merchant["id"], [{"product_id": merchant["products"][1]["id"], "quantity": 2}], world["address"], key=key)
+    second = customer.place_order(
+        merchant["id"], [{"product_id": merchant["products"][1]["id"], "quantity": 2}], world["address"], key=key
+    )
     _assert_error(second, 422, "IDEMPOTENCY_KEY_REUSED")
 
 
@@ -67,7 +73,10 @@ def test_order_beyond_stock_is_409_and_reserves_nothing(cloud, world):
     before = {p["id"]: _available(cloud, merchant["id"], p["id"]) for p in (scarce, plenty)}
     response = customer.place_order(
         merchant["id"],
-        [{"product_id": plenty["id"], "quantity": 1}, {"product_id": scarce["id"], "quantity": before[scarce["id"]] + 1}],
+        [
+            {"product_id": plenty["id"], "quantity": 1},
+            {"product_id": scarce["id"], "quantity": before[scarce["id"]] + 1},
+        ],
         world["address"],
     )
     _assert_error(response, 409, "OUT_OF_STOCK")
@@ -77,7 +86,9 @@ def test_order_beyond_stock_is_409_and_reserves_nothing(cloud, world):
 def test_malformed_json_and_unknown_fields_are_rejected_and_write_nothing(world):
     customer, merchant = world["customer"], world["merchant"]
     orders_before = customer.get("/orders", params={"role": "customer"}).json()["items"]
-    malformed = customer.post("/orders", data="{not json", headers={"Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"})
+    malformed = customer.post(
+        "/orders", data="{not json", headers={"Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"}
+    )
     _assert_error(malformed, 400, "MALFORMED_JSON")
     body = {
         "merchant_id": merchant["id"],
@@ -85,10 +96,16 @@ def test_malformed_json_and_unknown_fields_are_rejected_and_write_nothing(world)
         "address": world["address"],
         "coupon": "FREE",
     }
-    unknown = customer.post("/orders", data=json.dumps(body), headers={"Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"})
+    unknown = customer.post(
+        "/orders",
+        data=json.dumps(body),
+        headers={"Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"},
+    )
     _assert_error(unknown, 422, "VALIDATION_ERROR")
     assert any("coupon" in err["loc"] for err in unknown.json()["error"]["details"]["errors"])
-    negative = customer.place_order(merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": -1}], world["address"])
+    negative = customer.place_order(
+        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": -1}], world["address"]
+    )
     _assert_error(negative, 422, "VALIDATION_ERROR")
     missing_key = customer.post("/orders", json={k: v for k, v in body.items() if k != "coupon"})
     _assert_error(missing_key, 400, "IDEMPOTENCY_KEY_REQUIRED")
@@ -102,7 +119,9 @@ def test_requests_without_a_valid_token_are_401(cloud):
 
 def test_customers_cannot_see_or_move_each_others_orders(world):
     merchant = world["merchant"]
-    placed = world["customer"].place_order(merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], world["address"])
+    placed = world["customer"].place_order(
+        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], world["address"]
+    )
     order_id = placed.json()["id"]
     _assert_error(world["other_customer"].get(f"/orders/{order_id}"), 404, "ORDER_NOT_FOUND")
     _assert_error(world["other_customer"].post(f"/orders/{order_id}/cancel", json={"reason": "mine now"}), 403)
@@ -111,7 +130,9 @@ def test_customers_cannot_see_or_move_each_others_orders(world):
 
 def test_rider_cannot_move_someone_elses_order(cloud, world):
     seed, merchant, customer = world["seed"], world["merchant"], world["customer"]
-    order_id = customer.place_order(merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], world["address"]).json()["id"]
+    order_id = customer.place_order(
+        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], world["address"]
+    ).json()["id"]
     assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
     merchant_user = cloud.login(merchant["phone"])
     assert merchant_user.post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"}).status_code == 200

@@ -19,8 +19,20 @@ from paotui.platform.auth import Principal
 from paotui.platform.events import DomainEvent
 
 SHOP = {"lat": 31.2335, "lng": 121.4760}
-HOME = {"lat": 31.2304, "lng": 121.4737, "detail": "人民广场 1 号楼", "contact_name": "陈女士", "contact_phone": "+8613800000301"}
-DELIVERY = {"radius_m": 5000, "base_fee": 500, "base_distance_m": 3000, "tiers": [{"up_to_m": 5000, "fee_per_km": 100}], "min_order": 0}
+HOME = {
+    "lat": 31.2304,
+    "lng": 121.4737,
+    "detail": "人民广场 1 号楼",
+    "contact_name": "陈女士",
+    "contact_phone": "+8613800000301",
+}
+DELIVERY = {
+    "radius_m": 5000,
+    "base_fee": 500,
+    "base_distance_m": 3000,
+    "tiers": [{"up_to_m": 5000, "fee_per_km": 100}],
+    "min_order": 0,
+}
 ORDER_ID = "ord_dispatch_0001"
 
 
@@ -110,8 +122,13 @@ def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[A
     from paotui.catalog.service import add_product, create_merchant
 
     merchant = create_merchant(
-        owner_id=owner_id, name="老王生煎", phone="+8613800000101", location=SHOP,
-        address="南京东路 100 号", delivery=DELIVERY, prep_minutes=10,
+        owner_id=owner_id,
+        name="老王生煎",
+        phone="+8613800000101",
+        location=SHOP,
+        address="南京东路 100 号",
+        delivery=DELIVERY,
+        prep_minutes=10,
     )
     products = [add_product(merchant.id, f"item {i}", 1000 + i, stock) for i, stock in enumerate(stocks)]
     return merchant, products
@@ -143,7 +160,8 @@ def placed_order(key: str, quantity: int, stock: int = 10) -> tuple[Any, Any]:
 
 def make_order(order_id: str = ORDER_ID, *, status: str = "CONFIRMED", fee: int = 650, rider_id: str | None = None):
     """An order as intake would have left it after payment and confirmation (built directly)."""
-    from paotui.orders.records import AddressMap, AmountsMap, LineItemMap, OrderRecord, PickupMap, TimelineEntryMap
+    from paotui.orders.records import AddressMap, AmountsMap, LineItemMap, OrderRecord, TimelineEntryMap
+    from paotui.platform.dynamo import PlaceMap
 
     now = clock.now_iso()
     order = OrderRecord(
@@ -158,7 +176,7 @@ def make_order(order_id: str = ORDER_ID, *, status: str = "CONFIRMED", fee: int 
         items=[LineItemMap(product_id="p1", name="生煎", unit_price=1200, quantity=1, line_total=1200)],
         amounts=AmountsMap(items_total=1200, delivery_fee=fee, total=1200 + fee),
         address=AddressMap(**HOME),
-        pickup=PickupMap(lat=SHOP["lat"], lng=SHOP["lng"], name="老王生煎"),
+        pickup=PlaceMap(lat=SHOP["lat"], lng=SHOP["lng"], name="老王生煎"),
         timeline=[TimelineEntryMap(status=status, at=now, by="test")],
         request_fingerprint="test",
     )

@@ -78,7 +78,10 @@ def create_secrets() -> dict[str, str]:
 
     secrets = boto3.client("secretsmanager")
     arns = {}
-    for env_name, value in (("JWT_SECRET_ARN", "test-jwt-secret-" + "x" * 48), ("PAYMENT_SECRET_ARN", "test-payment-secret-" + "y" * 44)):
+    for env_name, value in (
+        ("JWT_SECRET_ARN", "test-jwt-secret-" + "x" * 48),
+        ("PAYMENT_SECRET_ARN", "test-payment-secret-" + "y" * 44),
+    ):
         arns[env_name] = secrets.create_secret(Name=env_name.lower(), SecretString=value)["ARN"]
         os.environ[env_name] = arns[env_name]
     return arns

@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 
 from tests.integration import builders
-from tests.integration.builders import DELIVERY, LAMBDA_CONTEXT, SHOP, answer, api_event, load_handler, merchant_with_products
+from tests.integration.builders import (
+    DELIVERY,
+    LAMBDA_CONTEXT,
+    SHOP,
+    answer,
+    api_event,
+    load_handler,
+    merchant_with_products,
+)
 
 # SHOP is builders' merchant: 老王生煎, radius 5 km
 WEST = {"lat": 31.2290, "lng": 121.4590}  # 1.7 km west of SHOP

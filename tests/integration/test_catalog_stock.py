@@ -52,10 +52,9 @@ def test_a_failed_reservation_says_which_products_were_short(aws):
     from paotui.platform.dynamo import transact_write
 
     merchant, (plenty, scarce) = merchant_with_products(10, 1)
-    with pytest.raises(TransactWriteError) as failed:
-        with transact_write() as transaction:
-            stage_reservation(transaction, merchant.id, plenty.id, "ord_1", 3)
-            stage_reservation(transaction, merchant.id, scarce.id, "ord_1", 2)
+    with pytest.raises(TransactWriteError) as failed, transact_write() as transaction:
+        stage_reservation(transaction, merchant.id, plenty.id, "ord_1", 3)
+        stage_reservation(transaction, merchant.id, scarce.id, "ord_1", 2)
     assert shortfalls(failed.value) == {scarce.id: 1}
     assert stock_of(plenty) == (10, 0, 10) and stock_of(scarce) == (1, 0, 1)
 

@@ -17,11 +17,15 @@ def dynamodb():
     server.start()
     host, port = server.get_host_and_port()
     client = boto3.client(
-        "dynamodb", endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
-        aws_access_key_id="x", aws_secret_access_key="x",
+        "dynamodb",
+        endpoint_url=f"http://{host}:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
     )
     client.create_table(
-        TableName="stock", BillingMode="PAY_PER_REQUEST",
+        TableName="stock",
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
     )
@@ -48,13 +52,20 @@ def test_concurrent_reservations_never_oversell(dynamodb, fine_thread_switching)
                 TransactItems=[
                     {
                         "Update": {
-                            "TableName": "stock", "Key": {"id": {"S": "p"}},
+                            "TableName": "stock",
+                            "Key": {"id": {"S": "p"}},
                             "UpdateExpression": "SET available = available - :one",
                             "ConditionExpression": "available >= :one",
                             "ExpressionAttributeValues": {":one": {"N": "1"}},
                         }
                     },
-                    {"Put": {"TableName": "stock", "Item": {"id": {"S": f"ledger-{n}"}}, "ConditionExpression": "attribute_not_exists(id)"}},
+                    {
+                        "Put": {
+                            "TableName": "stock",
+                            "Item": {"id": {"S": f"ledger-{n}"}},
+                            "ConditionExpression": "attribute_not_exists(id)",
+                        }
+                    },
                 ]
             )
             return True

@@ -43,15 +43,18 @@ def eventually(probe: Callable[[], Any], timeout: float = 8.0) -> Any:
 
 
 def seen(cloud: LocalCloud, key: str) -> dict | None:
-    return cloud.stack.client("dynamodb").get_item(
-        TableName=cloud.stack.physical_ids["SeenTable"], Key={"id": {"S": key}}, ConsistentRead=True
-    ).get("Item")
+    return (
+        cloud.stack.client("dynamodb")
+        .get_item(TableName=cloud.stack.physical_ids["SeenTable"], Key={"id": {"S": key}}, ConsistentRead=True)
+        .get("Item")
+    )
 
 
 def queue_messages(cloud: LocalCloud, logical_id: str) -> list[dict]:
     sqs = cloud.stack.client("sqs")
-    return sqs.receive_message(QueueUrl=cloud.stack.physical_ids[logical_id], MaxNumberOfMessages=10,
-                               WaitTimeSeconds=1).get("Messages", [])
+    return sqs.receive_message(
+        QueueUrl=cloud.stack.physical_ids[logical_id], MaxNumberOfMessages=10, WaitTimeSeconds=1
+    ).get("Messages", [])
 
 
 def test_the_stack_is_provisioned_from_the_template(cloud):
@@ -64,8 +67,9 @@ def test_the_stack_is_provisioned_from_the_template(cloud):
     secret = stack.client("secretsmanager").get_secret_value(SecretId=stack.physical_ids["TokenSecret"])
     document = json.loads(secret["SecretString"])
     assert document["user"] == "app" and len(document["password"]) == 24
-    attributes = stack.client("sqs").get_queue_attributes(QueueUrl=stack.physical_ids["WorkQueue"],
-                                                          AttributeNames=["All"])["Attributes"]
+    attributes = stack.client("sqs").get_queue_attributes(
+        QueueUrl=stack.physical_ids["WorkQueue"], AttributeNames=["All"]
+    )["Attributes"]
     assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 2
     assert attributes["VisibilityTimeout"] == "30"
 
@@ -74,9 +78,9 @@ def test_sqs_partial_failure_deletes_the_good_and_redrives_the_poison(cloud):
     sqs, url = cloud.stack.client("sqs"), cloud.stack.physical_ids["WorkQueue"]
     run = uuid.uuid4().hex[:8]
     bodies = [{"id": f"{run}-1"}, {"id": f"{run}-poison", "poison": True}, {"id": f"{run}-2"}]
-    sqs.send_message_batch(QueueUrl=url, Entries=[
-        {"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(bodies)
-    ])
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(bodies)]
+    )
     for good in (f"{run}-1", f"{run}-2"):
         assert eventually(lambda good=good: seen(cloud, f"work#{good}"))["kind"] == {"S": "aws:sqs"}
     dead = eventually(lambda: queue_messages(cloud, "WorkDLQ"))
@@ -90,12 +94,19 @@ def test_sns_delivers_raw_to_the_queue_whose_filter_matches(cloud):
     sns, topic = cloud.stack.client("sns"), cloud.stack.physical_ids["EventsTopic"]
     run = uuid.uuid4().hex[:8]
     for kind in ("work", "other"):
-        sns.publish(TopicArn=topic, Message=json.dumps({"id": f"{run}-{kind}"}),
-                    MessageAttributes={"kind": {"DataType": "String", "StringValue": kind}})
+        sns.publish(
+            TopicArn=topic,
+            Message=json.dumps({"id": f"{run}-{kind}"}),
+            MessageAttributes={"kind": {"DataType": "String", "StringValue": kind}},
+        )
     item = eventually(lambda: seen(cloud, f"work#{run}-work"))
     attributes = json.loads(item["attributes"]["S"])
-    assert attributes["kind"] == {"stringValue": "work", "stringListValues": [], "binaryListValues": [],
-                                  "dataType": "String"}
+    assert attributes["kind"] == {
+        "stringValue": "work",
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": "String",
+    }
     time.sleep(0.5)
     assert seen(cloud, f"work#{run}-other") is None
 
@@ -124,10 +135,12 @@ def test_the_stream_delivers_inserts_and_modifies_with_both_images(cloud):
 def test_a_reported_stream_failure_is_retried_from_that_record(cloud):
     dynamodb, table = cloud.stack.client("dynamodb"), cloud.stack.physical_ids["NotesTable"]
     run = uuid.uuid4().hex[:8]
-    dynamodb.transact_write_items(TransactItems=[
-        {"Put": {"TableName": table, "Item": {"id": {"S": f"{run}-{i}"}, "text": {"S": text}, "owner": {"S": "u"}}}}
-        for i, text in enumerate(("fine", "flaky", "fine"))
-    ])
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": {"id": {"S": f"{run}-{i}"}, "text": {"S": text}, "owner": {"S": "u"}}}}
+            for i, text in enumerate(("fine", "flaky", "fine"))
+        ]
+    )
     for i in range(3):
         eventually(lambda i=i: seen(cloud, f"stream#{run}-{i}#INSERT"))
     assert seen(cloud, f"stream#{run}-0#INSERT")["processed"] == {"N": "1"}, "checkpointed before the failure"
@@ -140,10 +153,12 @@ def test_a_reported_stream_failure_is_retried_from_that_record(cloud):
 def test_a_poison_stream_record_is_bisected_out_and_sent_to_the_on_failure_queue(cloud):
     dynamodb, table = cloud.stack.client("dynamodb"), cloud.stack.physical_ids["NotesTable"]
     run = uuid.uuid4().hex[:8]
-    dynamodb.transact_write_items(TransactItems=[
-        {"Put": {"TableName": table, "Item": {"id": {"S": f"{run}-{i}"}, "text": {"S": text}, "owner": {"S": "u"}}}}
-        for i, text in enumerate(("fine", "fine", "poison", "fine"))
-    ])
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": {"id": {"S": f"{run}-{i}"}, "text": {"S": text}, "owner": {"S": "u"}}}}
+            for i, text in enumerate(("fine", "fine", "poison", "fine"))
+        ]
+    )
     failure = json.loads(eventually(lambda: queue_messages(cloud, "StreamFailures"))[0]["Body"])
     info = failure["DDBStreamBatchInfo"]
     assert info["batchSize"] == 1 and info["startSequenceNumber"] == info["endSequenceNumber"]
@@ -160,8 +175,11 @@ def test_the_state_machine_runs_with_its_substitutions(cloud):
     assert definition["States"]["Wait"]["Seconds"] == 1
     run = f"flow-{uuid.uuid4().hex[:8]}"
     execution = stepfunctions.start_execution(stateMachineArn=arn, name=run, input=json.dumps({"id": run}))
-    status = eventually(lambda: (s := stepfunctions.describe_execution(
-        executionArn=execution["executionArn"])["status"]) != "RUNNING" and s)
+    status = eventually(
+        lambda: (
+            (s := stepfunctions.describe_execution(executionArn=execution["executionArn"])["status"]) != "RUNNING" and s
+        )
+    )
     assert status == "SUCCEEDED"
     assert seen(cloud, run)["by"] == {"S": "flow"}
 

@@ -73,16 +73,22 @@ def test_a_failing_authorizer_is_a_500_gateway_response(cloud):
 def test_the_handler_writes_through_the_environment_the_template_gives_it(cloud):
     response = call(cloud, "POST", "/notes", token="allow-u2", json={"id": "n9", "text": "hi"})
     assert response.status_code == 201, response.text
-    item = cloud.stack.client("dynamodb").get_item(TableName=cloud.stack.physical_ids["NotesTable"],
-                                                  Key={"id": {"S": "n9"}})["Item"]
+    item = cloud.stack.client("dynamodb").get_item(
+        TableName=cloud.stack.physical_ids["NotesTable"], Key={"id": {"S": "n9"}}
+    )["Item"]
     assert item["owner"] == {"S": "u2"}
     invalid = call(cloud, "POST", "/notes", token="allow-u2", json={"id": "n9"})
     assert invalid.status_code == 422
 
 
 def test_the_proxy_event_has_api_gateway_rest_shape(cloud):
-    response = call(cloud, "POST", "/public/a/b%2Fc?x=1&x=2&y=", data=b'{"k": 1}',
-                    headers={"X-Twice": "a", "Content-Type": "application/json"})
+    response = call(
+        cloud,
+        "POST",
+        "/public/a/b%2Fc?x=1&x=2&y=",
+        data=b'{"k": 1}',
+        headers={"X-Twice": "a", "Content-Type": "application/json"},
+    )
     assert response.status_code == 200, response.text
     assert response.headers["X-Single"] == "one"
     assert response.headers["Set-Cookie"] == "a=1, b=2"
@@ -147,14 +153,28 @@ def test_local_routes(cloud):
 def test_the_outbox_lists_messages_newest_first(cloud):
     dynamodb = cloud.stack.client("dynamodb")
     for sent_at, body in (("2026-01-01T00:00:00.000Z", "first"), ("2026-01-01T00:00:05.000Z", "second")):
-        dynamodb.put_item(TableName=cloud.outbox_table, Item={
-            "to": {"S": "+8613800000001"}, "sent_at_id": {"S": f"{sent_at}#{body}"}, "channel": {"S": "sms"},
-            "title": {"S": "SMS"}, "body": {"S": body}, "data": {"M": {"n": {"N": "1"}}}, "sent_at": {"S": sent_at},
-        })
+        dynamodb.put_item(
+            TableName=cloud.outbox_table,
+            Item={
+                "to": {"S": "+8613800000001"},
+                "sent_at_id": {"S": f"{sent_at}#{body}"},
+                "channel": {"S": "sms"},
+                "title": {"S": "SMS"},
+                "body": {"S": body},
+                "data": {"M": {"n": {"N": "1"}}},
+                "sent_at": {"S": sent_at},
+            },
+        )
     messages = call(cloud, "GET", "/dev/outbox", params={"to": "+8613800000001"}).json()
     assert [m["body"] for m in messages] == ["second", "first"]
-    assert messages[0] == {"to": "+8613800000001", "channel": "sms", "title": "SMS", "body": "second",
-                           "data": {"n": 1}, "sent_at": "2026-01-01T00:00:05.000Z"}
+    assert messages[0] == {
+        "to": "+8613800000001",
+        "channel": "sms",
+        "title": "SMS",
+        "body": "second",
+        "data": {"n": 1},
+        "sent_at": "2026-01-01T00:00:05.000Z",
+    }
     assert call(cloud, "GET", "/dev/outbox", params={"to": "+8613800000002"}).json() == []
 
 

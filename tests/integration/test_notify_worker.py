@@ -130,7 +130,9 @@ def test_sns_push_goes_to_the_riders_endpoint_and_skips_riders_without_one(aws):
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.sns.models import sns_backends
 
-    delivered = list(sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].platform_endpoints[endpoint["EndpointArn"]].messages.values())
+    delivered = list(
+        sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].platform_endpoints[endpoint["EndpointArn"]].messages.values()
+    )
     assert len(delivered) == 1
     payload = json.loads(delivered[0])
     assert json.loads(payload["GCM"])["data"] == {"offer_id": "ofr_1"}

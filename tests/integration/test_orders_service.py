@@ -19,7 +19,9 @@ def test_placing_an_order_reserves_its_stock_in_the_same_write(aws):
     from paotui.orders import service
 
     merchant, (dumplings, soup) = merchant_with_products(10, 5)
-    order, created = service.place_order(CUSTOMER.user_id, "key-00000001", order_request(merchant, (dumplings, 2), (soup, 1)))
+    order, created = service.place_order(
+        CUSTOMER.user_id, "key-00000001", order_request(merchant, (dumplings, 2), (soup, 1))
+    )
     assert created and order.status == Status.PENDING_PAYMENT
     assert int(order.amounts.items_total) == 2 * int(dumplings.price) + int(soup.price)
     assert int(order.amounts.total) == int(order.amounts.items_total) + int(order.amounts.delivery_fee)
@@ -101,7 +103,9 @@ def test_concurrent_moves_of_one_order_apply_once(aws, serialized_moto, fine_thr
 
     def cancel(_):
         try:
-            return service.system_transition(order.id, Status.CANCELLED, expected={Status.PENDING_PAYMENT}, reason="race")
+            return service.system_transition(
+                order.id, Status.CANCELLED, expected={Status.PENDING_PAYMENT}, reason="race"
+            )
         except Conflict:
             return None
 

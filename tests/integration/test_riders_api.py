@@ -228,10 +228,11 @@ def race(serialized_moto, workflow, *calls: tuple[str, str]) -> list[tuple[int, 
 
 
 def copy_offer(offer, **changes):
-    from paotui.dispatch.records import DropoffMap, OfferRecord, PickupMap
+    from paotui.dispatch.records import DropoffMap, OfferRecord
+    from paotui.platform.dynamo import PlaceMap
 
     copy = OfferRecord(**{**offer.attribute_values, **changes})
-    copy.pickup = PickupMap(**offer.pickup.attribute_values)
+    copy.pickup = PlaceMap(**offer.pickup.attribute_values)
     copy.dropoff = DropoffMap(**offer.dropoff.attribute_values)
     copy.save()
     return copy

@@ -22,20 +22,40 @@ POISON = "{not json"
 
 def _event(event_type: str, subject: str, data: dict) -> str:
     return json.dumps(
-        {"id": str(uuid.uuid4()), "type": event_type, "occurred_at": "2026-11-25T00:00:00.000Z", "subject": subject, "data": data}
+        {
+            "id": str(uuid.uuid4()),
+            "type": event_type,
+            "occurred_at": "2026-11-25T00:00:00.000Z",
+            "subject": subject,
+            "data": data,
+        }
     )
 
 
 # One message per worker that it handles without touching anything that isn't there.
 HARMLESS = {
-    "DispatchQueue": lambda: _event("dispatch.requested", "ord_gone", {"order_id": "ord_gone", "reason": "offer_expired"}),
+    "DispatchQueue": lambda: _event(
+        "dispatch.requested", "ord_gone", {"order_id": "ord_gone", "reason": "offer_expired"}
+    ),
     "StockQueue": lambda: _event(
-        "order.status_changed", "ord_x", {"order": {"id": "ord_x", "merchant_id": "m", "items": []}, "status": "CONFIRMED", "previous_status": "PAID"}
+        "order.status_changed",
+        "ord_x",
+        {"order": {"id": "ord_x", "merchant_id": "m", "items": []}, "status": "CONFIRMED", "previous_status": "PAID"},
     ),
     "NotifyQueue": lambda: _event(
-        "offer.created", "off_old",
-        {"offer": {"id": "off_old", "order_id": "ord_x", "rider_id": "usr_r", "expires_at": "2020-01-01T00:00:00.000Z",
-                   "pickup": {"lat": 31.2, "lng": 121.4, "name": "x"}, "fee": 500}, "status": "OPEN"},
+        "offer.created",
+        "off_old",
+        {
+            "offer": {
+                "id": "off_old",
+                "order_id": "ord_x",
+                "rider_id": "usr_r",
+                "expires_at": "2020-01-01T00:00:00.000Z",
+                "pickup": {"lat": 31.2, "lng": 121.4, "name": "x"},
+                "fee": 500,
+            },
+            "status": "OPEN",
+        },
     ),
     "WatchdogQueue": lambda: _event("watchdog.timeout", "ord_x", {"order_id": "ord_x", "step": "delivery"}),
 }
@@ -57,9 +77,11 @@ def _visible(cloud: LocalCloud, logical_id: str) -> int:
 
 
 def _dlq_bodies(cloud: LocalCloud, logical_id: str) -> list[str]:
-    messages = cloud.stack.client("sqs").receive_message(
-        QueueUrl=cloud.stack.physical_ids[logical_id], MaxNumberOfMessages=10, WaitTimeSeconds=1
-    ).get("Messages", [])
+    messages = (
+        cloud.stack.client("sqs")
+        .receive_message(QueueUrl=cloud.stack.physical_ids[logical_id], MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        .get("Messages", [])
+    )
     return [m["Body"] for m in messages]
 
 

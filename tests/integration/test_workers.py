@@ -41,11 +41,16 @@ def test_stock_worker_returns_committed_stock_on_cancel_and_release_beats_late_c
 
 def test_watchdog_timeout_cancels_only_an_unpaid_order(placed):
     from paotui.orders.service import get_order
+
     order, _ = placed
     handler = load_handler("WatchdogWorker")
     assert handler(sqs_event(_payment_timeout(order.id, "wd-1")), LAMBDA_CONTEXT) == {"batchItemFailures": []}
     cancelled = get_order(order.id)
-    assert (cancelled.status, cancelled.cancel_reason, cancelled.timeline[-1].by) == ("CANCELLED", "payment_timeout", "watchdog")
+    assert (cancelled.status, cancelled.cancel_reason, cancelled.timeline[-1].by) == (
+        "CANCELLED",
+        "payment_timeout",
+        "watchdog",
+    )
 
 
 def test_watchdog_payment_timeout_leaves_a_paid_order_alone(placed):
@@ -65,6 +70,9 @@ def _payment_timeout(order_id: str, event_id: str) -> str:
     from paotui.platform.events import DomainEvent
 
     return DomainEvent(
-        id=event_id, type="watchdog.timeout", occurred_at="2026-11-25T00:00:00.000Z",
-        subject=order_id, data={"order_id": order_id, "step": "payment"},
+        id=event_id,
+        type="watchdog.timeout",
+        occurred_at="2026-11-25T00:00:00.000Z",
+        subject=order_id,
+        data={"order_id": order_id, "step": "payment"},
     ).model_dump_json()

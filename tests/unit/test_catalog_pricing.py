@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from paotui.catalog.pricing import price_order
-from paotui.catalog.records import DeliveryMap, FeeTierMap, LocationMap, MerchantRecord, ProductRecord
+from paotui.catalog.records import DeliveryMap, FeeTierMap, MerchantRecord, ProductRecord
+from paotui.platform.dynamo import LatLngMap
 from paotui.platform.errors import Conflict, Unprocessable
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
@@ -27,7 +28,7 @@ def _merchant(**overrides) -> MerchantRecord:
     )
     values = {"open": True, "prep_minutes": 10, "name": "老王生煎"}
     values.update(overrides)
-    return MerchantRecord("mer_1", location=LocationMap(lat=SHOP[0], lng=SHOP[1]), delivery=delivery, **values)
+    return MerchantRecord("mer_1", location=LatLngMap(lat=SHOP[0], lng=SHOP[1]), delivery=delivery, **values)
 
 
 def _product(product_id: str, price: int, available: int, on_sale: bool = True) -> ProductRecord:

@@ -28,7 +28,9 @@ class Index:
         return [rider for cell in cells for rider in self.cells.get(cell, [])]
 
 
-def rider(rider_id: str, north_m: float, east_m: float = 0.0, *, active: int = 0, capacity: int = 3, online: bool = True):
+def rider(
+    rider_id: str, north_m: float, east_m: float = 0.0, *, active: int = 0, capacity: int = 3, online: bool = True
+):
     lat = PICKUP[0] + north_m / 111_320
     lng = PICKUP[1] + east_m / 95_000
     return Candidate(id=rider_id, lat=lat, lng=lng, active_orders=active, capacity=capacity, online=online)

@@ -77,12 +77,14 @@ def test_missing_or_malformed_tokens_never_reach_the_authorizer():
 
 
 def test_an_allowing_policy_passes_its_context_stringified_and_is_cached_per_token():
-    answer = {"principalId": "u1", "policyDocument": policy(statement("Allow", "*")),
-              "context": {"user_id": "u1", "admin": False, "level": 2}}
+    answer = {
+        "principalId": "u1",
+        "policyDocument": policy(statement("Allow", "*")),
+        "context": {"user_id": "u1", "admin": False, "level": 2},
+    }
     auth, pool, clock = authorizers(answer)
     context = auth.authorize(SPEC, {"authorization": "Bearer tok"}, ARN)
-    assert context == {"user_id": "u1", "admin": "false", "level": "2",
-                       "principalId": "u1", "integrationLatency": 0}
+    assert context == {"user_id": "u1", "admin": "false", "level": "2", "principalId": "u1", "integrationLatency": 0}
     assert pool.events == [{"type": "TOKEN", "authorizationToken": "Bearer tok", "methodArn": ARN}]
     auth.authorize(SPEC, {"Authorization": "Bearer tok"}, ARN)
     assert len(pool.events) == 1

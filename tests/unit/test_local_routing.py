@@ -10,20 +10,23 @@ from paotui_local.routing import PathTemplate, RouteTable, method_arn, proxy_eve
 
 
 def route(method: str, path: str) -> ApiRoute:
-    return ApiRoute(function_id=f"{method} {path}", method=method, path=path, api_id="abc123", stage="local",
-                    authorizer=None)
+    return ApiRoute(
+        function_id=f"{method} {path}", method=method, path=path, api_id="abc123", stage="local", authorizer=None
+    )
 
 
-TABLE = RouteTable([
-    route("GET", "/orders"),
-    route("POST", "/orders"),
-    route("GET", "/orders/{orderId}"),
-    route("GET", "/orders/mine"),
-    route("POST", "/orders/{orderId}/pay"),
-    route("ANY", "/files/{proxy+}"),
-    route("GET", "/files/readme"),
-    route("ANY", "/{proxy+}"),
-])
+TABLE = RouteTable(
+    [
+        route("GET", "/orders"),
+        route("POST", "/orders"),
+        route("GET", "/orders/{orderId}"),
+        route("GET", "/orders/mine"),
+        route("POST", "/orders/{orderId}/pay"),
+        route("ANY", "/files/{proxy+}"),
+        route("GET", "/files/readme"),
+        route("ANY", "/{proxy+}"),
+    ]
+)
 
 
 def matched(method: str, path: str) -> tuple[str, dict] | None:
@@ -98,8 +101,16 @@ def test_proxy_event_shape():
 
 
 def test_an_empty_request_has_nulls_where_api_gateway_puts_them():
-    event = proxy_event(match=TABLE.match("GET", "/orders"), method="GET", raw_path="/orders", query=[], headers=[],
-                        body=b"", source_ip="127.0.0.1", request_id="r")
+    event = proxy_event(
+        match=TABLE.match("GET", "/orders"),
+        method="GET",
+        raw_path="/orders",
+        query=[],
+        headers=[],
+        body=b"",
+        source_ip="127.0.0.1",
+        request_id="r",
+    )
     assert event["headers"] is None and event["multiValueHeaders"] is None
     assert event["queryStringParameters"] is None and event["multiValueQueryStringParameters"] is None
     assert event["pathParameters"] is None and event["body"] is None
@@ -107,6 +118,14 @@ def test_an_empty_request_has_nulls_where_api_gateway_puts_them():
 
 
 def test_binary_bodies_are_base64():
-    event = proxy_event(match=TABLE.match("POST", "/orders"), method="POST", raw_path="/orders", query=[],
-                        headers=[], body=b"\xff\x00", source_ip="127.0.0.1", request_id="r")
+    event = proxy_event(
+        match=TABLE.match("POST", "/orders"),
+        method="POST",
+        raw_path="/orders",
+        query=[],
+        headers=[],
+        body=b"\xff\x00",
+        source_ip="127.0.0.1",
+        request_id="r",
+    )
     assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b"\xff\x00"

@@ -97,8 +97,11 @@ def test_intrinsics(resolver):
 
 
 def test_no_value_drops_properties_and_items(resolver):
-    value = {"Keep": 1, "Drop": {"Fn::If": ["IsProd", 2, {"Ref": "AWS::NoValue"}]},
-             "List": [1, {"Fn::If": ["IsProd", 2, {"Ref": "AWS::NoValue"}]}]}
+    value = {
+        "Keep": 1,
+        "Drop": {"Fn::If": ["IsProd", 2, {"Ref": "AWS::NoValue"}]},
+        "List": [1, {"Fn::If": ["IsProd", 2, {"Ref": "AWS::NoValue"}]}],
+    }
     assert resolver.resolve(value) == {"Keep": 1, "List": [1]}
 
 
@@ -136,8 +139,11 @@ def test_globals_merge_like_sam():
         {"Timeout": 15, "Layers": ["core"], "Environment": {"Variables": {"A": "1", "B": "2"}}},
         {"Timeout": 30, "Layers": ["extra"], "Environment": {"Variables": {"B": "3", "C": "4"}}},
     )
-    assert merged == {"Timeout": 30, "Layers": ["core", "extra"],
-                      "Environment": {"Variables": {"A": "1", "B": "3", "C": "4"}}}
+    assert merged == {
+        "Timeout": 30,
+        "Layers": ["core", "extra"],
+        "Environment": {"Variables": {"A": "1", "B": "3", "C": "4"}},
+    }
 
 
 def test_function_specs_of_the_fixture_stack():
@@ -155,12 +161,17 @@ def test_function_specs_of_the_fixture_stack():
     assert (get_note.path, get_note.stage, get_note.authorizer.function_id) == ("/notes/{noteId}", "qa", "Authorizer")
     assert get_note.authorizer.validation_expression == "^Bearer [-a-z0-9]+$"
     echo = [e for e in stack.functions["Echo"].events if isinstance(e, ApiRoute)]
-    assert {(e.method, e.path, e.authorizer) for e in echo} == {("ANY", "/public/{proxy+}", None),
-                                                                 ("GET", "/public/broken", None)}
+    assert {(e.method, e.path, e.authorizer) for e in echo} == {
+        ("ANY", "/public/{proxy+}", None),
+        ("GET", "/public/broken", None),
+    }
     (work,) = stack.functions["Worker"].events
     assert isinstance(work, SqsSource)
     assert (work.queue_url, work.batch_size, work.report_failures) == (
-        "http://127.0.0.1:9/123456789012/paotui-WorkQueue", 5, True)
+        "http://127.0.0.1:9/123456789012/paotui-WorkQueue",
+        5,
+        True,
+    )
     (notes_stream,) = stack.functions["StreamReader"].events
     assert isinstance(notes_stream, StreamSource)
     assert notes_stream.table_name == "paotui-NotesTable"

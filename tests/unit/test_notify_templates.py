@@ -74,7 +74,9 @@ def test_statuses_without_a_customer_message():
     assert templates.order_status_message("RETURNING", order_id="ord_1") is None
 
 
-@pytest.mark.parametrize(("tag", "locale"), [(None, "zh-CN"), ("zh", "zh-CN"), ("en", "en"), ("EN_gb", "en"), ("fr", "zh-CN")])
+@pytest.mark.parametrize(
+    ("tag", "locale"), [(None, "zh-CN"), ("zh", "zh-CN"), ("en", "en"), ("EN_gb", "en"), ("fr", "zh-CN")]
+)
 def test_locale_tags(tag, locale):
     assert templates.locale_of(tag) == locale
 

@@ -200,7 +200,7 @@ def test_every_documented_environment_variable_is_set_for_all_functions():
     assert doc_env_vars() <= set(variables)
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "paotui"
     assert variables["SMS_SENDER"] == variables["PUSH_SENDER"] == "sns"
-    for name, table in resources("AWS::DynamoDB::Table").items():
+    for name, _table in resources("AWS::DynamoDB::Table").items():
         env = re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()  # StockLedgerTable -> STOCK_LEDGER_TABLE
         assert variables[env] == {"Ref": name}
 
@@ -354,8 +354,11 @@ def test_every_event_source_reports_partial_batch_failures():
 
 
 def dead_letter_queues() -> set[str]:
-    dlqs = {ref(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]) for q in resources("AWS::SQS::Queue").values()
-            if "RedrivePolicy" in q["Properties"]}
+    dlqs = {
+        ref(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+        for q in resources("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in q["Properties"]
+    }
     for name in functions():
         for properties in events_of(name, "DynamoDB").values():
             dlqs.add(ref(properties["DestinationConfig"]["OnFailure"]["Destination"]))
@@ -448,8 +451,14 @@ def test_watchdog_state_machine_is_wired():
 
 def test_watchdog_worker_may_start_and_answer_executions():
     policies = props("WatchdogWorker")["Policies"]
-    assert any(ref(p.get("StepFunctionsExecutionPolicy", {}).get("StateMachineName", {"Ref": ""})) == "OrderWatchdog" for p in policies)
-    assert any(ref(p.get("StepFunctionsCallbackPolicy", {}).get("StateMachineName", {"Ref": ""})) == "OrderWatchdog" for p in policies)
+    assert any(
+        ref(p.get("StepFunctionsExecutionPolicy", {}).get("StateMachineName", {"Ref": ""})) == "OrderWatchdog"
+        for p in policies
+    )
+    assert any(
+        ref(p.get("StepFunctionsCallbackPolicy", {}).get("StateMachineName", {"Ref": ""})) == "OrderWatchdog"
+        for p in policies
+    )
 
 
 def test_secrets_are_generated():

@@ -202,7 +202,9 @@ def test_deliberate_failures_are_never_retried(name):
     retriers = await_states()[name].get("Retry", [])
     for error in DELIBERATE_ERRORS:
         for retrier in retriers:
-            matches = error in retrier["ErrorEquals"] or {"States.ALL", "States.TaskFailed"} & set(retrier["ErrorEquals"])
+            matches = error in retrier["ErrorEquals"] or {"States.ALL", "States.TaskFailed"} & set(
+                retrier["ErrorEquals"]
+            )
             if matches:
                 assert retrier.get("MaxAttempts") == 0, f"{name} would retry {error} via {retrier['ErrorEquals']}"
                 break
@@ -219,7 +221,8 @@ def test_sends_retry_transient_sqs_errors():
 
 
 @pytest.mark.parametrize(
-    ("await_name", "step"), [("AwaitPayment", "payment"), ("AwaitConfirmation", "confirmation"), ("AwaitDelivery", "delivery")]
+    ("await_name", "step"),
+    [("AwaitPayment", "payment"), ("AwaitConfirmation", "confirmation"), ("AwaitDelivery", "delivery")],
 )
 def test_timeout_posts_watchdog_timeout_and_ends(await_name, step):
     timed_out = states()[catch_target(states()[await_name], "States.Timeout")]
@@ -241,7 +244,9 @@ def _follow_to_send(name: str) -> tuple[str, list[str]]:
     return name, passed
 
 
-@pytest.mark.parametrize(("error", "reason"), [("States.Timeout", "offer_expired"), ("OfferRejected", "offer_rejected")])
+@pytest.mark.parametrize(
+    ("error", "reason"), [("States.Timeout", "offer_expired"), ("OfferRejected", "offer_rejected")]
+)
 def test_assignment_redispatches_and_waits_again(error, reason):
     start = catch_target(states()["AwaitAssignment"], error)
     assert start, f"AwaitAssignment does not catch {error}"
@@ -255,9 +260,9 @@ def test_assignment_redispatches_and_waits_again(error, reason):
     DomainEvent.model_validate(render(body))
     # the reason is set by the Pass state on the way, read back by the send
     reason_path = body["data"]["reason.$"]
-    assert any(
-        states()[p].get("Result") == reason and states()[p].get("ResultPath") == reason_path for p in passed
-    ), f"{error} should redispatch with reason {reason}"
+    assert any(states()[p].get("Result") == reason and states()[p].get("ResultPath") == reason_path for p in passed), (
+        f"{error} should redispatch with reason {reason}"
+    )
 
 
 def test_every_message_sent_is_a_domain_event():

@@ -31,15 +31,23 @@ def _parameter(text: str) -> tuple[str, str]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="paotui-local", description="Run paotui on this machine: moto, "
-                                     "the template's resources, the API gateway and the event pollers.")
+    parser = argparse.ArgumentParser(
+        prog="paotui-local",
+        description="Run paotui on this machine: moto, "
+        "the template's resources, the API gateway and the event pollers.",
+    )
     parser.add_argument("--port", type=int, default=3000, help="gateway port (0: any free port)")
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     parser.add_argument("--moto-port", type=int, default=0, help="embedded moto port (default: any free port)")
     parser.add_argument("--no-seed", action="store_true", help="do not load the demo fixture")
     parser.add_argument("--stack-name", default="paotui", help="prefix of physical names (default: paotui)")
     parser.add_argument(
-        "--parameter-overrides", nargs="+", type=_parameter, action="extend", default=[], metavar="Name=Value",
+        "--parameter-overrides",
+        nargs="+",
+        type=_parameter,
+        action="extend",
+        default=[],
+        metavar="Name=Value",
         help="template parameters; they win over the local defaults ("
         + " ".join(f"{k}={v}" for k, v in LOCAL_PARAMETERS.items())
         + ") and over the timer variables in the environment ("
@@ -47,8 +55,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         + ")",
     )
     parser.add_argument("--max-containers", type=int, default=4, help="concurrent invocations per function")
-    parser.add_argument("--sqs-retry-delay", type=int, default=PollSettings.sqs_retry_delay,
-                        help="seconds a failed SQS message stays invisible")
+    parser.add_argument(
+        "--sqs-retry-delay",
+        type=int,
+        default=PollSettings.sqs_retry_delay,
+        help="seconds a failed SQS message stays invisible",
+    )
     parser.add_argument("--log-level", default=os.environ.get("PAOTUI_LOCAL_LOG_LEVEL", "INFO"))
     return parser.parse_args(argv)
 
@@ -61,8 +73,12 @@ def _configure_logging(level: str) -> None:
     log.addHandler(handler)
     log.setLevel(level)
     log.propagate = False
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, datefmt="%H:%M:%S",
-                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.WARNING,
+        datefmt="%H:%M:%S",
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

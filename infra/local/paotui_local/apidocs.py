@@ -58,8 +58,12 @@ class ApiDocs:
             for path, operations in part.get("paths", {}).items():
                 for method, operation in operations.items():
                     if self.routes.match(method, path) is None:
-                        log.warning("%s serves %s %s but template.yaml routes no such event to it",
-                                    function_id, method.upper(), path)
+                        log.warning(
+                            "%s serves %s %s but template.yaml routes no such event to it",
+                            function_id,
+                            method.upper(),
+                            path,
+                        )
                     document["paths"].setdefault(path, {})[method] = operation
             for section, entries in part.get("components", {}).items():
                 document["components"].setdefault(section, {}).update(entries)

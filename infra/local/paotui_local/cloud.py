@@ -124,16 +124,26 @@ class LocalCloud:
         )
         self.outbox_table = f"{options.stack_name}-LocalOutbox"
         outbox.create_table(self.stack.client("dynamodb"), self.outbox_table)
-        log.info("provisioned %d resources and %d functions from %s in %.0f ms", len(self.stack.resources),
-                 len(self.stack.functions), template.path.name, (time.perf_counter() - started) * 1000)
+        log.info(
+            "provisioned %d resources and %d functions from %s in %.0f ms",
+            len(self.stack.resources),
+            len(self.stack.functions),
+            template.path.name,
+            (time.perf_counter() - started) * 1000,
+        )
         for spec in self.stack.functions.values():
             if not spec.code_exists:
-                log.warning("%s: no handler code at %s (Handler %s); it fails when invoked",
-                            spec.logical_id, spec.handler_file, spec.handler)
+                log.warning(
+                    "%s: no handler code at %s (Handler %s); it fails when invoked",
+                    spec.logical_id,
+                    spec.handler_file,
+                    spec.handler,
+                )
 
         self.pools = pools(self.stack.functions, options.max_containers)
-        self.gateway = Gateway(self.stack, self.pools, port=options.port, outbox_table=self.outbox_table,
-                               console_dir=options.console_dir)
+        self.gateway = Gateway(
+            self.stack, self.pools, port=options.port, outbox_table=self.outbox_table, console_dir=options.console_dir
+        )
         os.environ.update(self._function_environment())
         self._warm_containers()
         self.pollers = pollers_for(self.stack, self.pools, options.poll)
@@ -194,7 +204,9 @@ class LocalCloud:
 
     def _moto_api(self, path: str, body: dict[str, Any]) -> None:
         request = urllib.request.Request(
-            f"{self.moto_url}/moto-api/{path}", data=json.dumps(body).encode(), method="POST",
+            f"{self.moto_url}/moto-api/{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10):

@@ -83,15 +83,26 @@ class Container:
 
     def __init__(self, spec: FunctionSpec, number: int):
         if not spec.code_exists:
-            raise FunctionCodeMissing(f"{spec.logical_id}: no handler code at {spec.handler_file} (Handler {spec.handler})")
+            raise FunctionCodeMissing(
+                f"{spec.logical_id}: no handler code at {spec.handler_file} (Handler {spec.handler})"
+            )
         started = time.perf_counter()
         self.number = number
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
         function = runtime_description(spec)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "paotui_local.container", "--requests-fd", str(request_read),
-             "--responses-fd", str(response_write), "--function", json.dumps(function)],
+            [
+                sys.executable,
+                "-m",
+                "paotui_local.container",
+                "--requests-fd",
+                str(request_read),
+                "--responses-fd",
+                str(response_write),
+                "--function",
+                json.dumps(function),
+            ],
             pass_fds=(request_read, response_write),
             stdin=subprocess.DEVNULL,
             stdout=sys.stderr,
@@ -107,8 +118,12 @@ class Container:
         if "error" in first:
             self.stop()
             raise FunctionError(**_error_fields(first["error"]))
-        log.info("%s: cold start, container %d ready in %.0f ms", spec.logical_id, number,
-                 (time.perf_counter() - started) * 1000)
+        log.info(
+            "%s: cold start, container %d ready in %.0f ms",
+            spec.logical_id,
+            number,
+            (time.perf_counter() - started) * 1000,
+        )
 
     def invoke(self, event: Any, request_id: str) -> Any:
         self._requests.write(json.dumps({"event": event, "request_id": request_id}) + "\n")
@@ -158,8 +173,12 @@ class FunctionPool:
             finally:
                 elapsed = time.perf_counter() - started
                 if elapsed > self.spec.timeout:
-                    log.warning("%s ran %.1f s, over its Timeout of %d s: Lambda would have stopped it",
-                                self.spec.logical_id, elapsed, self.spec.timeout)
+                    log.warning(
+                        "%s ran %.1f s, over its Timeout of %d s: Lambda would have stopped it",
+                        self.spec.logical_id,
+                        elapsed,
+                        self.spec.timeout,
+                    )
 
     @contextmanager
     def container(self) -> Iterator[Container]:
@@ -186,7 +205,6 @@ class FunctionPool:
             with self._cond:
                 self._idle.append(container)
                 self._cond.notify()
-
 
     def warm(self) -> None:
         """Start one container ahead of the first invocation, as provisioned concurrency does."""

@@ -127,7 +127,7 @@ class Gateway:
         if path == "/console":
             return Reply(301, [("Location", "/console/")])
         root = self.console_dir.resolve()
-        file = (root / path[len("/console/"):]).resolve()
+        file = (root / path[len("/console/") :]).resolve()
         if file.is_dir():
             file = file / "index.html"
         if not file.is_relative_to(root) or not file.is_file():
@@ -139,8 +139,9 @@ class Gateway:
         request_id = str(uuid.uuid4())
         match = self.routes.match(method, path)
         if match is None:
-            return self._gateway(self.default_api, MISSING_AUTHENTICATION_TOKEN, "Missing Authentication Token",
-                                 request_id)
+            return self._gateway(
+                self.default_api, MISSING_AUTHENTICATION_TOKEN, "Missing Authentication Token", request_id
+            )
         route = match.route
         api = self.stack.apis.get(route.api_id)
         authorizer = None
@@ -150,8 +151,17 @@ class Gateway:
                 authorizer = self.authorizers.authorize(route.authorizer, dict(headers), arn)
             except Rejected as rejected:
                 return self._gateway(api, rejected.response_type, rejected.message, request_id)
-        event = proxy_event(match=match, method=method, raw_path=path, query=query, headers=headers, body=body,
-                            source_ip=source_ip, request_id=request_id, authorizer=authorizer)
+        event = proxy_event(
+            match=match,
+            method=method,
+            raw_path=path,
+            query=query,
+            headers=headers,
+            body=body,
+            source_ip=source_ip,
+            request_id=request_id,
+            authorizer=authorizer,
+        )
         reply = self._invoke(api, route.function_id, event, request_id)
         reply.function_id = route.function_id
         return reply

@@ -66,7 +66,7 @@ def _wait_until_ready(process: subprocess.Popen) -> str:
             raise RuntimeError("the local cloud exited:\n" + "".join(lines[-50:]))
         lines.append(line)
         if line.startswith(READY_LINE):
-            return line[len(READY_LINE):].strip()
+            return line[len(READY_LINE) :].strip()
     raise TimeoutError("the local cloud did not get ready:\n" + "".join(lines[-50:]))
 
 
@@ -125,7 +125,9 @@ class User:
     def put(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("PUT", path, **kwargs)
 
-    def place_order(self, merchant_id: str, items: list[dict], address: dict, key: str | None = None) -> requests.Response:
+    def place_order(
+        self, merchant_id: str, items: list[dict], address: dict, key: str | None = None
+    ) -> requests.Response:
         return self.post(
             "/orders",
             json={"merchant_id": merchant_id, "items": items, "address": address},

@@ -113,14 +113,23 @@ class SqsPoller(Poller):
         try:
             response = self.pool.invoke(event)
         except Exception:
-            log.exception("%s failed on a batch of %d from %s; all will be retried",
-                          self.function_id, len(ids), self.source.queue_arn)
+            log.exception(
+                "%s failed on a batch of %d from %s; all will be retried",
+                self.function_id,
+                len(ids),
+                self.source.queue_arn,
+            )
             failed = set(ids)
         else:
             failed = _failed_items(response, ids) if self.source.report_failures else set()
             if failed:
-                log.warning("%s reported %d of %d messages from %s as failed; they will be retried",
-                            self.function_id, len(failed), len(ids), self.source.queue_arn)
+                log.warning(
+                    "%s reported %d of %d messages from %s as failed; they will be retried",
+                    self.function_id,
+                    len(failed),
+                    len(ids),
+                    self.source.queue_arn,
+                )
         done = [m for m in messages if m["MessageId"] not in failed]
         retry = [m for m in messages if m["MessageId"] in failed]
         for chunk in _chunks(done, 10):
@@ -258,8 +267,14 @@ class StreamPoller(Poller):
         try:
             response = self.pool.invoke({"Records": batch})
         except Exception:
-            log.exception("%s failed on %d stream records of %s (%s..%s)",
-                          self.function_id, len(batch), self.source.table_name, first, last)
+            log.exception(
+                "%s failed on %d stream records of %s (%s..%s)",
+                self.function_id,
+                len(batch),
+                self.source.table_name,
+                first,
+                last,
+            )
             return _FUNCTION_ERROR
         if not self.source.report_failures:
             return None
@@ -272,8 +287,12 @@ class StreamPoller(Poller):
         if any(identifier not in sequence for identifier in listed):
             return self._invalid(response)
         index = min(sequence.index(identifier) for identifier in listed)
-        log.warning("%s reported stream record %s of %s as failed; retrying from it",
-                    self.function_id, sequence[index], self.source.table_name)
+        log.warning(
+            "%s reported stream record %s of %s as failed; retrying from it",
+            self.function_id,
+            sequence[index],
+            self.source.table_name,
+        )
         return index
 
     def _invalid(self, response: Any) -> int:
@@ -302,8 +321,14 @@ class StreamPoller(Poller):
             },
         }
         destination = self.source.on_failure_arn
-        log.error("%s gave up on %d stream records of %s after %d retries; %s", self.function_id, len(batch),
-                  self.source.table_name, attempts - 1, f"sent to {destination}" if destination else "dropped")
+        log.error(
+            "%s gave up on %d stream records of %s after %d retries; %s",
+            self.function_id,
+            len(batch),
+            self.source.table_name,
+            attempts - 1,
+            f"sent to {destination}" if destination else "dropped",
+        )
         if destination and ":sqs:" in destination:
             queue_url = self.stack.queue_url(destination)
             self.stack.client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(info))
@@ -347,8 +372,12 @@ def pollers_for(stack: Stack, pools: dict[str, FunctionPool], settings: PollSett
     for spec in stack.functions.values():
         sources = [e for e in spec.events if isinstance(e, (SqsSource, StreamSource))]
         if sources and not spec.code_exists:
-            log.warning("%s: no handler code at %s; its %d event source(s) are not polled",
-                        spec.logical_id, spec.handler_file, len(sources))
+            log.warning(
+                "%s: no handler code at %s; its %d event source(s) are not polled",
+                spec.logical_id,
+                spec.handler_file,
+                len(sources),
+            )
             continue
         for source in sources:
             kind = SqsPoller if isinstance(source, SqsSource) else StreamPoller

@@ -368,8 +368,15 @@ def _create_table(stack: Stack, logical_id: str) -> Resource:
 
 
 _QUEUE_ATTRIBUTES = (
-    "ContentBasedDeduplication", "DeduplicationScope", "DelaySeconds", "FifoQueue", "FifoThroughputLimit",
-    "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout",
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "DelaySeconds",
+    "FifoQueue",
+    "FifoThroughputLimit",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
 )
 
 
@@ -413,8 +420,14 @@ def _create_subscription(stack: Stack, logical_id: str) -> Resource:
 
 
 _PASSWORD_OPTIONS = (
-    "PasswordLength", "ExcludeCharacters", "ExcludeNumbers", "ExcludePunctuation", "ExcludeUppercase",
-    "ExcludeLowercase", "IncludeSpace", "RequireEachIncludedType",
+    "PasswordLength",
+    "ExcludeCharacters",
+    "ExcludeNumbers",
+    "ExcludePunctuation",
+    "ExcludeUppercase",
+    "ExcludeLowercase",
+    "IncludeSpace",
+    "RequireEachIncludedType",
 )
 
 

@@ -53,5 +53,5 @@ def gateway_response(
     headers = [("Content-Type", "application/json")]
     for name, value in (config.get("ResponseParameters") or {}).items():
         if name.startswith("gatewayresponse.header."):
-            headers.append((name[len("gatewayresponse.header."):], str(value).strip("'")))
+            headers.append((name[len("gatewayresponse.header.") :], str(value).strip("'")))
     return status, headers, body.encode()

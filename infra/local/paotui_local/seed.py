@@ -28,7 +28,13 @@ MERCHANTS = [
     },
 ]
 
-DELIVERY = {"radius_m": 5000, "base_fee": 500, "base_distance_m": 3000, "tiers": [{"up_to_m": 5000, "fee_per_km": 100}], "min_order": 0}
+DELIVERY = {
+    "radius_m": 5000,
+    "base_fee": 500,
+    "base_distance_m": 3000,
+    "tiers": [{"up_to_m": 5000, "fee_per_km": 100}],
+    "min_order": 0,
+}
 
 RIDERS = [
     {"phone": "+8613800000201", "name": "骑手 张三", "location": {"lat": 31.2340, "lng": 121.4770}},
@@ -39,11 +45,23 @@ RIDERS = [
 CUSTOMERS = [
     {
         "phone": "+8613800000301",
-        "address": {"lat": 31.2304, "lng": 121.4737, "detail": "人民广场 1 号楼 1201", "contact_name": "陈女士", "contact_phone": "+8613800000301"},
+        "address": {
+            "lat": 31.2304,
+            "lng": 121.4737,
+            "detail": "人民广场 1 号楼 1201",
+            "contact_name": "陈女士",
+            "contact_phone": "+8613800000301",
+        },
     },
     {
         "phone": "+8613800000302",
-        "address": {"lat": 31.2380, "lng": 121.4850, "detail": "外滩 18 号 5 楼", "contact_name": "刘先生", "contact_phone": "+8613800000302"},
+        "address": {
+            "lat": 31.2380,
+            "lng": 121.4850,
+            "detail": "外滩 18 号 5 楼",
+            "contact_name": "刘先生",
+            "contact_phone": "+8613800000302",
+        },
     },
 ]
 

@@ -26,8 +26,22 @@ class TemplateError(Exception):
 # ---------------------------------------------------------------- loading
 
 _SHORT_FORMS = (
-    "Base64", "Cidr", "FindInMap", "GetAZs", "If", "ImportValue", "Join", "Select", "Split", "Sub",
-    "Equals", "Not", "And", "Or", "Length", "ToJsonString",
+    "Base64",
+    "Cidr",
+    "FindInMap",
+    "GetAZs",
+    "If",
+    "ImportValue",
+    "Join",
+    "Select",
+    "Split",
+    "Sub",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "Length",
+    "ToJsonString",
 )
 
 

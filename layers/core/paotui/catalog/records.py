@@ -20,12 +20,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from paotui.platform.dynamo import table_meta
-
-
-class LocationMap(MapAttribute):
-    lat = NumberAttribute()
-    lng = NumberAttribute()
+from paotui.platform.dynamo import LatLngMap, table_meta
 
 
 class FeeTierMap(MapAttribute):
@@ -68,7 +63,7 @@ class MerchantRecord(Model):
     name = UnicodeAttribute()
     phone = UnicodeAttribute()
     address = UnicodeAttribute()
-    location = LocationMap()
+    location = LatLngMap()
     cell = UnicodeAttribute()  # H3 at settings.merchant_cell_resolution
     open = BooleanAttribute(default=True)
     prep_minutes = NumberAttribute(default=15)

@@ -15,7 +15,8 @@ from pynamodb.exceptions import DoesNotExist
 
 from paotui.catalog import fees, pricing
 from paotui.catalog.models import Quote, QuoteRequest
-from paotui.catalog.records import DeliveryMap, FeeTierMap, LocationMap, MerchantRecord, ProductRecord
+from paotui.catalog.records import DeliveryMap, FeeTierMap, MerchantRecord, ProductRecord
+from paotui.platform.dynamo import LatLngMap
 from paotui.platform import clock
 from paotui.platform.errors import NotFound, Unprocessable
 from paotui.platform.geo import cell_of, disk_cells
@@ -95,7 +96,7 @@ def create_merchant(
         name=name,
         phone=phone,
         address=address,
-        location=LocationMap(lat=location["lat"], lng=location["lng"]),
+        location=LatLngMap(lat=location["lat"], lng=location["lng"]),
         cell=cell_of(location["lat"], location["lng"], settings.merchant_cell_resolution),
         open=True,
         prep_minutes=prep_minutes,

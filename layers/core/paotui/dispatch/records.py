@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from paotui.platform.dynamo import table_meta
+from paotui.platform.dynamo import LatLngMap, PlaceMap, table_meta
 
 
 class OfferStatus(StrEnum):
@@ -25,15 +25,7 @@ class OfferStatus(StrEnum):
     WITHDRAWN = "WITHDRAWN"
 
 
-class PickupMap(MapAttribute):
-    lat = NumberAttribute()
-    lng = NumberAttribute()
-    name = UnicodeAttribute()
-
-
-class DropoffMap(MapAttribute):
-    lat = NumberAttribute()
-    lng = NumberAttribute()
+class DropoffMap(LatLngMap):
     detail = UnicodeAttribute()
 
 
@@ -68,7 +60,7 @@ class OfferRecord(Model):
     created_at = UnicodeAttribute()
     expires_at = UnicodeAttribute()
     ttl = NumberAttribute()  # epoch seconds; DynamoDB TTL removes the item a day after expiry
-    pickup = PickupMap()
+    pickup = PlaceMap()
     dropoff = DropoffMap()
     fee = NumberAttribute()  # fen: the order's delivery fee
     distance_m = NumberAttribute(null=True)  # rider → pickup when offered

@@ -52,9 +52,7 @@ def is_eligible(rider: Candidate, excluded: Collection[str]) -> bool:
     return rider.online and rider.active_orders < rider.capacity and rider.id not in excluded
 
 
-def rank(
-    found: Iterable[tuple[Candidate, int]], lat: float, lng: float, excluded: Collection[str]
-) -> list[Choice]:
+def rank(found: Iterable[tuple[Candidate, int]], lat: float, lng: float, excluded: Collection[str]) -> list[Choice]:
     """Eligible riders (each with the ring it was found in), best first."""
     choices = [
         Choice(rider=rider, distance_m=haversine_m(lat, lng, rider.lat, rider.lng), ring=ring)

@@ -23,13 +23,13 @@ from typing import Protocol
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
-from paotui.dispatch.records import DropoffMap, OfferRecord, OfferStatus, PickupMap
+from paotui.dispatch.records import DropoffMap, OfferRecord, OfferStatus
 from paotui.dispatch.selection import Candidate, Choice, choose_rider
 from paotui.orders import service as orders
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
-from paotui.platform.dynamo import transact_write
+from paotui.platform.dynamo import PlaceMap, transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
@@ -216,7 +216,7 @@ def _new_offer(
         created_at=clock.iso(now),
         expires_at=clock.iso(expires_at),
         ttl=clock.epoch_seconds(expires_at) + OFFER_RETENTION_SECONDS,
-        pickup=PickupMap(lat=order.pickup.lat, lng=order.pickup.lng, name=order.pickup.name),
+        pickup=PlaceMap(lat=order.pickup.lat, lng=order.pickup.lng, name=order.pickup.name),
         dropoff=DropoffMap(lat=order.address.lat, lng=order.address.lng, detail=order.address.detail),
         fee=int(order.amounts.delivery_fee),
         distance_m=round(choice.distance_m),
@@ -291,7 +291,9 @@ def accept_offer(offer_id: str, rider_id: str, *, workflow: AssignmentWorkflow) 
             if error.cause_response_code != "TransactionCanceledException":
                 raise
             reasons = [getattr(reason, "code", None) for reason in error.cancellation_reasons]
-            logger.info("offer acceptance lost a race; checking again", extra={"offer_id": offer_id, "reasons": reasons})
+            logger.info(
+                "offer acceptance lost a race; checking again", extra={"offer_id": offer_id, "reasons": reasons}
+            )
             continue
         break
     else:

@@ -56,7 +56,10 @@ _CANCEL_REASONS = {
 }
 
 _STATUS_MESSAGES = {
-    "PAID": (("支付成功", "订单 {ref} 已支付，等待商家接单。"), ("Payment received", "Order {ref} is paid; waiting for the merchant.")),
+    "PAID": (
+        ("支付成功", "订单 {ref} 已支付，等待商家接单。"),
+        ("Payment received", "Order {ref} is paid; waiting for the merchant."),
+    ),
     "CONFIRMED": (
         ("商家已接单", "订单 {ref} 已确认，正在为您安排骑手。"),
         ("Order confirmed", "The merchant confirmed order {ref}; we are finding a rider."),
@@ -65,13 +68,22 @@ _STATUS_MESSAGES = {
         ("骑手已接单", "骑手{rider}已接单，正在前往商家。"),
         ("Rider assigned", "{rider} has taken order {ref} and is on the way to the merchant."),
     ),
-    "PICKING_UP": (("骑手已到店", "骑手正在取货（订单 {ref}）。"), ("Rider at the store", "Your rider is picking up order {ref}.")),
+    "PICKING_UP": (
+        ("骑手已到店", "骑手正在取货（订单 {ref}）。"),
+        ("Rider at the store", "Your rider is picking up order {ref}."),
+    ),
     "DELIVERING": (
         ("配送中", "骑手已取货，正在为您配送（订单 {ref}）。"),
         ("On the way", "Your rider has picked up order {ref} and is on the way."),
     ),
-    "DELIVERED": (("已送达", "订单 {ref} 已送达，感谢使用跑腿。"), ("Delivered", "Order {ref} has been delivered. Thank you!")),
-    "CANCELLED": (("订单已取消", "订单 {ref} 已取消{reason}。"), ("Order cancelled", "Order {ref} was cancelled{reason}.")),
+    "DELIVERED": (
+        ("已送达", "订单 {ref} 已送达，感谢使用跑腿。"),
+        ("Delivered", "Order {ref} has been delivered. Thank you!"),
+    ),
+    "CANCELLED": (
+        ("订单已取消", "订单 {ref} 已取消{reason}。"),
+        ("Order cancelled", "Order {ref} was cancelled{reason}."),
+    ),
 }
 
 

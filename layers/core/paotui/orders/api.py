@@ -31,9 +31,7 @@ def place_order(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response[OrderView]:
     if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
-        raise BadRequest(
-            "Send an Idempotency-Key header of 8 to 128 characters.", code="IDEMPOTENCY_KEY_REQUIRED"
-        )
+        raise BadRequest("Send an Idempotency-Key header of 8 to 128 characters.", code="IDEMPOTENCY_KEY_REQUIRED")
     order, created = service.place_order(caller.user_id, idempotency_key, body)
     response = json_response(201, OrderView.of(order).model_dump(mode="json"))
     response.headers["Idempotent-Replayed"] = "false" if created else "true"

@@ -102,7 +102,6 @@ class OrderView(ResponseModel):
     created_at: str
     updated_at: str
 
-
     @classmethod
     def of(cls, record) -> OrderView:
         return cls.model_validate(record.to_simple_dict())

@@ -11,18 +11,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from paotui.platform.dynamo import table_meta
-
-
-class PointMap(MapAttribute):
-    lat = NumberAttribute()
-    lng = NumberAttribute()
-
-
-class PickupMap(MapAttribute):
-    lat = NumberAttribute()
-    lng = NumberAttribute()
-    name = UnicodeAttribute()
+from paotui.platform.dynamo import PlaceMap, table_meta
 
 
 class AddressMap(MapAttribute):
@@ -77,7 +66,7 @@ class OrderRecord(Model):
     items = ListAttribute(of=LineItemMap)
     amounts = AmountsMap()
     address = AddressMap()
-    pickup = PickupMap()
+    pickup = PlaceMap()
     timeline = ListAttribute(of=TimelineEntryMap)
     scheduled_for = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)

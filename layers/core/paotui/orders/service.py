@@ -23,12 +23,11 @@ from paotui.orders.records import (
     AmountsMap,
     LineItemMap,
     OrderRecord,
-    PickupMap,
     TimelineEntryMap,
 )
 from paotui.orders.transitions import TERMINAL, Actor, Status, is_allowed, may_move
 from paotui.platform import clock
-from paotui.platform.dynamo import transact_write
+from paotui.platform.dynamo import PlaceMap, transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger
@@ -98,7 +97,7 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
         ],
         amounts=AmountsMap(items_total=quote.items_total, delivery_fee=quote.delivery_fee, total=quote.total),
         address=AddressMap(**request.address.model_dump()),
-        pickup=PickupMap(lat=merchant.location.lat, lng=merchant.location.lng, name=merchant.name),
+        pickup=PlaceMap(lat=merchant.location.lat, lng=merchant.location.lng, name=merchant.name),
         timeline=[_timeline_entry(Status.PENDING_PAYMENT, now, customer_id, None)],
         scheduled_for=clock.iso(request.scheduled_for) if request.scheduled_for else None,
         note=request.note,
@@ -131,9 +130,7 @@ def _replay(order_id: str, digest: str) -> OrderRecord | None:
     except DoesNotExist:
         return None
     if existing.request_fingerprint != digest:
-        raise Unprocessable(
-            "This Idempotency-Key was used for a different order.", code="IDEMPOTENCY_KEY_REUSED"
-        )
+        raise Unprocessable("This Idempotency-Key was used for a different order.", code="IDEMPOTENCY_KEY_REUSED")
     return existing
 
 

@@ -27,16 +27,16 @@ CHANNELS = ("wechat", "alipay", "sandbox")
 _DELIVERY_ATTEMPTS = 3
 
 
-def start_payment(
-    order_id: str, caller: Principal, channel: str, transport: sandbox.Transport
-) -> PaymentRecord:
+def start_payment(order_id: str, caller: Principal, channel: str, transport: sandbox.Transport) -> PaymentRecord:
     order = orders.get_visible_order(order_id, caller)
     if Actor.CUSTOMER not in orders.actors_for(order, caller):
         raise Forbidden("Only the customer pays for an order.", code="NOT_YOUR_ORDER")
     if order.status != Status.PENDING_PAYMENT.value:
         raise Conflict(f"An order that is {order.status} can't be paid.", code="ORDER_NOT_PAYABLE")
     if channel != "sandbox":
-        raise Unprocessable(f"The {channel} channel is not configured in this deployment.", code="CHANNEL_NOT_CONFIGURED")
+        raise Unprocessable(
+            f"The {channel} channel is not configured in this deployment.", code="CHANNEL_NOT_CONFIGURED"
+        )
     if not get_settings().is_local:
         raise Unprocessable("The sandbox channel exists only in local and test stages.", code="CHANNEL_NOT_CONFIGURED")
 

@@ -63,6 +63,7 @@ def consume(event: dict[str, Any], context: Any, *, consumer: str, handle: Event
 
 def worker_handler(consumer: str, handle: EventHandler) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda entry point of an SQS worker: logged, traced, metered, partial failures reported."""
+
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler
     @metrics.log_metrics

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.transactions import TransactWrite
 
@@ -46,3 +47,16 @@ def connection() -> Connection:
 def transact_write(**kwargs) -> TransactWrite:
     """``with transact_write() as transaction: ...`` commits on exit, all or nothing."""
     return TransactWrite(connection=connection(), **kwargs)
+
+
+class LatLngMap(MapAttribute):
+    """A GCJ-02 point, as every table stores one."""
+
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+
+
+class PlaceMap(LatLngMap):
+    """A named point: where a rider picks an order up."""
+
+    name = UnicodeAttribute()

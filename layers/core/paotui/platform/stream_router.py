@@ -87,4 +87,3 @@ def route(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
-

@@ -3,17 +3,12 @@ index of exactly the riders dispatch may offer an order to."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from paotui.platform.dynamo import table_meta
+from paotui.platform.dynamo import LatLngMap, table_meta
 from paotui.platform.settings import get_settings
-
-
-class LocationMap(MapAttribute):
-    lat = NumberAttribute()
-    lng = NumberAttribute()
 
 
 class ByCell(GlobalSecondaryIndex):
@@ -36,7 +31,7 @@ class RiderRecord(Model):
     name = UnicodeAttribute()
     phone = UnicodeAttribute()
     online = BooleanAttribute(default=False)
-    location = LocationMap(null=True)
+    location = LatLngMap(null=True)
     location_at = UnicodeAttribute(null=True)
     cell = UnicodeAttribute(null=True)  # H3 at settings.rider_cell_resolution, only while online
     capacity = NumberAttribute(default=_default_capacity)

@@ -27,7 +27,8 @@ from paotui.platform.errors import Conflict, NotFound
 from paotui.platform.geo import cell_of
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
-from paotui.riders.records import LocationMap, RiderRecord
+from paotui.platform.dynamo import LatLngMap
+from paotui.riders.records import RiderRecord
 
 _RETRIES_ON_RACE = 3
 _MAX_PARALLEL_QUERIES = 16
@@ -84,7 +85,7 @@ def create_rider(
     )
     if location is not None:
         lat, lng = _point(location)
-        record.location = LocationMap(lat=lat, lng=lng)
+        record.location = LatLngMap(lat=lat, lng=lng)
         record.location_at = now
         if online:
             record.cell = cell_of(lat, lng, settings.rider_cell_resolution)
@@ -124,7 +125,7 @@ def update_location(rider_id: str, lat: float, lng: float) -> RiderRecord:
 
     def change(rider: RiderRecord) -> tuple[list[Action], Condition]:
         actions = [
-            RiderRecord.location.set(LocationMap(lat=lat, lng=lng)),
+            RiderRecord.location.set(LatLngMap(lat=lat, lng=lng)),
             RiderRecord.location_at.set(clock.now_iso()),
         ]
         if rider.online:
