@@ -103,3 +103,24 @@ def test_each_worker_sends_only_the_poison_message_to_its_dlq(cloud):
 
     idempotency = cloud.stack.client("dynamodb").scan(TableName=cloud.stack.physical_ids["IdempotencyTable"])
     assert idempotency["Count"] == 3 * len(HARMLESS), "every good message was processed, once"
+
+
+def test_redrive_moves_a_dead_letter_back_to_its_queue_where_it_is_processed(cloud):
+    """A message that failed while a dependency was missing succeeds once redriven."""
+    import requests
+
+    sqs = cloud.stack.client("sqs")
+    dlq = cloud.stack.physical_ids["WatchdogDLQ"]
+    sqs.purge_queue(QueueUrl=dlq)
+    sqs.send_message(QueueUrl=dlq, MessageBody=HARMLESS["WatchdogQueue"]())  # as if it had died earlier
+
+    before = cloud.stack.client("dynamodb").scan(TableName=cloud.stack.physical_ids["IdempotencyTable"])["Count"]
+    response = requests.post(f"{cloud.url}/dev/redrive/WatchdogDLQ", timeout=10)
+    assert response.json() == {"queue": "WatchdogDLQ", "moved": 1}
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _visible(cloud, "WatchdogQueue"):
+        time.sleep(0.2)
+    after = cloud.stack.client("dynamodb").scan(TableName=cloud.stack.physical_ids["IdempotencyTable"])["Count"]
+    assert (after - before, _visible(cloud, "WatchdogDLQ")) == (1, 0)
+    assert requests.post(f"{cloud.url}/dev/redrive/WatchdogQueue", timeout=10).status_code == 422

@@ -1,7 +1,7 @@
 """The local API Gateway: HTTP in, REST proxy events to handlers, their responses out.
 
 Besides the template's routes it serves what only the local stage has:
-``/health``, ``/openapi.json`` and ``/docs``, ``/dev/seed`` and ``/dev/outbox``,
+``/health``, ``/openapi.json`` and ``/docs``, ``/dev/seed``, ``/dev/outbox`` and ``POST /dev/redrive/<DLQ>``,
 and the web console under ``/console/``. Its own answers (unknown route,
 refused token, failed function) are the API's gateway responses
 (see :mod:`paotui_local.responses`), so they look as they will in AWS.
@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from paotui_local import outbox
+from paotui_local.redrive import redrive
 from paotui_local.apidocs import ApiDocs, docs_page
 from paotui_local.authorizer import Rejected, TokenAuthorizers
 from paotui_local.functions import FunctionCodeMissing, FunctionPool
@@ -104,6 +105,8 @@ class Gateway:
             local = self._local(parts.path, dict(query))
             if local is not None:
                 return local
+        if method == "POST" and parts.path.startswith("/dev/redrive/"):
+            return self._redrive(parts.path.removeprefix("/dev/redrive/"))
         return self._api(method, parts.path, query, headers, body, source_ip)
 
     def _local(self, path: str, query: dict[str, str]) -> Reply | None:
@@ -122,6 +125,16 @@ class Gateway:
         if self.console_dir and (path == "/console" or path.startswith("/console/")):
             return self._console(path)
         return None
+
+    def _redrive(self, dlq_logical_id: str) -> Reply:
+        resource = self.stack.resources.get(dlq_logical_id)
+        if resource is None or resource.type != "AWS::SQS::Queue":
+            return error_reply(404, "NOT_FOUND", f"No queue {dlq_logical_id} in template.yaml.")
+        try:
+            moved = redrive(self.stack.client("sqs"), self.stack.physical_ids[dlq_logical_id])
+        except ValueError as not_a_dlq:
+            return error_reply(422, "NOT_A_DLQ", str(not_a_dlq))
+        return json_reply(200, {"queue": dlq_logical_id, "moved": moved})
 
     def _console(self, path: str) -> Reply:
         if path == "/console":
