@@ -1,0 +1,96 @@
+"""EventRouter against moto: stream records become events on SNS, and the template's filter
+policies send each event only to the queues that act on it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from paotui_local.template import load_template
+from tests.integration.builders import LAMBDA_CONTEXT, load_handler
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "events" / "EventRouter"
+
+
+@pytest.fixture
+def queues(aws, monkeypatch):
+    """The topic and the four worker queues, subscribed with template.yaml's filter policies."""
+    from paotui.platform.settings import get_settings
+
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="domain-events")["TopicArn"]
+    monkeypatch.setenv("DOMAIN_EVENTS_TOPIC_ARN", topic)
+    get_settings.cache_clear()
+    resources = load_template(ROOT / "template.yaml")["Resources"]
+    urls = {}
+    subscriptions = [r for r in resources.values() if r["Type"] == "AWS::SNS::Subscription"]
+    for subscription in (s for s in subscriptions if s["Properties"]["Protocol"] == "sqs"):
+        queue_id = subscription["Properties"]["Endpoint"]["Fn::GetAtt"][0]
+        urls[queue_id] = sqs.create_queue(QueueName=queue_id)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=urls[queue_id], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(
+            TopicArn=topic,
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={
+                "RawMessageDelivery": "true",
+                "FilterPolicy": json.dumps(subscription["Properties"]["FilterPolicy"]),
+            },
+        )
+    yield urls
+    get_settings.cache_clear()
+
+
+def _received(url: str) -> list[dict]:
+    messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def _sample(name: str) -> dict:
+    return json.loads((SAMPLES / name).read_text())
+
+
+def test_a_confirmed_order_reaches_dispatch_notify_and_watchdog_but_not_stock(queues):
+    event = _sample("order-paid-to-confirmed.json")
+    assert load_handler("EventRouter")(event, LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    got = {queue: _received(url) for queue, url in queues.items()}
+    assert {queue for queue, messages in got.items() if messages} == {"DispatchQueue", "NotifyQueue", "WatchdogQueue"}
+    (confirmed,) = got["DispatchQueue"]
+    assert confirmed["id"] == event["Records"][0]["eventID"]
+    assert (confirmed["type"], confirmed["data"]["status"], confirmed["data"]["previous_status"]) == (
+        "order.status_changed",
+        "CONFIRMED",
+        "PAID",
+    )
+
+
+def test_an_offer_reaches_only_notify(queues):
+    assert load_handler("EventRouter")(_sample("offer-created.json"), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    got = {queue: _received(url) for queue, url in queues.items()}
+    assert {queue for queue, messages in got.items() if messages} == {"NotifyQueue"}
+    assert got["NotifyQueue"][0]["type"] == "offer.created"
+
+
+def test_a_record_that_fails_is_reported_and_the_rest_are_published(queues):
+    good = _sample("offer-created.json")["Records"][0]
+    bad = json.loads(json.dumps(good))
+    bad["eventSourceARN"] = bad["eventSourceARN"].replace("paotui-offers", "paotui-unknown")
+    bad["dynamodb"]["SequenceNumber"] = "4421584600000000017450439999"
+    response = load_handler("EventRouter")({"Records": [good, bad]}, LAMBDA_CONTEXT)
+    assert response == {"batchItemFailures": [{"itemIdentifier": "4421584600000000017450439999"}]}
+    assert len(_received(queues["NotifyQueue"])) == 1
+
+
+def test_when_nothing_can_be_published_the_invocation_fails_so_lambda_retries_the_batch(queues, monkeypatch):
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    from paotui.platform.settings import get_settings
+
+    monkeypatch.setenv("DOMAIN_EVENTS_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:no-such-topic")
+    get_settings.cache_clear()
+    with pytest.raises(BatchProcessingError):
+        load_handler("EventRouter")(_sample("order-paid-to-confirmed.json"), LAMBDA_CONTEXT)
