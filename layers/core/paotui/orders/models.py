@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from paotui.orders.transitions import Status
-from paotui.platform.models import Fen, LatLng, Phone, RequestModel, ResponseModel
+from paotui.platform.models import Fen, LatLng, Phone, PlaceView, PointView, RequestModel, ResponseModel
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -70,15 +70,7 @@ class TimelineEntry(ResponseModel):
     reason: str | None = None
 
 
-class Pickup(ResponseModel):
-    lat: float
-    lng: float
-    name: str
-
-
-class AddressView(ResponseModel):
-    lat: float
-    lng: float
+class AddressView(PointView):
     detail: str
     contact_name: str
     contact_phone: str
@@ -93,7 +85,7 @@ class OrderView(ResponseModel):
     items: list[LineItem]
     amounts: Amounts
     address: AddressView
-    pickup: Pickup
+    pickup: PlaceView
     timeline: list[TimelineEntry]
     scheduled_for: str | None = None
     note: str | None = None
@@ -101,10 +93,6 @@ class OrderView(ResponseModel):
     version: int
     created_at: str
     updated_at: str
-
-    @classmethod
-    def of(cls, record) -> OrderView:
-        return cls.model_validate(record.to_simple_dict())
 
 
 class OrderPage(ResponseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -15,6 +15,20 @@ class RequestModel(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def of(cls, record: Any) -> Self:
+        """The view of a stored record (a pynamodb model); attributes the view doesn't name are left out."""
+        return cls.model_validate(record.to_simple_dict())
+
+
+class PointView(ResponseModel):
+    lat: float
+    lng: float
+
+
+class PlaceView(PointView):
+    name: str
 
 
 class LatLng(RequestModel):

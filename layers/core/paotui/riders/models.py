@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import StrictBool, StringConstraints
 
-from paotui.platform.models import LatLng, RequestModel, ResponseModel
+from paotui.platform.models import LatLng, PlaceView, PointView, RequestModel, ResponseModel
 
 
 class UpdateLocation(LatLng):
@@ -21,36 +21,19 @@ class RejectOffer(RequestModel):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
-class Point(ResponseModel):
-    lat: float
-    lng: float
-
-
 class RiderView(ResponseModel):
     id: str
     name: str
     phone: str
     online: bool
-    location: Point | None = None
+    location: PointView | None = None
     location_at: str | None = None
     capacity: int
     active_orders: int
     vehicle: str
 
-    @classmethod
-    def of(cls, record) -> RiderView:
-        return cls.model_validate(record.to_simple_dict())
 
-
-class OfferPickup(ResponseModel):
-    lat: float
-    lng: float
-    name: str
-
-
-class OfferDropoff(ResponseModel):
-    lat: float
-    lng: float
+class OfferDropoff(PointView):
     detail: str
 
 
@@ -58,7 +41,7 @@ class OfferView(ResponseModel):
     id: str
     order_id: str
     expires_at: str
-    pickup: OfferPickup
+    pickup: PlaceView
     dropoff: OfferDropoff
     fee: int
     status: str
