@@ -1,7 +1,9 @@
-"""CatalogApi: merchants near a point, a merchant's products, and price quotes."""
+"""CatalogApi: browsing and quotes, the merchant console, and delivery settings."""
 
 from paotui.catalog.api import router
+from paotui.catalog.delivery_api import router as delivery_router
+from paotui.catalog.merchant_api import router as merchant_router
 from paotui.platform.http import api_handler, create_app
 
-app = create_app(router)
+app = create_app(router, merchant_router, delivery_router)
 handler = api_handler(app)

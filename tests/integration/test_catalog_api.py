@@ -61,17 +61,41 @@ def test_merchants_that_deliver_to_the_point_nearest_first(api):
     west = _merchant(WEST, 5000)
     _merchant(WEST, 1000)  # 1.7 km away: its own radius does not reach HOME
     _merchant({"lat": 31.3300, "lng": 121.4760}, 10000)  # 11 km away: beyond the widest radius
-    status, merchants = api.get("/merchants", lat=str(HOME["lat"]), lng=str(HOME["lng"]))
-    assert status == 200
+    status, page = api.get("/merchants", lat=str(HOME["lat"]), lng=str(HOME["lng"]))
+    assert status == 200 and page["next_cursor"] is None
+    merchants = page["items"]
     assert [m["id"] for m in merchants] == [near.id, west.id]
     first = merchants[0]
     assert first["distance_m"] == 408 and first["delivery_fee"] == 500 and first["open"] is True
     assert first["location"] == SHOP and first["eta_minutes"] == 10 + 2 and first["eta"].endswith("Z")
 
 
+def test_nearby_merchants_come_in_pages(api):
+    shops = [_merchant(builders.near(SHOP, 100 * i), 5000) for i in range(5)]
+    ids, cursor, pages = [], None, 0
+    while True:
+        query = {"lat": str(SHOP["lat"]), "lng": str(SHOP["lng"]), "limit": "2"} | (
+            {"cursor": cursor} if cursor else {}
+        )
+        status, page = api.get("/merchants", **query)
+        assert status == 200 and len(page["items"]) <= 2
+        ids += [m["id"] for m in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert (ids, pages) == ([shop.id for shop in shops], 3)
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "51"}, {"cursor": "not-ours"}])
+def test_bad_pages_are_422(api, query):
+    status, body = api.get("/merchants", lat=str(SHOP["lat"]), lng=str(SHOP["lng"]), **query)
+    assert status == 422 and body["error"]["code"] in ("VALIDATION_ERROR", "INVALID_CURSOR")
+
+
 def test_no_merchant_delivers_far_away(api):
     merchant_with_products(5)
-    assert api.get("/merchants", lat=str(FAR["lat"]), lng=str(FAR["lng"])) == (200, [])
+    assert api.get("/merchants", lat=str(FAR["lat"]), lng=str(FAR["lng"])) == (200, {"items": [], "next_cursor": None})
 
 
 @pytest.mark.parametrize("query", [{"lat": "91", "lng": "121.47"}, {"lat": "abc", "lng": "121.47"}, {"lat": "31.23"}])
@@ -96,7 +120,8 @@ def test_products_show_what_customers_can_still_order(api):
         soup.id: (0, False),
         curry.id: (3, False),
     }
-    assert products[0] == {"id": dumplings.id, "name": dumplings.name, "price": 1000, "stock": 10, "available": True}
+    contract = {"id": dumplings.id, "name": dumplings.name, "price": 1000, "stock": 10, "available": True}
+    assert {key: products[0][key] for key in contract} == contract  # API.md's fields; the console's come on top
 
 
 def test_products_of_an_unknown_merchant_are_404(api):
@@ -175,5 +200,5 @@ def test_the_handler_serves_the_router(aws):
     merchant, _ = merchant_with_products(1)
     handler = load_handler("CatalogApi")
     event = api_event("GET", "/merchants", query={"lat": str(HOME["lat"]), "lng": str(HOME["lng"])})
-    status, merchants = answer(handler(event, LAMBDA_CONTEXT))
-    assert status == 200 and [m["id"] for m in merchants] == [merchant.id]
+    status, page = answer(handler(event, LAMBDA_CONTEXT))
+    assert status == 200 and [m["id"] for m in page["items"]] == [merchant.id]

@@ -9,33 +9,27 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from paotui.catalog import pricing, service
-from paotui.catalog.models import Location, MerchantCard, ProductView, Quote, QuoteRequest
-from paotui.catalog.records import MerchantRecord, ProductRecord
+from paotui.catalog.models import Location, MerchantCard, MerchantPage, ProductView, Quote, QuoteRequest
 from paotui.platform import clock
 
 router = APIGatewayRouter()
 
 
-def _card(merchant: MerchantRecord, distance: int, now: datetime) -> MerchantCard:
+def _card(near: service.Nearby, now: datetime) -> MerchantCard:
+    merchant, distance = near.merchant, near.distance_m
     minutes = pricing.eta_minutes(merchant, distance)
+    eta = now + timedelta(minutes=minutes)
     return MerchantCard(
         id=merchant.id,
         name=merchant.name,
         address=merchant.address,
         location=Location(lat=merchant.location.lat, lng=merchant.location.lng),
-        open=merchant.open,
+        open=service.open_now(merchant, now),
         distance_m=distance,
-        delivery_fee=pricing.delivery_fee(merchant, distance),
-        min_order=int(merchant.delivery.min_order),
-        eta=clock.iso(now + timedelta(minutes=minutes)),
+        delivery_fee=sum(line.amount for line in pricing.fee_lines(near.area, distance, eta)),
+        min_order=near.area.min_order,
+        eta=clock.iso(eta),
         eta_minutes=minutes,
-    )
-
-
-def _product(product: ProductRecord) -> ProductView:
-    count = max(0, int(product.available))
-    return ProductView(
-        id=product.id, name=product.name, price=int(product.price), stock=count, available=product.on_sale and count > 0
     )
 
 
@@ -43,14 +37,18 @@ def _product(product: ProductRecord) -> ProductView:
 def nearby_merchants(
     lat: Annotated[float, Query(ge=-90, le=90)],
     lng: Annotated[float, Query(ge=-180, le=180)],
-) -> list[MerchantCard]:
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> MerchantPage:
+    """Merchants delivering to the point, nearest first, with the fee (before any free-delivery threshold) and ETA."""
     now = clock.now()
-    return [_card(merchant, distance, now) for merchant, distance in service.nearby_merchants(lat, lng)]
+    page, next_cursor = service.nearby_merchants(lat, lng, limit=limit, cursor=cursor)
+    return MerchantPage(items=[_card(near, now) for near in page], next_cursor=next_cursor)
 
 
 @router.get("/merchants/<merchantId>/products")
 def merchant_products(merchantId: str) -> list[ProductView]:  # noqa: N803 (API path name)
-    return [_product(product) for product in service.list_products(merchantId)]
+    return [ProductView.of(product) for product in service.list_products(merchantId)]
 
 
 @router.post("/quotes")

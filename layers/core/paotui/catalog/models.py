@@ -6,11 +6,14 @@ same estimate counted from now, for lists that show "30 分钟".
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from paotui.platform.models import Fen, LatLng, RequestModel, ResponseModel
+
+if TYPE_CHECKING:
+    from paotui.catalog.records import ProductRecord
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -35,6 +38,14 @@ class QuoteLine(ResponseModel):
     line_total: Fen
 
 
+class FeeLine(ResponseModel):
+    """One part of a delivery fee (``base``, ``distance``, a surcharge's code, ``weight``, ``free_delivery``)."""
+
+    code: str
+    label: str
+    amount: int  # fen; a waiver is negative, and the lines sum to the delivery fee
+
+
 class Quote(ResponseModel):
     items_total: Fen
     delivery_fee: Fen
@@ -43,6 +54,7 @@ class Quote(ResponseModel):
     eta: str
     eta_minutes: int
     lines: list[QuoteLine]
+    breakdown: list[FeeLine]
 
 
 class Location(ResponseModel):
@@ -65,11 +77,70 @@ class MerchantCard(ResponseModel):
     eta_minutes: int
 
 
+class MerchantPage(ResponseModel):
+    """A page of ``GET /merchants``; pass ``next_cursor`` back as ``cursor`` for the next (null: the last page)."""
+
+    items: list[MerchantCard]
+    next_cursor: str | None
+
+
+class Option(RequestModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+    price_delta: Fen = Field(default=0, le=1_000_000)
+
+
+class OptionGroup(RequestModel):
+    """A choice on a product (size, spice, add-ons): the customer picks ``min`` to ``max`` of ``options``."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+    min: int = Field(default=0, ge=0)
+    max: int = Field(default=1, ge=1)
+    options: list[Option] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _choices_fit(self) -> OptionGroup:
+        if not self.min <= self.max <= len(self.options):
+            raise ValueError("min <= max <= number of options")
+        return self
+
+
 class ProductView(ResponseModel):
-    """``stock`` is what a customer may still order (on hand minus held); ``available`` says whether they can."""
+    """``stock`` is what a customer may still order (on hand minus held), None when unlimited;
+    ``available`` says whether they can. ``version`` is what an edit must quote back."""
 
     id: str
     name: str
     price: Fen
-    stock: int
+    stock: int | None
     available: bool
+    description: str = ""
+    category_id: str | None = None
+    options: list[OptionGroup] = []
+    unlimited: bool = False
+    on_sale: bool = True
+    version: int = 1
+
+    @classmethod
+    def of(cls, product: ProductRecord) -> ProductView:
+        count = None if product.unlimited else max(0, int(product.available))
+        return cls(
+            id=product.id,
+            name=product.name,
+            price=int(product.price),
+            stock=count,
+            available=bool(product.on_sale) and (count is None or count > 0),
+            description=product.description,
+            category_id=product.category_id,
+            options=[
+                OptionGroup(
+                    name=group.name,
+                    min=int(group.min),
+                    max=int(group.max),
+                    options=[Option(name=o.name, price_delta=int(o.price_delta)) for o in group.options],
+                )
+                for group in product.options
+            ],
+            unlimited=bool(product.unlimited),
+            on_sale=bool(product.on_sale),
+            version=int(product.version),
+        )

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from paotui.catalog import fees
-from paotui.catalog.models import Quote, QuoteLine
+from paotui.catalog import delivery, fees
+from paotui.catalog.delivery import StoredArea
+from paotui.catalog.models import FeeLine, Quote, QuoteLine
 from paotui.catalog.records import MerchantRecord, ProductRecord
 from paotui.platform import clock
 from paotui.platform.errors import Conflict, Unprocessable
@@ -35,14 +36,13 @@ def distance_m(merchant: MerchantRecord, lat: float, lng: float) -> int:
     return round(haversine_m(merchant.location.lat, merchant.location.lng, lat, lng))
 
 
-def delivery_fee(merchant: MerchantRecord, distance: int) -> int:
-    delivery = merchant.delivery
-    return fees.delivery_fee(
-        distance,
-        base_fee=int(delivery.base_fee),
-        base_distance_m=int(delivery.base_distance_m),
-        tiers=[tier.as_dict() for tier in delivery.tiers],
-    )
+def fee_lines(
+    area: StoredArea, distance: int, at: datetime, *, items_total: int = 0, weight_g: int = 0
+) -> list[FeeLine]:
+    """The delivery fee to a point of ``area``, line by line, for a delivery at ``at``."""
+    rules = area.fees.model_dump()
+    lines = fees.breakdown(rules, distance_m=distance, items_total=items_total, weight_g=weight_g, at=at)
+    return [FeeLine(code=line.code, label=line.label, amount=line.amount) for line in lines]
 
 
 def eta_minutes(merchant: MerchantRecord, distance: int) -> int:
@@ -61,31 +61,32 @@ def price_order(
 ) -> Quote:
     """Price ``items`` delivered to ``address``, or raise the API error that explains why not.
 
-    422 ``MERCHANT_CLOSED`` / ``OUT_OF_RANGE`` / ``DUPLICATE_ITEM`` / ``UNKNOWN_PRODUCT`` /
-    ``BELOW_MIN_ORDER`` / ``SCHEDULE_IN_PAST``; 409 ``OUT_OF_STOCK`` (not on sale, or fewer available
-    than asked; the stock reservation re-checks this atomically at intake).
+    The delivery area containing the address (highest priority first) sets the
+    minimum order and the fee rules; surcharge windows are matched at the ETA.
+    422 ``MERCHANT_CLOSED`` / ``OUT_OF_RANGE`` (no area contains the address) / ``DUPLICATE_ITEM`` /
+    ``UNKNOWN_PRODUCT`` / ``BELOW_MIN_ORDER`` / ``SCHEDULE_IN_PAST``; 409 ``OUT_OF_STOCK`` (not on sale, or
+    fewer available than asked; the stock reservation re-checks this atomically at intake).
     """
     now = now or clock.now()
     if not merchant.open:
         raise Unprocessable("This merchant is closed.", code="MERCHANT_CLOSED")
     distance = distance_m(merchant, address.lat, address.lng)
-    radius = int(merchant.delivery.radius_m)
-    if not fees.in_range(distance, radius):
+    area = delivery.area_at(merchant, distance, address.lat, address.lng)
+    if area is None:
         raise Unprocessable(
             "The address is outside this merchant's delivery area.",
             code="OUT_OF_RANGE",
-            details={"distance_m": distance, "radius_m": radius},
+            details={"distance_m": distance},
         )
     lines = _lines(products_by_id, items)
     items_total = sum(line.line_total for line in lines)
-    min_order = int(merchant.delivery.min_order)
-    if items_total < min_order:
+    if items_total < area.min_order:
         raise Unprocessable(
-            "The order is below this merchant's minimum.",
+            "The order is below this merchant's minimum for this address.",
             code="BELOW_MIN_ORDER",
-            details={"min_order": min_order, "items_total": items_total},
+            details={"min_order": area.min_order, "items_total": items_total, "area": area.name},
         )
-    fee = delivery_fee(merchant, distance)
+    weight = sum(int(products_by_id[line.product_id].weight_g or 0) * line.quantity for line in lines)
     minutes = eta_minutes(merchant, distance)
     eta = now + timedelta(minutes=minutes)
     if scheduled_for is not None:
@@ -93,6 +94,8 @@ def price_order(
         if scheduled_for < now:
             raise Unprocessable("scheduled_for is in the past.", code="SCHEDULE_IN_PAST")
         eta = max(eta, scheduled_for)
+    breakdown = fee_lines(area, distance, eta, items_total=items_total, weight_g=weight)
+    fee = sum(line.amount for line in breakdown)
     return Quote(
         items_total=items_total,
         delivery_fee=fee,
@@ -101,6 +104,7 @@ def price_order(
         eta=clock.iso(eta),
         eta_minutes=math.ceil((eta - now).total_seconds() / 60),
         lines=lines,
+        breakdown=breakdown,
     )
 
 

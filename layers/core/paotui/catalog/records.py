@@ -4,6 +4,10 @@ Product stock is three numbers kept consistent by every write: ``stock`` is on
 hand, ``reserved`` is held by unpaid orders, and ``available`` = stock − reserved
 is what a new order may take. ``available`` is stored (not computed) so that a
 reservation is one conditional update: ``available >= qty``.
+
+An unlimited product keeps ``stock`` at UNLIMITED_STOCK, so reservations,
+commits and releases work on it unchanged (and the ledger still records each
+hold); views show it as unlimited rather than as a count.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from enum import StrEnum
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -21,6 +26,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from paotui.platform.dynamo import LatLngMap, table_meta
+
+UNLIMITED_STOCK = 1_000_000_000
 
 
 class FeeTierMap(MapAttribute):
@@ -36,6 +43,25 @@ class DeliveryMap(MapAttribute):
     base_distance_m = NumberAttribute()
     tiers = ListAttribute(of=FeeTierMap, default=list)
     min_order = NumberAttribute(default=0)  # fen, items total
+
+
+class CategoryMap(MapAttribute):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+
+
+class OptionMap(MapAttribute):
+    name = UnicodeAttribute()
+    price_delta = NumberAttribute()  # fen
+
+
+class OptionGroupMap(MapAttribute):
+    """A choice on a product (size, spice, add-ons): pick between ``min`` and ``max`` of ``options``."""
+
+    name = UnicodeAttribute()
+    min = NumberAttribute()
+    max = NumberAttribute()
+    options = ListAttribute(of=OptionMap, default=list)
 
 
 class ByCell(GlobalSecondaryIndex):
@@ -65,9 +91,14 @@ class MerchantRecord(Model):
     address = UnicodeAttribute()
     location = LatLngMap()
     cell = UnicodeAttribute()  # H3 at settings.merchant_cell_resolution
-    open = BooleanAttribute(default=True)
+    open = BooleanAttribute(default=True)  # the merchant's own switch: False while paused
     prep_minutes = NumberAttribute(default=15)
-    delivery = DeliveryMap()
+    hours = JSONAttribute(null=True)  # weekday -> [[HH:MM, HH:MM]], see catalog.hours; None: always open
+    holidays = ListAttribute(of=UnicodeAttribute, default=list)  # closed local dates, YYYY-MM-DD
+    auto_confirm = BooleanAttribute(default=False)
+    categories = ListAttribute(of=CategoryMap, default=list)  # in menu order
+    delivery = DeliveryMap()  # the settings a merchant starts with: one radius area, until it saves its own
+    delivery_settings = UnicodeAttribute(null=True)  # JSON; see paotui.catalog.delivery
     created_at = UnicodeAttribute()
 
     by_cell = ByCell()
@@ -80,11 +111,16 @@ class ProductRecord(Model):
     merchant_id = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    category_id = UnicodeAttribute(null=True)
+    options = ListAttribute(of=OptionGroupMap, default=list)
     price = NumberAttribute()  # fen
-    stock = NumberAttribute()  # on hand
+    stock = NumberAttribute()  # on hand; UNLIMITED_STOCK when unlimited
+    unlimited = BooleanAttribute(default=False)
     reserved = NumberAttribute(default=0)  # held by unpaid orders
     available = NumberAttribute()  # stock - reserved
     on_sale = BooleanAttribute(default=True)
+    weight_g = NumberAttribute(null=True)  # for weight surcharges; unknown counts as 0
     version = NumberAttribute(default=1)  # bumped by every write, for compare-and-set edits
     created_at = UnicodeAttribute()
 
@@ -94,18 +130,30 @@ class LedgerState(StrEnum):
     COMMITTED = "COMMITTED"
     RELEASED = "RELEASED"
     RETURNED = "RETURNED"
+    ADJUSTED = "ADJUSTED"  # a merchant's restock or count: final, never moved
+
+
+class LedgerKind(StrEnum):
+    ORDER = "order"  # an order's hold; its state moves (stock.py)
+    ADJUST = "adjust"  # the merchant set the count on hand
+    RESTOCK = "restock"  # the merchant added units
 
 
 class StockLedgerRecord(Model):
-    """One order's hold on one product; see ``paotui.catalog.stock``."""
+    """One order's hold on one product (``paotui.catalog.stock``), or one merchant adjustment (``adjustments``)."""
 
     Meta = table_meta("stock_ledger_table")
 
     product_key = UnicodeAttribute(hash_key=True)  # f"{merchant_id}#{product_id}"
-    ref = UnicodeAttribute(range_key=True)  # order id
-    qty = NumberAttribute()
+    ref = UnicodeAttribute(range_key=True)  # order id, or adjustment id (adj_...)
+    qty = NumberAttribute()  # units held; for an adjustment, the change on hand (0 to or from unlimited)
     state = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    kind = UnicodeAttribute(default=LedgerKind.ORDER)
+    at = UnicodeAttribute(null=True)  # when the entry was made (updated_at: when its state last moved)
+    by = UnicodeAttribute(null=True)  # the user who adjusted
+    reason = UnicodeAttribute(null=True)
+    stock_after = NumberAttribute(null=True)  # on hand after an adjustment; None when unlimited
 
 
 def product_key(merchant_id: str, product_id: str) -> str:

@@ -1,24 +1,38 @@
 """Merchants and products: reads for customers and order intake, and the writes seeding uses.
 
 Finding merchants near a point queries the ``by-cell`` index for every H3 cell
-(resolution ``merchant_cell_resolution``) within the widest delivery radius a
-merchant may set, then keeps those whose own radius reaches the point.
+(resolution ``merchant_cell_resolution``) within ``merchant_max_radius_m``, the
+farthest any delivery area may reach, then keeps those with an area
+containing the point (``paotui.catalog.delivery``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import base64
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
-from paotui.catalog import fees, pricing
+from paotui.catalog import delivery, hours, pricing
+from paotui.catalog.delivery import StoredArea
 from paotui.catalog.models import Quote, QuoteRequest
-from paotui.catalog.records import DeliveryMap, FeeTierMap, MerchantRecord, ProductRecord
+from paotui.catalog.records import (
+    UNLIMITED_STOCK,
+    DeliveryMap,
+    FeeTierMap,
+    MerchantRecord,
+    OptionGroupMap,
+    OptionMap,
+    ProductRecord,
+)
 from paotui.platform.dynamo import LatLngMap
 from paotui.platform import clock
-from paotui.platform.errors import NotFound, Unprocessable
+from paotui.platform.auth import Principal
+from paotui.platform.errors import Forbidden, NotFound, Unprocessable
 from paotui.platform.geo import cell_of, disk_cells
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger
@@ -27,11 +41,25 @@ from paotui.platform.settings import get_settings
 _CELL_QUERY_THREADS = 8  # below botocore's pool of 10 connections
 
 
+class Nearby(NamedTuple):
+    merchant: MerchantRecord
+    distance_m: int
+    area: StoredArea  # the area that prices deliveries to the point
+
+
 def get_merchant(merchant_id: str) -> MerchantRecord:
     try:
         return MerchantRecord.get(merchant_id)
     except DoesNotExist:
         raise NotFound("No such merchant.", code="MERCHANT_NOT_FOUND") from None
+
+
+def managed_merchant(principal: Principal, merchant_id: str) -> MerchantRecord:
+    """The merchant, if ``principal`` owns it or is an admin: 404 ``MERCHANT_NOT_FOUND``, 403 ``NOT_YOUR_MERCHANT``."""
+    merchant = get_merchant(merchant_id)
+    if merchant.owner_id != principal.user_id and not principal.is_admin:
+        raise Forbidden("That merchant is not yours.", code="NOT_YOUR_MERCHANT")
+    return merchant
 
 
 def get_products(merchant_id: str, product_ids: Iterable[str]) -> dict[str, ProductRecord]:
@@ -45,22 +73,57 @@ def list_products(merchant_id: str) -> list[ProductRecord]:
     return list(ProductRecord.query(merchant_id))
 
 
+def owned_merchants(owner_id: str) -> list[MerchantRecord]:
+    return list(MerchantRecord.by_owner.query(owner_id))
+
+
 def owned_merchant_ids(owner_id: str) -> list[str]:
-    return [merchant.id for merchant in MerchantRecord.by_owner.query(owner_id)]
+    return [merchant.id for merchant in owned_merchants(owner_id)]
 
 
-def nearby_merchants(lat: float, lng: float) -> list[tuple[MerchantRecord, int]]:
-    """Merchants whose delivery area contains the point, with their distance in metres, nearest first."""
+def open_now(merchant: MerchantRecord, at: datetime) -> bool:
+    """Switched on, within its opening hours and not on a holiday."""
+    return hours.is_open(merchant.hours, merchant.holidays, not merchant.open, at)
+
+
+def nearby_merchants(
+    lat: float, lng: float, *, limit: int, cursor: str | None = None
+) -> tuple[list[Nearby], str | None]:
+    """A page of the merchants with an area containing the point, nearest first, and the cursor of the next page."""
     settings = get_settings()
     cells = disk_cells(lat, lng, settings.merchant_cell_resolution, settings.merchant_max_radius_m)
     with ThreadPoolExecutor(max_workers=_CELL_QUERY_THREADS) as pool:
         batches = pool.map(lambda cell: list(MerchantRecord.by_cell.query(cell)), cells)
+    found = deliverable((merchant for batch in batches for merchant in batch), lat, lng)
+    if cursor is not None:
+        after = _position(cursor)
+        found = [near for near in found if (near.distance_m, near.merchant.id) > after]
+    page = found[:limit]
+    more = len(found) > limit
+    return page, _cursor(page[-1]) if more else None
+
+
+def deliverable(merchants: Iterable[MerchantRecord], lat: float, lng: float) -> list[Nearby]:
+    """Those of ``merchants`` with an area containing the point, nearest first (ties by id, for stable pages)."""
     found = []
-    for merchant in (merchant for batch in batches for merchant in batch):
+    for merchant in merchants:
         distance = pricing.distance_m(merchant, lat, lng)
-        if fees.in_range(distance, int(merchant.delivery.radius_m)):
-            found.append((merchant, distance))
-    return sorted(found, key=lambda pair: (pair[1], pair[0].id))
+        area = delivery.area_at(merchant, distance, lat, lng)
+        if area is not None:
+            found.append(Nearby(merchant, distance, area))
+    return sorted(found, key=lambda near: (near.distance_m, near.merchant.id))
+
+
+def _cursor(last: Nearby) -> str:
+    return base64.urlsafe_b64encode(json.dumps([last.distance_m, last.merchant.id]).encode()).decode()
+
+
+def _position(cursor: str) -> tuple[int, str]:
+    try:
+        distance, merchant_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return int(distance), str(merchant_id)
+    except (ValueError, TypeError):
+        raise Unprocessable("This cursor is not one we gave out.", code="INVALID_CURSOR") from None
 
 
 def quote(request: QuoteRequest) -> Quote:
@@ -117,17 +180,53 @@ def create_merchant(
     return merchant
 
 
-def add_product(merchant_id: str, name: str, price: int, stock: int) -> ProductRecord:
-    get_merchant(merchant_id)
+def check_category(merchant: MerchantRecord, category_id: str) -> None:
+    if category_id not in {category.id for category in merchant.categories}:
+        raise Unprocessable("No such category on this menu.", code="UNKNOWN_CATEGORY")
+
+
+def option_groups(groups: Iterable[Mapping[str, Any]]) -> list[OptionGroupMap]:
+    """Stored option groups from their plain form (as OptionGroup.model_dump gives it)."""
+    return [
+        OptionGroupMap(
+            name=group["name"],
+            min=group["min"],
+            max=group["max"],
+            options=[OptionMap(name=option["name"], price_delta=option["price_delta"]) for option in group["options"]],
+        )
+        for group in groups
+    ]
+
+
+def add_product(
+    merchant_id: str,
+    name: str,
+    price: int,
+    stock: int | None,
+    *,
+    description: str = "",
+    category_id: str | None = None,
+    options: Sequence[Mapping[str, Any]] = (),
+    on_sale: bool = True,
+) -> ProductRecord:
+    """A new product; ``stock=None`` sells it without limit. ``options``: [{name, min, max, options: [...]}]."""
+    merchant = get_merchant(merchant_id)
+    if category_id is not None:
+        check_category(merchant, category_id)
+    on_hand = UNLIMITED_STOCK if stock is None else stock
     product = ProductRecord(
         merchant_id,
         new_id("prd_"),
         name=name,
+        description=description,
+        category_id=category_id,
+        options=option_groups(options),
         price=price,
-        stock=stock,
+        stock=on_hand,
+        unlimited=stock is None,
         reserved=0,
-        available=stock,
-        on_sale=True,
+        available=on_hand,
+        on_sale=on_sale,
         version=1,
         created_at=clock.now_iso(),
     )

@@ -43,13 +43,15 @@ def stage_reservation(transaction: TransactWrite, merchant_id: str, product_id: 
         condition=(ProductRecord.available >= qty) & (ProductRecord.on_sale == True),  # noqa: E712 (a condition)
         return_values="ALL_OLD",
     )
+    now = clock.now_iso()
     transaction.save(
         StockLedgerRecord(
             product_key(merchant_id, product_id),
             order_id,
             qty=qty,
             state=LedgerState.RESERVED,
-            updated_at=clock.now_iso(),
+            at=now,
+            updated_at=now,
         ),
         condition=StockLedgerRecord.ref.does_not_exist(),
     )

@@ -1,0 +1,136 @@
+"""A merchant's own changes to stock on hand, and the ledger that explains any count.
+
+Setting a count or restocking writes the product and a ledger entry
+(``adj_<id>``, state ADJUSTED, ``qty`` = the change on hand, who and why) in one
+transaction, conditional on the product's ``version`` as read; every stock
+write bumps it (reservations too), so a hold that lands in between makes us
+read again rather than lose it. ``available`` = stock − reserved is never
+negative: a count below what unpaid orders hold is 422.
+
+The ledger then answers "why is stock N": order holds (stock.py) with the state
+they reached, and these adjustments, newest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from paotui.catalog.records import (
+    UNLIMITED_STOCK,
+    LedgerKind,
+    LedgerState,
+    ProductRecord,
+    StockLedgerRecord,
+    product_key,
+)
+from paotui.platform import clock
+from paotui.platform.dynamo import transact_write
+from paotui.platform.errors import Conflict, NotFound, Unprocessable
+from paotui.platform.ids import new_id
+from paotui.platform.observability import logger
+
+_RETRIES_ON_RACE = 3
+
+
+def recount(
+    product: ProductRecord, stock: int | None, kind: LedgerKind, by: str, reason: str | None
+) -> tuple[list[Any], StockLedgerRecord]:
+    """Product update actions and the ledger entry that set ``product`` (as read) to ``stock`` on hand.
+
+    ``None`` makes it unlimited. Raises 422 STOCK_BELOW_RESERVED when unpaid orders hold more.
+    """
+    reserved = int(product.reserved)
+    if stock is not None and stock < reserved:
+        raise Unprocessable(
+            "Stock can't go below what unpaid orders hold.",
+            code="STOCK_BELOW_RESERVED",
+            details={"product_id": product.id, "reserved": reserved, "stock": stock},
+        )
+    on_hand = UNLIMITED_STOCK if stock is None else stock
+    delta = 0 if product.unlimited or stock is None else stock - int(product.stock)
+    now = clock.now_iso()
+    entry = StockLedgerRecord(
+        product_key(product.merchant_id, product.id),
+        new_id("adj_"),
+        qty=delta,
+        state=LedgerState.ADJUSTED,
+        kind=kind,
+        at=now,
+        updated_at=now,
+        by=by,
+        reason=reason,
+        stock_after=stock,
+    )
+    actions = [
+        ProductRecord.stock.set(on_hand),
+        ProductRecord.available.set(on_hand - reserved),
+        ProductRecord.unlimited.set(stock is None),
+    ]
+    return actions, entry
+
+
+def set_counts(merchant_id: str, counts: Mapping[str, tuple[int, str | None]], by: str) -> list[ProductRecord]:
+    """Set each product's stock on hand ({product id: (stock, reason)}), all or none."""
+
+    def target(product: ProductRecord) -> tuple[int | None, LedgerKind, str | None]:
+        stock, reason = counts[product.id]
+        return stock, LedgerKind.ADJUST, reason
+
+    return _apply(merchant_id, list(counts), target, by)
+
+
+def restock(merchant_id: str, product_id: str, qty: int, by: str, reason: str | None) -> ProductRecord:
+    def target(product: ProductRecord) -> tuple[int | None, LedgerKind, str | None]:
+        if product.unlimited:
+            raise Unprocessable("This product's stock is unlimited.", code="UNLIMITED_STOCK")
+        return int(product.stock) + qty, LedgerKind.RESTOCK, reason
+
+    (product,) = _apply(merchant_id, [product_id], target, by)
+    return product
+
+
+Target = Callable[[ProductRecord], tuple[int | None, LedgerKind, str | None]]
+
+
+def _apply(merchant_id: str, product_ids: list[str], target: Target, by: str) -> list[ProductRecord]:
+    """Read the products, give each the count ``target`` decides, write all unless one moved meanwhile."""
+    for _ in range(_RETRIES_ON_RACE):
+        products = _read(merchant_id, product_ids)
+        try:
+            with transact_write() as transaction:
+                for product in products:
+                    stock, kind, reason = target(product)
+                    actions, entry = recount(product, stock, kind, by, reason)
+                    transaction.update(
+                        product,
+                        actions=[*actions, ProductRecord.version.add(1)],
+                        condition=ProductRecord.version == product.version,
+                    )
+                    transaction.save(entry, condition=StockLedgerRecord.ref.does_not_exist())
+        except TransactWriteError as error:
+            if error.cause_response_code != "TransactionCanceledException":
+                raise
+            continue  # a hold or another edit landed after our read
+        logger.info("stock adjusted", extra={"merchant_id": merchant_id, "product_ids": product_ids, "by": by})
+        return _read(merchant_id, product_ids)
+    raise Conflict("Stock changed while we were updating it; try again.", code="CONCURRENT_UPDATE")
+
+
+def _read(merchant_id: str, product_ids: list[str]) -> list[ProductRecord]:
+    found = {
+        p.id: p for p in ProductRecord.batch_get([(merchant_id, pid) for pid in product_ids], consistent_read=True)
+    }
+    missing = [pid for pid in product_ids if pid not in found]
+    if missing:
+        raise NotFound("No such product.", code="PRODUCT_NOT_FOUND", details={"product_ids": missing})
+    return [found[pid] for pid in product_ids]
+
+
+def ledger(merchant_id: str, product_id: str, limit: int) -> list[StockLedgerRecord]:
+    """The product's ledger, newest first (order ids don't sort by time, so sort by when each entry was made)."""
+    entries = list(StockLedgerRecord.query(product_key(merchant_id, product_id)))
+    entries.sort(key=lambda entry: (entry.at or entry.updated_at, entry.ref), reverse=True)
+    return entries[:limit]

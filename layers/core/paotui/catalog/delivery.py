@@ -1,0 +1,195 @@
+"""A merchant's delivery settings: who delivers, and the areas it delivers to, each with its own fees.
+
+An area is a radius around the merchant or a drawn polygon (``paotui.catalog.areas``),
+with a name, a priority, fee rules (``paotui.catalog.fees``) and a minimum
+order. Where areas overlap, the one with the highest priority prices the
+order (ties: the first listed), so "inner ring cheap, outer ring dearer" is
+two areas. Every area lies within ``merchant_max_radius_m`` of the merchant
+(for a polygon: every corner, hence the whole polygon), which is what the
+``by-cell`` search around a customer's point relies on.
+
+Settings are stored whole as JSON in ``MerchantRecord.delivery_settings``:
+they are always read and written as one document and never queried by field,
+so the pydantic models here are the one schema, checked on write and on read.
+A polygon area is stored with its compacted H3 cover, computed once on write.
+A merchant that never saved settings delivers within ``MerchantRecord.delivery``
+(what it was created with), read as one radius area.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from paotui.catalog import areas
+from paotui.catalog.records import MerchantRecord
+from paotui.platform.errors import Unprocessable
+from paotui.platform.models import Fen, RequestModel
+from paotui.platform.settings import get_settings
+
+Metres = Annotated[int, Field(ge=0, le=100_000)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+RESERVED_CODES = {"base", "distance", "weight", "free_delivery"}
+
+
+class Tier(RequestModel):
+    up_to_m: Metres
+    fee_per_km: Fen
+
+
+class TimeSurcharge(RequestModel):
+    """A fixed amount for orders delivered in [start, end) China time, e.g. night 22:00–06:00."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    label: Label
+    start: time
+    end: time
+    amount: Fen
+
+    @model_validator(mode="after")
+    def _a_window(self) -> TimeSurcharge:
+        if self.start == self.end:
+            raise ValueError("start and end must differ")
+        if self.code in RESERVED_CODES:
+            raise ValueError(f"code must not be one of {sorted(RESERVED_CODES)}")
+        return self
+
+
+class WeightSurcharge(RequestModel):
+    free_g: Annotated[int, Field(ge=0)]
+    fee_per_kg: Fen  # per started kilogram above free_g
+
+
+class FeeRules(RequestModel):
+    base_fee: Fen
+    base_distance_m: Metres
+    tiers: list[Tier] = Field(default_factory=list, max_length=10)
+    surcharges: list[TimeSurcharge] = Field(default_factory=list, max_length=10)
+    weight: WeightSurcharge | None = None
+    free_over: Fen | None = None  # items total from which the distance fee is waived
+
+    @model_validator(mode="after")
+    def _tiers_increase(self) -> FeeRules:
+        bounds = [tier.up_to_m for tier in self.tiers]
+        if any(a >= b for a, b in zip([self.base_distance_m, *bounds], bounds, strict=False)):
+            raise ValueError("tiers must have increasing up_to_m, all beyond base_distance_m")
+        codes = [surcharge.code for surcharge in self.surcharges]
+        if len(set(codes)) != len(codes):
+            raise ValueError("surcharge codes must be unique")
+        return self
+
+
+class Polygon(RequestModel):
+    """GeoJSON Polygon geometry, GCJ-02, positions ``[lng, lat]``."""
+
+    type: Literal["Polygon"]
+    coordinates: list[list[tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]]]
+
+
+class Area(RequestModel):
+    name: Label
+    priority: int = Field(default=0, ge=0, le=1000)
+    radius_m: Annotated[int, Field(gt=0)] | None = None
+    polygon: Polygon | None = None
+    min_order: Fen = 0
+    fees: FeeRules
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Area:
+        if (self.radius_m is None) == (self.polygon is None):
+            raise ValueError("give either radius_m or polygon")
+        return self
+
+
+class DeliverySettings(RequestModel):
+    """``mode`` "self": our riders deliver. "carrier": a third party does (see ``paotui.catalog.carriers``)."""
+
+    mode: Literal["self", "carrier"] = "self"
+    carrier: Literal["dada"] | None = None
+    areas: list[Area] = Field(min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _carrier_with_mode(self) -> DeliverySettings:
+        if (self.mode == "carrier") != (self.carrier is not None):
+            raise ValueError('carrier is required with mode "carrier" and only then')
+        return self
+
+
+class StoredArea(Area):
+    cells: frozenset[str] = frozenset()  # a polygon's compacted H3 cover
+
+
+class StoredSettings(DeliverySettings):
+    areas: list[StoredArea]
+
+    def public(self) -> DeliverySettings:
+        return DeliverySettings.model_validate(self.model_dump(exclude={"areas": {"__all__": {"cells"}}}))
+
+
+def settings_of(merchant: MerchantRecord) -> StoredSettings:
+    if merchant.delivery_settings:
+        return StoredSettings.model_validate_json(merchant.delivery_settings)
+    start = merchant.delivery
+    fees = FeeRules(
+        base_fee=int(start.base_fee),
+        base_distance_m=int(start.base_distance_m),
+        tiers=sorted((Tier(**tier.as_dict()) for tier in start.tiers), key=lambda tier: tier.up_to_m),
+    )
+    area = StoredArea(name="默认", radius_m=int(start.radius_m), min_order=int(start.min_order), fees=fees)
+    return StoredSettings(areas=[area])
+
+
+def area_at(merchant: MerchantRecord, distance_m: int, lat: float, lng: float) -> StoredArea | None:
+    """The area that prices a delivery to the point (``distance_m`` from the merchant), or None: out of range."""
+    by_priority = sorted(settings_of(merchant).areas, key=lambda area: -area.priority)
+    for area in by_priority:
+        if area.radius_m is not None:
+            if distance_m <= area.radius_m:
+                return area
+        elif areas.covers(area.cells, lat, lng):
+            return area
+    return None
+
+
+def indexed(merchant: MerchantRecord, settings: DeliverySettings) -> StoredSettings:
+    """The settings as stored, polygons checked and covered; 422 ``INVALID_POLYGON`` / ``AREA_TOO_LARGE``."""
+    return StoredSettings(
+        mode=settings.mode,
+        carrier=settings.carrier,
+        areas=[_indexed(index, area, merchant) for index, area in enumerate(settings.areas)],
+    )
+
+
+def save(merchant: MerchantRecord, settings: DeliverySettings) -> StoredSettings:
+    """Replace the merchant's settings whole."""
+    stored = indexed(merchant, settings)
+    merchant.update(
+        actions=[MerchantRecord.delivery_settings.set(stored.model_dump_json())],
+        condition=MerchantRecord.id.exists(),
+    )
+    return stored
+
+
+def _indexed(index: int, area: Area, merchant: MerchantRecord) -> StoredArea:
+    limit = get_settings().merchant_max_radius_m
+    if area.polygon is None:
+        reach, cells = area.radius_m, frozenset()
+    else:
+        try:
+            ring = areas.validate_ring(area.polygon.coordinates)
+            cells = frozenset(areas.cover(ring))
+            if not cells:
+                raise areas.invalid_polygon("too_small")
+        except Unprocessable as invalid:
+            invalid.details["area"] = index
+            raise
+        reach = areas.farthest_m(ring, merchant.location.lat, merchant.location.lng)
+    if reach > limit:
+        raise Unprocessable(
+            f"A delivery area must lie within {limit} m of the merchant.",
+            code="AREA_TOO_LARGE",
+            details={"area": index, "reach_m": reach, "max_m": limit},
+        )
+    return StoredArea(**area.model_dump(), cells=cells)

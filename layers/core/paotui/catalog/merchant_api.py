@@ -1,0 +1,153 @@
+"""Routes of CatalogApi for the merchant console: profile, menu and stock.
+
+Every write is the owner's or an admin's (``service.managed_merchant``); a merchant's
+public profile needs no sign-in. ``/merchants/mine`` is declared before
+``/merchants/<merchantId>`` so the literal wins, as it does in API Gateway.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from paotui.catalog import adjustments, hours, merchants, service
+from paotui.catalog.merchant_models import (
+    Category,
+    CategoryIn,
+    EditProduct,
+    LedgerEntry,
+    MerchantView,
+    NewProduct,
+    Restock,
+    StockCount,
+    UpdateMerchant,
+)
+from paotui.catalog.models import Location, ProductView
+from paotui.catalog.records import LedgerKind, MerchantRecord, StockLedgerRecord
+from paotui.platform import clock
+from paotui.platform.auth import Principal, require_role
+from paotui.platform.errors import Unprocessable
+
+router = APIGatewayRouter()
+
+MerchantCaller = Annotated[Principal, Depends(require_role("merchant"))]
+
+
+def _view(merchant: MerchantRecord) -> MerchantView:
+    now = clock.now()
+    paused = not merchant.open
+    opening = hours.next_opening(merchant.hours, merchant.holidays, paused, now)
+    return MerchantView(
+        id=merchant.id,
+        name=merchant.name,
+        address=merchant.address,
+        location=Location(lat=merchant.location.lat, lng=merchant.location.lng),
+        phone=merchant.phone,
+        open=service.open_now(merchant, now),
+        next_opening=clock.iso(opening) if opening else None,
+        paused=paused,
+        hours=merchant.hours,
+        holidays=list(merchant.holidays),
+        prep_minutes=int(merchant.prep_minutes),
+        auto_confirm=bool(merchant.auto_confirm),
+        categories=[Category(id=category.id, name=category.name) for category in merchant.categories],
+    )
+
+
+def _entry(entry: StockLedgerRecord) -> LedgerEntry:
+    is_order = entry.kind == LedgerKind.ORDER
+    return LedgerEntry(
+        ref=entry.ref,
+        kind=entry.kind,
+        state=entry.state,
+        qty=int(entry.qty),
+        order_id=entry.ref if is_order else None,
+        adjustment_id=None if is_order else entry.ref,
+        stock_after=None if entry.stock_after is None else int(entry.stock_after),
+        at=entry.at or entry.updated_at,
+        updated_at=entry.updated_at,
+        by=entry.by,
+        reason=entry.reason,
+    )
+
+
+@router.get("/merchants/mine")
+def my_merchants(caller: MerchantCaller) -> list[MerchantView]:
+    return [_view(merchant) for merchant in service.owned_merchants(caller.user_id)]
+
+
+@router.get("/merchants/<merchantId>")
+def get_merchant(merchantId: str) -> MerchantView:  # noqa: N803 (API path name)
+    return _view(service.get_merchant(merchantId))
+
+
+@router.patch("/merchants/<merchantId>")
+def update_merchant(merchantId: str, body: UpdateMerchant, caller: MerchantCaller) -> MerchantView:  # noqa: N803
+    return _view(merchants.update_profile(service.managed_merchant(caller, merchantId), body))
+
+
+@router.put("/merchants/<merchantId>/categories")
+def put_categories(  # noqa: N803 (API path name)
+    merchantId: str, body: Annotated[list[CategoryIn], Body(max_length=50)], caller: MerchantCaller
+) -> list[Category]:
+    merchant = merchants.replace_categories(service.managed_merchant(caller, merchantId), body)
+    return [Category(id=category.id, name=category.name) for category in merchant.categories]
+
+
+@router.post("/merchants/<merchantId>/products")
+def create_product(merchantId: str, body: NewProduct, caller: MerchantCaller) -> tuple[ProductView, int]:  # noqa: N803
+    merchant = service.managed_merchant(caller, merchantId)
+    product = service.add_product(
+        merchant.id,
+        body.name,
+        body.price,
+        body.stock,
+        description=body.description,
+        category_id=body.category_id,
+        options=[group.model_dump() for group in body.options],
+        on_sale=body.on_sale,
+    )
+    return ProductView.of(product), 201
+
+
+@router.patch("/merchants/<merchantId>/products/<productId>")
+def edit_product(merchantId: str, productId: str, body: EditProduct, caller: MerchantCaller) -> ProductView:  # noqa: N803
+    merchant = service.managed_merchant(caller, merchantId)
+    return ProductView.of(merchants.edit_product(merchant, productId, body, caller.user_id))
+
+
+@router.delete("/merchants/<merchantId>/products/<productId>")
+def delete_product(merchantId: str, productId: str, caller: MerchantCaller) -> ProductView:  # noqa: N803
+    return ProductView.of(merchants.take_off_sale(service.managed_merchant(caller, merchantId), productId))
+
+
+@router.put("/merchants/<merchantId>/stock")
+def put_stock(  # noqa: N803 (API path name)
+    merchantId: str, body: Annotated[list[StockCount], Body(min_length=1, max_length=50)], caller: MerchantCaller
+) -> list[ProductView]:
+    merchant = service.managed_merchant(caller, merchantId)
+    counts = {line.product_id: (line.stock, line.reason) for line in body}
+    if len(counts) != len(body):
+        raise Unprocessable("List each product once.", code="DUPLICATE_ITEM")
+    return [ProductView.of(product) for product in adjustments.set_counts(merchant.id, counts, caller.user_id)]
+
+
+@router.post("/merchants/<merchantId>/products/<productId>/restock")
+def restock(merchantId: str, productId: str, body: Restock, caller: MerchantCaller) -> ProductView:  # noqa: N803
+    merchant = service.managed_merchant(caller, merchantId)
+    return ProductView.of(adjustments.restock(merchant.id, productId, body.qty, caller.user_id, body.reason))
+
+
+@router.get("/merchants/<merchantId>/products/<productId>/ledger")
+def product_ledger(  # noqa: N803 (API path name)
+    merchantId: str,
+    productId: str,
+    caller: MerchantCaller,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[LedgerEntry]:
+    merchant = service.managed_merchant(caller, merchantId)
+    merchants.get_product(merchant.id, productId)
+    return [_entry(entry) for entry in adjustments.ledger(merchant.id, productId, limit)]

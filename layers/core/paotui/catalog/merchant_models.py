@@ -1,0 +1,138 @@
+"""Request and response shapes of the merchant console: profile, menu, stock and its ledger.
+
+Edits are partial: only the fields a request names change (``model_fields_set``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from paotui.catalog import hours
+from paotui.catalog.models import Id, Location, OptionGroup
+from paotui.platform.models import Fen, LatLng, Phone, RequestModel, ResponseModel
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Stock = Annotated[int, Field(ge=0, le=1_000_000)]
+Price = Annotated[Fen, Field(le=100_000_000)]
+TimeRange = tuple[str, str]
+DayHours = Annotated[list[TimeRange], Field(max_length=6)]
+
+
+class WeekHours(RequestModel):
+    """Opening ranges per weekday in Asia/Shanghai time (see catalog.hours); a day left out is closed."""
+
+    mon: DayHours = []
+    tue: DayHours = []
+    wed: DayHours = []
+    thu: DayHours = []
+    fri: DayHours = []
+    sat: DayHours = []
+    sun: DayHours = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WeekHours:
+        hours.check_week(self.model_dump())
+        return self
+
+
+class UpdateMerchant(RequestModel):
+    """``hours: null`` means open around the clock; ``paused`` closes the shop now, whatever the hours."""
+
+    name: Name = None
+    address: Annotated[str, StringConstraints(min_length=1, max_length=200)] = None
+    location: LatLng = None
+    phone: Phone = None
+    hours: WeekHours | None = None
+    holidays: Annotated[list[date], Field(max_length=366)] = None
+    paused: bool = None
+    auto_confirm: bool = None
+    prep_minutes: Annotated[int, Field(ge=1, le=180)] = None
+
+
+class CategoryIn(RequestModel):
+    """A menu category; without ``id`` it is new."""
+
+    id: Id | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+
+
+class Category(ResponseModel):
+    id: str
+    name: str
+
+
+class NewProduct(RequestModel):
+    """``stock: null`` sells without limit."""
+
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=500)] = ""
+    price: Price
+    category_id: Id | None = None
+    options: Annotated[list[OptionGroup], Field(max_length=10)] = []
+    stock: Stock | None
+    on_sale: bool = True
+
+
+class EditProduct(RequestModel):
+    """Compare-and-set: ``version`` is the one the editor read; a stale one is 409 VERSION_CONFLICT."""
+
+    version: int = Field(ge=1)
+    name: Name = None
+    description: Annotated[str, StringConstraints(max_length=500)] = None
+    price: Price = None
+    category_id: Id | None = None
+    options: Annotated[list[OptionGroup], Field(max_length=10)] = None
+    stock: Stock | None = None
+    on_sale: bool = None
+
+
+class StockCount(RequestModel):
+    product_id: Id
+    stock: Stock
+    reason: Reason | None = None
+
+
+class Restock(RequestModel):
+    qty: int = Field(ge=1, le=1_000_000)
+    reason: Reason | None = None
+
+
+class MerchantView(ResponseModel):
+    """A merchant's profile. ``open``: taking orders now; ``next_opening``: when it will (None when paused)."""
+
+    id: str
+    name: str
+    address: str
+    location: Location
+    phone: str
+    open: bool
+    next_opening: str | None
+    paused: bool
+    hours: dict[str, list[TimeRange]] | None
+    holidays: list[str]
+    prep_minutes: int
+    auto_confirm: bool
+    categories: list[Category]
+
+
+class LedgerEntry(ResponseModel):
+    """One line of "why is stock N": an order's hold (``state`` where it now is) or an adjustment.
+
+    ``qty``: units an order holds or took, or the change an adjustment made on hand.
+    """
+
+    ref: str
+    kind: str
+    state: str
+    qty: int
+    order_id: str | None = None
+    adjustment_id: str | None = None
+    stock_after: int | None = None
+    at: str
+    updated_at: str
+    by: str | None = None
+    reason: str | None = None

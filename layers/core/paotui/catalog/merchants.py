@@ -1,0 +1,137 @@
+"""What a merchant changes about its shop and menu: profile, categories, products.
+
+Only the owner (or an admin) may (``service.managed_merchant``). Product edits are
+compare-and-set on ``version``, which every write to the product bumps (a
+reservation too), so an editor never overwrites a change it has not seen.
+Orders copy name and unit price at intake, so no edit here reaches an order
+already placed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+
+from paotui.catalog import adjustments, service
+from paotui.catalog.merchant_models import CategoryIn, EditProduct, UpdateMerchant
+from paotui.catalog.records import CategoryMap, LedgerKind, MerchantRecord, ProductRecord, StockLedgerRecord
+from paotui.platform.dynamo import LatLngMap, transact_write
+from paotui.platform.errors import Conflict, NotFound, Unprocessable
+from paotui.platform.geo import cell_of
+from paotui.platform.ids import new_id
+from paotui.platform.settings import get_settings
+
+_PLAIN_FIELDS = ("name", "address", "phone", "auto_confirm", "prep_minutes")
+
+
+def get_product(merchant_id: str, product_id: str) -> ProductRecord:
+    try:
+        return ProductRecord.get(merchant_id, product_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such product.", code="PRODUCT_NOT_FOUND") from None
+
+
+def update_profile(merchant: MerchantRecord, changes: UpdateMerchant) -> MerchantRecord:
+    given = changes.model_fields_set
+    actions = [getattr(MerchantRecord, field).set(getattr(changes, field)) for field in _PLAIN_FIELDS if field in given]
+    if "location" in given:
+        point = changes.location
+        cell = cell_of(point.lat, point.lng, get_settings().merchant_cell_resolution)
+        actions += [
+            MerchantRecord.location.set(LatLngMap(lat=point.lat, lng=point.lng)),
+            MerchantRecord.cell.set(cell),
+        ]
+    if "hours" in given:
+        week = changes.hours.model_dump() if changes.hours else None
+        actions.append(MerchantRecord.hours.set(week) if week else MerchantRecord.hours.remove())
+    if "holidays" in given:
+        actions.append(MerchantRecord.holidays.set(sorted({day.isoformat() for day in changes.holidays})))
+    if "paused" in given:
+        actions.append(MerchantRecord.open.set(not changes.paused))
+    if actions:
+        merchant.update(actions=actions, condition=MerchantRecord.id.exists())
+    return merchant
+
+
+def replace_categories(merchant: MerchantRecord, categories: Sequence[CategoryIn]) -> MerchantRecord:
+    """The menu's categories become exactly ``categories``, in that order.
+
+    422 for an id that is not one of the menu's, 409 CATEGORY_IN_USE for dropping
+    a category a product is still in. Last write wins: the list is one value.
+    """
+    known = {category.id for category in merchant.categories}
+    unknown = [category.id for category in categories if category.id is not None and category.id not in known]
+    kept = [category.id for category in categories if category.id is not None]
+    if unknown or len(set(kept)) != len(kept):
+        raise Unprocessable("Unknown or repeated category ids.", code="UNKNOWN_CATEGORY", details={"ids": unknown})
+    dropped = known - set(kept)
+    in_use = sorted({p.category_id for p in ProductRecord.query(merchant.id) if p.category_id in dropped})
+    if in_use:
+        raise Conflict("Move the products out of a category first.", code="CATEGORY_IN_USE", details={"ids": in_use})
+    stored = [CategoryMap(id=category.id or new_id("cat_"), name=category.name) for category in categories]
+    merchant.update(actions=[MerchantRecord.categories.set(stored)], condition=MerchantRecord.id.exists())
+    return merchant
+
+
+def edit_product(merchant: MerchantRecord, product_id: str, edit: EditProduct, by: str) -> ProductRecord:
+    """Apply the named fields if ``edit.version`` is still the product's; a stock change is ledgered."""
+    product = get_product(merchant.id, product_id)
+    if int(product.version) != edit.version:
+        raise _version_conflict(product)
+    given = edit.model_fields_set - {"version"}
+    if "category_id" in given and edit.category_id is not None:
+        service.check_category(merchant, edit.category_id)
+    actions: list[Any] = [
+        getattr(ProductRecord, field).set(getattr(edit, field))
+        for field in ("name", "description", "price", "on_sale")
+        if field in given
+    ]
+    if "category_id" in given:
+        actions.append(
+            ProductRecord.category_id.set(edit.category_id) if edit.category_id else ProductRecord.category_id.remove()
+        )
+    if "options" in given:
+        actions.append(ProductRecord.options.set(service.option_groups(o.model_dump() for o in edit.options)))
+    entry = None
+    if "stock" in given:
+        stock_actions, entry = adjustments.recount(product, edit.stock, LedgerKind.ADJUST, by, "edited")
+        actions += stock_actions
+    try:
+        with transact_write() as transaction:
+            transaction.update(
+                product,
+                actions=[*actions, ProductRecord.version.add(1)],
+                condition=ProductRecord.version == edit.version,
+            )
+            if entry is not None:
+                transaction.save(entry, condition=StockLedgerRecord.ref.does_not_exist())
+    except TransactWriteError as error:
+        if error.cause_response_code != "TransactionCanceledException":
+            raise
+        raise _version_conflict(get_product(merchant.id, product_id)) from None
+    return get_product(merchant.id, product_id)
+
+
+def take_off_sale(merchant: MerchantRecord, product_id: str) -> ProductRecord:
+    """DELETE is soft: the product stays (orders and the ledger name it) but can't be ordered."""
+    product = ProductRecord(merchant.id, product_id)
+    try:
+        product.update(
+            actions=[ProductRecord.on_sale.set(False), ProductRecord.version.add(1)],
+            condition=ProductRecord.id.exists(),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise NotFound("No such product.", code="PRODUCT_NOT_FOUND") from None
+    return get_product(merchant.id, product_id)
+
+
+def _version_conflict(current: ProductRecord) -> Conflict:
+    return Conflict(
+        "The product changed since you read it; reload and edit again.",
+        code="VERSION_CONFLICT",
+        details={"version": int(current.version)},
+    )

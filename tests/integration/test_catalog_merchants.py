@@ -1,0 +1,356 @@
+"""The merchant console against moto: profile, menu, stock and its ledger, and who may change them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.builders import (
+    CUSTOMER,
+    SHOP,
+    answer,
+    api_event,
+    merchant_with_products,
+    order_request,
+    stock_of,
+)
+
+OWNER = {"user_id": "usr_owner", "roles": "merchant"}
+OTHER_OWNER = {"user_id": "usr_other", "roles": "merchant"}
+ADMIN = {"user_id": "usr_admin", "roles": "admin"}
+
+
+class Console:
+    """CatalogApi's browsing and console routes, called as ``who`` (an authorizer context)."""
+
+    def __init__(self) -> None:
+        from paotui.catalog.api import router
+        from paotui.catalog.merchant_api import router as merchant_router
+        from paotui.platform.http import create_app
+
+        self.app = create_app(router, merchant_router)
+
+    def call(self, method: str, path: str, body: Any = None, who: dict | None = OWNER, **query: str):
+        return answer(self.app.resolve(api_event(method, path, body=body, query=query or None, authorizer=who), None))
+
+
+@pytest.fixture
+def console(aws):
+    return Console()
+
+
+def _error(response: tuple[int, Any]) -> tuple[int, str]:
+    status, body = response
+    return status, body["error"]["code"]
+
+
+# --- profile --------------------------------------------------------------------------------------
+
+
+def test_the_owner_edits_the_profile_and_a_new_location_moves_the_cell(console):
+    from paotui.catalog.records import MerchantRecord
+    from paotui.platform.geo import cell_of
+
+    merchant, _ = merchant_with_products()
+    far = {"lat": 31.30, "lng": 121.50}
+    status, view = console.call(
+        "PATCH",
+        f"/merchants/{merchant.id}",
+        {"name": "老王生煎 2", "location": far, "prep_minutes": 25, "auto_confirm": True, "holidays": ["2027-02-17"]},
+    )
+    assert status == 200, view
+    assert (view["name"], view["location"], view["prep_minutes"], view["auto_confirm"]) == ("老王生煎 2", far, 25, True)
+    assert view["holidays"] == ["2027-02-17"] and view["hours"] is None and view["open"] is True
+    stored = MerchantRecord.get(merchant.id)
+    assert stored.cell == cell_of(far["lat"], far["lng"], 6) != cell_of(SHOP["lat"], SHOP["lng"], 6)
+    assert stored.address == merchant.address  # not named, not changed
+
+
+def test_hours_and_pause_decide_open_now_for_everyone(console):
+    merchant, _ = merchant_with_products()
+    closed_all_week = {"mon": [], "tue": []}
+    status, view = console.call("PATCH", f"/merchants/{merchant.id}", {"hours": closed_all_week})
+    assert status == 200 and view["open"] is False and view["next_opening"] is None
+    assert view["hours"]["mon"] == [] and view["hours"]["sun"] == []
+    always = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    assert console.call("PATCH", f"/merchants/{merchant.id}", {"hours": always})[1]["open"] is True
+    status, paused = console.call("PATCH", f"/merchants/{merchant.id}", {"paused": True})
+    assert (paused["paused"], paused["open"], paused["next_opening"]) == (True, False, None)
+    status, public = console.call("GET", f"/merchants/{merchant.id}", who=None)
+    assert status == 200 and public["open"] is False and public["phone"] == merchant.phone
+    console.call("PATCH", f"/merchants/{merchant.id}", {"paused": False, "hours": None})
+    assert console.call("GET", f"/merchants/{merchant.id}", who=None)[1]["open"] is True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"open": True},
+        {"prep_minutes": 0},
+        {"hours": {"mon": [["10:00", "14:00"], ["13:00", "15:00"]]}},
+        {"location": {"lat": 91, "lng": 0}},
+    ],
+)
+def test_bad_profile_edits_are_422_and_change_nothing(console, body):
+    merchant, _ = merchant_with_products()
+    assert _error(console.call("PATCH", f"/merchants/{merchant.id}", body)) == (422, "VALIDATION_ERROR")
+    assert console.call("GET", f"/merchants/{merchant.id}", who=None)[1]["prep_minutes"] == 10
+
+
+def test_mine_lists_the_callers_merchants_only(console):
+    mine, _ = merchant_with_products()
+    merchant_with_products(owner_id="usr_other")
+    status, merchants = console.call("GET", "/merchants/mine")
+    assert status == 200 and [m["id"] for m in merchants] == [mine.id]
+
+
+# --- who may ------------------------------------------------------------------------------------
+
+
+def _console_calls(merchant_id: str, product_id: str) -> list[tuple[str, str, Any]]:
+    base = f"/merchants/{merchant_id}"
+    return [
+        ("PATCH", base, {"paused": True}),
+        ("PUT", f"{base}/categories", [{"name": "主食"}]),
+        ("POST", f"{base}/products", {"name": "米饭", "price": 200, "stock": None}),
+        ("PATCH", f"{base}/products/{product_id}", {"version": 1, "price": 1}),
+        ("DELETE", f"{base}/products/{product_id}", None),
+        ("PUT", f"{base}/stock", [{"product_id": product_id, "stock": 1}]),
+        ("POST", f"{base}/products/{product_id}/restock", {"qty": 1}),
+        ("GET", f"{base}/products/{product_id}/ledger", None),
+    ]
+
+
+def test_another_merchants_owner_gets_403_and_changes_nothing(console):
+    merchant, (product,) = merchant_with_products(5)
+    for method, path, body in _console_calls(merchant.id, product.id):
+        assert _error(console.call(method, path, body, who=OTHER_OWNER)) == (403, "NOT_YOUR_MERCHANT"), path
+        assert _error(console.call(method, path, body, who={"user_id": "usr_c", "roles": "customer"}))[0] == 403
+    assert stock_of(product) == (5, 0, 5) and int(product.price) == 1000 and product.on_sale
+
+
+def test_an_admin_may_act_on_any_merchant(console):
+    merchant, (product,) = merchant_with_products(5)
+    for method, path, body in _console_calls(merchant.id, product.id):
+        status, answer_body = console.call(method, path, body, who=ADMIN)
+        assert status in (200, 201), (path, answer_body)
+
+
+def test_unknown_merchant_or_product_is_404(console):
+    merchant, _ = merchant_with_products(5)
+    assert _error(console.call("PATCH", "/merchants/mer_nope", {"paused": True})) == (404, "MERCHANT_NOT_FOUND")
+    assert _error(console.call("GET", "/merchants/mer_nope", who=None)) == (404, "MERCHANT_NOT_FOUND")
+    for method, path, body in _console_calls(merchant.id, "prd_nope")[3:]:
+        assert _error(console.call(method, path, body)) == (404, "PRODUCT_NOT_FOUND"), path
+
+
+# --- menu ---------------------------------------------------------------------------------------
+
+
+def test_categories_are_replaced_in_order_and_keep_their_ids(console):
+    merchant, _ = merchant_with_products()
+    base = f"/merchants/{merchant.id}/categories"
+    status, first = console.call("PUT", base, [{"name": "主食"}, {"name": "汤"}])
+    assert status == 200 and [c["name"] for c in first] == ["主食", "汤"]
+    staple, soup = first
+    status, second = console.call(
+        "PUT", base, [{"id": soup["id"], "name": "汤品"}, {"id": staple["id"], "name": "主食"}]
+    )
+    assert [(c["id"], c["name"]) for c in second] == [(soup["id"], "汤品"), (staple["id"], "主食")]
+    assert _error(console.call("PUT", base, [{"id": "cat_nope", "name": "x"}])) == (422, "UNKNOWN_CATEGORY")
+    assert _error(console.call("PUT", base, [{"name": "x", "colour": "red"}])) == (422, "VALIDATION_ERROR")
+    assert console.call("GET", f"/merchants/{merchant.id}", who=None)[1]["categories"] == second
+
+
+def test_products_are_created_edited_with_compare_and_set_and_taken_off_sale(console):
+    merchant, _ = merchant_with_products()
+    (category,) = console.call("PUT", f"/merchants/{merchant.id}/categories", [{"name": "主食"}])[1]
+    size = {"name": "规格", "min": 1, "max": 1, "options": [{"name": "小"}, {"name": "大", "price_delta": 300}]}
+    status, created = console.call(
+        "POST",
+        f"/merchants/{merchant.id}/products",
+        {
+            "name": "牛肉面",
+            "description": "红烧",
+            "price": 2200,
+            "category_id": category["id"],
+            "options": [size],
+            "stock": 20,
+        },
+    )
+    assert status == 201, created
+    assert (created["stock"], created["available"], created["version"], created["unlimited"]) == (20, True, 1, False)
+    assert created["options"][0]["options"][1] == {"name": "大", "price_delta": 300}
+    path = f"/merchants/{merchant.id}/products/{created['id']}"
+
+    status, edited = console.call("PATCH", path, {"version": 1, "price": 2400, "category_id": None})
+    assert status == 200 and (edited["price"], edited["category_id"], edited["version"]) == (2400, None, 2)
+    assert _error(console.call("PATCH", path, {"version": 1, "price": 1})) == (409, "VERSION_CONFLICT")
+    assert console.call("PATCH", path, {"version": 1, "price": 1})[1]["error"]["details"] == {"version": 2}
+    assert _error(console.call("PATCH", path, {"version": 2, "category_id": "cat_nope"})) == (422, "UNKNOWN_CATEGORY")
+
+    status, removed = console.call("DELETE", path)
+    assert status == 200 and (removed["on_sale"], removed["available"]) == (False, False)
+    listed = console.call("GET", f"/merchants/{merchant.id}/products", who=None)[1]
+    assert [(p["id"], p["available"], p["price"]) for p in listed] == [(created["id"], False, 2400)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "面", "price": -1, "stock": 1},
+        {"name": "面", "price": 100, "stock": -1},
+        {
+            "name": "面",
+            "price": 100,
+            "stock": 1,
+            "options": [{"name": "辣", "min": 2, "max": 1, "options": [{"name": "微"}]}],
+        },
+        {"name": "面", "price": 100, "stock": 1, "images": []},
+    ],
+)
+def test_bad_products_are_422(console, body):
+    merchant, _ = merchant_with_products()
+    assert _error(console.call("POST", f"/merchants/{merchant.id}/products", body)) == (422, "VALIDATION_ERROR")
+
+
+def test_a_category_with_products_cannot_be_dropped(console):
+    merchant, _ = merchant_with_products()
+    (category,) = console.call("PUT", f"/merchants/{merchant.id}/categories", [{"name": "主食"}])[1]
+    console.call(
+        "POST",
+        f"/merchants/{merchant.id}/products",
+        {"name": "面", "price": 1, "stock": 1, "category_id": category["id"]},
+    )
+    assert _error(console.call("PUT", f"/merchants/{merchant.id}/categories", [])) == (409, "CATEGORY_IN_USE")
+
+
+def test_editing_a_price_leaves_an_order_already_placed_as_it_was(console):
+    from paotui.orders import service as orders
+
+    merchant, (product,) = merchant_with_products(10)
+    order, _ = orders.place_order(CUSTOMER.user_id, "key-price-0001", order_request(merchant, (product, 2)))
+    product.refresh()
+    status, _ = console.call(
+        "PATCH",
+        f"/merchants/{merchant.id}/products/{product.id}",
+        {"version": int(product.version), "price": 9999, "name": "涨价"},
+    )
+    assert status == 200
+    again = orders.get_order(order.id)
+    line = again.items[0]
+    assert (line.name, int(line.unit_price), int(line.line_total)) == ("item 0", 1000, 2000)
+    assert int(again.amounts.items_total) == 2000 and again.to_simple_dict() == order.to_simple_dict()
+
+
+# --- stock --------------------------------------------------------------------------------------
+
+
+def test_bulk_stock_sets_counts_and_ledgers_each_change(console):
+    from paotui.catalog.records import StockLedgerRecord, product_key
+
+    merchant, (dumplings, soup) = merchant_with_products(10, 5)
+    status, products = console.call(
+        "PUT",
+        f"/merchants/{merchant.id}/stock",
+        [{"product_id": dumplings.id, "stock": 30, "reason": "早市"}, {"product_id": soup.id, "stock": 0}],
+    )
+    assert status == 200, products
+    assert [(p["stock"], p["available"]) for p in products] == [(30, True), (0, False)]
+    assert stock_of(dumplings) == (30, 0, 30) and stock_of(soup) == (0, 0, 0)
+    (entry,) = StockLedgerRecord.query(product_key(merchant.id, dumplings.id))
+    assert entry.ref.startswith("adj_") and entry.state == "ADJUSTED" and entry.kind == "adjust"
+    assert (int(entry.qty), int(entry.stock_after), entry.by, entry.reason) == (20, 30, "usr_owner", "早市")
+
+
+def test_stock_cannot_go_below_what_unpaid_orders_hold(console):
+    from paotui.orders import service as orders
+
+    merchant, (dumplings, soup) = merchant_with_products(10, 5)
+    orders.place_order(CUSTOMER.user_id, "key-hold-0001", order_request(merchant, (dumplings, 4)))
+    status, body = console.call(
+        "PUT",
+        f"/merchants/{merchant.id}/stock",
+        [{"product_id": soup.id, "stock": 50}, {"product_id": dumplings.id, "stock": 3}],
+    )
+    assert (status, body["error"]["code"]) == (422, "STOCK_BELOW_RESERVED")
+    assert body["error"]["details"] == {"product_id": dumplings.id, "reserved": 4, "stock": 3}
+    assert stock_of(soup) == (5, 0, 5) and stock_of(dumplings) == (10, 4, 6)  # all or nothing
+    assert console.call("PUT", f"/merchants/{merchant.id}/stock", [{"product_id": dumplings.id, "stock": 4}])[0] == 200
+    assert stock_of(dumplings) == (4, 4, 0)
+    sold_out = console.call("GET", f"/merchants/{merchant.id}/products", who=None)[1]
+    assert {p["id"]: p["available"] for p in sold_out}[dumplings.id] is False
+
+
+def test_bulk_stock_refuses_repeats_and_unknown_products(console):
+    merchant, (product,) = merchant_with_products(10)
+    path = f"/merchants/{merchant.id}/stock"
+    twice = [{"product_id": product.id, "stock": 1}, {"product_id": product.id, "stock": 2}]
+    assert _error(console.call("PUT", path, twice)) == (422, "DUPLICATE_ITEM")
+    assert _error(console.call("PUT", path, [])) == (422, "VALIDATION_ERROR")
+    assert _error(console.call("PUT", path, [{"product_id": product.id, "stock": -1}])) == (422, "VALIDATION_ERROR")
+    assert _error(console.call("PUT", path, [{"product_id": "prd_nope", "stock": 1}])) == (404, "PRODUCT_NOT_FOUND")
+    assert stock_of(product) == (10, 0, 10)
+
+
+def test_restock_and_the_ledger_explain_the_count_newest_first(console):
+    from paotui.catalog.stock import commit_reservation
+    from paotui.orders import service as orders
+
+    merchant, (product,) = merchant_with_products(10)
+    base = f"/merchants/{merchant.id}/products/{product.id}"
+    order, _ = orders.place_order(CUSTOMER.user_id, "key-ledger-01", order_request(merchant, (product, 3)))
+    commit_reservation(merchant.id, product.id, order.id)
+    status, restocked = console.call("POST", f"{base}/restock", {"qty": 5, "reason": "到货"})
+    assert status == 200 and restocked["stock"] == 12
+    assert _error(console.call("POST", f"{base}/restock", {"qty": 0})) == (422, "VALIDATION_ERROR")
+    status, ledger = console.call("GET", f"{base}/ledger")
+    assert status == 200
+    assert [(e["kind"], e["state"], e["qty"]) for e in ledger] == [
+        ("restock", "ADJUSTED", 5),
+        ("order", "COMMITTED", 3),
+    ]
+    assert ledger[0]["stock_after"] == 12 and ledger[0]["by"] == "usr_owner" and ledger[0]["adjustment_id"]
+    assert ledger[1]["order_id"] == order.id and ledger[1]["at"].endswith("Z")
+    assert stock_of(product) == (12, 0, 12)
+
+
+def test_an_unlimited_product_is_ordered_held_and_settled_like_any_other(console):
+    from paotui.catalog.records import StockLedgerRecord, product_key
+    from paotui.catalog.stock import commit_reservation, release_reservation
+    from paotui.orders import service as orders
+
+    merchant, _ = merchant_with_products()
+    status, rice = console.call(
+        "POST", f"/merchants/{merchant.id}/products", {"name": "米饭", "price": 200, "stock": None}
+    )
+    assert status == 201 and (rice["stock"], rice["unlimited"], rice["available"]) == (None, True, True)
+    from paotui.catalog.records import ProductRecord
+
+    product = ProductRecord.get(merchant.id, rice["id"])
+    first, _ = orders.place_order(CUSTOMER.user_id, "key-unlim-001", order_request(merchant, (product, 99)))
+    second, _ = orders.place_order(CUSTOMER.user_id, "key-unlim-002", order_request(merchant, (product, 50)))
+    held = {e.ref: e.state for e in StockLedgerRecord.query(product_key(merchant.id, product.id))}
+    assert held == {first.id: "RESERVED", second.id: "RESERVED"}
+    assert commit_reservation(merchant.id, product.id, first.id) and not commit_reservation(
+        merchant.id, product.id, first.id
+    )
+    assert release_reservation(merchant.id, product.id, second.id) and not release_reservation(
+        merchant.id, product.id, second.id
+    )
+    assert stock_of(product)[1] == 0
+    listed = console.call("GET", f"/merchants/{merchant.id}/products", who=None)[1]
+    assert (listed[0]["stock"], listed[0]["available"]) == (None, True)
+    assert _error(console.call("POST", f"/merchants/{merchant.id}/products/{product.id}/restock", {"qty": 1})) == (
+        422,
+        "UNLIMITED_STOCK",
+    )
+    # a count makes it limited again, and back
+    console.call("PUT", f"/merchants/{merchant.id}/stock", [{"product_id": product.id, "stock": 7}])
+    assert stock_of(product) == (7, 0, 7)
+    product.refresh()
+    status, again = console.call(
+        "PATCH", f"/merchants/{merchant.id}/products/{product.id}", {"version": int(product.version), "stock": None}
+    )
+    assert status == 200 and (again["stock"], again["unlimited"]) == (None, True)
