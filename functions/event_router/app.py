@@ -1,4 +1,4 @@
-"""EventRouter: Orders and Offers stream records → domain events on the SNS topic."""
+"""EventRouter: Orders, Offers and Products stream records → domain events on the SNS topic."""
 
 from paotui.platform.observability import logger, metrics, tracer
 from paotui.platform.stream_router import route

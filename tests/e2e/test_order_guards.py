@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from paotui_local.harness import wait_for
+from paotui_local.harness import Cloud, start_cloud, wait_for
+from tests.e2e.conftest import E2E_TIMERS
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[Cloud]:
+    """Unpaid orders stay held here: a payment timeout mid-burst would hand units back to later orders."""
+    timers = {**E2E_TIMERS, "PAYMENT_TIMEOUT_SECONDS": "300"}
+    with start_cloud(timers, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +162,33 @@ def test_rider_cannot_move_someone_elses_order(cloud, world):
     skipped = rider.post(f"/orders/{order_id}/transitions", json={"to": "DELIVERED"})
     _assert_error(skipped, 409, "INVALID_TRANSITION")
     assert customer.order(order_id)["status"] == "ASSIGNED"
+
+
+def test_fifty_concurrent_orders_for_stock_ten_place_exactly_ten(cloud, world):
+    merchant, customer = world["merchant"], world["customer"]
+    soup = next(p for p in merchant["products"] if p["name"] == "咖喱牛肉汤")
+    owner = cloud.login(merchant["phone"])
+    counted = owner.put(f"/merchants/{merchant['id']}/stock", json=[{"product_id": soup["id"], "stock": 10}])
+    assert counted.status_code == 200, counted.text
+    assert _available(cloud, merchant["id"], soup["id"]) == 10
+    alerting = owner.request(
+        "PATCH",
+        f"/merchants/{merchant['id']}/products/{soup['id']}",
+        json={"version": counted.json()[0]["version"], "low_stock_threshold": 3},
+    )
+    assert alerting.status_code == 200, alerting.text
+    items = [{"product_id": soup["id"], "quantity": 1}]
+
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(lambda _: customer.place_order(merchant["id"], items, world["address"]), range(50)))
+    assert sorted(r.status_code for r in responses) == [201] * 10 + [409] * 40
+    for refused in (r for r in responses if r.status_code == 409):
+        _assert_error(refused, 409, "OUT_OF_STOCK")
+    listed = next(p for p in cloud.get(f"/merchants/{merchant['id']}/products").json() if p["id"] == soup["id"])
+    assert (listed["stock"], listed["available"]) == (0, False)
+
+    def low_stock_alerts():
+        return [m for m in cloud.outbox(owner.id) if m["data"].get("type") == "low_stock"]
+
+    (alert,) = wait_for(low_stock_alerts, what="the low-stock alert")  # one crossing (3 → 2), not one per order
+    assert (alert["data"]["product_id"], alert["data"]["available"]) == (soup["id"], 2)

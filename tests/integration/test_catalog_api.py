@@ -21,6 +21,7 @@ from tests.integration.builders import (
 WEST = {"lat": 31.2290, "lng": 121.4590}  # 1.7 km west of SHOP
 HOME = {"lat": builders.HOME["lat"], "lng": builders.HOME["lng"]}  # 408 m from SHOP; a point, not an address
 FAR = {"lat": 31.2900, "lng": 121.4760}  # 6.3 km north of SHOP
+HOME_QUERY = {"lat": str(HOME["lat"]), "lng": str(HOME["lng"])}
 
 
 class Api:
@@ -85,6 +86,62 @@ def test_nearby_merchants_come_in_pages(api):
         if cursor is None:
             break
     assert (ids, pages) == ([shop.id for shop in shops], 3)
+
+
+def _hours_from(hours_ahead: int) -> dict[str, list[list[str]]]:
+    """Every day open two hours, starting ``hours_ahead`` from now (Asia/Shanghai)."""
+    from datetime import datetime, timedelta
+
+    from paotui.catalog.hours import LOCAL, WEEKDAYS
+
+    start = datetime.now(LOCAL).replace(second=0, microsecond=0) + timedelta(hours=hours_ahead, minutes=-1)
+    span = [start.strftime("%H:%M"), (start + timedelta(hours=2)).strftime("%H:%M")]
+    return {day: [span] for day in WEEKDAYS}
+
+
+def _set(merchant, **fields) -> None:
+    from paotui.catalog.records import MerchantRecord
+
+    merchant.update(actions=[getattr(MerchantRecord, name).set(value) for name, value in fields.items()])
+
+
+def test_only_merchants_taking_orders_are_listed(api):
+    open_now = _merchant(builders.near(SHOP, 100), 5000)
+    opens_soon = _merchant(builders.near(SHOP, 200), 5000)
+    _set(opens_soon, hours=_hours_from(3))
+    _set(_merchant(builders.near(SHOP, 300), 5000), open=False)  # paused
+    _set(_merchant(builders.near(SHOP, 400), 5000), hours={})  # never opens
+    _set(_merchant(builders.near(SHOP, 500), 5000), hours=_hours_from(3), holidays=_next_days(2))
+    status, page = api.get("/merchants", lat=str(SHOP["lat"]), lng=str(SHOP["lng"]))
+    assert status == 200
+    assert [(m["id"], m["open"]) for m in page["items"]] == [(open_now.id, True), (opens_soon.id, False)]
+
+
+def _next_days(count: int) -> list[str]:
+    from datetime import datetime, timedelta
+
+    from paotui.catalog.hours import LOCAL
+
+    today = datetime.now(LOCAL).date()
+    return [(today + timedelta(days=offset)).isoformat() for offset in range(count)]
+
+
+def test_a_keyword_finds_merchants_by_their_or_their_products_names(api):
+    from paotui.catalog.service import add_product
+
+    by_name = _merchant(builders.near(SHOP, 100), 5000)
+    _set(by_name, name="ＫＦＣ 肯德基 南京路店")
+    by_product = _merchant(builders.near(SHOP, 200), 5000)
+    add_product(by_product.id, "香辣鸡腿堡", 2500, None)
+    off_sale = _merchant(builders.near(SHOP, 300), 5000)
+    add_product(off_sale.id, "鸡腿饭", 2000, None, on_sale=False)
+    _merchant(builders.near(SHOP, 400), 5000)
+    query = {"lat": str(SHOP["lat"]), "lng": str(SHOP["lng"])}
+    assert [m["id"] for m in api.get("/merchants", **query, q="鸡腿")[1]["items"]] == [by_product.id]
+    assert [m["id"] for m in api.get("/merchants", **query, q="kfc")[1]["items"]] == [by_name.id]
+    status, page = api.get("/merchants", **query, q="肯德基", limit="1")
+    assert status == 200 and [m["id"] for m in page["items"]] == [by_name.id] and page["next_cursor"] is None
+    assert api.get("/merchants", **query, q="披萨")[1] == {"items": [], "next_cursor": None}
 
 
 @pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "51"}, {"cursor": "not-ours"}])
@@ -152,6 +209,23 @@ def test_a_scheduled_quote_arrives_when_asked(api):
     assert (status, body["error"]["code"]) == (422, "VALIDATION_ERROR")  # a time without a zone is ambiguous
 
 
+def test_a_merchant_closed_now_quotes_only_scheduled_orders(api):
+    from datetime import datetime, timedelta
+
+    from paotui.platform import clock
+
+    merchant, (dumplings,) = merchant_with_products(10)
+    _set(merchant, hours=_hours_from(3))
+    status, body = _quote(api, merchant.id, [(dumplings.id, 1)])
+    assert (status, body["error"]["code"]) == (422, "MERCHANT_CLOSED") and body["error"]["details"]["next_opening"]
+    within = clock.iso(datetime.now().astimezone() + timedelta(hours=3, minutes=30))
+    status, quote = _quote(api, merchant.id, [(dumplings.id, 1)], scheduled_for=within)
+    assert (status, quote["eta"]) == (200, within)
+    outside = clock.iso(datetime.now().astimezone() + timedelta(hours=6))
+    status, body = _quote(api, merchant.id, [(dumplings.id, 1)], scheduled_for=outside)
+    assert (status, body["error"]["code"]) == (422, "MERCHANT_CLOSED")
+
+
 def test_quote_refusals(api):
     merchant, (dumplings,) = merchant_with_products(10)
     _, (elsewhere,) = merchant_with_products(10)
@@ -202,3 +276,52 @@ def test_the_handler_serves_the_router(aws):
     event = api_event("GET", "/merchants", query={"lat": str(HOME["lat"]), "lng": str(HOME["lng"])})
     status, page = answer(handler(event, LAMBDA_CONTEXT))
     assert status == 200 and [m["id"] for m in page["items"]] == [merchant.id]
+
+
+def _local_today():
+    from datetime import datetime
+
+    from paotui.catalog.hours import LOCAL
+
+    return datetime.now(LOCAL).date()
+
+
+def test_slots_leave_out_past_ones_and_show_full_ones(api):
+    from datetime import timedelta
+
+    from paotui.orders import service
+    from paotui.platform import clock
+    from paotui.platform.errors import Conflict
+
+    merchant, (dumplings,) = merchant_with_products(10)
+    _set(merchant, hours=_hours_from(3), slot_minutes=60, slot_capacity=1)
+    tomorrow = (_local_today() + timedelta(days=1)).isoformat()
+    status, slots = api.get(f"/merchants/{merchant.id}/slots", **HOME_QUERY, date=tomorrow)
+    assert status == 200 and [s["available"] for s in slots] == [True, True]
+    first = slots[0]
+    assert clock.parse_iso(first["end"]) - clock.parse_iso(first["start"]) == timedelta(hours=1)
+
+    merchant.refresh()
+    request = builders.order_request(merchant, (dumplings, 1)).model_copy(
+        update={"scheduled_for": clock.parse_iso(first["start"]) + timedelta(minutes=10)}
+    )
+    order, _ = service.place_order(builders.CUSTOMER.user_id, "slot-1", request)
+    assert order.scheduled_for
+    with pytest.raises(Conflict) as refused:
+        service.place_order(builders.CUSTOMER.user_id, "slot-2", request)
+    assert refused.value.code == "SLOT_FULL"
+    assert builders.stock_of(dumplings) == (10, 1, 9)  # the refused order held nothing
+    status, slots = api.get(f"/merchants/{merchant.id}/slots", **HOME_QUERY, date=tomorrow)
+    assert [s["available"] for s in slots] == [False, True]
+
+
+def test_slots_need_a_point_the_merchant_delivers_to(api):
+    merchant, _ = merchant_with_products(1)
+    status, body = api.get(
+        f"/merchants/{merchant.id}/slots", lat=str(FAR["lat"]), lng=str(FAR["lng"]), date="2099-01-01"
+    )
+    assert (status, body["error"]["code"]) == (422, "OUT_OF_RANGE")
+    status, body = api.get(f"/merchants/{merchant.id}/slots", **HOME_QUERY, date="tomorrow")
+    assert (status, body["error"]["code"]) == (422, "VALIDATION_ERROR")
+    _set(merchant, open=False)
+    assert api.get(f"/merchants/{merchant.id}/slots", **HOME_QUERY, date="2099-01-01") == (200, [])

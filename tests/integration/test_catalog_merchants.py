@@ -65,6 +65,15 @@ def test_the_owner_edits_the_profile_and_a_new_location_moves_the_cell(console):
     stored = MerchantRecord.get(merchant.id)
     assert stored.cell == cell_of(far["lat"], far["lng"], 6) != cell_of(SHOP["lat"], SHOP["lng"], 6)
     assert stored.address == merchant.address  # not named, not changed
+    assert (view["slot_minutes"], view["slot_capacity"]) == (30, 10)  # the defaults
+
+
+def test_the_owner_sets_its_delivery_slots(console):
+    merchant, _ = merchant_with_products()
+    status, view = console.call("PATCH", f"/merchants/{merchant.id}", {"slot_minutes": 45, "slot_capacity": 3})
+    assert (status, view["slot_minutes"], view["slot_capacity"]) == (200, 45, 3)
+    status, body = console.call("PATCH", f"/merchants/{merchant.id}", {"slot_capacity": -1})
+    assert (status, body["error"]["code"]) == (422, "VALIDATION_ERROR")
 
 
 def test_hours_and_pause_decide_open_now_for_everyone(console):

@@ -151,3 +151,21 @@ def test_commit_and_release_racing_leave_the_stock_whole(aws, serialized_moto):
         list(pool.map(settle, jobs))
     assert stock_of(product) == (10, 0, 10)
     assert {_ledger_state(merchant.id, product.id, order_id) for order_id in orders} <= {"RELEASED", "RETURNED"}
+
+
+def test_daily_reset_sets_stock_back_to_daily_stock_and_ledgers_it(aws):
+    from paotui.catalog import adjustments
+    from paotui.catalog.records import ProductRecord, StockLedgerRecord, product_key
+
+    merchant, (daily, held, plain) = merchant_with_products(3, 0, 7)
+    for product, quantity in ((daily, 20), (held, 2)):
+        product.update(actions=[ProductRecord.daily_stock.set(quantity)])
+    adjustments.restock(merchant.id, held.id, 5, merchant.owner_id, None)
+    assert _reserve(merchant.id, held.id, "ord_held", 4)
+
+    assert adjustments.reset_every_merchant() == 2
+    assert stock_of(daily) == (20, 0, 20)
+    assert stock_of(held) == (4, 4, 0), "never below what unpaid orders hold"
+    assert stock_of(plain) == (7, 0, 7), "no daily stock: untouched"
+    (reset,) = [e for e in StockLedgerRecord.query(product_key(merchant.id, daily.id)) if e.kind == "reset"]
+    assert (int(reset.qty), int(reset.stock_after), reset.by, reset.state) == (17, 20, "system", "ADJUSTED")

@@ -113,3 +113,27 @@ def test_concurrent_moves_of_one_order_apply_once(aws, serialized_moto, fine_thr
         results = [r for r in pool.map(cancel, range(5)) if r is not None]
     assert len(results) == 1
     assert [e.status for e in service.get_order(order.id).timeline].count("CANCELLED") == 1
+
+
+def test_fifty_concurrent_orders_for_stock_ten_reserve_exactly_ten(aws, serialized_moto, fine_thread_switching):
+    from paotui.catalog.records import StockLedgerRecord, product_key
+    from paotui.orders import service
+    from paotui.orders.records import OrderRecord
+
+    merchant, (dumplings,) = merchant_with_products(10)
+    request = order_request(merchant, (dumplings, 1))
+
+    def place(n: int) -> str:
+        try:
+            service.place_order(CUSTOMER.user_id, f"key-fifty-{n:04d}", request)
+        except Conflict as refused:
+            return refused.code
+        return "CREATED"
+
+    with ThreadPoolExecutor(50) as pool:
+        outcomes = list(pool.map(place, range(50)))
+    assert (outcomes.count("CREATED"), outcomes.count("OUT_OF_STOCK")) == (10, 40)
+    assert OrderRecord.count() == 10
+    assert stock_of(dumplings) == (10, 10, 0)
+    holds = list(StockLedgerRecord.query(product_key(merchant.id, dumplings.id)))
+    assert [(int(h.qty), h.state) for h in holds] == [(1, "RESERVED")] * 10

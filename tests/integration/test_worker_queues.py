@@ -124,3 +124,12 @@ def test_redrive_moves_a_dead_letter_back_to_its_queue_where_it_is_processed(clo
     after = cloud.stack.client("dynamodb").scan(TableName=cloud.stack.physical_ids["IdempotencyTable"])["Count"]
     assert (after - before, _visible(cloud, "WatchdogDLQ")) == (1, 0)
     assert requests.post(f"{cloud.url}/dev/redrive/WatchdogQueue", timeout=10).status_code == 422
+
+
+def test_a_scheduled_job_runs_on_demand_and_only_scheduled_functions_do(cloud):
+    import requests
+
+    response = requests.post(f"{cloud.url}/dev/jobs/StockResetJob", timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"function": "StockResetJob", "result": {"reset": 0}}  # nothing seeded
+    assert requests.post(f"{cloud.url}/dev/jobs/StockWorker", timeout=10).status_code == 404

@@ -96,6 +96,29 @@ def test_minimum_order_and_closed_merchants():
     assert _refusal(Unprocessable, _merchant(open=False), PRODUCTS, one, NEAR).code == "MERCHANT_CLOSED"
 
 
+EVENINGS = {day: [["17:00", "21:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def test_closed_now_takes_only_orders_scheduled_within_its_hours():
+    one = _items(("p1", 1))
+    refusal = _refusal(Unprocessable, _merchant(hours=EVENINGS), PRODUCTS, one, NEAR)  # 12:00 local
+    assert refusal.code == "MERCHANT_CLOSED" and refusal.details == {"next_opening": "2026-11-25T09:00:00.000Z"}
+    at_six = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 18:00 local
+    quote = price_order(_merchant(hours=EVENINGS), PRODUCTS, one, NEAR, scheduled_for=at_six, now=NOW)
+    assert quote.eta == "2026-11-25T10:00:00.000Z"
+    at_ten = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # 22:00 local, after closing
+    refusal = _refusal(Unprocessable, _merchant(hours=EVENINGS), PRODUCTS, one, NEAR, scheduled_for=at_ten)
+    assert refusal.code == "MERCHANT_CLOSED"
+    holiday = _merchant(hours=EVENINGS, holidays=["2026-11-25"])
+    assert _refusal(Unprocessable, holiday, PRODUCTS, one, NEAR, scheduled_for=at_six).code == "MERCHANT_CLOSED"
+
+
+def test_a_paused_merchant_takes_no_scheduled_order_either():
+    later = NOW + timedelta(hours=3)
+    refusal = _refusal(Unprocessable, _merchant(open=False), PRODUCTS, _items(("p1", 1)), NEAR, scheduled_for=later)
+    assert refusal.code == "MERCHANT_CLOSED" and refusal.details == {"next_opening": None}
+
+
 def _zoned(**overrides) -> MerchantRecord:
     """A merchant with a cheap drawn area around the shop (priority 10) inside a dearer 5 km radius."""
     lat, lng = SHOP

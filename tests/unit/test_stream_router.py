@@ -55,6 +55,42 @@ def test_offers_stream_becomes_offer_events():
     assert event.data["offer"]["id"] == "off_1"
 
 
+def test_products_stream_alerts_only_when_available_crosses_the_threshold_downward():
+    table = get_settings().products_table
+    product = {"id": "prd_1", "merchant_id": "mer_1", "low_stock_threshold": 3}
+
+    def change(before, after, **extra):
+        return to_event(
+            _record(
+                "MODIFY",
+                new={**product, **extra, "available": after},
+                old={**product, "available": before},
+                table=table,
+            )
+        )
+
+    event = change(3, 2)
+    assert (event.type, event.subject, event.data["available"], event.data["threshold"]) == (
+        "product.low_stock",
+        "prd_1",
+        2,
+        3,
+    )
+    assert event.message_attributes() == {"type": {"DataType": "String", "StringValue": "product.low_stock"}}
+    assert change(5, 0).type == "product.low_stock"
+    assert change(5, 4) is None, "still at or above"
+    assert change(2, 1) is None, "already below: alerted when it crossed"
+    assert change(1, 4) is None, "going up"
+    no_threshold = {"id": "prd_2", "merchant_id": "mer_1"}
+    assert (
+        to_event(
+            _record("MODIFY", new={**no_threshold, "available": 0}, old={**no_threshold, "available": 9}, table=table)
+        )
+        is None
+    )
+    assert to_event(_record("INSERT", new={**product, "available": 1}, table=table)) is None
+
+
 def test_plain_turns_decimals_into_ints_and_floats():
     from decimal import Decimal
 

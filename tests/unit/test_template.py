@@ -31,6 +31,7 @@ API_ROUTES = {
     ("POST", "/quotes", False),
     # docs/architecture.md: the merchant console (issue 4)
     ("GET", "/merchants/{merchantId}", False),
+    ("GET", "/merchants/{merchantId}/slots", False),
     ("GET", "/merchants/mine", True),
     ("PATCH", "/merchants/{merchantId}", True),
     ("PUT", "/merchants/{merchantId}/categories", True),
@@ -175,8 +176,8 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 11
-    assert len(doc_tables()) == 12
+    assert len(doc_functions()) == 12
+    assert len(doc_tables()) == 13
     assert set(doc_filter_policies()) == {"DispatchQueue", "StockQueue", "NotifyQueue", "WatchdogQueue"}
     assert "PUBLIC_BASE_URL" in doc_env_vars()
 
@@ -343,9 +344,9 @@ def test_table_matches_the_doc(name):
 # --- streams ---------------------------------------------------------------------------------------
 
 
-def test_event_router_reads_both_streams_with_partial_failures_and_a_dlq():
+def test_event_router_reads_every_stream_with_partial_failures_and_a_dlq():
     streams = events_of("EventRouter", "DynamoDB")
-    assert {ref(s["Stream"]) for s in streams.values()} == {"OrdersTable", "OffersTable"}
+    assert {ref(s["Stream"]) for s in streams.values()} == {"OrdersTable", "OffersTable", "ProductsTable"}
     for s in streams.values():
         assert s["StartingPosition"] == "LATEST"
         assert s["BatchSize"] == 100

@@ -1,10 +1,10 @@
 """The local API Gateway: HTTP in, REST proxy events to handlers, their responses out.
 
 Besides the template's routes it serves what only the local stage has:
-``/health``, ``/openapi.json`` and ``/docs``, ``/dev/seed``, ``/dev/outbox`` and ``POST /dev/redrive/<DLQ>``,
-and the web console under ``/console/``. Its own answers (unknown route,
-refused token, failed function) are the API's gateway responses
-(see :mod:`paotui_local.responses`), so they look as they will in AWS.
+``/health``, ``/openapi.json`` and ``/docs``, ``/dev/seed``, ``/dev/outbox``, ``POST /dev/redrive/<DLQ>``,
+``POST /dev/jobs/<scheduled function>`` (runs it once, as its EventBridge schedule would), and the web
+console under ``/console/``. Its own answers (unknown route, refused token, failed function) are the
+API's gateway responses (see :mod:`paotui_local.responses`), so they look as they will in AWS.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from paotui_local.redrive import redrive
 from paotui_local.apidocs import ApiDocs, docs_page
 from paotui_local.authorizer import Rejected, TokenAuthorizers
 from paotui_local.functions import FunctionCodeMissing, FunctionPool
-from paotui_local.provision import ApiRoute, ApiSpec, Stack
+from paotui_local.provision import ApiRoute, ApiSpec, Schedule, Stack
 from paotui_local.responses import DEFAULT_5XX, MISSING_AUTHENTICATION_TOKEN, gateway_response
 from paotui_local.routing import RouteTable, method_arn, proxy_event
 
@@ -107,6 +107,8 @@ class Gateway:
                 return local
         if method == "POST" and parts.path.startswith("/dev/redrive/"):
             return self._redrive(parts.path.removeprefix("/dev/redrive/"))
+        if method == "POST" and parts.path.startswith("/dev/jobs/"):
+            return self._job(parts.path.removeprefix("/dev/jobs/"))
         return self._api(method, parts.path, query, headers, body, source_ip)
 
     def _local(self, path: str, query: dict[str, str]) -> Reply | None:
@@ -135,6 +137,21 @@ class Gateway:
         except ValueError as not_a_dlq:
             return error_reply(422, "NOT_A_DLQ", str(not_a_dlq))
         return json_reply(200, {"queue": dlq_logical_id, "moved": moved})
+
+    def _job(self, function_id: str) -> Reply:
+        spec = self.stack.functions.get(function_id)
+        if spec is None or not any(isinstance(event, Schedule) for event in spec.events):
+            return error_reply(404, "NOT_FOUND", f"No scheduled function {function_id} in template.yaml.")
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "resources": [],
+            "detail": {},
+        }
+        return json_reply(200, {"function": function_id, "result": self.pools[function_id].invoke(event)})
 
     def _console(self, path: str) -> Reply:
         if path == "/console":

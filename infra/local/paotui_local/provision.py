@@ -84,6 +84,14 @@ class SqsSource:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """An EventBridge schedule: not timed locally; ``POST /dev/jobs/<function>`` runs the function once."""
+
+    function_id: str
+    expression: str
+
+
+@dataclass(frozen=True)
 class StreamSource:
     function_id: str
     stream_arn: str
@@ -107,7 +115,7 @@ class FunctionSpec:
     timeout: int
     memory_mb: int
     log_group: str
-    events: tuple[ApiRoute | SqsSource | StreamSource, ...] = ()
+    events: tuple[ApiRoute | SqsSource | StreamSource | Schedule, ...] = ()
 
     @property
     def handler_file(self) -> Path:
@@ -542,6 +550,8 @@ def _function_spec(stack: Stack, logical_id: str, apis: _Apis) -> FunctionSpec:
             events.append(_sqs_source(stack, logical_id, resolve(props)))
         elif kind == "DynamoDB":
             events.append(_stream_source(logical_id, resolve(props)))
+        elif kind == "Schedule":
+            events.append(Schedule(logical_id, resolve(props["Schedule"])))
         else:
             log.warning("%s: event %s of type %s is not run by the local cloud", logical_id, event_name, kind)
     return FunctionSpec(

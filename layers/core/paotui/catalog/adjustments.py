@@ -1,6 +1,7 @@
 """A merchant's own changes to stock on hand, and the ledger that explains any count.
 
-Setting a count or restocking writes the product and a ledger entry
+Setting a count, restocking or the daily reset (to each product's
+``daily_stock``, at opening time: StockResetJob) writes the product and a ledger entry
 (``adj_<id>``, state ADJUSTED, ``qty`` = the change on hand, who and why) in one
 transaction, conditional on the product's ``version`` as read; every stock
 write bumps it (reservations too), so a hold that lands in between makes us
@@ -22,6 +23,7 @@ from paotui.catalog.records import (
     UNLIMITED_STOCK,
     LedgerKind,
     LedgerState,
+    MerchantRecord,
     ProductRecord,
     StockLedgerRecord,
     product_key,
@@ -33,6 +35,8 @@ from paotui.platform.ids import new_id
 from paotui.platform.observability import logger
 
 _RETRIES_ON_RACE = 3
+_PRODUCTS_PER_TRANSACTION = 50  # two items each; DynamoDB takes 100 per transaction
+_RESET_BY = "system"
 
 
 def recount(
@@ -90,6 +94,27 @@ def restock(merchant_id: str, product_id: str, qty: int, by: str, reason: str | 
 
     (product,) = _apply(merchant_id, [product_id], target, by)
     return product
+
+
+def reset_daily_stock(merchant_id: str) -> list[ProductRecord]:
+    """Set every product of the merchant that has a ``daily_stock`` back to it, never below what unpaid orders hold."""
+
+    def target(product: ProductRecord) -> tuple[int | None, LedgerKind, str | None]:
+        if product.daily_stock is None:  # cleared since we listed it: keep the count
+            return (None if product.unlimited else int(product.stock)), LedgerKind.RESET, "no daily stock"
+        return max(int(product.daily_stock), int(product.reserved)), LedgerKind.RESET, "daily reset"
+
+    listed = ProductRecord.query(merchant_id, filter_condition=ProductRecord.daily_stock.exists())
+    product_ids = [product.id for product in listed]
+    reset = []
+    for start in range(0, len(product_ids), _PRODUCTS_PER_TRANSACTION):
+        reset += _apply(merchant_id, product_ids[start : start + _PRODUCTS_PER_TRANSACTION], target, _RESET_BY)
+    return reset
+
+
+def reset_every_merchant() -> int:
+    """The daily reset for every merchant; returns how many products were reset."""
+    return sum(len(reset_daily_stock(merchant.id)) for merchant in MerchantRecord.scan(attributes_to_get=["id"]))
 
 
 Target = Callable[[ProductRecord], tuple[int | None, LedgerKind, str | None]]

@@ -65,7 +65,8 @@ def check_week(week: Week) -> None:
             raise ValueError(f"{WEEKDAYS[index]}: an overnight range runs into the next day's hours")
 
 
-def _opening_spans(week: Week | None, holidays: Collection[str], day: date) -> list[tuple[int, int]]:
+def opening_spans(week: Week | None, holidays: Collection[str], day: date) -> list[tuple[int, int]]:
+    """The ranges that start on local ``day`` as (start, end) minutes after its midnight; none on a holiday."""
     if day.isoformat() in holidays:
         return []
     if week is None:
@@ -79,9 +80,9 @@ def is_open(week: Week | None, holidays: Collection[str], paused: bool, at: date
     local = at.astimezone(LOCAL)
     now = local.hour * 60 + local.minute
     today, yesterday = local.date(), local.date() - timedelta(days=1)
-    if any(start <= now < end for start, end in _opening_spans(week, holidays, today)):
+    if any(start <= now < end for start, end in opening_spans(week, holidays, today)):
         return True
-    return any(now + DAY < end for _, end in _opening_spans(week, holidays, yesterday))
+    return any(now + DAY < end for _, end in opening_spans(week, holidays, yesterday))
 
 
 def next_opening(week: Week | None, holidays: Collection[str], paused: bool, at: datetime) -> datetime | None:
@@ -94,7 +95,7 @@ def next_opening(week: Week | None, holidays: Collection[str], paused: bool, at:
     for offset in range(_LOOKAHEAD_DAYS):
         day = local.date() + timedelta(days=offset)
         midnight = datetime.combine(day, time(), LOCAL)
-        for start, _ in _opening_spans(week, holidays, day):
+        for start, _ in opening_spans(week, holidays, day):
             opening = midnight + timedelta(minutes=start)
             if opening > local:
                 return opening.astimezone(at.tzinfo)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from paotui.catalog import adjustments, hours, merchants, service
+from paotui.catalog import adjustments, hours, merchants, pricing, service
 from paotui.catalog.merchant_models import (
     Category,
     CategoryIn,
@@ -46,12 +46,14 @@ def _view(merchant: MerchantRecord) -> MerchantView:
         address=merchant.address,
         location=Location(lat=merchant.location.lat, lng=merchant.location.lng),
         phone=merchant.phone,
-        open=service.open_now(merchant, now),
+        open=pricing.is_open(merchant, now),
         next_opening=clock.iso(opening) if opening else None,
         paused=paused,
         hours=merchant.hours,
         holidays=list(merchant.holidays),
         prep_minutes=int(merchant.prep_minutes),
+        slot_minutes=int(merchant.slot_minutes),
+        slot_capacity=int(merchant.slot_capacity),
         auto_confirm=bool(merchant.auto_confirm),
         categories=[Category(id=category.id, name=category.name) for category in merchant.categories],
     )
@@ -109,6 +111,8 @@ def create_product(merchantId: str, body: NewProduct, caller: MerchantCaller) ->
         category_id=body.category_id,
         options=[group.model_dump() for group in body.options],
         on_sale=body.on_sale,
+        low_stock_threshold=body.low_stock_threshold,
+        daily_stock=body.daily_stock,
     )
     return ProductView.of(product), 201
 

@@ -17,6 +17,7 @@ from paotui.platform.models import Fen, LatLng, Phone, RequestModel, ResponseMod
 Name = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Stock = Annotated[int, Field(ge=0, le=1_000_000)]
+Threshold = Annotated[int, Field(ge=0, le=1_000_000)]
 Price = Annotated[Fen, Field(le=100_000_000)]
 TimeRange = tuple[str, str]
 DayHours = Annotated[list[TimeRange], Field(max_length=6)]
@@ -51,6 +52,8 @@ class UpdateMerchant(RequestModel):
     paused: bool = None
     auto_confirm: bool = None
     prep_minutes: Annotated[int, Field(ge=1, le=180)] = None
+    slot_minutes: Annotated[int, Field(ge=10, le=240)] = None  # scheduled delivery slot length
+    slot_capacity: Annotated[int, Field(ge=0, le=1000)] = None  # scheduled orders per slot; 0 takes none
 
 
 class CategoryIn(RequestModel):
@@ -66,7 +69,8 @@ class Category(ResponseModel):
 
 
 class NewProduct(RequestModel):
-    """``stock: null`` sells without limit."""
+    """``stock: null`` sells without limit; below ``low_stock_threshold`` available, the merchant is alerted;
+    ``daily_stock`` is what stock on hand goes back to every day at opening time."""
 
     name: Name
     description: Annotated[str, StringConstraints(max_length=500)] = ""
@@ -75,6 +79,8 @@ class NewProduct(RequestModel):
     options: Annotated[list[OptionGroup], Field(max_length=10)] = []
     stock: Stock | None
     on_sale: bool = True
+    low_stock_threshold: Threshold | None = None
+    daily_stock: Stock | None = None
 
 
 class EditProduct(RequestModel):
@@ -88,6 +94,8 @@ class EditProduct(RequestModel):
     options: Annotated[list[OptionGroup], Field(max_length=10)] = None
     stock: Stock | None = None
     on_sale: bool = None
+    low_stock_threshold: Threshold | None = None
+    daily_stock: Stock | None = None
 
 
 class StockCount(RequestModel):
@@ -115,6 +123,8 @@ class MerchantView(ResponseModel):
     hours: dict[str, list[TimeRange]] | None
     holidays: list[str]
     prep_minutes: int
+    slot_minutes: int
+    slot_capacity: int
     auto_confirm: bool
     categories: list[Category]
 

@@ -23,7 +23,7 @@ from paotui.platform.geo import cell_of
 from paotui.platform.ids import new_id
 from paotui.platform.settings import get_settings
 
-_PLAIN_FIELDS = ("name", "address", "phone", "auto_confirm", "prep_minutes")
+_PLAIN_FIELDS = ("name", "address", "phone", "auto_confirm", "prep_minutes", "slot_minutes", "slot_capacity")
 
 
 def get_product(merchant_id: str, product_id: str) -> ProductRecord:
@@ -88,10 +88,10 @@ def edit_product(merchant: MerchantRecord, product_id: str, edit: EditProduct, b
         for field in ("name", "description", "price", "on_sale")
         if field in given
     ]
-    if "category_id" in given:
-        actions.append(
-            ProductRecord.category_id.set(edit.category_id) if edit.category_id else ProductRecord.category_id.remove()
-        )
+    for field in ("category_id", "low_stock_threshold", "daily_stock"):  # nullable: null removes
+        if field in given:
+            attribute, value = getattr(ProductRecord, field), getattr(edit, field)
+            actions.append(attribute.set(value) if value is not None else attribute.remove())
     if "options" in given:
         actions.append(ProductRecord.options.set(service.option_groups(o.model_dump() for o in edit.options)))
     entry = None

@@ -84,6 +84,14 @@ class MerchantPage(ResponseModel):
     next_cursor: str | None
 
 
+class SlotView(ResponseModel):
+    """A scheduled delivery window (UTC); ``available`` false when it is full. Order with ``scheduled_for`` in it."""
+
+    start: str
+    end: str
+    available: bool
+
+
 class Option(RequestModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=30)]
     price_delta: Fen = Field(default=0, le=1_000_000)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from paotui.catalog import delivery, fees
+from paotui.catalog import delivery, fees, hours
 from paotui.catalog.delivery import StoredArea
 from paotui.catalog.models import FeeLine, Quote, QuoteLine
 from paotui.catalog.records import MerchantRecord, ProductRecord
@@ -45,6 +45,11 @@ def fee_lines(
     return [FeeLine(code=line.code, label=line.label, amount=line.amount) for line in lines]
 
 
+def is_open(merchant: MerchantRecord, at: datetime) -> bool:
+    """Switched on, within its opening hours and not on a holiday."""
+    return hours.is_open(merchant.hours, merchant.holidays, not merchant.open, at)
+
+
 def eta_minutes(merchant: MerchantRecord, distance: int) -> int:
     """Preparation plus riding time at the configured average speed."""
     return int(merchant.prep_minutes) + math.ceil(distance / get_settings().delivery_speed_m_per_min)
@@ -63,13 +68,25 @@ def price_order(
 
     The delivery area containing the address (highest priority first) sets the
     minimum order and the fee rules; surcharge windows are matched at the ETA.
+    A merchant closed now (hours, holiday or paused) takes only a scheduled
+    order, and any ``scheduled_for`` must fall within its opening hours: the
+    kitchen hands over during them.
     422 ``MERCHANT_CLOSED`` / ``OUT_OF_RANGE`` (no area contains the address) / ``DUPLICATE_ITEM`` /
     ``UNKNOWN_PRODUCT`` / ``BELOW_MIN_ORDER`` / ``SCHEDULE_IN_PAST``; 409 ``OUT_OF_STOCK`` (not on sale, or
     fewer available than asked; the stock reservation re-checks this atomically at intake).
     """
     now = now or clock.now()
-    if not merchant.open:
-        raise Unprocessable("This merchant is closed.", code="MERCHANT_CLOSED")
+    if scheduled_for is not None:
+        scheduled_for = scheduled_for if scheduled_for.tzinfo else scheduled_for.replace(tzinfo=UTC)
+        if scheduled_for < now:
+            raise Unprocessable("scheduled_for is in the past.", code="SCHEDULE_IN_PAST")
+    if not is_open(merchant, scheduled_for or now):
+        opening = hours.next_opening(merchant.hours, merchant.holidays, not merchant.open, now)
+        raise Unprocessable(
+            "This merchant is closed then.",
+            code="MERCHANT_CLOSED",
+            details={"next_opening": clock.iso(opening) if opening else None},
+        )
     distance = distance_m(merchant, address.lat, address.lng)
     area = delivery.area_at(merchant, distance, address.lat, address.lng)
     if area is None:
@@ -90,9 +107,6 @@ def price_order(
     minutes = eta_minutes(merchant, distance)
     eta = now + timedelta(minutes=minutes)
     if scheduled_for is not None:
-        scheduled_for = scheduled_for if scheduled_for.tzinfo else scheduled_for.replace(tzinfo=UTC)
-        if scheduled_for < now:
-            raise Unprocessable("scheduled_for is in the past.", code="SCHEDULE_IN_PAST")
         eta = max(eta, scheduled_for)
     breakdown = fee_lines(area, distance, eta, items_total=items_total, weight_g=weight)
     fee = sum(line.amount for line in breakdown)

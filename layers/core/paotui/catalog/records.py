@@ -1,4 +1,4 @@
-"""The Merchants, Products and StockLedger tables.
+"""The Merchants, Products, StockLedger and Slots tables.
 
 Product stock is three numbers kept consistent by every write: ``stock`` is on
 hand, ``reserved`` is held by unpaid orders, and ``available`` = stock − reserved
@@ -93,6 +93,8 @@ class MerchantRecord(Model):
     cell = UnicodeAttribute()  # H3 at settings.merchant_cell_resolution
     open = BooleanAttribute(default=True)  # the merchant's own switch: False while paused
     prep_minutes = NumberAttribute(default=15)
+    slot_minutes = NumberAttribute(default=30)  # length of a scheduled delivery slot (catalog.slots)
+    slot_capacity = NumberAttribute(default=10)  # scheduled orders one slot takes
     hours = JSONAttribute(null=True)  # weekday -> [[HH:MM, HH:MM]], see catalog.hours; None: always open
     holidays = ListAttribute(of=UnicodeAttribute, default=list)  # closed local dates, YYYY-MM-DD
     auto_confirm = BooleanAttribute(default=False)
@@ -106,7 +108,7 @@ class MerchantRecord(Model):
 
 
 class ProductRecord(Model):
-    Meta = table_meta("products_table")
+    Meta = table_meta("products_table", stream_view_type="NEW_AND_OLD_IMAGES")  # low-stock alerts
 
     merchant_id = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
@@ -121,6 +123,8 @@ class ProductRecord(Model):
     available = NumberAttribute()  # stock - reserved
     on_sale = BooleanAttribute(default=True)
     weight_g = NumberAttribute(null=True)  # for weight surcharges; unknown counts as 0
+    low_stock_threshold = NumberAttribute(null=True)  # alert the merchant when available drops below it
+    daily_stock = NumberAttribute(null=True)  # on hand after each opening-time reset; None: no reset
     version = NumberAttribute(default=1)  # bumped by every write, for compare-and-set edits
     created_at = UnicodeAttribute()
 
@@ -137,6 +141,7 @@ class LedgerKind(StrEnum):
     ORDER = "order"  # an order's hold; its state moves (stock.py)
     ADJUST = "adjust"  # the merchant set the count on hand
     RESTOCK = "restock"  # the merchant added units
+    RESET = "reset"  # the daily reset to the product's daily_stock
 
 
 class StockLedgerRecord(Model):
@@ -158,3 +163,13 @@ class StockLedgerRecord(Model):
 
 def product_key(merchant_id: str, product_id: str) -> str:
     return f"{merchant_id}#{product_id}"
+
+
+class SlotRecord(Model):
+    """How many scheduled orders one delivery slot of a merchant has taken (``paotui.catalog.slot_bookings``)."""
+
+    Meta = table_meta("slots_table")
+
+    merchant_id = UnicodeAttribute(hash_key=True)
+    slot_start = UnicodeAttribute(range_key=True)  # UTC ISO-8601, as clock.iso writes it (sorts as time)
+    taken = NumberAttribute(default=0)

@@ -3,7 +3,9 @@
 Finding merchants near a point queries the ``by-cell`` index for every H3 cell
 (resolution ``merchant_cell_resolution``) within ``merchant_max_radius_m``, the
 farthest any delivery area may reach, then keeps those with an area
-containing the point (``paotui.catalog.delivery``).
+containing the point (``paotui.catalog.delivery``) that take orders: open now,
+or closed but opening within ``scheduled_horizon_hours`` (they take scheduled
+orders meanwhile). A paused merchant takes none.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import base64
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
-from paotui.catalog import delivery, hours, pricing
+from paotui.catalog import delivery, hours, pricing, search
 from paotui.catalog.delivery import StoredArea
 from paotui.catalog.models import Quote, QuoteRequest
 from paotui.catalog.records import (
@@ -81,15 +84,26 @@ def owned_merchant_ids(owner_id: str) -> list[str]:
     return [merchant.id for merchant in owned_merchants(owner_id)]
 
 
-def open_now(merchant: MerchantRecord, at: datetime) -> bool:
-    """Switched on, within its opening hours and not on a holiday."""
-    return hours.is_open(merchant.hours, merchant.holidays, not merchant.open, at)
+def taking_orders(merchant: MerchantRecord, now: datetime) -> bool:
+    """Open now, or opening soon enough to take a scheduled order for then."""
+    opening = hours.next_opening(merchant.hours, merchant.holidays, not merchant.open, now)
+    return opening is not None and opening <= now + timedelta(hours=get_settings().scheduled_horizon_hours)
 
 
 def nearby_merchants(
-    lat: float, lng: float, *, limit: int, cursor: str | None = None
+    lat: float,
+    lng: float,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    keyword: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[Nearby], str | None]:
-    """A page of the merchants with an area containing the point, nearest first, and the cursor of the next page."""
+    """A page of the merchants taking orders with an area containing the point, nearest first, and the next cursor.
+
+    ``keyword`` keeps those named for it or selling a product named for it (``paotui.catalog.search``).
+    """
+    now = now or clock.now()
     settings = get_settings()
     cells = disk_cells(lat, lng, settings.merchant_cell_resolution, settings.merchant_max_radius_m)
     with ThreadPoolExecutor(max_workers=_CELL_QUERY_THREADS) as pool:
@@ -98,8 +112,14 @@ def nearby_merchants(
     if cursor is not None:
         after = _position(cursor)
         found = [near for near in found if (near.distance_m, near.merchant.id) > after]
-    page = found[:limit]
-    more = len(found) > limit
+    wanted = (
+        near
+        for near in found
+        if taking_orders(near.merchant, now) and (keyword is None or search.matches(near.merchant, keyword))
+    )
+    page = list(islice(wanted, limit + 1))
+    more = len(page) > limit
+    page = page[:limit]
     return page, _cursor(page[-1]) if more else None
 
 
@@ -208,6 +228,8 @@ def add_product(
     category_id: str | None = None,
     options: Sequence[Mapping[str, Any]] = (),
     on_sale: bool = True,
+    low_stock_threshold: int | None = None,
+    daily_stock: int | None = None,
 ) -> ProductRecord:
     """A new product; ``stock=None`` sells it without limit. ``options``: [{name, min, max, options: [...]}]."""
     merchant = get_merchant(merchant_id)
@@ -227,6 +249,8 @@ def add_product(
         reserved=0,
         available=on_hand,
         on_sale=on_sale,
+        low_stock_threshold=low_stock_threshold,
+        daily_stock=daily_stock,
         version=1,
         created_at=clock.now_iso(),
     )

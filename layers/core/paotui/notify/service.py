@@ -1,4 +1,4 @@
-"""Who hears about what: offers go to the rider, order progress to the customer.
+"""Who hears about what: offers go to the rider, order progress to the customer, low stock to the merchant.
 
 Channels per order status (the customer's side):
 
@@ -9,6 +9,8 @@ DELIVERED, CANCELLED                      SMS to the delivery contact phone
 anything else                             nothing
 ========================================  =======
 
+A low-stock alert is a push to the merchant's owner (``to`` = owner user id).
+
 Senders come from settings (SNS in AWS, the outbox locally). A message is
 sent at most once per event: the consumer is idempotent on the event id.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from paotui.catalog.service import get_merchant
 from paotui.notify import templates
 from paotui.notify.push import get_push_sender
 from paotui.notify.sms import get_sms_sender
@@ -41,6 +44,8 @@ def handle(event: DomainEvent) -> None:
         notify_offer(event.data["offer"])
     elif event.type == EventType.ORDER_STATUS_CHANGED:
         notify_order_status(event.data["order"], event.data["status"])
+    elif event.type == EventType.PRODUCT_LOW_STOCK:
+        notify_low_stock(event.data["product"], event.data["available"], event.data["threshold"])
     else:
         raise ValueError(f"NotifyWorker does not handle {event.type}")
 
@@ -100,3 +105,17 @@ def notify_order_status(order: dict[str, Any], status: str) -> bool:
         get_push_sender().send(order["customer_id"], message.title, message.body, data=data)
     metrics.add_metric(name="CustomerNotifications", unit="Count", value=1)
     return True
+
+
+def notify_low_stock(product: dict[str, Any], available: int, threshold: int) -> None:
+    """Alert the merchant's owner that a product crossed its low-stock threshold."""
+    owner_id = get_merchant(product["merchant_id"]).owner_id
+    message = templates.low_stock_message(product_name=product["name"], available=available, threshold=threshold)
+    data = {
+        "type": "low_stock",
+        "merchant_id": product["merchant_id"],
+        "product_id": product["id"],
+        "available": available,
+    }
+    get_push_sender().send(owner_id, message.title, message.body, data=data)
+    metrics.add_metric(name="LowStockAlerts", unit="Count", value=1)

@@ -108,3 +108,10 @@ def order_status_message(
         reason_text = ""
     rider = rider_name or ("Your rider" if english else "")
     return Message(title, body.format(ref=order_ref(order_id), rider=rider, reason=reason_text))
+
+
+def low_stock_message(*, product_name: str, available: int, threshold: int, locale: str | None = None) -> Message:
+    """The alert a merchant gets once when a product's available stock drops below its threshold."""
+    if locale_of(locale) == EN:
+        return Message("Low stock", f"{product_name}: {available} left (alert below {threshold}). Restock soon.")
+    return Message("库存不足", f"{product_name} 仅剩 {available} 份（低于提醒值 {threshold}），请及时补货。")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
 from paotui.orders.transitions import Status
 from paotui.platform.models import Fen, LatLng, Phone, PlaceView, PointView, RequestModel, ResponseModel
@@ -28,7 +27,7 @@ class PlaceOrder(RequestModel):
     merchant_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     items: list[OrderItemIn] = Field(min_length=1, max_length=50)
     address: DeliveryAddress
-    scheduled_for: datetime | None = None
+    scheduled_for: AwareDatetime | None = None  # a time without a zone is ambiguous, as in quotes
     note: Annotated[str, StringConstraints(max_length=200)] | None = None
 
     @field_validator("items")

@@ -1,7 +1,8 @@
 """Order intake and every status change, each one a conditional write.
 
-Intake writes the order and reserves its stock in one DynamoDB transaction, so
-an order exists exactly when its stock is held. Status changes compare-and-set
+Intake writes the order and reserves its stock (and, when scheduled, a place
+in its delivery slot) in one DynamoDB transaction, so an order exists exactly
+when its stock is held. Status changes compare-and-set
 on ``status`` and ``version`` and are checked against the transition table;
 whatever reacts to them (stock, dispatch, notifications, the watchdog) reads
 the Orders stream.
@@ -62,7 +63,7 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
     Returns the order and whether this call created it. The order id derives
     from the key, so a retry after a lost response lands on the same item.
     """
-    from paotui.catalog import stock
+    from paotui.catalog import slot_bookings, stock
     from paotui.catalog.pricing import price_order
     from paotui.catalog.service import get_merchant, get_products
 
@@ -74,7 +75,7 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
 
     merchant = get_merchant(request.merchant_id)
     products = get_products(merchant.id, [item.product_id for item in request.items])
-    quote = price_order(merchant, products, request.items, request.address)
+    quote = price_order(merchant, products, request.items, request.address, scheduled_for=request.scheduled_for)
 
     now = clock.now()
     record = OrderRecord(
@@ -107,6 +108,8 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
         with transact_write() as transaction:
             for item in request.items:
                 stock.stage_reservation(transaction, merchant.id, item.product_id, order_id, item.quantity)
+            if request.scheduled_for is not None:
+                slot_bookings.stage_booking(transaction, merchant, request.scheduled_for)
             transaction.save(record, condition=OrderRecord.id.does_not_exist())
     except TransactWriteError as error:
         replayed = _replay(order_id, digest)  # a concurrent duplicate won the order's condition
@@ -119,6 +122,8 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
                 code="OUT_OF_STOCK",
                 details={"product_ids": sorted(short), "available": short},
             ) from None
+        if slot_bookings.slot_full(error):
+            raise Conflict("That delivery slot is full; pick another.", code="SLOT_FULL") from None
         raise
     logger.info("order placed", extra={"order_id": order_id, "total": quote.total})
     return record, True

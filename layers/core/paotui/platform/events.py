@@ -17,6 +17,7 @@ class EventType:
     ORDER_STATUS_CHANGED = "order.status_changed"
     OFFER_CREATED = "offer.created"
     OFFER_STATUS_CHANGED = "offer.status_changed"
+    PRODUCT_LOW_STOCK = "product.low_stock"
     DISPATCH_REQUESTED = "dispatch.requested"
     WATCHDOG_AWAIT = "watchdog.await"
     WATCHDOG_TIMEOUT = "watchdog.timeout"

@@ -27,6 +27,7 @@ class Settings(BaseModel):
     merchants_table: str = "paotui-merchants"
     products_table: str = "paotui-products"
     stock_ledger_table: str = "paotui-stock-ledger"
+    slots_table: str = "paotui-slots"
     orders_table: str = "paotui-orders"
     payments_table: str = "paotui-payments"
     riders_table: str = "paotui-riders"
@@ -64,6 +65,8 @@ class Settings(BaseModel):
     # catalog: the widest delivery radius a merchant may set (bounds the H3 search), ETA speed
     merchant_max_radius_m: int = 10_000
     delivery_speed_m_per_min: int = 250
+    # a merchant closed now is listed (taking scheduled orders) when it opens within this many hours
+    scheduled_horizon_hours: int = 24
 
     # order lifecycle timers (seconds)
     payment_timeout_seconds: int = 900

@@ -1,7 +1,9 @@
 """Turn table stream records into domain events on the SNS topic.
 
-Only changes a consumer cares about become events: an insert, or a change of
-``status``. The stream record's ``eventID`` becomes the event id, so a batch
+Only changes a consumer cares about become events: for orders and offers an
+insert or a change of ``status``; for products, ``available`` dropping below
+the product's ``low_stock_threshold`` (one stream record per write, so one
+event per crossing, not one per order). The stream record's ``eventID`` becomes the event id, so a batch
 that Lambda retries republishes the same ids and idempotent consumers skip
 them.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -25,10 +28,40 @@ from paotui.platform.events import EventType as DomainEventType
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
 
-# stream source (table settings field) → (entity name, created event, status-changed event)
-SOURCES = {
-    "orders_table": ("order", DomainEventType.ORDER_CREATED, DomainEventType.ORDER_STATUS_CHANGED),
-    "offers_table": ("offer", DomainEventType.OFFER_CREATED, DomainEventType.OFFER_STATUS_CHANGED),
+Change = tuple[DynamoDBRecordEventName, dict[str, Any], dict[str, Any]]  # event name, new image, old image
+Mapper = Callable[[Change], tuple[str, dict[str, Any]] | None]  # → (event type, data), or None: no event
+
+
+def status_events(entity: str, created: str, changed: str) -> Mapper:
+    """An insert is ``created``; a change of ``status`` is ``changed``."""
+
+    def map_change(change: Change) -> tuple[str, dict[str, Any]] | None:
+        name, new, old = change
+        if name is DynamoDBRecordEventName.INSERT:
+            return created, {entity: new, "status": new.get("status")}
+        if name is DynamoDBRecordEventName.MODIFY and new.get("status") != old.get("status"):
+            return changed, {entity: new, "status": new.get("status"), "previous_status": old.get("status")}
+        return None
+
+    return map_change
+
+
+def low_stock(change: Change) -> tuple[str, dict[str, Any]] | None:
+    """``available`` went from at least the product's threshold to below it."""
+    name, new, old = change
+    threshold = new.get("low_stock_threshold")
+    if name is not DynamoDBRecordEventName.MODIFY or threshold is None or new.get("unlimited"):
+        return None
+    if not new["available"] < threshold <= old.get("available", 0):
+        return None
+    return DomainEventType.PRODUCT_LOW_STOCK, {"product": new, "available": new["available"], "threshold": threshold}
+
+
+# stream source (table settings field) → what its changes mean
+SOURCES: dict[str, Mapper] = {
+    "orders_table": status_events("order", DomainEventType.ORDER_CREATED, DomainEventType.ORDER_STATUS_CHANGED),
+    "offers_table": status_events("offer", DomainEventType.OFFER_CREATED, DomainEventType.OFFER_STATUS_CHANGED),
+    "products_table": low_stock,
 }
 
 
@@ -53,18 +86,15 @@ def _source(event_source_arn: str) -> str:
 
 
 def to_event(record: DynamoDBRecord) -> DomainEvent | None:
-    entity, created, changed = SOURCES[_source(record.event_source_arn or "")]
+    map_change = SOURCES[_source(record.event_source_arn or "")]
     change = record.dynamodb
     new = plain(change.new_image or {})
-    old = plain(change.old_image or {})
+    mapped = map_change((record.event_name, new, plain(change.old_image or {})))
+    if mapped is None:
+        return None
+    event_type, data = mapped
     created_epoch = change.approximate_creation_date_time
     occurred_at = clock.iso(datetime.fromtimestamp(created_epoch, UTC)) if created_epoch else clock.now_iso()
-    if record.event_name is DynamoDBRecordEventName.INSERT:
-        event_type, data = created, {entity: new, "status": new.get("status")}
-    elif record.event_name is DynamoDBRecordEventName.MODIFY and new.get("status") != old.get("status"):
-        event_type, data = changed, {entity: new, "status": new.get("status"), "previous_status": old.get("status")}
-    else:
-        return None
     return DomainEvent(id=record.event_id, type=event_type, occurred_at=occurred_at, subject=new["id"], data=data)
 
 

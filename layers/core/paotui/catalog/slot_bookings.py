@@ -1,0 +1,80 @@
+"""Slot occupancy: how many scheduled orders each delivery slot of a merchant has taken.
+
+One counter item per (merchant, slot start), incremented in the order intake
+transaction on condition ``taken < capacity`` (the pattern of
+``catalog.stock``), so concurrent orders never overbook a slot: the losers'
+transactions fail and they are told the slot is full. A cancelled order does
+not give its place back yet.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from paotui.catalog import delivery, pricing, slots
+from paotui.catalog.records import MerchantRecord, SlotRecord
+from paotui.platform import clock
+from paotui.platform.errors import Unprocessable
+
+_CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+def stage_booking(transaction: TransactWrite, merchant: MerchantRecord, scheduled_for: datetime) -> None:
+    """Add one order to the slot ``scheduled_for`` falls in to the caller's transaction, if it has room.
+
+    A time outside opening hours has no slot; pricing has refused it already.
+    """
+    slot = slots.slot_at(merchant.hours, merchant.holidays, scheduled_for, int(merchant.slot_minutes))
+    if slot is None:
+        return
+    transaction.update(
+        SlotRecord(merchant.id, clock.iso(slot.start)),
+        actions=[SlotRecord.taken.add(1)],
+        condition=SlotRecord.taken.does_not_exist() | (SlotRecord.taken < int(merchant.slot_capacity)),
+        return_values="ALL_OLD",
+    )
+
+
+def slot_full(error: TransactWriteError) -> bool:
+    """Whether a staged booking is what failed the transaction (read from the failed item, as stock does)."""
+    return any(
+        reason and reason.code == _CONDITION_FAILED and reason.raw_item and "slot_start" in reason.raw_item
+        for reason in error.cancellation_reasons
+    )
+
+
+def offered(
+    merchant: MerchantRecord, lat: float, lng: float, day: date, now: datetime
+) -> list[tuple[slots.Slot, bool]]:
+    """The slots of ``day`` reachable at the point from now, each with whether it still has room.
+
+    None while the merchant is paused; 422 ``OUT_OF_RANGE`` when it does not deliver there.
+    """
+    distance = pricing.distance_m(merchant, lat, lng)
+    if delivery.area_at(merchant, distance, lat, lng) is None:
+        raise Unprocessable(
+            "The point is outside this merchant's delivery area.", code="OUT_OF_RANGE", details={"distance_m": distance}
+        )
+    if not merchant.open:
+        return []
+    lead = pricing.eta_minutes(merchant, distance)
+    day_slots = slots.day_slots(merchant.hours, merchant.holidays, day, int(merchant.slot_minutes))
+    reachable = [slot for slot in day_slots if slots.reachable(slot, now, lead)]
+    if not reachable:
+        return []
+    counts = taken(merchant.id, reachable[0].start, reachable[-1].start + timedelta(seconds=1))
+    capacity = int(merchant.slot_capacity)
+    return [(slot, counts.get(slot.start, 0) < capacity) for slot in reachable]
+
+
+def taken(merchant_id: str, start: datetime, end: datetime) -> dict[datetime, int]:
+    """Orders taken per slot start, for the slots starting in [start, end)."""
+    condition = SlotRecord.slot_start.between(clock.iso(start), clock.iso(end))
+    return {
+        clock.parse_iso(record.slot_start): int(record.taken)
+        for record in SlotRecord.query(merchant_id, condition, consistent_read=True)
+        if clock.parse_iso(record.slot_start) < end
+    }
