@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from paotui.catalog.service import get_merchant
 from paotui.notify import templates
 from paotui.notify.push import get_push_sender
 from paotui.notify.sms import get_sms_sender
@@ -109,6 +108,8 @@ def notify_order_status(order: dict[str, Any], status: str) -> bool:
 
 def notify_low_stock(product: dict[str, Any], available: int, threshold: int) -> None:
     """Alert the merchant's owner that a product crossed its low-stock threshold."""
+    from paotui.catalog.service import get_merchant  # the catalog (~50 ms to import) only for this rare event
+
     owner_id = get_merchant(product["merchant_id"]).owner_id
     message = templates.low_stock_message(product_name=product["name"], available=available, threshold=threshold)
     data = {
