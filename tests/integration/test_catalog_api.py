@@ -314,6 +314,16 @@ def test_slots_leave_out_past_ones_and_show_full_ones(api):
     status, slots = api.get(f"/merchants/{merchant.id}/slots", **HOME_QUERY, date=tomorrow)
     assert [s["available"] for s in slots] == [False, True]
 
+    stock_worker = builders.load_handler("StockWorker")
+    for _ in range(2):  # the cancellation published twice, under two event ids
+        cancelled = builders.order_event(order, "CANCELLED", "PENDING_PAYMENT")
+        assert stock_worker(builders.sqs_event(cancelled), builders.LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    status, slots = api.get(f"/merchants/{merchant.id}/slots", **HOME_QUERY, date=tomorrow)
+    assert [s["available"] for s in slots] == [True, True], "the cancelled order gave its place back"
+    from paotui.catalog.records import SlotRecord
+
+    assert int(SlotRecord.get(merchant.id, order.slot_start).taken) == 0, "and only once"
+
 
 def test_slots_need_a_point_the_merchant_delivers_to(api):
     merchant, _ = merchant_with_products(1)

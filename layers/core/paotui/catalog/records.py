@@ -21,6 +21,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -173,3 +174,4 @@ class SlotRecord(Model):
     merchant_id = UnicodeAttribute(hash_key=True)
     slot_start = UnicodeAttribute(range_key=True)  # UTC ISO-8601, as clock.iso writes it (sorts as time)
     taken = NumberAttribute(default=0)
+    orders = UnicodeSetAttribute(null=True)  # the orders holding a place: a place is given back once

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from paotui.catalog import delivery, pricing, slots
@@ -22,20 +22,40 @@ from paotui.platform.errors import Unprocessable
 _CONDITION_FAILED = "ConditionalCheckFailed"
 
 
-def stage_booking(transaction: TransactWrite, merchant: MerchantRecord, scheduled_for: datetime) -> None:
-    """Add one order to the slot ``scheduled_for`` falls in to the caller's transaction, if it has room.
+def stage_booking(
+    transaction: TransactWrite, merchant: MerchantRecord, scheduled_for: datetime, order_id: str
+) -> str | None:
+    """Add the order to the slot ``scheduled_for`` falls in to the caller's transaction, if it has room.
 
-    A time outside opening hours has no slot; pricing has refused it already.
+    Returns the slot's start, which the order keeps so that a cancellation
+    finds its slot even if the merchant changes slot lengths meanwhile. A
+    time outside opening hours has no slot; pricing has refused it already.
     """
     slot = slots.slot_at(merchant.hours, merchant.holidays, scheduled_for, int(merchant.slot_minutes))
     if slot is None:
-        return
+        return None
+    slot_start = clock.iso(slot.start)
     transaction.update(
-        SlotRecord(merchant.id, clock.iso(slot.start)),
-        actions=[SlotRecord.taken.add(1)],
+        SlotRecord(merchant.id, slot_start),
+        actions=[SlotRecord.taken.add(1), SlotRecord.orders.add({order_id})],
         condition=SlotRecord.taken.does_not_exist() | (SlotRecord.taken < int(merchant.slot_capacity)),
         return_values="ALL_OLD",
     )
+    return slot_start
+
+
+def release_booking(merchant_id: str, slot_start: str, order_id: str) -> bool:
+    """Give a cancelled order's place back; False when it holds none (already given back)."""
+    try:
+        SlotRecord(merchant_id, slot_start).update(
+            actions=[SlotRecord.taken.add(-1), SlotRecord.orders.delete({order_id})],
+            condition=SlotRecord.orders.contains(order_id),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
 
 
 def slot_full(error: TransactWriteError) -> bool:

@@ -1,5 +1,7 @@
 """What StockWorker does with order events: a reservation becomes a decrement or goes back.
 
+A cancelled scheduled order also gives its delivery slot place back.
+
 Each call is conditional on the reservation's ledger state (see stock.py), so
 redelivered or reordered events change stock once and never the wrong way.
 """
@@ -28,3 +30,8 @@ def handle(event: DomainEvent) -> None:
             "stock reservation settled",
             extra={"order_id": order["id"], "product_id": item["product_id"], "status": status, "changed": changed},
         )
+    if status == "CANCELLED" and order.get("slot_start"):
+        from paotui.catalog import slot_bookings  # only scheduled orders hold a slot; keeps the worker's start lean
+
+        released = slot_bookings.release_booking(order["merchant_id"], order["slot_start"], order["id"])
+        logger.info("slot place settled", extra={"order_id": order["id"], "released": released})

@@ -69,6 +69,7 @@ class OrderRecord(Model):
     pickup = PlaceMap()
     timeline = ListAttribute(of=TimelineEntryMap)
     scheduled_for = UnicodeAttribute(null=True)
+    slot_start = UnicodeAttribute(null=True)  # the delivery slot a scheduled order holds a place in
     note = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
     request_fingerprint = UnicodeAttribute()

@@ -109,7 +109,7 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
             for item in request.items:
                 stock.stage_reservation(transaction, merchant.id, item.product_id, order_id, item.quantity)
             if request.scheduled_for is not None:
-                slot_bookings.stage_booking(transaction, merchant, request.scheduled_for)
+                record.slot_start = slot_bookings.stage_booking(transaction, merchant, request.scheduled_for, order_id)
             transaction.save(record, condition=OrderRecord.id.does_not_exist())
     except TransactWriteError as error:
         replayed = _replay(order_id, digest)  # a concurrent duplicate won the order's condition
