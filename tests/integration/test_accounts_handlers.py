@@ -43,3 +43,15 @@ def test_the_code_goes_to_the_outbox_and_the_token_passes_the_authorizer(auth_ha
     for header in ("", "Bearer nonsense", f"Bearer {session['token']}x"):
         with pytest.raises(Exception, match="^Unauthorized$"):
             authorizer({**event, "authorizationToken": header}, LAMBDA_CONTEXT)
+
+
+def test_a_body_that_is_not_json_is_415_with_a_clear_message(auth_handler):
+    event = api_event("POST", "/auth/otp", body={"phone": "+8613800000301"})
+    event["headers"] = {"Content-Type": "application/x-www-form-urlencoded"}
+    event["multiValueHeaders"] = {"Content-Type": ["application/x-www-form-urlencoded"]}
+    status, body = answer(auth_handler(event, LAMBDA_CONTEXT))
+    assert (status, body["error"]["code"]) == (415, "UNSUPPORTED_MEDIA_TYPE")
+    charset = api_event("POST", "/auth/otp", body={"phone": "+8613800000301"})
+    charset["headers"] = {"content-type": "application/json; charset=utf-8"}
+    charset["multiValueHeaders"] = {"content-type": ["application/json; charset=utf-8"]}
+    assert answer(auth_handler(charset, LAMBDA_CONTEXT))[0] == 202

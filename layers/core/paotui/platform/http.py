@@ -30,6 +30,14 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _not_json(event: Any) -> str | None:
+    """The content type of a body that isn't declared JSON, or None when it is JSON (or there is no body)."""
+    content_type = (event.get_header_value("content-type") or "").split(";")[0].strip().lower()
+    if event.body and content_type != content_types.APPLICATION_JSON:
+        return content_type or "none"
+    return None
+
+
 def create_app(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
     """A resolver with our error shape, serving the given domain routers."""
     app = APIGatewayRestResolver(enable_validation=True)
@@ -43,6 +51,10 @@ def create_app(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response:
+        content_type = _not_json(app.current_event)
+        if content_type:  # e.g. curl's form-encoded default: say so rather than list odd field errors
+            message = "Send the body as JSON with the header Content-Type: application/json."
+            return json_response(415, error_body("UNSUPPORTED_MEDIA_TYPE", message, {"content_type": content_type}))
         errors = list(exc.errors())
         if any(err.get("type") == "json_invalid" for err in errors):
             return json_response(400, error_body("MALFORMED_JSON", "The request body is not valid JSON."))
