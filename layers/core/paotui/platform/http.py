@@ -32,7 +32,7 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _not_json(event: Any) -> str | None:
     """The content type of a body that isn't declared JSON, or None when it is JSON (or there is no body)."""
-    content_type = (event.get_header_value("content-type") or "").split(";")[0].strip().lower()
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if event.body and content_type != content_types.APPLICATION_JSON:
         return content_type or "none"
     return None
