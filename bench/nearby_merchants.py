@@ -74,6 +74,7 @@ def seed(count: int, rng: random.Random) -> Counter:
                 address="somewhere",
                 location=LatLngMap(lat=lat, lng=lng),
                 cell=cell_of(lat, lng, resolution),
+                reach_m=radius,
                 prep_minutes=15,
                 delivery=DeliveryMap(
                     radius_m=radius,
@@ -88,7 +89,9 @@ def seed(count: int, rng: random.Random) -> Counter:
                 fees = {"base_fee": 400, "base_distance_m": 3000}
                 area = {"name": "hex", "polygon": {"type": "Polygon", "coordinates": [hexagon(lat, lng, radius)]}}
                 settings = delivery.DeliverySettings.model_validate({"areas": [area | {"fees": fees}]})
-                merchant.delivery_settings = delivery.indexed(merchant, settings).model_dump_json()
+                stored = delivery.indexed(merchant, settings)
+                merchant.delivery_settings = stored.model_dump_json()
+                merchant.reach_m = max(area.reach_m for area in stored.areas)
             batch.save(merchant)
             cells[merchant.cell] += 1
     return cells

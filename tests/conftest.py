@@ -21,6 +21,8 @@ _ENV = {
     "OUTBOX_TABLE": "paotui-outbox",
     "SMS_SENDER": "outbox",
     "PUSH_SENDER": "outbox",
+    "IMAGES_BUCKET": "paotui-product-images",
+    "IMAGES_BASE_URL": "https://images.paotui.test",
 }
 for _name, _value in _ENV.items():
     os.environ[_name] = _value

@@ -65,4 +65,106 @@ def test_a_merchant_configures_its_menu_and_a_customer_quotes_it(cloud):
     after = {p["id"]: p["stock"] for p in cloud.get(f"{base}/products").json()}
     assert after[product["id"]] == 6  # held by the unpaid order
     ledger = owner.get(f"{base}/products/{product['id']}/ledger").json()
-    assert [(e["kind"], e["state"], e["order_id"]) for e in ledger][0] == ("order", "RESERVED", placed.json()["id"])
+    assert [(e["action"], e["available_change"], e["order_id"]) for e in ledger][0] == (
+        "reserve",
+        -2,
+        placed.json()["id"],
+    )
+
+
+def _square(center: dict, half_deg: float) -> dict:
+    lat, lng = center["lat"], center["lng"]
+    ring = [
+        [lng - half_deg, lat - half_deg],
+        [lng + half_deg, lat - half_deg],
+        [lng + half_deg, lat + half_deg],
+        [lng - half_deg, lat + half_deg],
+        [lng - half_deg, lat - half_deg],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_a_merchant_draws_its_areas_and_customers_get_quotes_inside_and_none_outside(cloud):
+    seed = cloud.seed()
+    spec = seed["merchants"][1]
+    owner = cloud.login(spec["phone"])
+    base = f"/merchants/{spec['id']}"
+    here = spec["location"]
+    inner = {
+        "name": "核心区",
+        "priority": 10,
+        "polygon": _square(here, 0.01),
+        "fees": {"base_fee": 300, "base_distance_m": 3000},
+    }
+    outer = {
+        "name": "外圈",
+        "radius_m": 4000,
+        "min_order": 1,
+        "fees": {"base_fee": 800, "base_distance_m": 3000, "tiers": [{"up_to_m": 4000, "fee_per_km": 200}]},
+    }
+
+    crossing = _square(here, 0.01)
+    crossing["coordinates"][0][1], crossing["coordinates"][0][2] = (
+        crossing["coordinates"][0][2],
+        crossing["coordinates"][0][1],
+    )
+    bad = owner.put(f"{base}/delivery", json={"areas": [{**inner, "polygon": crossing}]})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "INVALID_POLYGON", bad.text
+    saved = owner.put(f"{base}/delivery", json={"mode": "self", "areas": [inner, outer]})
+    assert saved.status_code == 200, saved.text
+    assert [area["name"] for area in owner.get(f"{base}/delivery").json()["areas"]] == ["核心区", "外圈"]
+
+    item = [{"product_id": spec["products"][0]["id"], "quantity": 1}]
+
+    def quote(lat_offset: float):
+        point = {"lat": here["lat"] + lat_offset, "lng": here["lng"]}
+        return cloud.http.post(
+            cloud.url("/quotes"), json={"merchant_id": spec["id"], "items": item, "address": point}, timeout=15
+        )
+
+    def listed(lat_offset: float) -> bool:
+        page = cloud.get("/merchants", params={"lat": here["lat"] + lat_offset, "lng": here["lng"]}).json()
+        return spec["id"] in [card["id"] for card in page["items"]]
+
+    inside = quote(0.005)  # ~560 m north: in the drawn square
+    assert inside.status_code == 200, inside.text
+    assert inside.json()["delivery_fee"] == 300 and inside.json()["breakdown"][0]["amount"] == 300
+    ring = quote(0.03)  # ~3.3 km: only the outer radius, base fee plus one started km
+    assert ring.status_code == 200, ring.text
+    assert ring.json()["delivery_fee"] == 1000
+    assert [line["code"] for line in ring.json()["breakdown"]] == ["base", "distance"]
+    outside = quote(0.05)  # ~5.6 km: no area
+    assert outside.status_code == 422 and outside.json()["error"]["code"] == "OUT_OF_RANGE", outside.text
+    assert listed(0.005) and listed(0.03) and not listed(0.05)
+
+
+def test_a_product_image_is_uploaded_by_the_browser_and_served_from_its_url(cloud):
+    import requests
+
+    seed = cloud.seed()
+    spec = seed["merchants"][1]
+    owner = cloud.login(spec["phone"])
+    product = spec["products"][0]
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+
+    grant = owner.post(f"/merchants/{spec['id']}/images", json={"content_type": "image/png"})
+    assert grant.status_code == 201, grant.text
+    form = grant.json()
+    assert form["url"].startswith(cloud.base_url)  # the browser reaches S3 where it reaches the API
+    posted = requests.post(
+        form["url"], data=form["fields"], files={"file": ("dumpling.png", png, "image/png")}, timeout=15
+    )
+    assert posted.status_code in (200, 201, 204), posted.text
+
+    version = next(p for p in owner.get(f"/merchants/{spec['id']}/stock").json() if p["id"] == product["id"])["version"]
+    attached = owner.put(
+        f"/merchants/{spec['id']}/products/{product['id']}/images",
+        json={"images": [form["image_id"]], "version": version},
+    )
+    assert attached.status_code == 200, attached.text
+    (image_url,) = attached.json()["images"]
+    served = requests.get(image_url, timeout=15)
+    assert served.status_code == 200 and served.content == png
+    assert served.headers["Content-Type"] == "image/png"
+    menu = cloud.get(f"/merchants/{spec['id']}/products").json()
+    assert next(p for p in menu if p["id"] == product["id"])["images"] == [image_url]

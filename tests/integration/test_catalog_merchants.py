@@ -316,12 +316,16 @@ def test_restock_and_the_ledger_explain_the_count_newest_first(console):
     assert _error(console.call("POST", f"{base}/restock", {"qty": 0})) == (422, "VALIDATION_ERROR")
     status, ledger = console.call("GET", f"{base}/ledger")
     assert status == 200
-    assert [(e["kind"], e["state"], e["qty"]) for e in ledger] == [
-        ("restock", "ADJUSTED", 5),
-        ("order", "COMMITTED", 3),
+    assert [(e["action"], e["qty"], e["stock_change"], e["available_change"]) for e in ledger] == [
+        ("restock", 5, 5, 5),
+        ("commit", 3, -3, 0),
+        ("reserve", 3, 0, -3),
     ]
     assert ledger[0]["stock_after"] == 12 and ledger[0]["by"] == "usr_owner" and ledger[0]["adjustment_id"]
-    assert ledger[1]["order_id"] == order.id and ledger[1]["at"].endswith("Z")
+    assert ledger[1]["order_id"] == ledger[2]["order_id"] == order.id and ledger[1]["at"].endswith("Z")
+    # the lines add up to the count: 10 at creation, then each change
+    assert 10 + sum(line["stock_change"] for line in ledger) == 12
+    assert 10 + sum(line["available_change"] for line in ledger) == 12
     assert stock_of(product) == (12, 0, 12)
 
 
@@ -363,3 +367,134 @@ def test_an_unlimited_product_is_ordered_held_and_settled_like_any_other(console
         "PATCH", f"/merchants/{merchant.id}/products/{product.id}", {"version": int(product.version), "stock": None}
     )
     assert status == 200 and (again["stock"], again["unlimited"]) == (None, True)
+
+
+# --- product images -------------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+@pytest.fixture
+def bucket(aws):
+    import boto3
+
+    from paotui.platform.settings import get_settings
+
+    name = get_settings().images_bucket
+    boto3.client("s3").create_bucket(Bucket=name)
+    return name
+
+
+def _uploaded(console, merchant_id: str, content: bytes, content_type: str = "image/png") -> str:
+    """An image id whose file the browser has posted (here: put straight into the upload key)."""
+    import boto3
+
+    status, grant = console.call("POST", f"/merchants/{merchant_id}/images", {"content_type": content_type})
+    assert status == 201, grant
+    boto3.client("s3").put_object(Bucket=_bucket(), Key=grant["fields"]["key"], Body=content)
+    return grant["image_id"]
+
+
+def _bucket() -> str:
+    from paotui.platform.settings import get_settings
+
+    return get_settings().images_bucket
+
+
+def _keys(prefix: str) -> list[str]:
+    import boto3
+
+    listed = boto3.client("s3").list_objects_v2(Bucket=_bucket(), Prefix=prefix)
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+def test_an_upload_grant_is_a_presigned_post_limited_in_type_and_size(console, bucket):
+    import base64
+    import json
+
+    merchant, _ = merchant_with_products(1)
+    status, grant = console.call("POST", f"/merchants/{merchant.id}/images", {"content_type": "image/webp"})
+    assert status == 201
+    assert (
+        grant["image_id"].startswith("img_") and grant["fields"]["key"] == f"uploads/{merchant.id}/{grant['image_id']}"
+    )
+    policy = json.loads(base64.b64decode(grant["fields"]["policy"]))
+    assert {"Content-Type": "image/webp"} in policy["conditions"]
+    assert ["content-length-range", 1, grant["max_bytes"]] in policy["conditions"]
+    assert _error(console.call("POST", f"/merchants/{merchant.id}/images", {"content_type": "image/gif"})) == (
+        422,
+        "VALIDATION_ERROR",
+    )
+    assert _error(
+        console.call("POST", f"/merchants/{merchant.id}/images", {"content_type": "image/png"}, who=OTHER_OWNER)
+    ) == (
+        403,
+        "NOT_YOUR_MERCHANT",
+    )
+
+
+def test_uploads_are_checked_published_ordered_and_dropped(console, bucket):
+    merchant, (product,) = merchant_with_products(5)
+    base = f"/merchants/{merchant.id}/products/{product.id}/images"
+    first, second = _uploaded(console, merchant.id, PNG), _uploaded(console, merchant.id, JPEG, "image/jpeg")
+
+    status, shown = console.call("PUT", base, {"images": [second, first], "version": 1})
+    assert status == 200, shown
+    assert shown["images"] == [
+        f"https://images.paotui.test/images/{merchant.id}/{second}.jpg",
+        f"https://images.paotui.test/images/{merchant.id}/{first}.png",
+    ]
+    assert _keys("uploads/") == [] and len(_keys("images/")) == 2
+    status, menu = console.call("GET", f"/merchants/{merchant.id}/products", who=None)
+    assert menu[0]["images"] == shown["images"]  # customers see them too
+
+    status, kept = console.call("PUT", base, {"images": [first], "version": shown["version"]})
+    assert status == 200 and [url.rsplit("/", 1)[1] for url in kept["images"]] == [f"{first}.png"]
+    assert _keys("images/") == [f"images/{merchant.id}/{first}.png"]  # the dropped one is deleted
+
+
+def test_bad_images_are_422_and_change_nothing(console, bucket):
+    from paotui.platform.settings import get_settings
+
+    merchant, (product,) = merchant_with_products(5)
+    base = f"/merchants/{merchant.id}/products/{product.id}/images"
+    not_an_image = _uploaded(console, merchant.id, b"<html>hello</html>")
+    assert _error(console.call("PUT", base, {"images": [not_an_image], "version": 1})) == (422, "INVALID_IMAGE")
+    assert _error(console.call("PUT", base, {"images": ["img_never_uploaded"], "version": 1})) == (
+        422,
+        "IMAGE_NOT_UPLOADED",
+    )
+    too_big = _uploaded(console, merchant.id, PNG + b"\x00" * get_settings().image_max_bytes)
+    assert _error(console.call("PUT", base, {"images": [too_big], "version": 1})) == (422, "IMAGE_TOO_LARGE")
+    good = _uploaded(console, merchant.id, PNG)
+    assert _error(console.call("PUT", base, {"images": [good, good], "version": 1})) == (422, "DUPLICATE_IMAGE")
+    assert _error(console.call("PUT", base, {"images": [good], "version": 7})) == (409, "VERSION_CONFLICT")
+    assert _error(console.call("PUT", base, {"images": ["x"] * 10, "version": 1})) == (422, "VALIDATION_ERROR")
+    # another merchant can't attach this merchant's upload: it is looked up under the caller's merchant
+    other, (their_product,) = merchant_with_products(1, owner_id="usr_other")
+    their_base = f"/merchants/{other.id}/products/{their_product.id}/images"
+    assert _error(console.call("PUT", their_base, {"images": [good], "version": 1}, who=OTHER_OWNER)) == (
+        422,
+        "IMAGE_NOT_UPLOADED",
+    )
+    status, menu = console.call("GET", f"/merchants/{merchant.id}/stock")
+    assert status == 200 and menu[0]["images"] == [] and menu[0]["version"] == 1
+    assert _keys("images/") == []  # rejected uploads are deleted, the good one waits in uploads/
+    assert _keys("uploads/") == [f"uploads/{merchant.id}/{good}"]
+
+
+def test_the_stock_page_shows_what_only_the_merchant_sees(console):
+    merchant, (product,) = merchant_with_products(10)
+    path = f"/merchants/{merchant.id}/products/{product.id}"
+    status, edited = console.call("PATCH", path, {"version": 1, "low_stock_threshold": 3, "daily_stock": 20})
+    assert status == 200 and (edited["low_stock_threshold"], edited["daily_stock"]) == (3, 20)
+    from paotui.orders import service as orders
+
+    orders.place_order(CUSTOMER.user_id, "key-stock-page", order_request(merchant, (product, 4)))
+    status, (line,) = console.call("GET", f"/merchants/{merchant.id}/stock")
+    assert status == 200
+    assert (line["on_hand"], line["reserved"], line["stock"], line["low_stock_threshold"]) == (10, 4, 6, 3)
+    status, (public,) = console.call("GET", f"/merchants/{merchant.id}/products", who=None)
+    assert "reserved" not in public and "low_stock_threshold" not in public
+    assert _error(console.call("GET", f"/merchants/{merchant.id}/stock", who=OTHER_OWNER)) == (403, "NOT_YOUR_MERCHANT")

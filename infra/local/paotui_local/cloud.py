@@ -22,8 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from paotui_local import outbox
+from paotui_local.fakes import FakeServer
+from paotui_local.fakes.alipay import FakeAlipay
+from paotui_local.fakes.wechat_login import FakeWeChatLogin
+from paotui_local.fakes.wechatpay import FakeWechatPay
 from paotui_local.functions import DEFAULT_TEMPLATE, FunctionPool, pools
-from paotui_local.gateway import Gateway
+from paotui_local.gateway import S3_PREFIX, Gateway
 from paotui_local.moto_server import LocalMotoServer
 from paotui_local.pollers import Poller, PollSettings, pollers_for
 from paotui_local.provision import REGION, Stack, provision
@@ -227,8 +231,12 @@ class LocalCloud:
                 environment[name] = next(iter(by_function.values()))
             elif name not in PER_FUNCTION_VARIABLES:
                 log.warning("%s differs between functions (%s); it is not set", name, by_function)
+        s3 = f"{self.gateway.url}{S3_PREFIX}"
         environment.update(
             {
+                "S3_PUBLIC_ENDPOINT": s3,
+                "WECHAT_API_BASE": self.wechat_login.url,
+                "IMAGES_BASE_URL": f"{s3}/{environment.get('IMAGES_BUCKET', '')}",
                 "STAGE": "local",
                 "SMS_SENDER": "outbox",
                 "PUSH_SENDER": "outbox",

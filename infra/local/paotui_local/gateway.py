@@ -2,9 +2,13 @@
 
 Besides the template's routes it serves what only the local stage has:
 ``/health``, ``/openapi.json`` and ``/docs``, ``/dev/seed``, ``/dev/outbox``, ``POST /dev/redrive/<DLQ>``,
-``POST /dev/jobs/<scheduled function>`` (runs it once, as its EventBridge schedule would), and the web
-console under ``/console/``. Its own answers (unknown route, refused token, failed function) are the
-API's gateway responses (see :mod:`paotui_local.responses`), so they look as they will in AWS.
+``POST /dev/jobs/<scheduled function>`` (runs it once, as its EventBridge schedule would),
+``POST /dev/pay/<wechat|alipay>/<trade no>`` (the payer pays at the provider's fake, which calls back),
+``POST /dev/wechat/code`` (``wx.login``: a one-time code for ``POST /auth/wechat``), the web
+console under ``/console/``, and S3 under ``/s3/`` (moto's, so that a browser can post presigned uploads and load
+product images from the one address it knows, as it would from S3 and the CDN in AWS). Its own answers
+(unknown route, refused token, failed function) are the API's gateway responses (see
+:mod:`paotui_local.responses`), so they look as they will in AWS.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import logging
 import mimetypes
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +39,10 @@ from paotui_local.responses import DEFAULT_5XX, MISSING_AUTHENTICATION_TOKEN, ga
 from paotui_local.routing import RouteTable, method_arn, proxy_event
 
 log = logging.getLogger("paotui_local")
+
+S3_PREFIX = "/s3"
+"""Where the gateway serves moto's S3: presigned upload forms post here, product images load from here."""
+_HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "host"}
 
 
 @dataclass
@@ -100,6 +110,8 @@ class Gateway:
 
     def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str) -> Reply:
         parts = urlsplit(target)
+        if parts.path.startswith(S3_PREFIX + "/"):
+            return self._s3(method, target.removeprefix(S3_PREFIX), headers, body)
         query = parse_qsl(parts.query, keep_blank_values=True)
         if method in ("GET", "HEAD"):
             local = self._local(parts.path, dict(query))
@@ -152,6 +164,36 @@ class Gateway:
             "detail": {},
         }
         return json_reply(200, {"function": function_id, "result": self.pools[function_id].invoke(event)})
+
+    def _s3(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> Reply:
+        """Pass the request to moto's S3 as it came (path-style), and its answer back.
+
+        Reads of published images are what the CDN does in AWS: signed with the stack's own access, and for
+        ``images/`` only, since the bucket itself is private.
+        """
+        bucket, _, key = urlsplit(target).path.lstrip("/").partition("/")
+        if method in ("GET", "HEAD") and key.startswith("images/"):
+            return self._published_image(bucket, key)
+        forwarded = {name: value for name, value in headers if name.lower() not in _HOP_BY_HOP}
+        request = urllib.request.Request(
+            self.stack.endpoint_url + target, data=body or None, headers=forwarded, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (moto, on loopback)
+                status, answer_headers, answer = response.status, response.headers.items(), response.read()
+        except urllib.error.HTTPError as refused:
+            status, answer_headers, answer = refused.code, refused.headers.items(), refused.read()
+        kept = [(name, value) for name, value in answer_headers if name.lower() not in _HOP_BY_HOP]
+        return Reply(status, kept, answer)
+
+    def _published_image(self, bucket: str, key: str) -> Reply:
+        s3 = self.stack.client("s3")
+        try:
+            found = s3.get_object(Bucket=bucket, Key=key)
+        except (s3.exceptions.NoSuchKey, s3.exceptions.NoSuchBucket):
+            return error_reply(404, "NOT_FOUND", f"No image {key}.")
+        headers = [("Content-Type", found["ContentType"]), ("Cache-Control", found.get("CacheControl", "no-cache"))]
+        return Reply(200, headers, found["Body"].read())
 
     def _console(self, path: str) -> Reply:
         if path == "/console":

@@ -236,6 +236,8 @@ class Stack:
         props = self.template.resources.get(logical_id, {}).get("Properties") or {}
         if key and key in props:
             return to_text(self.resolver.resolve(props[key]))
+        if kind == "AWS::S3::Bucket":  # bucket names are lower case (and CloudFormation would make one up)
+            return f"{self.name}-{logical_id}".lower()
         suffix = ".fifo" if kind == "AWS::SQS::Queue" and str(props.get("FifoQueue")).lower() == "true" else ""
         return f"{self.name}-{logical_id}{suffix}"
 
@@ -255,6 +257,8 @@ class Stack:
             return Resource(kind, arn, {"TopicArn": arn, "TopicName": name})
         if kind == "AWS::SecretsManager::Secret":
             return Resource(kind, f"arn:aws:secretsmanager:{region}:{account}:secret:{name}")
+        if kind == "AWS::S3::Bucket":
+            return Resource(kind, name, _bucket_attributes(name, region))
         if kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
             return Resource(kind, arn, {"Arn": arn, "Name": name})
@@ -400,6 +404,31 @@ def _create_queue(stack: Stack, logical_id: str) -> Resource:
     return Resource("AWS::SQS::Queue", url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
 
 
+def _create_bucket(stack: Stack, logical_id: str) -> Resource:
+    """A bucket with the template's CORS rules (lifecycle, encryption and policies are AWS's business)."""
+    props = _resolved(stack, logical_id)
+    name = stack.physical_name(logical_id)
+    s3 = stack.client("s3")
+    s3.create_bucket(Bucket=name)
+    rules = (props.get("CorsConfiguration") or {}).get("CorsRules")
+    if rules:
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [_cors_rule(rule) for rule in rules]})
+    return Resource("AWS::S3::Bucket", name, _bucket_attributes(name, stack.region))
+
+
+def _cors_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    names = {"MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"}
+    return {names.get(key, key): value for key, value in rule.items() if key != "Id"}
+
+
+def _bucket_attributes(name: str, region: str) -> dict[str, str]:
+    return {
+        "Arn": f"arn:aws:s3:::{name}",
+        "DomainName": f"{name}.s3.amazonaws.com",
+        "RegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+    }
+
+
 def _create_topic(stack: Stack, logical_id: str) -> Resource:
     props = _resolved(stack, logical_id)
     name = stack.physical_name(logical_id)
@@ -504,6 +533,7 @@ _PROVISIONERS: dict[str, Callable[[Stack, str], Resource]] = {
     "AWS::DynamoDB::Table": _create_table,
     "AWS::SQS::Queue": _create_queue,
     "AWS::SNS::Topic": _create_topic,
+    "AWS::S3::Bucket": _create_bucket,
     "AWS::SNS::Subscription": _create_subscription,
     "AWS::SecretsManager::Secret": _create_secret,
     "AWS::Serverless::StateMachine": _create_state_machine,

@@ -8,8 +8,10 @@ write bumps it (reservations too), so a hold that lands in between makes us
 read again rather than lose it. ``available`` = stock − reserved is never
 negative: a count below what unpaid orders hold is 422.
 
-The ledger then answers "why is stock N": order holds (stock.py) with the state
-they reached, and these adjustments, newest first.
+The ledger then answers "why is stock N", one line per change, newest first:
+each step of every order's hold (reserve, commit, release, return; stock.py)
+and these adjustments, each with what it did to stock on hand and to what
+customers may order.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from paotui.catalog.merchant_models import LedgerEntry
 from paotui.catalog.records import (
     UNLIMITED_STOCK,
     LedgerKind,
@@ -154,8 +157,55 @@ def _read(merchant_id: str, product_ids: list[str]) -> list[ProductRecord]:
     return [found[pid] for pid in product_ids]
 
 
-def ledger(merchant_id: str, product_id: str, limit: int) -> list[StockLedgerRecord]:
-    """The product's ledger, newest first (order ids don't sort by time, so sort by when each entry was made)."""
-    entries = list(StockLedgerRecord.query(product_key(merchant_id, product_id)))
-    entries.sort(key=lambda entry: (entry.at or entry.updated_at, entry.ref), reverse=True)
-    return entries[:limit]
+_STEP_EFFECTS = {  # a hold's step: the action it was, and its sign on (stock on hand, available)
+    LedgerState.RESERVED: ("reserve", 0, -1),
+    LedgerState.COMMITTED: ("commit", -1, 0),
+    LedgerState.RELEASED: ("release", 0, 1),
+    LedgerState.RETURNED: ("return", 1, 1),
+}
+
+
+def ledger(merchant_id: str, product_id: str, limit: int) -> list[LedgerEntry]:
+    """The product's ledger lines, newest first (order ids don't sort by time, so sort by when each line happened)."""
+    lines = [line for entry in StockLedgerRecord.query(product_key(merchant_id, product_id)) for line in _lines(entry)]
+    lines.sort(key=lambda line: (line.at, line.ref, line.step), reverse=True)
+    return lines[:limit]
+
+
+def _lines(entry: StockLedgerRecord) -> list[LedgerEntry]:
+    qty = int(entry.qty)
+    if entry.kind != LedgerKind.ORDER:
+        return [
+            LedgerEntry(
+                ref=entry.ref,
+                kind=entry.kind,
+                action=entry.kind,
+                state=entry.state,
+                qty=qty,
+                stock_change=qty,
+                available_change=qty,
+                adjustment_id=entry.ref,
+                stock_after=None if entry.stock_after is None else int(entry.stock_after),
+                at=entry.at,
+                by=entry.by,
+                reason=entry.reason,
+            )
+        ]
+    lines = []
+    for step, move in enumerate(entry.steps):
+        action, on_hand, available = _STEP_EFFECTS[LedgerState(move.state)]
+        lines.append(
+            LedgerEntry(
+                ref=entry.ref,
+                step=step,
+                kind=entry.kind,
+                action=action,
+                state=move.state,
+                qty=qty,
+                stock_change=on_hand * qty,
+                available_change=available * qty,
+                order_id=entry.ref,
+                at=move.at,
+            )
+        )
+    return lines

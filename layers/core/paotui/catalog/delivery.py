@@ -19,7 +19,8 @@ A merchant that never saved settings delivers within ``MerchantRecord.delivery``
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated, Literal
+from functools import lru_cache
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -119,26 +120,35 @@ class DeliverySettings(RequestModel):
 
 class StoredArea(Area):
     cells: frozenset[str] = frozenset()  # a polygon's compacted H3 cover
+    reach_m: int = 0  # the farthest point of the area from the merchant
 
 
 class StoredSettings(DeliverySettings):
     areas: list[StoredArea]
 
     def public(self) -> DeliverySettings:
-        return DeliverySettings.model_validate(self.model_dump(exclude={"areas": {"__all__": {"cells"}}}))
+        return DeliverySettings.model_validate(self.model_dump(exclude={"areas": {"__all__": {"cells", "reach_m"}}}))
 
 
 def settings_of(merchant: MerchantRecord) -> StoredSettings:
+    """The merchant's settings; treat them as read-only (parsed documents are shared between calls)."""
     if merchant.delivery_settings:
-        return StoredSettings.model_validate_json(merchant.delivery_settings)
+        return _parsed(merchant.delivery_settings)
     start = merchant.delivery
     fees = FeeRules(
         base_fee=int(start.base_fee),
         base_distance_m=int(start.base_distance_m),
         tiers=sorted((Tier(**tier.as_dict()) for tier in start.tiers), key=lambda tier: tier.up_to_m),
     )
-    area = StoredArea(name="默认", radius_m=int(start.radius_m), min_order=int(start.min_order), fees=fees)
+    radius = int(start.radius_m)
+    area = StoredArea(name="默认", radius_m=radius, min_order=int(start.min_order), fees=fees, reach_m=radius)
     return StoredSettings(areas=[area])
+
+
+@lru_cache(maxsize=1024)
+def _parsed(document: str) -> StoredSettings:
+    """Parsing costs ~ms per merchant and a warm container lists the same merchants again and again."""
+    return StoredSettings.model_validate_json(document)
 
 
 def area_at(merchant: MerchantRecord, distance_m: int, lat: float, lng: float) -> StoredArea | None:
@@ -163,13 +173,18 @@ def indexed(merchant: MerchantRecord, settings: DeliverySettings) -> StoredSetti
 
 
 def save(merchant: MerchantRecord, settings: DeliverySettings) -> StoredSettings:
-    """Replace the merchant's settings whole."""
+    """Replace the merchant's settings whole, with the reach a search filters on before parsing them."""
     stored = indexed(merchant, settings)
-    merchant.update(
-        actions=[MerchantRecord.delivery_settings.set(stored.model_dump_json())],
-        condition=MerchantRecord.id.exists(),
-    )
+    merchant.update(actions=stored_actions(stored), condition=MerchantRecord.id.exists())
     return stored
+
+
+def stored_actions(stored: StoredSettings) -> list[Any]:
+    """The merchant update that stores ``stored``."""
+    return [
+        MerchantRecord.delivery_settings.set(stored.model_dump_json()),
+        MerchantRecord.reach_m.set(max(area.reach_m for area in stored.areas)),
+    ]
 
 
 def _indexed(index: int, area: Area, merchant: MerchantRecord) -> StoredArea:
@@ -192,4 +207,4 @@ def _indexed(index: int, area: Area, merchant: MerchantRecord) -> StoredArea:
             code="AREA_TOO_LARGE",
             details={"area": index, "reach_m": reach, "max_m": limit},
         )
-    return StoredArea(**area.model_dump(), cells=cells)
+    return StoredArea(**area.model_dump(), cells=cells, reach_m=reach)

@@ -13,20 +13,23 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from paotui.catalog import adjustments, hours, merchants, pricing, service
+from paotui.catalog import adjustments, hours, images, merchants, pricing, service
 from paotui.catalog.merchant_models import (
     Category,
     CategoryIn,
     EditProduct,
+    ImageUpload,
+    ImageUploadRequest,
     LedgerEntry,
     MerchantView,
     NewProduct,
+    ProductImages,
     Restock,
     StockCount,
     UpdateMerchant,
 )
-from paotui.catalog.models import Location, ProductView
-from paotui.catalog.records import LedgerKind, MerchantRecord, StockLedgerRecord
+from paotui.catalog.models import Location, MerchantProductView
+from paotui.catalog.records import MerchantRecord
 from paotui.platform import clock
 from paotui.platform.auth import Principal, require_role
 from paotui.platform.errors import Unprocessable
@@ -59,23 +62,6 @@ def _view(merchant: MerchantRecord) -> MerchantView:
     )
 
 
-def _entry(entry: StockLedgerRecord) -> LedgerEntry:
-    is_order = entry.kind == LedgerKind.ORDER
-    return LedgerEntry(
-        ref=entry.ref,
-        kind=entry.kind,
-        state=entry.state,
-        qty=int(entry.qty),
-        order_id=entry.ref if is_order else None,
-        adjustment_id=None if is_order else entry.ref,
-        stock_after=None if entry.stock_after is None else int(entry.stock_after),
-        at=entry.at or entry.updated_at,
-        updated_at=entry.updated_at,
-        by=entry.by,
-        reason=entry.reason,
-    )
-
-
 @router.get("/merchants/mine")
 def my_merchants(caller: MerchantCaller) -> list[MerchantView]:
     return [_view(merchant) for merchant in service.owned_merchants(caller.user_id)]
@@ -100,7 +86,7 @@ def put_categories(  # noqa: N803 (API path name)
 
 
 @router.post("/merchants/<merchantId>/products")
-def create_product(merchantId: str, body: NewProduct, caller: MerchantCaller) -> tuple[ProductView, int]:  # noqa: N803
+def create_product(merchantId: str, body: NewProduct, caller: MerchantCaller) -> tuple[MerchantProductView, int]:  # noqa: N803
     merchant = service.managed_merchant(caller, merchantId)
     product = service.add_product(
         merchant.id,
@@ -114,35 +100,59 @@ def create_product(merchantId: str, body: NewProduct, caller: MerchantCaller) ->
         low_stock_threshold=body.low_stock_threshold,
         daily_stock=body.daily_stock,
     )
-    return ProductView.of(product), 201
+    return MerchantProductView.of(product), 201
 
 
 @router.patch("/merchants/<merchantId>/products/<productId>")
-def edit_product(merchantId: str, productId: str, body: EditProduct, caller: MerchantCaller) -> ProductView:  # noqa: N803
+def edit_product(merchantId: str, productId: str, body: EditProduct, caller: MerchantCaller) -> MerchantProductView:  # noqa: N803
     merchant = service.managed_merchant(caller, merchantId)
-    return ProductView.of(merchants.edit_product(merchant, productId, body, caller.user_id))
+    return MerchantProductView.of(merchants.edit_product(merchant, productId, body, caller.user_id))
 
 
 @router.delete("/merchants/<merchantId>/products/<productId>")
-def delete_product(merchantId: str, productId: str, caller: MerchantCaller) -> ProductView:  # noqa: N803
-    return ProductView.of(merchants.take_off_sale(service.managed_merchant(caller, merchantId), productId))
+def delete_product(merchantId: str, productId: str, caller: MerchantCaller) -> MerchantProductView:  # noqa: N803
+    return MerchantProductView.of(merchants.take_off_sale(service.managed_merchant(caller, merchantId), productId))
 
 
 @router.put("/merchants/<merchantId>/stock")
 def put_stock(  # noqa: N803 (API path name)
     merchantId: str, body: Annotated[list[StockCount], Body(min_length=1, max_length=50)], caller: MerchantCaller
-) -> list[ProductView]:
+) -> list[MerchantProductView]:
     merchant = service.managed_merchant(caller, merchantId)
     counts = {line.product_id: (line.stock, line.reason) for line in body}
     if len(counts) != len(body):
         raise Unprocessable("List each product once.", code="DUPLICATE_ITEM")
-    return [ProductView.of(product) for product in adjustments.set_counts(merchant.id, counts, caller.user_id)]
+    return [MerchantProductView.of(product) for product in adjustments.set_counts(merchant.id, counts, caller.user_id)]
 
 
 @router.post("/merchants/<merchantId>/products/<productId>/restock")
-def restock(merchantId: str, productId: str, body: Restock, caller: MerchantCaller) -> ProductView:  # noqa: N803
+def restock(merchantId: str, productId: str, body: Restock, caller: MerchantCaller) -> MerchantProductView:  # noqa: N803
     merchant = service.managed_merchant(caller, merchantId)
-    return ProductView.of(adjustments.restock(merchant.id, productId, body.qty, caller.user_id, body.reason))
+    return MerchantProductView.of(adjustments.restock(merchant.id, productId, body.qty, caller.user_id, body.reason))
+
+
+@router.get("/merchants/<merchantId>/stock")
+def get_stock(merchantId: str, caller: MerchantCaller) -> list[MerchantProductView]:  # noqa: N803 (API path name)
+    """The whole menu with stock on hand, holds and stock settings: what the console's stock page shows."""
+    merchant = service.managed_merchant(caller, merchantId)
+    return [MerchantProductView.of(product) for product in service.list_products(merchant.id)]
+
+
+@router.post("/merchants/<merchantId>/images")
+def upload_image(  # noqa: N803 (API path name)
+    merchantId: str, body: ImageUploadRequest, caller: MerchantCaller
+) -> tuple[ImageUpload, int]:
+    merchant = service.managed_merchant(caller, merchantId)
+    return ImageUpload(**images.new_upload(merchant.id, body.content_type)), 201
+
+
+@router.put("/merchants/<merchantId>/products/<productId>/images")
+def put_images(  # noqa: N803 (API path name)
+    merchantId: str, productId: str, body: ProductImages, caller: MerchantCaller
+) -> MerchantProductView:
+    merchant = service.managed_merchant(caller, merchantId)
+    product = merchants.get_product(merchant.id, productId)
+    return MerchantProductView.of(images.set_images(product, body.images, body.version))
 
 
 @router.get("/merchants/<merchantId>/products/<productId>/ledger")
@@ -154,4 +164,4 @@ def product_ledger(  # noqa: N803 (API path name)
 ) -> list[LedgerEntry]:
     merchant = service.managed_merchant(caller, merchantId)
     merchants.get_product(merchant.id, productId)
-    return [_entry(entry) for entry in adjustments.ledger(merchant.id, productId, limit)]
+    return adjustments.ledger(merchant.id, productId, limit)

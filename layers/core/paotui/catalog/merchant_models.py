@@ -6,7 +6,7 @@ Edits are partial: only the fields a request names change (``model_fields_set``)
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -109,6 +109,28 @@ class Restock(RequestModel):
     reason: Reason | None = None
 
 
+class ImageUploadRequest(RequestModel):
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+
+
+class ImageUpload(ResponseModel):
+    """A presigned POST: send ``fields`` as form fields, then the file as ``file``, to ``url`` within ``expires_in``
+    seconds; then attach ``image_id`` to a product."""
+
+    image_id: str
+    url: str
+    fields: dict[str, str]
+    expires_in: int
+    max_bytes: int
+
+
+class ProductImages(RequestModel):
+    """The product's images, in display order: uploaded ids to add, current ids to keep; the rest are removed."""
+
+    images: list[Id] = Field(max_length=9)
+    version: int = Field(ge=1)
+
+
 class MerchantView(ResponseModel):
     """A merchant's profile. ``open``: taking orders now; ``next_opening``: when it will (None when paused)."""
 
@@ -130,19 +152,25 @@ class MerchantView(ResponseModel):
 
 
 class LedgerEntry(ResponseModel):
-    """One line of "why is stock N": an order's hold (``state`` where it now is) or an adjustment.
+    """One line of "why is stock N".
 
-    ``qty``: units an order holds or took, or the change an adjustment made on hand.
+    ``action``: an order's hold moving (``reserve``, ``commit``, ``release``, ``return``; ``state`` is where that
+    step took it) or a count the merchant or the daily reset set (``adjust``, ``restock``, ``reset``).
+    ``qty``: units the order holds, or the change on hand; ``stock_change`` and ``available_change``: what the line
+    did to stock on hand and to what customers may still order.
     """
 
     ref: str
+    step: int = 0  # an order's hold: 0 for the reserve, 1 for the move after it
     kind: str
+    action: str
     state: str
     qty: int
+    stock_change: int
+    available_change: int
     order_id: str | None = None
     adjustment_id: str | None = None
     stock_after: int | None = None
     at: str
-    updated_at: str
     by: str | None = None
     reason: str | None = None

@@ -14,7 +14,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from paotui.catalog import adjustments, service
+from paotui.catalog import adjustments, delivery, service
 from paotui.catalog.merchant_models import CategoryIn, EditProduct, UpdateMerchant
 from paotui.catalog.records import CategoryMap, LedgerKind, MerchantRecord, ProductRecord, StockLedgerRecord
 from paotui.platform.dynamo import LatLngMap, transact_write
@@ -42,6 +42,7 @@ def update_profile(merchant: MerchantRecord, changes: UpdateMerchant) -> Merchan
         actions += [
             MerchantRecord.location.set(LatLngMap(lat=point.lat, lng=point.lng)),
             MerchantRecord.cell.set(cell),
+            *_areas_from(merchant, point.lat, point.lng),
         ]
     if "hours" in given:
         week = changes.hours.model_dump() if changes.hours else None
@@ -53,6 +54,14 @@ def update_profile(merchant: MerchantRecord, changes: UpdateMerchant) -> Merchan
     if actions:
         merchant.update(actions=actions, condition=MerchantRecord.id.exists())
     return merchant
+
+
+def _areas_from(merchant: MerchantRecord, lat: float, lng: float) -> list[Any]:
+    """Saved areas measured again from a new location: their reach changes, and each must still be in range."""
+    if not merchant.delivery_settings:
+        return []
+    moved = MerchantRecord(merchant.id, location=LatLngMap(lat=lat, lng=lng))
+    return delivery.stored_actions(delivery.indexed(moved, delivery.settings_of(merchant).public()))
 
 
 def replace_categories(merchant: MerchantRecord, categories: Sequence[CategoryIn]) -> MerchantRecord:
@@ -79,7 +88,7 @@ def edit_product(merchant: MerchantRecord, product_id: str, edit: EditProduct, b
     """Apply the named fields if ``edit.version`` is still the product's; a stock change is ledgered."""
     product = get_product(merchant.id, product_id)
     if int(product.version) != edit.version:
-        raise _version_conflict(product)
+        raise version_conflict(product)
     given = edit.model_fields_set - {"version"}
     if "category_id" in given and edit.category_id is not None:
         service.check_category(merchant, edit.category_id)
@@ -110,7 +119,7 @@ def edit_product(merchant: MerchantRecord, product_id: str, edit: EditProduct, b
     except TransactWriteError as error:
         if error.cause_response_code != "TransactionCanceledException":
             raise
-        raise _version_conflict(get_product(merchant.id, product_id)) from None
+        raise version_conflict(get_product(merchant.id, product_id)) from None
     return get_product(merchant.id, product_id)
 
 
@@ -129,7 +138,7 @@ def take_off_sale(merchant: MerchantRecord, product_id: str) -> ProductRecord:
     return get_product(merchant.id, product_id)
 
 
-def _version_conflict(current: ProductRecord) -> Conflict:
+def version_conflict(current: ProductRecord) -> Conflict:
     return Conflict(
         "The product changed since you read it; reload and edit again.",
         code="VERSION_CONFLICT",

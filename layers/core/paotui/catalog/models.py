@@ -6,11 +6,12 @@ same estimate counted from now, for lists that show "30 分钟".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from paotui.platform.models import Fen, LatLng, RequestModel, ResponseModel
+from paotui.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from paotui.catalog.records import ProductRecord
@@ -112,9 +113,14 @@ class OptionGroup(RequestModel):
         return self
 
 
+def image_url(key: str) -> str:
+    """Where clients load a product image stored under ``key`` (see ``paotui.catalog.images``)."""
+    return f"{get_settings().images_base_url.rstrip('/')}/{key}"
+
+
 class ProductView(ResponseModel):
     """``stock`` is what a customer may still order (on hand minus held), None when unlimited;
-    ``available`` says whether they can. ``version`` is what an edit must quote back."""
+    ``available`` says whether they can. ``version`` is what an edit must quote back; ``images`` are URLs."""
 
     id: str
     name: str
@@ -127,9 +133,10 @@ class ProductView(ResponseModel):
     unlimited: bool = False
     on_sale: bool = True
     version: int = 1
+    images: list[str] = []
 
     @classmethod
-    def of(cls, product: ProductRecord) -> ProductView:
+    def of(cls, product: ProductRecord) -> Self:
         count = None if product.unlimited else max(0, int(product.available))
         return cls(
             id=product.id,
@@ -151,4 +158,25 @@ class ProductView(ResponseModel):
             unlimited=bool(product.unlimited),
             on_sale=bool(product.on_sale),
             version=int(product.version),
+            images=[image_url(key) for key in product.images],
+        )
+
+
+class MerchantProductView(ProductView):
+    """A product as its merchant sees it: also stock on hand, units unpaid orders hold, and the stock settings."""
+
+    on_hand: int | None  # None when unlimited
+    reserved: int
+    low_stock_threshold: int | None = None
+    daily_stock: int | None = None
+
+    @classmethod
+    def of(cls, product: ProductRecord) -> Self:
+        public = ProductView.of(product).model_dump()
+        return cls(
+            **public,
+            on_hand=None if product.unlimited else int(product.stock),
+            reserved=int(product.reserved),
+            low_stock_threshold=None if product.low_stock_threshold is None else int(product.low_stock_threshold),
+            daily_stock=None if product.daily_stock is None else int(product.daily_stock),
         )

@@ -102,6 +102,7 @@ class MerchantRecord(Model):
     categories = ListAttribute(of=CategoryMap, default=list)  # in menu order
     delivery = DeliveryMap()  # the settings a merchant starts with: one radius area, until it saves its own
     delivery_settings = UnicodeAttribute(null=True)  # JSON; see paotui.catalog.delivery
+    reach_m = NumberAttribute(null=True)  # farthest any saved area reaches; lets a search skip parsing the rest
     created_at = UnicodeAttribute()
 
     by_cell = ByCell()
@@ -126,6 +127,7 @@ class ProductRecord(Model):
     weight_g = NumberAttribute(null=True)  # for weight surcharges; unknown counts as 0
     low_stock_threshold = NumberAttribute(null=True)  # alert the merchant when available drops below it
     daily_stock = NumberAttribute(null=True)  # on hand after each opening-time reset; None: no reset
+    images = ListAttribute(of=UnicodeAttribute, default=list)  # S3 keys in display order (catalog.images)
     version = NumberAttribute(default=1)  # bumped by every write, for compare-and-set edits
     created_at = UnicodeAttribute()
 
@@ -145,6 +147,13 @@ class LedgerKind(StrEnum):
     RESET = "reset"  # the daily reset to the product's daily_stock
 
 
+class LedgerStepMap(MapAttribute):
+    """One move of an order's hold: RESERVED when taken, then COMMITTED, RELEASED or RETURNED."""
+
+    state = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
 class StockLedgerRecord(Model):
     """One order's hold on one product (``paotui.catalog.stock``), or one merchant adjustment (``adjustments``)."""
 
@@ -160,6 +169,7 @@ class StockLedgerRecord(Model):
     by = UnicodeAttribute(null=True)  # the user who adjusted
     reason = UnicodeAttribute(null=True)
     stock_after = NumberAttribute(null=True)  # on hand after an adjustment; None when unlimited
+    steps = ListAttribute(of=LedgerStepMap, default=list)  # an order hold's moves, oldest first
 
 
 def product_key(merchant_id: str, product_id: str) -> str:

@@ -128,6 +128,8 @@ def deliverable(merchants: Iterable[MerchantRecord], lat: float, lng: float) -> 
     found = []
     for merchant in merchants:
         distance = pricing.distance_m(merchant, lat, lng)
+        if merchant.reach_m is not None and distance > merchant.reach_m:
+            continue  # beyond every area: no need to read its settings
         area = delivery.area_at(merchant, distance, lat, lng)
         if area is not None:
             found.append(Nearby(merchant, distance, area))
@@ -181,6 +183,7 @@ def create_merchant(
         address=address,
         location=LatLngMap(lat=location["lat"], lng=location["lng"]),
         cell=cell_of(location["lat"], location["lng"], settings.merchant_cell_resolution),
+        reach_m=radius,
         open=True,
         prep_minutes=prep_minutes,
         delivery=DeliveryMap(

@@ -22,7 +22,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from paotui.catalog.records import LedgerState, ProductRecord, StockLedgerRecord, product_key
+from paotui.catalog.records import LedgerState, LedgerStepMap, ProductRecord, StockLedgerRecord, product_key
 from paotui.platform import clock
 from paotui.platform.dynamo import transact_write
 from paotui.platform.observability import logger
@@ -52,6 +52,7 @@ def stage_reservation(transaction: TransactWrite, merchant_id: str, product_id: 
             state=LedgerState.RESERVED,
             at=now,
             updated_at=now,
+            steps=[LedgerStepMap(state=LedgerState.RESERVED, at=now)],
         ),
         condition=StockLedgerRecord.ref.does_not_exist(),
     )
@@ -116,12 +117,16 @@ def _move(
     ledger: StockLedgerRecord, merchant_id: str, product_id: str, target: LedgerState, product_actions: list[Action]
 ) -> bool:
     """Move the ledger from the state we read to ``target`` with the product counts; False if it moved meanwhile."""
-    source = ledger.state
+    source, now = ledger.state, clock.now_iso()
     try:
         with transact_write() as transaction:
             transaction.update(
                 ledger,
-                actions=[StockLedgerRecord.state.set(target), StockLedgerRecord.updated_at.set(clock.now_iso())],
+                actions=[
+                    StockLedgerRecord.state.set(target),
+                    StockLedgerRecord.updated_at.set(now),
+                    StockLedgerRecord.steps.set(StockLedgerRecord.steps.append([LedgerStepMap(state=target, at=now)])),
+                ],
                 condition=StockLedgerRecord.state == source,
             )
             transaction.update(

@@ -62,6 +62,16 @@ class Settings(BaseModel):
     wechat_secret_arn: str = ""
     wechat_timeout_seconds: float = 5.0
 
+    # product images: uploaded to S3 by presigned POST, served from images_base_url (a CDN in AWS)
+    images_bucket: str = "paotui-product-images"
+    images_base_url: str = ""
+    s3_public_endpoint: str = ""  # local stage: where a browser reaches S3 (the local gateway); empty in AWS
+    image_max_bytes: int = 5 * 1024 * 1024
+    image_upload_ttl_seconds: int = 900
+
+    # customers' address books
+    max_addresses_per_user: int = 20
+
     # catalog: the widest delivery radius a merchant may set (bounds the H3 search), ETA speed
     merchant_max_radius_m: int = 10_000
     delivery_speed_m_per_min: int = 250
