@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -90,11 +91,14 @@ def api_event(
     body: Any = None,
     query: dict[str, str] | None = None,
     authorizer: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event, as the gateway (or the local cloud) sends it.
 
-    ``authorizer`` is the context the TOKEN authorizer returned (user_id, roles).
+    ``authorizer`` is the context the TOKEN authorizer returned (user_id, roles);
+    ``headers`` come on top of the JSON content type.
     """
+    headers = {"Content-Type": "application/json", **(headers or {})}
     request_context: dict[str, Any] = {"requestId": "req-test", "stage": "test", "httpMethod": method, "path": path}
     if authorizer is not None:
         request_context["authorizer"] = authorizer
@@ -102,8 +106,8 @@ def api_event(
         "resource": path,
         "path": path,
         "httpMethod": method,
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {"Content-Type": ["application/json"]},
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {name: [value] for name, value in query.items()} if query else None,
         "pathParameters": None,
@@ -116,6 +120,64 @@ def api_event(
 def answer(response: dict[str, Any]) -> tuple[int, Any]:
     """(status, parsed body) of an API response; the body is None when there is none."""
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+
+def token_event(token: str, method_arn: str = "arn:aws:execute-api:us-east-1:123456789012:api1/test/GET/x") -> dict:
+    """The Authorizer function's event for ``Authorization: Bearer <token>``."""
+    return {"type": "TOKEN", "authorizationToken": f"Bearer {token}", "methodArn": method_arn}
+
+
+class Gateway:
+    """An API function behind API Gateway in miniature: the Authorizer function runs on a bearer token first.
+
+    A refused token is the gateway's 401 ``UNAUTHENTICATED``; an accepted
+    one's context reaches the handler as ``requestContext.authorizer``. Each
+    Gateway loads fresh modules: a new Lambda container of each function.
+    """
+
+    def __init__(self, logical_id: str) -> None:
+        self.handler = load_handler(logical_id)
+        self.app = loaded_module(logical_id).app
+        self.authorizer = load_handler("Authorizer")
+
+    def authorize(self, token: str) -> dict[str, Any] | None:
+        """The context the Authorizer function passes on for this token; None when it refuses it."""
+        try:
+            policy = self.authorizer(token_event(token), LAMBDA_CONTEXT)
+        except Exception as refused:
+            if str(refused) != "Unauthorized":
+                raise
+            return None
+        return {**policy["context"], "principalId": policy["principalId"]}
+
+    def call(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> tuple[int, Any]:
+        context = None if token is None else self.authorize(token)
+        if token is not None and context is None:
+            return 401, {"error": {"code": "UNAUTHENTICATED"}}
+        return answer(self.handler(api_event(method, path, body=body, authorizer=context), LAMBDA_CONTEXT))
+
+
+class RecordedSms:
+    """An SmsSender that keeps what it sent, for reading codes back."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send(self, phone: str, message: str, *, data: dict[str, Any] | None = None) -> None:
+        self.sent.append({"phone": phone, "message": message, "data": data or {}})
+
+    def last_code(self) -> str:
+        return self.sent[-1]["data"]["code"]
+
+
+class ManualClock:
+    """Epoch seconds that move only when a test moves them (``clock.now += 60``)."""
+
+    def __init__(self) -> None:
+        self.now = int(time.time())
+
+    def __call__(self) -> int:
+        return self.now
 
 
 def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[Any, list[Any]]:
@@ -158,7 +220,14 @@ def placed_order(key: str, quantity: int, stock: int = 10) -> tuple[Any, Any]:
     return order, product
 
 
-def make_order(order_id: str = ORDER_ID, *, status: str = "CONFIRMED", fee: int = 650, rider_id: str | None = None):
+def make_order(
+    order_id: str = ORDER_ID,
+    *,
+    status: str = "CONFIRMED",
+    fee: int = 650,
+    rider_id: str | None = None,
+    customer_id: str = CUSTOMER.user_id,
+):
     """An order as intake would have left it after payment and confirmation (built directly)."""
     from paotui.orders.records import AddressMap, AmountsMap, LineItemMap, OrderRecord, TimelineEntryMap
     from paotui.platform.dynamo import PlaceMap
@@ -168,7 +237,7 @@ def make_order(order_id: str = ORDER_ID, *, status: str = "CONFIRMED", fee: int 
         id=order_id,
         status=status,
         version=3,
-        customer_id=CUSTOMER.user_id,
+        customer_id=customer_id,
         merchant_id="mer_1",
         rider_id=rider_id,
         created_at=now,

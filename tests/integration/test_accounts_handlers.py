@@ -23,6 +23,7 @@ def auth_handler(aws):
 
 
 def test_the_code_goes_to_the_outbox_and_the_token_passes_the_authorizer(auth_handler):
+    from paotui.accounts import tokens
     from paotui.notify import outbox
 
     assert _post(auth_handler, "/auth/otp", {"phone": PHONE})[0] == 202
@@ -36,7 +37,8 @@ def test_the_code_goes_to_the_outbox_and_the_token_passes_the_authorizer(auth_ha
     method_arn = "arn:aws:execute-api:us-east-1:123456789012:api1/test/GET/orders"
     event = {"type": "TOKEN", "authorizationToken": f"Bearer {session['token']}", "methodArn": method_arn}
     policy = authorizer(event, LAMBDA_CONTEXT)
-    assert policy["context"] == {"user_id": session["user"]["id"], "roles": "customer"}
+    session_id = tokens.verify(session["token"], secret=tokens.signing_secret()).session_id
+    assert policy["context"] == {"user_id": session["user"]["id"], "roles": "customer", "session_id": session_id}
     (statement,) = policy["policyDocument"]["Statement"]
     assert statement["Resource"] == ["arn:aws:execute-api:us-east-1:123456789012:api1/test/*/*"]
 

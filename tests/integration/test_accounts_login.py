@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -12,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.integration.builders import answer, api_event
+from tests.integration.builders import ManualClock, RecordedSms, answer, api_event
 
 PHONE = "+8613800000301"
 WX_APPID = "wx-test-app"
@@ -59,25 +58,6 @@ def wechat_url():
     server.server_close()
 
 
-class Sms:
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def send(self, phone: str, message: str, *, data: dict[str, Any] | None = None) -> None:
-        self.sent.append({"phone": phone, "message": message, "data": data or {}})
-
-    def last_code(self) -> str:
-        return self.sent[-1]["data"]["code"]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = int(time.time())
-
-    def __call__(self) -> int:
-        return self.now
-
-
 class Api:
     """The AuthApi router in a resolver of its own, with the service swapped through Depends."""
 
@@ -95,12 +75,12 @@ class Api:
 
 @pytest.fixture
 def sms():
-    return Sms()
+    return RecordedSms()
 
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return ManualClock()
 
 
 @pytest.fixture
@@ -115,7 +95,7 @@ def api(aws, sms, clock, wechat_url):
     return Api(service)
 
 
-def _login(api: Api, sms: Sms, phone: str = PHONE) -> dict[str, Any]:
+def _login(api: Api, sms: RecordedSms, phone: str = PHONE) -> dict[str, Any]:
     assert api.post("/auth/otp", {"phone": phone})[0] == 202
     status, body = api.post("/auth/login", {"phone": phone, "code": sms.last_code()})
     assert status == 200, body

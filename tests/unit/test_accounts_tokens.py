@@ -74,3 +74,14 @@ def test_missing_claims_are_refused():
 
 def test_garbage_is_refused():
     _refused("not-a-token")
+
+
+def test_a_session_token_names_its_session():
+    claims = tokens.verify(_issue(session_id="ses_1"), secret=SECRET)
+    assert claims.session_id == "ses_1"
+    assert tokens.verify(_issue(), secret=SECRET).session_id is None  # issued before sessions existed
+
+
+def test_a_non_string_session_claim_is_refused():
+    claims = jwt.decode(_issue(), options={"verify_signature": False})
+    _refused(jwt.encode({**claims, "sid": ["ses_1"]}, SECRET, algorithm="HS256"))

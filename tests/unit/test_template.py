@@ -26,6 +26,14 @@ API_ROUTES = {
     ("POST", "/auth/otp", False),
     ("POST", "/auth/login", False),
     ("POST", "/auth/wechat", False),
+    # docs/adr/0006: phone binding, refresh tokens, logout, the address book (issue 5)
+    ("POST", "/auth/refresh", False),
+    ("POST", "/auth/phone", True),
+    ("POST", "/auth/logout", True),
+    ("GET", "/me/addresses", True),
+    ("POST", "/me/addresses", True),
+    ("PATCH", "/me/addresses/{addressId}", True),
+    ("DELETE", "/me/addresses/{addressId}", True),
     ("GET", "/merchants", False),
     ("GET", "/merchants/{merchantId}/products", False),
     ("POST", "/quotes", False),
@@ -179,9 +187,9 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 12
-    assert len(doc_tables()) == 13
-    assert set(doc_filter_policies()) == {"DispatchQueue", "StockQueue", "NotifyQueue", "WatchdogQueue"}
+    assert len(doc_functions()) == 13
+    assert len(doc_tables()) == 15
+    assert set(doc_filter_policies()) == {"DispatchQueue", "StockQueue", "RefundQueue", "NotifyQueue", "WatchdogQueue"}
     assert "PUBLIC_BASE_URL" in doc_env_vars()
 
 

@@ -1,9 +1,13 @@
-"""Signing in: SMS one-time codes, WeChat code2session, and the API token either one earns.
+"""Signing in: SMS one-time codes, WeChat code2session, phone binding, and the session each one earns.
 
 The Otp table holds at most one live code per phone. Every guess is counted
 by a conditional increment *before* the code is compared, so concurrent
 guesses can't exceed ``otp_max_attempts``; a right code is consumed by a
-conditional delete, so it works once.
+conditional delete, so it works once. Logging in and binding a phone use the
+same check (``_consume_code``).
+
+A session is a short-lived access token (JWT naming its session) and a
+refresh token that renews it (``accounts.sessions``).
 """
 
 from __future__ import annotations
@@ -14,23 +18,24 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
-from paotui.accounts import otp, tokens
-from paotui.accounts.records import OtpRecord, UserRecord, phone_key, wechat_key
-from paotui.accounts.users import user_for_identity
+from paotui.accounts import merging, otp, sessions, tokens
+from paotui.accounts.records import OtpRecord, UserRecord, phone_key
+from paotui.accounts.users import find_user, get_user, link_phone, user_for_identity, user_for_wechat
 from paotui.accounts.wechat import WeChatClient
 from paotui.notify.sms import SmsSender
 from paotui.platform import clock
-from paotui.platform.errors import DomainError
+from paotui.platform.dynamo import condition_failed
+from paotui.platform.errors import Conflict, DomainError
 from paotui.platform.observability import logger
 from paotui.platform.settings import Settings
-
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 @dataclass(frozen=True)
 class Session:
     token: str
     expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
     user: UserRecord
 
 
@@ -71,7 +76,7 @@ class AuthService:
         try:
             record.save(condition=unchanged)
         except PutError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
+            if not condition_failed(error):
                 raise
             raise otp.too_soon(settings.otp_resend_seconds) from None
         minutes = max(1, settings.otp_ttl_seconds // 60)
@@ -81,6 +86,44 @@ class AuthService:
         return settings.otp_ttl_seconds
 
     def login_with_code(self, phone: str, code: str) -> Session:
+        self._consume_code(phone, code)
+        return self._session(user_for_identity(phone_key(phone), phone=phone))
+
+    def login_with_wechat(self, js_code: str) -> Session:
+        wechat = self._wechat.code2session(js_code)
+        return self._session(user_for_wechat(wechat.openid, wechat.unionid))
+
+    def bind_phone(self, user_id: str, phone: str, code: str) -> Session:
+        """Give the caller this phone, merging with the phone's account if it has one (``accounts.merging``).
+
+        A phone the caller already has, including through a merge this call
+        finishes, answers at once: the code was consumed when it was proven.
+        """
+        caller = merging.settled(get_user(user_id))
+        if caller.phone == phone:
+            return self._session(caller)
+        if caller.phone:
+            raise Conflict(
+                "This account already has another phone.", code="PHONE_ALREADY_BOUND", details={"phone": caller.phone}
+            )
+        self._consume_code(phone, code)
+        if link_phone(caller, phone):
+            return self._session(get_user(caller.id))
+        owner = find_user(phone_key(phone))
+        return self._session(merging.merge(caller, merging.settled(owner)))
+
+    def refresh(self, refresh_token: str) -> Session:
+        settings, now = self._settings, self._now()
+        issued = sessions.rotate(refresh_token, now=now, ttl_seconds=settings.refresh_ttl_seconds)
+        return self._tokens(get_user(issued.user_id), issued)
+
+    def logout(self, session_id: str | None) -> None:
+        """End the caller's session; a token from before sessions existed has none to end."""
+        if session_id:
+            sessions.revoke(session_id, reason="logout")
+
+    def _consume_code(self, phone: str, code: str) -> None:
+        """Check a code against the phone's live one, counting the guess first; a right code is used up."""
         settings, now = self._settings, self._now()
         current = _live_code(phone)
         if current is None:
@@ -94,7 +137,7 @@ class AuthService:
                 condition=same_code & (OtpRecord.attempts < settings.otp_max_attempts),
             )
         except UpdateError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
+            if not condition_failed(error):
                 raise
             raise self._refusal_after_race(phone, now) from None
         if not otp.code_matches(self._secret(), phone, code, current.code_hash):
@@ -102,20 +145,34 @@ class AuthService:
         try:
             current.delete(condition=same_code)
         except DeleteError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
+            if not condition_failed(error):
                 raise
             raise otp.invalid_code() from None  # a concurrent login used it first
-        return self._session(user_for_identity(phone_key(phone), phone=phone))
-
-    def login_with_wechat(self, js_code: str) -> Session:
-        session = self._wechat.code2session(js_code)
-        return self._session(user_for_identity(wechat_key(session.openid)))
 
     def _session(self, user: UserRecord) -> Session:
-        ttl = self._settings.jwt_ttl_seconds
-        token = tokens.issue(user.id, list(user.roles), secret=self._secret(), ttl_seconds=ttl, now=self._now())
-        logger.info("signed in", extra={"user_id": user.id})
-        return Session(token=token, expires_in=ttl, user=user)
+        """A new session for ``user``, or for the account it was merged into (finishing that merge)."""
+        user = merging.settled(user)
+        issued = sessions.start(user.id, now=self._now(), ttl_seconds=self._settings.refresh_ttl_seconds)
+        logger.info("signed in", extra={"user_id": user.id, "session_id": issued.session_id})
+        return self._tokens(user, issued)
+
+    def _tokens(self, user: UserRecord, issued: sessions.Issued) -> Session:
+        settings = self._settings
+        token = tokens.issue(
+            user.id,
+            list(user.roles),
+            secret=self._secret(),
+            ttl_seconds=settings.jwt_ttl_seconds,
+            session_id=issued.session_id,
+            now=self._now(),
+        )
+        return Session(
+            token=token,
+            expires_in=settings.jwt_ttl_seconds,
+            refresh_token=issued.refresh_token,
+            refresh_expires_in=settings.refresh_ttl_seconds,
+            user=user,
+        )
 
     def _refusal_after_race(self, phone: str, now: int) -> DomainError:
         """Why a guess lost its race: the code was locked, consumed or replaced meanwhile."""

@@ -265,3 +265,28 @@ def stage_assignment(transaction: TransactWrite, order: OrderRecord, rider_id: s
         & (OrderRecord.version == order.version)
         & OrderRecord.rider_id.does_not_exist(),
     )
+
+
+def reassign_customer(from_customer: str, to_customer: str) -> int:
+    """Give every order of one customer to another (an accounts merge); returns how many moved.
+
+    Each move is conditional on the order still being ``from_customer``'s, so
+    re-running after a crash, or alongside another run, moves each order once.
+    The status and version are untouched: it is the same order, and a
+    concurrent status change is not a conflict.
+    """
+    moved = 0
+    for order in OrderRecord.by_customer.query(from_customer):
+        try:
+            order.update(
+                actions=[OrderRecord.customer_id.set(to_customer)],
+                condition=OrderRecord.customer_id == from_customer,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            continue
+        moved += 1
+    if moved:
+        logger.info("orders reassigned", extra={"from": from_customer, "to": to_customer, "orders": moved})
+    return moved

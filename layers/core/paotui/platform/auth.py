@@ -1,7 +1,8 @@
 """Who is calling: the principal the API Gateway authorizer put on the request.
 
-The authorizer (functions/authorizer) verifies the JWT and passes ``user_id``
-and ``roles`` in its context; handlers never parse tokens themselves.
+The authorizer (functions/authorizer) verifies the JWT and passes ``user_id``,
+``roles`` and the token's ``session_id`` in its context; handlers never parse
+tokens themselves.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ ROLES = ("customer", "merchant", "rider", "admin")
 class Principal:
     user_id: str
     roles: frozenset[str]
+    session_id: str | None = None  # the sign-in the token belongs to (what logout ends)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -37,7 +39,7 @@ def principal_from_authorizer(context: dict | None) -> Principal:
     if not user_id:
         raise Unauthorized("Sign in first.", code="UNAUTHENTICATED")
     roles = frozenset(r for r in str(context.get("roles", "")).split(",") if r)
-    return Principal(user_id=user_id, roles=roles)
+    return Principal(user_id=user_id, roles=roles, session_id=context.get("session_id") or None)
 
 
 def current_principal(request: Request) -> Principal:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from paotui.platform.settings import get_settings
@@ -60,3 +61,17 @@ class PlaceMap(LatLngMap):
     """A named point: where a rider picks an order up."""
 
     name = UnicodeAttribute()
+
+
+def condition_failed(error: PynamoDBException) -> bool:
+    """Whether a single-item write was refused by its condition (not by throttling or an outage)."""
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def failed_conditions(error: TransactWriteError) -> list[bool]:
+    """Per item of a cancelled transaction: whether its condition is what cancelled it.
+
+    In the order pynamodb sends the items, which is not the order they were
+    added: condition checks, then deletes, then puts, then updates.
+    """
+    return [bool(reason and reason.code == "ConditionalCheckFailed") for reason in error.cancellation_reasons or []]

@@ -34,6 +34,8 @@ class Settings(BaseModel):
     offers_table: str = "paotui-offers"
     watches_table: str = "paotui-watches"
     idempotency_table: str = "paotui-idempotency"
+    sessions_table: str = "paotui-sessions"
+    addresses_table: str = "paotui-addresses"
     outbox_table: str = ""  # local stage only: where SMS and pushes land
 
     # messaging and workflow
@@ -43,15 +45,18 @@ class Settings(BaseModel):
 
     # secrets
     jwt_secret_arn: str = ""
-    payment_secret_arn: str = ""
+    payment_secret_arn: str = ""  # the sandbox channel's signing secret (local and test stages)
+    wechatpay_secret_arn: str = ""  # WeChat Pay v3 merchant keys (payments.wechatpay); "{}" until configured
+    alipay_secret_arn: str = ""  # Alipay app keys (payments.alipay); "{}" until configured
 
     # delivery channels: "sns" in AWS, "outbox" locally
     sms_sender: str = "outbox"
     push_sender: str = "outbox"
     public_base_url: str = "http://127.0.0.1:3000"
 
-    # auth
-    jwt_ttl_seconds: int = 7 * 24 * 3600
+    # auth: short-lived access tokens (JWT), renewed with rotating refresh tokens (docs/adr/0006)
+    jwt_ttl_seconds: int = 15 * 60
+    refresh_ttl_seconds: int = 30 * 24 * 3600
     otp_ttl_seconds: int = 300
     otp_max_attempts: int = 5
     otp_resend_seconds: int = 30
