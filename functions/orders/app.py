@@ -1,4 +1,4 @@
-"""OrdersApi: intake, queries, cancellation and status transitions."""
+"""OrdersApi: intake of orders and errands, queries, cancellation and status transitions."""
 
 from paotui.orders.api import router
 from paotui.platform.http import api_handler, create_app

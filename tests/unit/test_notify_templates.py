@@ -69,6 +69,17 @@ def test_cancelled_explains_known_reasons_and_repeats_others():
     assert bare.body.endswith("已取消。")
 
 
+def test_an_errand_is_worded_without_a_merchant():
+    paid = templates.order_status_message("PAID", order_id="ord_abcdef", errand=True)
+    assert (paid.title, paid.body) == ("支付成功", "跑腿订单 ABCDEF 已支付。")
+    assigned = templates.order_status_message("ASSIGNED", order_id="ord_1", rider_name="李师傅", errand=True)
+    assert "取件地点" in assigned.body and "商家" not in assigned.body
+    english = templates.order_status_message("PICKING_UP", order_id="ord_1", locale="en", errand=True)
+    assert english.title == "Rider at the pick-up"
+    delivered = templates.order_status_message("DELIVERED", order_id="ord_1", errand=True)
+    assert delivered == templates.order_status_message("DELIVERED", order_id="ord_1")
+
+
 def test_statuses_without_a_customer_message():
     assert templates.order_status_message("PENDING_PAYMENT", order_id="ord_1") is None
     assert templates.order_status_message("RETURNING", order_id="ord_1") is None

@@ -58,8 +58,13 @@ API_ROUTES = {
     ("GET", "/orders", True),
     ("GET", "/orders/{orderId}", True),
     ("POST", "/orders/{orderId}/pay", True),
+    ("POST", "/orders/{orderId}/refunds", True),
+    ("GET", "/orders/{orderId}/payments", True),
     ("POST", "/orders/{orderId}/cancel", True),
     ("POST", "/orders/{orderId}/transitions", True),
+    # docs/adr/0008: errands (issue 5)
+    ("POST", "/errands/quotes", True),
+    ("POST", "/errands", True),
     ("PUT", "/riders/me/location", True),
     ("PUT", "/riders/me/availability", True),
     ("GET", "/riders/me/offers", True),

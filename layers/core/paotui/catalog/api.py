@@ -26,7 +26,7 @@ def _card(near: service.Nearby, now: datetime) -> MerchantCard:
         location=Location(lat=merchant.location.lat, lng=merchant.location.lng),
         open=pricing.is_open(merchant, now),
         distance_m=distance,
-        delivery_fee=sum(line.amount for line in pricing.fee_lines(near.area, distance, eta)),
+        delivery_fee=sum(line.amount for line in pricing.fee_lines(near.area.fees, distance, eta)),
         min_order=near.area.min_order,
         eta=clock.iso(eta),
         eta_minutes=minutes,

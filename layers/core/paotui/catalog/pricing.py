@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from paotui.catalog import delivery, fees, hours
-from paotui.catalog.delivery import StoredArea
+from paotui.catalog.delivery import FeeRules
 from paotui.catalog.models import FeeLine, Quote, QuoteLine
 from paotui.catalog.records import MerchantRecord, ProductRecord
 from paotui.platform import clock
@@ -37,11 +37,10 @@ def distance_m(merchant: MerchantRecord, lat: float, lng: float) -> int:
 
 
 def fee_lines(
-    area: StoredArea, distance: int, at: datetime, *, items_total: int = 0, weight_g: int = 0
+    rules: FeeRules, distance: int, at: datetime, *, items_total: int = 0, weight_g: int = 0
 ) -> list[FeeLine]:
-    """The delivery fee to a point of ``area``, line by line, for a delivery at ``at``."""
-    rules = area.fees.model_dump()
-    lines = fees.breakdown(rules, distance_m=distance, items_total=items_total, weight_g=weight_g, at=at)
+    """The fee under ``rules`` (an area's, or the platform's errand rules), line by line, delivered at ``at``."""
+    lines = fees.breakdown(rules.model_dump(), distance_m=distance, items_total=items_total, weight_g=weight_g, at=at)
     return [FeeLine(code=line.code, label=line.label, amount=line.amount) for line in lines]
 
 
@@ -50,9 +49,28 @@ def is_open(merchant: MerchantRecord, at: datetime) -> bool:
     return hours.is_open(merchant.hours, merchant.holidays, not merchant.open, at)
 
 
+def riding_minutes(distance: int) -> int:
+    """Riding time over ``distance`` metres at the configured average speed."""
+    return math.ceil(distance / get_settings().delivery_speed_m_per_min)
+
+
 def eta_minutes(merchant: MerchantRecord, distance: int) -> int:
-    """Preparation plus riding time at the configured average speed."""
-    return int(merchant.prep_minutes) + math.ceil(distance / get_settings().delivery_speed_m_per_min)
+    """Preparation plus riding time."""
+    return int(merchant.prep_minutes) + riding_minutes(distance)
+
+
+def minutes_until(at: datetime, now: datetime) -> int:
+    return math.ceil((at - now).total_seconds() / 60)
+
+
+def scheduled_time(at: datetime | None, now: datetime) -> datetime | None:
+    """A time the customer asked for (naive is UTC); 422 ``SCHEDULE_IN_PAST`` when it has passed."""
+    if at is None:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    if at < now:
+        raise Unprocessable("The scheduled time is in the past.", code="SCHEDULE_IN_PAST")
+    return at
 
 
 def price_order(
@@ -76,10 +94,7 @@ def price_order(
     fewer available than asked; the stock reservation re-checks this atomically at intake).
     """
     now = now or clock.now()
-    if scheduled_for is not None:
-        scheduled_for = scheduled_for if scheduled_for.tzinfo else scheduled_for.replace(tzinfo=UTC)
-        if scheduled_for < now:
-            raise Unprocessable("scheduled_for is in the past.", code="SCHEDULE_IN_PAST")
+    scheduled_for = scheduled_time(scheduled_for, now)
     if not is_open(merchant, scheduled_for or now):
         opening = hours.next_opening(merchant.hours, merchant.holidays, not merchant.open, now)
         raise Unprocessable(
@@ -108,7 +123,7 @@ def price_order(
     eta = now + timedelta(minutes=minutes)
     if scheduled_for is not None:
         eta = max(eta, scheduled_for)
-    breakdown = fee_lines(area, distance, eta, items_total=items_total, weight_g=weight)
+    breakdown = fee_lines(area.fees, distance, eta, items_total=items_total, weight_g=weight)
     fee = sum(line.amount for line in breakdown)
     return Quote(
         items_total=items_total,
@@ -116,7 +131,7 @@ def price_order(
         total=items_total + fee,
         distance_m=distance,
         eta=clock.iso(eta),
-        eta_minutes=math.ceil((eta - now).total_seconds() / 60),
+        eta_minutes=minutes_until(eta, now),
         lines=lines,
         breakdown=breakdown,
     )

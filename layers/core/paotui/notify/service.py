@@ -9,6 +9,9 @@ DELIVERED, CANCELLED                      SMS to the delivery contact phone
 anything else                             nothing
 ========================================  =======
 
+An errand's customer hears the same, worded for an errand; an errand has no
+merchant, and merchants hear nothing of orders here anyway.
+
 A low-stock alert is a push to the merchant's owner (``to`` = owner user id).
 
 Senders come from settings (SNS in AWS, the outbox locally). A message is
@@ -88,7 +91,11 @@ def notify_order_status(order: dict[str, Any], status: str) -> bool:
         rider = find_rider(order["rider_id"])
         rider_name = rider.name if rider else None
     message = templates.order_status_message(
-        status, order_id=order["id"], rider_name=rider_name, reason=order.get("cancel_reason")
+        status,
+        order_id=order["id"],
+        rider_name=rider_name,
+        reason=order.get("cancel_reason"),
+        errand=order.get("kind") == "errand",
     )
     if message is None:
         return False

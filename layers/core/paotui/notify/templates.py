@@ -87,6 +87,27 @@ _STATUS_MESSAGES = {
 }
 
 
+# An errand has no merchant: the platform confirms it on payment and the rider goes to its pick-up.
+_ERRAND_MESSAGES = {
+    "PAID": (
+        ("支付成功", "跑腿订单 {ref} 已支付。"),
+        ("Payment received", "Errand {ref} is paid."),
+    ),
+    "CONFIRMED": (
+        ("正在安排骑手", "跑腿订单 {ref} 已确认，正在为您安排骑手。"),
+        ("Finding a rider", "Errand {ref} is confirmed; we are finding a rider."),
+    ),
+    "ASSIGNED": (
+        ("骑手已接单", "骑手{rider}已接单，正在前往取件地点。"),
+        ("Rider assigned", "{rider} has taken errand {ref} and is on the way to the pick-up."),
+    ),
+    "PICKING_UP": (
+        ("骑手已到达", "骑手已到达取件地点（订单 {ref}）。"),
+        ("Rider at the pick-up", "Your rider has reached the pick-up of errand {ref}."),
+    ),
+}
+
+
 def order_status_message(
     status: str,
     *,
@@ -94,9 +115,10 @@ def order_status_message(
     rider_name: str | None = None,
     reason: str | None = None,
     locale: str | None = None,
+    errand: bool = False,
 ) -> Message | None:
-    """What the customer is told when their order reaches ``status``; None if nothing."""
-    texts = _STATUS_MESSAGES.get(str(status))
+    """What the customer is told when their order (or errand) reaches ``status``; None if nothing."""
+    texts = (errand and _ERRAND_MESSAGES.get(str(status))) or _STATUS_MESSAGES.get(str(status))
     if texts is None:
         return None
     english = locale_of(locale) == EN

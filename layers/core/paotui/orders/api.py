@@ -11,8 +11,19 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from paotui.orders import queries, service
-from paotui.orders.models import CancelOrder, OrderPage, OrderView, PlaceOrder, Role, TransitionRequest
+from paotui.orders import errands, queries, service
+from paotui.orders.models import (
+    CancelOrder,
+    ErrandQuote,
+    ErrandQuoteRequest,
+    OrderPage,
+    OrderView,
+    PlaceErrand,
+    PlaceOrder,
+    Role,
+    TransitionRequest,
+)
+from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform.auth import Principal, current_principal, require_role
 from paotui.platform.errors import BadRequest
@@ -22,20 +33,35 @@ router = APIGatewayRouter()
 
 Caller = Annotated[Principal, Depends(current_principal)]
 Customer = Annotated[Principal, Depends(require_role("customer"))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
-@router.post("/orders", responses={201: {"description": "The order, created or replayed"}})
-def place_order(
-    body: PlaceOrder,
-    caller: Customer,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> Response[OrderView]:
+def _required_key(idempotency_key: str | None) -> str:
     if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
         raise BadRequest("Send an Idempotency-Key header of 8 to 128 characters.", code="IDEMPOTENCY_KEY_REQUIRED")
-    order, created = service.place_order(caller.user_id, idempotency_key, body)
+    return idempotency_key
+
+
+def _placed(order: OrderRecord, created: bool) -> Response[OrderView]:
     response = json_response(201, OrderView.of(order).model_dump(mode="json"))
     response.headers["Idempotent-Replayed"] = "false" if created else "true"
     return response
+
+
+@router.post("/orders", responses={201: {"description": "The order, created or replayed"}})
+def place_order(body: PlaceOrder, caller: Customer, idempotency_key: IdempotencyKey = None) -> Response[OrderView]:
+    return _placed(*service.place_order(caller.user_id, _required_key(idempotency_key), body))
+
+
+@router.post("/errands/quotes")
+def quote_errand(body: ErrandQuoteRequest, _customer: Customer) -> ErrandQuote:
+    """What an errand would cost up front (signed-in customers only: the platform's prices, not a shop's)."""
+    return errands.price_errand(body)
+
+
+@router.post("/errands", responses={201: {"description": "The errand order, created or replayed"}})
+def place_errand(body: PlaceErrand, caller: Customer, idempotency_key: IdempotencyKey = None) -> Response[OrderView]:
+    return _placed(*errands.place_errand(caller.user_id, _required_key(idempotency_key), body))
 
 
 @router.get("/orders")
@@ -63,7 +89,9 @@ def cancel_order(orderId: str, body: CancelOrder, caller: Caller) -> OrderView: 
 
 @router.post("/orders/<orderId>/transitions")
 def transition_order(orderId: str, body: TransitionRequest, caller: Caller) -> OrderView:  # noqa: N803
-    return OrderView.of(service.transition(orderId, body.to, caller, reason=body.reason))
+    return OrderView.of(
+        service.transition(orderId, body.to, caller, reason=body.reason, goods_amount=body.goods_amount)
+    )
 
 
 def _encode_cursor(last_key: dict | None) -> str | None:

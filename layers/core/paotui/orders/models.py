@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
+from paotui.catalog.models import FeeLine
 from paotui.orders.transitions import Status
 from paotui.platform.models import Fen, LatLng, Phone, PlaceView, PointView, RequestModel, ResponseModel
+from paotui.platform.settings import get_settings
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+ErrandType = Literal["send", "buy", "fetch"]  # 帮送, 帮买, 帮取
+
+
+def _at_most(setting: str) -> AfterValidator:
+    """An upper bound that is a setting (DESIGN.md §3: every limit is), checked as the request is parsed."""
+
+    def check(value: int) -> int:
+        limit = getattr(get_settings(), setting)
+        if value > limit:
+            raise ValueError(f"must be at most {limit}")
+        return value
+
+    return AfterValidator(check)
+
+
+GoodsAmount = Annotated[int, Field(gt=0), _at_most("errand_max_goods_fen")]
+"""Fen a rider pays for a buy errand's goods, repaid by the customer on delivery."""
 
 
 class OrderItemIn(RequestModel):
@@ -19,7 +39,7 @@ class OrderItemIn(RequestModel):
 
 class DeliveryAddress(LatLng):
     detail: Text
-    contact_name: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    contact_name: Name
     contact_phone: Phone
 
 
@@ -46,6 +66,7 @@ class CancelOrder(RequestModel):
 class TransitionRequest(RequestModel):
     to: Status
     reason: Text | None = None
+    goods_amount: GoodsAmount | None = None  # with DELIVERED of a buy errand, and only then (docs/adr/0008)
 
 
 class LineItem(ResponseModel):
@@ -75,10 +96,27 @@ class AddressView(PointView):
     contact_phone: str
 
 
+class PickupAddressView(ResponseModel):
+    detail: str
+    contact_name: str | None = None
+    contact_phone: str | None = None
+
+
+class ErrandView(ResponseModel):
+    type: ErrandType
+    item: str
+    weight_g: int | None = None
+    pickup_address: PickupAddressView
+    pickup_at: str | None = None
+    goods_estimate: Fen | None = None
+    goods_amount: Fen | None = None
+
+
 class OrderView(ResponseModel):
     id: str
     status: Status
-    merchant_id: str
+    kind: Literal["food", "errand"] = "food"
+    merchant_id: str | None = None  # none for an errand
     customer_id: str
     rider_id: str | None = None
     items: list[LineItem]
@@ -89,6 +127,7 @@ class OrderView(ResponseModel):
     scheduled_for: str | None = None
     note: str | None = None
     cancel_reason: str | None = None
+    errand: ErrandView | None = None
     version: int
     created_at: str
     updated_at: str
@@ -100,3 +139,67 @@ class OrderPage(ResponseModel):
 
 
 Role = Literal["customer", "merchant", "rider"]
+
+
+# --- errands (docs/adr/0008) ------------------------------------------------------------------
+
+ChinaLat = Annotated[float, Field(ge=3.8, le=53.6)]
+ChinaLng = Annotated[float, Field(ge=73.5, le=135.1)]
+
+
+class ChinaPoint(RequestModel):
+    """A GCJ-02 point within China's rough bounds: errands are priced by the platform, not a merchant's area."""
+
+    lat: ChinaLat
+    lng: ChinaLng
+
+
+class ErrandPickup(ChinaPoint):
+    detail: Text
+    name: Name | None = None  # a shop's or place's name
+    contact_name: Name | None = None
+    contact_phone: Phone | None = None
+
+
+class ErrandDropoff(DeliveryAddress):
+    lat: ChinaLat
+    lng: ChinaLng
+
+
+class ErrandQuoteRequest(RequestModel):
+    type: ErrandType
+    pickup: ChinaPoint
+    dropoff: ChinaPoint
+    weight_g: Annotated[int, Field(ge=0), _at_most("errand_max_weight_g")] | None = None
+    pickup_at: AwareDatetime | None = None  # when to pick up, if not as soon as possible
+
+
+class PlaceErrand(ErrandQuoteRequest):
+    """帮送 send: from a sender (contact at the pick-up) to a recipient. 帮买 buy: goods described in ``item``,
+    bought near the pick-up for ``goods_estimate``, brought to the customer. 帮取 fetch: from a contact at the
+    pick-up to the customer."""
+
+    pickup: ErrandPickup
+    dropoff: ErrandDropoff
+    item: Text
+    goods_estimate: GoodsAmount | None = None
+    note: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> PlaceErrand:
+        if (self.type == "buy") != (self.goods_estimate is not None):
+            raise ValueError("goods_estimate is required for a buy errand, and only for one")
+        if self.type != "buy" and not (self.pickup.contact_name and self.pickup.contact_phone):
+            raise ValueError(f"a {self.type} errand needs pickup.contact_name and pickup.contact_phone")
+        return self
+
+
+class ErrandQuote(ResponseModel):
+    """What the customer pays up front: the delivery fee (a buy errand's goods are settled on delivery)."""
+
+    delivery_fee: Fen
+    total: Fen
+    distance_m: int
+    eta: str
+    eta_minutes: int
+    breakdown: list[FeeLine]

@@ -36,6 +36,26 @@ class AmountsMap(MapAttribute):
     total = NumberAttribute()
 
 
+class PickupAddressMap(MapAttribute):
+    """An errand's pick-up in words, with whom to meet there (none for a buy errand's shop)."""
+
+    detail = UnicodeAttribute()
+    contact_name = UnicodeAttribute(null=True)
+    contact_phone = UnicodeAttribute(null=True)
+
+
+class ErrandMap(MapAttribute):
+    """What an errand is about (docs/adr/0008); amounts in fen."""
+
+    type = UnicodeAttribute()  # send | buy | fetch
+    item = UnicodeAttribute()
+    weight_g = NumberAttribute(null=True)
+    pickup_address = PickupAddressMap()
+    pickup_at = UnicodeAttribute(null=True)  # when the customer wants it picked up, if not now
+    goods_estimate = NumberAttribute(null=True)  # buy: what the customer expects the goods to cost
+    goods_amount = NumberAttribute(null=True)  # buy: what they cost, reported by the rider on delivery
+
+
 class TimelineEntryMap(MapAttribute):
     status = UnicodeAttribute()
     at = UnicodeAttribute()
@@ -59,7 +79,8 @@ class OrderRecord(Model):
     status = UnicodeAttribute()
     version = NumberAttribute(default=1)
     customer_id = UnicodeAttribute()
-    merchant_id = UnicodeAttribute()
+    merchant_id = UnicodeAttribute(null=True)  # none for an errand, which the sparse by-merchant index leaves out
+    kind = UnicodeAttribute(default="food")  # food | errand; orders from before errands read as food
     rider_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -72,6 +93,11 @@ class OrderRecord(Model):
     slot_start = UnicodeAttribute(null=True)  # the delivery slot a scheduled order holds a place in
     note = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
+    errand = ErrandMap(null=True)
+    # refunds (payments.refunds keeps these in step with the refund items, in the same transactions)
+    refunded = NumberAttribute(null=True)  # fen refunded so far
+    refunds_pending = NumberAttribute(null=True)
+    refunds_failed = NumberAttribute(null=True)
     request_fingerprint = UnicodeAttribute()
 
     by_customer = _index("by-customer", "customer_id")()

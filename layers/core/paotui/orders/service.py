@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from paotui.orders.records import (
@@ -36,11 +37,12 @@ from paotui.platform.observability import logger
 if TYPE_CHECKING:  # annotations only: the workers that move orders don't load the API's models and resolver
     from paotui.orders.models import PlaceOrder
     from paotui.platform.auth import Principal
+    from paotui.platform.models import RequestModel
 
 _RETRIES_ON_RACE = 3
 
 
-def fingerprint(request: PlaceOrder) -> str:
+def fingerprint(request: RequestModel) -> str:
     """A digest of the request body, to tell a retry from a reused idempotency key."""
     canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -57,19 +59,39 @@ def _timeline_entry(status: Status, at: datetime, by: str, reason: str | None) -
     return TimelineEntryMap(status=status.value, at=clock.iso(at), by=by, reason=reason)
 
 
+def order_id_for(customer_id: str, idempotency_key: str) -> str:
+    """Derived from the key, so a retry after a lost response lands on the same item (docs/adr/0003)."""
+    return stable_id("ord_", customer_id, idempotency_key)
+
+
+def pending_order(order_id: str, customer_id: str, digest: str, **fields) -> OrderRecord:
+    """A new order awaiting payment: what every intake sets, plus its own ``fields``."""
+    now = clock.now()
+    return OrderRecord(
+        id=order_id,
+        status=Status.PENDING_PAYMENT.value,
+        version=1,
+        customer_id=customer_id,
+        created_at=clock.iso(now),
+        updated_at=clock.iso(now),
+        timeline=[_timeline_entry(Status.PENDING_PAYMENT, now, customer_id, None)],
+        request_fingerprint=digest,
+        **fields,
+    )
+
+
 def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> tuple[OrderRecord, bool]:
     """Create the order and reserve its stock, once per (customer, idempotency key).
 
-    Returns the order and whether this call created it. The order id derives
-    from the key, so a retry after a lost response lands on the same item.
+    Returns the order and whether this call created it.
     """
     from paotui.catalog import slot_bookings, stock
     from paotui.catalog.pricing import price_order
     from paotui.catalog.service import get_merchant, get_products
 
-    order_id = stable_id("ord_", customer_id, idempotency_key)
+    order_id = order_id_for(customer_id, idempotency_key)
     digest = fingerprint(request)
-    existing = _replay(order_id, digest)
+    existing = replay(order_id, digest)
     if existing:
         return existing, False
 
@@ -77,15 +99,11 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
     products = get_products(merchant.id, [item.product_id for item in request.items])
     quote = price_order(merchant, products, request.items, request.address, scheduled_for=request.scheduled_for)
 
-    now = clock.now()
-    record = OrderRecord(
-        id=order_id,
-        status=Status.PENDING_PAYMENT.value,
-        version=1,
-        customer_id=customer_id,
+    record = pending_order(
+        order_id,
+        customer_id,
+        digest,
         merchant_id=merchant.id,
-        created_at=clock.iso(now),
-        updated_at=clock.iso(now),
         items=[
             LineItemMap(
                 product_id=item.product_id,
@@ -99,10 +117,8 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
         amounts=AmountsMap(items_total=quote.items_total, delivery_fee=quote.delivery_fee, total=quote.total),
         address=AddressMap(**request.address.model_dump()),
         pickup=PlaceMap(lat=merchant.location.lat, lng=merchant.location.lng, name=merchant.name),
-        timeline=[_timeline_entry(Status.PENDING_PAYMENT, now, customer_id, None)],
         scheduled_for=clock.iso(request.scheduled_for) if request.scheduled_for else None,
         note=request.note,
-        request_fingerprint=digest,
     )
     try:
         with transact_write() as transaction:
@@ -112,7 +128,7 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
                 record.slot_start = slot_bookings.stage_booking(transaction, merchant, request.scheduled_for, order_id)
             transaction.save(record, condition=OrderRecord.id.does_not_exist())
     except TransactWriteError as error:
-        replayed = _replay(order_id, digest)  # a concurrent duplicate won the order's condition
+        replayed = replay(order_id, digest)  # a concurrent duplicate won the order's condition
         if replayed:
             return replayed, False
         short = stock.shortfalls(error)
@@ -129,7 +145,8 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
     return record, True
 
 
-def _replay(order_id: str, digest: str) -> OrderRecord | None:
+def replay(order_id: str, digest: str) -> OrderRecord | None:
+    """The order this key already placed, or None; 422 when it was placed with another body."""
     try:
         existing = OrderRecord.get(order_id, consistent_read=True)
     except DoesNotExist:
@@ -150,7 +167,7 @@ def actors_for(order: OrderRecord, principal: Principal) -> set[Actor]:
         actors.add(Actor.CUSTOMER)
     if principal.has("rider") and order.rider_id == principal.user_id:
         actors.add(Actor.RIDER)
-    if principal.has("merchant") and order.merchant_id in owned_merchant_ids(principal.user_id):
+    if principal.has("merchant") and order.merchant_id and order.merchant_id in owned_merchant_ids(principal.user_id):
         actors.add(Actor.MERCHANT)
     return actors
 
@@ -162,8 +179,13 @@ def get_visible_order(order_id: str, principal: Principal) -> OrderRecord:
     return order
 
 
-def transition(order_id: str, target: Status, principal: Principal, reason: str | None = None) -> OrderRecord:
-    """Move an order on behalf of a caller, who must be allowed that move on that order."""
+def transition(
+    order_id: str, target: Status, principal: Principal, reason: str | None = None, goods_amount: int | None = None
+) -> OrderRecord:
+    """Move an order on behalf of a caller, who must be allowed that move on that order.
+
+    ``goods_amount`` is what a buy errand's goods cost, reported with its DELIVERED (docs/adr/0008).
+    """
     for _ in range(_RETRIES_ON_RACE):
         order = get_order(order_id)
         actors = actors_for(order, principal)
@@ -179,8 +201,9 @@ def transition(order_id: str, target: Status, principal: Principal, reason: str 
         actor = next((a for a in sorted(actors) if may_move(current, target, a)), None)
         if actor is None:
             raise Forbidden(f"You may not move this order to {target.value}.", code="TRANSITION_FORBIDDEN")
+        settlement = _goods_settlement(order, target, goods_amount)
         try:
-            return _apply(order, target, by=f"{actor.value}:{principal.user_id}", reason=reason)
+            return _apply(order, target, by=f"{actor.value}:{principal.user_id}", reason=reason, extra=settlement)
         except _LostRace:
             continue
     raise Conflict("The order changed while we were updating it; try again.", code="CONCURRENT_UPDATE")
@@ -209,18 +232,32 @@ def system_transition(
     raise Conflict("The order kept changing; try again.", code="CONCURRENT_UPDATE")
 
 
+def _goods_settlement(order: OrderRecord, target: Status, goods_amount: int | None) -> list[Action]:
+    """A buy errand is delivered together with what its goods cost, which the customer repays the rider."""
+    settles = target is Status.DELIVERED and order.errand is not None and order.errand.type == "buy"
+    if settles and goods_amount is None:
+        raise Unprocessable("Say what the goods cost: goods_amount, in fen.", code="GOODS_AMOUNT_REQUIRED")
+    if not settles and goods_amount is not None:
+        raise Unprocessable("goods_amount goes only with delivering a buy errand.", code="GOODS_AMOUNT_UNEXPECTED")
+    return [OrderRecord.errand.goods_amount.set(goods_amount)] if settles else []
+
+
 class _LostRace(Exception):
     """Another writer changed the order between our read and our conditional write."""
 
 
-def _apply(order: OrderRecord, target: Status, *, by: str, reason: str | None) -> OrderRecord:
-    """Compare-and-set one move; a rider's capacity is freed in the same transaction when the order ends."""
+def _apply(
+    order: OrderRecord, target: Status, *, by: str, reason: str | None, extra: Iterable[Action] = ()
+) -> OrderRecord:
+    """Compare-and-set one move (with ``extra`` changes that go with it); a rider's capacity is freed in the
+    same transaction when the order ends."""
     now = clock.now()
     actions = [
         OrderRecord.status.set(target.value),
         OrderRecord.version.add(1),
         OrderRecord.updated_at.set(clock.iso(now)),
         OrderRecord.timeline.set(OrderRecord.timeline.append([_timeline_entry(target, now, by, reason)])),
+        *extra,
     ]
     if target is Status.CANCELLED and reason:
         actions.append(OrderRecord.cancel_reason.set(reason))

@@ -83,6 +83,19 @@ class Settings(BaseModel):
     # a merchant closed now is listed (taking scheduled orders) when it opens within this many hours
     scheduled_horizon_hours: int = 24
 
+    # errands (docs/adr/0008): the platform's fee rules, a catalog FeeRules document as JSON
+    errand_fee_rules: str = (
+        '{"base_fee": 800, "base_distance_m": 3000,'
+        ' "tiers": [{"up_to_m": 10000, "fee_per_km": 200}, {"up_to_m": 20000, "fee_per_km": 300}],'
+        ' "surcharges": [{"code": "night", "label": "夜间服务费", "start": "22:00", "end": "06:00", "amount": 500}],'
+        ' "weight": {"free_g": 5000, "fee_per_kg": 200}}'
+    )
+    errand_min_distance_m: int = 50  # pick-up and drop-off closer than this are the same place
+    errand_max_distance_m: int = 20_000
+    errand_max_weight_g: int = 50_000
+    errand_max_goods_fen: int = 200_000  # what a rider fronts for a buy errand, repaid on delivery
+    errand_lead_minutes: int = 20  # a rider reaching the pick-up (and shopping) before riding to the drop-off
+
     # order lifecycle timers (seconds)
     payment_timeout_seconds: int = 900
     confirm_timeout_seconds: int = 600
