@@ -8,9 +8,7 @@ from paotui.payments import sandbox
 from paotui.platform.errors import Unauthorized
 
 SECRET = "s" * 64
-NOTE = sandbox.Notification(
-    payment_id="pay_1", order_id="ord_1", amount=2590, txn_id="sbx_1", paid_at="2026-01-01T00:00:00.000Z"
-)
+NOTE = sandbox.Notification(trade_no="0" * 32, amount=2590, txn_id="sbx_1", paid_at="2026-01-01T00:00:00.000Z")
 
 
 def test_signed_request_verifies():

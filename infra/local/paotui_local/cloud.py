@@ -84,6 +84,8 @@ class LocalCloud:
         self.pools: dict[str, FunctionPool] = {}
         self.gateway: Gateway | None = None
         self.pollers: list[Poller] = []
+        self.payment_fakes: dict[str, FakeServer] = {}
+        self.wechat_login: FakeWeChatLogin | None = None
         self.moto_url = ""
         self.outbox_table = ""
         self._moto: LocalMotoServer | None = None
@@ -120,7 +122,10 @@ class LocalCloud:
         self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
 
         template = Template(options.template)
+        self.wechat_login = FakeWeChatLogin().start()
         overrides = {k: v for k, v in LOCAL_PARAMETERS.items() if k in template.parameters}
+        if "WeChatAppId" in template.parameters:
+            overrides["WeChatAppId"] = self.wechat_login.appid
         overrides.update(options.parameter_overrides)
         started = time.perf_counter()
         self.stack = provision(
@@ -144,9 +149,16 @@ class LocalCloud:
                     spec.handler,
                 )
 
+        self._start_payment_fakes()
         self.pools = pools(self.stack.functions, options.max_containers)
         self.gateway = Gateway(
-            self.stack, self.pools, port=options.port, outbox_table=self.outbox_table, console_dir=options.console_dir
+            self.stack,
+            self.pools,
+            port=options.port,
+            outbox_table=self.outbox_table,
+            console_dir=options.console_dir,
+            payment_fakes=self.payment_fakes,
+            wechat_login=self.wechat_login,
         )
         os.environ.update(self._function_environment())
         self._warm_containers()
@@ -180,6 +192,9 @@ class LocalCloud:
         self.pollers = []
         for pool in self.pools.values():
             pool.close()
+        for fake in [*self.payment_fakes.values(), *([self.wechat_login] if self.wechat_login else [])]:
+            fake.stop()
+        self.payment_fakes, self.wechat_login = {}, None
         if self._moto:
             self._moto.stop()
             self._moto = None
@@ -187,6 +202,23 @@ class LocalCloud:
             os.environ.clear()
             os.environ.update(self._saved_env)
             self._saved_env = None
+
+    def _start_payment_fakes(self) -> None:
+        """WeChat Pay and Alipay as local fakes, their keys in the channels' secrets, as an operator sets them in AWS;
+        likewise the mini-program's app secret for WeChat sign-in.
+
+        Refunds settle (with their signed callback) as soon as they are asked for, as they mostly do for real.
+        """
+        fakes = {"wechat": FakeWechatPay(auto_settle_refunds=True), "alipay": FakeAlipay(auto_notify_refunds=True)}
+        secrets = self.stack.client("secretsmanager")
+        if "WeChatSecret" in self.stack.resources:  # the mini-program's app secret, as code2session checks it
+            secrets.put_secret_value(SecretId=self.stack.ref("WeChatSecret"), SecretString=self.wechat_login.secret)
+        for channel, logical_id in (("wechat", "WeChatPaySecret"), ("alipay", "AlipaySecret")):
+            if logical_id not in self.stack.resources:
+                continue
+            fake = fakes[channel].start()
+            self.payment_fakes[channel] = fake
+            secrets.put_secret_value(SecretId=self.stack.ref(logical_id), SecretString=fake.secret_json())
 
     def _set_aws_environment(self, moto_port: int) -> None:
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):

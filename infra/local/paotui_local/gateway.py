@@ -72,6 +72,8 @@ class Gateway:
         port: int = 3000,
         outbox_table: str | None = None,
         console_dir: Path | None = None,
+        payment_fakes: Mapping[str, Any] | None = None,
+        wechat_login: Any = None,
     ):
         self.stack = stack
         self.pools = pools
@@ -83,6 +85,8 @@ class Gateway:
         """Whose gateway responses answer requests that match no route."""
         self.outbox_table = outbox_table
         self.console_dir = console_dir if console_dir and console_dir.is_dir() else None
+        self.payment_fakes = dict(payment_fakes or {})
+        self.wechat_login = wechat_login
         self.seed_fixture: dict[str, Any] | None = None
         """The demo fixture ``GET /dev/seed`` returns; the runner sets it after seeding."""
         handler = type("Handler", (_Handler,), {"gateway": self})
@@ -121,6 +125,11 @@ class Gateway:
             return self._redrive(parts.path.removeprefix("/dev/redrive/"))
         if method == "POST" and parts.path.startswith("/dev/jobs/"):
             return self._job(parts.path.removeprefix("/dev/jobs/"))
+        if method == "POST" and parts.path == "/dev/wechat/code" and self.wechat_login:
+            return self._wechat_code(body)
+        if method == "POST" and parts.path.startswith("/dev/pay/"):
+            channel, _, trade_no = parts.path.removeprefix("/dev/pay/").partition("/")
+            return self._pay_at_provider(channel, trade_no, deliver=dict(query).get("notify") != "false")
         return self._api(method, parts.path, query, headers, body, source_ip)
 
     def _local(self, path: str, query: dict[str, str]) -> Reply | None:
@@ -149,6 +158,32 @@ class Gateway:
         except ValueError as not_a_dlq:
             return error_reply(422, "NOT_A_DLQ", str(not_a_dlq))
         return json_reply(200, {"queue": dlq_logical_id, "moved": moved})
+
+    def _wechat_code(self, body: bytes) -> Reply:
+        """``wx.login``: ``{"openid"?, "unionid"?}`` → ``{"code", "openid"}`` (a new WeChat user by default)."""
+        try:
+            wanted = json.loads(body or b"{}")
+        except ValueError:
+            return error_reply(400, "BAD_REQUEST", "The body must be JSON.")
+        code, openid = self.wechat_login.issue_code(wanted.get("openid"), wanted.get("unionid"))
+        return json_reply(200, {"code": code, "openid": openid})
+
+    def _pay_at_provider(self, channel: str, trade_no: str, *, deliver: bool) -> Reply:
+        """What the payer's phone does: pay the trade at the provider, whose signed callback then reaches us
+        (``?notify=false``: the callback is lost, as when the provider's delivery fails)."""
+        fake = self.payment_fakes.get(channel)
+        if fake is None:
+            return error_reply(404, "NOT_FOUND", f"No local {channel} provider.")
+        try:
+            notify = fake.pay(trade_no, deliver=False)
+        except (KeyError, ValueError) as refused:
+            return error_reply(409, "NOT_PAYABLE", f"The provider refuses: {refused}")
+        if not deliver:
+            return json_reply(200, {"channel": channel, "notify_status": None, "acknowledged": False})
+        delivery = fake.deliver(notify)
+        return json_reply(
+            200, {"channel": channel, "notify_status": delivery.status, "acknowledged": delivery.acknowledged}
+        )
 
     def _job(self, function_id: str) -> Reply:
         spec = self.stack.functions.get(function_id)

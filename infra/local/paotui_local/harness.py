@@ -106,6 +106,23 @@ class Cloud:
         body = response.json()
         return User(self, body["token"], body["user"]["id"], phone)
 
+    def login_with_wechat(self, openid: str | None = None) -> User:
+        """Sign in as the mini-program does: ``wx.login`` (the local fake) for a code, then ``POST /auth/wechat``."""
+        grant = self.http.post(self.url("/dev/wechat/code"), json={"openid": openid} if openid else {}, timeout=15)
+        assert grant.status_code == 200, grant.text
+        response = self.http.post(self.url("/auth/wechat"), json={"code": grant.json()["code"]}, timeout=15)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return User(self, body["token"], body["user"]["id"], "")
+
+    def pay_at_provider(self, channel: str, order_id: str, *, notify: bool = True) -> dict[str, Any]:
+        """The payer pays the order's trade at the channel's local fake, which calls back (or loses the callback)."""
+        trade_no = order_id.removeprefix("ord_")
+        query = "" if notify else "?notify=false"
+        response = self.http.post(self.url(f"/dev/pay/{channel}/{trade_no}{query}"), timeout=15)
+        assert response.status_code == 200, response.text
+        return response.json()
+
 
 class User:
     def __init__(self, cloud: Cloud, token: str, user_id: str, phone: str):

@@ -1,6 +1,8 @@
 """Request and response shapes of the payments API."""
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
 
 from paotui.platform.models import Fen, RequestModel, ResponseModel
 
@@ -10,13 +12,37 @@ class PayRequest(RequestModel):
 
 
 class PaymentView(ResponseModel):
+    """``params``: what the client pays with (WeChat: the ``wx.requestPayment`` arguments; Alipay: the trade)."""
+
     payment_id: str
     order_id: str
     channel: str
     amount: Fen
+    refunded: Fen = 0
     status: str
     paid_at: str | None = None
+    params: dict[str, str] = {}
 
 
-class NotifyAck(ResponseModel):
-    code: str = "SUCCESS"
+class RefundRequest(RequestModel):
+    amount: Fen = Field(gt=0)
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
+class RefundView(ResponseModel):
+    refund_id: str
+    payment_id: str
+    channel: str
+    amount: Fen
+    status: str
+    reason: str
+    requested_by: str
+    created_at: str
+    updated_at: str
+
+
+class OrderMoney(ResponseModel):
+    """Every payment and refund of an order, oldest first."""
+
+    payments: list[PaymentView]
+    refunds: list[RefundView]

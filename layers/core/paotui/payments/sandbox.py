@@ -5,6 +5,11 @@ It follows the shape of WeChat Pay v3 notifications: the provider signs
 receiver checks the signature and the timestamp's freshness before trusting
 a byte of the body. Here the signature is HMAC-SHA256 with a secret from
 Secrets Manager rather than RSA, since both ends are ours.
+
+:class:`SandboxProvider` is the channel as the payments service sees any
+provider (``providers.PaymentProvider``): opening a trade pays it at once, by
+sending the signed callback to the notify URL; refunds succeed at once.
+Local and test stages only.
 """
 
 from __future__ import annotations
@@ -17,8 +22,19 @@ import time
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
+from paotui.payments.providers import (
+    NotifyReply,
+    PaymentState,
+    ProviderPayment,
+    ProviderRefund,
+    RefundState,
+)
+from paotui.platform import clock
 from paotui.platform.errors import Unauthorized
+from paotui.platform.ids import stable_id
+from paotui.platform.observability import logger
 
 TIMESTAMP_HEADER = "Paotui-Sandbox-Timestamp"
 NONCE_HEADER = "Paotui-Sandbox-Nonce"
@@ -29,10 +45,12 @@ Transport = Callable[[str, dict[str, str], bytes], int]
 """POSTs a body with headers to a URL and returns the HTTP status."""
 
 
+_DELIVERY_ATTEMPTS = 3
+
+
 @dataclass(frozen=True)
 class Notification:
-    payment_id: str
-    order_id: str
+    trade_no: str
     amount: int
     txn_id: str
     paid_at: str
@@ -77,3 +95,67 @@ def http_transport(url: str, headers: dict[str, str], body: bytes) -> int:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own notify URL)
         return response.status
+
+
+class SandboxProvider:
+    """The sandbox as a payment provider; ``secret`` reads the signing secret, ``transport`` reaches the notify URL."""
+
+    channel = "sandbox"
+
+    def __init__(self, secret: Callable[[], str], transport: Transport):
+        self._secret = secret
+        self._transport = transport
+
+    def create(
+        self,
+        *,
+        payment_id: str,
+        amount: int,
+        description: str,
+        payer_id: str | None,
+        notify_url: str,
+        expires_at: datetime,
+    ) -> dict[str, str]:
+        """Pay at once: send the signed callback the way a provider does, retried, before answering."""
+        notification = Notification(
+            trade_no=payment_id, amount=amount, txn_id=stable_id("sbx_", payment_id), paid_at=clock.now_iso()
+        )
+        for attempt in range(1, _DELIVERY_ATTEMPTS + 1):
+            headers, body = signed_request(self._secret(), notification)
+            try:
+                status = self._transport(notify_url, headers, body)
+            except OSError as error:
+                status = getattr(error, "code", None) or 0
+            if 200 <= status < 300:
+                break
+            logger.warning("sandbox notify not accepted", extra={"attempt": attempt, "status": status})
+        else:
+            logger.error("sandbox notify undeliverable", extra={"trade_no": payment_id})
+        return {"trade_no": payment_id}
+
+    def parse_notify(self, headers: Mapping[str, str], body: bytes) -> ProviderPayment:
+        notification = verify(self._secret(), headers, body)
+        return ProviderPayment(
+            payment_id=notification.trade_no,
+            provider_txn_id=notification.txn_id,
+            amount=notification.amount,
+            state=PaymentState.SUCCEEDED,
+            paid_at=notification.paid_at,
+        )
+
+    def reply(self, ok: bool) -> NotifyReply:
+        if ok:
+            return NotifyReply(200, "application/json", json.dumps({"code": "SUCCESS"}))
+        return NotifyReply(400, "application/json", json.dumps({"code": "FAIL", "message": "refused"}))
+
+    def query(self, payment_id: str) -> ProviderPayment:
+        """The sandbox keeps no trades: an unpaid one is simply pending."""
+        return ProviderPayment(payment_id, None, 0, PaymentState.PENDING, None)
+
+    def close(self, payment_id: str) -> None:
+        """Nothing to close: a sandbox trade is paid when opened or never."""
+
+    def refund(
+        self, *, payment_id: str, refund_id: str, amount: int, total: int, reason: str, notify_url: str
+    ) -> ProviderRefund:
+        return ProviderRefund(refund_id, payment_id, stable_id("sbr_", refund_id), amount, RefundState.SUCCEEDED)

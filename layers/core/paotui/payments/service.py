@@ -1,128 +1,246 @@
-"""Payment intents and notify callbacks: a callback moves the order once, however often it comes.
+"""Payments: open a trade at the channel's provider, apply its signed callbacks once, close trades on timeout.
 
-The payment item flips CREATED → SUCCEEDED conditionally and the order flips
-PENDING_PAYMENT → PAID conditionally; both are no-ops the second time, so a
-provider's retries, reorderings and concurrent deliveries apply once.
+Exactly once: the payment item flips to SUCCEEDED conditionally and the order
+flips PENDING_PAYMENT → PAID conditionally; both are no-ops the second time,
+so a provider's retries, reorderings and concurrent deliveries apply once.
+Every callback's amount is checked against the payment, which is the order's
+total. Money that arrives for an order already cancelled (a payment racing
+the timeout) is refunded at once and the order stays cancelled.
+
+Trade numbers: a provider's ``out_trade_no`` is the order id's 32 hex digits
+(the providers' length limit), so a callback, which names only the trade,
+finds its order with one strongly consistent read. An order has at most one
+trade per channel; a second ``/pay`` on the same channel answers the same
+client parameters without asking the provider again.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
+from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from paotui.orders import service as orders
+from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Actor, Status
-from paotui.payments import sandbox
-from paotui.payments.records import PaymentRecord
+from paotui.payments import refunds
+from paotui.payments.channels import Providers
+from paotui.payments.providers import NotifyReply, PaymentState, ProviderPayment, ProviderRefund
+from paotui.payments.records import PaymentRecord, PaymentStatus
 from paotui.platform import clock
 from paotui.platform.auth import Principal
-from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
+from paotui.platform.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
-from paotui.platform.secrets import secret_value
 from paotui.platform.settings import get_settings
 
-CHANNELS = ("wechat", "alipay", "sandbox")
-_DELIVERY_ATTEMPTS = 3
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+_ORDER_ID = re.compile(r"ord_([0-9a-f]{32})")
 
 
-def start_payment(order_id: str, caller: Principal, channel: str, transport: sandbox.Transport) -> PaymentRecord:
+def trade_no(order_id: str) -> str:
+    match = _ORDER_ID.fullmatch(order_id)
+    if match is None:
+        raise ValueError(f"not an order id: {order_id!r}")
+    return match.group(1)
+
+
+def order_id_of(trade: str) -> str:
+    return f"ord_{trade}"
+
+
+def payment_id(order_id: str, channel: str) -> str:
+    return stable_id("pay_", order_id, channel)
+
+
+def start_payment(order_id: str, caller: Principal, channel: str, providers: Providers) -> PaymentRecord:
+    """Open (or re-answer) the order's trade on ``channel``; the record carries the client's parameters."""
     order = orders.get_visible_order(order_id, caller)
     if Actor.CUSTOMER not in orders.actors_for(order, caller):
         raise Forbidden("Only the customer pays for an order.", code="NOT_YOUR_ORDER")
     if order.status != Status.PENDING_PAYMENT.value:
         raise Conflict(f"An order that is {order.status} can't be paid.", code="ORDER_NOT_PAYABLE")
-    if channel != "sandbox":
-        raise Unprocessable(
-            f"The {channel} channel is not configured in this deployment.", code="CHANNEL_NOT_CONFIGURED"
+    provider = providers.for_payment(channel)
+    payer = _payer(caller.user_id, channel)  # before the intent: a refused payer leaves nothing behind
+    payment = _intent(order, channel)
+    if payment.status == PaymentStatus.CREATED and payment.client_params is None:
+        params = provider.create(
+            payment_id=payment.trade_no,
+            amount=int(payment.amount),
+            description=_description(order),
+            payer_id=payer,
+            notify_url=providers.notify_url(channel),
+            expires_at=clock.parse_iso(order.created_at) + timedelta(seconds=get_settings().payment_timeout_seconds),
         )
-    if not get_settings().is_local:
-        raise Unprocessable("The sandbox channel exists only in local and test stages.", code="CHANNEL_NOT_CONFIGURED")
-
-    payment = _intent(order_id, channel, int(order.amounts.total))
-    if payment.status == "CREATED":
-        _deliver_sandbox_notification(payment, transport)
-        payment.refresh(consistent_read=True)
+        payment.update(
+            actions=[PaymentRecord.client_params.set(json.dumps(params, separators=(",", ":")))],
+            condition=PaymentRecord.client_params.does_not_exist(),
+        )
+    payment.refresh(consistent_read=True)
     return payment
 
 
-def _intent(order_id: str, channel: str, amount: int) -> PaymentRecord:
+def _intent(order: OrderRecord, channel: str) -> PaymentRecord:
     payment = PaymentRecord(
-        order_id=order_id,
-        id=stable_id("pay_", order_id, channel),
+        order_id=order.id,
+        id=payment_id(order.id, channel),
         channel=channel,
-        amount=amount,
-        status="CREATED",
+        trade_no=trade_no(order.id),
+        amount=int(order.amounts.total),
+        refunded=0,
+        status=PaymentStatus.CREATED,
         created_at=clock.now_iso(),
     )
     try:
         payment.save(condition=PaymentRecord.id.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if error.cause_response_code != _CONDITION_FAILED:
             raise
-        payment = PaymentRecord.get(order_id, payment.id, consistent_read=True)
+        payment = PaymentRecord.get(order.id, payment.id, consistent_read=True)
     return payment
 
 
-def _deliver_sandbox_notification(payment: PaymentRecord, transport: sandbox.Transport) -> None:
-    """Send the signed callback the way a provider does: to our public notify URL, retried."""
-    notification = sandbox.Notification(
-        payment_id=payment.id,
-        order_id=payment.order_id,
-        amount=int(payment.amount),
-        txn_id=stable_id("sbx_", payment.id),
-        paid_at=clock.now_iso(),
-    )
-    url = f"{get_settings().public_base_url.rstrip('/')}/payments/notify/sandbox"
-    for attempt in range(1, _DELIVERY_ATTEMPTS + 1):
-        headers, body = sandbox.signed_request(secret_value(get_settings().payment_secret_arn), notification)
-        try:
-            status = transport(url, headers, body)
-        except OSError as error:
-            status = getattr(error, "code", None) or 0
-        if 200 <= status < 300:
-            return
-        logger.warning("sandbox notify not accepted", extra={"attempt": attempt, "status": status})
-    logger.error("sandbox notify undeliverable", extra={"payment_id": payment.id})
+def _description(order: OrderRecord) -> str:
+    """What the payer's app shows: the pickup's name and the first line (WeChat allows 127 bytes)."""
+    first = order.items[0].name if order.items else "跑腿"
+    more = f" 等{len(order.items)}件" if len(order.items) > 1 else ""
+    return f"{order.pickup.name} - {first}{more}"[:40]
 
 
-def handle_notify(channel: str, headers: Mapping[str, str], body: bytes) -> PaymentRecord:
-    """Verify a provider's callback and apply it at most once."""
-    if channel != "sandbox" or not get_settings().is_local:
-        raise NotFound("No such payment channel.", code="CHANNEL_NOT_FOUND")
-    notification = sandbox.verify(secret_value(get_settings().payment_secret_arn), headers, body)
+def _payer(user_id: str, channel: str) -> str | None:
+    """The payer's id at the provider: the customer's openid for WeChat JSAPI (from their WeChat sign-in)."""
+    if channel != "wechat":
+        return None
+    from paotui.accounts.records import IdentityRecord
+
+    for identity in IdentityRecord.by_user.query(user_id):
+        if identity.key.startswith("wechat#"):
+            return identity.key.removeprefix("wechat#")
+    raise Unprocessable("Sign in with WeChat to pay with WeChat Pay.", code="WECHAT_LOGIN_REQUIRED")
+
+
+def handle_notify(channel: str, headers: Mapping[str, str], body: bytes, providers: Providers) -> NotifyReply:
+    """Verify a provider's callback and apply it at most once; the reply is what that provider expects."""
+    provider = providers.for_notify(channel)
     try:
-        payment = PaymentRecord.get(notification.order_id, notification.payment_id, consistent_read=True)
+        notice = provider.parse_notify(headers, body)
+        if isinstance(notice, ProviderRefund):
+            refunds.apply_notice(notice, order_id_of(notice.payment_id))
+        else:
+            apply_payment(channel, notice, providers)
+    except (Unauthorized, Unprocessable, NotFound) as refused:
+        logger.warning("notify refused", extra={"channel": channel, "code": refused.code, "reason": str(refused)})
+        metrics.add_metric(name="PaymentNotifyRefused", unit="Count", value=1)
+        return _refusal(provider.reply(False), refused)
+    return provider.reply(True)
+
+
+def _refusal(reply: NotifyReply, refused: DomainError) -> NotifyReply:
+    """The provider's own refusal body, with our status: 401 forged, 404 unknown trade, 422 wrong amount."""
+    return NotifyReply(refused.status, reply.content_type, reply.body)
+
+
+def apply_payment(channel: str, notice: ProviderPayment, providers: Providers) -> PaymentRecord | None:
+    """A provider says a trade is paid: record it, move the order, refund if the order is gone. Idempotent."""
+    if notice.state != PaymentState.SUCCEEDED:
+        logger.info("payment notice not a success", extra={"trade_no": notice.payment_id, "state": notice.state})
+        return None
+    order_id = order_id_of(notice.payment_id)
+    try:
+        payment = PaymentRecord.get(order_id, payment_id(order_id, channel), consistent_read=True)
     except DoesNotExist:
         raise NotFound("No such payment.", code="PAYMENT_NOT_FOUND") from None
-    if notification.amount != payment.amount:
-        logger.warning("notify amount mismatch", extra={"payment_id": payment.id, "notified": notification.amount})
+    if notice.amount != payment.amount:
+        logger.error("notify amount mismatch", extra={"payment_id": payment.id, "notified": notice.amount})
         metrics.add_metric(name="PaymentAmountMismatch", unit="Count", value=1)
         raise Unprocessable("The notified amount differs from the payment.", code="AMOUNT_MISMATCH")
 
     try:
         payment.update(
             actions=[
-                PaymentRecord.status.set("SUCCEEDED"),
-                PaymentRecord.paid_at.set(notification.paid_at),
-                PaymentRecord.provider_txn_id.set(notification.txn_id),
+                PaymentRecord.status.set(PaymentStatus.SUCCEEDED),
+                PaymentRecord.paid_at.set(notice.paid_at or clock.now_iso()),
+                PaymentRecord.provider_txn_id.set(notice.provider_txn_id),
             ],
-            condition=PaymentRecord.status == "CREATED",
+            # a closed trade that still got paid (Alipay keeps a QR code payable) is money received all the same
+            condition=PaymentRecord.status.is_in(PaymentStatus.CREATED, PaymentStatus.CLOSED),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if error.cause_response_code != _CONDITION_FAILED:
             raise
         payment.refresh(consistent_read=True)
 
     moved = orders.system_transition(
-        payment.order_id,
+        order_id,
         Status.PAID,
         expected={Status.PENDING_PAYMENT},
         reason=f"paid via {channel}",
         by=f"payment:{payment.id}",
     )
-    if moved is None and orders.get_order(payment.order_id).status == Status.CANCELLED.value:
-        logger.warning("payment arrived for a cancelled order", extra={"order_id": payment.order_id})
+    order = moved or orders.get_order(order_id)
+    if order.status == Status.CANCELLED.value:
+        logger.warning("payment arrived for a cancelled order", extra={"order_id": order_id})
         metrics.add_metric(name="PaymentAfterCancel", unit="Count", value=1)
+        refunds.refund_rest(
+            order, reason="the order was cancelled before the payment arrived", by="system", providers=providers
+        )
+    _auto_confirm(order)
     return payment
+
+
+def _auto_confirm(order: OrderRecord) -> None:
+    """An errand (no merchant) or an order of a merchant that confirms everything is confirmed on payment.
+
+    Run on every delivery of the callback, not only the one that moved the
+    order: if we crashed between the two moves, the provider's retry finishes.
+    """
+    from paotui.catalog import service as catalog
+
+    if order.status != Status.PAID.value:
+        return
+    if order.merchant_id is None:
+        by = "system"
+    elif catalog.get_merchant(order.merchant_id).auto_confirm:
+        by = f"merchant:{order.merchant_id}"
+    else:
+        return
+    orders.system_transition(order.id, Status.CONFIRMED, expected={Status.PAID}, reason="auto-confirmed", by=by)
+
+
+def close_unpaid(order_id: str, providers: Providers) -> bool:
+    """Before an unpaid order is cancelled, close its open trades; True if one turns out paid (then it is applied).
+
+    A provider that says "already paid" is asked for the trade and the payment is
+    applied as if its callback had come, so the order is paid, not cancelled.
+    """
+    paid = False
+    for payment in PaymentRecord.query(order_id, filter_condition=PaymentRecord.kind == "payment"):
+        if payment.status != PaymentStatus.CREATED:
+            paid = paid or payment.status == PaymentStatus.SUCCEEDED
+            continue
+        provider = providers.for_notify(payment.channel)
+        try:
+            provider.close(payment.trade_no)
+        except Conflict as already:
+            if already.code != "ALREADY_PAID":
+                raise
+            apply_payment(payment.channel, provider.query(payment.trade_no), providers)
+            paid = True
+            continue
+        try:
+            payment.update(
+                actions=[PaymentRecord.status.set(PaymentStatus.CLOSED)],
+                condition=PaymentRecord.status == PaymentStatus.CREATED,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != _CONDITION_FAILED:
+                raise
+        logger.info("trade closed", extra={"order_id": order_id, "channel": payment.channel})
+    return paid
+
+
+def payments_of(order_id: str) -> list[PaymentRecord]:
+    return list(PaymentRecord.query(order_id, filter_condition=PaymentRecord.kind == "payment"))

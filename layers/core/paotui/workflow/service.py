@@ -96,6 +96,11 @@ def _answer(watch: WatchRecord, send) -> None:
 def handle_timeout(order_id: str, step: str) -> None:
     """The watchdog gave up waiting: act for the platform."""
     if step == "payment":
+        from paotui.payments.channels import default_providers  # only a payment timeout talks to the providers
+        from paotui.payments.service import close_unpaid
+
+        if close_unpaid(order_id, default_providers()):
+            return  # paid after all: the payment was applied instead
         orders.system_transition(
             order_id, Status.CANCELLED, expected={Status.PENDING_PAYMENT}, reason="payment_timeout", by="watchdog"
         )

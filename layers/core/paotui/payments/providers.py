@@ -1,0 +1,140 @@
+"""The payment-provider interface: what the payments service asks of WeChat Pay and Alipay.
+
+Why: the service owns payment intents and applies notifies exactly once; a
+provider only opens, reports on, closes and refunds trades at its end and
+verifies the callbacks it sends. Each provider's protocol (signatures, key
+formats, money units, time zones, error codes) stays inside its adapter
+(``wechatpay.py``, ``alipay.py``), so the service sees one shape: integer fen,
+UTC ISO-8601 times, our ids (``payment_id`` is the provider's
+``out_trade_no``, ``refund_id`` its ``out_refund_no``/``out_request_no``).
+
+How: an adapter is built once per container from its Secrets Manager secret
+(``...Config.from_secret(json_text)``) and keeps its HTTP client. A notify
+handler calls ``parse_notify(headers, raw_body)``; it returns verified data or
+raises ``Unauthorized`` and never returns unverified data; the handler then
+answers with ``reply(ok)`` exactly as the provider expects. Network or
+provider failures raise ``BadGateway(code="PAYMENT_PROVIDER_UNAVAILABLE")``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from paotui.platform.errors import BadGateway
+
+PROVIDER_UNAVAILABLE = "PAYMENT_PROVIDER_UNAVAILABLE"
+INVALID_SIGNATURE = "INVALID_SIGNATURE"
+
+
+class PaymentState(StrEnum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    CLOSED = "CLOSED"
+    FAILED = "FAILED"
+
+
+class RefundState(StrEnum):
+    PROCESSING = "PROCESSING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class ProviderPayment:
+    """What a verified notify or a query says about one payment."""
+
+    payment_id: str
+    """Our id, the provider's ``out_trade_no``."""
+    provider_txn_id: str | None
+    amount: int
+    """Fen, as the provider reports the trade's total."""
+    state: PaymentState
+    paid_at: str | None
+    """ISO-8601 UTC with ``Z``, when the provider says it was paid."""
+
+
+@dataclass(frozen=True)
+class ProviderRefund:
+    refund_id: str
+    """Our id, the provider's ``out_refund_no`` (WeChat) / ``out_request_no`` (Alipay)."""
+    payment_id: str
+    provider_refund_id: str | None
+    amount: int
+    """Fen refunded (see each adapter for what a notify reports)."""
+    state: RefundState
+
+
+@dataclass(frozen=True)
+class NotifyReply:
+    """What the HTTP handler must answer the provider's callback with."""
+
+    status: int
+    content_type: str
+    body: str
+
+
+@runtime_checkable
+class PaymentProvider(Protocol):
+    channel: str
+    """``"wechat"`` or ``"alipay"``."""
+
+    def create(
+        self,
+        *,
+        payment_id: str,
+        amount: int,
+        description: str,
+        payer_id: str | None,
+        notify_url: str,
+        expires_at: datetime,
+    ) -> dict[str, str]:
+        """Open the trade at the provider; returns what the client needs to pay."""
+        ...
+
+    def parse_notify(self, headers: Mapping[str, str], body: bytes) -> ProviderPayment | ProviderRefund:
+        """Verify, decrypt and parse a callback; ``Unauthorized`` on any verification failure."""
+        ...
+
+    def reply(self, ok: bool) -> NotifyReply:
+        """The answer the provider expects to a callback we accepted (``ok``) or refused."""
+        ...
+
+    def query(self, payment_id: str) -> ProviderPayment: ...
+
+    def close(self, payment_id: str) -> None:
+        """Idempotent; ``Conflict(code="ALREADY_PAID")`` if the provider says the trade is paid."""
+        ...
+
+    def refund(
+        self, *, payment_id: str, refund_id: str, amount: int, total: int, reason: str, notify_url: str
+    ) -> ProviderRefund:
+        """Idempotent on ``refund_id``."""
+        ...
+
+
+def unavailable(message: str, **details: object) -> BadGateway:
+    return BadGateway(message, code=PROVIDER_UNAVAILABLE, details={k: v for k, v in details.items() if v is not None})
+
+
+_YUAN = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?")
+
+
+def yuan_to_fen(text: str) -> int:
+    """``"25.9"`` / ``"25.90"`` → 2590, exactly (no floats); ValueError on anything else."""
+    match = _YUAN.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"not an amount in yuan: {text!r}")
+    whole, cents = match.groups()
+    return int(whole) * 100 + int((cents or "").ljust(2, "0"))
+
+
+def fen_to_yuan(fen: int) -> str:
+    """2590 → ``"25.90"``."""
+    if isinstance(fen, bool) or not isinstance(fen, int) or fen < 0:
+        raise ValueError(f"not an amount in fen: {fen!r}")
+    return f"{fen // 100}.{fen % 100:02d}"

@@ -1,0 +1,185 @@
+"""Refunds: all that is left when an order is cancelled, part by the merchant or an admin; each exactly once.
+
+A refund's id comes from its purpose (``cancel`` for the automatic one, the
+caller's Idempotency-Key for a manual one) and is the provider's
+``out_refund_no``, so asking twice (a redelivered event, a retried request, a
+crash before the provider answered) refunds once at our end and at the
+provider's. Opening a refund writes the refund item, adds its amount to the
+payment's ``refunded`` on condition that the total stays within what was paid,
+and counts it on the order, in one transaction: concurrent refunds can't
+exceed the payment. Settling moves the refund out of PROCESSING conditionally
+with the order's counters in the same transaction, so a provider's duplicate
+refund callbacks settle it once. A FAILED refund gives its amount back to
+the payment (it may be tried again under a new purpose) and alerts operations.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from paotui.orders.records import OrderRecord
+from paotui.orders.transitions import Actor
+from paotui.payments.providers import ProviderRefund, RefundState
+from paotui.payments.records import PaymentRecord, PaymentStatus, RefundRecord, RefundStatus
+from paotui.platform import clock
+from paotui.platform.dynamo import transact_write
+from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
+from paotui.platform.ids import stable_id
+from paotui.platform.observability import logger, metrics
+
+CANCEL_PURPOSE = "cancel"
+
+
+def refund_rest(order: OrderRecord, *, reason: str, by: str, providers) -> list[RefundRecord]:
+    """Refund what is left of every payment of the order (the automatic refund of a cancellation)."""
+    done = []
+    for payment in _succeeded_payments(order.id):
+        refund = _existing(order.id, stable_id("rfd_", payment.id, CANCEL_PURPOSE))
+        rest = int(payment.amount) - int(payment.refunded)
+        if refund is None and rest > 0:
+            refund = _open(payment, stable_id("rfd_", payment.id, CANCEL_PURPOSE), rest, reason, by)
+        if refund is not None:
+            done.append(_submit(refund, payment, providers))
+    return done
+
+
+def refund_part(
+    order: OrderRecord, actors: set[Actor], *, amount: int, reason: str, key: str, by: str, providers
+) -> RefundRecord:
+    """A partial (or whole) refund asked for by the order's merchant or an admin, once per idempotency key."""
+    if not actors & {Actor.MERCHANT, Actor.ADMIN}:
+        raise Forbidden("Only the order's merchant or an admin may refund it.", code="REFUND_FORBIDDEN")
+    payment = next(iter(_succeeded_payments(order.id)), None)
+    if payment is None:
+        raise Conflict("The order has no payment to refund.", code="NOTHING_TO_REFUND")
+    refund_id = stable_id("rfd_", payment.id, "manual", key)
+    refund = _existing(order.id, refund_id)
+    if refund is not None and (int(refund.amount), refund.reason) != (amount, reason):
+        raise Unprocessable("This Idempotency-Key was used for a different refund.", code="IDEMPOTENCY_KEY_REUSED")
+    refund = refund or _open(payment, refund_id, amount, reason, by)
+    return _submit(refund, payment, providers)
+
+
+def apply_notice(notice: ProviderRefund, order_id: str) -> RefundRecord:
+    """A provider's refund callback (verified by its adapter): settle the refund it names, once."""
+    refund = _existing(order_id, notice.refund_id)
+    if refund is None:
+        raise NotFound("No such refund.", code="REFUND_NOT_FOUND")
+    if notice.amount < int(refund.amount):  # Alipay reports the trade's refunded total, WeChat this refund's amount
+        metrics.add_metric(name="RefundAmountMismatch", unit="Count", value=1)
+        raise Unprocessable("The notified refund amount is less than the refund.", code="AMOUNT_MISMATCH")
+    return _settle(refund, notice.state, notice.provider_refund_id)
+
+
+def refunds_of(order_id: str) -> list[RefundRecord]:
+    return list(RefundRecord.query(order_id, filter_condition=RefundRecord.kind == "refund"))
+
+
+def _succeeded_payments(order_id: str) -> list[PaymentRecord]:
+    return [
+        payment
+        for payment in PaymentRecord.query(order_id, consistent_read=True)
+        if payment.kind == "payment" and payment.status == PaymentStatus.SUCCEEDED
+    ]
+
+
+def _existing(order_id: str, refund_id: str) -> RefundRecord | None:
+    try:
+        return RefundRecord.get(order_id, refund_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _open(payment: PaymentRecord, refund_id: str, amount: int, reason: str, by: str) -> RefundRecord:
+    now = clock.now_iso()
+    refund = RefundRecord(
+        payment.order_id,
+        refund_id,
+        payment_id=payment.id,
+        channel=payment.channel,
+        amount=amount,
+        status=RefundStatus.PROCESSING,
+        reason=reason,
+        requested_by=by,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with transact_write() as transaction:
+            transaction.save(refund, condition=RefundRecord.id.does_not_exist())
+            transaction.update(
+                PaymentRecord(payment.order_id, payment.id),
+                actions=[PaymentRecord.refunded.add(amount)],
+                condition=(PaymentRecord.status == PaymentStatus.SUCCEEDED)
+                & (PaymentRecord.refunded <= int(payment.amount) - amount),
+            )
+            transaction.update(
+                OrderRecord(payment.order_id),
+                actions=[OrderRecord.refunds_pending.add(1)],
+                condition=OrderRecord.id.exists(),
+            )
+    except TransactWriteError as error:
+        if error.cause_response_code != "TransactionCanceledException":
+            raise
+        existing = _existing(payment.order_id, refund_id)
+        if existing is not None:  # a concurrent request opened this very refund
+            return existing
+        payment.refresh(consistent_read=True)
+        raise Unprocessable(
+            "That is more than is left to refund.",
+            code="REFUND_EXCEEDS_PAYMENT",
+            details={"refundable": int(payment.amount) - int(payment.refunded)},
+        ) from None
+    logger.info("refund opened", extra={"order_id": payment.order_id, "refund_id": refund_id, "amount": amount})
+    return refund
+
+
+def _submit(refund: RefundRecord, payment: PaymentRecord, providers) -> RefundRecord:
+    """Ask the provider (again, harmlessly: it is idempotent on the refund id) unless the refund is settled."""
+    if refund.status != RefundStatus.PROCESSING:
+        return refund
+    answer = providers.for_notify(refund.channel).refund(
+        payment_id=payment.trade_no,
+        refund_id=refund.id,
+        amount=int(refund.amount),
+        total=int(payment.amount),
+        reason=refund.reason,
+        notify_url=providers.notify_url(refund.channel),
+    )
+    return _settle(refund, answer.state, answer.provider_refund_id)
+
+
+def _settle(refund: RefundRecord, state: RefundState, provider_refund_id: str | None) -> RefundRecord:
+    if state == RefundState.PROCESSING or refund.status != RefundStatus.PROCESSING:
+        return refund
+    amount = int(refund.amount)
+    succeeded = state == RefundState.SUCCEEDED
+    order_actions = [OrderRecord.refunds_pending.add(-1)]
+    order_actions.append(OrderRecord.refunded.add(amount) if succeeded else OrderRecord.refunds_failed.add(1))
+    try:
+        with transact_write() as transaction:
+            transaction.update(
+                refund,
+                actions=[
+                    RefundRecord.status.set(RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED),
+                    RefundRecord.provider_refund_id.set(provider_refund_id),
+                    RefundRecord.updated_at.set(clock.now_iso()),
+                ],
+                condition=RefundRecord.status == RefundStatus.PROCESSING,
+            )
+            transaction.update(OrderRecord(refund.order_id), actions=order_actions, condition=OrderRecord.id.exists())
+            if not succeeded:
+                transaction.update(
+                    PaymentRecord(refund.order_id, refund.payment_id), actions=[PaymentRecord.refunded.add(-amount)]
+                )
+    except TransactWriteError as error:
+        if error.cause_response_code != "TransactionCanceledException":
+            raise
+        refund.refresh(consistent_read=True)  # a concurrent callback settled it first
+        return refund
+    if not succeeded:
+        logger.error("refund failed at the provider", extra={"order_id": refund.order_id, "refund_id": refund.id})
+        metrics.add_metric(name="RefundFailed", unit="Count", value=1)
+    logger.info("refund settled", extra={"order_id": refund.order_id, "refund_id": refund.id, "state": str(state)})
+    refund.refresh(consistent_read=True)
+    return refund

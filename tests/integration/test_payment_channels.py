@@ -1,0 +1,247 @@
+"""The payments service with WeChat Pay and Alipay: their local fakes over real HTTP, the service against moto.
+
+The fakes sign as the providers do and call back a small HTTP receiver here
+that is our notify route (``service.handle_notify``, answered as the provider
+expects). What is checked is what the issue asks of money: a callback applies
+once however it arrives, forged or wrong-amount callbacks change nothing, a
+payment racing the timeout is either applied or refunded, and refunds (full
+and partial) settle once through their own signed callbacks.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import boto3
+import pytest
+
+from paotui_local.fakes import generate_key
+from paotui_local.fakes.alipay import FakeAlipay
+from paotui_local.fakes.wechatpay import FakeWechatPay
+from tests.integration.builders import CUSTOMER, placed_order, principal
+
+OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+MERCHANT_OWNER = principal("usr_owner", "merchant")
+
+
+class NotifyRoute:
+    """``POST /payments/notify/<channel>`` as PaymentsApi serves it, on a local port."""
+
+    def __init__(self) -> None:
+        self.providers = None
+        route = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                from paotui.payments import service
+
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                channel = self.path.rsplit("/", 1)[-1]
+                reply = service.handle_notify(channel, dict(self.headers.items()), body, route.providers)
+                payload = reply.body.encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def route():
+    route = NotifyRoute()
+    yield route
+    route.server.shutdown()
+    route.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def fakes():
+    with FakeWechatPay() as wechat, FakeAlipay() as alipay:
+        yield {"wechat": wechat, "alipay": alipay}
+
+
+@pytest.fixture
+def providers(aws, fakes, route):
+    """Providers as a deployment builds them: from the channels' secrets (here: the fakes' keys)."""
+    from paotui.accounts.records import IdentityRecord
+    from paotui.payments.channels import Providers
+    from paotui.platform.settings import get_settings
+
+    secrets = boto3.client("secretsmanager")
+    arns = {
+        channel: secrets.create_secret(Name=f"paotui-{channel}-pay", SecretString=fake.secret_json())["ARN"]
+        for channel, fake in fakes.items()
+    }
+    settings = get_settings().model_copy(
+        update={
+            "wechatpay_secret_arn": arns["wechat"],
+            "alipay_secret_arn": arns["alipay"],
+            "public_base_url": route.base_url,
+        }
+    )
+    route.providers = Providers(settings, transport=None)
+    IdentityRecord(f"wechat#{OPENID}", user_id=CUSTOMER.user_id, created_at="2026-11-26T00:00:00.000Z").save()
+    return route.providers
+
+
+@pytest.fixture
+def order(providers, request):
+    """A fresh order per test: the fakes live for the module and know every trade number they saw."""
+    placed, _ = placed_order(f"key-{request.node.name}"[:128], 2)
+    return placed
+
+
+def _order(order_id: str):
+    from paotui.orders.service import get_order
+
+    return get_order(order_id)
+
+
+def _pay(order, channel: str, providers):
+    from paotui.payments import service
+
+    return service.start_payment(order.id, CUSTOMER, channel, providers)
+
+
+def _refunds(order_id: str) -> list[tuple[str, int]]:
+    from paotui.payments.refunds import refunds_of
+
+    return sorted((r.status, int(r.amount)) for r in refunds_of(order_id))
+
+
+def test_wechat_pay_gives_jsapi_params_and_its_callback_pays_the_order_once(order, providers, fakes):
+    import json
+
+    payment = _pay(order, "wechat", providers)
+    params = json.loads(payment.client_params)
+    assert set(params) == {"appId", "timeStamp", "nonceStr", "package", "signType", "paySign"}
+    assert params["package"].startswith("prepay_id=")
+    assert _pay(order, "wechat", providers).client_params == payment.client_params  # asked again: same trade
+    trade = order.id.removeprefix("ord_")
+    notify = fakes["wechat"].pay(trade)
+    assert fakes["wechat"].deliveries[-1].acknowledged
+    for _ in range(4):  # WeChat retries, and a reordered copy arrives late
+        assert fakes["wechat"].deliver(notify).status == 200
+    current = _order(order.id)
+    assert [entry.status for entry in current.timeline] == ["PENDING_PAYMENT", "PAID"]
+    assert current.timeline[1].reason == "paid via wechat"
+
+
+def test_wechat_forged_and_wrong_amount_callbacks_are_refused_and_change_nothing(order, providers, fakes):
+    _pay(order, "wechat", providers)
+    trade = order.id.removeprefix("ord_")
+    wechat = fakes["wechat"]
+    wechat.pay(trade, deliver=False)
+    forged = wechat.deliver(wechat.payment_notify(trade, signing_key=generate_key()))
+    wrong_amount = wechat.deliver(wechat.payment_notify(trade, total=1))
+    stale = wechat.deliver(wechat.payment_notify(trade, timestamp="1600000000"))
+    assert (forged.status, wrong_amount.status, stale.status) == (401, 422, 401)
+    assert not (forged.acknowledged or wrong_amount.acknowledged)
+    assert _order(order.id).status == "PENDING_PAYMENT"
+    assert wechat.deliver(wechat.payment_notify(trade)).status == 200
+    assert _order(order.id).status == "PAID"
+
+
+def test_wechat_pay_needs_a_wechat_sign_in(aws, providers):
+    from paotui.payments import service
+    from paotui.platform.errors import Unprocessable
+
+    placed, _ = placed_order("key-channel-no-wechat", 1)
+    placed.update(actions=[type(placed).customer_id.set("usr_sms_only")])
+    with pytest.raises(Unprocessable) as refused:
+        service.start_payment(placed.id, principal("usr_sms_only", "customer"), "wechat", providers)
+    assert refused.value.code == "WECHAT_LOGIN_REQUIRED"
+    assert service.payments_of(placed.id) == []  # nothing opened, nothing for the timeout to close
+
+
+def test_a_payment_whose_callback_is_lost_is_found_when_the_timeout_closes_the_trade(order, providers, fakes):
+    from paotui.payments import service
+
+    _pay(order, "wechat", providers)
+    fakes["wechat"].pay(order.id.removeprefix("ord_"), deliver=False)  # paid at WeChat, callback lost
+    assert service.close_unpaid(order.id, providers) is True  # WeChat says ORDERPAID: we query and apply it
+    assert _order(order.id).status == "PAID"
+    assert [p.status for p in service.payments_of(order.id)] == ["SUCCEEDED"]
+
+
+def test_an_unpaid_wechat_trade_is_closed_at_wechat_on_timeout(order, providers, fakes):
+    from paotui.payments import service
+
+    _pay(order, "wechat", providers)
+    assert service.close_unpaid(order.id, providers) is False
+    assert fakes["wechat"].trades[order.id.removeprefix("ord_")].state == "CLOSED"
+    assert [p.status for p in service.payments_of(order.id)] == ["CLOSED"]
+
+
+def test_wechat_money_arriving_after_the_cancel_is_refunded_through_the_refund_callback(order, providers, fakes):
+    from paotui.orders import service as orders
+    from paotui.orders.transitions import Status
+
+    _pay(order, "wechat", providers)
+    orders.system_transition(order.id, Status.CANCELLED, expected={Status.PENDING_PAYMENT}, reason="payment_timeout")
+    fakes["wechat"].pay(order.id.removeprefix("ord_"))
+    total = int(order.amounts.total)
+    assert _refunds(order.id) == [("PROCESSING", total)]  # WeChat refunds asynchronously
+    (refund_no,) = [no for no, r in fakes["wechat"].refunds.items() if r.out_trade_no == order.id.removeprefix("ord_")]
+    settled = fakes["wechat"].complete_refund(refund_no)
+    fakes["wechat"].deliver(settled)  # the refund callback twice
+    assert _refunds(order.id) == [("SUCCEEDED", total)]
+    current = _order(order.id)
+    assert (current.status, int(current.refunded), int(current.refunds_pending)) == ("CANCELLED", total, 0)
+
+
+def test_a_partial_wechat_refund_settles_once(order, providers, fakes):
+    from paotui.orders import service as orders
+    from paotui.payments import refunds
+
+    _pay(order, "wechat", providers)
+    fakes["wechat"].pay(order.id.removeprefix("ord_"))
+    current = _order(order.id)
+    refund = refunds.refund_part(
+        current,
+        orders.actors_for(current, MERCHANT_OWNER),
+        amount=500,
+        reason="少送一份",
+        key="partial-refund-01",
+        by=MERCHANT_OWNER.user_id,
+        providers=providers,
+    )
+    assert refund.status == "PROCESSING"
+    notify = fakes["wechat"].complete_refund(refund.id)
+    fakes["wechat"].deliver(notify)
+    assert _refunds(order.id) == [("SUCCEEDED", 500)]
+    assert (_order(order.id).status, int(_order(order.id).refunded)) == ("PAID", 500)
+
+
+def test_alipay_pays_and_a_cancellation_refunds_it(order, providers, fakes):
+    import json
+
+    from paotui.orders import service as orders
+    from paotui.orders.transitions import Status
+    from paotui.payments import refund_events
+    from paotui.platform.events import DomainEvent
+    from tests.integration.builders import order_event
+
+    payment = _pay(order, "alipay", providers)
+    assert json.loads(payment.client_params)["qr_code"]
+    notify = fakes["alipay"].pay(order.id.removeprefix("ord_"))
+    assert fakes["alipay"].deliveries[-1].acknowledged
+    fakes["alipay"].deliver(notify)
+    assert _order(order.id).status == "PAID"
+
+    cancelled = orders.system_transition(order.id, Status.CANCELLED, expected={Status.PAID}, reason="merchant_rejected")
+    event = DomainEvent.model_validate_json(order_event(cancelled, "CANCELLED", "PAID"))
+    refund_events.handle(event, providers)
+    refund_events.handle(event, providers)  # redelivered
+    assert _refunds(order.id) == [("SUCCEEDED", int(order.amounts.total))]
