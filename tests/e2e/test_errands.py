@@ -67,7 +67,13 @@ def test_an_errand_is_delivered_end_to_end(cloud, type_):
     assert placed.status_code == 201, placed.text
     order = placed.json()
     assert (order["kind"], order["merchant_id"], order["errand"]["type"]) == ("errand", None, type_)
-    assert order["amounts"] == {"items_total": 0, "delivery_fee": quote["delivery_fee"], "total": quote["total"]}
+    assert order["amounts"] == {
+        **order["amounts"],
+        "items_total": 0,
+        "delivery_fee": quote["delivery_fee"],
+        "total": quote["total"],
+        "collect_on_delivery": 0,
+    }
     assert customer.post("/errands", json=body, headers={"Idempotency-Key": key}).json()["id"] == order["id"]
 
     paid = customer.post(f"/orders/{order['id']}/pay", json={"channel": "sandbox"})

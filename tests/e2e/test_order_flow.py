@@ -41,7 +41,8 @@ def test_order_is_delivered_end_to_end(cloud):
     assert placed.status_code == 201, placed.text
     order = placed.json()
     assert order["status"] == "PENDING_PAYMENT"
-    assert order["amounts"] == {k: quote[k] for k in ("items_total", "delivery_fee", "total")}
+    assert order["amounts"] == {**order["amounts"], **{k: quote[k] for k in ("items_total", "delivery_fee", "total")}}
+    assert order["amounts"]["collect_on_delivery"] == 0, "paid online: nothing to collect at the door"
 
     paid = customer.post(f"/orders/{order['id']}/pay", json={"channel": "sandbox"})
     assert paid.status_code == 200, paid.text
@@ -90,3 +91,33 @@ def test_order_is_delivered_end_to_end(cloud):
     assert order["id"] in [o["id"] for o in customer.get("/orders", params={"role": "customer"}).json()["items"]]
     assert order["id"] in [o["id"] for o in rider.get("/orders", params={"role": "rider"}).json()["items"]]
     assert order["id"] in [o["id"] for o in merchant_user.get("/orders", params={"role": "merchant"}).json()["items"]]
+
+
+def test_a_confirmed_order_is_cancelled_only_with_the_merchants_consent_and_refunded(cloud):
+    seed = cloud.seed()
+    merchant = seed["merchants"][1]
+    customer_spec = seed["customers"][1]
+    customer = cloud.login(customer_spec["phone"])
+    owner = cloud.login(merchant["phone"])
+    placed = customer.place_order(
+        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], customer_spec["address"]
+    )
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["id"]
+    assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
+    assert owner.post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"}).status_code == 200
+
+    asked = customer.post(f"/orders/{order_id}/cancel", json={"reason": "临时有事"})
+    assert asked.status_code == 202, asked.text
+    assert (asked.json()["status"], asked.json()["cancel_request"]["status"]) == ("CONFIRMED", "PENDING")
+    pending = owner.get("/orders", params={"role": "merchant", "status": "CONFIRMED"}).json()["items"]
+    assert order_id in [o["id"] for o in pending]
+
+    approved = owner.post(f"/orders/{order_id}/cancel-request", json={"approve": True})
+    assert approved.status_code == 200 and approved.json()["status"] == "CANCELLED", approved.text
+    refunded = wait_for(
+        lambda: (o := customer.order(order_id)).get("refund") and o["refund"]["status"] == "REFUNDED" and o,
+        what="the refund of the cancelled order",
+    )
+    assert refunded["refund"]["refunded"] == refunded["amounts"]["total"]
+    assert refunded["cancel_request"]["status"] == "APPROVED"

@@ -133,7 +133,13 @@ def test_an_errand_is_an_order_without_a_merchant(api):
         [],
     )
     fee = order["amounts"]["delivery_fee"]
-    assert fee > 0 and order["amounts"] == {"items_total": 0, "delivery_fee": fee, "total": fee}
+    assert fee > 0 and order["amounts"] == {
+        **order["amounts"],  # and the fee's breakdown
+        "items_total": 0,
+        "delivery_fee": fee,
+        "total": fee,
+        "collect_on_delivery": 0,  # nothing to collect at the door (a buy errand's goods are settled apart)
+    }
     assert order["address"] == HOME and order["note"] == "要冰的"
     assert order["pickup"] == {"lat": PICKUP["lat"], "lng": PICKUP["lng"], "name": "帮买 · 全家便利店"}
     assert order["errand"] == {

@@ -32,6 +32,8 @@ def test_admin_may_make_any_allowed_move(current, target, actor):
         (Status.ASSIGNED, Status.PICKING_UP, Actor.MERCHANT),
         (Status.DELIVERING, Status.DELIVERED, Actor.CUSTOMER),
         (Status.PICKING_UP, Status.CANCELLED, Actor.CUSTOMER),  # not after pickup starts
+        (Status.CONFIRMED, Status.CANCELLED, Actor.CUSTOMER),  # after confirmation only by the merchant's consent
+        (Status.ASSIGNED, Status.CANCELLED, Actor.CUSTOMER),
     ],
 )
 def test_wrong_actor_is_refused(current, target, actor):

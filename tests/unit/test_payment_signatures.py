@@ -20,7 +20,8 @@ from wechatpayv3.utils import build_authorization
 
 from paotui.payments import alipay
 from paotui.payments.alipay import AlipayConfig, AlipayProvider
-from paotui.payments.providers import PaymentState, RefundState, fen_to_yuan, yuan_to_fen
+from paotui.payments.providers import PaymentState, RefundState
+from paotui.platform.money import fen_to_yuan, yuan_to_fen
 from paotui.payments.wechatpay import WeChatPayConfig, WeChatPayProvider
 from paotui.platform.errors import Unauthorized
 from paotui_local.fakes import generate_key, private_pem, public_pem

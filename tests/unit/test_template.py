@@ -61,6 +61,7 @@ API_ROUTES = {
     ("POST", "/orders/{orderId}/refunds", True),
     ("GET", "/orders/{orderId}/payments", True),
     ("POST", "/orders/{orderId}/cancel", True),
+    ("POST", "/orders/{orderId}/cancel-request", True),
     ("POST", "/orders/{orderId}/transitions", True),
     # docs/adr/0008: errands (issue 5)
     ("POST", "/errands/quotes", True),
@@ -72,6 +73,10 @@ API_ROUTES = {
     ("POST", "/offers/{offerId}/reject", True),
     # docs/architecture.md: the payment provider's callback, signature-checked in code
     ("POST", "/payments/notify/{channel}", False),
+    # docs/adr/0010: intake channels (issue 5); Ele.me's push is signature-checked in code
+    ("POST", "/merchants/{merchantId}/orders", True),
+    ("PUT", "/merchants/{merchantId}/channels/eleme", True),
+    ("POST", "/channels/eleme/push", False),
 }
 
 # Environment variables that are not Settings fields.
@@ -192,8 +197,8 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 13
-    assert len(doc_tables()) == 15
+    assert len(doc_functions()) == 14
+    assert len(doc_tables()) == 16
     assert set(doc_filter_policies()) == {"DispatchQueue", "StockQueue", "RefundQueue", "NotifyQueue", "WatchdogQueue"}
     assert "PUBLIC_BASE_URL" in doc_env_vars()
 

@@ -24,6 +24,7 @@ from typing import Any
 from paotui_local import outbox
 from paotui_local.fakes import FakeServer
 from paotui_local.fakes.alipay import FakeAlipay
+from paotui_local.fakes.eleme import PUSH_PATH, FakeEleme
 from paotui_local.fakes.wechat_login import FakeWeChatLogin
 from paotui_local.fakes.wechatpay import FakeWechatPay
 from paotui_local.functions import DEFAULT_TEMPLATE, FunctionPool, pools
@@ -86,6 +87,7 @@ class LocalCloud:
         self.pollers: list[Poller] = []
         self.payment_fakes: dict[str, FakeServer] = {}
         self.wechat_login: FakeWeChatLogin | None = None
+        self.eleme: FakeEleme | None = None
         self.moto_url = ""
         self.outbox_table = ""
         self._moto: LocalMotoServer | None = None
@@ -150,6 +152,7 @@ class LocalCloud:
                 )
 
         self._start_payment_fakes()
+        self._start_eleme()
         self.pools = pools(self.stack.functions, options.max_containers)
         self.gateway = Gateway(
             self.stack,
@@ -159,7 +162,10 @@ class LocalCloud:
             console_dir=options.console_dir,
             payment_fakes=self.payment_fakes,
             wechat_login=self.wechat_login,
+            eleme=self.eleme,
         )
+        if self.eleme:
+            self.eleme.push_url = self.gateway.url + PUSH_PATH
         os.environ.update(self._function_environment())
         self._warm_containers()
         self.pollers = pollers_for(self.stack, self.pools, options.poll)
@@ -194,7 +200,7 @@ class LocalCloud:
             pool.close()
         for fake in [*self.payment_fakes.values(), *([self.wechat_login] if self.wechat_login else [])]:
             fake.stop()
-        self.payment_fakes, self.wechat_login = {}, None
+        self.payment_fakes, self.wechat_login, self.eleme = {}, None, None
         if self._moto:
             self._moto.stop()
             self._moto = None
@@ -219,6 +225,16 @@ class LocalCloud:
             fake = fakes[channel].start()
             self.payment_fakes[channel] = fake
             secrets.put_secret_value(SecretId=self.stack.ref(logical_id), SecretString=fake.secret_json())
+
+    def _start_eleme(self) -> None:
+        """Ele.me's fake app, its id and secret in ``ElemeSecret`` as an operator sets them in AWS; it pushes orders
+        to the gateway (``POST /dev/eleme/orders``)."""
+        if "ElemeSecret" not in self.stack.resources:
+            return
+        self.eleme = FakeEleme()
+        self.stack.client("secretsmanager").put_secret_value(
+            SecretId=self.stack.ref("ElemeSecret"), SecretString=self.eleme.secret_json()
+        )
 
     def _set_aws_environment(self, moto_port: int) -> None:
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):

@@ -4,7 +4,8 @@ Besides the template's routes it serves what only the local stage has:
 ``/health``, ``/openapi.json`` and ``/docs``, ``/dev/seed``, ``/dev/outbox``, ``POST /dev/redrive/<DLQ>``,
 ``POST /dev/jobs/<scheduled function>`` (runs it once, as its EventBridge schedule would),
 ``POST /dev/pay/<wechat|alipay>/<trade no>`` (the payer pays at the provider's fake, which calls back),
-``POST /dev/wechat/code`` (``wx.login``: a one-time code for ``POST /auth/wechat``), the web
+``POST /dev/wechat/code`` (``wx.login``: a one-time code for ``POST /auth/wechat``),
+``POST /dev/eleme/orders`` (the Ele.me fake pushes a new order to ``/channels/eleme/push``), the web
 console under ``/console/``, and S3 under ``/s3/`` (moto's, so that a browser can post presigned uploads and load
 product images from the one address it knows, as it would from S3 and the CDN in AWS). Its own answers
 (unknown route, refused token, failed function) are the API's gateway responses (see
@@ -74,6 +75,7 @@ class Gateway:
         console_dir: Path | None = None,
         payment_fakes: Mapping[str, Any] | None = None,
         wechat_login: Any = None,
+        eleme: Any = None,
     ):
         self.stack = stack
         self.pools = pools
@@ -87,6 +89,7 @@ class Gateway:
         self.console_dir = console_dir if console_dir and console_dir.is_dir() else None
         self.payment_fakes = dict(payment_fakes or {})
         self.wechat_login = wechat_login
+        self.eleme = eleme
         self.seed_fixture: dict[str, Any] | None = None
         """The demo fixture ``GET /dev/seed`` returns; the runner sets it after seeding."""
         handler = type("Handler", (_Handler,), {"gateway": self})
@@ -127,6 +130,8 @@ class Gateway:
             return self._job(parts.path.removeprefix("/dev/jobs/"))
         if method == "POST" and parts.path == "/dev/wechat/code" and self.wechat_login:
             return self._wechat_code(body)
+        if method == "POST" and parts.path == "/dev/eleme/orders" and self.eleme:
+            return self._eleme_order(body)
         if method == "POST" and parts.path.startswith("/dev/pay/"):
             channel, _, trade_no = parts.path.removeprefix("/dev/pay/").partition("/")
             return self._pay_at_provider(channel, trade_no, deliver=dict(query).get("notify") != "false")
@@ -167,6 +172,23 @@ class Gateway:
             return error_reply(400, "BAD_REQUEST", "The body must be JSON.")
         code, openid = self.wechat_login.issue_code(wanted.get("openid"), wanted.get("unionid"))
         return json_reply(200, {"code": code, "openid": openid})
+
+    def _eleme_order(self, body: bytes) -> Reply:
+        """A customer orders on Ele.me: ``{"shop_id", "items": [{"extend_code", "quantity", "price" (fen),
+        "name"?}], "address": {"lat", "lng", "detail", "contact_name", "contact_phone"}, "deliver_fee"?,
+        "description"?, "online_paid"?}`` → the fake's signed push goes to our push route, once."""
+        try:
+            wanted = json.loads(body or b"{}")
+            fields = {name: wanted[name] for name in ("deliver_fee", "description", "online_paid") if name in wanted}
+            order_id = self.eleme.order_id()
+            push = self.eleme.new_order(
+                str(wanted["shop_id"]), wanted["items"], wanted["address"], order_id=order_id, **fields
+            )
+        except (ValueError, KeyError, TypeError) as refused:
+            return error_reply(400, "BAD_REQUEST", f"Not an order the Ele.me fake can push: {refused!r}")
+        delivery = self.eleme.deliver(push)
+        answer = {"status": delivery.status, "body": delivery.body.decode(errors="replace")}
+        return json_reply(200, {"eleme_order_id": order_id, "acknowledged": delivery.acknowledged, "answer": answer})
 
     def _pay_at_provider(self, channel: str, trade_no: str, *, deliver: bool) -> Reply:
         """What the payer's phone does: pay the trade at the provider, whose signed callback then reaches us

@@ -104,7 +104,7 @@ class Cloud:
         response = self.http.post(self.url("/auth/login"), json={"phone": phone, "code": code}, timeout=15)
         assert response.status_code == 200, response.text
         body = response.json()
-        return User(self, body["token"], body["user"]["id"], phone)
+        return User(self, body["token"], body["user"]["id"], phone, roles=body["user"]["roles"])
 
     def login_with_wechat(self, openid: str | None = None) -> User:
         """Sign in as the mini-program does: ``wx.login`` (the local fake) for a code, then ``POST /auth/wechat``."""
@@ -113,7 +113,7 @@ class Cloud:
         response = self.http.post(self.url("/auth/wechat"), json={"code": grant.json()["code"]}, timeout=15)
         assert response.status_code == 200, response.text
         body = response.json()
-        return User(self, body["token"], body["user"]["id"], "")
+        return User(self, body["token"], body["user"]["id"], "", roles=body["user"]["roles"])
 
     def pay_at_provider(self, channel: str, order_id: str, *, notify: bool = True) -> dict[str, Any]:
         """The payer pays the order's trade at the channel's local fake, which calls back (or loses the callback)."""
@@ -123,10 +123,22 @@ class Cloud:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def eleme_order(self, shop_id: str, items: list[dict], address: dict, **fields: Any) -> dict[str, Any]:
+        """A customer orders on Ele.me: the local fake pushes it, signed, to our push route.
+
+        ``items``: [{"extend_code", "quantity", "price" (fen)}]; the answer has the Ele.me order id and how our
+        push route answered (``acknowledged``: 200 ``{"message": "ok"}``).
+        """
+        body = {"shop_id": shop_id, "items": items, "address": address, **fields}
+        response = self.http.post(self.url("/dev/eleme/orders"), json=body, timeout=15)
+        assert response.status_code == 200, response.text
+        return response.json()
+
 
 class User:
-    def __init__(self, cloud: Cloud, token: str, user_id: str, phone: str):
+    def __init__(self, cloud: Cloud, token: str, user_id: str, phone: str, roles: list[str] | None = None):
         self.cloud, self.token, self.id, self.phone = cloud, token, user_id, phone
+        self.roles = frozenset(roles or ())
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:

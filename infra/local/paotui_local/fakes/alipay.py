@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from paotui.payments.alipay import BEIJING, TIME_FORMAT, rsa2_sign, rsa2_verify, sign_content
-from paotui.payments.providers import fen_to_yuan, yuan_to_fen
+from paotui.platform.money import fen_to_yuan, yuan_to_fen
 from paotui_local.fakes import FakeServer, Notify, Response, generate_key, private_pem, public_pem
 
 MAX_CLOCK_SKEW = timedelta(minutes=15)

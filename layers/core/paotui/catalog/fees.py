@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time
 from typing import Any
 
+from paotui.platform import clock
+
 KM = 1000
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991; needs no tz database
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def delivery_fee(distance_m: int, *, base_fee: int, base_distance_m: int, tiers:
 
 def in_window(at: datetime, start: time, end: time) -> bool:
     """Whether ``at`` (aware) falls in the China-time window [start, end), which wraps past midnight if end ≤ start."""
-    local = at.astimezone(CHINA).time()
+    local = at.astimezone(clock.CHINA).time()
     return start <= local < end if start < end else local >= start or local < end
 
 

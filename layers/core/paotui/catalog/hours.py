@@ -18,9 +18,11 @@ and no tz database is needed in Lambda.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
-LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
+from paotui.platform import clock
+
+LOCAL = clock.CHINA
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY = 24 * 60
 _LOOKAHEAD_DAYS = 31

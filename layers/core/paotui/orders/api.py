@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -11,8 +12,9 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from paotui.orders import errands, queries, service
+from paotui.orders import cancellation, errands, queries, service
 from paotui.orders.models import (
+    CancelAnswer,
     CancelOrder,
     ErrandQuote,
     ErrandQuoteRequest,
@@ -20,6 +22,7 @@ from paotui.orders.models import (
     OrderView,
     PlaceErrand,
     PlaceOrder,
+    RiderPosition,
     Role,
     TransitionRequest,
 )
@@ -36,13 +39,15 @@ Customer = Annotated[Principal, Depends(require_role("customer"))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
-def _required_key(idempotency_key: str | None) -> str:
+def required_key(idempotency_key: str | None) -> str:
+    """The intake's Idempotency-Key (shared with orders.channel_api); 400 without a usable one."""
     if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
         raise BadRequest("Send an Idempotency-Key header of 8 to 128 characters.", code="IDEMPOTENCY_KEY_REQUIRED")
     return idempotency_key
 
 
-def _placed(order: OrderRecord, created: bool) -> Response[OrderView]:
+def placed(order: OrderRecord, created: bool) -> Response[OrderView]:
+    """An intake's 201: the order, and in ``Idempotent-Replayed`` whether an earlier request created it."""
     response = json_response(201, OrderView.of(order).model_dump(mode="json"))
     response.headers["Idempotent-Replayed"] = "false" if created else "true"
     return response
@@ -50,7 +55,7 @@ def _placed(order: OrderRecord, created: bool) -> Response[OrderView]:
 
 @router.post("/orders", responses={201: {"description": "The order, created or replayed"}})
 def place_order(body: PlaceOrder, caller: Customer, idempotency_key: IdempotencyKey = None) -> Response[OrderView]:
-    return _placed(*service.place_order(caller.user_id, _required_key(idempotency_key), body))
+    return placed(*service.place_order(caller.user_id, required_key(idempotency_key), body))
 
 
 @router.post("/errands/quotes")
@@ -61,7 +66,7 @@ def quote_errand(body: ErrandQuoteRequest, _customer: Customer) -> ErrandQuote:
 
 @router.post("/errands", responses={201: {"description": "The errand order, created or replayed"}})
 def place_errand(body: PlaceErrand, caller: Customer, idempotency_key: IdempotencyKey = None) -> Response[OrderView]:
-    return _placed(*errands.place_errand(caller.user_id, _required_key(idempotency_key), body))
+    return placed(*errands.place_errand(caller.user_id, required_key(idempotency_key), body))
 
 
 @router.get("/orders")
@@ -69,22 +74,47 @@ def list_orders(
     caller: Caller,
     role: Annotated[Role, Query()] = "customer",
     merchant_id: Annotated[str | None, Query()] = None,
+    status: Annotated[Status | None, Query()] = None,
+    since: Annotated[date | None, Query(alias="from", description="first China-time day, YYYY-MM-DD")] = None,
+    until: Annotated[date | None, Query(alias="to", description="last China-time day, YYYY-MM-DD")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query()] = None,
 ) -> OrderPage:
-    start = _decode_cursor(cursor)
-    records, last_key = queries.list_for(caller, role, merchant_id=merchant_id, limit=limit, start=start)
+    records, last_key = queries.list_for(
+        caller,
+        role,
+        merchant_id=merchant_id,
+        limit=limit,
+        start=_decode_cursor(cursor),
+        status=status,
+        since=since,
+        until=until,
+    )
     return OrderPage(items=[OrderView.of(r) for r in records], next_cursor=_encode_cursor(last_key))
 
 
 @router.get("/orders/<orderId>")
 def get_order(orderId: str, caller: Caller) -> OrderView:  # noqa: N803 (API path name)
-    return OrderView.of(service.get_visible_order(orderId, caller))
+    """The order; while a rider is on the way, with where the rider last was."""
+    order = service.get_visible_order(orderId, caller)
+    view = OrderView.of(order)
+    if order.rider_id and order.status in (Status.PICKING_UP.value, Status.DELIVERING.value):
+        view.rider_position = _rider_position(order.rider_id)
+    return view
 
 
-@router.post("/orders/<orderId>/cancel")
-def cancel_order(orderId: str, body: CancelOrder, caller: Caller) -> OrderView:  # noqa: N803
-    return OrderView.of(service.transition(orderId, Status.CANCELLED, caller, reason=body.reason))
+@router.post(
+    "/orders/<orderId>/cancel",
+    responses={202: {"description": "Confirmed already: the merchant is asked (cancel_request PENDING)"}},
+)
+def cancel_order(orderId: str, body: CancelOrder, caller: Caller) -> Response[OrderView]:  # noqa: N803
+    order, cancelled = cancellation.cancel(orderId, caller, body.reason)
+    return json_response(200 if cancelled else 202, OrderView.of(order).model_dump(mode="json"))
+
+
+@router.post("/orders/<orderId>/cancel-request")
+def answer_cancel_request(orderId: str, body: CancelAnswer, caller: Caller) -> OrderView:  # noqa: N803
+    return OrderView.of(cancellation.answer(orderId, caller, body.approve, body.reason))
 
 
 @router.post("/orders/<orderId>/transitions")
@@ -92,6 +122,15 @@ def transition_order(orderId: str, body: TransitionRequest, caller: Caller) -> O
     return OrderView.of(
         service.transition(orderId, body.to, caller, reason=body.reason, goods_amount=body.goods_amount)
     )
+
+
+def _rider_position(rider_id: str) -> RiderPosition | None:
+    from paotui.riders.service import find_rider  # only an order on its way reads the Riders table
+
+    rider = find_rider(rider_id)
+    if rider is None or rider.location is None or rider.location_at is None:
+        return None
+    return RiderPosition(lat=float(rider.location.lat), lng=float(rider.location.lng), at=rider.location_at)
 
 
 def _encode_cursor(last_key: dict | None) -> str | None:

@@ -103,7 +103,12 @@ def place_errand(customer_id: str, idempotency_key: str, request: PlaceErrand) -
         digest,
         kind="errand",
         items=[],
-        amounts=AmountsMap(items_total=0, delivery_fee=quote.delivery_fee, total=quote.total),
+        amounts=AmountsMap(
+            items_total=0,
+            delivery_fee=quote.delivery_fee,
+            total=quote.total,
+            breakdown=service.fee_breakdown(quote.breakdown),
+        ),
         address=AddressMap(**request.dropoff.model_dump()),
         pickup=PlaceMap(lat=pickup.lat, lng=pickup.lng, name=pickup_name(request)),
         note=request.note,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
@@ -14,6 +14,7 @@ from paotui.platform.settings import get_settings
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 ErrandType = Literal["send", "buy", "fetch"]  # 帮送, 帮买, 帮取
+Channel = Literal["mini_program", "phone", "walk_in", "eleme"]  # how an order came in (docs/adr/0010)
 
 
 def _at_most(setting: str) -> AfterValidator:
@@ -43,8 +44,9 @@ class DeliveryAddress(LatLng):
     contact_phone: Phone
 
 
-class PlaceOrder(RequestModel):
-    merchant_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+class OrderContents(RequestModel):
+    """What is ordered, where to and when: the same whoever enters the order (orders.channels)."""
+
     items: list[OrderItemIn] = Field(min_length=1, max_length=50)
     address: DeliveryAddress
     scheduled_for: AwareDatetime | None = None  # a time without a zone is ambiguous, as in quotes
@@ -59,8 +61,19 @@ class PlaceOrder(RequestModel):
         return items
 
 
+class PlaceOrder(OrderContents):
+    merchant_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
 class CancelOrder(RequestModel):
     reason: Text
+
+
+class CancelAnswer(RequestModel):
+    """The merchant's answer to a customer's cancel request; a refusal may say why."""
+
+    approve: bool
+    reason: Text | None = None
 
 
 class TransitionRequest(RequestModel):
@@ -78,9 +91,36 @@ class LineItem(ResponseModel):
 
 
 class Amounts(ResponseModel):
+    """``breakdown``: the delivery fee line by line, as quoted when the order was placed."""
+
     items_total: Fen
     delivery_fee: Fen
     total: Fen
+    breakdown: list[FeeLine] = []
+    collect_on_delivery: Fen = 0  # cash the rider collects at the door (a phone order paid on delivery)
+
+
+class CancelRequestView(ResponseModel):
+    """A customer's request to cancel a confirmed order: PENDING until the merchant APPROVED or REJECTED it."""
+
+    reason: str
+    at: str
+    status: Literal["PENDING", "APPROVED", "REJECTED"]
+    answered_at: str | None = None
+    answer: str | None = None
+
+
+class RefundSummary(ResponseModel):
+    """Money given back so far: ``status`` PROCESSING while a refund is under way, FAILED if one needs operators."""
+
+    status: Literal["PROCESSING", "FAILED", "REFUNDED", "PARTIALLY_REFUNDED"]
+    refunded: Fen
+
+
+class RiderPosition(PointView):
+    """Where the rider last reported being (GCJ-02), shown to the customer while the order is on its way."""
+
+    at: str
 
 
 class TimelineEntry(ResponseModel):
@@ -116,6 +156,8 @@ class OrderView(ResponseModel):
     id: str
     status: Status
     kind: Literal["food", "errand"] = "food"
+    channel: Channel = "mini_program"
+    external_id: str | None = None  # the platform's own order id, for an order a platform pushed
     merchant_id: str | None = None  # none for an errand
     customer_id: str
     rider_id: str | None = None
@@ -127,10 +169,32 @@ class OrderView(ResponseModel):
     scheduled_for: str | None = None
     note: str | None = None
     cancel_reason: str | None = None
+    cancel_request: CancelRequestView | None = None
+    refund: RefundSummary | None = None
+    rider_position: RiderPosition | None = None
     errand: ErrandView | None = None
     version: int
     created_at: str
     updated_at: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refund_from_counters(cls, data: Any) -> Any:
+        """The order keeps refund counters (payments.refunds); the view shows what they mean."""
+        if not isinstance(data, dict) or "refund" in data:
+            return data
+        pending, failed = int(data.get("refunds_pending") or 0), int(data.get("refunds_failed") or 0)
+        refunded = int(data.get("refunded") or 0)
+        if pending:
+            status = "PROCESSING"
+        elif failed:
+            status = "FAILED"
+        elif refunded:
+            total = int((data.get("amounts") or {}).get("total") or 0)
+            status = "REFUNDED" if refunded >= total else "PARTIALLY_REFUNDED"
+        else:
+            return data
+        return {**data, "refund": {"status": status, "refunded": refunded}}
 
 
 class OrderPage(ResponseModel):
@@ -138,7 +202,7 @@ class OrderPage(ResponseModel):
     next_cursor: str | None
 
 
-Role = Literal["customer", "merchant", "rider"]
+Role = Literal["customer", "merchant", "rider", "admin"]
 
 
 # --- errands (docs/adr/0008) ------------------------------------------------------------------

@@ -1,17 +1,47 @@
-"""Order lists for each role, newest first, one GSI query each."""
+"""Order lists for each role, newest first: one GSI query each, narrowed by status and China-time dates.
+
+Customers, riders and merchants read their own index (``by-customer``,
+``by-rider``, ``by-merchant``, keyed on ``created_at``), so a date range is a
+key condition and costs only what it returns. Operators (admins) read
+``by-day``, one China-time day per partition, walking the days of the range
+newest first. ``status`` is a filter: a page may come back shorter than
+``limit`` with a cursor to continue, as DynamoDB filters after it reads.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from paotui.orders.records import OrderRecord
+from paotui.orders.transitions import Status
+from paotui.platform import clock
 from paotui.platform.auth import Principal
 from paotui.platform.errors import Forbidden, Unprocessable
 
+MAX_ADMIN_DAYS = 92
+
 
 def list_for(
-    caller: Principal, role: str, *, merchant_id: str | None, limit: int, start: dict[str, Any] | None
+    caller: Principal,
+    role: str,
+    *,
+    merchant_id: str | None,
+    limit: int,
+    start: dict[str, Any] | None,
+    status: Status | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> tuple[list[OrderRecord], dict[str, Any] | None]:
+    """A page of the caller's orders in ``role``, and where the next page starts (None: the last)."""
+    if since and until and since > until:
+        raise Unprocessable("from must not be after to.", code="INVALID_DATE_RANGE")
+    status_filter = OrderRecord.status == status.value if status else None
+    if role == "admin":
+        if not caller.is_admin:
+            raise Forbidden("This needs the admin role.")
+        return _by_days(limit, start, status_filter, since, until)
     if role == "customer":
         index, key = OrderRecord.by_customer, caller.user_id
     elif role == "rider":
@@ -20,19 +50,75 @@ def list_for(
         index, key = OrderRecord.by_rider, caller.user_id
     else:
         index, key = OrderRecord.by_merchant, _merchant_scope(caller, merchant_id)
-    result = index.query(key, scan_index_forward=False, limit=limit, last_evaluated_key=start)
-    records = list(result)
-    return records, result.last_evaluated_key
+    result = index.query(
+        key,
+        range_key_condition=_created_between(OrderRecord.created_at, since, until),
+        filter_condition=status_filter,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=start,
+    )
+    return list(result), result.last_evaluated_key
+
+
+def _created_between(created_at: Any, since: date | None, until: date | None) -> Any:
+    """``created_at`` (UTC ISO) within the China-time days ``since``..``until``, both included."""
+    low = clock.iso(datetime.combine(since, time(), clock.CHINA)) if since else None
+    high = clock.iso(datetime.combine(until + timedelta(days=1), time(), clock.CHINA)) if until else None
+    if low and high:
+        return created_at.between(low, high)
+    if low:
+        return created_at >= low
+    if high:
+        return created_at < high
+    return None
+
+
+def _by_days(
+    limit: int, start: dict[str, Any] | None, status_filter: Any, since: date | None, until: date | None
+) -> tuple[list[OrderRecord], dict[str, Any] | None]:
+    """Operators' view: the ``by-day`` partitions of the range, newest first; the cursor names the day and the
+    position in it where the page stopped."""
+    until = until or datetime.now(clock.CHINA).date()
+    since = since or until
+    if (until - since).days >= MAX_ADMIN_DAYS:
+        raise Unprocessable(f"Ask for at most {MAX_ADMIN_DAYS} days at a time.", code="INVALID_DATE_RANGE")
+    resume_day, resume_key = (start or {}).get("day"), (start or {}).get("key")
+    found: list[OrderRecord] = []
+    for day in _days_newest_first(since, until, resume_day):
+        page = OrderRecord.by_day.query(
+            day.isoformat(),
+            filter_condition=status_filter,
+            scan_index_forward=False,
+            limit=limit - len(found),
+            last_evaluated_key=resume_key if day.isoformat() == resume_day else None,
+        )
+        found += list(page)
+        if page.last_evaluated_key:
+            return found, {"day": day.isoformat(), "key": page.last_evaluated_key}
+        if len(found) >= limit:
+            earlier = day - timedelta(days=1)
+            return found, ({"day": earlier.isoformat(), "key": None} if earlier >= since else None)
+    return found, None
+
+
+def _days_newest_first(since: date, until: date, from_day: str | None) -> Iterator[date]:
+    day = date.fromisoformat(from_day) if from_day else until
+    while day >= since:
+        yield day
+        day -= timedelta(days=1)
 
 
 def _merchant_scope(caller: Principal, merchant_id: str | None) -> str:
     from paotui.catalog.service import owned_merchant_ids
 
+    if caller.is_admin and merchant_id:
+        return merchant_id
     if not caller.has("merchant"):
         raise Forbidden("This needs the merchant role.")
     owned = owned_merchant_ids(caller.user_id)
     if merchant_id:
-        if merchant_id not in owned and not caller.is_admin:
+        if merchant_id not in owned:
             raise Forbidden("That merchant is not yours.", code="NOT_YOUR_MERCHANT")
         return merchant_id
     if len(owned) != 1:

@@ -30,10 +30,28 @@ class LineItemMap(MapAttribute):
     line_total = NumberAttribute()
 
 
+class FeeLineMap(MapAttribute):
+    code = UnicodeAttribute()
+    label = UnicodeAttribute()
+    amount = NumberAttribute()  # fen; a waiver is negative
+
+
 class AmountsMap(MapAttribute):
     items_total = NumberAttribute()
     delivery_fee = NumberAttribute()
     total = NumberAttribute()
+    breakdown = ListAttribute(of=FeeLineMap, null=True)  # the delivery fee line by line, as quoted at intake
+    collect_on_delivery = NumberAttribute(null=True)  # cash the rider takes at the door (orders.channels)
+
+
+class CancelRequestMap(MapAttribute):
+    """A customer's request to cancel an order the merchant already confirmed (orders.cancellation)."""
+
+    reason = UnicodeAttribute()
+    at = UnicodeAttribute()
+    status = UnicodeAttribute()  # PENDING | APPROVED | REJECTED
+    answered_at = UnicodeAttribute(null=True)
+    answer = UnicodeAttribute(null=True)  # the merchant's reason for a refusal
 
 
 class PickupAddressMap(MapAttribute):
@@ -81,8 +99,11 @@ class OrderRecord(Model):
     customer_id = UnicodeAttribute()
     merchant_id = UnicodeAttribute(null=True)  # none for an errand, which the sparse by-merchant index leaves out
     kind = UnicodeAttribute(default="food")  # food | errand; orders from before errands read as food
+    channel = UnicodeAttribute(default="mini_program")  # how it came in (orders.channels); older orders: mini_program
+    external_id = UnicodeAttribute(null=True)  # the platform's order id, for orders pushed by one (e.g. Ele.me)
     rider_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    created_day = UnicodeAttribute(null=True)  # YYYY-MM-DD in China time: the by-day index
     updated_at = UnicodeAttribute()
     items = ListAttribute(of=LineItemMap)
     amounts = AmountsMap()
@@ -93,6 +114,7 @@ class OrderRecord(Model):
     slot_start = UnicodeAttribute(null=True)  # the delivery slot a scheduled order holds a place in
     note = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
+    cancel_request = CancelRequestMap(null=True)
     errand = ErrandMap(null=True)
     # refunds (payments.refunds keeps these in step with the refund items, in the same transactions)
     refunded = NumberAttribute(null=True)  # fen refunded so far
@@ -101,5 +123,19 @@ class OrderRecord(Model):
     request_fingerprint = UnicodeAttribute()
 
     by_customer = _index("by-customer", "customer_id")()
+    by_day = _index("by-day", "created_day")()  # every order of a China-time day, for operators
     by_merchant = _index("by-merchant", "merchant_id")()
     by_rider = _index("by-rider", "rider_id")()
+
+
+class ChannelBindingRecord(Model):
+    """Which merchant an external platform's shop is (orders.bindings): one shop, one merchant."""
+
+    Meta = table_meta("channel_bindings_table")
+
+    key = UnicodeAttribute(hash_key=True)  # "<channel>#shop#<shop id>", e.g. eleme#shop#968861
+    merchant_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    shop_id = UnicodeAttribute()
+    bound_at = UnicodeAttribute()
+    bound_by = UnicodeAttribute()

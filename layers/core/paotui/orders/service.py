@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from pynamodb.transactions import TransactWrite
 from paotui.orders.records import (
     AddressMap,
     AmountsMap,
+    FeeLineMap,
     LineItemMap,
     OrderRecord,
     TimelineEntryMap,
@@ -35,6 +36,8 @@ from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger
 
 if TYPE_CHECKING:  # annotations only: the workers that move orders don't load the API's models and resolver
+    from paotui.catalog.models import FeeLine
+    from paotui.catalog.records import MerchantRecord
     from paotui.orders.models import PlaceOrder
     from paotui.platform.auth import Principal
     from paotui.platform.models import RequestModel
@@ -64,8 +67,11 @@ def order_id_for(customer_id: str, idempotency_key: str) -> str:
     return stable_id("ord_", customer_id, idempotency_key)
 
 
-def pending_order(order_id: str, customer_id: str, digest: str, **fields) -> OrderRecord:
-    """A new order awaiting payment: what every intake sets, plus its own ``fields``."""
+def pending_order(order_id: str, customer_id: str, digest: str, *, by: str | None = None, **fields) -> OrderRecord:
+    """A new order awaiting payment: what every intake sets, plus its own ``fields``.
+
+    ``by``: who entered it, when not the customer (a merchant taking a phone order, a platform pushing one).
+    """
     now = clock.now()
     return OrderRecord(
         id=order_id,
@@ -73,11 +79,17 @@ def pending_order(order_id: str, customer_id: str, digest: str, **fields) -> Ord
         version=1,
         customer_id=customer_id,
         created_at=clock.iso(now),
+        created_day=clock.china_date(now),
         updated_at=clock.iso(now),
-        timeline=[_timeline_entry(Status.PENDING_PAYMENT, now, customer_id, None)],
+        timeline=[_timeline_entry(Status.PENDING_PAYMENT, now, by or customer_id, None)],
         request_fingerprint=digest,
         **fields,
     )
+
+
+def fee_breakdown(lines: Iterable[FeeLine]) -> list[FeeLineMap]:
+    """A quote's delivery-fee lines as the order keeps them."""
+    return [FeeLineMap(code=line.code, label=line.label, amount=line.amount) for line in lines]
 
 
 def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> tuple[OrderRecord, bool]:
@@ -85,15 +97,29 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
 
     Returns the order and whether this call created it.
     """
-    from paotui.catalog import slot_bookings, stock
-    from paotui.catalog.pricing import price_order
-    from paotui.catalog.service import get_merchant, get_products
-
     order_id = order_id_for(customer_id, idempotency_key)
     digest = fingerprint(request)
     existing = replay(order_id, digest)
     if existing:
         return existing, False
+    return intake(order_id, customer_id, digest, request)
+
+
+def intake(
+    order_id: str,
+    customer_id: str,
+    digest: str,
+    request: PlaceOrder,
+    *,
+    collect_on_delivery: bool = False,
+    **fields,
+) -> tuple[OrderRecord, bool]:
+    """Price ``request`` as a quote does and open the order: every order priced by our menu comes through here.
+
+    ``collect_on_delivery``: the rider takes the total in cash at the door. ``fields`` go to :func:`pending_order`.
+    """
+    from paotui.catalog.pricing import price_order
+    from paotui.catalog.service import get_merchant, get_products
 
     merchant = get_merchant(request.merchant_id)
     products = get_products(merchant.id, [item.product_id for item in request.items])
@@ -114,21 +140,47 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
             )
             for item in request.items
         ],
-        amounts=AmountsMap(items_total=quote.items_total, delivery_fee=quote.delivery_fee, total=quote.total),
+        amounts=AmountsMap(
+            items_total=quote.items_total,
+            delivery_fee=quote.delivery_fee,
+            total=quote.total,
+            breakdown=fee_breakdown(quote.breakdown),
+            collect_on_delivery=quote.total if collect_on_delivery else None,
+        ),
         address=AddressMap(**request.address.model_dump()),
-        pickup=PlaceMap(lat=merchant.location.lat, lng=merchant.location.lng, name=merchant.name),
+        pickup=merchant_pickup(merchant),
         scheduled_for=clock.iso(request.scheduled_for) if request.scheduled_for else None,
         note=request.note,
+        **fields,
     )
+    quantities = {item.product_id: item.quantity for item in request.items}
+    return open_order(record, merchant, quantities, slot_at=request.scheduled_for)
+
+
+def merchant_pickup(merchant: MerchantRecord) -> PlaceMap:
+    """Where a rider collects a merchant's order: the shop, by name."""
+    return PlaceMap(lat=merchant.location.lat, lng=merchant.location.lng, name=merchant.name)
+
+
+def open_order(
+    record: OrderRecord, merchant: MerchantRecord, quantities: Mapping[str, int], *, slot_at: datetime | None = None
+) -> tuple[OrderRecord, bool]:
+    """Write a new order with its stock held (and, given ``slot_at``, its place in that delivery slot), all or nothing.
+
+    Returns the order and whether this call wrote it: a concurrent duplicate that won the order's condition is
+    answered instead. 409 ``OUT_OF_STOCK`` / ``SLOT_FULL``, and nothing written, when the holds fail.
+    """
+    from paotui.catalog import slot_bookings, stock
+
     try:
         with transact_write() as transaction:
-            for item in request.items:
-                stock.stage_reservation(transaction, merchant.id, item.product_id, order_id, item.quantity)
-            if request.scheduled_for is not None:
-                record.slot_start = slot_bookings.stage_booking(transaction, merchant, request.scheduled_for, order_id)
+            for product_id, quantity in quantities.items():
+                stock.stage_reservation(transaction, merchant.id, product_id, record.id, quantity)
+            if slot_at is not None:
+                record.slot_start = slot_bookings.stage_booking(transaction, merchant, slot_at, record.id)
             transaction.save(record, condition=OrderRecord.id.does_not_exist())
     except TransactWriteError as error:
-        replayed = replay(order_id, digest)  # a concurrent duplicate won the order's condition
+        replayed = replay(record.id, record.request_fingerprint)  # a concurrent duplicate won the order's condition
         if replayed:
             return replayed, False
         short = stock.shortfalls(error)
@@ -141,7 +193,7 @@ def place_order(customer_id: str, idempotency_key: str, request: PlaceOrder) -> 
         if slot_bookings.slot_full(error):
             raise Conflict("That delivery slot is full; pick another.", code="SLOT_FULL") from None
         raise
-    logger.info("order placed", extra={"order_id": order_id, "total": quote.total})
+    logger.info("order placed", extra={"order_id": record.id, "total": record.amounts.total, "channel": record.channel})
     return record, True
 
 
@@ -180,11 +232,17 @@ def get_visible_order(order_id: str, principal: Principal) -> OrderRecord:
 
 
 def transition(
-    order_id: str, target: Status, principal: Principal, reason: str | None = None, goods_amount: int | None = None
+    order_id: str,
+    target: Status,
+    principal: Principal,
+    reason: str | None = None,
+    goods_amount: int | None = None,
+    extra: Iterable[Action] = (),
 ) -> OrderRecord:
     """Move an order on behalf of a caller, who must be allowed that move on that order.
 
-    ``goods_amount`` is what a buy errand's goods cost, reported with its DELIVERED (docs/adr/0008).
+    ``goods_amount`` is what a buy errand's goods cost, reported with its DELIVERED (docs/adr/0008);
+    ``extra`` are changes written in the same conditional update (e.g. answering a cancel request).
     """
     for _ in range(_RETRIES_ON_RACE):
         order = get_order(order_id)
@@ -203,7 +261,8 @@ def transition(
             raise Forbidden(f"You may not move this order to {target.value}.", code="TRANSITION_FORBIDDEN")
         settlement = _goods_settlement(order, target, goods_amount)
         try:
-            return _apply(order, target, by=f"{actor.value}:{principal.user_id}", reason=reason, extra=settlement)
+            by = f"{actor.value}:{principal.user_id}"
+            return _apply(order, target, by=by, reason=reason, extra=[*settlement, *extra])
         except _LostRace:
             continue
     raise Conflict("The order changed while we were updating it; try again.", code="CONCURRENT_UPDATE")
@@ -230,6 +289,24 @@ def system_transition(
         except _LostRace:
             continue
     raise Conflict("The order kept changing; try again.", code="CONCURRENT_UPDATE")
+
+
+def confirm_if_automatic(order: OrderRecord) -> OrderRecord:
+    """A paid order nobody confirms by hand is confirmed now: an errand (it has no merchant), or an order of a
+    merchant that confirms everything (``auto_confirm``). A no-op unless the order is PAID, so callers may run
+    it on every retry."""
+    from paotui.catalog.service import get_merchant
+
+    if order.status != Status.PAID.value:
+        return order
+    if order.merchant_id is None:
+        by = "system"
+    elif get_merchant(order.merchant_id).auto_confirm:
+        by = f"merchant:{order.merchant_id}"
+    else:
+        return order
+    confirmed = system_transition(order.id, Status.CONFIRMED, expected={Status.PAID}, reason="auto-confirmed", by=by)
+    return confirmed or get_order(order.id)
 
 
 def _goods_settlement(order: OrderRecord, target: Status, goods_amount: int | None) -> list[Action]:

@@ -2,8 +2,10 @@
 
 Each entry names who may make the move. ``system`` is the platform itself
 (payment notify, dispatch, the watchdog); ``rider`` means the order's assigned
-rider; ``merchant`` the order's merchant; ``customer`` the order's customer.
-Admins may make any move the table allows.
+rider; ``merchant`` the order's merchant; ``customer`` the order's customer;
+``carrier`` a third-party carrier delivering the order, on its verified word
+(``paotui.carriers``), which takes the moves a rider would and those of a
+delivery the platform itself ends. Admins may make any move the table allows.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Actor(StrEnum):
     MERCHANT = "merchant"
     RIDER = "rider"
     SYSTEM = "system"
+    CARRIER = "carrier"
     ADMIN = "admin"
 
 
@@ -38,19 +41,20 @@ S, A = Status, Actor
 TRANSITIONS: dict[tuple[Status, Status], frozenset[Actor]] = {
     (S.PENDING_PAYMENT, S.PAID): frozenset({A.SYSTEM}),
     (S.PAID, S.CONFIRMED): frozenset({A.MERCHANT, A.SYSTEM}),
-    (S.CONFIRMED, S.ASSIGNED): frozenset({A.SYSTEM}),
-    (S.ASSIGNED, S.PICKING_UP): frozenset({A.RIDER}),
-    (S.PICKING_UP, S.DELIVERING): frozenset({A.RIDER}),
-    (S.DELIVERING, S.DELIVERED): frozenset({A.RIDER}),
-    (S.DELIVERING, S.DELIVERY_FAILED): frozenset({A.RIDER}),
+    (S.CONFIRMED, S.ASSIGNED): frozenset({A.SYSTEM, A.CARRIER}),
+    (S.ASSIGNED, S.PICKING_UP): frozenset({A.RIDER, A.CARRIER}),
+    (S.PICKING_UP, S.DELIVERING): frozenset({A.RIDER, A.CARRIER}),
+    (S.DELIVERING, S.DELIVERED): frozenset({A.RIDER, A.CARRIER}),
+    (S.DELIVERING, S.DELIVERY_FAILED): frozenset({A.RIDER, A.CARRIER}),
     (S.DELIVERY_FAILED, S.DELIVERING): frozenset({A.RIDER, A.SYSTEM}),
-    (S.DELIVERY_FAILED, S.RETURNING): frozenset({A.RIDER, A.SYSTEM}),
-    (S.RETURNING, S.RETURNED): frozenset({A.MERCHANT, A.SYSTEM}),
+    (S.DELIVERY_FAILED, S.RETURNING): frozenset({A.RIDER, A.SYSTEM, A.CARRIER}),
+    (S.RETURNING, S.RETURNED): frozenset({A.MERCHANT, A.SYSTEM, A.CARRIER}),
     (S.PENDING_PAYMENT, S.CANCELLED): frozenset({A.CUSTOMER, A.MERCHANT, A.SYSTEM}),
     (S.PAID, S.CANCELLED): frozenset({A.CUSTOMER, A.MERCHANT, A.SYSTEM}),
-    (S.CONFIRMED, S.CANCELLED): frozenset({A.CUSTOMER, A.MERCHANT, A.SYSTEM}),
-    (S.ASSIGNED, S.CANCELLED): frozenset({A.CUSTOMER, A.MERCHANT, A.SYSTEM}),
-    (S.PICKING_UP, S.CANCELLED): frozenset({A.MERCHANT, A.SYSTEM}),
+    # once the merchant has confirmed, a customer asks (orders.cancellation) and the merchant decides
+    (S.CONFIRMED, S.CANCELLED): frozenset({A.MERCHANT, A.SYSTEM, A.CARRIER}),
+    (S.ASSIGNED, S.CANCELLED): frozenset({A.MERCHANT, A.SYSTEM, A.CARRIER}),
+    (S.PICKING_UP, S.CANCELLED): frozenset({A.MERCHANT, A.SYSTEM, A.CARRIER}),
 }
 
 TERMINAL = frozenset({S.DELIVERED, S.RETURNED, S.CANCELLED})

@@ -82,12 +82,11 @@ from paotui.payments.providers import (
     ProviderPayment,
     ProviderRefund,
     RefundState,
-    fen_to_yuan,
     unavailable,
-    yuan_to_fen,
 )
 from paotui.platform.clock import iso
 from paotui.platform.errors import Conflict, NotFound, Unauthorized
+from paotui.platform.money import fen_to_yuan, yuan_to_fen
 
 DEFAULT_GATEWAY_URL = "https://openapi.alipay.com/gateway.do"
 BEIJING = timezone(timedelta(hours=8), "CST")

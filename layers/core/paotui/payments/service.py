@@ -187,27 +187,8 @@ def apply_payment(channel: str, notice: ProviderPayment, providers: Providers) -
         refunds.refund_rest(
             order, reason="the order was cancelled before the payment arrived", by="system", providers=providers
         )
-    _auto_confirm(order)
+    orders.confirm_if_automatic(order)  # on every delivery: a crash between the two moves is finished by a retry
     return payment
-
-
-def _auto_confirm(order: OrderRecord) -> None:
-    """An errand (no merchant) or an order of a merchant that confirms everything is confirmed on payment.
-
-    Run on every delivery of the callback, not only the one that moved the
-    order: if we crashed between the two moves, the provider's retry finishes.
-    """
-    from paotui.catalog import service as catalog
-
-    if order.status != Status.PAID.value:
-        return
-    if order.merchant_id is None:
-        by = "system"
-    elif catalog.get_merchant(order.merchant_id).auto_confirm:
-        by = f"merchant:{order.merchant_id}"
-    else:
-        return
-    orders.system_transition(order.id, Status.CONFIRMED, expected={Status.PAID}, reason="auto-confirmed", by=by)
 
 
 def close_unpaid(order_id: str, providers: Providers) -> bool:

@@ -1,8 +1,10 @@
-"""UTC time, written on the wire as ISO-8601 with a ``Z``."""
+"""UTC time, written on the wire as ISO-8601 with a ``Z``; China time where people read days and hours."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991; needs no tz database
 
 
 def now() -> datetime:
@@ -23,6 +25,11 @@ def parse_iso(text: str) -> datetime:
 
 def epoch_seconds(moment: datetime | None = None) -> int:
     return int((moment or now()).timestamp())
+
+
+def china_date(moment: datetime) -> str:
+    """The China-time calendar day of ``moment``, YYYY-MM-DD (how merchants and operators count days)."""
+    return moment.astimezone(CHINA).date().isoformat()
 
 
 def later(seconds: float) -> datetime:

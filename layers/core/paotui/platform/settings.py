@@ -36,6 +36,7 @@ class Settings(BaseModel):
     idempotency_table: str = "paotui-idempotency"
     sessions_table: str = "paotui-sessions"
     addresses_table: str = "paotui-addresses"
+    channel_bindings_table: str = "paotui-channel-bindings"
     outbox_table: str = ""  # local stage only: where SMS and pushes land
 
     # messaging and workflow
@@ -48,6 +49,8 @@ class Settings(BaseModel):
     payment_secret_arn: str = ""  # the sandbox channel's signing secret (local and test stages)
     wechatpay_secret_arn: str = ""  # WeChat Pay v3 merchant keys (payments.wechatpay); "{}" until configured
     alipay_secret_arn: str = ""  # Alipay app keys (payments.alipay); "{}" until configured
+    eleme_secret_arn: str = ""  # Ele.me open platform app id and secret (orders.eleme); "{}" leaves the channel off
+    dada_secret_arn: str = ""  # Dada open platform app (carriers.dada); "{}" leaves the carrier off
 
     # delivery channels: "sns" in AWS, "outbox" locally
     sms_sender: str = "outbox"
@@ -107,6 +110,10 @@ class Settings(BaseModel):
     dispatch_search_rings: int = 6
     merchant_cell_resolution: int = 6
     rider_default_capacity: int = 3
+
+    # third-party carriers (paotui.carriers): a carrier rider's position older than this is asked for again
+    # when the order is viewed (carriers push statuses, not positions)
+    carrier_position_max_age_seconds: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

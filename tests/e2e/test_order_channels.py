@@ -1,0 +1,122 @@
+"""Intake channels over HTTP (docs/adr/0010): a phone order the merchant enters and an order Ele.me pushes (through
+the local Ele.me fake), each taken, paid, confirmed and delivered by a seeded rider."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from paotui_local.harness import Cloud, User, wait_for
+
+pytestmark = pytest.mark.e2e
+
+ELEME_SHOP = "968861"
+NEW_CUSTOMER = "+8613800000388"  # not in the fixture: the phone order makes them a customer
+
+
+def rider_delivers(cloud: Cloud, seed: dict, order_id: str) -> User:
+    """A seeded rider gets the offer, accepts it and takes the order through 取餐中 and 配送中 to 完成配送."""
+    riders = {spec["id"]: cloud.login(spec["phone"]) for spec in seed["riders"]}
+
+    def offered():
+        for rider_id, rider in riders.items():
+            offers = [o for o in rider.offers() if o["order_id"] == order_id]
+            if offers:
+                return rider_id, offers[0]
+        return None
+
+    rider_id, offer = wait_for(offered, what="an offer to a rider")
+    rider = riders[rider_id]
+    accepted = rider.post(f"/offers/{offer['id']}/accept")
+    assert accepted.status_code == 200, accepted.text
+    assert (accepted.json()["status"], accepted.json()["rider_id"]) == ("ASSIGNED", rider_id)
+    for status in ("PICKING_UP", "DELIVERING", "DELIVERED"):
+        moved = rider.post(f"/orders/{order_id}/transitions", json={"to": status})
+        assert moved.status_code == 200, moved.text
+    return rider
+
+
+def stock_of(cloud: Cloud, merchant_id: str, product_id: str) -> int:
+    return next(p["stock"] for p in cloud.get(f"/merchants/{merchant_id}/products").json() if p["id"] == product_id)
+
+
+def test_a_phone_order_goes_from_the_merchants_console_to_the_door(cloud):
+    seed = cloud.seed()
+    merchant = seed["merchants"][0]
+    product = merchant["products"][0]
+    owner = cloud.login(merchant["phone"])
+    address = {**seed["customers"][0]["address"], "contact_name": "周先生", "contact_phone": NEW_CUSTOMER}
+    stock_before = stock_of(cloud, merchant["id"], product["id"])
+
+    body = {
+        "channel": "phone",
+        "payment": "cash_on_delivery",
+        "items": [{"product_id": product["id"], "quantity": 2}],
+        "address": address,
+        "note": "电话下单",
+    }
+    key = uuid.uuid4().hex
+    placed = owner.post(f"/merchants/{merchant['id']}/orders", json=body, headers={"Idempotency-Key": key})
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    assert (order["status"], order["channel"]) == ("PAID", "phone")
+    assert order["amounts"]["items_total"] == 2 * product["price"]
+    assert order["amounts"]["collect_on_delivery"] == order["amounts"]["total"], "the rider collects the cash"
+    again = owner.post(f"/merchants/{merchant['id']}/orders", json=body, headers={"Idempotency-Key": key})
+    assert (again.status_code, again.json()["id"], again.headers["Idempotent-Replayed"]) == (201, order["id"], "true")
+
+    wait_for(lambda: stock_of(cloud, merchant["id"], product["id"]) == stock_before - 2, what="stock committed")
+    confirmed = owner.post(f"/orders/{order['id']}/transitions", json={"to": "CONFIRMED"})
+    assert confirmed.status_code == 200, confirmed.text
+    rider_delivers(cloud, seed, order["id"])
+
+    customer = cloud.login(NEW_CUSTOMER)
+    assert customer.id == order["customer_id"], "the phone's new account owns the order"
+    final = customer.order(order["id"])
+    assert [entry["status"] for entry in final["timeline"]] == [
+        "PENDING_PAYMENT",
+        "PAID",
+        "CONFIRMED",
+        "ASSIGNED",
+        "PICKING_UP",
+        "DELIVERING",
+        "DELIVERED",
+    ]
+    assert final["timeline"][1]["reason"] == "cash on delivery"
+
+
+def test_an_ele_me_order_goes_from_the_push_to_the_door(cloud):
+    seed = cloud.seed()
+    merchant = seed["merchants"][0]
+    product = merchant["products"][1]
+    owner = cloud.login(merchant["phone"])
+    bound = owner.put(f"/merchants/{merchant['id']}/channels/eleme", json={"shop_id": ELEME_SHOP})
+    assert bound.status_code == 200, bound.text
+    stock_before = stock_of(cloud, merchant["id"], product["id"])
+
+    items = [{"extend_code": product["id"], "quantity": 1, "price": product["price"], "name": product["name"]}]
+    pushed = cloud.eleme_order(ELEME_SHOP, items, seed["customers"][1]["address"], deliver_fee=400)
+    assert pushed["acknowledged"], pushed
+
+    def taken():
+        mine = owner.get("/orders", params={"role": "merchant", "merchant_id": merchant["id"]}).json()["items"]
+        return next((o for o in mine if o.get("external_id") == pushed["eleme_order_id"]), None)
+
+    order = wait_for(taken, what="the Ele.me order in the merchant's list")
+    assert (order["status"], order["channel"]) == ("PAID", "eleme")
+    assert order["amounts"] == {
+        **order["amounts"],
+        "items_total": product["price"],
+        "delivery_fee": 400,
+        "total": product["price"] + 400,
+        "collect_on_delivery": 0,
+    }
+    wait_for(lambda: stock_of(cloud, merchant["id"], product["id"]) == stock_before - 1, what="stock committed")
+
+    confirmed = owner.post(f"/orders/{order['id']}/transitions", json={"to": "CONFIRMED"})
+    assert confirmed.status_code == 200, confirmed.text
+    rider = rider_delivers(cloud, seed, order["id"])
+    final = owner.get(f"/orders/{order['id']}").json()
+    assert final["status"] == "DELIVERED" and final["rider_id"] == rider.id
+    assert final["timeline"][1] == {**final["timeline"][1], "status": "PAID", "reason": "paid on eleme"}

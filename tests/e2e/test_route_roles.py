@@ -1,0 +1,194 @@
+"""Every route of template.yaml, tried by every role: who is let through, who gets 401 or 403.
+
+The routes come from template.yaml itself, so a route added without a line in
+WHO_MAY below fails this test. Ids in paths name nothing, so an allowed caller
+gets past the role check and learns only that the thing doesn't exist (404) or
+that its body is wrong (4xx); nothing is changed. Admins pass every role
+check. Public routes (no authorizer) are reached by everyone; what protects
+them (signatures, codes) is tested with their features.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+from paotui_local.functions import DEFAULT_TEMPLATE
+
+pytestmark = pytest.mark.e2e
+
+ANYONE_SIGNED_IN = frozenset({"customer", "merchant", "rider"})
+CUSTOMER, MERCHANT, RIDER = frozenset({"customer"}), frozenset({"merchant"}), frozenset({"rider"})
+PUBLIC = None
+
+WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
+    ("POST", "/auth/otp"): PUBLIC,
+    ("POST", "/auth/login"): PUBLIC,
+    ("POST", "/auth/wechat"): PUBLIC,
+    ("POST", "/auth/refresh"): PUBLIC,
+    ("POST", "/auth/phone"): ANYONE_SIGNED_IN,
+    ("POST", "/auth/logout"): ANYONE_SIGNED_IN,
+    ("GET", "/me/addresses"): CUSTOMER,
+    ("POST", "/me/addresses"): CUSTOMER,
+    ("PATCH", "/me/addresses/{addressId}"): CUSTOMER,
+    ("DELETE", "/me/addresses/{addressId}"): CUSTOMER,
+    ("GET", "/merchants"): PUBLIC,
+    ("GET", "/merchants/{merchantId}"): PUBLIC,
+    ("GET", "/merchants/{merchantId}/products"): PUBLIC,
+    ("GET", "/merchants/{merchantId}/slots"): PUBLIC,
+    ("POST", "/quotes"): PUBLIC,
+    ("GET", "/merchants/mine"): MERCHANT,
+    ("PATCH", "/merchants/{merchantId}"): MERCHANT,
+    ("PUT", "/merchants/{merchantId}/categories"): MERCHANT,
+    ("POST", "/merchants/{merchantId}/products"): MERCHANT,
+    ("PATCH", "/merchants/{merchantId}/products/{productId}"): MERCHANT,
+    ("DELETE", "/merchants/{merchantId}/products/{productId}"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/stock"): MERCHANT,
+    ("PUT", "/merchants/{merchantId}/stock"): MERCHANT,
+    ("POST", "/merchants/{merchantId}/products/{productId}/restock"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/products/{productId}/ledger"): MERCHANT,
+    ("POST", "/merchants/{merchantId}/images"): MERCHANT,
+    ("PUT", "/merchants/{merchantId}/products/{productId}/images"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/delivery"): MERCHANT,
+    ("PUT", "/merchants/{merchantId}/delivery"): MERCHANT,
+    ("POST", "/merchants/{merchantId}/orders"): MERCHANT,
+    ("PUT", "/merchants/{merchantId}/channels/eleme"): MERCHANT,
+    ("POST", "/channels/eleme/push"): PUBLIC,
+    ("POST", "/orders"): CUSTOMER,
+    ("GET", "/orders"): ANYONE_SIGNED_IN,
+    ("GET", "/orders/{orderId}"): ANYONE_SIGNED_IN,
+    ("POST", "/orders/{orderId}/cancel"): ANYONE_SIGNED_IN,
+    ("POST", "/orders/{orderId}/cancel-request"): ANYONE_SIGNED_IN,
+    ("POST", "/orders/{orderId}/transitions"): ANYONE_SIGNED_IN,
+    ("POST", "/errands/quotes"): CUSTOMER,
+    ("POST", "/errands"): CUSTOMER,
+    ("POST", "/orders/{orderId}/pay"): CUSTOMER,
+    ("POST", "/orders/{orderId}/refunds"): ANYONE_SIGNED_IN,
+    ("GET", "/orders/{orderId}/payments"): ANYONE_SIGNED_IN,
+    ("POST", "/payments/notify/{channel}"): PUBLIC,
+    ("PUT", "/riders/me/location"): RIDER,
+    ("PUT", "/riders/me/availability"): RIDER,
+    ("GET", "/riders/me/offers"): RIDER,
+    ("POST", "/offers/{offerId}/accept"): RIDER,
+    ("POST", "/offers/{offerId}/reject"): RIDER,
+}
+"""Who may call each authorized route (admins always may); None: no authorizer."""
+
+POINT = {"lat": 31.2304, "lng": 121.4737}
+ADDRESS = {**POINT, "detail": "人民广场 1 号楼", "contact_name": "陈女士", "contact_phone": "+8613800000399"}
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/auth/phone"): {"phone": "+8613800000398", "code": "000000"},
+    ("POST", "/me/addresses"): {
+        "contact_name": "陈女士",
+        "contact_phone": "+8613800000399",
+        "detail": "1 号楼",
+        "location": POINT,
+    },
+    ("PATCH", "/me/addresses/{addressId}"): {"detail": "2 号楼"},
+    ("PATCH", "/merchants/{merchantId}"): {"prep_minutes": 12},
+    ("PUT", "/merchants/{merchantId}/categories"): [{"name": "面食"}],
+    ("POST", "/merchants/{merchantId}/products"): {"name": "拌面", "price": 1200, "stock": 5},
+    ("PATCH", "/merchants/{merchantId}/products/{productId}"): {"version": 1, "price": 1300},
+    ("PUT", "/merchants/{merchantId}/stock"): [{"product_id": "prd_none", "stock": 3}],
+    ("POST", "/merchants/{merchantId}/products/{productId}/restock"): {"qty": 1},
+    ("POST", "/merchants/{merchantId}/images"): {"content_type": "image/png"},
+    ("PUT", "/merchants/{merchantId}/products/{productId}/images"): {"images": [], "version": 1},
+    ("PUT", "/merchants/{merchantId}/delivery"): {
+        "areas": [{"name": "全城", "radius_m": 3000, "fees": {"base_fee": 500, "base_distance_m": 3000}}]
+    },
+    ("POST", "/merchants/{merchantId}/orders"): {
+        "items": [{"product_id": "prd_none", "quantity": 1}],
+        "address": ADDRESS,
+        "channel": "phone",
+        "payment": "cash_on_delivery",
+    },
+    ("PUT", "/merchants/{merchantId}/channels/eleme"): {"shop_id": "999000111"},
+    ("POST", "/orders"): {
+        "merchant_id": "mer_none",
+        "items": [{"product_id": "prd_none", "quantity": 1}],
+        "address": ADDRESS,
+    },
+    ("POST", "/orders/{orderId}/cancel"): {"reason": "test"},
+    ("POST", "/orders/{orderId}/cancel-request"): {"approve": False},
+    ("POST", "/orders/{orderId}/transitions"): {"to": "CONFIRMED"},
+    ("POST", "/errands/quotes"): {"type": "send", "pickup": POINT, "dropoff": {"lat": 31.24, "lng": 121.48}},
+    ("POST", "/errands"): {
+        "type": "send",
+        "item": "文件",
+        "pickup": {**POINT, "detail": "A 座", "contact_name": "王", "contact_phone": "+8613800000397"},
+        "dropoff": {
+            "lat": 31.24,
+            "lng": 121.48,
+            "detail": "B 座",
+            "contact_name": "李",
+            "contact_phone": "+8613800000396",
+        },
+    },
+    ("POST", "/orders/{orderId}/pay"): {"channel": "sandbox"},
+    ("POST", "/orders/{orderId}/refunds"): {"amount": 100, "reason": "test"},
+    ("PUT", "/riders/me/location"): POINT,
+    ("PUT", "/riders/me/availability"): {"online": True},
+}
+IDS = {
+    "merchantId": "mer_none",
+    "productId": "prd_none",
+    "orderId": "ord_00000000000000000000000000000000",
+    "addressId": "adr_none",
+    "offerId": "ofr_none",
+    "channel": "sandbox",
+}
+GATEWAY_CODES = {"UNAUTHENTICATED", "FORBIDDEN"}
+
+
+def declared_routes() -> list[tuple[str, str, bool]]:
+    template = cfn_yaml.load(str(DEFAULT_TEMPLATE))
+    routes = []
+    for resource in template["Resources"].values():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in (resource["Properties"].get("Events") or {}).values():
+            if event["Type"] == "Api":
+                spec = event["Properties"]
+                authorized = spec.get("Auth", {}).get("Authorizer") != "NONE"
+                routes.append((spec["Method"].upper(), spec["Path"], authorized))
+    return sorted(routes, key=lambda route: route[1] == "/auth/logout")  # logging out ends the session: last
+
+
+def test_every_route_has_its_callers_written_down():
+    declared = {(method, path): authorized for method, path, authorized in declared_routes()}
+    assert set(declared) == set(WHO_MAY)
+    assert {route for route, authorized in declared.items() if not authorized} == {
+        route for route, roles in WHO_MAY.items() if roles is PUBLIC
+    }
+
+
+def test_every_route_lets_in_exactly_the_roles_it_should(cloud):
+    seed = cloud.seed()
+    users = {  # by the role they sign in for; a user may hold more (a merchant's owner is a customer too)
+        "customer": cloud.login(seed["customers"][-1]["phone"]),
+        "merchant": cloud.login(seed["merchants"][1]["phone"]),
+        "rider": cloud.login(seed["riders"][-1]["phone"]),
+        "admin": cloud.login(seed["admin"]["phone"]),
+    }
+    wrong = []
+    for method, template_path, authorized in declared_routes():
+        if not authorized:
+            continue
+        path = template_path.format(**IDS)
+        body = BODIES.get((method, template_path))
+        anonymous = cloud.http.request(method, cloud.url(path), json=body, timeout=15)
+        if anonymous.status_code != 401:
+            wrong.append((method, template_path, "anonymous", anonymous.status_code))
+        for role, user in users.items():
+            response = user.request(
+                method, path, json=body, headers={"Idempotency-Key": f"roles-{role}-{method}-{path}"[:128]}
+            )
+            payload = response.json() if response.content else None
+            code = (payload.get("error") or {}).get("code") if isinstance(payload, dict) else None
+            refused = response.status_code == 403 or (response.status_code == 401 and code in GATEWAY_CODES)
+            allowed = "admin" in user.roles or bool(user.roles & WHO_MAY[(method, template_path)])
+            if refused == allowed:
+                wrong.append((method, template_path, role, response.status_code, code))
+    assert wrong == []

@@ -1,0 +1,160 @@
+"""Cancellation rules over the OrdersApi routes: free before confirmation, by the merchant's consent after, never
+after pickup; the order view's refund, fee breakdown and rider position; order lists by status and date."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from paotui.orders.transitions import Status
+from tests.integration.builders import CUSTOMER, answer, api_event, placed_order
+
+CUSTOMER_CTX = {"user_id": CUSTOMER.user_id, "roles": "customer"}
+OWNER_CTX = {"user_id": "usr_owner", "roles": "merchant"}
+ADMIN_CTX = {"user_id": "usr_admin", "roles": "admin"}
+RIDER_CTX = {"user_id": "usr_rider", "roles": "rider"}
+
+
+class Orders:
+    def __init__(self) -> None:
+        from paotui.orders.api import router
+        from paotui.platform.http import create_app
+
+        self.app = create_app(router)
+
+    def call(self, method: str, path: str, body: Any = None, who: dict | None = CUSTOMER_CTX, **query: str):
+        return answer(self.app.resolve(api_event(method, path, body=body, query=query or None, authorizer=who), None))
+
+
+@pytest.fixture
+def api(aws):
+    return Orders()
+
+
+def _moved(order_id: str, *statuses: Status) -> None:
+    from paotui.orders import service
+
+    current = service.get_order(order_id).status
+    for status in statuses:
+        service.system_transition(order_id, status, expected={Status(current)}, reason="test")
+        current = status.value
+
+
+def test_a_customer_cancels_an_unconfirmed_order_at_once(api):
+    order, _ = placed_order("key-cancel-0001", 1)
+    _moved(order.id, Status.PAID)
+    status, body = api.call("POST", f"/orders/{order.id}/cancel", {"reason": "点错了"})
+    assert (status, body["status"], body["cancel_reason"]) == (200, "CANCELLED", "点错了")
+
+
+def test_after_confirmation_the_customer_asks_and_the_merchant_decides(api):
+    order, _ = placed_order("key-cancel-0002", 1)
+    _moved(order.id, Status.PAID, Status.CONFIRMED)
+    status, body = api.call("POST", f"/orders/{order.id}/cancel", {"reason": "地址填错了"})
+    assert (status, body["status"]) == (202, "CONFIRMED")
+    assert body["cancel_request"]["status"] == "PENDING" and body["cancel_request"]["reason"] == "地址填错了"
+    status, again = api.call("POST", f"/orders/{order.id}/cancel", {"reason": "快点"})
+    assert (status, again["error"]["code"]) == (409, "CANCEL_REQUEST_PENDING")
+
+    status, refused = api.call("POST", f"/orders/{order.id}/cancel-request", {"approve": True}, who=CUSTOMER_CTX)
+    assert status == 403  # the customer can't approve their own request
+    status, rejected = api.call(
+        "POST", f"/orders/{order.id}/cancel-request", {"approve": False, "reason": "已出餐"}, who=OWNER_CTX
+    )
+    assert (status, rejected["status"], rejected["cancel_request"]["status"]) == (200, "CONFIRMED", "REJECTED")
+    assert rejected["cancel_request"]["answer"] == "已出餐"
+    status, none_left = api.call("POST", f"/orders/{order.id}/cancel-request", {"approve": True}, who=OWNER_CTX)
+    assert (status, none_left["error"]["code"]) == (409, "NO_CANCEL_REQUEST")
+
+    status, asked_again = api.call("POST", f"/orders/{order.id}/cancel", {"reason": "还是不要了"})
+    assert status == 202 and asked_again["cancel_request"]["status"] == "PENDING"
+    status, approved = api.call("POST", f"/orders/{order.id}/cancel-request", {"approve": True}, who=OWNER_CTX)
+    assert (status, approved["status"], approved["cancel_request"]["status"]) == (200, "CANCELLED", "APPROVED")
+    assert approved["cancel_reason"] == "customer asked: 还是不要了"
+    assert approved["timeline"][-1]["by"] == "merchant:usr_owner"
+
+
+def test_nobody_but_the_merchant_cancels_after_pickup(api):
+    from paotui.orders import service
+    from paotui.riders.service import create_rider
+
+    create_rider("usr_rider", name="张三", phone="+8613800000201", location={"lat": 31.2336, "lng": 121.4761})
+    order, _ = placed_order("key-cancel-0003", 1)
+    _moved(order.id, Status.PAID, Status.CONFIRMED)
+    service.get_order(order.id).update(
+        actions=[type(order).status.set(Status.PICKING_UP.value), type(order).rider_id.set("usr_rider")]
+    )
+    status, body = api.call("POST", f"/orders/{order.id}/cancel", {"reason": "太慢了"})
+    assert (status, body["error"]["code"]) == (409, "TOO_LATE_TO_CANCEL")
+    status, body = api.call(
+        "POST", f"/orders/{order.id}/cancel", {"reason": "x"}, who={"user_id": "usr_x", "roles": "customer"}
+    )
+    assert status == 403
+    status, body = api.call("POST", f"/orders/{order.id}/cancel", {"reason": "做不了"}, who=OWNER_CTX)
+    assert (status, body["status"]) == (200, "CANCELLED")
+
+
+def test_the_view_shows_the_fee_breakdown_the_refund_and_the_rider_on_the_way(api):
+    from paotui.orders import service
+    from paotui.orders.records import OrderRecord
+    from paotui.riders.service import create_rider, update_location
+
+    order, _ = placed_order("key-view-0001", 1)
+    status, body = api.call("GET", f"/orders/{order.id}")
+    breakdown = body["amounts"]["breakdown"]
+    assert breakdown and sum(line["amount"] for line in breakdown) == body["amounts"]["delivery_fee"]
+    assert body["refund"] is None and body["rider_position"] is None
+
+    create_rider("usr_rider", name="张三", phone="+8613800000201", location={"lat": 31.2336, "lng": 121.4761})
+    update_location("usr_rider", 31.2320, 121.4750)
+    service.get_order(order.id).update(
+        actions=[
+            OrderRecord.status.set(Status.DELIVERING.value),
+            OrderRecord.rider_id.set("usr_rider"),
+            OrderRecord.refunded.set(300),
+        ]
+    )
+    status, body = api.call("GET", f"/orders/{order.id}")
+    assert (body["rider_position"]["lat"], body["rider_position"]["lng"]) == (31.2320, 121.4750)
+    assert body["refund"] == {"status": "PARTIALLY_REFUNDED", "refunded": 300}
+
+
+def test_merchants_and_admins_list_orders_by_status_and_date_page_by_page(api):
+    from paotui.platform import clock
+
+    orders = [placed_order(f"key-list-{n:04d}", 1)[0] for n in range(5)]
+    for order in orders[:3]:
+        _moved(order.id, Status.PAID)
+    today = clock.china_date(clock.now())
+
+    def pages(who: dict, **query: str) -> list[list[str]]:
+        found, cursor = [], None
+        while True:
+            extra = {"cursor": cursor} if cursor else {}
+            status, body = api.call("GET", "/orders", who=who, **query, **extra)
+            assert status == 200, body
+            found.append([item["id"] for item in body["items"]])
+            cursor = body["next_cursor"]
+            if not cursor:
+                return found
+
+    merchant_id = orders[0].merchant_id
+    by_merchant = pages(OWNER_CTX, role="merchant", merchant_id=merchant_id, status="PAID", limit="2")
+    assert sorted(sum(by_merchant, [])) == sorted(o.id for o in orders[:3] if o.merchant_id == merchant_id)
+    admin_all = pages(ADMIN_CTX, role="admin", limit="2", **{"from": today, "to": today})
+    assert sorted(sum(admin_all, [])) == sorted(o.id for o in orders)
+    admin_pending = pages(ADMIN_CTX, role="admin", status="PENDING_PAYMENT")
+    assert sorted(sum(admin_pending, [])) == sorted(o.id for o in orders[3:])
+    yesterday = clock.china_date(clock.now() - timedelta(days=1))
+    assert pages(ADMIN_CTX, role="admin", **{"from": yesterday, "to": yesterday}) == [[]]
+
+    assert api.call("GET", "/orders", who=OWNER_CTX, role="admin")[0] == 403
+    assert (
+        api.call("GET", "/orders", who=ADMIN_CTX, role="admin", **{"from": today, "to": "2020-01-01"})[1]["error"][
+            "code"
+        ]
+        == "INVALID_DATE_RANGE"
+    )
+    assert api.call("GET", "/orders", who=ADMIN_CTX, role="admin", **{"from": "2020-01-01", "to": today})[0] == 422

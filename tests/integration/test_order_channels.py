@@ -1,0 +1,346 @@
+"""Intake channels against moto (docs/adr/0010): phone and walk-in orders a merchant enters, Ele.me's pushes,
+through ChannelsApi's handler; the stock they hold is committed by StockWorker's, as for any paid order."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+
+from paotui.orders.transitions import Status
+from paotui_local.fakes import Notify
+from paotui_local.fakes.eleme import FakeEleme
+from tests.integration.builders import (
+    HOME,
+    LAMBDA_CONTEXT,
+    answer,
+    api_event,
+    load_handler,
+    merchant_with_products,
+    order_event,
+    sqs_event,
+    stock_of,
+)
+
+OWNER = "usr_owner"
+SHOP_ID = "968861"
+
+
+class ChannelsApi:
+    """ChannelsApi's handler, called as API Gateway calls it (the authorizer's context on merchant routes)."""
+
+    def __init__(self) -> None:
+        self.handler = load_handler("ChannelsApi")
+
+    def call(
+        self, method: str, path: str, *, body: Any = None, user: str = OWNER, roles: str = "merchant", key: str = ""
+    ) -> tuple[int, Any, dict]:
+        headers = {"Idempotency-Key": key} if key else None
+        event = api_event(method, path, body=body, authorizer={"user_id": user, "roles": roles}, headers=headers)
+        response = self.handler(event, LAMBDA_CONTEXT)
+        return (*answer(response), response.get("multiValueHeaders") or {})
+
+    def phone_order(self, merchant_id: str, body: dict, key: str, **caller) -> tuple[int, Any, dict]:
+        return self.call("POST", f"/merchants/{merchant_id}/orders", body=body, key=key, **caller)
+
+    def bind(self, merchant_id: str, shop_id: str = SHOP_ID, **caller) -> tuple[int, Any]:
+        return self.call("PUT", f"/merchants/{merchant_id}/channels/eleme", body={"shop_id": shop_id}, **caller)[:2]
+
+    def push(self, notify: Notify) -> tuple[int, Any]:
+        """What Ele.me's POST reaches the handler as: no authorizer, the body as sent."""
+        event = api_event("POST", "/channels/eleme/push", headers={"Content-Type": "application/json;charset=utf-8"})
+        event["body"] = notify.body.decode()
+        return answer(self.handler(event, LAMBDA_CONTEXT))
+
+
+def eleme_secret(value: str, monkeypatch) -> None:
+    """``ElemeSecret`` as the operator (or the local cloud) sets it."""
+    from paotui.platform.settings import get_settings
+
+    arn = boto3.client("secretsmanager").create_secret(Name="eleme", SecretString=value)["ARN"]
+    monkeypatch.setenv("ELEME_SECRET_ARN", arn)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def eleme_app(aws, monkeypatch) -> FakeEleme:
+    fake = FakeEleme()
+    eleme_secret(fake.secret_json(), monkeypatch)
+    return fake
+
+
+@pytest.fixture
+def api(eleme_app) -> ChannelsApi:
+    return ChannelsApi()
+
+
+@pytest.fixture
+def shop(api):
+    """A merchant with products (stock 10 and 3) bound to Ele.me shop SHOP_ID."""
+    merchant, products = merchant_with_products(10, 3, owner_id=OWNER)
+    assert api.bind(merchant.id)[0] == 200
+    return merchant, products
+
+
+def phone_body(product, quantity: int = 2, **changes) -> dict:
+    body = {"items": [{"product_id": product.id, "quantity": quantity}], "address": HOME, "channel": "phone"}
+    return {**body, "payment": "cash_on_delivery", **changes}
+
+
+def eleme_items(*lines) -> list[dict]:
+    return [{"extend_code": product.id, "quantity": quantity, "price": 1890} for product, quantity in lines]
+
+
+def commit_paid_stock(order: dict) -> None:
+    """StockWorker's handler on the order's PAID event, as SNS → StockQueue deliver it."""
+    from paotui.orders.service import get_order
+
+    event = order_event(get_order(order["id"]), "PAID", "PENDING_PAYMENT")
+    assert load_handler("StockWorker")(sqs_event(event), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+
+
+def orders_stored() -> int:
+    from paotui.orders.records import OrderRecord
+
+    return OrderRecord.count()
+
+
+# --- phone and walk-in orders -------------------------------------------------------------------------------
+
+
+def test_a_phone_order_is_priced_paid_on_delivery_and_its_customer_created(api):
+    from paotui.accounts.records import phone_key
+    from paotui.accounts.users import find_user
+
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    status, order, headers = api.phone_order(merchant.id, phone_body(dumplings), "phone-order-0001")
+    assert status == 201, order
+    assert headers["Idempotent-Replayed"] == ["false"]
+    customer = find_user(phone_key(HOME["contact_phone"]))
+    assert customer is not None and "customer" in customer.roles, "the contact's phone became a customer"
+    assert (order["customer_id"], order["merchant_id"], order["channel"]) == (customer.id, merchant.id, "phone")
+    assert order["status"] == "PAID"
+    assert order["amounts"]["items_total"] == 2 * int(dumplings.price), "priced from the menu, as a quote is"
+    assert order["amounts"]["collect_on_delivery"] == order["amounts"]["total"]
+    assert [(e["status"], e["by"], e["reason"]) for e in order["timeline"]] == [
+        ("PENDING_PAYMENT", f"merchant:{OWNER}", None),
+        ("PAID", "channel:phone", "cash on delivery"),
+    ]
+    assert stock_of(dumplings) == (10, 2, 8), "held at intake"
+    commit_paid_stock(order)
+    assert stock_of(dumplings) == (8, 0, 8), "committed on PAID by StockWorker"
+
+
+def test_a_merchant_that_confirms_everything_has_its_phone_orders_confirmed_at_once(api):
+    from paotui.catalog.records import MerchantRecord
+
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    merchant.update(actions=[MerchantRecord.auto_confirm.set(True)])
+    status, order, _ = api.phone_order(merchant.id, phone_body(dumplings), "phone-order-auto")
+    assert (status, order["status"]) == (201, "CONFIRMED"), order
+    assert order["timeline"][-1]["by"] == f"merchant:{merchant.id}"
+
+
+def test_a_walk_in_order_finds_the_existing_customer_and_collects_nothing(api):
+    from paotui.accounts.service import ensure_user
+
+    existing = ensure_user(HOME["contact_phone"], ["customer"])
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    body = phone_body(dumplings, 1, channel="walk_in", payment="paid_in_store")
+    status, order, _ = api.phone_order(merchant.id, body, "walk-in-0001")
+    assert status == 201, order
+    assert (order["customer_id"], order["channel"], order["status"]) == (existing.id, "walk_in", "PAID")
+    assert order["amounts"]["collect_on_delivery"] == 0
+    assert order["timeline"][-1]["reason"] == "paid in store"
+
+
+def test_the_same_key_replays_the_order_and_a_reused_key_is_refused(api):
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    first = api.phone_order(merchant.id, phone_body(dumplings), "phone-order-0002")
+    again = api.phone_order(merchant.id, phone_body(dumplings), "phone-order-0002")
+    assert (first[0], again[0]) == (201, 201)
+    assert first[1]["id"] == again[1]["id"] and again[2]["Idempotent-Replayed"] == ["true"]
+    assert again[1]["status"] == "PAID" and len(again[1]["timeline"]) == 2, "paid once"
+    assert stock_of(dumplings) == (10, 2, 8), "held once"
+    status, refused, _ = api.phone_order(merchant.id, phone_body(dumplings, 3), "phone-order-0002")
+    assert (status, refused["error"]["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
+
+
+def test_a_crash_between_intake_and_paid_is_finished_by_the_retry(api, monkeypatch):
+    from paotui.orders import channels, service
+    from paotui.orders.channel_models import MerchantOrder
+    from tests.integration.builders import principal
+
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    request = MerchantOrder.model_validate(phone_body(dumplings))
+    owner = principal(OWNER, "merchant")
+    real_move = service.system_transition
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("the container died")
+
+    monkeypatch.setattr(service, "system_transition", crash)
+    with pytest.raises(RuntimeError):
+        channels.place_merchant_order(merchant.id, owner, "phone-order-0003", request)
+    (stranded,) = service.OrderRecord.scan()
+    assert stranded.status == Status.PENDING_PAYMENT
+
+    monkeypatch.setattr(service, "system_transition", real_move)
+    order, created = channels.place_merchant_order(merchant.id, owner, "phone-order-0003", request)
+    assert (order.id, order.status, created) == (stranded.id, Status.PAID, False)
+    assert stock_of(dumplings) == (10, 2, 8)
+
+
+def test_only_the_merchants_owner_or_an_admin_enters_its_orders(api):
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    status, refused, _ = api.phone_order(merchant.id, phone_body(dumplings), "phone-order-0004", user="usr_other")
+    assert (status, refused["error"]["code"]) == (403, "NOT_YOUR_MERCHANT")
+    status, _, _ = api.phone_order(merchant.id, phone_body(dumplings), "phone-order-0004", roles="customer")
+    assert status == 403, "the console's routes need the merchant role"
+    status, order, _ = api.phone_order(
+        merchant.id, phone_body(dumplings), "phone-order-0004", user="usr_ops", roles="admin"
+    )
+    assert status == 201 and order["timeline"][0]["by"] == "merchant:usr_ops"
+    status, refused, _ = api.phone_order(merchant.id, phone_body(dumplings, 11), "phone-order-0005")
+    assert (status, refused["error"]["code"]) == (409, "OUT_OF_STOCK")
+
+
+# --- binding an Ele.me shop ---------------------------------------------------------------------------------
+
+
+def test_a_shop_binds_to_one_merchant(api):
+    mine, _ = merchant_with_products(1, owner_id=OWNER)
+    theirs, _ = merchant_with_products(1, owner_id="usr_rival")
+    status, binding = api.bind(mine.id)
+    assert status == 200 and binding == {**binding, "channel": "eleme", "shop_id": SHOP_ID, "merchant_id": mine.id}
+    assert api.bind(mine.id) == (200, binding), "binding again changes nothing"
+    status, refused = api.bind(theirs.id, user="usr_rival")
+    assert (status, refused["error"]["code"]) == (409, "SHOP_BOUND_ELSEWHERE")
+    status, refused = api.bind(mine.id, "123456", user="usr_rival")
+    assert (status, refused["error"]["code"]) == (403, "NOT_YOUR_MERCHANT")
+    assert api.bind(mine.id, "not-a-number")[0] == 422
+
+
+# --- Ele.me pushes ------------------------------------------------------------------------------------------
+
+
+def test_a_pushed_order_is_taken_at_the_platforms_prices_and_paid(api, eleme_app, shop):
+    merchant, (dumplings, _soup) = shop
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 2)), HOME, deliver_fee=510)
+    assert api.push(push) == (200, {"message": "ok"})
+
+    from paotui.orders.channels import external_order_id
+    from paotui.orders.models import OrderView
+    from paotui.orders.service import get_order
+
+    eleme_id = json.loads(json.loads(push.body)["message"])["id"]
+    order = OrderView.of(get_order(external_order_id("eleme", eleme_id))).model_dump(mode="json")
+    assert (order["channel"], order["external_id"], order["merchant_id"]) == ("eleme", eleme_id, merchant.id)
+    assert order["customer_id"] == "eleme:user-62864532"
+    assert order["status"] == "PAID" and order["timeline"][-1]["reason"] == "paid on eleme"
+    assert order["amounts"] == {**order["amounts"], "items_total": 3780, "delivery_fee": 510, "total": 4290}
+    assert order["items"][0] == {**order["items"][0], "product_id": dumplings.id, "unit_price": 1890, "quantity": 2}
+    assert (order["address"]["lat"], order["address"]["lng"]) == (HOME["lat"], HOME["lng"])
+    commit_paid_stock(order)
+    assert stock_of(dumplings) == (8, 0, 8)
+
+
+def test_a_push_delivered_five_times_is_one_order(api, eleme_app, shop):
+    _, (dumplings, _) = shop
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)
+    assert [api.push(push) for _ in range(5)] == [(200, {"message": "ok"})] * 5
+    assert orders_stored() == 1 and stock_of(dumplings) == (10, 1, 9)
+
+
+def test_concurrent_deliveries_of_one_push_are_one_order(eleme_app, shop, serialized_moto, fine_thread_switching):
+    from paotui.orders import eleme
+
+    _, (dumplings, _) = shop
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 2)), HOME)
+    arrived = serialized_moto.gather("TransactWriteItems", 5)  # every delivery reaches intake before one lands
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda _: eleme.handle_push(push.body.decode()), range(5)))
+    assert answers == [{"message": "ok"}] * 5 and len(arrived) == 5
+    assert orders_stored() == 1 and stock_of(dumplings) == (10, 2, 8)
+
+
+def test_a_forged_or_tampered_push_is_refused_and_changes_nothing(api, eleme_app, shop):
+    _, (dumplings, _) = shop
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)
+    for bad in (eleme_app.forged(push), eleme_app.tampered(push, shopId=1)):
+        status, refused = api.push(bad)
+        assert (status, refused["error"]["code"]) == (401, "INVALID_SIGNATURE")
+    assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
+
+
+def test_an_unbound_shop_is_404_and_ele_me_retries(api, eleme_app, shop):
+    _, (dumplings, _) = shop
+    status, refused = api.push(eleme_app.new_order("5550001", eleme_items((dumplings, 1)), HOME))
+    assert (status, refused["error"]["code"]) == (404, "SHOP_NOT_BOUND")
+    assert orders_stored() == 0
+
+
+def test_an_item_that_is_not_the_merchants_is_422_and_nothing(api, eleme_app, shop):
+    _, (dumplings, _) = shop
+    alien = {"extend_code": "prd_not_ours", "quantity": 1, "price": 990, "name": "别家的菜"}
+    status, refused = api.push(eleme_app.new_order(SHOP_ID, [*eleme_items((dumplings, 1)), alien], HOME))
+    assert (status, refused["error"]["code"]) == (422, "UNKNOWN_PRODUCT")
+    assert refused["error"]["details"]["items"] == ["别家的菜"]
+    assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
+
+
+def test_out_of_stock_is_409_and_nothing(api, eleme_app, shop):
+    _, (dumplings, soup) = shop
+    status, refused = api.push(eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1), (soup, 4)), HOME))
+    assert (status, refused["error"]["code"]) == (409, "OUT_OF_STOCK")
+    assert refused["error"]["details"]["product_ids"] == [soup.id]
+    assert orders_stored() == 0 and (stock_of(dumplings), stock_of(soup)) == ((10, 0, 10), (3, 0, 3))
+
+
+def test_a_cancellation_on_ele_me_cancels_our_order(api, eleme_app, shop):
+    from paotui.orders.channels import external_order_id
+    from paotui.orders.service import get_order
+
+    _, (dumplings, _) = shop
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)
+    eleme_id = json.loads(json.loads(push.body)["message"])["id"]
+    assert api.push(push)[0] == 200
+    assert api.push(eleme_app.cancellation(eleme_id, SHOP_ID)) == (200, {"message": "ok"})
+    order = get_order(external_order_id("eleme", eleme_id))
+    assert (order.status, order.cancel_reason) == ("CANCELLED", "cancelled on Ele.me by the customer")
+    assert order.timeline[-1].by == "channel:eleme"
+    assert api.push(eleme_app.cancellation(eleme_id, SHOP_ID))[0] == 200, "a redelivery changes nothing"
+    assert api.push(eleme_app.cancellation("404404404", SHOP_ID))[0] == 200, "an order we never took"
+
+
+def test_other_messages_and_the_url_check_are_acknowledged(api, eleme_app, shop):
+    status_change = eleme_app.push(12, {"orderId": "1", "state": "settled", "shopId": int(SHOP_ID)}, SHOP_ID)
+    assert api.push(status_change) == (200, {"message": "ok"})
+    empty = Notify(status_change.url, status_change.headers, b"{}")
+    assert api.push(empty) == (200, {"message": "ok"})
+    assert orders_stored() == 0
+
+
+def test_the_channel_is_off_until_its_secret_is_set(aws, monkeypatch):
+    eleme_secret("{}", monkeypatch)
+    fake = FakeEleme()
+    status, refused = ChannelsApi().push(
+        fake.new_order(SHOP_ID, [{"extend_code": "p", "quantity": 1, "price": 1}], HOME)
+    )
+    assert (status, refused["error"]["code"]) == (404, "CHANNEL_NOT_FOUND")
+
+
+def test_phone_orders_do_not_collide_with_a_customers_keys(api):
+    """A merchant's key and a customer's same key are two orders: the ids derive from different owners."""
+    from paotui.orders import service
+    from tests.integration.builders import CUSTOMER, order_request
+
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    key = uuid.uuid4().hex
+    mine, _ = service.place_order(CUSTOMER.user_id, key, order_request(merchant, (dumplings, 1)))
+    status, theirs, _ = api.phone_order(merchant.id, phone_body(dumplings, 1), key)
+    assert status == 201 and theirs["id"] != mine.id
