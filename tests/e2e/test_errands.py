@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from paotui_local.harness import User, wait_for
+from paotui_local.harness import HAPPY_PATH, User, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -101,15 +101,7 @@ def test_an_errand_is_delivered_end_to_end(cloud, type_):
     assert delivered.status_code == 200, delivered.text
 
     final = customer.order(order["id"])
-    assert [entry["status"] for entry in final["timeline"]] == [
-        "PENDING_PAYMENT",
-        "PAID",
-        "CONFIRMED",
-        "ASSIGNED",
-        "PICKING_UP",
-        "DELIVERING",
-        "DELIVERED",
-    ]
+    assert [entry["status"] for entry in final["timeline"]] == HAPPY_PATH
     assert final["errand"]["goods_amount"] == settlement.get("goods_amount")
     assert order["id"] in [o["id"] for o in customer.get("/orders", params={"role": "customer"}).json()["items"]]
     assert order["id"] in [o["id"] for o in rider.get("/orders", params={"role": "rider"}).json()["items"]]

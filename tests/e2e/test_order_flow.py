@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paotui_local.harness import wait_for
+from paotui_local.harness import HAPPY_PATH, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -76,15 +76,7 @@ def test_order_is_delivered_end_to_end(cloud):
         assert moved.json()["status"] == status
 
     final = customer.order(order["id"])
-    assert [entry["status"] for entry in final["timeline"]] == [
-        "PENDING_PAYMENT",
-        "PAID",
-        "CONFIRMED",
-        "ASSIGNED",
-        "PICKING_UP",
-        "DELIVERING",
-        "DELIVERED",
-    ]
+    assert [entry["status"] for entry in final["timeline"]] == HAPPY_PATH
 
     after = next(p for p in cloud.get(f"/merchants/{merchant['id']}/products").json() if p["id"] == product["id"])
     assert after["stock"] == stock_before - 2, "the two sold items stay out of stock"

@@ -77,6 +77,10 @@ def _pump(process: subprocess.Popen, echo: bool) -> None:
             sys.stderr.write(line)
 
 
+HAPPY_PATH = ["PENDING_PAYMENT", "PAID", "CONFIRMED", "ASSIGNED", "PICKING_UP", "DELIVERING", "DELIVERED"]
+"""The statuses a delivered order's timeline goes through, in order."""
+
+
 class Cloud:
     def __init__(self, base_url: str, timers: Mapping[str, str] | None = None):
         self.base_url = base_url.rstrip("/")

@@ -64,7 +64,7 @@ import json
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -82,6 +82,7 @@ from paotui.payments.providers import (
     ProviderPayment,
     ProviderRefund,
     RefundState,
+    config_from_secret,
     unavailable,
 )
 from paotui.platform.clock import iso
@@ -121,11 +122,7 @@ class AlipayConfig:
     @classmethod
     def from_secret(cls, json_text: str) -> AlipayConfig:
         """From the Secrets Manager secret's JSON (keys in the module docstring); unknown keys are refused."""
-        data = json.loads(json_text)
-        known = {f.name for f in fields(cls)}
-        if not isinstance(data, dict) or set(data) - known:
-            raise ValueError(f"Alipay secret: unexpected keys {sorted(set(data) - known)}")
-        return cls(**data)
+        return config_from_secret(cls, json_text, "Alipay")
 
 
 # -- signatures (module-level so the fake and the tests use exactly these)

@@ -37,7 +37,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -51,6 +51,7 @@ from paotui.payments.providers import (
     ProviderPayment,
     ProviderRefund,
     RefundState,
+    config_from_secret,
     unavailable,
 )
 from paotui.platform.clock import iso
@@ -104,11 +105,7 @@ class WeChatPayConfig:
     @classmethod
     def from_secret(cls, json_text: str) -> WeChatPayConfig:
         """From the Secrets Manager secret's JSON (keys in the module docstring); unknown keys are refused."""
-        data = json.loads(json_text)
-        known = {f.name for f in fields(cls)}
-        if not isinstance(data, dict) or set(data) - known:
-            raise ValueError(f"WeChat Pay secret: unexpected keys {sorted(set(data) - known)}")
-        return cls(**data)
+        return config_from_secret(cls, json_text, "WeChat Pay")
 
 
 class WeChatPayProvider:
