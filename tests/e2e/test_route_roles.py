@@ -56,6 +56,7 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/merchants/{merchantId}/orders"): MERCHANT,
     ("PUT", "/merchants/{merchantId}/channels/eleme"): MERCHANT,
     ("POST", "/channels/eleme/push"): PUBLIC,
+    ("POST", "/carriers/dada/callback"): PUBLIC,
     ("POST", "/orders"): CUSTOMER,
     ("GET", "/orders"): ANYONE_SIGNED_IN,
     ("GET", "/orders/{orderId}"): ANYONE_SIGNED_IN,

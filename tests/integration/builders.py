@@ -301,3 +301,50 @@ def order_event(order: Any, status: str, previous: str, event_id: str | None = N
         subject=order.id,
         data={"order": {**image, "status": status}, "status": status, "previous_status": previous},
     ).model_dump_json()
+
+
+# --- a real HTTP endpoint for providers' callbacks -------------------------------------------------
+
+
+Answer = tuple[int, str, bytes]
+"""(status, content type, body) of an HTTP answer."""
+
+
+class LocalRoute:
+    """An HTTP server on 127.0.0.1 handing every POST to ``answer(path, headers, body)``.
+
+    Where a provider's fake (payments, carriers) sends its signed callbacks in
+    integration tests, so they travel over real HTTP as in production. ``answer``
+    may be set after start (e.g. once the handler under test is loaded in moto).
+    """
+
+    def __init__(self, answer: Callable[[str, dict[str, str], bytes], Answer] | None = None) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.answer = answer
+        route = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, content_type, payload = route.answer(self.path, dict(self.headers.items()), body)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -24,9 +24,11 @@ SQUARE = [
 SQUARE.append(SQUARE[0])
 INSIDE = near(SHOP, 400)
 OUTSIDE = near(SHOP, 1500)  # beyond the square, within the 3 km radius below
+DADA_SHOP = {"shop_no": "11047059", "city_code": "021"}
 SETTINGS: dict[str, Any] = {
     "mode": "self",
     "carrier": None,
+    "carrier_shop": None,
     "areas": [
         {
             "name": "步行圈",
@@ -182,6 +184,8 @@ def _set(path: str, value: Any):
         ),
         (_set("areas.0.radius_m", 500), "VALIDATION_ERROR"),  # both a radius and a polygon
         (_set("mode", "carrier"), "VALIDATION_ERROR"),  # without a carrier
+        (_set("carrier", "dada"), "VALIDATION_ERROR"),  # a carrier in mode "self"
+        (lambda settings: settings.update(mode="carrier", carrier="dada"), "VALIDATION_ERROR"),  # no shop there
         (_set("areas", []), "VALIDATION_ERROR"),
         (_set("areas.0.colour", "red"), "VALIDATION_ERROR"),  # unknown field
     ],
@@ -204,5 +208,5 @@ def test_an_invalid_polygon_says_which_area_and_why(api, shop):
 
 def test_a_carrier_merchant_keeps_its_setting(api, shop):
     merchant, _, _ = shop
-    settings = _with(_set("mode", "carrier")) | {"carrier": "dada"}
+    settings = _with(_set("mode", "carrier")) | {"carrier": "dada", "carrier_shop": DADA_SHOP}
     assert api.call("PUT", f"/merchants/{merchant.id}/delivery", body=settings, who=OWNER) == (200, settings)

@@ -10,59 +10,31 @@ and partial) settle once through their own signed callbacks.
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import boto3
 import pytest
 
 from paotui_local.fakes import generate_key
 from paotui_local.fakes.alipay import FakeAlipay
 from paotui_local.fakes.wechatpay import FakeWechatPay
-from tests.integration.builders import CUSTOMER, placed_order, principal
+from tests.integration.builders import CUSTOMER, LocalRoute, placed_order, principal
 
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 MERCHANT_OWNER = principal("usr_owner", "merchant")
 
 
-class NotifyRoute:
-    """``POST /payments/notify/<channel>`` as PaymentsApi serves it, on a local port."""
-
-    def __init__(self) -> None:
-        self.providers = None
-        route = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                from paotui.payments import service
-
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                channel = self.path.rsplit("/", 1)[-1]
-                reply = service.handle_notify(channel, dict(self.headers.items()), body, route.providers)
-                payload = reply.body.encode()
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 @pytest.fixture(scope="module")
 def route():
-    route = NotifyRoute()
+    """``POST /payments/notify/<channel>`` as PaymentsApi serves it, on a local port."""
+    from paotui.payments import service
+
+    def notify(path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
+        reply = service.handle_notify(path.rsplit("/", 1)[-1], headers, body, route.providers)
+        return reply.status, reply.content_type, reply.body.encode()
+
+    route = LocalRoute(notify)
+    route.providers = None
     yield route
-    route.server.shutdown()
-    route.server.server_close()
+    route.close()
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from typing import Any
 from paotui_local import outbox
 from paotui_local.fakes import FakeServer
 from paotui_local.fakes.alipay import FakeAlipay
+from paotui_local.fakes.dada import FakeDada
 from paotui_local.fakes.eleme import PUSH_PATH, FakeEleme
 from paotui_local.fakes.wechat_login import FakeWeChatLogin
 from paotui_local.fakes.wechatpay import FakeWechatPay
@@ -88,6 +89,7 @@ class LocalCloud:
         self.payment_fakes: dict[str, FakeServer] = {}
         self.wechat_login: FakeWeChatLogin | None = None
         self.eleme: FakeEleme | None = None
+        self.dada: FakeDada | None = None
         self.moto_url = ""
         self.outbox_table = ""
         self._moto: LocalMotoServer | None = None
@@ -153,6 +155,7 @@ class LocalCloud:
 
         self._start_payment_fakes()
         self._start_eleme()
+        self._start_dada()
         self.pools = pools(self.stack.functions, options.max_containers)
         self.gateway = Gateway(
             self.stack,
@@ -163,6 +166,7 @@ class LocalCloud:
             payment_fakes=self.payment_fakes,
             wechat_login=self.wechat_login,
             eleme=self.eleme,
+            dada=self.dada,
         )
         if self.eleme:
             self.eleme.push_url = self.gateway.url + PUSH_PATH
@@ -198,9 +202,10 @@ class LocalCloud:
         self.pollers = []
         for pool in self.pools.values():
             pool.close()
-        for fake in [*self.payment_fakes.values(), *([self.wechat_login] if self.wechat_login else [])]:
+        servers = [*self.payment_fakes.values(), self.wechat_login, self.dada]
+        for fake in [server for server in servers if server]:
             fake.stop()
-        self.payment_fakes, self.wechat_login, self.eleme = {}, None, None
+        self.payment_fakes, self.wechat_login, self.eleme, self.dada = {}, None, None, None
         if self._moto:
             self._moto.stop()
             self._moto = None
@@ -234,6 +239,17 @@ class LocalCloud:
         self.eleme = FakeEleme()
         self.stack.client("secretsmanager").put_secret_value(
             SecretId=self.stack.ref("ElemeSecret"), SecretString=self.eleme.secret_json()
+        )
+
+    def _start_dada(self) -> None:
+        """Dada's open platform as a local fake, its app in ``DadaSecret`` as an operator sets it in AWS; merchants
+        delivering by Dada use its test shop (11047059, city 021), and ``POST /dev/dada/<order id>/<status>``
+        moves an order there, which calls back the gateway."""
+        if "DadaSecret" not in self.stack.resources:
+            return
+        self.dada = FakeDada().start()
+        self.stack.client("secretsmanager").put_secret_value(
+            SecretId=self.stack.ref("DadaSecret"), SecretString=self.dada.secret_json()
         )
 
     def _set_aws_environment(self, moto_port: int) -> None:

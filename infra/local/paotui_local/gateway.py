@@ -5,9 +5,10 @@ Besides the template's routes it serves what only the local stage has:
 ``POST /dev/jobs/<scheduled function>`` (runs it once, as its EventBridge schedule would),
 ``POST /dev/pay/<wechat|alipay>/<trade no>`` (the payer pays at the provider's fake, which calls back),
 ``POST /dev/wechat/code`` (``wx.login``: a one-time code for ``POST /auth/wechat``),
-``POST /dev/eleme/orders`` (the Ele.me fake pushes a new order to ``/channels/eleme/push``), the web
-console under ``/console/``, and S3 under ``/s3/`` (moto's, so that a browser can post presigned uploads and load
-product images from the one address it knows, as it would from S3 and the CDN in AWS). Its own answers
+``POST /dev/eleme/orders`` (the Ele.me fake pushes a new order to ``/channels/eleme/push``),
+``POST /dev/dada/<order id>/<Dada status>`` (the Dada fake moves its order, calling ``/carriers/dada/callback``),
+the web console under ``/console/``, and S3 under ``/s3/`` (moto's, so that a browser can post presigned uploads
+and load product images from the one address it knows, as it would from S3 and the CDN in AWS). Its own answers
 (unknown route, refused token, failed function) are the API's gateway responses (see
 :mod:`paotui_local.responses`), so they look as they will in AWS.
 """
@@ -76,6 +77,7 @@ class Gateway:
         payment_fakes: Mapping[str, Any] | None = None,
         wechat_login: Any = None,
         eleme: Any = None,
+        dada: Any = None,
     ):
         self.stack = stack
         self.pools = pools
@@ -90,6 +92,7 @@ class Gateway:
         self.payment_fakes = dict(payment_fakes or {})
         self.wechat_login = wechat_login
         self.eleme = eleme
+        self.dada = dada
         self.seed_fixture: dict[str, Any] | None = None
         """The demo fixture ``GET /dev/seed`` returns; the runner sets it after seeding."""
         handler = type("Handler", (_Handler,), {"gateway": self})
@@ -132,6 +135,9 @@ class Gateway:
             return self._wechat_code(body)
         if method == "POST" and parts.path == "/dev/eleme/orders" and self.eleme:
             return self._eleme_order(body)
+        if method == "POST" and parts.path.startswith("/dev/dada/") and self.dada:
+            order_id, _, status = parts.path.removeprefix("/dev/dada/").partition("/")
+            return self._dada_status(order_id, status, forged=dict(query).get("forged") == "true")
         if method == "POST" and parts.path.startswith("/dev/pay/"):
             channel, _, trade_no = parts.path.removeprefix("/dev/pay/").partition("/")
             return self._pay_at_provider(channel, trade_no, deliver=dict(query).get("notify") != "false")
@@ -189,6 +195,23 @@ class Gateway:
         delivery = self.eleme.deliver(push)
         answer = {"status": delivery.status, "body": delivery.body.decode(errors="replace")}
         return json_reply(200, {"eleme_order_id": order_id, "acknowledged": delivery.acknowledged, "answer": answer})
+
+    def _dada_status(self, order_id: str, status: str, *, forged: bool) -> Reply:
+        """Dada moves its order for ours to ``status`` (2 待取货, 100 骑士到店, 3 配送中, 4 已完成, 5 已取消,
+        9/10 妥投异常, 1000 …) and calls back our callback route once (``?forged=true``: someone else claims it,
+        signed wrongly, and nothing moves at Dada)."""
+        if not status.isdigit():
+            return error_reply(400, "BAD_REQUEST", "The status is a Dada status code, e.g. 2 or 100.")
+        claim = self.dada.forged_callback if forged else self.dada.move
+        try:
+            notify = claim(order_id, int(status))
+        except KeyError:
+            return error_reply(404, "NOT_FOUND", f"Dada has no order {order_id} (not handed over yet?).")
+        except ValueError as refused:
+            return error_reply(400, "BAD_REQUEST", str(refused))
+        delivery = self.dada.deliver(notify)
+        answer = {"status": delivery.status, "body": delivery.body.decode(errors="replace")}
+        return json_reply(200, {"order_id": order_id, "acknowledged": delivery.acknowledged, "answer": answer})
 
     def _pay_at_provider(self, channel: str, trade_no: str, *, deliver: bool) -> Reply:
         """What the payer's phone does: pay the trade at the provider, whose signed callback then reaches us

@@ -104,17 +104,28 @@ class Area(RequestModel):
         return self
 
 
+class CarrierShop(RequestModel):
+    """The merchant's shop at its carrier: Dada's 门店编号 (registered with Dada) and the city code of its orders."""
+
+    shop_no: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+    city_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")]
+
+
 class DeliverySettings(RequestModel):
-    """``mode`` "self": our riders deliver. "carrier": a third party does (see ``paotui.catalog.carriers``)."""
+    """``mode`` "self": our riders deliver. "carrier": a third party does (``paotui.carriers``), from ``carrier_shop``.
+
+    Either way the areas price the order for the customer; what the carrier charges is the merchant's cost.
+    """
 
     mode: Literal["self", "carrier"] = "self"
     carrier: Literal["dada"] | None = None
+    carrier_shop: CarrierShop | None = None
     areas: list[Area] = Field(min_length=1, max_length=10)
 
     @model_validator(mode="after")
     def _carrier_with_mode(self) -> DeliverySettings:
-        if (self.mode == "carrier") != (self.carrier is not None):
-            raise ValueError('carrier is required with mode "carrier" and only then')
+        if len({self.mode == "carrier", self.carrier is not None, self.carrier_shop is not None}) > 1:
+            raise ValueError('carrier and carrier_shop are required with mode "carrier", and only then')
         return self
 
 
@@ -168,6 +179,7 @@ def indexed(merchant: MerchantRecord, settings: DeliverySettings) -> StoredSetti
     return StoredSettings(
         mode=settings.mode,
         carrier=settings.carrier,
+        carrier_shop=settings.carrier_shop,
         areas=[_indexed(index, area, merchant) for index, area in enumerate(settings.areas)],
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from paotui.carriers import service as carriers
 from paotui.dispatch import service
 from paotui.orders.transitions import Status
 from paotui.platform.events import DomainEvent, EventType
@@ -16,6 +17,7 @@ def handle(event: DomainEvent) -> None:
             service.dispatch(event.subject, reason="confirmed", trigger=event.id)
         elif status == Status.CANCELLED:
             service.withdraw_offers(event.subject)
+            carriers.withdraw(event.subject)
         else:
             logger.debug("status needs no dispatch", extra={"order_id": event.subject, "status": status})
     elif event.type == EventType.DISPATCH_REQUESTED:

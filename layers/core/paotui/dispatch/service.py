@@ -23,6 +23,7 @@ from typing import Protocol
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
+from paotui.carriers import service as carriers
 from paotui.dispatch.records import DropoffMap, OfferRecord, OfferStatus
 from paotui.dispatch.selection import Candidate, Choice, choose_rider
 from paotui.orders import service as orders
@@ -86,10 +87,11 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
     ``trigger`` is the id of the event that asked for this run; a second run
     with the same trigger returns the offer the first one made. Returns None
     when the order needs no rider or no rider is available (the watchdog asks
-    again after the offer TTL).
+    again after the offer TTL), or when a third-party carrier delivers it
+    (``paotui.carriers``: handed over instead, once).
     """
     order = _dispatchable(order_id)
-    if order is None:
+    if order is None or carriers.hand_over(order):
         return None
     prior = offers_of_order(order_id)
     if trigger:

@@ -95,11 +95,14 @@ def list_orders(
 
 @router.get("/orders/<orderId>")
 def get_order(orderId: str, caller: Caller) -> OrderView:  # noqa: N803 (API path name)
-    """The order; while a rider is on the way, with where the rider last was."""
+    """The order; while a rider (ours or a carrier's) is on the way, with where the rider last was."""
     order = service.get_visible_order(orderId, caller)
     view = OrderView.of(order)
-    if order.rider_id and order.status in (Status.PICKING_UP.value, Status.DELIVERING.value):
-        view.rider_position = _rider_position(order.rider_id)
+    if order.status in (Status.PICKING_UP.value, Status.DELIVERING.value):
+        if order.rider_id:
+            view.rider_position = _rider_position(order.rider_id)
+        elif order.carrier:
+            view.rider_position = _carrier_rider_position(order)
     return view
 
 
@@ -131,6 +134,15 @@ def _rider_position(rider_id: str) -> RiderPosition | None:
     if rider is None or rider.location is None or rider.location_at is None:
         return None
     return RiderPosition(lat=float(rider.location.lat), lng=float(rider.location.lng), at=rider.location_at)
+
+
+def _carrier_rider_position(order: OrderRecord) -> RiderPosition | None:
+    from paotui.carriers.service import rider_position  # only a carrier's order on its way asks the carrier
+
+    position = rider_position(order)
+    if position is None:
+        return None
+    return RiderPosition(lat=float(position.lat), lng=float(position.lng), at=position.at)
 
 
 def _encode_cursor(last_key: dict | None) -> str | None:

@@ -123,6 +123,31 @@ class RiderPosition(PointView):
     at: str
 
 
+class CarrierRider(ResponseModel):
+    name: str | None = None
+    phone: str | None = None
+
+
+class CarrierProblem(ResponseModel):
+    """Why the carrier can't carry the order on (its refusal or failure), for the merchant or an operator to act."""
+
+    code: str
+    message: str
+    at: str
+
+
+class CarrierView(ResponseModel):
+    """The third-party carrier delivering the order (docs/adr/0012): its number and status for it, its rider."""
+
+    name: Literal["dada"]
+    order_no: str | None = None
+    status: int | None = None  # the carrier's own code (Dada: 1 待接单 … 4 已完成), as last seen
+    status_label: str | None = None
+    handed_over_at: str | None = None
+    rider: CarrierRider | None = None
+    exception: CarrierProblem | None = None
+
+
 class TimelineEntry(ResponseModel):
     status: Status
     at: str
@@ -172,6 +197,7 @@ class OrderView(ResponseModel):
     cancel_request: CancelRequestView | None = None
     refund: RefundSummary | None = None
     rider_position: RiderPosition | None = None
+    carrier: CarrierView | None = None
     errand: ErrandView | None = None
     version: int
     created_at: str

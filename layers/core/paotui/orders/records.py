@@ -81,6 +81,49 @@ class TimelineEntryMap(MapAttribute):
     reason = UnicodeAttribute(null=True)
 
 
+class CarrierRiderMap(MapAttribute):
+    """The carrier's rider, as the carrier reports them."""
+
+    name = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    id = UnicodeAttribute(null=True)
+
+
+class PositionMap(MapAttribute):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    at = UnicodeAttribute()  # when the carrier said so
+
+
+class CarrierExceptionMap(MapAttribute):
+    """Why the carrier can't carry the order on (a refusal, its failure status): a person decides what next."""
+
+    code = UnicodeAttribute()
+    message = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class CarrierMap(MapAttribute):
+    """The third-party carrier delivering the order instead of our riders (paotui.carriers writes it)."""
+
+    name = UnicodeAttribute()  # "dada"
+    shop_no = UnicodeAttribute()  # the merchant's shop at the carrier
+    city_code = UnicodeAttribute(null=True)
+    quote_id = UnicodeAttribute(null=True)  # the quote the carrier order is created from (Dada's deliveryNo)
+    fee = NumberAttribute(null=True)  # fen, what the carrier charges the merchant
+    distance_m = NumberAttribute(null=True)
+    quoted_at = UnicodeAttribute(null=True)
+    handed_over_at = UnicodeAttribute(null=True)  # set once the carrier has the order
+    order_no = UnicodeAttribute(null=True)  # the carrier's own number for it (Dada's 运单号)
+    status = NumberAttribute(null=True)  # the carrier's own status code, as last seen
+    status_label = UnicodeAttribute(null=True)
+    seen_at = UnicodeAttribute(null=True)  # when we last learned the carrier's state: older news is not recorded
+    rider = CarrierRiderMap(null=True)
+    position = PositionMap(null=True)
+    exception = CarrierExceptionMap(null=True)
+    cancelled_at = UnicodeAttribute(null=True)  # withdrawn at the carrier, by us or by the carrier
+
+
 def _index(name: str, hash_attr: str) -> type[GlobalSecondaryIndex]:
     meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
     return type(
@@ -116,6 +159,7 @@ class OrderRecord(Model):
     cancel_reason = UnicodeAttribute(null=True)
     cancel_request = CancelRequestMap(null=True)
     errand = ErrandMap(null=True)
+    carrier = CarrierMap(null=True)  # a third-party carrier delivers it (paotui.carriers); rider_id stays empty
     # refunds (payments.refunds keeps these in step with the refund items, in the same transactions)
     refunded = NumberAttribute(null=True)  # fen refunded so far
     refunds_pending = NumberAttribute(null=True)

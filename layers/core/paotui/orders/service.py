@@ -269,9 +269,18 @@ def transition(
 
 
 def system_transition(
-    order_id: str, target: Status, *, expected: Iterable[Status], reason: str, by: str = "system"
+    order_id: str,
+    target: Status,
+    *,
+    expected: Iterable[Status],
+    reason: str,
+    by: str = "system",
+    actor: Actor = Actor.SYSTEM,
 ) -> OrderRecord | None:
-    """A move the platform makes (payment, watchdog). No-op unless the order is in ``expected``."""
+    """A move the platform makes (payment, watchdog), or a carrier's on its verified word (``actor`` CARRIER).
+
+    No-op unless the order is in ``expected``.
+    """
     expected = set(expected)
     for _ in range(_RETRIES_ON_RACE):
         order = get_order(order_id)
@@ -282,8 +291,8 @@ def system_transition(
                 extra={"order_id": order_id, "status": current.value, "target": target.value},
             )
             return None
-        if not may_move(current, target, Actor.SYSTEM):
-            raise Conflict(f"{current.value} → {target.value} is not a system move.", code="INVALID_TRANSITION")
+        if not may_move(current, target, actor):
+            raise Conflict(f"{current.value} → {target.value} is not a {actor.value} move.", code="INVALID_TRANSITION")
         try:
             return _apply(order, target, by=by, reason=reason)
         except _LostRace:

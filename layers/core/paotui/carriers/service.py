@@ -1,0 +1,406 @@
+"""Orders a third-party carrier delivers: handed over once, withdrawn on cancel, moved as the carrier reports.
+
+Who delivers an order: the carrier that has it, or is being given it; else
+its merchant's delivery settings (mode "carrier" names one). Errands and
+orders of merchants in mode "self" go to our riders, and so do those of a
+carrier the deployment hasn't configured (its secret ``{}``), with a warning.
+
+Handing over (DispatchWorker, on CONFIRMED and on each re-dispatch the watchdog
+asks for) is idempotent on the order. The carrier's quote is recorded on the
+order with a compare-and-set on the quote it replaces (none at first) before
+the carrier order is created from it, so repeated and concurrent runs all
+create from the one recorded quote, and the carrier's own idempotency (one
+order per origin_id, one per quote) answers the repeats as success. A lapsed
+quote is replaced the same way. The hand-over is recorded last; if the order
+was cancelled meanwhile, the carrier order is withdrawn at once. A refusal (no
+balance, a city the carrier doesn't serve) is recorded on the order and
+alerted, and the next re-dispatch tries again from a fresh quote, so topping up
+or switching to our riders unblocks the order. An unreachable carrier raises:
+SQS retries the message.
+
+Following (CarriersApi): a callback is verified by its carrier, then the
+carrier is asked for the order's state over its authenticated API (Dada's
+callback signature has no secret in it), and that state is recorded on the
+order (its code, rider, position; older news never overwrites newer) and
+followed with CARRIER moves of the transition table, one edge at a time, so a
+skipped status (Dada's 骑士到店 is optional) still leaves a whole timeline. A
+state behind ours (a late or repeated callback) moves nothing; one we can't
+follow (cancelled by the carrier during delivery) or the carrier giving up
+(Dada 1000, 7) is recorded on the order and alerted: a person decides.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from paotui.carriers.interface import (
+    ORDER_EXISTS,
+    QUOTE_EXPIRED,
+    Carrier,
+    CarrierState,
+    Receiver,
+    Shipment,
+    unavailable,
+)
+from paotui.catalog.delivery import CarrierShop, settings_of
+from paotui.catalog.records import MerchantRecord
+from paotui.orders import service as orders
+from paotui.orders.records import (
+    CarrierExceptionMap,
+    CarrierMap,
+    CarrierRiderMap,
+    OrderRecord,
+    PositionMap,
+)
+from paotui.orders.transitions import PROGRESS, TRANSITIONS, Actor, Status
+from paotui.platform import clock
+from paotui.platform.errors import BadGateway, Conflict, DomainError, NotFound
+from paotui.platform.observability import logger, metrics
+from paotui.platform.settings import get_settings
+
+GAVE_UP = "CARRIER_GAVE_UP"
+UNFOLLOWABLE = "CARRIER_STATUS_UNFOLLOWABLE"
+_ATTEMPTS = 6  # quote, create, and again from a fresh quote, with room for a concurrent run's writes
+CANCELLABLE = frozenset(source for source, target in TRANSITIONS if target is Status.CANCELLED)
+
+
+def configured_carrier(name: str) -> Carrier | None:
+    """The deployment's adapter for carrier ``name``; None while its secret is ``{}``."""
+    from paotui.carriers import dada  # only orders a carrier delivers load an adapter
+
+    if name != dada.NAME:
+        raise ValueError(f"no adapter for carrier {name!r}")
+    return dada.configured()
+
+
+def carrier_or_404(name: str) -> Carrier:
+    carrier = configured_carrier(name)
+    if carrier is None:
+        raise NotFound(f"The carrier {name} is not configured in this deployment.", code="CARRIER_NOT_CONFIGURED")
+    return carrier
+
+
+def callback_url(name: str) -> str:
+    """Where the carrier reports status changes: our public API (CarriersApi)."""
+    return f"{get_settings().public_base_url.rstrip('/')}/carriers/{name}/callback"
+
+
+# --- handing over -----------------------------------------------------------------------------------------------
+
+
+def hand_over(order: OrderRecord) -> bool:
+    """Give a confirmed order to the carrier that delivers it, once; False when our riders deliver it."""
+    routed = _carrier_of(order)
+    if routed is None:
+        return False
+    carrier, shop = routed
+    lapsed = None
+    for _ in range(_ATTEMPTS):
+        record = order.carrier
+        if order.status != Status.CONFIRMED.value or (record is not None and record.handed_over_at):
+            logger.info("no hand-over needed", extra={"order_id": order.id, "status": order.status})
+            return True
+        if record is None or not record.quote_id or record.exception or record.quote_id == lapsed:
+            order = _quoted(order, carrier, shop)
+            if order is None:
+                return True
+            continue
+        try:
+            carrier.create(order.id, record.quote_id)
+        except BadGateway:
+            raise
+        except DomainError as error:
+            if error.code != QUOTE_EXPIRED:
+                _refused(order, carrier.name, shop, error)
+                return True
+            lapsed = record.quote_id
+            order = orders.get_order(order.id)
+            continue
+        _handed_over(order, carrier, record.quote_id)
+        return True
+    raise Conflict("The order kept changing while it was handed over.", code="CONCURRENT_UPDATE")
+
+
+def _carrier_of(order: OrderRecord) -> tuple[Carrier, CarrierShop] | None:
+    record = order.carrier
+    if record is not None and (record.handed_over_at or not record.exception):
+        carrier = configured_carrier(record.name)
+        if carrier is None:
+            raise unavailable(record.name, "The carrier this order is with is no longer configured.")
+        return carrier, CarrierShop(shop_no=record.shop_no, city_code=record.city_code)
+    if not order.merchant_id:
+        return None
+    try:
+        merchant = MerchantRecord.get(order.merchant_id)
+    except DoesNotExist:
+        logger.warning("the order's merchant is gone: our riders deliver", extra={"order_id": order.id})
+        return None
+    settings = settings_of(merchant)
+    if settings.mode != "carrier":
+        return None
+    carrier = configured_carrier(settings.carrier)
+    if carrier is None:
+        logger.warning(
+            "the merchant's carrier is not configured: our riders deliver",
+            extra={"order_id": order.id, "carrier": settings.carrier},
+        )
+        metrics.add_metric(name="CarrierNotConfigured", unit="Count", value=1)
+        return None
+    return carrier, settings.carrier_shop
+
+
+def _quoted(order: OrderRecord, carrier: Carrier, shop: CarrierShop) -> OrderRecord | None:
+    """The order with a fresh quote recorded (ours, or a concurrent run's); None when the carrier refused."""
+    replaced = order.carrier.quote_id if order.carrier else None
+    try:
+        quote = carrier.quote(_shipment(order, shop, carrier.name))
+    except BadGateway:
+        raise
+    except DomainError as error:
+        again = orders.get_order(order.id)
+        if error.code == ORDER_EXISTS and again.carrier and again.carrier.quote_id != replaced:
+            return again  # another run published it from the quote it recorded
+        _refused(again, carrier.name, shop, error)
+        return None
+    now = clock.now_iso()
+    record = CarrierMap(
+        name=carrier.name,
+        shop_no=shop.shop_no,
+        city_code=shop.city_code,
+        quote_id=quote.quote_id,
+        fee=quote.fee,
+        distance_m=quote.distance_m,
+        quoted_at=now,
+    )
+    unchanged = (
+        OrderRecord.carrier.quote_id.does_not_exist() if replaced is None else OrderRecord.carrier.quote_id == replaced
+    )
+    condition = (
+        (OrderRecord.status == Status.CONFIRMED.value) & OrderRecord.carrier.handed_over_at.does_not_exist() & unchanged
+    )
+    if _updated(order, [OrderRecord.carrier.set(record)], condition):
+        logger.info("carrier quote", extra={"order_id": order.id, "quote_id": quote.quote_id, "fee": quote.fee})
+        return order
+    return orders.get_order(order.id)
+
+
+def _handed_over(order: OrderRecord, carrier: Carrier, quote_id: str) -> None:
+    condition = (
+        (OrderRecord.carrier.quote_id == quote_id)
+        & OrderRecord.carrier.handed_over_at.does_not_exist()
+        & (OrderRecord.status != Status.CANCELLED.value)
+    )
+    if _updated(order, [OrderRecord.carrier.handed_over_at.set(clock.now_iso())], condition):
+        logger.info("order handed over", extra={"order_id": order.id, "carrier": carrier.name, "quote_id": quote_id})
+        metrics.add_metric(name="CarrierHandOvers", unit="Count", value=1)
+        return
+    order = orders.get_order(order.id)
+    if order.status == Status.CANCELLED.value:  # cancelled while the carrier took it: take it back
+        withdraw(order.id)
+
+
+def _refused(order: OrderRecord, name: str, shop: CarrierShop, error: DomainError) -> None:
+    """The carrier won't take the order: say why on it (the next re-dispatch tries again) and alert."""
+    problem = _problem(error.code, error.message, error.details)
+    record = CarrierMap(name=name, shop_no=shop.shop_no, city_code=shop.city_code, exception=problem)
+    _updated(order, [OrderRecord.carrier.set(record)], OrderRecord.carrier.handed_over_at.does_not_exist())
+    _alert(order.id, name, problem, error.details)
+
+
+def _shipment(order: OrderRecord, shop: CarrierShop, name: str) -> Shipment:
+    address = order.address
+    return Shipment(
+        order_id=order.id,
+        shop_no=shop.shop_no,
+        city_code=shop.city_code,
+        goods_value=int(order.amounts.items_total),
+        goods_count=sum(int(item.quantity) for item in order.items),
+        receiver=Receiver(
+            name=address.contact_name,
+            phone=address.contact_phone,
+            address=address.detail,
+            lat=float(address.lat),
+            lng=float(address.lng),
+        ),
+        note=order.note,
+        callback_url=callback_url(name),
+    )
+
+
+# --- withdrawing ----------------------------------------------------------------------------------------------
+
+
+def withdraw(order_id: str) -> None:
+    """Cancel the order at its carrier (it was cancelled here); a no-op for an order no carrier was given."""
+    order = orders.get_order(order_id)
+    record = order.carrier
+    if record is None or not record.quote_id or record.cancelled_at:
+        return
+    carrier = configured_carrier(record.name)
+    if carrier is None:
+        raise unavailable(record.name, "The carrier this order is with is no longer configured.")
+    by_customer = bool(order.timeline) and order.timeline[-1].by.startswith(Actor.CUSTOMER.value)
+    try:
+        had_it = carrier.cancel(order.id, order.cancel_reason or "cancelled", by_customer=by_customer)
+    except BadGateway:
+        raise
+    except DomainError as error:  # its rider is on the way to the customer already
+        _flag(order, record.name, _problem(error.code, error.message, error.details), error.details)
+        return
+    if not had_it:  # never published: a hand-over still under way withdraws it when it finds the order cancelled
+        return
+    _updated(order, [OrderRecord.carrier.cancelled_at.set(clock.now_iso())], OrderRecord.carrier.exists())
+    logger.info("withdrawn from the carrier", extra={"order_id": order.id, "carrier": record.name})
+
+
+# --- following --------------------------------------------------------------------------------------------------
+
+
+def on_callback(carrier: Carrier, callback: Any) -> None:
+    """Follow the carrier's status callback for one of our orders: verified, then checked with the carrier.
+
+    401 INVALID_SIGNATURE, 404 ORDER_NOT_FOUND / CARRIER_ORDER_NOT_FOUND, 502 CARRIER_UNAVAILABLE; all of them
+    change nothing.
+    """
+    notice = carrier.notice(callback)
+    order = orders.get_order(notice.order_id)
+    if order.carrier is None or order.carrier.name != carrier.name:
+        raise NotFound(f"No order of ours was given to {carrier.name} by that id.", code="CARRIER_ORDER_NOT_FOUND")
+    state = carrier.track(order.id)
+    if state.code != notice.code:
+        logger.info("the carrier's state differs from its callback", extra={"order_id": order.id, "said": notice.code})
+    _record(order, state, order_no=notice.order_no)
+    if state.gave_up:
+        _flag(order, carrier.name, _problem(GAVE_UP, f"{carrier.name} {state.code} {state.label}"))
+    if state.status is not None:
+        _follow(order.id, carrier.name, state, notice.cancel_reason if notice.code == state.code else None)
+
+
+def carrier_path(current: Status, target: Status) -> list[Status]:
+    """The shortest run of carrier moves (table edges) from ``current`` to ``target``; [] if there is none."""
+    paths: dict[Status, list[Status]] = {current: []}
+    queue = deque([current])
+    while queue:
+        status = queue.popleft()
+        if status is target:
+            return paths[status]
+        for (source, next_status), actors in TRANSITIONS.items():
+            if source is status and Actor.CARRIER in actors and next_status not in paths:
+                paths[next_status] = [*paths[status], next_status]
+                queue.append(next_status)
+    return []
+
+
+def is_behind(current: Status, target: Status) -> bool:
+    """Whether the carrier's news is older than ours: a late or repeated callback, or our cancellation not yet
+    reached it."""
+    if current is Status.CANCELLED:
+        return target in CANCELLABLE
+    return target in PROGRESS and current in PROGRESS and PROGRESS[target] <= PROGRESS[current]
+
+
+def _follow(order_id: str, name: str, state: CarrierState, reason: str | None) -> None:
+    """Move the order to the carrier's status one carrier move at a time, re-reading after each (concurrent
+    callbacks walk the same path; each move is conditional on the status it starts from)."""
+    target = state.status
+    why = reason or f"{name} {state.code} {state.label}"
+    current = Status(orders.get_order(order_id).status)
+    for _ in range(len(Status)):
+        steps = carrier_path(current, target)
+        if not steps:
+            break
+        moved = orders.system_transition(
+            order_id, steps[0], expected={current}, reason=why, by=f"carrier:{name}", actor=Actor.CARRIER
+        )
+        current = Status(moved.status) if moved else Status(orders.get_order(order_id).status)
+    if current is not target and not is_behind(current, target):
+        problem = _problem(UNFOLLOWABLE, f"{name} says {state.code} {state.label}; the order is {current.value}")
+        _flag(orders.get_order(order_id), name, problem)
+
+
+def _record(order: OrderRecord, state: CarrierState, *, order_no: str | None = None) -> None:
+    """Write what the carrier says on the order, unless something newer is there already."""
+    now = clock.now_iso()
+    actions = [
+        OrderRecord.carrier.status.set(state.code),
+        OrderRecord.carrier.status_label.set(state.label),
+        OrderRecord.carrier.seen_at.set(now),
+    ]
+    if order_no:
+        actions.append(OrderRecord.carrier.order_no.set(order_no))
+    if state.rider:
+        rider = CarrierRiderMap(name=state.rider.name, phone=state.rider.phone, id=state.rider.id)
+        actions.append(OrderRecord.carrier.rider.set(rider))
+    if state.position:
+        lat, lng = state.position
+        actions.append(OrderRecord.carrier.position.set(PositionMap(lat=lat, lng=lng, at=now)))
+    if state.status is Status.CANCELLED:
+        actions.append(OrderRecord.carrier.cancelled_at.set(now))
+    newer = OrderRecord.carrier.seen_at.does_not_exist() | (OrderRecord.carrier.seen_at <= now)
+    if not _updated(order, actions, OrderRecord.carrier.exists() & newer):
+        logger.info("newer carrier news recorded already", extra={"order_id": order.id, "code": state.code})
+
+
+# --- the rider's position ------------------------------------------------------------------------------------
+
+
+def rider_position(order: OrderRecord) -> PositionMap | None:
+    """Where the carrier's rider is: as recorded, asked of the carrier again once what we know is older than
+    the setting allows (carriers call back on status changes only)."""
+    record = order.carrier
+    if record is None:
+        return None
+    max_age = timedelta(seconds=get_settings().carrier_position_max_age_seconds)
+    if record.seen_at and record.seen_at >= clock.iso(clock.now() - max_age):
+        return record.position
+    carrier = configured_carrier(record.name)
+    if carrier is None or not record.handed_over_at:
+        return record.position
+    try:
+        state = carrier.track(order.id)
+    except DomainError as error:
+        logger.warning("the carrier's rider position is unavailable", extra={"order_id": order.id, "code": error.code})
+        return record.position
+    _record(order, state)
+    return order.carrier.position
+
+
+# --- writing and alerting -----------------------------------------------------------------------------------------
+
+
+def _updated(order: OrderRecord, actions: list[Any], condition: Any) -> bool:
+    """One conditional update of the order's ``carrier``; False when the condition failed."""
+    try:
+        order.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def _flag(order: OrderRecord, name: str, problem: CarrierExceptionMap, details: dict[str, Any] | None = None) -> None:
+    """Record a problem with a handed-over order and alert, once: a repeated callback finds it there already."""
+    known = order.carrier.exception
+    if known is not None and (known.code, known.message) == (problem.code, problem.message):
+        return
+    _updated(order, [OrderRecord.carrier.exception.set(problem)], OrderRecord.carrier.exists())
+    _alert(order.id, name, problem, details)
+
+
+def _problem(code: str, message: str, details: dict[str, Any] | None = None) -> CarrierExceptionMap:
+    """What goes on the order: our code, and the carrier's own code and words when it gave them."""
+    if details and "carrier_code" in details:
+        message = f"{message} ({details['carrier_code']} {details.get('carrier_message', '')})"
+    return CarrierExceptionMap(code=code, message=message[:500], at=clock.now_iso())
+
+
+def _alert(order_id: str, name: str, problem: CarrierExceptionMap, details: dict[str, Any] | None = None) -> None:
+    """What operations watch: an error log line and the CarrierExceptions metric."""
+    context = {"order_id": order_id, "carrier": name, "code": problem.code, "reason": problem.message}
+    logger.error("carrier exception", extra={**context, **(details or {})})
+    metrics.add_metric(name="CarrierExceptions", unit="Count", value=1)
