@@ -7,7 +7,7 @@ PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 PY312 := $(shell PYENV_VERSION=3.12.1 pyenv which python3.12 2>/dev/null || command -v python3.12)
 
-.PHONY: run test unit integration e2e lint build bench bench-cold-start bench-offer-latency bench-nearby clean
+.PHONY: run test unit integration e2e lint build bench bench-cold-start bench-offer-latency bench-nearby bench-dispatch clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-offer-latency: $(STAMP)
 
 bench-nearby: $(STAMP)
 	$(BIN)/python bench/nearby_merchants.py
+
+bench-dispatch: $(STAMP)
+	$(BIN)/python bench/mdrp_table.py
+	$(BIN)/python bench/dispatch_city.py
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache

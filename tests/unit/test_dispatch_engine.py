@@ -1,0 +1,270 @@
+"""The dispatch engine on hand-made cases whose best answer is known: pure, no AWS.
+
+Coordinates are metres on a line (y = 0 unless said otherwise) and riders move
+100 m a minute, so distances read as minutes; service is 4 + 4 minutes (2 before
+and 2 after each pickup and drop-off), as in MDRP.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from paotui.dispatch.engine import (
+    EuclideanTravel,
+    HaversineTravel,
+    Order,
+    Params,
+    Refusal,
+    Rider,
+    RoundState,
+    Stop,
+    plan_round,
+)
+
+PARAMS = Params(travel=EuclideanTravel(speed=100.0))
+
+
+def at(x: float, y: float = 0.0) -> tuple[float, float]:
+    return (x * 100.0, y * 100.0)  # minutes from the origin → metres
+
+
+def order(oid, store_x, drop_x, *, ready, placed=0.0, store=None, drop_y=0.0, scheduled=None):
+    return Order(
+        id=oid,
+        store=store or f"s{store_x}",
+        pickup=at(store_x),
+        dropoff=at(drop_x, drop_y),
+        placed_at=placed,
+        ready_at=ready,
+        scheduled_at=scheduled,
+    )
+
+
+def plan(now, orders, riders, refusals=(), params=PARAMS):
+    return plan_round(RoundState(now=now, orders=tuple(orders), riders=tuple(riders), refusals=tuple(refusals)), params)
+
+
+def trips(decision):
+    """Every planned trip, committed or postponed: {rider: order ids}."""
+    return {a.rider_id: a.order_ids for a in decision.assignments + decision.deferred}
+
+
+# --- the cost model -------------------------------------------------------------------------
+
+
+def test_one_order_one_rider_times_and_cost():
+    # rider 5 min from the store, food ready at 10, customer 7 min from the store
+    decision = plan(0, [order("a", 0, 7, ready=10)], [Rider("r", at(5))])
+    (a,) = decision.deferred  # the rider need not leave before minute 3: postponed
+    assert (a.depart_at, a.arrive_at, a.pickup_at, a.dropoff_at, a.free_at) == (0, 5, 10, (21,), 23)
+    assert a.commit_by == 3  # 10 - 2 (half the pickup service) - 5 (travel)
+    # click-to-door 21 + 0.15 × the rider's working minutes (leaving just in time at 3, free at 23)
+    assert a.cost == pytest.approx(21 + 0.15 * 20)
+
+
+def test_lateness_beyond_target_and_maximum_costs_extra():
+    params = replace(PARAMS, overage_weight=0.5, over_max_weight=5.0)
+    late = plan(0, [order("a", 0, 7, ready=10, placed=-40)], [Rider("r", at(5))], params=params).deferred[0]
+    assert late.cost == pytest.approx(61 + 0.5 * 21 + 0.15 * 20)  # 21 minutes over the 40-minute target
+    failed = plan(0, [order("a", 0, 7, ready=10, placed=-80)], [Rider("r", at(5))], params=params).deferred[0]
+    assert failed.cost == pytest.approx(101 + 0.5 * 61 + 5.0 * 11 + 0.15 * 20)
+
+
+def test_travel_models():
+    euclid = EuclideanTravel(speed=320.0)
+    assert list(euclid.minutes([(0, 0), (0, 0)], [(320, 0), (321, 0)])) == [1.0, 2.0]  # ceil, as MDRP
+    city = HaversineTravel(speed=250.0, detour=1.0)
+    one_km_north = (31.2304 + 1000 / 111_195, 121.4737)
+    assert city.minutes([(31.2304, 121.4737)], [one_km_north])[0] == pytest.approx(4.0, rel=1e-3)
+
+
+# --- assignment ---------------------------------------------------------------------------------
+
+
+def test_the_assignment_beats_first_come_nearest_rider():
+    # a (placed first, ready at 12) at store 0; b (ready at 7) at store 10.
+    # r1 sits between them (5 min from each), r2 8 min on the other side of store 0.
+    a = order("a", 0, -5, ready=12)
+    b = order("b", 10, 15, ready=7)
+    r1, r2 = Rider("r1", at(5)), Rider("r2", at(-8))
+    # greedy: a goes to the nearest rider, r1; b is left with r2, 18 min away: picked up 13 min late
+    nearest_for_a = min((r1, r2), key=lambda r: abs(r.position[0] - a.pickup[0]))
+    assert nearest_for_a is r1
+    decision = plan(0, [a, b], [r1, r2])
+    assert trips(decision) == {"r1": ("b",), "r2": ("a",)}  # both picked up on time
+    assert {x.rider_id: x.pickup_at for x in decision.assignments + decision.deferred} == {"r1": 7, "r2": 12}
+    # b cannot wait (r1 must leave now), a can (r2 need only leave at minute 2)
+    assert [x.rider_id for x in decision.assignments] == ["r1"]
+    assert [x.rider_id for x in decision.deferred] == ["r2"]
+
+
+def test_three_orders_from_one_store_and_two_riders_make_one_bundle():
+    # three orders ready together at store 0, two riders next to it: the third order rides
+    # along with the one whose customer is nearest its own, the other rider takes the odd one out
+    orders = [
+        order("a", 0, 10, ready=10),
+        order("b", 0, 11, ready=10, drop_y=1),
+        order("c", 0, -10, ready=10),
+    ]
+    decision = plan(0, orders, [Rider("r1", at(1)), Rider("r2", at(-1))])
+    planned = trips(decision)
+    assert sorted(len(ids) for ids in planned.values()) == [1, 2]
+    assert sorted(planned.values(), key=len) == [("c",), ("a", "b")]
+    assert decision.unassigned == ()
+
+
+def test_no_bundle_when_a_second_rider_delivers_sooner():
+    orders = [order("a", 0, 10, ready=10), order("b", 0, 11, ready=10, drop_y=1)]
+    decision = plan(0, orders, [Rider("r1", at(1)), Rider("r2", at(-1))])
+    assert sorted(trips(decision).values()) == [("a",), ("b",)]
+
+
+def test_bundle_respects_rider_capacity_and_route():
+    orders = [order("a", 0, 10, ready=10), order("b", 0, 11, ready=10, drop_y=1)]
+    busy = Stop("dropoff", at(2), ("x", "y"), leave_at=1)  # two orders on the route, capacity 3
+    decision = plan(0, orders, [Rider("r1", at(2), capacity=3, route=(busy,))])
+    assert list(trips(decision).values()) in ([("a",)], [("b",)])  # room for one more order only
+    assert len(decision.unassigned) == 1
+
+
+def test_riders_offline_off_shift_or_far_from_free_are_not_used():
+    o = order("a", 0, 5, ready=5)
+    riders = [
+        Rider("offline", at(1), online=False),
+        Rider("off-soon", at(1), off_at=2),  # cannot pick up by minute 2
+        Rider("busy-long", at(1), route=(Stop("dropoff", at(1), ("z",), leave_at=60),)),  # beyond queue_horizon
+        Rider("ok", at(9)),
+    ]
+    assert trips(plan(0, [o], riders)) == {"ok": ("a",)}
+    assert plan(0, [o], riders[:3]).unassigned == ("a",)
+
+
+def test_a_busy_rider_starts_where_and_when_their_route_ends():
+    busy = Rider("r", at(50), route=(Stop("dropoff", at(3), ("z",), leave_at=4),))
+    (a,) = plan(0, [order("a", 0, 5, ready=6)], [busy]).deferred
+    assert (a.depart_at, a.arrive_at, a.pickup_at) == (4, 7, 9)
+
+
+# --- postponement ---------------------------------------------------------------------------------
+
+
+def test_postpones_rather_than_send_a_rider_to_wait_20_minutes_while_another_frees_up_in_3():
+    o = order("a", 0, 8, ready=25)
+    idle = Rider("idle", at(5))  # would arrive at 5 and wait ~18 minutes for the food
+    soon = Rider("soon", at(40), route=(Stop("dropoff", at(2), ("z",), leave_at=3),))  # free in 3, 2 min away
+    decision = plan(0, [o], [idle, soon])
+    assert decision.assignments == ()  # nobody is sent yet
+    assert trips(decision) == {"soon": ("a",)}
+    # minute 20: still time (soon must leave at 21 to have it at 25)
+    soon_now = Rider("soon", at(2))
+    assert plan(20, [o], [idle, soon_now]).assignments == ()
+    (a,) = plan(21, [o], [idle, soon_now]).assignments
+    assert (a.rider_id, a.depart_at, a.pickup_at) == ("soon", 21, 25)
+
+
+def test_commits_at_once_when_waiting_would_make_the_order_later():
+    o = order("a", 0, 8, ready=3)  # already too late for anyone
+    (a,) = plan(0, [o], [Rider("r", at(6))]).assignments
+    assert a.pickup_at == 8
+
+
+def test_a_busy_rider_is_not_committed_before_they_are_about_to_be_free():
+    busy = Rider("r", at(50), route=(Stop("dropoff", at(1), ("z",), leave_at=10),))
+    o = order("a", 0, 8, ready=2)  # late whoever takes it; the busy rider is still the best
+    decision = plan(0, [o], [busy, Rider("far", at(30))])
+    assert decision.assignments == () and trips(decision) == {"r": ("a",)}
+    (a,) = plan(10, [o], [Rider("r", at(1)), Rider("far", at(30))]).assignments
+    assert a.rider_id == "r"
+
+
+def test_scheduled_orders_are_not_delivered_early():
+    o = order("a", 0, 10, ready=5, scheduled=60)
+    (a,) = plan(0, [o], [Rider("r", at(1))]).deferred
+    assert a.dropoff_at[0] >= 60 - PARAMS.scheduled_early
+    assert a.dropoff_at[0] <= 60
+
+
+# --- refusals ---------------------------------------------------------------------------------------
+
+
+def test_cooldown_excludes_a_rider_who_refused():
+    o = order("a", 0, 5, ready=10)
+    riders = [Rider("near", at(1)), Rider("far", at(6))]
+    assert trips(plan(0, [o], riders)) == {"near": ("a",)}
+    recently = [Refusal("near", "a", at=-3)]
+    assert trips(plan(0, [o], riders, recently)) == {"far": ("a",)}
+    long_ago = [Refusal("near", "a", at=-11)]  # cooldown 10 minutes
+    assert trips(plan(0, [o], riders, long_ago)) == {"near": ("a",)}
+    only_refuser = plan(0, [o], riders[:1], recently)
+    assert only_refuser.unassigned == ("a",)
+
+
+def test_a_refusal_excludes_the_rider_from_bundles_with_that_order_too():
+    orders = [order("a", 0, 10, ready=10), order("b", 0, 11, ready=10, drop_y=1), order("c", 0, -10, ready=10)]
+    riders = [Rider("r1", at(1)), Rider("r2", at(-1))]
+    decision = plan(0, orders, riders, [Refusal("r1", "a", at=-1), Refusal("r1", "b", at=-1)])
+    assert trips(decision)["r1"] == ("c",)
+
+
+# --- determinism -----------------------------------------------------------------------------------
+
+
+def random_state(seed: int, n_orders: int = 60, n_riders: int = 25) -> RoundState:
+    rng = random.Random(seed)
+    stores = [at(rng.uniform(0, 60), rng.uniform(0, 60)) for _ in range(12)]
+    orders = []
+    for i in range(n_orders):
+        s = rng.randrange(len(stores))
+        placed = rng.uniform(-20, 0)
+        orders.append(
+            Order(
+                id=f"o{i}",
+                store=f"s{s}",
+                pickup=stores[s],
+                dropoff=at(rng.uniform(0, 60), rng.uniform(0, 60)),
+                placed_at=placed,
+                ready_at=placed + rng.uniform(2, 30),
+            )
+        )
+    riders = []
+    for i in range(n_riders):
+        where = at(rng.uniform(0, 60), rng.uniform(0, 60))
+        route = (Stop("dropoff", where, (f"x{i}",), rng.uniform(0, 15)),) if rng.random() < 0.5 else ()
+        riders.append(Rider(id=f"r{i}", position=where, route=route, capacity=3))
+    return RoundState(now=0.0, orders=tuple(orders), riders=tuple(riders))
+
+
+def test_same_input_same_output_in_any_order():
+    state = random_state(7)
+    first = plan_round(state, PARAMS)
+    assert plan_round(state, PARAMS) == first
+    shuffled = list(state.orders), list(state.riders)
+    random.Random(1).shuffle(shuffled[0])
+    random.Random(2).shuffle(shuffled[1])
+    assert plan_round(replace(state, orders=tuple(shuffled[0]), riders=tuple(shuffled[1])), PARAMS) == first
+    assert first.assignments and first.deferred  # the case exercises both
+
+
+def test_a_round_never_gives_an_order_or_a_rider_twice_and_keeps_the_rules():
+    for seed in range(5):
+        state = random_state(seed, n_orders=80, n_riders=20)
+        decision = plan_round(state, PARAMS)
+        trips_ = decision.assignments + decision.deferred
+        orders = [o for a in trips_ for o in a.order_ids]
+        assert len(orders) == len(set(orders))
+        assert len({a.rider_id for a in trips_}) == len(trips_)
+        assert set(orders) | set(decision.unassigned) == {o.id for o in state.orders}
+        by_id = {o.id: o for o in state.orders}
+        for a in trips_:
+            assert len({by_id[o].store for o in a.order_ids}) == 1
+            assert a.pickup_at >= max(by_id[o].ready_at for o in a.order_ids)
+            assert a.pickup_at >= a.arrive_at + 2
+            assert list(a.dropoff_at) == sorted(a.dropoff_at)
+
+
+def test_nothing_to_do():
+    assert plan(0, [], [Rider("r", at(0))]).assignments == ()
+    assert plan(0, [order("a", 0, 1, ready=1)], []).unassigned == ("a",)
