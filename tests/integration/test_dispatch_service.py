@@ -77,19 +77,19 @@ def test_a_redelivered_dispatch_message_makes_one_offer(order):
     assert replay.id == offers[0].id
 
 
-def test_a_concurrent_duplicate_loses_the_conditional_put(order, monkeypatch):
+def test_concurrent_runs_for_one_order_make_one_offer(order, serialized_moto, fine_thread_switching):
+    """Two events for the same order handled at once (say CONFIRMED and a watchdog re-dispatch): one offer."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from paotui.dispatch import service
 
     make_rider("rdr_a", near(SHOP, 100))
     make_rider("rdr_b", near(SHOP, 300))
-    first = service.dispatch(ORDER_ID, reason="confirmed", trigger="evt-1")
-    # A second run that started before the first wrote (its index read saw no offers) tries the same attempt.
-    monkeypatch.setattr(service, "offers_of_order", lambda order_id: [])
-    second = service.dispatch(ORDER_ID, reason="confirmed", trigger="evt-1-again")
-
-    assert second.id == first.id
-    monkeypatch.undo()
-    assert [(o.id, o.status) for o in offers_of()] == [(first.id, "OPEN")]
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda n: service.dispatch(ORDER_ID, reason="confirmed", trigger=f"evt-{n}"), range(4)))
+    offers = offers_of()
+    assert len([o for o in offers if o.status == "OPEN"]) == 1
+    assert {offer.id for offer in made if offer is not None} <= {o.id for o in offers}
 
 
 def test_redispatch_withdraws_the_open_offer_and_moves_to_a_fresh_rider(order):
@@ -167,3 +167,33 @@ def test_a_cancelled_order_withdraws_its_open_offer(order):
     cancelled = order_event(order, "CANCELLED", "CONFIRMED")
     assert worker(sqs_event(cancelled), LAMBDA_CONTEXT)["batchItemFailures"] == []
     assert [o.status for o in offers_of()] == ["WITHDRAWN"]
+
+
+def test_three_orders_of_one_store_in_a_round_go_to_one_rider_as_one_bundle(aws):
+    from paotui.dispatch import rounds, service
+    from paotui.orders.service import get_order
+
+    orders = [make_order(f"ord_bundle_{n}") for n in range(3)]
+    make_rider("rdr_a", near(SHOP, 150))
+    make_rider("rdr_b", near(SHOP, -2000))  # two kilometres off: one trip by the near rider beats a second rider
+    for order in orders[:2]:
+        rounds.join_pool(get_order(order.id))  # confirmed while the zone's round was busy
+    mine = service.dispatch(orders[2].id, reason="confirmed", trigger="evt-bundle")
+
+    offers = [offers_of(order.id) for order in orders]
+    assert all(len(made) == 1 for made in offers)
+    riders = {made[0].rider_id for made in offers}
+    bundles = {(made[0].bundle_id, int(made[0].bundle_size)) for made in offers}
+    assert len(riders) == 1 and len(bundles) == 1 and next(iter(bundles))[1] == 3
+    assert mine.id == offers[2][0].id
+
+
+def test_a_rider_who_refused_is_not_asked_again_within_the_cooldown(order):
+    from paotui.dispatch import service
+
+    make_rider("rdr_a", near(SHOP, 100))
+    first = service.dispatch(ORDER_ID, reason="confirmed", trigger="e1")
+    lapse(first)
+    assert service.dispatch(ORDER_ID, reason="timeout", trigger="e2") is None  # the only rider let it lapse
+    make_rider("rdr_b", near(SHOP, 2000))
+    assert service.dispatch(ORDER_ID, reason="timeout", trigger="e3").rider_id == "rdr_b"

@@ -299,6 +299,8 @@ class LocalCloud:
         environment.update(
             {
                 "S3_PUBLIC_ENDPOINT": s3,
+                # offers go out as soon as a round has a rider for them: a demo needn't wait for kitchens
+                "DISPATCH_LEAD_MINUTES": "120",
                 "WECHAT_API_BASE": self.wechat_login.url,
                 "IMAGES_BASE_URL": f"{s3}/{environment.get('IMAGES_BUCKET', '')}",
                 "STAGE": "local",

@@ -64,6 +64,8 @@ class OfferRecord(Model):
     dropoff = DropoffMap()
     fee = NumberAttribute()  # fen: the order's delivery fee
     distance_m = NumberAttribute(null=True)  # rider → pickup when offered
+    bundle_id = UnicodeAttribute(null=True)  # offers of one trip (one store, several drop-offs) share it
+    bundle_size = NumberAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
     decision_reason = UnicodeAttribute(null=True)
 

@@ -1,9 +1,11 @@
-"""Offers: create one for a confirmed order, and let the rider accept or reject it.
+"""Offers: make them for confirmed orders, in rounds, and let the rider accept or reject each.
 
-``dispatch`` offers an order to one rider at a time. It is driven by the
-order's confirmation and by the watchdog's ``dispatch.requested`` (the offer
-lapsed or was rejected); every run withdraws the order's open offers and
-moves on to a rider who has not been offered the order yet.
+``dispatch`` runs the round of the order's zone (``paotui.dispatch.rounds``,
+deciding with ``paotui.dispatch.engine``). It is driven by the order's
+confirmation and by the watchdog's ``dispatch.requested`` (the offer lapsed
+or was rejected); every run withdraws the order's open offers, and a rider
+who refused or let an offer lapse is not asked again within the cooldown.
+The orders of one trip are offered to one rider with a shared ``bundle_id``.
 
 Offer ids derive from (order, attempt), where attempt = prior offers + 1, and
 the put is conditional: two concurrent runs for the same attempt write one
@@ -19,23 +21,26 @@ re-reads and gets the reason as a 409.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from paotui.carriers import service as carriers
 from paotui.dispatch.records import DropoffMap, OfferRecord, OfferStatus
-from paotui.dispatch.selection import Candidate, Choice, choose_rider
 from paotui.orders import service as orders
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
 from paotui.platform.dynamo import PlaceMap, transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound
+from paotui.platform.geo import haversine_m
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
 from paotui.riders import service as riders
+
+if TYPE_CHECKING:
+    from paotui.dispatch.rounds import PlannedOffer
 
 ASSIGNMENT_STEP = "assignment"
 OFFER_REJECTED = "OfferRejected"
@@ -82,13 +87,15 @@ def get_offer(offer_id: str) -> OfferRecord:
 
 
 def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> OfferRecord | None:
-    """Offer a confirmed, unassigned order to the best rider who hasn't had it yet.
+    """Plan a round for the zone of a confirmed, unassigned order and make the round's offers.
 
     ``trigger`` is the id of the event that asked for this run; a second run
-    with the same trigger returns the offer the first one made. Returns None
-    when the order needs no rider or no rider is available (the watchdog asks
-    again after the offer TTL), or when a third-party carrier delivers it
-    (``paotui.carriers``: handed over instead, once).
+    with the same trigger returns the offer the first one made. Returns this
+    order's new offer, or None when the order needs no rider, a third-party
+    carrier delivers it (``paotui.carriers``: handed over instead, once), or
+    the round left it open (no rider now, or worth waiting for: the watchdog
+    asks again after the offer TTL). Other orders of the zone may get offers
+    in the same round (``paotui.dispatch.rounds``).
     """
     order = _dispatchable(order_id)
     if order is None or carriers.hand_over(order):
@@ -99,55 +106,49 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         if replay:
             logger.info("dispatch already ran for this event", extra={"order_id": order_id, "offer_id": replay.id})
             return replay
+    now = clock.now()
+    for offer in prior:
+        close_offer(offer, now)
+    from paotui.dispatch import rounds  # the engine's numpy and scipy: DispatchWorker's layer, not RidersApi's
 
-    settings = get_settings()
-    for _ in range(_RETRIES_ON_RACE):
-        now = clock.now()
-        for offer in prior:
-            close_offer(offer, now)
-        choice = choose_rider(
-            order.pickup.lat,
-            order.pickup.lng,
-            _candidates_in,
-            excluded={offer.rider_id for offer in prior},
-            resolution=settings.rider_cell_resolution,
-            max_rings=settings.dispatch_search_rings,
-        )
-        if choice is None:
-            logger.warning(
-                "no rider available",
-                extra={"order_id": order_id, "reason": reason, "offers_so_far": len(prior)},
-            )
-            metrics.add_metric(name="DispatchNoRider", unit="Count", value=1)
-            return None
+    zone = rounds.join_pool(order)
+    planned = rounds.plan(zone, (float(order.pickup.lat), float(order.pickup.lng))) or []
+    made = [_offer(p, reason=reason, trigger=trigger if p.order.id == order_id else None, now=now) for p in planned]
+    mine = next((offer for offer in made if offer is not None and offer.order_id == order_id), None)
+    if mine is None:
+        logger.info("no offer for this order this round", extra={"order_id": order_id, "reason": reason})
+        metrics.add_metric(name="DispatchNoRider", unit="Count", value=1)
+    return mine
 
-        offer = _new_offer(order, choice, attempt=len(prior) + 1, reason=reason, trigger=trigger, now=now)
-        try:
-            offer.save(condition=OfferRecord.id.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            existing = get_offer(offer.id)
-            if (trigger and existing.trigger == trigger) or existing.is_live(clock.now_iso()):
-                logger.info("a concurrent dispatch made this offer", extra={"offer_id": existing.id})
-                return existing
-            prior.append(existing)  # the by-order index lagged behind an older attempt: move past it
-            continue
-        logger.info(
-            "offer created",
-            extra={
-                "order_id": order_id,
-                "offer_id": offer.id,
-                "rider_id": offer.rider_id,
-                "attempt": offer.attempt,
-                "distance_m": offer.distance_m,
-                "ring": choice.ring,
-                "reason": reason,
-            },
-        )
-        metrics.add_metric(name="OffersCreated", unit="Count", value=1)
-        return offer
-    raise RuntimeError(f"dispatch of {order_id} kept colliding with other offers")
+
+def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: datetime) -> OfferRecord | None:
+    """The round's offer of one order, written once: its id derives from (order, attempt)."""
+    order = planned.order
+    offer = _new_offer(
+        order, planned, attempt=len(offers_of_order(order.id)) + 1, reason=reason, trigger=trigger, now=now
+    )
+    try:
+        offer.save(condition=OfferRecord.id.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        logger.info("a concurrent dispatch made this offer", extra={"offer_id": offer.id})
+        return None
+    logger.info(
+        "offer created",
+        extra={
+            "order_id": order.id,
+            "offer_id": offer.id,
+            "rider_id": offer.rider_id,
+            "attempt": offer.attempt,
+            "distance_m": offer.distance_m,
+            "bundle_id": offer.bundle_id,
+            "bundle_size": offer.bundle_size,
+            "reason": reason,
+        },
+    )
+    metrics.add_metric(name="OffersCreated", unit="Count", value=1)
+    return offer
 
 
 def withdraw_offers(order_id: str) -> int:
@@ -188,29 +189,14 @@ def _dispatchable(order_id: str) -> OrderRecord | None:
     return order
 
 
-def _candidates_in(cells: list[str]) -> list[Candidate]:
-    return [
-        Candidate(
-            id=rider.id,
-            lat=rider.location.lat,
-            lng=rider.location.lng,
-            active_orders=int(rider.active_orders),
-            capacity=int(rider.capacity),
-            online=bool(rider.online),
-        )
-        for rider in riders.online_riders_in(cells)
-        if rider.location is not None
-    ]
-
-
 def _new_offer(
-    order: OrderRecord, choice: Choice, *, attempt: int, reason: str, trigger: str | None, now: datetime
+    order: OrderRecord, planned: PlannedOffer, *, attempt: int, reason: str, trigger: str | None, now: datetime
 ) -> OfferRecord:
     expires_at = now + timedelta(seconds=get_settings().offer_ttl_seconds)
     return OfferRecord(
         id=offer_id_for(order.id, attempt),
         order_id=order.id,
-        rider_id=choice.rider.id,
+        rider_id=planned.rider_id,
         status=OfferStatus.OPEN.value,
         attempt=attempt,
         reason=reason,
@@ -221,7 +207,9 @@ def _new_offer(
         pickup=PlaceMap(lat=order.pickup.lat, lng=order.pickup.lng, name=order.pickup.name),
         dropoff=DropoffMap(lat=order.address.lat, lng=order.address.lng, detail=order.address.detail),
         fee=int(order.amounts.delivery_fee),
-        distance_m=round(choice.distance_m),
+        distance_m=round(haversine_m(*planned.rider_at, float(order.pickup.lat), float(order.pickup.lng))),
+        bundle_id=planned.bundle_id,
+        bundle_size=planned.bundle_size,
     )
 
 

@@ -108,6 +108,9 @@ class Settings(BaseModel):
     # dispatch
     rider_cell_resolution: int = 8
     dispatch_search_rings: int = 6
+    dispatch_zone_resolution: int = 6  # H3 cells (~36 km²) whose open orders are planned together in a round
+    # how long before a rider must leave for the store the offer goes out: time to answer and get going
+    dispatch_lead_minutes: float = 10.0
     merchant_cell_resolution: int = 6
     rider_default_capacity: int = 3
 

@@ -46,6 +46,8 @@ class OfferView(ResponseModel):
     fee: int
     status: str
     distance_m: int | None = None
+    bundle_id: str | None = None  # offers of one trip (one store, several drop-offs) share it
+    bundle_size: int | None = None
 
     @classmethod
     def of(cls, record) -> OfferView:

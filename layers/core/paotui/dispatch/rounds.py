@@ -1,0 +1,331 @@
+"""Rolling-horizon dispatch: every run plans a round for the zone around an order's store with the engine.
+
+A run starts when an order is confirmed and whenever the watchdog asks again
+(``dispatch.requested``, every offer TTL while the order has no rider), so a
+zone gets a round as soon as an order arrives and again every offer TTL while
+anything in it is open. The round reads, as one consistent picture:
+
+- the zone's open orders (its pool: confirmed, no rider, no live offer);
+- the online riders around the order's store (H3 rings), each with the route of the
+  orders they already carry, so a busy rider is planned after their work;
+- recent refusals (rejected or lapsed offers) for the cooldown.
+
+``engine.plan_round`` decides. Each assignment becomes one offer per order to
+the same rider, sharing a ``bundle_id`` (one trip: one store, several
+drop-offs). Deferred and unplaceable orders stay in the pool for the next
+round. One round runs per zone at a time (a lease item); a run that finds the
+lease taken leaves its order in the pool, and the running round plans once
+more if its pool grew while it planned.
+
+This module reads and writes tables; everything that decides is the engine's,
+imported with the module so that a container pays for numpy and scipy while it
+starts, not during its first round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.models import Model
+
+from paotui.dispatch.engine import HaversineTravel, Order, Params, Refusal, Rider, RoundState, Stop, plan_round
+from paotui.dispatch.records import OfferRecord, OfferStatus
+from paotui.orders.records import OrderRecord
+from paotui.orders.transitions import Status
+from paotui.platform import clock
+from paotui.platform.dynamo import table_meta
+from paotui.platform.geo import cell_of, ring_cells
+from paotui.platform.ids import new_id
+from paotui.platform.observability import logger, metrics
+from paotui.platform.settings import get_settings
+from paotui.riders.records import RiderRecord
+
+_LEASE_SECONDS = 30
+_POOL_DAYS = 2
+_CANDIDATE_RIDERS = 24  # riders a round looks at, at most (the engine keeps the nearest per store)
+_MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round
+_CARRYING = (Status.ASSIGNED.value, Status.PICKING_UP.value, Status.DELIVERING.value)
+
+
+class PoolEntry(Model):
+    """An order waiting in its zone's pool (kept in the Watches table: same keys, no stream)."""
+
+    Meta = table_meta("watches_table")
+
+    order_id = UnicodeAttribute(hash_key=True)  # "pool#<zone>"
+    step = UnicodeAttribute(range_key=True)  # the order id
+    created_at = UnicodeAttribute()
+    ttl = NumberAttribute()
+
+
+class ZoneLease(Model):
+    """Who is planning a zone's round, until when (Watches table: ``lease#<zone>`` / ``round``)."""
+
+    Meta = table_meta("watches_table")
+
+    order_id = UnicodeAttribute(hash_key=True)
+    step = UnicodeAttribute(range_key=True)
+    holder = UnicodeAttribute()
+    until = NumberAttribute()  # epoch seconds
+    ttl = NumberAttribute()
+
+
+@dataclass(frozen=True)
+class PlannedOffer:
+    """An offer the round decided: ``order`` to ``rider_id`` as part of ``bundle_id`` (of ``bundle_size``)."""
+
+    order: OrderRecord
+    rider_id: str
+    rider_at: tuple[float, float]
+    bundle_id: str
+    bundle_size: int
+
+
+def zone_of(lat: float, lng: float) -> str:
+    return cell_of(lat, lng, get_settings().dispatch_zone_resolution)
+
+
+def join_pool(order: OrderRecord) -> str:
+    """Put the order in its zone's pool (idempotent); returns the zone."""
+    zone = zone_of(order.pickup.lat, order.pickup.lng)
+    now = clock.now()
+    PoolEntry(
+        f"pool#{zone}",
+        order.id,
+        created_at=clock.iso(now),
+        ttl=clock.epoch_seconds(now + timedelta(days=_POOL_DAYS)),
+    ).save()
+    return zone
+
+
+def plan(zone: str, center: tuple[float, float]) -> list[PlannedOffer] | None:
+    """Run the zone's round(s) under its lease; the offers to make, or None when another run holds the lease."""
+    holder = new_id("rnd_")
+    if not _take_lease(zone, holder):
+        logger.info("a round is already planning this zone", extra={"zone": zone})
+        return None
+    try:
+        planned: list[PlannedOffer] = []
+        seen: set[str] = set()
+        for _ in range(1 + _MORE_ROUNDS):
+            open_orders = _open_orders(zone)
+            if not open_orders or {order.id for order in open_orders} <= seen:
+                break
+            seen |= {order.id for order in open_orders}
+            planned += _round(open_orders, center, exclude_riders={p.rider_id for p in planned})
+        return planned
+    finally:
+        _release_lease(zone, holder)
+
+
+def _round(open_orders: list[OrderRecord], center: tuple[float, float], exclude_riders: set[str]) -> list[PlannedOffer]:
+
+    settings = get_settings()
+    now = clock.now()
+    params = Params(
+        travel=HaversineTravel(speed=settings.delivery_speed_m_per_min),
+        # a trip is postponed only while it can still be offered, answered and started in time
+        round_interval=settings.offer_ttl_seconds / 60 + settings.dispatch_lead_minutes,
+    )
+    riders = [r for r in _riders_near(center) if r.id not in exclude_riders]
+    state = RoundState(
+        now=_minutes(now),
+        orders=tuple(_engine_order(order) for order in open_orders),
+        riders=tuple(_engine_rider(rider, params, now) for rider in riders),
+        refusals=tuple(_refusals(open_orders, now, params.refusal_cooldown)),
+    )
+    decision = plan_round(state, params)
+    by_id = {order.id: order for order in open_orders}
+    at = {rider.id: (float(rider.location.lat), float(rider.location.lng)) for rider in riders}
+    planned = []
+    for assignment in decision.assignments:
+        bundle_id = new_id("bdl_")
+        for order_id in assignment.order_ids:
+            planned.append(
+                PlannedOffer(
+                    by_id[order_id], assignment.rider_id, at[assignment.rider_id], bundle_id, len(assignment.order_ids)
+                )
+            )
+    logger.info(
+        "dispatch round",
+        extra={
+            "orders": len(open_orders),
+            "riders": len(riders),
+            "assignments": len(decision.assignments),
+            "bundled": sum(1 for a in decision.assignments if len(a.order_ids) > 1),
+            "deferred": len(decision.deferred),
+            "unassigned": len(decision.unassigned),
+        },
+    )
+    metrics.add_metric(name="DispatchRounds", unit="Count", value=1)
+    return planned
+
+
+# --- the round's picture ----------------------------------------------------------------------
+
+
+def _open_orders(zone: str) -> list[OrderRecord]:
+    """The pool's orders that still need a rider; the rest leave the pool."""
+    entries = list(PoolEntry.query(f"pool#{zone}", consistent_read=True))
+    if not entries:
+        return []
+    found = {o.id: o for o in OrderRecord.batch_get([entry.step for entry in entries], consistent_read=True)}
+    now_iso = clock.now_iso()
+    waiting = []
+    for entry in entries:
+        order = found.get(entry.step)
+        if order is None or order.status != Status.CONFIRMED.value or order.rider_id or order.carrier is not None:
+            entry.delete()
+            continue
+        if any(offer.is_live(now_iso) for offer in OfferRecord.by_order.query(order.id)):
+            continue  # a rider is deciding; the next round sees the answer
+        waiting.append(order)
+    return sorted(waiting, key=lambda order: (order.created_at, order.id))
+
+
+def _riders_near(center: tuple[float, float]) -> list[RiderRecord]:
+    """Online riders with room, searched ring by ring of H3 cells around ``center`` (one index query per cell).
+
+    The search stops once it has enough candidates for a round, or one ring after the ring where it found its
+    second rider: beyond that, riders are farther than ones already found (to within a cell's width).
+    """
+    from paotui.riders.service import online_riders_in
+
+    settings = get_settings()
+    rings = ring_cells(cell_of(center[0], center[1], settings.rider_cell_resolution), settings.dispatch_search_rings)
+    found: dict[str, RiderRecord] = {}
+    enough_at = None
+    for k, ring in enumerate(rings):
+        for rider in online_riders_in(ring):
+            if rider.location is not None and rider.active_orders < rider.capacity:
+                found[rider.id] = rider
+        if enough_at is None and len(found) >= 2:
+            enough_at = k + 1
+        if len(found) >= _CANDIDATE_RIDERS or (enough_at is not None and k >= enough_at):
+            break
+    return [found[rider_id] for rider_id in sorted(found)]
+
+
+def _engine_order(order: OrderRecord) -> Order:
+
+    placed = _minutes(clock.parse_iso(order.created_at))
+    confirmed = next((_minutes(clock.parse_iso(e.at)) for e in order.timeline if e.status == "CONFIRMED"), placed)
+    ready = confirmed + _prep_minutes(order.merchant_id)
+    scheduled = _minutes(clock.parse_iso(order.scheduled_for)) if order.scheduled_for else None
+    return Order(
+        id=order.id,
+        store=order.merchant_id or f"errand:{order.id}",
+        pickup=(float(order.pickup.lat), float(order.pickup.lng)),
+        dropoff=(float(order.address.lat), float(order.address.lng)),
+        placed_at=placed,
+        ready_at=ready,
+        scheduled_at=scheduled,
+    )
+
+
+_PREP_CACHE: dict[str, int] = {}
+
+
+def _prep_minutes(merchant_id: str | None) -> int:
+    """The kitchen's estimate (an errand has no kitchen); cached per container, as it changes rarely."""
+    if merchant_id is None:
+        return 0
+    if merchant_id not in _PREP_CACHE:
+        from paotui.catalog.records import MerchantRecord
+
+        try:
+            _PREP_CACHE[merchant_id] = int(MerchantRecord.get(merchant_id).prep_minutes)
+        except DoesNotExist:  # gone since the order was placed: its food is as ready as it will be
+            _PREP_CACHE[merchant_id] = 0
+    return _PREP_CACHE[merchant_id]
+
+
+def _engine_rider(rider: RiderRecord, params: Params, now: datetime) -> Rider:
+
+    position = (float(rider.location.lat), float(rider.location.lng))
+    carrying = list(_carrying(rider)) if int(rider.active_orders) else []
+    return Rider(
+        id=rider.id,
+        position=position,
+        online=bool(rider.online),
+        capacity=int(rider.capacity),
+        route=_route(position, carrying, params, _minutes(now)),
+    )
+
+
+def _carrying(rider: RiderRecord) -> Iterable[OrderRecord]:
+    return OrderRecord.by_rider.query(rider.id, filter_condition=OrderRecord.status.is_in(*_CARRYING))
+
+
+def _route(
+    position: tuple[float, float], carrying: Sequence[OrderRecord], params: Params, now: float
+) -> tuple[Stop, ...]:
+    """The stops still ahead of a rider: pickups not yet made, then drop-offs, with when they leave each."""
+
+    def minutes(a: tuple[float, float], b: tuple[float, float]) -> float:
+        return float(params.travel.minutes(np.array([a]), np.array([b]))[0])
+
+    stops, at, t = [], position, now
+    for order in sorted(carrying, key=lambda o: o.created_at):
+        if order.status != Status.DELIVERING.value:
+            pickup = (float(order.pickup.lat), float(order.pickup.lng))
+            t = t + minutes(at, pickup) + params.pickup_service
+            stops.append(Stop("pickup", pickup, (order.id,), t))
+            at = pickup
+    for order in sorted(carrying, key=lambda o: o.created_at):
+        dropoff = (float(order.address.lat), float(order.address.lng))
+        t = t + minutes(at, dropoff) + params.dropoff_service
+        stops.append(Stop("dropoff", dropoff, (order.id,), t))
+        at = dropoff
+    return tuple(stops)
+
+
+def _refusals(open_orders: Sequence[OrderRecord], now: datetime, cooldown_minutes: float) -> list[Refusal]:
+
+    since = clock.iso(now - timedelta(minutes=cooldown_minutes))
+    refusals = []
+    for order in open_orders:
+        for offer in OfferRecord.by_order.query(order.id):
+            lapsed = offer.status == OfferStatus.OPEN.value and offer.expires_at <= clock.iso(now)
+            # withdrawn: a re-dispatch closed it unanswered (a cancelled order's offers don't matter: it left the pool)
+            closed = offer.status in (
+                OfferStatus.REJECTED.value,
+                OfferStatus.EXPIRED.value,
+                OfferStatus.WITHDRAWN.value,
+            )
+            when = offer.decided_at or offer.expires_at
+            if (closed or lapsed) and when >= since:
+                refusals.append(Refusal(offer.rider_id, order.id, _minutes(clock.parse_iso(when))))
+    return refusals
+
+
+def _minutes(moment: datetime) -> float:
+    return moment.timestamp() / 60
+
+
+# --- one round per zone ---------------------------------------------------------------------
+
+
+def _take_lease(zone: str, holder: str) -> bool:
+    now = clock.epoch_seconds()
+    lease = ZoneLease(f"lease#{zone}", "round", holder=holder, until=now + _LEASE_SECONDS, ttl=now + 3600)
+    try:
+        lease.save(condition=ZoneLease.order_id.does_not_exist() | (ZoneLease.until < now))
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def _release_lease(zone: str, holder: str) -> None:
+    try:
+        ZoneLease(f"lease#{zone}", "round").delete(condition=ZoneLease.holder == holder)
+    except DeleteError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise

@@ -1,0 +1,54 @@
+"""Batch dispatch over HTTP: three orders from one store and two riders make one bundle for the nearer rider."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from paotui_local.harness import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def test_three_orders_from_one_store_go_to_one_rider_as_one_bundle(cloud):
+    seed = cloud.seed()
+    merchant = seed["merchants"][0]
+    customer_spec = seed["customers"][0]
+    customer = cloud.login(customer_spec["phone"])
+    owner = cloud.login(merchant["phone"])
+    riders = [cloud.login(spec["phone"]) for spec in seed["riders"]]
+    for rider in riders:  # nobody to dispatch to while the orders come in: they wait in the zone's pool
+        assert rider.put("/riders/me/availability", json={"online": False}).status_code == 200
+
+    order_ids = []
+    for _ in range(3):
+        placed = customer.place_order(
+            merchant["id"], [{"product_id": merchant["products"][1]["id"], "quantity": 1}], customer_spec["address"]
+        )
+        assert placed.status_code == 201, placed.text
+        order_ids.append(placed.json()["id"])
+        assert customer.post(f"/orders/{order_ids[-1]}/pay", json={"channel": "sandbox"}).status_code == 200
+        assert owner.post(f"/orders/{order_ids[-1]}/transitions", json={"to": "CONFIRMED"}).status_code == 200
+
+    # each order joins its zone's pool when its own round runs: on its confirmation, or at the latest on the
+    # watchdog's re-dispatch one offer TTL later
+    time.sleep(3 * int(cloud.timers["OFFER_TTL_SECONDS"]))
+    near, far = riders[0], riders[2]
+    shop = merchant["location"]
+    far_away = {"lat": shop["lat"] - 0.018, "lng": shop["lng"]}  # about 2 km south
+    assert far.put("/riders/me/location", json=far_away).status_code == 200
+    for rider in (near, far):
+        assert rider.put("/riders/me/availability", json={"online": True}).status_code == 200
+
+    def bundle():
+        offers = [o for o in near.offers() if o["order_id"] in order_ids]
+        return offers if len(offers) == 3 else None
+
+    offers = wait_for(bundle, what="one rider offered all three orders", timeout=40)
+    assert len({offer["bundle_id"] for offer in offers}) == 1 and {o["bundle_size"] for o in offers} == {3}
+    assert not [o for o in far.offers() if o["order_id"] in order_ids]
+    for offer in offers:
+        accepted = near.post(f"/offers/{offer['id']}/accept")
+        assert accepted.status_code == 200, accepted.text
+    assert {customer.order(order_id)["rider_id"] for order_id in order_ids} == {near.id}
