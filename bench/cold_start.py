@@ -4,8 +4,9 @@ A Lambda cold start pays for importing the handler module (INIT) before the
 first event; `LazyTracer` (paotui.platform.observability) then creates
 Powertools' Tracer, which loads the X-Ray SDK, when the first event arrives.
 This measures both in fresh interpreters of a virtualenv that holds only what
-the CoreLayer ships (layers/core/requirements.txt: no moto, no SAM CLI, no
-awscrt), with layers/core on PYTHONPATH as the layer puts it on sys.path, and
+the layers ship (layers/*/requirements.txt: the CoreLayer's, and the numpy and
+scipy only DispatchWorker has; no moto, no SAM CLI, no awscrt), with
+layers/core on PYTHONPATH as the layer puts it on sys.path, and
 compares the import with `import boto3` in the same virtualenv.
 
 Functions, handlers and environment come from template.yaml (Globals merged).
@@ -44,7 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-REQUIREMENTS = ROOT / "layers" / "core" / "requirements.txt"
+LAYER_REQUIREMENTS = sorted((ROOT / "layers").glob("*/requirements.txt"))
 CONSTRAINTS = ROOT / "constraints.txt"
 TARGET_RATIO = 1.5
 DEV_ONLY = ("moto", "samcli", "awscrt", "pytest")  # must not be importable in the runtime virtualenv
@@ -103,11 +104,12 @@ def runtime_python(base_python: str) -> Path:
     )
     venv_dir = OUT / f"runtime-venv-{tag}"
     python = venv_dir / "bin" / "python"
-    stamp = hashlib.sha256(REQUIREMENTS.read_bytes() + CONSTRAINTS.read_bytes() + version.encode()).hexdigest()
+    requirements = b"".join(path.read_bytes() for path in LAYER_REQUIREMENTS)
+    stamp = hashlib.sha256(requirements + CONSTRAINTS.read_bytes() + version.encode()).hexdigest()
     stamp_file = venv_dir / ".stamp"
     if not (python.exists() and stamp_file.exists() and stamp_file.read_text() == stamp):
         shutil.rmtree(venv_dir, ignore_errors=True)
-        print(f"building {venv_dir.relative_to(ROOT)} from {REQUIREMENTS.relative_to(ROOT)} ...", file=sys.stderr)
+        print(f"building {venv_dir.relative_to(ROOT)} from the layers' requirements ...", file=sys.stderr)
         subprocess.run([base_python, "-m", "venv", str(venv_dir)], check=True)
         subprocess.run(
             [
@@ -117,8 +119,7 @@ def runtime_python(base_python: str) -> Path:
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
-                "-r",
-                str(REQUIREMENTS),
+                *[arg for path in LAYER_REQUIREMENTS for arg in ("-r", str(path))],
                 "-c",
                 str(CONSTRAINTS),
             ],
@@ -268,7 +269,8 @@ def main() -> None:
     )
     lines = [
         f"Cold start, median of {args.runs} rounds of fresh interpreters; Python {version}, runtime-only virtualenv "
-        f"({REQUIREMENTS.relative_to(ROOT)}), {platform.machine()} with {os.cpu_count()} CPUs, "
+        f"({', '.join(str(path.relative_to(ROOT)) for path in LAYER_REQUIREMENTS)}), "
+        f"{platform.machine()} with {os.cpu_count()} CPUs, "
         f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}.{note}",
         "",
         f"Import = loading the handler module (Lambda INIT; loader: {args.loader}). "
