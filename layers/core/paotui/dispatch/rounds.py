@@ -24,13 +24,13 @@ starts, not during its first round.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, PutError
 from pynamodb.models import Model
 
 from paotui.dispatch.engine import HaversineTravel, Order, Params, Refusal, Rider, RoundState, Stop, plan_round
@@ -133,9 +133,10 @@ def _round(open_orders: list[OrderRecord], center: tuple[float, float], exclude_
         round_interval=settings.offer_ttl_seconds / 60 + settings.dispatch_lead_minutes,
     )
     riders = [r for r in _riders_near(center) if r.id not in exclude_riders]
+    prep_minutes = _prep_minutes(open_orders)
     state = RoundState(
         now=_minutes(now),
-        orders=tuple(_engine_order(order) for order in open_orders),
+        orders=tuple(_engine_order(order, prep_minutes) for order in open_orders),
         riders=tuple(_engine_rider(rider, params, now) for rider in riders),
         refusals=tuple(_refusals(open_orders, now, params.refusal_cooldown)),
     )
@@ -211,11 +212,10 @@ def _riders_near(center: tuple[float, float]) -> list[RiderRecord]:
     return [found[rider_id] for rider_id in sorted(found)]
 
 
-def _engine_order(order: OrderRecord) -> Order:
-
+def _engine_order(order: OrderRecord, prep_minutes: Mapping[str, int]) -> Order:
     placed = _minutes(clock.parse_iso(order.created_at))
     confirmed = next((_minutes(clock.parse_iso(e.at)) for e in order.timeline if e.status == "CONFIRMED"), placed)
-    ready = confirmed + _prep_minutes(order.merchant_id)
+    ready = confirmed + (prep_minutes.get(order.merchant_id, 0) if order.merchant_id else 0)  # an errand: no kitchen
     scheduled = _minutes(clock.parse_iso(order.scheduled_for)) if order.scheduled_for else None
     return Order(
         id=order.id,
@@ -228,21 +228,14 @@ def _engine_order(order: OrderRecord) -> Order:
     )
 
 
-_PREP_CACHE: dict[str, int] = {}
+def _prep_minutes(open_orders: Sequence[OrderRecord]) -> dict[str, int]:
+    """Each kitchen's current estimate, read once per round (a merchant gone since the order: 0, food as ready as
+    it will be)."""
+    from paotui.catalog.records import MerchantRecord
 
-
-def _prep_minutes(merchant_id: str | None) -> int:
-    """The kitchen's estimate (an errand has no kitchen); cached per container, as it changes rarely."""
-    if merchant_id is None:
-        return 0
-    if merchant_id not in _PREP_CACHE:
-        from paotui.catalog.records import MerchantRecord
-
-        try:
-            _PREP_CACHE[merchant_id] = int(MerchantRecord.get(merchant_id).prep_minutes)
-        except DoesNotExist:  # gone since the order was placed: its food is as ready as it will be
-            _PREP_CACHE[merchant_id] = 0
-    return _PREP_CACHE[merchant_id]
+    merchant_ids = sorted({order.merchant_id for order in open_orders if order.merchant_id})
+    found = MerchantRecord.batch_get(merchant_ids, attributes_to_get=["id", "prep_minutes"]) if merchant_ids else []
+    return {merchant.id: int(merchant.prep_minutes) for merchant in found}
 
 
 def _engine_rider(rider: RiderRecord, params: Params, now: datetime) -> Rider:
