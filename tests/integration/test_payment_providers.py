@@ -12,10 +12,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -28,49 +26,32 @@ from paotui.platform.errors import BadGateway, Conflict, NotFound, Unauthorized,
 from paotui_local.fakes import generate_key, private_pem, public_pem
 from paotui_local.fakes.alipay import FakeAlipay
 from paotui_local.fakes.wechatpay import FakeWechatPay
+from tests.integration.builders import LocalRoute
 
 
-class Receiver:
+class Receiver(LocalRoute):
     """Our notify endpoint: ``POST /notify/<channel>`` → parse_notify → reply, recording each outcome."""
 
     def __init__(self) -> None:
         self.providers: dict[str, PaymentProvider] = {}
         self.outcomes: list[ProviderPayment | ProviderRefund | Exception] = []
-        receiver = self
+        super().__init__(self._notify)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                provider = receiver.providers[self.path.rsplit("/", 1)[-1]]
-                try:
-                    receiver.outcomes.append(provider.parse_notify(dict(self.headers.items()), body))
-                    answer = provider.reply(True)
-                except Unauthorized as refusal:
-                    receiver.outcomes.append(refusal)
-                    answer = provider.reply(False)
-                payload = answer.body.encode()
-                self.send_response(answer.status)
-                self.send_header("Content-Type", answer.content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+    def _notify(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
+        provider = self.providers[path.rsplit("/", 1)[-1]]
+        try:
+            self.outcomes.append(provider.parse_notify(headers, body))
+            answer = provider.reply(True)
+        except Unauthorized as refusal:
+            self.outcomes.append(refusal)
+            answer = provider.reply(False)
+        return answer.status, answer.content_type, answer.body.encode()
 
     def url(self, channel: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/notify/{channel}"
+        return f"{self.base_url}/notify/{channel}"
 
     def last(self):
         return self.outcomes[-1]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
