@@ -103,6 +103,7 @@ class Cloud:
 
     def login(self, phone: str) -> User:
         assert self.http.post(self.url("/auth/otp"), json={"phone": phone}, timeout=15).status_code == 202
+
         def otp_sms() -> dict[str, Any] | None:  # newest first; the phone may also get order notifications
             return next((m for m in self.outbox(phone) if (m.get("data") or {}).get("template") == "otp"), None)
 
