@@ -148,6 +148,39 @@ def test_a_busy_rider_starts_where_and_when_their_route_ends():
     assert (a.depart_at, a.arrive_at, a.pickup_at) == (4, 7, 9)
 
 
+def test_a_rider_going_off_shift_takes_the_long_ride():
+    # "far" (30-min ride) at store 0 and "near" (5-min ride) at store 2, both ready now; rider a
+    # sits at store 2 and goes off shift at minute 6, b at store 0 stays on. Each taking the
+    # store they sit at is quicker for the customers; but a's minutes after minute 6 are not
+    # the fleet's: a picks "far" up at 4 and rides it after the shift, b is free again at 15.
+    params = replace(PARAMS, rider_time_weight=1.0)
+    far, near = order("far", 0, 30, ready=0), order("near", 2, 7, ready=0)
+    decision = plan(0, [far, near], [Rider("a", at(2), off_at=6), Rider("b", at(0))], params=params)
+    assert trips(decision) == {"a": ("far",), "b": ("near",)}
+    a = next(x for x in decision.assignments if x.rider_id == "a")
+    assert (a.pickup_at, a.dropoff_at, a.free_at) == (4, (38,), 40)
+    assert a.cost == pytest.approx(38 + 1.0 * 6)  # click-to-door + the rider's minutes up to the off-time
+    # without the off-time each rider keeps to their own store
+    decision = plan(0, [far, near], [Rider("a", at(2)), Rider("b", at(0))], params=params)
+    assert trips(decision) == {"a": ("near",), "b": ("far",)}
+
+
+def test_a_rider_waiting_for_food_takes_a_left_over_order_first():
+    # one rider at 0: "later" (store 0, ready at 55) is planned for them (postponed: they need not
+    # leave before 53), which leaves "now" (store 10, ready now) to nobody. Doing "now" first
+    # (pickup 12, drop-off 26, free at 28 at 20) still has them back at store 0 by 48 + 2 ≤ 55.
+    later, now = order("later", 0, 1, ready=55), order("now", 10, 20, ready=0)
+    decision = plan(0, [later, now], [Rider("r", at(0))])
+    (a,) = decision.assignments
+    assert (a.rider_id, a.order_ids, a.pickup_at, a.free_at) == ("r", ("now",), 12, 28)
+    assert [(d.rider_id, d.order_ids, d.pickup_at) for d in decision.deferred] == [("r", ("later",), 55)]
+    assert decision.unassigned == () and decision.stats["gaps_filled"] == 1
+    # food ready at 45 leaves no such gap: "now" waits
+    decision = plan(0, [order("later", 0, 1, ready=45), now], [Rider("r", at(0))])
+    assert decision.assignments == () and decision.unassigned == ("now",)
+    assert trips(decision) == {"r": ("later",)}
+
+
 # --- postponement ---------------------------------------------------------------------------------
 
 
@@ -255,7 +288,11 @@ def test_a_round_never_gives_an_order_or_a_rider_twice_and_keeps_the_rules():
         trips_ = decision.assignments + decision.deferred
         orders = [o for a in trips_ for o in a.order_ids]
         assert len(orders) == len(set(orders))
-        assert len({a.rider_id for a in trips_}) == len(trips_)
+        assert len({a.rider_id for a in decision.assignments}) == len(decision.assignments)
+        for rider in {a.rider_id for a in trips_}:  # a second trip only after a gap-filling one
+            mine = sorted((a for a in trips_ if a.rider_id == rider), key=lambda a: a.pickup_at)
+            assert len(mine) <= 2
+            assert len(mine) == 1 or mine[0].free_at + 2 <= mine[1].pickup_at
         assert set(orders) | set(decision.unassigned) == {o.id for o in state.orders}
         by_id = {o.id: o for o in state.orders}
         for a in trips_:

@@ -11,6 +11,14 @@ rider's off-time.
 :func:`plan_trips` does this for many (rider, unit) pairs at once with numpy,
 trying every drop-off order of a unit (at most ``max_bundle``! of them, 6 for
 3 orders) and keeping the cheapest.
+
+The rider's working minutes a trip costs run from the just-in-time departure to
+the last drop-off, but stop at the rider's off-time: a rider who picks up just
+before their shift ends and delivers after it takes nothing from the fleet's
+remaining capacity by riding long, so the last trip of a shift goes to the far
+customers that would otherwise cost a rider still on duty a long ride (measured
+on MDRP: the loaded instances, where shifts end in the rush, gain most;
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ class Trips:
     feasible: np.ndarray
     cost: np.ndarray  # trip_cost: the orders' costs plus the rider's time at params.rider_time_weight
     orders_cost: np.ndarray
-    rider_minutes: np.ndarray  # driving and service from the just-in-time departure to the last drop-off
+    rider_minutes: np.ndarray  # driving and service from the just-in-time departure to the last drop-off or off-time
     seq: np.ndarray
     drop: np.ndarray
     arrive: np.ndarray
@@ -102,7 +110,7 @@ def plan_trips(
                 spent += order_cost(t - orders.anchor[o], params)
                 t = t + half_d
                 at = there
-            working = t - working_start[rows]
+            working = np.minimum(t, off[rows]) - working_start[rows]  # minutes after the off-time are free
             total = trip_cost(spent, working, params)
             better = total < cost[rows]
             if better.any():
