@@ -92,14 +92,17 @@ def test_concurrent_runs_for_one_order_make_one_offer(order, serialized_moto, fi
     assert {offer.id for offer in made if offer is not None} <= {o.id for o in offers}
 
 
-def test_redispatch_withdraws_the_open_offer_and_moves_to_a_fresh_rider(order):
+def test_redispatch_withdraws_an_offer_near_its_end_and_moves_to_a_fresh_rider(order):
     from paotui.dispatch.service import dispatch
 
     make_rider("rdr_a", near(SHOP, 100))
     make_rider("rdr_b", near(SHOP, 300))
     make_rider("rdr_c", near(SHOP, 900))
+    near_its_end = -timedelta(seconds=1)  # the watchdog's wait ends a moment before the offer's own expiry
     first = dispatch(ORDER_ID, reason="confirmed", trigger="e1")
+    lapse(first, near_its_end)
     second = dispatch(ORDER_ID, reason="timeout", trigger="e2")
+    lapse(second, near_its_end)
     third = dispatch(ORDER_ID, reason="rejected", trigger="e3")
 
     assert [first.rider_id, second.rider_id, third.rider_id] == ["rdr_a", "rdr_b", "rdr_c"]
@@ -107,8 +110,23 @@ def test_redispatch_withdraws_the_open_offer_and_moves_to_a_fresh_rider(order):
     assert len({first.id, second.id, third.id}) == 3
     statuses = {o.rider_id: o.status for o in offers_of()}
     assert statuses == {"rdr_a": "WITHDRAWN", "rdr_b": "WITHDRAWN", "rdr_c": "OPEN"}
+    lapse(third, near_its_end)
     assert dispatch(ORDER_ID, reason="timeout", trigger="e4") is None  # everyone nearby has had it
     assert {o.rider_id: o.status for o in offers_of()}["rdr_c"] == "WITHDRAWN"
+
+
+def test_a_fresh_offer_stands_when_the_watchdog_asks_again(order):
+    """A round for another order (a bundle) offered this one since the watchdog started waiting: it stays the
+    rider's to answer."""
+    from paotui.dispatch.service import dispatch
+
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    fresh = dispatch(ORDER_ID, reason="confirmed", trigger="e1")
+    again = dispatch(ORDER_ID, reason="timeout", trigger="e2")
+
+    assert again.id == fresh.id
+    assert [(o.rider_id, o.status) for o in offers_of()] == [("rdr_a", "OPEN")]
 
 
 def test_a_lapsed_offer_is_closed_as_expired(order):

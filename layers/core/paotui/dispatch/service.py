@@ -3,8 +3,10 @@
 ``dispatch`` runs the round of the order's zone (``paotui.dispatch.rounds``,
 deciding with ``paotui.dispatch.engine``). It is driven by the order's
 confirmation and by the watchdog's ``dispatch.requested`` (the offer lapsed
-or was rejected); every run withdraws the order's open offers, and a rider
-who refused or let an offer lapse is not asked again within the cooldown.
+or was rejected); a run leaves a fresh open offer standing (one a round made
+since the watchdog started waiting) and otherwise withdraws the order's open
+offers, and a rider who refused or let an offer lapse is not asked again
+within the cooldown.
 The orders of one trip are offered to one rider with a shared ``bundle_id``.
 
 Offer ids derive from (order, attempt), where attempt = prior offers + 1, and
@@ -107,6 +109,10 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
             logger.info("dispatch already ran for this event", extra={"order_id": order_id, "offer_id": replay.id})
             return replay
     now = clock.now()
+    standing = next((offer for offer in prior if _standing(offer, now)), None)
+    if standing:
+        logger.info("a fresh offer stands", extra={"order_id": order_id, "offer_id": standing.id})
+        return standing
     for offer in prior:
         close_offer(offer, now)
     from paotui.dispatch import rounds  # the engine's numpy and scipy: DispatchWorker's layer, not RidersApi's
@@ -155,6 +161,14 @@ def withdraw_offers(order_id: str) -> int:
     """Close the order's open offers (the order was cancelled or assigned elsewhere); returns how many."""
     now = clock.now()
     return sum(close_offer(offer, now) for offer in offers_of_order(order_id))
+
+
+def _standing(offer: OfferRecord, now: datetime) -> bool:
+    """An open offer with more than a quarter of its time left was made since the watchdog started waiting (by
+    another order's round, e.g. as part of a bundle): withdrawing it would snatch it from a rider about to answer.
+    An offer near its end is closed and planned again, so a lapse costs no extra wait."""
+    margin = timedelta(seconds=get_settings().offer_ttl_seconds / 4)
+    return offer.status == OfferStatus.OPEN and offer.expires_at > clock.iso(now + margin)
 
 
 def close_offer(offer: OfferRecord, now: datetime) -> bool:
