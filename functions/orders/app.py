@@ -1,7 +1,10 @@
-"""OrdersApi: intake of orders and errands, queries, cancellation and status transitions."""
+"""OrdersApi: intake of orders and errands, queries, cancellation, status transitions and their proof photos;
+ratings and complaints."""
 
 from paotui.orders.api import router
+from paotui.orders.feedback_api import router as feedback_router
+from paotui.orders.proof_api import router as proof_router
 from paotui.platform.http import api_handler, create_app
 
-app = create_app(router)
+app = create_app(router, proof_router, feedback_router)
 handler = api_handler(app)

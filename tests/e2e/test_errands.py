@@ -93,12 +93,9 @@ def test_an_errand_is_delivered_end_to_end(cloud, type_):
     assert accepted.status_code == 200, accepted.text
     assert (accepted.json()["status"], accepted.json()["rider_id"]) == ("ASSIGNED", rider_id)
 
-    for status in ("PICKING_UP", "DELIVERING"):
-        moved = rider.post(f"/orders/{order['id']}/transitions", json={"to": status})
-        assert moved.status_code == 200, moved.text
+    rider.pick_up(order["id"])
     settlement = {"goods_amount": 460} if type_ == "buy" else {}
-    delivered = rider.post(f"/orders/{order['id']}/transitions", json={"to": "DELIVERED", **settlement})
-    assert delivered.status_code == 200, delivered.text
+    rider.hand_over(order["id"], code=customer.order(order["id"])["delivery_code"], **settlement)
 
     final = customer.order(order["id"])
     assert [entry["status"] for entry in final["timeline"]] == HAPPY_PATH

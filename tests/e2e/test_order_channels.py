@@ -7,33 +7,19 @@ import uuid
 
 import pytest
 
-from paotui_local.harness import Cloud, HAPPY_PATH, User, wait_for
+from paotui_local.harness import HAPPY_PATH, Cloud, User, take_offer, wait_for
 
 pytestmark = pytest.mark.e2e
 
 ELEME_SHOP = "968861"
 NEW_CUSTOMER = "+8613800000388"  # not in the fixture: the phone order makes them a customer
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
-def rider_delivers(cloud: Cloud, seed: dict, order_id: str) -> User:
-    """A seeded rider gets the offer, accepts it and takes the order through 取餐中 and 配送中 to 完成配送."""
-    riders = {spec["id"]: cloud.login(spec["phone"]) for spec in seed["riders"]}
-
-    def offered():
-        for rider_id, rider in riders.items():
-            offers = [o for o in rider.offers() if o["order_id"] == order_id]
-            if offers:
-                return rider_id, offers[0]
-        return None
-
-    rider_id, offer = wait_for(offered, what="an offer to a rider")
-    rider = riders[rider_id]
-    accepted = rider.post(f"/offers/{offer['id']}/accept")
-    assert accepted.status_code == 200, accepted.text
-    assert (accepted.json()["status"], accepted.json()["rider_id"]) == ("ASSIGNED", rider_id)
-    for status in ("PICKING_UP", "DELIVERING", "DELIVERED"):
-        moved = rider.post(f"/orders/{order_id}/transitions", json={"to": status})
-        assert moved.status_code == 200, moved.text
+def rider_picks_up(cloud: Cloud, seed: dict, order_id: str) -> User:
+    """A seeded rider gets the offer, accepts it and takes the order through 取餐中 to 配送中."""
+    rider = take_offer((cloud.login(spec["phone"]) for spec in seed["riders"]), order_id)
+    rider.pick_up(order_id)
     return rider
 
 
@@ -69,7 +55,8 @@ def test_a_phone_order_goes_from_the_merchants_console_to_the_door(cloud):
     wait_for(lambda: stock_of(cloud, merchant["id"], product["id"]) == stock_before - 2, what="stock committed")
     confirmed = owner.post(f"/orders/{order['id']}/transitions", json={"to": "CONFIRMED"})
     assert confirmed.status_code == 200, confirmed.text
-    rider_delivers(cloud, seed, order["id"])
+    rider = rider_picks_up(cloud, seed, order["id"])
+    rider.hand_over(order["id"], code=cloud.texted_delivery_code(NEW_CUSTOMER, order["id"]))  # no app: an SMS
 
     customer = cloud.login(NEW_CUSTOMER)
     assert customer.id == order["customer_id"], "the phone's new account owns the order"
@@ -108,7 +95,8 @@ def test_an_ele_me_order_goes_from_the_push_to_the_door(cloud):
 
     confirmed = owner.post(f"/orders/{order['id']}/transitions", json={"to": "CONFIRMED"})
     assert confirmed.status_code == 200, confirmed.text
-    rider = rider_delivers(cloud, seed, order["id"])
+    rider = rider_picks_up(cloud, seed, order["id"])
+    rider.hand_over(order["id"], photo=JPEG)  # Ele.me's customer never sees our 收货码: a photo proves it
     final = owner.get(f"/orders/{order['id']}").json()
     assert final["status"] == "DELIVERED" and final["rider_id"] == rider.id
     assert final["timeline"][1] == {**final["timeline"][1], "status": "PAID", "reason": "paid on eleme"}

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
 
 ANYONE_SIGNED_IN = frozenset({"customer", "merchant", "rider"})
 CUSTOMER, MERCHANT, RIDER = frozenset({"customer"}), frozenset({"merchant"}), frozenset({"rider"})
+ADMIN = frozenset()  # admins only: admins pass every check, nobody else passes
 PUBLIC = None
 
 WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
@@ -63,6 +64,7 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/orders/{orderId}/cancel"): ANYONE_SIGNED_IN,
     ("POST", "/orders/{orderId}/cancel-request"): ANYONE_SIGNED_IN,
     ("POST", "/orders/{orderId}/transitions"): ANYONE_SIGNED_IN,
+    ("POST", "/orders/{orderId}/proof-photos"): RIDER,
     ("POST", "/errands/quotes"): CUSTOMER,
     ("POST", "/errands"): CUSTOMER,
     ("POST", "/orders/{orderId}/pay"): CUSTOMER,
@@ -72,8 +74,27 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("PUT", "/riders/me/location"): RIDER,
     ("PUT", "/riders/me/availability"): RIDER,
     ("GET", "/riders/me/offers"): RIDER,
+    ("GET", "/riders/me/route"): RIDER,
     ("POST", "/offers/{offerId}/accept"): RIDER,
     ("POST", "/offers/{offerId}/reject"): RIDER,
+    ("POST", "/riders/applications"): ANYONE_SIGNED_IN,
+    ("POST", "/admin/riders"): ADMIN,
+    ("GET", "/admin/riders"): ADMIN,
+    ("PATCH", "/admin/riders/{riderId}"): ADMIN,
+    ("GET", "/orders/{orderId}/track"): ANYONE_SIGNED_IN,
+    ("POST", "/riders/me/devices"): RIDER,
+    ("GET", "/riders/me/devices"): RIDER,
+    ("DELETE", "/riders/me/devices/{deviceId}"): RIDER,
+    ("GET", "/riders/me/inbox"): RIDER,
+    ("POST", "/riders/me/inbox/read"): RIDER,
+    ("GET", "/riders/me/kpis"): RIDER,
+    ("GET", "/riders/me/earnings"): RIDER,
+    ("GET", "/admin/incentives"): ADMIN,
+    ("PUT", "/admin/incentives"): ADMIN,
+    ("GET", "/admin/riders/leaderboard"): ADMIN,
+    ("POST", "/orders/{orderId}/rating"): CUSTOMER,
+    ("POST", "/orders/{orderId}/complaints"): CUSTOMER,
+    ("POST", "/orders/{orderId}/complaint/decision"): ADMIN,
 }
 """Who may call each authorized route (admins always may); None: no authorizer."""
 
@@ -114,6 +135,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/orders/{orderId}/cancel"): {"reason": "test"},
     ("POST", "/orders/{orderId}/cancel-request"): {"approve": False},
     ("POST", "/orders/{orderId}/transitions"): {"to": "CONFIRMED"},
+    ("POST", "/orders/{orderId}/proof-photos"): {"content_type": "image/jpeg"},
     ("POST", "/errands/quotes"): {"type": "send", "pickup": POINT, "dropoff": {"lat": 31.24, "lng": 121.48}},
     ("POST", "/errands"): {
         "type": "send",
@@ -131,6 +153,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/orders/{orderId}/refunds"): {"amount": 100, "reason": "test"},
     ("PUT", "/riders/me/location"): POINT,
     ("PUT", "/riders/me/availability"): {"online": True},
+    ("POST", "/riders/applications"): {"name": "申请 测试", "vehicle": "bike"},  # the seeded rider: 409
+    ("POST", "/admin/riders"): {"phone": "+8613800000395", "name": "骑手 测试", "vehicle": "ebike"},
+    ("PATCH", "/admin/riders/{riderId}"): {"status": "SUSPENDED"},
+    ("POST", "/riders/me/devices"): {"platform": "fcm", "token": "roles-test-device-token-0001"},
+    ("POST", "/riders/me/inbox/read"): {"up_to": "2026-01-01T00:00:00.000Z"},
+    ("PUT", "/admin/incentives"): {"version": 999_999},  # an old version: 409, nothing saved
+    ("POST", "/orders/{orderId}/rating"): {"stars": 5},
+    ("POST", "/orders/{orderId}/complaints"): {"reason": "test"},
+    ("POST", "/orders/{orderId}/complaint/decision"): {"upheld": False},
 }
 IDS = {
     "merchantId": "mer_none",
@@ -138,6 +169,8 @@ IDS = {
     "orderId": "ord_00000000000000000000000000000000",
     "addressId": "adr_none",
     "offerId": "ofr_none",
+    "riderId": "usr_none",
+    "deviceId": "dev_none",
     "channel": "sandbox",
 }
 GATEWAY_CODES = {"UNAUTHENTICATED", "FORBIDDEN"}

@@ -157,6 +157,25 @@ class Gateway:
         return answer(self.handler(api_event(method, path, body=body, authorizer=context), LAMBDA_CONTEXT))
 
 
+class SignedInApi:
+    """An API function's handler (a fresh container), called as API Gateway calls it once the authorizer let
+    ``user`` with ``roles`` (comma-separated) in."""
+
+    def __init__(self, logical_id: str) -> None:
+        self.handler = load_handler(logical_id)
+
+    def response(
+        self, method: str, path: str, *, user: str, roles: str, body: Any = None, query: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        event = api_event(method, path, body=body, query=query, authorizer={"user_id": user, "roles": roles})
+        return self.handler(event, LAMBDA_CONTEXT)
+
+    def call(
+        self, method: str, path: str, *, user: str, roles: str, body: Any = None, query: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        return answer(self.response(method, path, user=user, roles=roles, body=body, query=query))
+
+
 class RecordedSms:
     """An SmsSender that keeps what it sent, for reading codes back."""
 
@@ -271,6 +290,19 @@ def make_rider(rider_id: str, location: dict | None, *, online: bool = True, cap
     return create_rider(rider_id, name, "+8613900000" + rider_id[-3:], location, capacity, "ebike", online)
 
 
+def quiet_for(rider_id: str, seconds: float) -> None:
+    """As if the rider's last location update and position were ``seconds`` older (riders.location's clocks)."""
+    from paotui.riders.records import RiderRecord
+
+    rider = RiderRecord.get(rider_id, consistent_read=True)
+    actions = [
+        getattr(RiderRecord, name).set(clock.iso(clock.parse_iso(value) - timedelta(seconds=seconds)))
+        for name, value in (("heard_at", rider.heard_at), ("location_at", rider.location_at))
+        if value
+    ]
+    rider.update(actions=actions)
+
+
 def sqs_event(*bodies: str) -> dict[str, Any]:
     return {
         "Records": [
@@ -300,6 +332,20 @@ def order_event(order: Any, status: str, previous: str, event_id: str | None = N
         occurred_at="2026-11-25T00:00:00.000Z",
         subject=order.id,
         data={"order": {**image, "status": status}, "status": status, "previous_status": previous},
+    ).model_dump_json()
+
+
+def offer_created(offer: Any, event_id: str = "evt-offer-1") -> str:
+    """The ``offer.created`` event of an offer record, as NotifyWorker receives it."""
+    from paotui.platform.stream_router import plain
+
+    image = plain(offer.to_simple_dict())
+    return DomainEvent(
+        id=event_id,
+        type="offer.created",
+        occurred_at=clock.now_iso(),
+        subject=offer.id,
+        data={"offer": image, "status": image["status"]},
     ).model_dump_json()
 
 

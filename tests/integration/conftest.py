@@ -28,8 +28,10 @@ RECORD_MODULES = (
     "paotui.orders.records",
     "paotui.payments.records",
     "paotui.riders.records",
+    "paotui.riders.earnings_records",
     "paotui.dispatch.records",
     "paotui.workflow.records",
+    "paotui.notify.records",
 )
 
 
@@ -87,9 +89,14 @@ def create_secrets() -> dict[str, str]:
     return arns
 
 
+def create_notify_queue() -> str:
+    """NotifyQueue, where NotifyWorker sends itself delayed offer reminders (NOTIFY_QUEUE_URL)."""
+    return boto3.client("sqs").create_queue(QueueName="paotui-notify")["QueueUrl"]
+
+
 @pytest.fixture
 def aws(monkeypatch):
-    """A fresh moto account with every table and secret; clients cached by paotui are reset."""
+    """A fresh moto account with every table and secret, and NotifyQueue; clients cached by paotui are reset."""
     from paotui.platform import aws as aws_clients
     from paotui.platform.settings import get_settings
 
@@ -100,6 +107,7 @@ def aws(monkeypatch):
         create_outbox_table()
         create_idempotency_table()
         create_secrets()
+        monkeypatch.setenv("NOTIFY_QUEUE_URL", create_notify_queue())
         get_settings.cache_clear()
         yield
         aws_clients.reset_clients()

@@ -153,6 +153,7 @@ def test_an_errand_is_an_order_without_a_merchant(api):
     }
     assert [entry["status"] for entry in order["timeline"]] == ["PENDING_PAYMENT"]
 
+    assert len(order["delivery_code"]) == 4, "the customer sees the 收货码"
     assert api.call("GET", f"/orders/{order['id']}")[1] == order
     assert [o["id"] for o in api.call("GET", "/orders", query={"role": "customer"})[1]["items"]] == [order["id"]]
     item = _raw_item(order["id"])
@@ -244,15 +245,21 @@ def confirmed(api: OrdersApi, body: dict) -> dict:
 
 
 def delivering(api: OrdersApi, body: dict) -> dict:
-    """The errand confirmed, dispatched, accepted by RIDER_ID and on its way."""
+    """The errand confirmed, dispatched, accepted by RIDER_ID (reporting from near the pick-up) and on its way."""
     from paotui.dispatch.service import accept_offer, dispatch
 
     make_rider(RIDER_ID, near(PICKUP, 100))
     order = confirmed(api, body)
     accept_offer(dispatch(order["id"], reason="confirmed").id, RIDER_ID, workflow=NoWatchdog())
-    for status in ("PICKING_UP", "DELIVERING"):
-        assert api.move(order["id"], status)[0] == 200
+    assert api.move(order["id"], "PICKING_UP")[0] == 200
+    assert api.move(order["id"], "DELIVERING", items_checked=True)[0] == 200
     return order
+
+
+def at_the_door(api: OrdersApi, order: dict) -> dict:
+    """What the rider reports delivering: at the address, with the 收货码 the customer sees."""
+    code = api.call("GET", f"/orders/{order['id']}")[1]["delivery_code"]
+    return {"position": point(HOME), "proof": {"code": code}}
 
 
 def test_dispatch_offers_an_errand_to_the_rider_nearest_its_pickup(api):
@@ -270,13 +277,14 @@ def test_dispatch_offers_an_errand_to_the_rider_nearest_its_pickup(api):
 def test_a_buy_errand_is_delivered_with_what_the_goods_cost(api):
     order = delivering(api, errand("buy"))
 
-    status, refused = api.move(order["id"], "DELIVERED")
+    door = at_the_door(api, order)
+    status, refused = api.move(order["id"], "DELIVERED", **door)
     assert (status, refused["error"]["code"]) == (422, "GOODS_AMOUNT_REQUIRED")
-    status, refused = api.move(order["id"], "DELIVERED", goods_amount=200_001)
+    status, refused = api.move(order["id"], "DELIVERED", goods_amount=200_001, **door)
     assert (status, refused["error"]["code"]) == (422, "VALIDATION_ERROR")
     assert api.call("GET", f"/orders/{order['id']}")[1]["status"] == "DELIVERING"
 
-    status, delivered = api.move(order["id"], "DELIVERED", goods_amount=650)
+    status, delivered = api.move(order["id"], "DELIVERED", goods_amount=650, **door)
     assert status == 200, delivered
     assert (delivered["status"], delivered["errand"]["goods_amount"], delivered["errand"]["goods_estimate"]) == (
         "DELIVERED",
@@ -289,9 +297,10 @@ def test_a_buy_errand_is_delivered_with_what_the_goods_cost(api):
 
 def test_goods_amount_goes_only_with_a_buy_errands_delivery(api):
     order = delivering(api, errand("fetch"))
-    status, refused = api.move(order["id"], "DELIVERED", goods_amount=650)
+    door = at_the_door(api, order)
+    status, refused = api.move(order["id"], "DELIVERED", goods_amount=650, **door)
     assert (status, refused["error"]["code"]) == (422, "GOODS_AMOUNT_UNEXPECTED")
-    status, delivered = api.move(order["id"], "DELIVERED")
+    status, delivered = api.move(order["id"], "DELIVERED", **door)
     assert (status, delivered["status"], delivered["errand"]["goods_amount"]) == (200, "DELIVERED", None)
 
 

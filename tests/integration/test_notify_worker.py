@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from paotui.platform import clock
-from paotui.platform.events import DomainEvent
 from tests.integration.builders import (
     HOME,
     LAMBDA_CONTEXT,
@@ -18,6 +14,7 @@ from tests.integration.builders import (
     make_order,
     make_rider,
     near,
+    offer_created,
     order_event,
     sqs_event,
 )
@@ -26,19 +23,6 @@ from tests.integration.builders import (
 @pytest.fixture
 def worker(aws):
     return load_handler("NotifyWorker")
-
-
-def offer_created(offer, event_id: str = "evt-offer-1") -> str:
-    from paotui.platform.stream_router import plain
-
-    image = plain(offer.to_simple_dict())
-    return DomainEvent(
-        id=event_id,
-        type="offer.created",
-        occurred_at=clock.now_iso(),
-        subject=offer.id,
-        data={"offer": image, "status": image["status"]},
-    ).model_dump_json()
 
 
 def outbox(to: str):
@@ -113,28 +97,3 @@ def test_a_cancellation_is_texted_with_its_reason(worker):
     worker(sqs_event(order_event(order, "CANCELLED", "PAID")), LAMBDA_CONTEXT)
     (text,) = outbox(HOME["contact_phone"])
     assert text["body"].endswith("已取消：商家未及时接单。")
-
-
-def test_sns_push_goes_to_the_riders_endpoint_and_skips_riders_without_one(aws):
-    import boto3
-
-    from paotui.notify.push import SnsPushSender
-
-    sns = boto3.client("sns")
-    app = sns.create_platform_application(Name="paotui-rider", Platform="GCM", Attributes={"PlatformCredential": "k"})
-    endpoint = sns.create_platform_endpoint(PlatformApplicationArn=app["PlatformApplicationArn"], Token="device-1")
-    sender = SnsPushSender()
-    sender.send("rdr_a", "新订单", "取货：老王生煎", data={"offer_id": "ofr_1"}, endpoint_arn=endpoint["EndpointArn"])
-    sender.send("rdr_b", "新订单", "取货：老王生煎", data={"offer_id": "ofr_2"}, endpoint_arn=None)  # skipped, no error
-
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sns.models import sns_backends
-
-    delivered = list(
-        sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].platform_endpoints[endpoint["EndpointArn"]].messages.values()
-    )
-    assert len(delivered) == 1
-    payload = json.loads(delivered[0])
-    assert json.loads(payload["GCM"])["data"] == {"offer_id": "ofr_1"}
-    sns.set_endpoint_attributes(EndpointArn=endpoint["EndpointArn"], Attributes={"Enabled": "false"})
-    sender.send("rdr_a", "新订单", "取货：老王生煎", endpoint_arn=endpoint["EndpointArn"])  # disabled: logged, no error

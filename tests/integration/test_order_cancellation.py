@@ -99,7 +99,8 @@ def test_nobody_but_the_merchant_cancels_after_pickup(api):
 def test_the_view_shows_the_fee_breakdown_the_refund_and_the_rider_on_the_way(api):
     from paotui.orders import service
     from paotui.orders.records import OrderRecord
-    from paotui.riders.service import create_rider, update_location
+    from paotui.riders.location import update_location
+    from paotui.riders.service import create_rider
 
     order, _ = placed_order("key-view-0001", 1)
     status, body = api.call("GET", f"/orders/{order.id}")

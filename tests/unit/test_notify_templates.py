@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from paotui.notify import templates
-from paotui.notify.push import platform_message
 
 
 def test_offer_message_in_chinese_by_default():
@@ -24,6 +21,18 @@ def test_offer_message_in_english():
     )
     assert message.title == "New order"
     assert message.body == "Pick up at Wang's, fee ¥5.00. Accept by 23:59:59."
+
+
+def test_the_offer_reminder_sms_says_where_and_by_when_in_both_languages():
+    zh = templates.offer_reminder_message(pickup_name="老王生煎", fee=650, expires_at="2026-03-01T04:00:30.000Z")
+    assert "老王生煎" in zh.body and "¥6.50" in zh.body and "12:00:30" in zh.body and "骑手 App" in zh.body
+    en = templates.offer_reminder_message(
+        pickup_name="Lao Wang", fee=650, expires_at="2026-03-01T04:00:30.000Z", locale="en-US"
+    )
+    assert (
+        en.body
+        == "An order is waiting for you: pick up at Lao Wang, fee ¥6.50. Open the rider app to accept by 12:00:30."
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,15 +103,3 @@ def test_locale_tags(tag, locale):
 
 def test_money_in_yuan():
     assert [templates.yuan(f) for f in (0, 5, 100, 1234)] == ["¥0.00", "¥0.05", "¥1.00", "¥12.34"]
-
-
-def test_sns_push_payload_has_one_message_per_platform():
-    payload = json.loads(platform_message("新订单", "取货：老王生煎", {"offer_id": "ofr_1", "fee": 650, "x": None}))
-    assert payload["default"] == "取货：老王生煎"
-    gcm = json.loads(payload["GCM"])
-    assert gcm["notification"] == {"title": "新订单", "body": "取货：老王生煎"}
-    assert gcm["data"] == {"offer_id": "ofr_1", "fee": "650"}  # FCM data values are strings
-    apns = json.loads(payload["APNS"])
-    assert apns["aps"]["alert"]["title"] == "新订单"
-    assert apns["offer_id"] == "ofr_1"
-    assert payload["APNS_SANDBOX"] == payload["APNS"]

@@ -63,14 +63,38 @@ API_ROUTES = {
     ("POST", "/orders/{orderId}/cancel", True),
     ("POST", "/orders/{orderId}/cancel-request", True),
     ("POST", "/orders/{orderId}/transitions", True),
+    ("POST", "/orders/{orderId}/proof-photos", True),  # issue 7: the rider's proof of delivery
     # docs/adr/0008: errands (issue 5)
     ("POST", "/errands/quotes", True),
     ("POST", "/errands", True),
+    # issue 7: ratings and complaints (orders.feedback)
+    ("POST", "/orders/{orderId}/rating", True),
+    ("POST", "/orders/{orderId}/complaints", True),
+    ("POST", "/orders/{orderId}/complaint/decision", True),
     ("PUT", "/riders/me/location", True),
     ("PUT", "/riders/me/availability", True),
     ("GET", "/riders/me/offers", True),
+    ("GET", "/riders/me/route", True),  # rider navigation (issue 7)
     ("POST", "/offers/{offerId}/accept", True),
     ("POST", "/offers/{offerId}/reject", True),
+    # issue 7: rider onboarding (riders.onboarding_api) and order tracks (riders.tracks_api)
+    ("POST", "/riders/applications", True),
+    ("POST", "/admin/riders", True),
+    ("GET", "/admin/riders", True),
+    ("PATCH", "/admin/riders/{riderId}", True),
+    ("GET", "/orders/{orderId}/track", True),
+    # issue 7: rider push, devices and the inbox (riders.push_api)
+    ("POST", "/riders/me/devices", True),
+    ("GET", "/riders/me/devices", True),
+    ("DELETE", "/riders/me/devices/{deviceId}", True),
+    ("GET", "/riders/me/inbox", True),
+    ("POST", "/riders/me/inbox/read", True),
+    # issue 7: riders' KPIs and earnings, incentive rules, the leaderboard (riders.earnings_api)
+    ("GET", "/riders/me/kpis", True),
+    ("GET", "/riders/me/earnings", True),
+    ("GET", "/admin/incentives", True),
+    ("PUT", "/admin/incentives", True),
+    ("GET", "/admin/riders/leaderboard", True),
     # docs/architecture.md: the payment provider's callback, signature-checked in code
     ("POST", "/payments/notify/{channel}", False),
     # docs/adr/0010: intake channels (issue 5); Ele.me's push is signature-checked in code
@@ -199,9 +223,16 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 15
-    assert len(doc_tables()) == 16
-    assert set(doc_filter_policies()) == {"DispatchQueue", "StockQueue", "RefundQueue", "NotifyQueue", "WatchdogQueue"}
+    assert len(doc_functions()) == 17
+    assert len(doc_tables()) == 22
+    assert set(doc_filter_policies()) == {
+        "DispatchQueue",
+        "StockQueue",
+        "RefundQueue",
+        "NotifyQueue",
+        "WatchdogQueue",
+        "EarningsQueue",
+    }
     assert "PUBLIC_BASE_URL" in doc_env_vars()
 
 
@@ -434,6 +465,7 @@ def test_workers_consume_their_queue():
         "StockWorker": "StockQueue",
         "NotifyWorker": "NotifyQueue",
         "WatchdogWorker": "WatchdogQueue",
+        "EarningsWorker": "EarningsQueue",
     }
     for function, queue in expected.items():
         (sqs,) = events_of(function, "SQS").values()

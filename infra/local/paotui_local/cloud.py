@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from paotui_local import outbox
 from paotui_local.fakes import FakeServer
 from paotui_local.fakes.alipay import FakeAlipay
@@ -42,6 +44,7 @@ LOCAL_PARAMETERS = {
     "PaymentTimeoutSeconds": "20",
     "ConfirmTimeoutSeconds": "60",
     "OfferTtlSeconds": "8",
+    "OfferSmsFallbackSeconds": "4",
     "DeliveryTimeoutSeconds": "120",
 }
 """Template parameter values for the local stage (timers in seconds, so that they are seen firing)."""
@@ -50,9 +53,17 @@ TIMER_VARIABLES = {
     "PaymentTimeoutSeconds": "PAYMENT_TIMEOUT_SECONDS",
     "ConfirmTimeoutSeconds": "CONFIRM_TIMEOUT_SECONDS",
     "OfferTtlSeconds": "OFFER_TTL_SECONDS",
+    "OfferSmsFallbackSeconds": "OFFER_SMS_FALLBACK_SECONDS",
     "DeliveryTimeoutSeconds": "DELIVERY_TIMEOUT_SECONDS",
 }
 """Environment variables (the settings' names) that override the timer parameters when the cloud starts."""
+
+PUSH_PLATFORM_APPLICATIONS = {
+    "FcmPlatformApplicationArn": "GCM",
+    "ApnsPlatformApplicationArn": "APNS",
+    "ApnsSandboxPlatformApplicationArn": "APNS_SANDBOX",
+}
+"""Template parameters naming SNS platform applications, and the SNS platform each one is for."""
 
 PER_FUNCTION_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}
 """Variables meant to differ between functions; one process cannot give each its own."""
@@ -130,6 +141,7 @@ class LocalCloud:
         overrides = {k: v for k, v in LOCAL_PARAMETERS.items() if k in template.parameters}
         if "WeChatAppId" in template.parameters:
             overrides["WeChatAppId"] = self.wechat_login.appid
+        overrides.update(self._create_push_applications(template))
         overrides.update(options.parameter_overrides)
         started = time.perf_counter()
         self.stack = provision(
@@ -213,6 +225,21 @@ class LocalCloud:
             os.environ.clear()
             os.environ.update(self._saved_env)
             self._saved_env = None
+
+    def _create_push_applications(self, template: Template) -> dict[str, str]:
+        """SNS platform applications for rider push (FCM, APNs), made in moto as an operator makes them in AWS;
+        their ARNs become the template's parameters. Devices then get real (moto) endpoints, and pushes to
+        them are published through SNS like in AWS."""
+        sns = boto3.session.Session().client("sns", endpoint_url=self.moto_url, region_name=REGION)
+        arns = {}
+        for parameter, platform in PUSH_PLATFORM_APPLICATIONS.items():
+            if parameter in template.parameters:
+                name = f"{self.options.stack_name}-riders-{platform.lower()}"
+                application = sns.create_platform_application(
+                    Name=name, Platform=platform, Attributes={"PlatformCredential": "local"}
+                )
+                arns[parameter] = application["PlatformApplicationArn"]
+        return arns
 
     def _start_payment_fakes(self) -> None:
         """WeChat Pay and Alipay as local fakes, their keys in the channels' secrets, as an operator sets them in AWS;
@@ -305,7 +332,7 @@ class LocalCloud:
                 "IMAGES_BASE_URL": f"{s3}/{environment.get('IMAGES_BUCKET', '')}",
                 "STAGE": "local",
                 "SMS_SENDER": "outbox",
-                "PUSH_SENDER": "outbox",
+                "PUSH_SENDER": "sns+outbox",  # to the devices' moto endpoints, and where people can see it
                 "OUTBOX_TABLE": self.outbox_table,
                 "PUBLIC_BASE_URL": self.gateway.url,
             }

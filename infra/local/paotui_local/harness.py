@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import requests
@@ -34,12 +34,14 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def start_cloud(timers: Mapping[str, str] | None = None, *, echo_logs: bool = False) -> Iterator[Cloud]:
-    """Run `python -m paotui_local` on a free port until the block ends."""
-    port = free_port()
+    """Run `python -m paotui_local` on a free port (its moto on another) until the block ends."""
+    port, moto_port = free_port(), free_port()
+    while moto_port == port:
+        moto_port = free_port()
     env = {**os.environ, **(timers or {})}
     env.pop("AWS_ENDPOINT_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "paotui_local", "--port", str(port)],
+        [sys.executable, "-m", "paotui_local", "--port", str(port), "--moto-port", str(moto_port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -48,7 +50,7 @@ def start_cloud(timers: Mapping[str, str] | None = None, *, echo_logs: bool = Fa
     try:
         base_url = _wait_until_ready(process)
         threading.Thread(target=_pump, args=(process, echo_logs), daemon=True).start()
-        yield Cloud(base_url, timers=dict(timers or {}))
+        yield Cloud(base_url, timers=dict(timers or {}), moto_url=f"http://127.0.0.1:{moto_port}")
     finally:
         process.terminate()
         try:
@@ -80,11 +82,20 @@ def _pump(process: subprocess.Popen, echo: bool) -> None:
 HAPPY_PATH = ["PENDING_PAYMENT", "PAID", "CONFIRMED", "ASSIGNED", "PICKING_UP", "DELIVERING", "DELIVERED"]
 """The statuses a delivered order's timeline goes through, in order."""
 
+DELIVERY_CODE = re.compile(r"收货码 (\d{4})")
+"""How the customer's DELIVERING message tells the 收货码."""
+
+
+def point(place: Mapping[str, Any]) -> dict[str, float]:
+    """The ``{lat, lng}`` of a place (an order's pickup or address): where a rider at that place reports being."""
+    return {"lat": place["lat"], "lng": place["lng"]}
+
 
 class Cloud:
-    def __init__(self, base_url: str, timers: Mapping[str, str] | None = None):
+    def __init__(self, base_url: str, timers: Mapping[str, str] | None = None, moto_url: str = ""):
         self.base_url = base_url.rstrip("/")
         self.timers = dict(timers or {})
+        self.moto_url = moto_url  # the embedded moto, for a test to act as AWS itself would (e.g. redeliver)
         self.http = requests.Session()
 
     def url(self, path: str) -> str:
@@ -141,6 +152,18 @@ class Cloud:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def texted_delivery_code(self, phone: str, order_id: str) -> str:
+        """The 收货码 a customer without our app (a phone order's) was texted when the order went on its way."""
+
+        def text() -> str | None:
+            for message in self.outbox(phone):
+                found = DELIVERY_CODE.search(message["body"])
+                if message["channel"] == "sms" and (message.get("data") or {}).get("order_id") == order_id and found:
+                    return found.group(1)
+            return None
+
+        return wait_for(text, what="the SMS with the 收货码")
+
     def dada_status(self, order_id: str, status: int, *, forged: bool = False) -> dict[str, Any]:
         """Dada moves its order for ours to ``status`` (a Dada code) and calls our callback route; the answer says
         how the route answered (``acknowledged``: a 2xx). ``forged``: a callback Dada never signed."""
@@ -187,6 +210,70 @@ class User:
         response = self.get("/riders/me/offers")
         assert response.status_code == 200, response.text
         return response.json()
+
+    def move(self, order_id: str, to: str, **report: Any) -> requests.Response:
+        """A status move, with what the rider reports along with it (position, items_checked, proof, ...)."""
+        return self.post(f"/orders/{order_id}/transitions", json={"to": to, **report})
+
+    def pick_up(self, order_id: str) -> dict[str, Any]:
+        """As the rider app does for an assigned order: arrive at the pick-up (取餐中), check the items and leave
+        with them (配送中). Returns the order, DELIVERING."""
+        order = self.order(order_id)
+        for to, report in (
+            ("PICKING_UP", {"position": point(order["pickup"])}),
+            ("DELIVERING", {"items_checked": True}),
+        ):
+            moved = self.move(order_id, to, **report)
+            assert moved.status_code == 200, moved.text
+        return moved.json()
+
+    def hand_over(
+        self, order_id: str, *, code: str | None = None, photo: bytes | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """At the door (完成配送), with the customer's 收货码 or a photo (none if the merchant asks for none);
+        ``fields``: anything else the move takes (a buy errand's goods_amount). Returns the order, DELIVERED."""
+        order = self.order(order_id)
+        if code is not None:
+            fields["proof"] = {"code": code}
+        elif photo is not None:
+            fields["proof"] = {"photo_key": self.upload_proof_photo(order_id, photo)}
+        delivered = self.move(order_id, "DELIVERED", position=point(order["address"]), **fields)
+        assert delivered.status_code == 200, delivered.text
+        return delivered.json()
+
+    def deliver(self, order_id: str, **proof: Any) -> dict[str, Any]:
+        """An assigned order's happy path as the rider app walks it: :meth:`pick_up`, then :meth:`hand_over`."""
+        self.pick_up(order_id)
+        return self.hand_over(order_id, **proof)
+
+    def upload_proof_photo(self, order_id: str, content: bytes, content_type: str = "image/jpeg") -> str:
+        """As the rider app does: ask for an upload form, post the photo through it to S3; the photo's key."""
+        grant = self.post(f"/orders/{order_id}/proof-photos", json={"content_type": content_type})
+        assert grant.status_code == 201, grant.text
+        form = grant.json()
+        posted = requests.post(
+            form["url"], data=form["fields"], files={"file": ("proof.jpg", content, content_type)}, timeout=15
+        )
+        assert posted.status_code in (200, 201, 204), posted.text
+        return form["photo_key"]
+
+
+def take_offer(riders: Iterable[User], order_id: str) -> User:
+    """The rider among ``riders`` whom the order is offered to accepts it; that rider, the order ASSIGNED to them."""
+    riders = list(riders)
+
+    def offered() -> tuple[User, dict[str, Any]] | None:
+        for rider in riders:
+            offer = next((o for o in rider.offers() if o["order_id"] == order_id), None)
+            if offer:
+                return rider, offer
+        return None
+
+    rider, offer = wait_for(offered, what="an offer to a rider")
+    accepted = rider.post(f"/offers/{offer['id']}/accept")
+    assert accepted.status_code == 200, accepted.text
+    assert (accepted.json()["status"], accepted.json()["rider_id"]) == ("ASSIGNED", rider.id)
+    return rider
 
 
 def wait_for(probe: Callable[[], Any], *, what: str, timeout: float = 20.0, interval: float = 0.1) -> Any:

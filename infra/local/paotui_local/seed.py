@@ -100,7 +100,7 @@ def seed() -> dict[str, Any]:
     riders = []
     for spec in RIDERS:
         user = ensure_user(spec["phone"], ["rider"], name=spec["name"])
-        create_rider(user.id, spec["name"], spec["phone"], spec["location"], capacity=3, vehicle="e-bike", online=True)
+        create_rider(user.id, spec["name"], spec["phone"], spec["location"], capacity=3, vehicle="ebike", online=True)
         riders.append({"id": user.id, "phone": spec["phone"], "location": spec["location"]})
     customers = []
     for spec in CUSTOMERS:

@@ -58,6 +58,7 @@ def _view(merchant: MerchantRecord) -> MerchantView:
         slot_minutes=int(merchant.slot_minutes),
         slot_capacity=int(merchant.slot_capacity),
         auto_confirm=bool(merchant.auto_confirm),
+        proof_of_delivery=merchant.proof_of_delivery,
         categories=[Category(id=category.id, name=category.name) for category in merchant.categories],
     )
 

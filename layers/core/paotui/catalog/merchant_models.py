@@ -13,6 +13,7 @@ from pydantic import Field, StringConstraints, model_validator
 from paotui.catalog import hours
 from paotui.catalog.models import Id, Location, OptionGroup
 from paotui.platform.models import Fen, LatLng, Phone, RequestModel, ResponseModel
+from paotui.platform.uploads import ImageType
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -21,6 +22,8 @@ Threshold = Annotated[int, Field(ge=0, le=1_000_000)]
 Price = Annotated[Fen, Field(le=100_000_000)]
 TimeRange = tuple[str, str]
 DayHours = Annotated[list[TimeRange], Field(max_length=6)]
+ProofOfDelivery = Literal["code", "photo", "code_or_photo", "none"]
+"""What proves the merchant's deliveries (orders.proof): the customer's 收货码, a photo, either, or nothing."""
 
 
 class WeekHours(RequestModel):
@@ -54,6 +57,7 @@ class UpdateMerchant(RequestModel):
     prep_minutes: Annotated[int, Field(ge=1, le=180)] = None
     slot_minutes: Annotated[int, Field(ge=10, le=240)] = None  # scheduled delivery slot length
     slot_capacity: Annotated[int, Field(ge=0, le=1000)] = None  # scheduled orders per slot; 0 takes none
+    proof_of_delivery: ProofOfDelivery = None
 
 
 class CategoryIn(RequestModel):
@@ -110,7 +114,7 @@ class Restock(RequestModel):
 
 
 class ImageUploadRequest(RequestModel):
-    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    content_type: ImageType
 
 
 class ImageUpload(ResponseModel):
@@ -148,6 +152,7 @@ class MerchantView(ResponseModel):
     slot_minutes: int
     slot_capacity: int
     auto_confirm: bool
+    proof_of_delivery: ProofOfDelivery
     categories: list[Category]
 
 

@@ -23,7 +23,16 @@ from paotui.platform.geo import cell_of
 from paotui.platform.ids import new_id
 from paotui.platform.settings import get_settings
 
-_PLAIN_FIELDS = ("name", "address", "phone", "auto_confirm", "prep_minutes", "slot_minutes", "slot_capacity")
+_PLAIN_FIELDS = (
+    "name",
+    "address",
+    "phone",
+    "auto_confirm",
+    "prep_minutes",
+    "slot_minutes",
+    "slot_capacity",
+    "proof_of_delivery",
+)
 
 
 def get_product(merchant_id: str, product_id: str) -> ProductRecord:

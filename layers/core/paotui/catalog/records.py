@@ -99,6 +99,7 @@ class MerchantRecord(Model):
     hours = JSONAttribute(null=True)  # weekday -> [[HH:MM, HH:MM]], see catalog.hours; None: always open
     holidays = ListAttribute(of=UnicodeAttribute, default=list)  # closed local dates, YYYY-MM-DD
     auto_confirm = BooleanAttribute(default=False)
+    proof_of_delivery = UnicodeAttribute(default="code")  # what proves a delivery (orders.proof)
     categories = ListAttribute(of=CategoryMap, default=list)  # in menu order
     delivery = DeliveryMap()  # the settings a merchant starts with: one radius area, until it saves its own
     delivery_settings = UnicodeAttribute(null=True)  # JSON; see paotui.catalog.delivery

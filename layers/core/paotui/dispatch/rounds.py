@@ -24,7 +24,7 @@ starts, not during its first round.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +35,7 @@ from pynamodb.models import Model
 
 from paotui.dispatch.engine import HaversineTravel, Order, Params, Refusal, Rider, RoundState, Stop, plan_round
 from paotui.dispatch.records import OfferRecord, OfferStatus
+from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
@@ -49,7 +50,6 @@ _LEASE_SECONDS = 30
 _POOL_DAYS = 2
 _CANDIDATE_RIDERS = 24  # riders a round looks at, at most (the engine keeps the nearest per store)
 _MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round
-_CARRYING = (Status.ASSIGNED.value, Status.PICKING_UP.value, Status.DELIVERING.value)
 
 
 class PoolEntry(Model):
@@ -128,17 +128,17 @@ def _round(open_orders: list[OrderRecord], center: tuple[float, float], exclude_
     settings = get_settings()
     now = clock.now()
     params = Params(
-        travel=HaversineTravel(speed=settings.delivery_speed_m_per_min),
+        travel=HaversineTravel(speed=settings.delivery_speed_m_per_min, detour=settings.road_detour),
         # a trip is postponed only while it can still be offered, answered and started in time
         round_interval=settings.offer_ttl_seconds / 60 + settings.dispatch_lead_minutes,
     )
     riders = [r for r in _riders_near(center) if r.id not in exclude_riders]
-    prep_minutes = _prep_minutes(open_orders)
+    prep = prep_minutes(open_orders)
     state = RoundState(
         now=_minutes(now),
-        orders=tuple(_engine_order(order, prep_minutes) for order in open_orders),
+        orders=tuple(_engine_order(order, prep) for order in open_orders),
         riders=tuple(_engine_rider(rider, params, now) for rider in riders),
-        refusals=tuple(_refusals(open_orders, now, params.refusal_cooldown)),
+        refusals=tuple(_refusals(open_orders, now, params.refusal_cooldown)) + _outside_zones(riders, open_orders, now),
     )
     decision = plan_round(state, params)
     by_id = {order.id: order for order in open_orders}
@@ -212,10 +212,9 @@ def _riders_near(center: tuple[float, float]) -> list[RiderRecord]:
     return [found[rider_id] for rider_id in sorted(found)]
 
 
-def _engine_order(order: OrderRecord, prep_minutes: Mapping[str, int]) -> Order:
+def _engine_order(order: OrderRecord, prep: Mapping[str, int]) -> Order:
     placed = _minutes(clock.parse_iso(order.created_at))
-    confirmed = next((_minutes(clock.parse_iso(e.at)) for e in order.timeline if e.status == "CONFIRMED"), placed)
-    ready = confirmed + (prep_minutes.get(order.merchant_id, 0) if order.merchant_id else 0)  # an errand: no kitchen
+    ready = _minutes(ready_at(order, prep))
     scheduled = _minutes(clock.parse_iso(order.scheduled_for)) if order.scheduled_for else None
     return Order(
         id=order.id,
@@ -228,20 +227,10 @@ def _engine_order(order: OrderRecord, prep_minutes: Mapping[str, int]) -> Order:
     )
 
 
-def _prep_minutes(open_orders: Sequence[OrderRecord]) -> dict[str, int]:
-    """Each kitchen's current estimate, read once per round (a merchant gone since the order: 0, food as ready as
-    it will be)."""
-    from paotui.catalog.records import MerchantRecord
-
-    merchant_ids = sorted({order.merchant_id for order in open_orders if order.merchant_id})
-    found = MerchantRecord.batch_get(merchant_ids, attributes_to_get=["id", "prep_minutes"]) if merchant_ids else []
-    return {merchant.id: int(merchant.prep_minutes) for merchant in found}
-
-
 def _engine_rider(rider: RiderRecord, params: Params, now: datetime) -> Rider:
 
     position = (float(rider.location.lat), float(rider.location.lng))
-    carrying = list(_carrying(rider)) if int(rider.active_orders) else []
+    carrying = list(carried_by(rider.id)) if int(rider.active_orders) else []
     return Rider(
         id=rider.id,
         position=position,
@@ -249,10 +238,6 @@ def _engine_rider(rider: RiderRecord, params: Params, now: datetime) -> Rider:
         capacity=int(rider.capacity),
         route=_route(position, carrying, params, _minutes(now)),
     )
-
-
-def _carrying(rider: RiderRecord) -> Iterable[OrderRecord]:
-    return OrderRecord.by_rider.query(rider.id, filter_condition=OrderRecord.status.is_in(*_CARRYING))
 
 
 def _route(
@@ -295,6 +280,19 @@ def _refusals(open_orders: Sequence[OrderRecord], now: datetime, cooldown_minute
             if (closed or lapsed) and when >= since:
                 refusals.append(Refusal(offer.rider_id, order.id, _minutes(clock.parse_iso(when))))
     return refusals
+
+
+def _outside_zones(
+    riders: Sequence[RiderRecord], open_orders: Sequence[OrderRecord], now: datetime
+) -> tuple[Refusal, ...]:
+    """A rider's service zone is a standing refusal of every order picked up outside it (riders.records.ZoneMap)."""
+    at = _minutes(now)
+    return tuple(
+        Refusal(rider.id, order.id, at)
+        for rider in riders
+        for order in open_orders
+        if not rider.serves(float(order.pickup.lat), float(order.pickup.lng))
+    )
 
 
 def _minutes(moment: datetime) -> float:

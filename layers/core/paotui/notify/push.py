@@ -1,25 +1,31 @@
-"""Mobile push: SNS platform endpoints in AWS, the outbox locally (``settings.push_sender``).
+"""Mobile push to a user (``to`` = user id): into their inbox, then out to their devices.
 
-A push goes to a user (``to`` = user id). In AWS it needs the user's SNS
-platform endpoint ARN (riders register one from the app); a user without one
-is skipped with a log line, never an error, so a notification can't block a
-queue. Locally every push lands in the outbox, endpoint or not.
+Every push lands in the recipient's inbox (``paotui.notify.inbox``) first,
+whatever else happens: a user without a registered device, or with
+notifications off, still finds it there. Then it goes out through the
+outlets ``settings.push_sender`` names:
+
+==============  ===================================================================
+``sns``         every device of the user (``paotui.notify.devices``: SNS platform
+                endpoints in AWS); a device found gone is removed
+``outbox``      the local outbox (``GET /dev/outbox``), tests
+``sns+outbox``  both: the local cloud runs the SNS path against moto, and the
+                outbox shows what was sent
+==============  ===================================================================
+
+A caller that has an id for the message (the notify worker: per offer)
+passes ``message_id``: a retried send then adds no second inbox item.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
-from paotui.platform.aws import client
+from paotui.notify import devices, inbox
+from paotui.notify.channels import PushMessage
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
-
-# Endpoint problems that retrying will not fix: the app was uninstalled or the token rotated.
-_DEAD_ENDPOINT = {"EndpointDisabled", "EndpointDisabledException", "NotFound", "NotFoundException"}
 
 
 class PushSender(Protocol):
@@ -31,27 +37,33 @@ class PushSender(Protocol):
         *,
         data: Mapping[str, Any] | None = None,
         endpoint_arn: str | None = None,
+        message_id: str | None = None,
     ) -> None:
-        """Push ``title``/``body`` with ``data`` to user ``to`` (via ``endpoint_arn`` where one is needed)."""
+        """Push ``title``/``body`` with ``data`` to user ``to`` (only to their device at ``endpoint_arn``, if given)."""
 
 
-def platform_message(title: str, body: str, data: Mapping[str, Any] | None = None) -> str:
-    """The SNS ``MessageStructure=json`` payload: one message per push platform."""
-    data = {key: value for key, value in (data or {}).items() if value is not None}
-    fcm = {"notification": {"title": title, "body": body}, "data": {k: str(v) for k, v in data.items()}}
-    apns = {"aps": {"alert": {"title": title, "body": body}, "sound": "default"}, **data}
-    return json.dumps(
-        {
-            "default": body,
-            "GCM": json.dumps(fcm, ensure_ascii=False),
-            "APNS": json.dumps(apns, ensure_ascii=False),
-            "APNS_SANDBOX": json.dumps(apns, ensure_ascii=False),
-        },
-        ensure_ascii=False,
-    )
+Outlet = Callable[[str, PushMessage, str | None], None]
+"""Where a push goes after the inbox: (user id, message, the one endpoint or None for all devices)."""
 
 
-class SnsPushSender:
+def to_devices(to: str, message: PushMessage, endpoint: str | None) -> None:
+    delivered = devices.push(to, message, endpoint=endpoint)
+    logger.info("push sent", extra={"to": to, "devices": delivered})
+
+
+def to_outbox(to: str, message: PushMessage, endpoint: str | None) -> None:
+    from paotui.notify import outbox  # local stage only: AWS never loads it
+
+    outbox.write(to, "push", message.title, message.body, message.data)
+    logger.info("push written to the outbox", extra={"to": to})
+
+
+class InboxPushSender:
+    """A push sender: the inbox first, then each outlet."""
+
+    def __init__(self, *outlets: Outlet):
+        self.outlets = outlets
+
     def send(
         self,
         to: str,
@@ -60,42 +72,23 @@ class SnsPushSender:
         *,
         data: Mapping[str, Any] | None = None,
         endpoint_arn: str | None = None,
+        message_id: str | None = None,
     ) -> None:
-        if not endpoint_arn:
-            logger.info("push skipped: no push endpoint", extra={"to": to})
-            return
-        try:
-            client("sns").publish(
-                TargetArn=endpoint_arn, MessageStructure="json", Message=platform_message(title, body, data)
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] not in _DEAD_ENDPOINT:
-                raise
-            logger.warning("push skipped: endpoint unusable", extra={"to": to, "error": str(error)})
-            return
-        logger.info("push sent", extra={"to": to})
+        message = PushMessage.of(title, body, data)
+        inbox.record(to, message, message_id=message_id)
+        for outlet in self.outlets:
+            outlet(to, message, endpoint_arn)
 
 
-class OutboxPushSender:
-    def send(
-        self,
-        to: str,
-        title: str,
-        body: str,
-        *,
-        data: Mapping[str, Any] | None = None,
-        endpoint_arn: str | None = None,
-    ) -> None:
-        from paotui.notify import outbox  # local stage only: AWS never loads it
-
-        outbox.write(to, "push", title, body, data)
-        logger.info("push written to the outbox", extra={"to": to})
+OUTLETS: dict[str, tuple[Outlet, ...]] = {
+    "sns": (to_devices,),
+    "outbox": (to_outbox,),
+    "sns+outbox": (to_devices, to_outbox),
+}
 
 
 def get_push_sender() -> PushSender:
     kind = get_settings().push_sender
-    if kind == "sns":
-        return SnsPushSender()
-    if kind == "outbox":
-        return OutboxPushSender()
-    raise ValueError(f"unknown PUSH_SENDER {kind!r} (expected 'sns' or 'outbox')")
+    if kind not in OUTLETS:
+        raise ValueError(f"unknown PUSH_SENDER {kind!r} (expected one of {', '.join(OUTLETS)})")
+    return InboxPushSender(*OUTLETS[kind])

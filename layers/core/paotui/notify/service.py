@@ -10,9 +10,15 @@ anything else                             nothing
 ========================================  =======
 
 An errand's customer hears the same, worded for an errand; an errand has no
-merchant, and merchants hear nothing of orders here anyway.
+merchant, and merchants hear nothing of orders here anyway. DELIVERING tells
+the order's 收货码 (orders.proof), by SMS to the delivery contact phone for an
+order a merchant entered (phone, walk-in): that customer has no app.
 
 A low-stock alert is a push to the merchant's owner (``to`` = owner user id).
+
+An offer is a push to its rider and, if still unanswered a little later, one
+SMS (``paotui.notify.offer_reminders``). Every push also lands in the
+recipient's inbox (``paotui.notify.push``).
 
 Senders come from settings (SNS in AWS, the outbox locally). A message is
 sent at most once per event: the consumer is idempotent on the event id.
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from paotui.notify import templates
+from paotui.notify import offer_reminders, templates
 from paotui.notify.push import get_push_sender
 from paotui.notify.sms import get_sms_sender
 from paotui.platform import clock
@@ -39,11 +45,15 @@ CUSTOMER_CHANNELS: dict[str, Literal["push", "sms"]] = {
     "DELIVERED": "sms",
     "CANCELLED": "sms",
 }
+APPLESS_CHANNELS = frozenset({"phone", "walk_in"})
+"""Orders a merchant entered: their customer has a phone, not our app, so the 收货码 (DELIVERING) goes by SMS."""
 
 
 def handle(event: DomainEvent) -> None:
     if event.type == EventType.OFFER_CREATED:
         notify_offer(event.data["offer"])
+    elif event.type == EventType.OFFER_REMINDER:
+        offer_reminders.remind(event.data["offer_id"])
     elif event.type == EventType.ORDER_STATUS_CHANGED:
         notify_order_status(event.data["order"], event.data["status"])
     elif event.type == EventType.PRODUCT_LOW_STOCK:
@@ -53,7 +63,11 @@ def handle(event: DomainEvent) -> None:
 
 
 def notify_offer(offer: dict[str, Any]) -> bool:
-    """Push a new offer to its rider; True if sent (an offer already expired is not worth a push)."""
+    """Push a new offer to its rider, with an SMS fallback if it goes unanswered; True if sent.
+
+    An offer already expired is not worth a push. The fallback is scheduled
+    first: if the push keeps failing, the rider is still texted.
+    """
     if offer["expires_at"] <= clock.now_iso():
         logger.info("offer expired before its push", extra={"offer_id": offer["id"]})
         return False
@@ -64,6 +78,7 @@ def notify_offer(offer: dict[str, Any]) -> bool:
         expires_at=offer["expires_at"],
         locale=rider.locale if rider else None,
     )
+    offer_reminders.schedule(offer)
     get_push_sender().send(
         offer["rider_id"],
         message.title,
@@ -75,7 +90,7 @@ def notify_offer(offer: dict[str, Any]) -> bool:
             "expires_at": offer["expires_at"],
             "fee": offer["fee"],
         },
-        endpoint_arn=rider.push_endpoint_arn if rider else None,
+        message_id=f"offer:{offer['id']}",
     )
     metrics.add_metric(name="OfferPushes", unit="Count", value=1)
     return True
@@ -86,6 +101,8 @@ def notify_order_status(order: dict[str, Any], status: str) -> bool:
     channel = CUSTOMER_CHANNELS.get(status)
     if channel is None:
         return False
+    if status == "DELIVERING" and order.get("channel") in APPLESS_CHANNELS:
+        channel = "sms"
     rider_name = None
     if status == "ASSIGNED" and order.get("rider_id"):
         rider = find_rider(order["rider_id"])
@@ -96,6 +113,7 @@ def notify_order_status(order: dict[str, Any], status: str) -> bool:
         rider_name=rider_name,
         reason=order.get("cancel_reason"),
         errand=order.get("kind") == "errand",
+        delivery_code=order.get("delivery_code"),
     )
     if message is None:
         return False

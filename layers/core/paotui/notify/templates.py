@@ -50,6 +50,21 @@ def offer_message(*, pickup_name: str, fee: int, expires_at: str, locale: str | 
     return Message("新订单", f"取货：{pickup_name}，配送费 {yuan(fee)}，请在 {local_time(expires_at)} 前接单。")
 
 
+def offer_reminder_message(*, pickup_name: str, fee: int, expires_at: str, locale: str | None = None) -> Message:
+    """The SMS a rider gets once when an offer's push went unanswered (the push may never have arrived)."""
+    if locale_of(locale) == EN:
+        return Message(
+            "Offer waiting",
+            f"An order is waiting for you: pick up at {pickup_name}, fee {yuan(fee)}. "
+            f"Open the rider app to accept by {local_time(expires_at)}.",
+        )
+    return Message(
+        "订单待接",
+        f"您有一个新订单待接：取货 {pickup_name}，配送费 {yuan(fee)}，"
+        f"请在 {local_time(expires_at)} 前打开骑手 App 接单。",
+    )
+
+
 _CANCEL_REASONS = {
     "payment_timeout": ("支付超时", "payment was not received in time"),
     "merchant_confirm_timeout": ("商家未及时接单", "the merchant did not confirm in time"),
@@ -108,6 +123,12 @@ _ERRAND_MESSAGES = {
 }
 
 
+_DELIVERY_CODE_NOTE = (
+    "收货码 {code}，收货时请告诉骑手。",
+    " Your delivery code is {code}: tell it to the rider at the door.",
+)
+
+
 def order_status_message(
     status: str,
     *,
@@ -116,8 +137,11 @@ def order_status_message(
     reason: str | None = None,
     locale: str | None = None,
     errand: bool = False,
+    delivery_code: str | None = None,
 ) -> Message | None:
-    """What the customer is told when their order (or errand) reaches ``status``; None if nothing."""
+    """What the customer is told when their order (or errand) reaches ``status``; None if nothing.
+
+    ``delivery_code``: the order's 收货码, told with DELIVERING (the rider asks for it at the door)."""
     texts = (errand and _ERRAND_MESSAGES.get(str(status))) or _STATUS_MESSAGES.get(str(status))
     if texts is None:
         return None
@@ -129,7 +153,10 @@ def order_status_message(
     else:
         reason_text = ""
     rider = rider_name or ("Your rider" if english else "")
-    return Message(title, body.format(ref=order_ref(order_id), rider=rider, reason=reason_text))
+    body = body.format(ref=order_ref(order_id), rider=rider, reason=reason_text)
+    if delivery_code and str(status) == "DELIVERING":
+        body += _DELIVERY_CODE_NOTE[1 if english else 0].format(code=delivery_code)
+    return Message(title, body)
 
 
 def low_stock_message(*, product_name: str, available: int, threshold: int, locale: str | None = None) -> Message:
@@ -137,3 +164,16 @@ def low_stock_message(*, product_name: str, available: int, threshold: int, loca
     if locale_of(locale) == EN:
         return Message("Low stock", f"{product_name}: {available} left (alert below {threshold}). Restock soon.")
     return Message("库存不足", f"{product_name} 仅剩 {available} 份（低于提醒值 {threshold}），请及时补货。")
+
+
+def presence_offline_message(*, silent_minutes: float, locale: str | None = None) -> Message:
+    """The push a rider gets when the presence job took them offline for sending no location."""
+    if locale_of(locale) == EN:
+        return Message(
+            "You are offline",
+            f"We had no location from you for {silent_minutes:g} minutes, so you were set offline. "
+            "Go online again to get orders.",
+        )
+    return Message(
+        "已自动下线", f"您已 {silent_minutes:g} 分钟未上报位置，系统已将您设为下线。如需继续接单，请重新上线。"
+    )

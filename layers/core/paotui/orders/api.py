@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -12,7 +14,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from paotui.orders import cancellation, errands, queries, service
+from paotui.orders import cancellation, errands, proof, queries, service
 from paotui.orders.models import (
     CancelAnswer,
     CancelOrder,
@@ -46,16 +48,39 @@ def required_key(idempotency_key: str | None) -> str:
     return idempotency_key
 
 
-def placed(order: OrderRecord, created: bool) -> Response[OrderView]:
-    """An intake's 201: the order, and in ``Idempotent-Replayed`` whether an earlier request created it."""
-    response = json_response(201, OrderView.of(order).model_dump(mode="json"))
+def views_for(caller: Principal) -> Callable[[OrderRecord], OrderView]:
+    """How ``caller`` sees orders: the 收货码 only on their own orders as the customer (and to admins), never to
+    the rider or the merchant; a proof photo's short-lived link for the customer, the merchant and admins."""
+
+    @cache
+    def merchant_ids() -> frozenset[str]:
+        from paotui.catalog.service import owned_merchant_ids
+
+        return frozenset(owned_merchant_ids(caller.user_id)) if caller.has("merchant") else frozenset()
+
+    def view(order: OrderRecord) -> OrderView:
+        shown = OrderView.of(order)
+        receives = caller.is_admin or order.customer_id == caller.user_id
+        if receives:
+            shown.delivery_code = order.delivery_code
+        if shown.proof and shown.proof.photo_key and (receives or order.merchant_id in merchant_ids()):
+            shown.proof.photo_url = proof.photo_url(shown.proof.photo_key)
+        return shown
+
+    return view
+
+
+def placed(order: OrderRecord, created: bool, caller: Principal) -> Response[OrderView]:
+    """An intake's 201: the order as ``caller`` sees it, and in ``Idempotent-Replayed`` whether an earlier request
+    created it."""
+    response = json_response(201, views_for(caller)(order).model_dump(mode="json"))
     response.headers["Idempotent-Replayed"] = "false" if created else "true"
     return response
 
 
 @router.post("/orders", responses={201: {"description": "The order, created or replayed"}})
 def place_order(body: PlaceOrder, caller: Customer, idempotency_key: IdempotencyKey = None) -> Response[OrderView]:
-    return placed(*service.place_order(caller.user_id, required_key(idempotency_key), body))
+    return placed(*service.place_order(caller.user_id, required_key(idempotency_key), body), caller)
 
 
 @router.post("/errands/quotes")
@@ -66,7 +91,7 @@ def quote_errand(body: ErrandQuoteRequest, _customer: Customer) -> ErrandQuote:
 
 @router.post("/errands", responses={201: {"description": "The errand order, created or replayed"}})
 def place_errand(body: PlaceErrand, caller: Customer, idempotency_key: IdempotencyKey = None) -> Response[OrderView]:
-    return placed(*errands.place_errand(caller.user_id, required_key(idempotency_key), body))
+    return placed(*errands.place_errand(caller.user_id, required_key(idempotency_key), body), caller)
 
 
 @router.get("/orders")
@@ -90,19 +115,25 @@ def list_orders(
         since=since,
         until=until,
     )
-    return OrderPage(items=[OrderView.of(r) for r in records], next_cursor=_encode_cursor(last_key))
+    view = views_for(caller)
+    return OrderPage(items=[view(r) for r in records], next_cursor=_encode_cursor(last_key))
 
 
 @router.get("/orders/<orderId>")
 def get_order(orderId: str, caller: Caller) -> OrderView:  # noqa: N803 (API path name)
-    """The order; while a rider (ours or a carrier's) is on the way, with where the rider last was."""
+    """The order; while a rider (ours or a carrier's) is on the way, with where the rider last was, and for that
+    rider (ours) where to go next for it, with links to their map apps."""
     order = service.get_visible_order(orderId, caller)
-    view = OrderView.of(order)
+    view = views_for(caller)(order)
     if order.status in (Status.PICKING_UP.value, Status.DELIVERING.value):
         if order.rider_id:
             view.rider_position = _rider_position(order.rider_id)
         elif order.carrier:
             view.rider_position = _carrier_rider_position(order)
+    if order.rider_id and order.rider_id == caller.user_id:
+        from paotui.riders.route_service import order_navigation  # only the order's own rider is shown the way
+
+        view.navigation = order_navigation(order)
     return view
 
 
@@ -112,19 +143,24 @@ def get_order(orderId: str, caller: Caller) -> OrderView:  # noqa: N803 (API pat
 )
 def cancel_order(orderId: str, body: CancelOrder, caller: Caller) -> Response[OrderView]:  # noqa: N803
     order, cancelled = cancellation.cancel(orderId, caller, body.reason)
-    return json_response(200 if cancelled else 202, OrderView.of(order).model_dump(mode="json"))
+    return json_response(200 if cancelled else 202, views_for(caller)(order).model_dump(mode="json"))
 
 
 @router.post("/orders/<orderId>/cancel-request")
 def answer_cancel_request(orderId: str, body: CancelAnswer, caller: Caller) -> OrderView:  # noqa: N803
-    return OrderView.of(cancellation.answer(orderId, caller, body.approve, body.reason))
+    return views_for(caller)(cancellation.answer(orderId, caller, body.approve, body.reason))
 
 
 @router.post("/orders/<orderId>/transitions")
 def transition_order(orderId: str, body: TransitionRequest, caller: Caller) -> OrderView:  # noqa: N803
-    return OrderView.of(
-        service.transition(orderId, body.to, caller, reason=body.reason, goods_amount=body.goods_amount)
+    """A move, with what the rider reports along with it (orders.proof): 409 ``OUTSIDE_GEOFENCE`` (unless
+    ``reason`` says why), 422 ``ITEMS_NOT_CHECKED``, ``PROOF_REQUIRED``, ``WRONG_DELIVERY_CODE``,
+    ``INVALID_PROOF_PHOTO``, ``FAILURE_REASON_REQUIRED``, 409 ``DELIVERY_CODE_LOCKED``. An admin's move is
+    forced: no position, items check or proof is required of it (DELIVERY_FAILED still needs its reason)."""
+    moved = service.transition(
+        orderId, body.to, caller, reason=body.reason, goods_amount=body.goods_amount, report=body
     )
+    return views_for(caller)(moved)
 
 
 def _rider_position(rider_id: str) -> RiderPosition | None:

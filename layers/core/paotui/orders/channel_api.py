@@ -30,7 +30,7 @@ def place_merchant_order(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[OrderView]:
     """A phone or walk-in order, entered by the merchant's owner (or an admin)."""
-    return placed(*channels.place_merchant_order(merchantId, caller, required_key(idempotency_key), body))
+    return placed(*channels.place_merchant_order(merchantId, caller, required_key(idempotency_key), body), caller)
 
 
 @router.put("/merchants/<merchantId>/channels/eleme")

@@ -111,6 +111,7 @@ def place_errand(customer_id: str, idempotency_key: str, request: PlaceErrand) -
         ),
         address=AddressMap(**request.dropoff.model_dump()),
         pickup=PlaceMap(lat=pickup.lat, lng=pickup.lng, name=pickup_name(request)),
+        promised_at=quote.eta,
         note=request.note,
         errand=ErrandMap(
             type=request.type,

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from paotui.catalog.models import FeeLine
+from paotui.orders.feedback_models import ComplaintView, RatingView
 from paotui.orders.transitions import Status
 from paotui.platform.models import Fen, LatLng, Phone, PlaceView, PointView, RequestModel, ResponseModel
 from paotui.platform.settings import get_settings
+from paotui.platform.uploads import ImageType
+from paotui.riders.navigation import OrderNavigation
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=50)]
@@ -76,10 +87,56 @@ class CancelAnswer(RequestModel):
     reason: Text | None = None
 
 
+DeliveryCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
+FailureReason = Literal["buyer_refused", "unreachable", "wrong_address"]
+CheckedItems = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(max_length=50)]
+"""The product ids a rider checked at pickup: every product of the order."""
+
+
+class DeliveryProof(RequestModel):
+    """The customer's 4-digit 收货码, or the key of a photo uploaded through ``POST /orders/{id}/proof-photos``."""
+
+    code: DeliveryCode | None = None
+    photo_key: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DeliveryProof:
+        if (self.code is None) == (self.photo_key is None):
+            raise ValueError("give either code or photo_key")
+        return self
+
+
 class TransitionRequest(RequestModel):
+    """A move, with what the rider reports along with it (orders.proof).
+
+    ``position``: where the rider is (GCJ-02); without it, the rider's last reported location if fresh. Checked
+    arriving at the store (PICKING_UP) and at DELIVERED. ``items_checked``: with DELIVERING, true, or for an
+    order with items the product ids checked (all of them). ``proof``: with DELIVERED. ``failure_reason``: with
+    DELIVERY_FAILED (``reason`` then is a free note). ``reason`` also overrides a geofence refusal.
+    """
+
     to: Status
     reason: Text | None = None
     goods_amount: GoodsAmount | None = None  # with DELIVERED of a buy errand, and only then (docs/adr/0008)
+    position: LatLng | None = None
+    items_checked: StrictBool | CheckedItems | None = None
+    proof: DeliveryProof | None = None
+    failure_reason: FailureReason | None = None
+
+    @model_validator(mode="after")
+    def _reports_fit_the_move(self) -> TransitionRequest:
+        misplaced = [
+            name
+            for name, status in (
+                ("items_checked", Status.DELIVERING),
+                ("proof", Status.DELIVERED),
+                ("failure_reason", Status.DELIVERY_FAILED),
+            )
+            if getattr(self, name) is not None and self.to is not status
+        ]
+        if misplaced:
+            raise ValueError(f"{', '.join(misplaced)} do(es) not go with a move to {self.to.value}")
+        return self
 
 
 class LineItem(ResponseModel):
@@ -148,6 +205,34 @@ class CarrierView(ResponseModel):
     exception: CarrierProblem | None = None
 
 
+class GeofenceOverride(ResponseModel):
+    """A move the rider made away from where it belongs (``step`` arrival: the pick-up; dropoff: the address)."""
+
+    step: Literal["arrival", "dropoff"]
+    distance_m: int | None  # None: no position was known
+    reason: str
+    at: str
+
+
+class ProofView(ResponseModel):
+    """How the delivery was proven. ``photo_url``: a short-lived link, for the customer, the merchant and admins."""
+
+    kind: Literal["code", "photo"]
+    photo_key: str | None = None
+    photo_url: str | None = None
+    at: str
+
+
+class DeliveryFailure(ResponseModel):
+    """Why the rider could not hand the order over (DELIVERY_FAILED); the exception workflow starts from it."""
+
+    reason: FailureReason
+    note: str | None = None
+    at: str
+    by: str
+    position: PointView | None = None
+
+
 class TimelineEntry(ResponseModel):
     status: Status
     at: str
@@ -192,16 +277,31 @@ class OrderView(ResponseModel):
     pickup: PlaceView
     timeline: list[TimelineEntry]
     scheduled_for: str | None = None
+    promised_at: str | None = None  # when delivery was promised at placement (on-time KPIs measure against it)
     note: str | None = None
     cancel_reason: str | None = None
     cancel_request: CancelRequestView | None = None
     refund: RefundSummary | None = None
     rider_position: RiderPosition | None = None
+    navigation: OrderNavigation | None = None  # for its rider while it is on their way: the next place, map links
     carrier: CarrierView | None = None
     errand: ErrandView | None = None
+    rating: RatingView | None = None
+    complaint: ComplaintView | None = None
+    delivery_code: str | None = None  # the 收货码: filled in only for the order's customer and admins (orders.api)
+    proof: ProofView | None = None
+    delivery_failure: DeliveryFailure | None = None
+    geofence_overrides: list[GeofenceOverride] = []
     version: int
     created_at: str
     updated_at: str
+
+    @classmethod
+    def of(cls, record: Any) -> Self:
+        """The view of a stored order, without its 收货码: only the API, knowing who asks, may add that."""
+        data = record.to_simple_dict()
+        data.pop("delivery_code", None)
+        return cls.model_validate(data)
 
     @model_validator(mode="before")
     @classmethod
@@ -221,6 +321,21 @@ class OrderView(ResponseModel):
         else:
             return data
         return {**data, "refund": {"status": status, "refunded": refunded}}
+
+
+class ProofPhotoRequest(RequestModel):
+    content_type: ImageType
+
+
+class ProofPhotoUpload(ResponseModel):
+    """A presigned POST for one proof photo: send ``fields`` as form fields, then the file as ``file``, to ``url``
+    within ``expires_in`` seconds; then deliver with ``proof: {"photo_key": photo_key}``."""
+
+    photo_key: str
+    url: str
+    fields: dict[str, str]
+    expires_in: int
+    max_bytes: int
 
 
 class OrderPage(ResponseModel):

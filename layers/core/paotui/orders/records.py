@@ -7,11 +7,12 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from paotui.platform.dynamo import PlaceMap, table_meta
+from paotui.platform.dynamo import LatLngMap, PlaceMap, table_meta
 
 
 class AddressMap(MapAttribute):
@@ -81,6 +82,15 @@ class TimelineEntryMap(MapAttribute):
     reason = UnicodeAttribute(null=True)
 
 
+class AlertMap(MapAttribute):
+    """Something the parties of an order must hear about that is not a status change (orders.alerts)."""
+
+    id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    at = UnicodeAttribute()
+    detail = MapAttribute(null=True)
+
+
 class CarrierRiderMap(MapAttribute):
     """The carrier's rider, as the carrier reports them."""
 
@@ -124,6 +134,52 @@ class CarrierMap(MapAttribute):
     cancelled_at = UnicodeAttribute(null=True)  # withdrawn at the carrier, by us or by the carrier
 
 
+class GeofenceOverrideMap(MapAttribute):
+    """A rider's move made outside the geofence, on the rider's word (orders.proof)."""
+
+    step = UnicodeAttribute()  # "arrival" (at the pick-up) | "dropoff" (at the address)
+    distance_m = NumberAttribute(null=True)  # None: no usable position was known
+    reason = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class ProofMap(MapAttribute):
+    """How the delivery was proven (orders.proof)."""
+
+    kind = UnicodeAttribute()  # "code" (the customer's 收货码) | "photo"
+    photo_key = UnicodeAttribute(null=True)  # in the proof photos bucket, under proofs/<order id>/
+    at = UnicodeAttribute()
+
+
+class DeliveryFailureMap(MapAttribute):
+    """Why the rider could not hand the order over: what the exception workflow starts from."""
+
+    reason = UnicodeAttribute()  # buyer_refused | unreachable | wrong_address
+    note = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+    by = UnicodeAttribute()
+    position = LatLngMap(null=True)  # where the rider was, if known
+
+
+class RatingMap(MapAttribute):
+    """The customer's rating of a delivered order, given once (orders.feedback)."""
+
+    stars = NumberAttribute()  # 1..5
+    comment = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+
+
+class ComplaintMap(MapAttribute):
+    """The customer's complaint about the delivery, which an admin upholds or dismisses (orders.feedback)."""
+
+    reason = UnicodeAttribute()
+    at = UnicodeAttribute()
+    status = UnicodeAttribute()  # PENDING | UPHELD | DISMISSED
+    decided_at = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+
+
 def _index(name: str, hash_attr: str) -> type[GlobalSecondaryIndex]:
     meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
     return type(
@@ -153,13 +209,24 @@ class OrderRecord(Model):
     address = AddressMap()
     pickup = PlaceMap()
     timeline = ListAttribute(of=TimelineEntryMap)
+    alerts = ListAttribute(of=AlertMap, null=True)  # orders.alerts: each becomes one order.alert event
+    alert_ids = UnicodeSetAttribute(null=True)  # the ids in ``alerts``, so an alert is appended once
     scheduled_for = UnicodeAttribute(null=True)
+    promised_at = UnicodeAttribute(null=True)  # when delivery was promised at placement: what on time means
     slot_start = UnicodeAttribute(null=True)  # the delivery slot a scheduled order holds a place in
     note = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
     cancel_request = CancelRequestMap(null=True)
     errand = ErrandMap(null=True)
+    rating = RatingMap(null=True)
+    complaint = ComplaintMap(null=True)
     carrier = CarrierMap(null=True)  # a third-party carrier delivers it (paotui.carriers); rider_id stays empty
+    # the rider's status flow (orders.proof)
+    delivery_code = UnicodeAttribute(null=True)  # the 收货码: only the customer (and admins) may read it
+    delivery_code_attempts = NumberAttribute(null=True)  # wrong guesses so far, an atomic counter
+    geofence_overrides = ListAttribute(of=GeofenceOverrideMap, null=True)
+    proof = ProofMap(null=True)
+    delivery_failure = DeliveryFailureMap(null=True)  # the last DELIVERY_FAILED's
     # refunds (payments.refunds keeps these in step with the refund items, in the same transactions)
     refunded = NumberAttribute(null=True)  # fen refunded so far
     refunds_pending = NumberAttribute(null=True)

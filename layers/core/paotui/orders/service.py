@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from paotui.orders import proof
 from paotui.orders.records import (
     AddressMap,
     AmountsMap,
@@ -38,7 +40,7 @@ from paotui.platform.observability import logger
 if TYPE_CHECKING:  # annotations only: the workers that move orders don't load the API's models and resolver
     from paotui.catalog.models import FeeLine
     from paotui.catalog.records import MerchantRecord
-    from paotui.orders.models import PlaceOrder
+    from paotui.orders.models import PlaceOrder, TransitionRequest
     from paotui.platform.auth import Principal
     from paotui.platform.models import RequestModel
 
@@ -83,6 +85,7 @@ def pending_order(order_id: str, customer_id: str, digest: str, *, by: str | Non
         updated_at=clock.iso(now),
         timeline=[_timeline_entry(Status.PENDING_PAYMENT, now, by or customer_id, None)],
         request_fingerprint=digest,
+        delivery_code=proof.new_delivery_code(),
         **fields,
     )
 
@@ -150,6 +153,7 @@ def intake(
         address=AddressMap(**request.address.model_dump()),
         pickup=merchant_pickup(merchant),
         scheduled_for=clock.iso(request.scheduled_for) if request.scheduled_for else None,
+        promised_at=quote.eta,
         note=request.note,
         **fields,
     )
@@ -172,6 +176,8 @@ def open_order(
     """
     from paotui.catalog import slot_bookings, stock
 
+    if record.promised_at is None:
+        record.promised_at = _promised_time(record, merchant)
     try:
         with transact_write() as transaction:
             for product_id, quantity in quantities.items():
@@ -195,6 +201,16 @@ def open_order(
         raise
     logger.info("order placed", extra={"order_id": record.id, "total": record.amounts.total, "channel": record.channel})
     return record, True
+
+
+def _promised_time(record: OrderRecord, merchant: MerchantRecord) -> str:
+    """For an order no quote of ours priced (a platform's): its scheduled time, or a quote's ETA from now."""
+    from paotui.catalog.pricing import distance_m, eta_minutes
+
+    if record.scheduled_for:
+        return record.scheduled_for
+    minutes = eta_minutes(merchant, distance_m(merchant, record.address.lat, record.address.lng))
+    return clock.iso(clock.now() + timedelta(minutes=minutes))
 
 
 def replay(order_id: str, digest: str) -> OrderRecord | None:
@@ -238,11 +254,13 @@ def transition(
     reason: str | None = None,
     goods_amount: int | None = None,
     extra: Iterable[Action] = (),
+    report: TransitionRequest | None = None,
 ) -> OrderRecord:
     """Move an order on behalf of a caller, who must be allowed that move on that order.
 
     ``goods_amount`` is what a buy errand's goods cost, reported with its DELIVERED (docs/adr/0008);
-    ``extra`` are changes written in the same conditional update (e.g. answering a cancel request).
+    ``extra`` are changes written in the same conditional update (e.g. answering a cancel request);
+    ``report`` is what a rider reports with a move, checked and recorded by ``orders.proof``.
     """
     for _ in range(_RETRIES_ON_RACE):
         order = get_order(order_id)
@@ -260,11 +278,15 @@ def transition(
         if actor is None:
             raise Forbidden(f"You may not move this order to {target.value}.", code="TRANSITION_FORBIDDEN")
         settlement = _goods_settlement(order, target, goods_amount)
+        checked = proof.check_move(order, target, actor, reason, report)
         try:
             by = f"{actor.value}:{principal.user_id}"
-            return _apply(order, target, by=by, reason=reason, extra=[*settlement, *extra])
+            extra_actions = [*settlement, *checked.actions, *extra]
+            moved = _apply(order, target, by=by, reason=checked.reason, extra=extra_actions, guard=checked.guard)
         except _LostRace:
             continue
+        checked.made(moved)
+        return moved
     raise Conflict("The order changed while we were updating it; try again.", code="CONCURRENT_UPDATE")
 
 
@@ -333,10 +355,16 @@ class _LostRace(Exception):
 
 
 def _apply(
-    order: OrderRecord, target: Status, *, by: str, reason: str | None, extra: Iterable[Action] = ()
+    order: OrderRecord,
+    target: Status,
+    *,
+    by: str,
+    reason: str | None,
+    extra: Iterable[Action] = (),
+    guard: Condition | None = None,
 ) -> OrderRecord:
-    """Compare-and-set one move (with ``extra`` changes that go with it); a rider's capacity is freed in the
-    same transaction when the order ends."""
+    """Compare-and-set one move (with ``extra`` changes that go with it, and only while ``guard`` holds too); a
+    rider's capacity is freed in the same transaction when the order ends."""
     now = clock.now()
     actions = [
         OrderRecord.status.set(target.value),
@@ -348,6 +376,8 @@ def _apply(
     if target is Status.CANCELLED and reason:
         actions.append(OrderRecord.cancel_reason.set(reason))
     condition = (OrderRecord.status == order.status) & (OrderRecord.version == order.version)
+    if guard is not None:
+        condition &= guard
     try:
         if order.rider_id and target in TERMINAL:
             from paotui.riders.service import stage_release_capacity

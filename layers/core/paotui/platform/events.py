@@ -15,8 +15,11 @@ from pydantic import BaseModel, ConfigDict
 class EventType:
     ORDER_CREATED = "order.created"
     ORDER_STATUS_CHANGED = "order.status_changed"
+    ORDER_RATED = "order.rated"
+    ORDER_COMPLAINT_DECIDED = "order.complaint_decided"
     OFFER_CREATED = "offer.created"
     OFFER_STATUS_CHANGED = "offer.status_changed"
+    OFFER_REMINDER = "offer.reminder"  # NotifyWorker to itself, delayed: text the rider if still unanswered
     PRODUCT_LOW_STOCK = "product.low_stock"
     DISPATCH_REQUESTED = "dispatch.requested"
     WATCHDOG_AWAIT = "watchdog.await"

@@ -47,7 +47,10 @@ def create_app(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
     @app.exception_handler(DomainError)
     def _domain_error(exc: DomainError) -> Response:
         logger.info("request refused", extra={"code": exc.code, "status": exc.status, "reason": exc.message})
-        return json_response(exc.status, exc.body())
+        response = json_response(exc.status, exc.body())
+        if "retry_after" in exc.details:  # a 429's wait (seconds), where HTTP clients look for it too
+            response.headers["Retry-After"] = str(exc.details["retry_after"])
+        return response
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,11 +38,18 @@ class Settings(BaseModel):
     sessions_table: str = "paotui-sessions"
     addresses_table: str = "paotui-addresses"
     channel_bindings_table: str = "paotui-channel-bindings"
+    devices_table: str = "paotui-devices"  # rider app installs that receive push (paotui.notify.devices)
+    inbox_table: str = "paotui-inbox"  # every push a user was sent (paotui.notify.inbox)
+    rider_tracks_table: str = "paotui-rider-tracks"
+    incentives_table: str = "paotui-incentives"  # riders' incentive rules, every version (paotui.riders.incentives)
+    earnings_table: str = "paotui-earnings"  # riders' ledger lines and the facts applied (paotui.riders.earnings)
+    rider_kpis_table: str = "paotui-rider-kpis"  # riders' counters per day, week and month (paotui.riders.kpis)
     outbox_table: str = ""  # local stage only: where SMS and pushes land
 
     # messaging and workflow
     domain_events_topic_arn: str = ""
     dispatch_queue_url: str = ""
+    notify_queue_url: str = ""  # NotifyWorker sends itself delayed offer reminders (the SMS fallback)
     watchdog_state_machine_arn: str = ""
 
     # secrets
@@ -54,8 +62,16 @@ class Settings(BaseModel):
 
     # delivery channels: "sns" in AWS, "outbox" locally
     sms_sender: str = "outbox"
-    push_sender: str = "outbox"
+    push_sender: str = "outbox"  # "sns" in AWS, "sns+outbox" in the local cloud (moto's SNS and the outbox)
     public_base_url: str = "http://127.0.0.1:3000"
+
+    # mobile push (paotui.notify.channels): SNS platform applications; an empty ARN leaves that platform off
+    fcm_platform_application_arn: str = ""
+    apns_platform_application_arn: str = ""
+    apns_sandbox_platform_application_arn: str = ""
+    max_devices_per_user: int = 5  # one more registration drops the least recently seen device
+    inbox_retention_seconds: int = 30 * 24 * 3600
+    inbox_page_size: int = 20
 
     # auth: short-lived access tokens (JWT), renewed with rotating refresh tokens (docs/adr/0006)
     jwt_ttl_seconds: int = 15 * 60
@@ -103,6 +119,7 @@ class Settings(BaseModel):
     payment_timeout_seconds: int = 900
     confirm_timeout_seconds: int = 600
     offer_ttl_seconds: int = 30
+    offer_sms_fallback_seconds: int = 15  # an offer still unanswered this long after its push is texted; 0: never
     delivery_timeout_seconds: int = 3600
 
     # dispatch
@@ -114,9 +131,38 @@ class Settings(BaseModel):
     merchant_cell_resolution: int = 6
     rider_default_capacity: int = 3
 
+    # riders: onboarding, presence and location (paotui.riders.onboarding, .presence, .location)
+    rider_max_capacity: int = 10  # the most open orders an admin may let one rider carry
+    rider_silence_minutes: float = 10.0  # an on-duty rider unheard this long is set offline (RiderPresenceJob)
+    location_min_interval_seconds: float = 3.0  # at most one location update (a batch counts once) per interval
+    location_max_speed_kmh: float = 150.0  # a point implying more, from the last trusted one, is flagged suspect
+    location_max_age_seconds: int = 600  # a batched point older than this is refused
+    location_clock_skew_seconds: int = 30  # how far in the future a point's time may be (the phone's clock)
+    rider_track_ttl_days: int = 7  # an order's track of rider points expires this long after each point
+
     # third-party carriers (paotui.carriers): a carrier rider's position older than this is asked for again
     # when the order is viewed (carriers push statuses, not positions)
     carrier_position_max_age_seconds: int = 30
+
+    # rider navigation (paotui.riders.navigation, .route): travel times, how map links name us
+    road_detour: float = 1.3  # road over great-circle distance, in dispatch's travel times and riders' routes
+    route_exact_max_orders: int = 8  # a rider's stops are ordered exactly up to this many orders, greedily beyond
+    map_link_source: str = "paotui"  # AMap's sourceApplication and src; Baidu's src: andr.<it>.<it>, webapp.<it>.<it>
+    tencent_map_referer: str = "paotui"  # Tencent Maps' referer: the developer key from lbs.qq.com
+
+    # the rider's status flow (orders.proof): geofences at the store and the door, proof of delivery
+    geofence_radius_m: int = 300  # how near the pick-up (arriving) or the address (delivered) the rider must be
+    rider_position_max_age_seconds: int = 120  # a rider's last reported location stands in for one this fresh
+    delivery_code_max_attempts: int = 5  # wrong 收货码 guesses before the code locks (a photo still works)
+    errand_proof_of_delivery: Literal["code", "photo", "code_or_photo", "none"] = "code"  # errands have no merchant
+    proof_photos_bucket: str = "paotui-proof-photos"
+    proof_photo_max_bytes: int = 8 * 1024 * 1024
+    proof_photo_upload_ttl_seconds: int = 600
+    proof_photo_url_ttl_seconds: int = 300  # the links customers, merchants and operators see a photo by
+
+    # riders' earnings and KPIs (paotui.riders.earnings, .kpis)
+    earnings_statement_max_days: int = 31  # the longest daily statement one request returns
+    leaderboard_max_riders: int = 100  # the most riders one leaderboard request ranks
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

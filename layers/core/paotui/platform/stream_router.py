@@ -1,7 +1,8 @@
 """Turn table stream records into domain events on the SNS topic.
 
 Only changes a consumer cares about become events: for orders and offers an
-insert or a change of ``status``; for products, ``available`` dropping below
+insert or a change of ``status``, and for orders a rating given or a
+complaint decided; for products, ``available`` dropping below
 the product's ``low_stock_threshold`` (one stream record per write, so one
 event per crossing, not one per order). The stream record's ``eventID`` becomes the event id, so a batch
 that Lambda retries republishes the same ids and idempotent consumers skip
@@ -57,9 +58,34 @@ def low_stock(change: Change) -> tuple[str, dict[str, Any]] | None:
     return DomainEventType.PRODUCT_LOW_STOCK, {"product": new, "available": new["available"], "threshold": threshold}
 
 
+def order_feedback(change: Change) -> tuple[str, dict[str, Any]] | None:
+    """A rating given, or a complaint decided (``status``: the decision, UPHELD or DISMISSED, for filters)."""
+    name, new, old = change
+    if name is not DynamoDBRecordEventName.MODIFY:
+        return None
+    if new.get("rating") and not old.get("rating"):
+        return DomainEventType.ORDER_RATED, {"order": new, "rating": new["rating"], "status": new.get("status")}
+    decision = (new.get("complaint") or {}).get("status")
+    if decision in ("UPHELD", "DISMISSED") and decision != (old.get("complaint") or {}).get("status"):
+        data = {"order": new, "complaint": new["complaint"], "status": decision}
+        return DomainEventType.ORDER_COMPLAINT_DECIDED, data
+    return None
+
+
+def first_of(*mappers: Mapper) -> Mapper:
+    """The first event one of ``mappers`` finds in a change (a change is one event at most)."""
+
+    def map_change(change: Change) -> tuple[str, dict[str, Any]] | None:
+        return next((mapped for mapped in (mapper(change) for mapper in mappers) if mapped), None)
+
+    return map_change
+
+
 # stream source (table settings field) → what its changes mean
 SOURCES: dict[str, Mapper] = {
-    "orders_table": status_events("order", DomainEventType.ORDER_CREATED, DomainEventType.ORDER_STATUS_CHANGED),
+    "orders_table": first_of(
+        status_events("order", DomainEventType.ORDER_CREATED, DomainEventType.ORDER_STATUS_CHANGED), order_feedback
+    ),
     "offers_table": status_events("offer", DomainEventType.OFFER_CREATED, DomainEventType.OFFER_STATUS_CHANGED),
     "products_table": low_stock,
 }

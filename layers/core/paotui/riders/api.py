@@ -16,8 +16,17 @@ from paotui.dispatch import service as dispatch
 from paotui.dispatch.service import AssignmentWorkflow
 from paotui.orders.models import OrderView
 from paotui.platform.auth import Principal, require_role
-from paotui.riders import service
-from paotui.riders.models import OfferView, RejectOffer, RiderView, UpdateAvailability, UpdateLocation
+from paotui.riders import location, service
+from paotui.riders.models import (
+    LocationBatch,
+    LocationUpdated,
+    OfferView,
+    RejectOffer,
+    RiderView,
+    UpdateAvailability,
+    UpdateLocation,
+)
+from paotui.riders.movement import Fix
 
 router = APIGatewayRouter()
 
@@ -34,13 +43,25 @@ Workflow = Annotated[AssignmentWorkflow, Depends(get_workflow)]
 
 
 @router.put("/riders/me/location")
-def put_location(body: UpdateLocation, caller: RiderCaller) -> RiderView:
-    return RiderView.of(service.update_location(caller.user_id, body.lat, body.lng))
+def put_location(body: UpdateLocation | LocationBatch, caller: RiderCaller) -> LocationUpdated:
+    """Where the rider is now, or the points the app buffered; suspect points are kept flagged, not trusted.
+
+    One update per ``location_min_interval_seconds`` (a batch counts once): sooner is 429 TOO_MANY_UPDATES with
+    Retry-After. 422 POINT_IN_FUTURE / POINT_TOO_OLD for a batched point's time.
+    """
+    if isinstance(body, LocationBatch):
+        report = location.report(caller.user_id, [Fix(p.lat, p.lng, p.at, p.accuracy_m) for p in body.points])
+    else:
+        report = location.update_location(caller.user_id, body.lat, body.lng)
+    rider = RiderView.of(report.rider).model_dump()
+    return LocationUpdated(**rider, accepted=report.accepted, flagged=report.flagged)
 
 
 @router.put("/riders/me/availability")
 def put_availability(body: UpdateAvailability, caller: RiderCaller) -> RiderView:
-    return RiderView.of(service.set_availability(caller.user_id, body.online))
+    """Online (offers), on a break (on duty, no offers) or offline. 409 RIDER_NOT_APPROVED, LOCATION_REQUIRED (going
+    online), RIDER_OFFLINE (a break is taken from online)."""
+    return RiderView.of(service.set_state(caller.user_id, body.wanted))
 
 
 @router.get("/riders/me/offers")

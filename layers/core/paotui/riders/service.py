@@ -1,10 +1,14 @@
-"""Rider state: location, availability, and the capacity count assignment relies on.
+"""Rider state: availability, and the capacity count assignment relies on.
 
 A rider is in the ``by-cell`` index exactly while online: going online sets
-``cell`` from the last known location, going offline REMOVEs it (a sparse GSI
-drops items without the key attribute). Location updates move ``cell`` only
-while online. Each write is conditional on the state it was computed from, so a
-location update racing an availability change can't leave a stale cell behind.
+``cell`` from the last known location, going offline or on a break REMOVEs it
+(a sparse GSI drops items without the key attribute), so dispatch never sees
+them. Only an APPROVED rider may go online (``paotui.riders.onboarding``).
+While on duty (online or on a break) ``presence`` puts the rider in the
+``by-presence`` index the presence job reads (``paotui.riders.presence``).
+Location updates (``paotui.riders.location``) move ``cell`` only while online.
+Each write is conditional on the state it was computed from, so a location
+update racing an availability change can't leave a stale cell behind.
 
 ``active_orders`` only changes inside transactions owned by other domains:
 +1 with the offer acceptance (dispatch), -1 with the order's terminal
@@ -23,12 +27,12 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from paotui.platform import clock
+from paotui.platform.dynamo import LatLngMap
 from paotui.platform.errors import Conflict, NotFound
 from paotui.platform.geo import cell_of
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
-from paotui.platform.dynamo import LatLngMap
-from paotui.riders.records import RiderRecord
+from paotui.riders.records import ON_DUTY, RiderRecord, RiderState, RiderStatus, ZoneMap
 
 _RETRIES_ON_RACE = 3
 _MAX_PARALLEL_QUERIES = 16
@@ -62,12 +66,16 @@ def create_rider(
     capacity: int | None = None,
     vehicle: str = "ebike",
     online: bool = False,
+    *,
+    status: RiderStatus = RiderStatus.APPROVED,
+    zone: Mapping[str, Any] | None = None,
 ) -> RiderRecord:
-    """Register ``user_id`` (who should hold the rider role) as a rider. For admin tools and the demo seed.
+    """Register ``user_id`` as a rider. For onboarding (``paotui.riders.onboarding``) and the demo seed.
 
     ``location`` is ``{"lat","lng"}`` or anything with ``.lat``/``.lng``; a rider
-    created ``online`` needs one. Idempotent: if the rider exists it is returned
-    unchanged.
+    created ``online`` needs one and must be APPROVED. ``zone`` is
+    ``{"center": {"lat","lng"}, "radius_m"}``. Idempotent: if the rider exists
+    it is returned unchanged.
     """
     settings = get_settings()
     now = clock.now_iso()
@@ -78,17 +86,24 @@ def create_rider(
         capacity=capacity if capacity is not None else settings.rider_default_capacity,
         active_orders=0,
         vehicle=vehicle,
+        status=status.value,
         online=online,
+        state=(RiderState.ONLINE if online else RiderState.OFFLINE).value,
         created_at=now,
         updated_at=now,
         version=1,
     )
+    if zone is not None:
+        record.zone = zone_map(zone)
+    if online and status is not RiderStatus.APPROVED:
+        raise ValueError("only an approved rider can be created online")
     if location is not None:
         lat, lng = _point(location)
         record.location = LatLngMap(lat=lat, lng=lng)
         record.location_at = now
         if online:
             record.cell = cell_of(lat, lng, settings.rider_cell_resolution)
+            record.presence, record.heard_at = ON_DUTY, now
     elif online:
         raise ValueError("a rider created online needs a location")
     try:
@@ -101,7 +116,13 @@ def create_rider(
     return record
 
 
-def _compare_and_set(
+def zone_map(zone: Mapping[str, Any]) -> ZoneMap:
+    center = zone["center"]
+    lat, lng = _point(center)
+    return ZoneMap(center=LatLngMap(lat=lat, lng=lng), radius_m=int(zone["radius_m"]))
+
+
+def compare_and_set(
     rider_id: str, change: Callable[[RiderRecord], tuple[list[Action], Condition | None]]
 ) -> RiderRecord:
     """Read, compute the update from what was read, write it on condition nothing relevant moved."""
@@ -119,37 +140,64 @@ def _compare_and_set(
     raise Conflict("Your rider state changed while we were updating it; try again.", code="CONCURRENT_UPDATE")
 
 
-def update_location(rider_id: str, lat: float, lng: float) -> RiderRecord:
-    """Record where the rider is; while online, their cell follows."""
-    resolution = get_settings().rider_cell_resolution
-
-    def change(rider: RiderRecord) -> tuple[list[Action], Condition]:
-        actions = [
-            RiderRecord.location.set(LatLngMap(lat=lat, lng=lng)),
-            RiderRecord.location_at.set(clock.now_iso()),
-        ]
-        if rider.online:
-            actions.append(RiderRecord.cell.set(cell_of(lat, lng, resolution)))
-        return actions, RiderRecord.online == bool(rider.online)
-
-    return _compare_and_set(rider_id, change)
+def off_duty(presence: str | None = None) -> list[Action]:
+    """The actions that take a rider offline: out of ``by-cell``, and out of ``by-presence`` unless ``presence``."""
+    return [
+        RiderRecord.state.set(RiderState.OFFLINE.value),
+        RiderRecord.online.set(False),
+        RiderRecord.cell.remove(),
+        RiderRecord.presence.set(presence) if presence else RiderRecord.presence.remove(),
+    ]
 
 
-def set_availability(rider_id: str, online: bool) -> RiderRecord:
-    """Go online (into the ``by-cell`` index, at the last location) or offline (out of it)."""
+def approved() -> Condition:
+    """The stored rider is APPROVED (a record older than the lifecycle has no ``status`` and counts as approved)."""
+    return (RiderRecord.status == RiderStatus.APPROVED.value) | RiderRecord.status.does_not_exist()
+
+
+def state_unchanged(rider: RiderRecord) -> Condition:
+    """The stored availability is still what ``rider`` says (a record older than ``state`` by its ``online``)."""
+    if rider.state:
+        return RiderRecord.state == rider.state
+    return RiderRecord.state.does_not_exist() & (RiderRecord.online == bool(rider.online))
+
+
+def set_state(rider_id: str, state: RiderState) -> RiderRecord:
+    """Go online (into ``by-cell`` at the last location), on a break or offline (out of it).
+
+    Online and on a break the rider is on duty: in ``by-presence``, from their
+    last report (or their last location, if they never reported one), so the
+    presence job takes them offline when they fall silent. 409
+    RIDER_NOT_APPROVED, LOCATION_REQUIRED, RIDER_OFFLINE (a break is taken
+    from online).
+    """
     resolution = get_settings().rider_cell_resolution
 
     def change(rider: RiderRecord) -> tuple[list[Action], Condition | None]:
-        if not online:
-            return [RiderRecord.online.set(False), RiderRecord.cell.remove()], None
+        if state is RiderState.OFFLINE:
+            return off_duty(), None
+        if rider.status != RiderStatus.APPROVED:
+            raise Conflict(
+                "Only an approved rider can go on duty.", code="RIDER_NOT_APPROVED", details={"status": rider.status}
+            )
+        on_duty = [
+            RiderRecord.state.set(state.value),
+            RiderRecord.presence.set(ON_DUTY),
+            RiderRecord.heard_at.set(RiderRecord.heard_at | (rider.location_at or clock.now_iso())),
+        ]
+        if state is RiderState.BREAK:
+            if rider.current_state is RiderState.OFFLINE:
+                raise Conflict("Go online before taking a break.", code="RIDER_OFFLINE")
+            actions = on_duty + [RiderRecord.online.set(False), RiderRecord.cell.remove()]
+            return actions, approved() & state_unchanged(rider)
         if rider.location is None:
             raise Conflict("Send your location before going online.", code="LOCATION_REQUIRED")
         cell = cell_of(rider.location.lat, rider.location.lng, resolution)
-        actions = [RiderRecord.online.set(True), RiderRecord.cell.set(cell)]
-        return actions, RiderRecord.location_at == rider.location_at
+        actions = on_duty + [RiderRecord.online.set(True), RiderRecord.cell.set(cell)]
+        return actions, approved() & (RiderRecord.location_at == rider.location_at)
 
-    rider = _compare_and_set(rider_id, change)
-    logger.info("rider availability", extra={"rider_id": rider_id, "online": online})
+    rider = compare_and_set(rider_id, change)
+    logger.info("rider availability", extra={"rider_id": rider_id, "state": state.value})
     return rider
 
 

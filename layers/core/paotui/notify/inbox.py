@@ -1,0 +1,146 @@
+"""Every user's inbox: each push they were sent, kept ``inbox_retention_seconds``, read newest first.
+
+A push can be missed (notifications off, no device registered, a provider
+outage); the app reads the inbox to catch up. Read state is one mark per
+user: everything sent at or before ``read_up_to`` is read, so marking a whole
+page read is one write.
+
+Receipts (``once#<key>`` entries, see ``paotui.notify.records``) make a
+message go out once per key: a push with the caller's message id lands in the
+inbox once however often it is retried, and :func:`claim_once` guards other
+one-off sends (an offer's SMS fallback).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+
+from paotui.notify.channels import PushMessage
+from paotui.notify.records import MESSAGE_PREFIX, READ_MARK, InboxRecord, message_entry, receipt_entry
+from paotui.platform import clock
+from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
+from paotui.platform.errors import Unprocessable
+from paotui.platform.ids import new_id, stable_id
+from paotui.platform.observability import logger
+from paotui.platform.settings import get_settings
+
+
+def record(user_id: str, message: PushMessage, *, message_id: str | None = None) -> InboxRecord | None:
+    """Put ``message`` in the user's inbox; None when ``message_id`` was recorded for this user before."""
+    now = clock.now()
+    item_id = stable_id("msg_", user_id, message_id) if message_id else new_id("msg_")
+    sent_at = clock.iso(now)
+    item = InboxRecord(
+        user_id,
+        message_entry(sent_at, item_id),
+        id=item_id,
+        title=message.title,
+        body=message.body,
+        data=message.data,
+        sent_at=sent_at,
+        ttl=_expiry(now),
+    )
+    if message_id is None:
+        item.save()
+        return item
+    receipt = InboxRecord(user_id, receipt_entry(f"push:{message_id}"), ttl=_expiry(now))
+    try:
+        with transact_write() as transaction:
+            transaction.save(receipt, condition=InboxRecord.entry.does_not_exist())
+            transaction.save(item)
+    except TransactWriteError as error:
+        if not any(failed_conditions(error)):
+            raise
+        logger.info("push already in the inbox", extra={"user_id": user_id, "message_id": message_id})
+        return None
+    return item
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[InboxRecord]
+    next_cursor: str | None
+    read_up_to: str | None
+
+    def is_read(self, item: InboxRecord) -> bool:
+        return self.read_up_to is not None and item.sent_at <= self.read_up_to
+
+
+def page(user_id: str, *, cursor: str | None = None, limit: int | None = None) -> InboxPage:
+    """One page of the user's messages, newest first; ``cursor`` is a previous page's ``next_cursor``."""
+    limit = limit or get_settings().inbox_page_size
+    start = {"user_id": {"S": user_id}, "entry": {"S": _entry_of(cursor)}} if cursor else None
+    found = list(
+        InboxRecord.query(
+            user_id,
+            InboxRecord.entry.startswith(MESSAGE_PREFIX),
+            scan_index_forward=False,
+            limit=limit + 1,  # one more than the page: whether another page follows
+            last_evaluated_key=start,
+        )
+    )
+    items = found[:limit]
+    next_cursor = _cursor_of(items[-1].entry) if len(found) > limit else None
+    return InboxPage(items, next_cursor, read_mark(user_id))
+
+
+def read_mark(user_id: str) -> str | None:
+    try:
+        return InboxRecord.get(user_id, READ_MARK, consistent_read=True).read_up_to
+    except InboxRecord.DoesNotExist:
+        return None
+
+
+def mark_read(user_id: str, up_to: datetime) -> str:
+    """Everything sent at or before ``up_to`` (at most now) is read; the mark never moves back. Returns it."""
+    mark = clock.iso(min(up_to, clock.now()))
+    try:
+        InboxRecord(user_id, READ_MARK).update(
+            actions=[InboxRecord.read_up_to.set(mark)],
+            condition=InboxRecord.read_up_to.does_not_exist() | (InboxRecord.read_up_to < mark),
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        return read_mark(user_id) or mark  # already marked further
+    return mark
+
+
+def claim_once(user_id: str, key: str) -> bool:
+    """Record that what ``key`` names is being sent to the user; False if it was already."""
+    now = clock.now()
+    try:
+        InboxRecord(user_id, receipt_entry(key), ttl=_expiry(now)).save(condition=InboxRecord.entry.does_not_exist())
+    except PutError as error:
+        if not condition_failed(error):
+            raise
+        return False
+    return True
+
+
+def release_once(user_id: str, key: str) -> None:
+    """Undo :func:`claim_once` when the send failed, so a retry may send it."""
+    InboxRecord(user_id, receipt_entry(key)).delete()
+
+
+def _expiry(now: datetime) -> datetime:
+    return now + timedelta(seconds=get_settings().inbox_retention_seconds)
+
+
+def _cursor_of(entry: str) -> str:
+    return base64.urlsafe_b64encode(entry.encode()).decode().rstrip("=")
+
+
+def _entry_of(cursor: str) -> str:
+    try:
+        entry = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        entry = ""
+    if not entry.startswith(MESSAGE_PREFIX):
+        raise Unprocessable("That cursor is not one this inbox gave out.", code="INVALID_CURSOR")
+    return entry

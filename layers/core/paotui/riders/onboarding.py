@@ -1,0 +1,152 @@
+"""Who may ride: applications, riders created and approved by admins, suspensions.
+
+A rider's lifecycle ``status``: PENDING (applied) → APPROVED ⇄ SUSPENDED; an
+admin may also decline an application (PENDING → SUSPENDED). Only an APPROVED
+rider goes on duty (``riders.service.set_state``), and suspending takes the
+rider offline in the same conditional write, so a suspended rider can't be
+online for a moment, nor accept an offer (acceptance needs ``online``).
+
+Approving grants the user the ``rider`` role through the accounts domain
+(``accounts.service.ensure_user``, keyed on the phone the rider registered
+with); the rider's next token carries it (``POST /auth/refresh``). Creating a
+rider as an admin grants it at once. Suspending leaves the role: ``status`` is
+what bars a rider from work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from paotui.platform.errors import Conflict
+from paotui.platform.observability import logger
+from paotui.riders.records import RiderRecord, RiderStatus
+from paotui.riders.service import approved, compare_and_set, create_rider, find_rider, off_duty, zone_map
+
+RIDER_ROLE = "rider"
+NEXT_STATUSES = {
+    RiderStatus.PENDING: {RiderStatus.APPROVED, RiderStatus.SUSPENDED},
+    RiderStatus.APPROVED: {RiderStatus.SUSPENDED},
+    RiderStatus.SUSPENDED: {RiderStatus.APPROVED},
+}
+
+
+def apply(user_id: str, name: str, vehicle: str, zone: Mapping[str, Any] | None) -> tuple[RiderRecord, bool]:
+    """The caller's application (PENDING), and whether this call made it; the same application again is a replay.
+
+    409 ALREADY_A_RIDER (approved or suspended), PHONE_REQUIRED (riders are
+    called by customers: bind a phone first, ``POST /auth/phone``).
+    """
+    from paotui.accounts.users import get_user
+
+    existing = find_rider(user_id)
+    if existing is not None:
+        if existing.status == RiderStatus.PENDING:
+            return existing, False
+        raise Conflict("You are a rider already.", code="ALREADY_A_RIDER", details={"status": existing.status})
+    user = get_user(user_id)
+    if not user.phone:
+        raise Conflict("Bind a phone to your account before applying.", code="PHONE_REQUIRED")
+    rider = create_rider(user_id, name, user.phone, vehicle=vehicle, status=RiderStatus.PENDING, zone=zone)
+    logger.info("rider application", extra={"rider_id": user_id})
+    return rider, True
+
+
+def create(
+    phone: str, name: str, vehicle: str, capacity: int | None, zone: Mapping[str, Any] | None
+) -> tuple[RiderRecord, bool]:
+    """An APPROVED rider for this phone (its user created if new, granted the rider role), and whether it is new.
+
+    Idempotent on the phone: a rider who exists already is returned as is
+    (change one with :func:`update`).
+    """
+    from paotui.accounts.service import ensure_user
+
+    user = ensure_user(phone, [RIDER_ROLE])
+    existing = find_rider(user.id)
+    if existing is not None:
+        return existing, False
+    rider = create_rider(user.id, name, phone, None, capacity, vehicle, zone=zone)
+    logger.info("rider created by an admin", extra={"rider_id": user.id})
+    return rider, True
+
+
+def update(rider_id: str, changes: Mapping[str, Any]) -> RiderRecord:
+    """Apply an admin's ``changes`` (any of status, vehicle, capacity, zone; a None zone removes it).
+
+    404 RIDER_NOT_FOUND; 409 INVALID_RIDER_STATUS for a move the lifecycle
+    doesn't have, ROLE_NOT_GRANTED when the rider's phone now leads to another
+    account.
+    """
+    target = RiderStatus(changes["status"]) if changes.get("status") else None
+    if target is RiderStatus.APPROVED:
+        _grant_rider_role(find_rider(rider_id))  # first: a crash after it leaves a role without the approval
+
+    def change(rider: RiderRecord) -> tuple[list[Action], Condition]:
+        actions: list[Action] = []
+        if target is not None and target != rider.status:
+            if target not in NEXT_STATUSES[RiderStatus(rider.status)]:
+                raise Conflict(
+                    f"A {rider.status} rider can't become {target.value}.",
+                    code="INVALID_RIDER_STATUS",
+                    details={"status": rider.status, "to": target.value},
+                )
+            actions.append(RiderRecord.status.set(target.value))
+            if target is RiderStatus.SUSPENDED:
+                actions += off_duty()
+        if changes.get("vehicle"):
+            actions.append(RiderRecord.vehicle.set(changes["vehicle"]))
+        if changes.get("capacity"):
+            actions.append(RiderRecord.capacity.set(int(changes["capacity"])))
+        if "zone" in changes:
+            zone = changes["zone"]
+            actions.append(RiderRecord.zone.set(zone_map(zone)) if zone else RiderRecord.zone.remove())
+        return actions, _status_unchanged(rider)
+
+    rider = compare_and_set(rider_id, change)
+    logger.info("rider changed by an admin", extra={"rider_id": rider_id, "changed": sorted(changes)})
+    return rider
+
+
+def page(status: RiderStatus | None, limit: int, after: str | None) -> tuple[list[RiderRecord], str | None]:
+    """Riders for operators, ``status`` only if given: a page and the id to continue after (None: the last page).
+
+    A filtered scan: riders are few next to orders, and admins list them rarely.
+    """
+    if status is None:
+        condition = None
+    elif status is RiderStatus.APPROVED:
+        condition = approved()
+    else:
+        condition = RiderRecord.status == status.value
+    result = RiderRecord.scan(
+        filter_condition=condition, limit=limit, last_evaluated_key={"id": {"S": after}} if after else None
+    )
+    riders = list(result)
+    last = result.last_evaluated_key
+    return riders, last["id"]["S"] if last else None
+
+
+def _grant_rider_role(rider: RiderRecord | None) -> None:
+    """The rider role for the user behind an application being approved (an approved rider has it already)."""
+    from paotui.accounts.records import phone_key
+    from paotui.accounts.service import ensure_user
+    from paotui.accounts.users import find_user
+
+    if rider is None or rider.status == RiderStatus.APPROVED:
+        return  # 404 or nothing to grant: compare_and_set answers
+    owner = find_user(phone_key(rider.phone))
+    if owner is None or owner.id != rider.id:
+        raise Conflict(
+            "The rider's phone leads to another account now; create the rider again for it.",
+            code="ROLE_NOT_GRANTED",
+            details={"phone": rider.phone},
+        )
+    ensure_user(rider.phone, [RIDER_ROLE])
+
+
+def _status_unchanged(rider: RiderRecord) -> Condition:
+    return approved() if rider.status == RiderStatus.APPROVED else RiderRecord.status == rider.status
