@@ -1,12 +1,9 @@
-"""Map datums: our GCJ-02 points as Baidu's BD-09 and back.
+"""Map datums: our GCJ-02 points as Baidu's BD-09.
 
 Every point we store is GCJ-02 (DESIGN.md §3), which AMap and Tencent Maps
 take as is. Baidu Maps draws on BD-09, a further offset of GCJ-02; links to
 Baidu carry BD-09 coordinates converted here with the published formula, and
 say so (``coord_type=bd09ll``) rather than leave the conversion to Baidu.
-
-The forward formula is what Baidu applies; the inverse is its usual closed-form
-approximation (within a metre: the forward one has no exact inverse).
 """
 
 from __future__ import annotations
@@ -23,11 +20,3 @@ def gcj02_to_bd09(lat: float, lng: float) -> tuple[float, float]:
     z = math.hypot(lng, lat) + 0.00002 * math.sin(lat * _X_PI)
     theta = math.atan2(lat, lng) + 0.000003 * math.cos(lng * _X_PI)
     return z * math.sin(theta) + _BD_OFFSET_LAT, z * math.cos(theta) + _BD_OFFSET_LNG
-
-
-def bd09_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
-    """(lat, lng) on GCJ-02 of a BD-09 point."""
-    x, y = lng - _BD_OFFSET_LNG, lat - _BD_OFFSET_LAT
-    z = math.hypot(x, y) - 0.00002 * math.sin(y * _X_PI)
-    theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
-    return z * math.sin(theta), z * math.cos(theta)
