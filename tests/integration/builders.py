@@ -297,7 +297,11 @@ def quiet_for(rider_id: str, seconds: float) -> None:
     rider = RiderRecord.get(rider_id, consistent_read=True)
     actions = [
         getattr(RiderRecord, name).set(clock.iso(clock.parse_iso(value) - timedelta(seconds=seconds)))
-        for name, value in (("heard_at", rider.heard_at), ("location_at", rider.location_at))
+        for name, value in (
+            ("heard_at", rider.heard_at),
+            ("reported_at", rider.reported_at),
+            ("location_at", rider.location_at),
+        )
         if value
     ]
     rider.update(actions=actions)

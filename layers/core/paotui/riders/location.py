@@ -1,10 +1,11 @@
 """Where riders are: ``PUT /riders/me/location``, one point now or a batch the app buffered.
 
 - Rate: one accepted update per ``location_min_interval_seconds`` (a batch
-  counts once), measured from ``heard_at``, the time of the last accepted
-  update; a faster one is 429 TOO_MANY_UPDATES with ``retry_after``. The
-  update is conditional on ``heard_at`` as read, so two racing updates can't
-  both pass.
+  counts once), measured from ``reported_at``, the time of the last accepted
+  update (coming on duty doesn't count: the app reports right after); a
+  faster one is 429 TOO_MANY_UPDATES with ``retry_after``. The update is
+  conditional on ``reported_at`` as read, so two racing updates can't both
+  pass.
 - Trust: while the rider is on duty each point is judged against the stored
   position (``paotui.riders.movement``); a suspect point never moves the rider
   or their cell. Off duty, nothing depends on the old position (the rider may
@@ -67,7 +68,7 @@ def report(rider_id: str, fixes: Sequence[Fix]) -> Report:
         stored = _stored_fix(rider)
         on_duty = rider.current_state is not RiderState.OFFLINE
         judged[:] = movement.judge(fixes, stored if on_duty else None, settings.location_max_speed_kmh)
-        actions = [RiderRecord.heard_at.set(clock.iso(now))]
+        actions = [RiderRecord.heard_at.set(clock.iso(now)), RiderRecord.reported_at.set(clock.iso(now))]
         moved = movement.newest_trusted(judged, stored.at if stored else None)
         if moved is not None:
             actions += [
@@ -76,10 +77,12 @@ def report(rider_id: str, fixes: Sequence[Fix]) -> Report:
             ]
             if rider.current_state is RiderState.ONLINE:
                 actions.append(RiderRecord.cell.set(cell_of(moved.lat, moved.lng, settings.rider_cell_resolution)))
-        heard_unchanged = (
-            RiderRecord.heard_at == rider.heard_at if rider.heard_at else RiderRecord.heard_at.does_not_exist()
+        reported_unchanged = (
+            RiderRecord.reported_at == rider.reported_at
+            if rider.reported_at
+            else RiderRecord.reported_at.does_not_exist()
         )
-        return actions, heard_unchanged & state_unchanged(rider)
+        return actions, reported_unchanged & state_unchanged(rider)
 
     rider = compare_and_set(rider_id, change)
     flagged = sum(1 for point in judged if point.suspect)
@@ -91,9 +94,9 @@ def report(rider_id: str, fixes: Sequence[Fix]) -> Report:
 
 
 def _refuse_if_too_soon(rider: RiderRecord, now: datetime, interval_seconds: float) -> None:
-    if not rider.heard_at:
+    if not rider.reported_at:
         return
-    wait = clock.parse_iso(rider.heard_at).timestamp() + interval_seconds - now.timestamp()
+    wait = clock.parse_iso(rider.reported_at).timestamp() + interval_seconds - now.timestamp()
     if wait > 0:
         retry_after = max(1, math.ceil(wait))
         raise TooManyRequests(

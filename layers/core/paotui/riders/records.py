@@ -92,6 +92,7 @@ class RiderRecord(Model):
     state = UnicodeAttribute(null=True)  # a RiderState; absent on records older than it, where ``online`` says
     zone = ZoneMap(null=True)  # no zone: orders anywhere
     heard_at = UnicodeAttribute(null=True)  # last heard from: a location update (riders.location), or coming on duty
+    reported_at = UnicodeAttribute(null=True)  # the last accepted location update: the rate limit's clock
     presence = UnicodeAttribute(null=True)  # ON_DUTY or NOTICE_PENDING, else absent (``by-presence`` is sparse)
     locale = UnicodeAttribute(default="zh-CN")
     created_at = UnicodeAttribute()
