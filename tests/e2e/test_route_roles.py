@@ -54,6 +54,8 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("PUT", "/merchants/{merchantId}/products/{productId}/images"): MERCHANT,
     ("GET", "/merchants/{merchantId}/delivery"): MERCHANT,
     ("PUT", "/merchants/{merchantId}/delivery"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/alerts"): MERCHANT,
+    ("POST", "/merchants/{merchantId}/alerts/read"): MERCHANT,
     ("POST", "/merchants/{merchantId}/orders"): MERCHANT,
     ("PUT", "/merchants/{merchantId}/channels/eleme"): MERCHANT,
     ("POST", "/channels/eleme/push"): PUBLIC,
@@ -65,6 +67,8 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/orders/{orderId}/cancel-request"): ANYONE_SIGNED_IN,
     ("POST", "/orders/{orderId}/transitions"): ANYONE_SIGNED_IN,
     ("POST", "/orders/{orderId}/proof-photos"): RIDER,
+    ("POST", "/orders/{orderId}/delivery-retry"): CUSTOMER,
+    ("GET", "/me/coupons"): CUSTOMER,
     ("POST", "/errands/quotes"): CUSTOMER,
     ("POST", "/errands"): CUSTOMER,
     ("POST", "/orders/{orderId}/pay"): CUSTOMER,
@@ -92,6 +96,8 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/admin/incentives"): ADMIN,
     ("PUT", "/admin/incentives"): ADMIN,
     ("GET", "/admin/riders/leaderboard"): ADMIN,
+    ("GET", "/admin/incidents"): ADMIN,
+    ("POST", "/admin/incidents/{incidentId}/resolve"): ADMIN,
     ("POST", "/orders/{orderId}/rating"): CUSTOMER,
     ("POST", "/orders/{orderId}/complaints"): CUSTOMER,
     ("POST", "/orders/{orderId}/complaint/decision"): ADMIN,
@@ -127,6 +133,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "payment": "cash_on_delivery",
     },
     ("PUT", "/merchants/{merchantId}/channels/eleme"): {"shop_id": "999000111"},
+    ("POST", "/merchants/{merchantId}/alerts/read"): {"up_to": "2026-01-01T00:00:00Z"},
     ("POST", "/orders"): {
         "merchant_id": "mer_none",
         "items": [{"product_id": "prd_none", "quantity": 1}],
@@ -136,6 +143,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/orders/{orderId}/cancel-request"): {"approve": False},
     ("POST", "/orders/{orderId}/transitions"): {"to": "CONFIRMED"},
     ("POST", "/orders/{orderId}/proof-photos"): {"content_type": "image/jpeg"},
+    ("POST", "/orders/{orderId}/delivery-retry"): {"note": "test"},
     ("POST", "/errands/quotes"): {"type": "send", "pickup": POINT, "dropoff": {"lat": 31.24, "lng": 121.48}},
     ("POST", "/errands"): {
         "type": "send",
@@ -159,6 +167,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/riders/me/devices"): {"platform": "fcm", "token": "roles-test-device-token-0001"},
     ("POST", "/riders/me/inbox/read"): {"up_to": "2026-01-01T00:00:00.000Z"},
     ("PUT", "/admin/incentives"): {"version": 999_999},  # an old version: 409, nothing saved
+    ("POST", "/admin/incidents/{incidentId}/resolve"): {"note": "test"},
     ("POST", "/orders/{orderId}/rating"): {"stars": 5},
     ("POST", "/orders/{orderId}/complaints"): {"reason": "test"},
     ("POST", "/orders/{orderId}/complaint/decision"): {"upheld": False},
@@ -171,6 +180,7 @@ IDS = {
     "offerId": "ofr_none",
     "riderId": "usr_none",
     "deviceId": "dev_none",
+    "incidentId": "inc_none",
     "channel": "sandbox",
 }
 GATEWAY_CODES = {"UNAUTHENTICATED", "FORBIDDEN"}

@@ -215,6 +215,19 @@ def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[A
     return merchant, products
 
 
+def in_process_sandbox() -> Any:
+    """Payment providers whose sandbox delivers its signed callbacks straight to our notify handling, in-process."""
+    from paotui.payments import service
+    from paotui.payments.channels import Providers
+    from paotui.platform.settings import get_settings
+
+    def deliver(url: str, headers: dict[str, str], body: bytes) -> int:
+        return service.handle_notify("sandbox", headers, body, providers).status
+
+    providers = Providers(get_settings(), deliver)
+    return providers
+
+
 def stock_of(product: Any) -> tuple[int, int, int]:
     """(stock, reserved, available) of a product, read again."""
     product.refresh(consistent_read=True)
@@ -329,13 +342,27 @@ def sqs_event(*bodies: str) -> dict[str, Any]:
 def order_event(order: Any, status: str, previous: str, event_id: str | None = None) -> str:
     from paotui.platform.stream_router import plain
 
-    image = plain(json.loads(json.dumps(order.to_simple_dict())))
+    image = plain(json.loads(json.dumps(order.to_simple_dict(force=True))))  # force: sets (an order's alert ids)
     return DomainEvent(
         id=event_id or str(uuid.uuid4()),
         type="order.status_changed",
         occurred_at="2026-11-25T00:00:00.000Z",
         subject=order.id,
         data={"order": {**image, "status": status}, "status": status, "previous_status": previous},
+    ).model_dump_json()
+
+
+def alert_event(order: Any, kind: str, detail: dict[str, Any] | None = None, alert_id: str | None = None) -> str:
+    """The ``order.alert`` event the stream makes of one alert appended to ``order`` (orders.alerts)."""
+    from paotui.platform.stream_router import plain
+
+    alert = {"id": alert_id or f"alr_{uuid.uuid4().hex}", "kind": kind, "at": clock.now_iso(), "detail": detail}
+    return DomainEvent(
+        id=alert["id"],
+        type="order.alert",
+        occurred_at=alert["at"],
+        subject=order.id,
+        data={"order": plain(json.loads(json.dumps(order.to_simple_dict()))), "alert": alert},
     ).model_dump_json()
 
 

@@ -32,6 +32,8 @@ RECORD_MODULES = (
     "paotui.dispatch.records",
     "paotui.workflow.records",
     "paotui.notify.records",
+    "paotui.coupons.records",
+    "paotui.ops.records",
 )
 
 

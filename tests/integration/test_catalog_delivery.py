@@ -29,6 +29,7 @@ SETTINGS: dict[str, Any] = {
     "mode": "self",
     "carrier": None,
     "carrier_shop": None,
+    "allow_carrier_fallback": False,
     "areas": [
         {
             "name": "步行圈",
@@ -186,6 +187,13 @@ def _set(path: str, value: Any):
         (_set("mode", "carrier"), "VALIDATION_ERROR"),  # without a carrier
         (_set("carrier", "dada"), "VALIDATION_ERROR"),  # a carrier in mode "self"
         (lambda settings: settings.update(mode="carrier", carrier="dada"), "VALIDATION_ERROR"),  # no shop there
+        (_set("allow_carrier_fallback", True), "VALIDATION_ERROR"),  # a fallback to no carrier
+        (
+            lambda settings: settings.update(
+                mode="carrier", carrier="dada", carrier_shop=DADA_SHOP, allow_carrier_fallback=True
+            ),
+            "VALIDATION_ERROR",
+        ),  # a fallback from the carrier to itself
         (_set("areas", []), "VALIDATION_ERROR"),
         (_set("areas.0.colour", "red"), "VALIDATION_ERROR"),  # unknown field
     ],
@@ -210,3 +218,10 @@ def test_a_carrier_merchant_keeps_its_setting(api, shop):
     merchant, _, _ = shop
     settings = _with(_set("mode", "carrier")) | {"carrier": "dada", "carrier_shop": DADA_SHOP}
     assert api.call("PUT", f"/merchants/{merchant.id}/delivery", body=settings, who=OWNER) == (200, settings)
+
+
+def test_a_merchant_of_its_own_riders_may_fall_back_on_its_carrier(api, shop):
+    merchant, _, _ = shop
+    settings = _with(_set("allow_carrier_fallback", True)) | {"carrier": "dada", "carrier_shop": DADA_SHOP}
+    assert api.call("PUT", f"/merchants/{merchant.id}/delivery", body=settings, who=OWNER) == (200, settings)
+    assert api.call("GET", f"/merchants/{merchant.id}/delivery", who=OWNER) == (200, settings)

@@ -1,23 +1,29 @@
-"""NotifyWorker against moto: offers pushed to riders and order progress to customers, via the outbox."""
+"""NotifyWorker against moto: offers pushed to riders; order changes and alerts to customers (texted here: no
+WeChat; see test_wechat_subscribe), merchants (console alerts) and riders, via the outbox."""
 
 from __future__ import annotations
 
 import pytest
 
+from paotui.platform.events import DomainEvent
 from tests.integration.builders import (
     HOME,
     LAMBDA_CONTEXT,
     ORDER_ID,
     SHOP,
+    alert_event,
     lapse,
     load_handler,
     make_order,
     make_rider,
+    merchant_with_products,
     near,
     offer_created,
     order_event,
     sqs_event,
 )
+
+OWNER = "usr_owner"
 
 
 @pytest.fixture
@@ -29,6 +35,17 @@ def outbox(to: str):
     from paotui.notify.outbox import read
 
     return read(to)
+
+
+def shop_order(**fields):
+    """An order of a merchant that exists (owned by OWNER), so its console alerts have someone to go to."""
+    from paotui.orders.records import OrderRecord, TimelineEntryMap
+
+    merchant, _ = merchant_with_products(5, owner_id=OWNER)
+    order = make_order(**fields)
+    paid = TimelineEntryMap(status="PAID", at=order.created_at, by="system")
+    order.update(actions=[OrderRecord.merchant_id.set(merchant.id), OrderRecord.timeline.set([paid, *order.timeline])])
+    return order
 
 
 def test_a_new_offer_is_pushed_to_its_rider_once(worker):
@@ -68,25 +85,28 @@ def test_an_offer_that_expired_in_the_queue_is_not_pushed(worker):
     assert outbox("rdr_a") == []
 
 
-def test_the_customer_hears_progress_by_push_and_the_end_by_sms(worker):
+def test_a_customer_without_wechat_is_texted_each_step_and_keeps_it_in_the_inbox(worker):
+    from paotui.notify.inbox import page
+
     make_rider("rdr_a", near(SHOP, 100), name="李师傅")
     order = make_order(status="ASSIGNED", rider_id="rdr_a")
     batch = sqs_event(
         order_event(order, "PAID", "PENDING_PAYMENT"),
         order_event(order, "ASSIGNED", "CONFIRMED"),
         order_event(order, "DELIVERED", "DELIVERING"),
-        order_event(order, "DELIVERY_FAILED", "DELIVERING"),
+        order_event(order, "DELIVERY_FAILED", "DELIVERING"),  # told by its delivery_failed alert
     )
 
     assert worker(batch, LAMBDA_CONTEXT)["batchItemFailures"] == []
 
-    pushes = outbox("usr_customer")
-    assert [(m["channel"], m["title"]) for m in reversed(pushes)] == [("push", "支付成功"), ("push", "骑手已接单")]
-    assert "李师傅" in pushes[0]["body"]
-    assert pushes[0]["data"] == {"type": "order_status", "order_id": order.id, "status": "ASSIGNED"}
     texts = outbox(HOME["contact_phone"])
-    assert len(texts) == 1
-    assert texts[0]["channel"] == "sms" and "已送达" in texts[0]["body"]
+    assert [m["channel"] for m in texts] == ["sms"] * 3
+    assert [m["data"]["kind"] for m in reversed(texts)] == ["PAID", "ASSIGNED", "DELIVERED"]
+    assert all(m["body"].startswith("【跑腿】") for m in texts)
+    assert "李师傅" in texts[1]["body"]
+    assert texts[1]["data"] == {"type": "order_alert", "order_id": order.id, "kind": "ASSIGNED"}
+    assert [item.title for item in page("usr_customer").items] == ["已送达", "骑手已接单", "支付成功"]
+    assert outbox("usr_customer") == [], "customers get no device push"
 
 
 def test_a_cancellation_is_texted_with_its_reason(worker):
@@ -97,3 +117,129 @@ def test_a_cancellation_is_texted_with_its_reason(worker):
     worker(sqs_event(order_event(order, "CANCELLED", "PAID")), LAMBDA_CONTEXT)
     (text,) = outbox(HOME["contact_phone"])
     assert text["body"].endswith("已取消：商家未及时接单。")
+
+
+def test_the_merchant_hears_a_new_order_and_a_cancellation_it_did_not_make_in_its_console(worker):
+    from paotui.orders.records import OrderRecord, TimelineEntryMap
+
+    order = shop_order(status="PAID")
+    assert worker(sqs_event(order_event(order, "PAID", "PENDING_PAYMENT")), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    (new_order,) = outbox(OWNER)
+    assert (new_order["channel"], new_order["title"]) == ("push", "新订单")
+    assert new_order["data"] == {
+        "type": "order_alert",
+        "order_id": order.id,
+        "kind": "PAID",
+        "merchant_id": order.merchant_id,
+    }
+
+    by_merchant = TimelineEntryMap(status="CANCELLED", at=order.created_at, by=f"merchant:{OWNER}", reason="备料不足")
+    order.update(
+        actions=[OrderRecord.timeline.set([*order.timeline, by_merchant]), OrderRecord.cancel_reason.set("备料不足")]
+    )
+    worker(sqs_event(order_event(order, "CANCELLED", "PAID")), LAMBDA_CONTEXT)
+    assert len(outbox(OWNER)) == 1, "a merchant isn't told what it did itself"
+    assert "商家取消了订单（备料不足）" in outbox(HOME["contact_phone"])[0]["body"]
+
+    by_customer = TimelineEntryMap(status="CANCELLED", at=order.created_at, by="customer:usr_customer")
+    order.update(actions=[OrderRecord.timeline.set([*order.timeline, by_customer])])
+    worker(sqs_event(order_event(order, "CANCELLED", "PAID")), LAMBDA_CONTEXT)
+    assert outbox(OWNER)[0]["body"].endswith("已取消（顾客取消），请停止备餐。")
+
+
+def test_a_rider_on_a_cancelled_order_is_told_to_stop(worker):
+    make_rider("rdr_a", near(SHOP, 100))
+    order = make_order(status="CANCELLED", rider_id="rdr_a")
+    worker(sqs_event(order_event(order, "CANCELLED", "ASSIGNED")), LAMBDA_CONTEXT)
+    (push,) = outbox("rdr_a")
+    assert push["title"] == "订单已取消" and push["data"]["kind"] == "CANCELLED"
+
+
+def test_an_overdue_pickup_alerts_the_merchant_and_the_rider_in_their_language(worker):
+    from paotui.riders.records import RiderRecord
+
+    make_rider("rdr_a", near(SHOP, 100))
+    RiderRecord("rdr_a").update(actions=[RiderRecord.locale.set("en")])
+    order = shop_order(status="ASSIGNED", rider_id="rdr_a")
+    event = alert_event(order, "pickup_overdue", {"minutes": 12, "reason": "rider_not_arrived"})
+
+    assert worker(sqs_event(event), LAMBDA_CONTEXT)["batchItemFailures"] == []
+
+    (to_rider,) = outbox("rdr_a")
+    assert to_rider["title"] == "Pick-up overdue" and "12 min" in to_rider["body"]
+    (to_merchant,) = outbox(OWNER)
+    assert to_merchant["title"] == "骑手到店超时"
+    assert to_merchant["data"]["kind"] == "pickup_overdue" and to_merchant["data"]["merchant_id"] == order.merchant_id
+    assert outbox(HOME["contact_phone"]) == [], "the customer is not told"
+
+
+def test_a_failed_delivery_is_texted_once_with_the_time_to_answer_by(worker):
+    from paotui.notify.service import handle
+
+    order = make_order(status="DELIVERY_FAILED")
+    detail = {"reason": "unreachable", "contact_until": "2026-11-25T04:40:00.000Z", "attempt": 1}
+    event = alert_event(order, "delivery_failed", detail)
+
+    assert worker(sqs_event(event), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    handle(DomainEvent.model_validate_json(event))  # a redelivery the consumer's idempotency did not catch
+
+    (text,) = outbox(HOME["contact_phone"])
+    assert "请在 12:40 前联系骑手" in text["body"] and text["data"]["kind"] == "delivery_failed"
+
+
+def test_a_retried_event_sends_nothing_twice(worker):
+    from paotui.notify.inbox import page
+    from paotui.notify.service import handle
+
+    order = shop_order(status="PAID")
+    event = DomainEvent.model_validate_json(order_event(order, "PAID", "PENDING_PAYMENT"))
+    handle(event)
+    handle(event)
+
+    assert len(outbox(HOME["contact_phone"])) == 1
+    assert len(page("usr_customer").items) == 1 and len(page(OWNER).items) == 1
+
+
+def test_alerts_nobody_hears_and_platform_orders_customers_send_nothing(worker):
+    from paotui.orders.records import OrderRecord
+
+    order = make_order(status="CONFIRMED")
+    batch = sqs_event(
+        alert_event(order, "operations", {"error": "States.Timeout"}),
+        alert_event(order, "teleported", {}),
+        alert_event(order, "escalated", {"level": 1, "step": "widen"}),  # a merchant that is gone: nobody
+    )
+    assert worker(batch, LAMBDA_CONTEXT)["batchItemFailures"] == []
+
+    order.update(actions=[OrderRecord.channel.set("eleme")])
+    order.refresh()
+    worker(sqs_event(alert_event(order, "late", {"promised_at": "2026-11-25T04:30:00.000Z"})), LAMBDA_CONTEXT)
+    assert outbox(HOME["contact_phone"]) == [] and outbox(OWNER) == []
+
+
+def test_what_an_alert_tells_is_not_told_again_by_the_status_change(worker):
+    from paotui.orders.records import OrderRecord, TimelineEntryMap
+
+    order = shop_order(status="CONFIRMED")
+    at = order.created_at
+    reassigned = [
+        *order.timeline,
+        TimelineEntryMap(status="ASSIGNED", at=at, by="rider:rdr_a"),
+        TimelineEntryMap(status="CONFIRMED", at=at, by="watchdog", reason="rider_offline"),
+    ]
+    order.update(actions=[OrderRecord.timeline.set(reassigned)])
+    worker(sqs_event(order_event(order, "CONFIRMED", "ASSIGNED")), LAMBDA_CONTEXT)
+    assert outbox(HOME["contact_phone"]) == [], "the rider_reassigned alert tells the customer"
+
+    timed_out = [*order.timeline, TimelineEntryMap(status="CANCELLED", at=at, by="watchdog")]
+    order.update(
+        actions=[OrderRecord.timeline.set(timed_out), OrderRecord.cancel_reason.set("merchant_confirm_timeout")]
+    )
+    batch = sqs_event(
+        order_event(order, "CANCELLED", "PAID"), alert_event(order, "confirm_timeout", {"action": "cancelled"})
+    )
+    assert worker(batch, LAMBDA_CONTEXT)["batchItemFailures"] == []
+    (to_merchant,) = outbox(OWNER)
+    assert to_merchant["title"] == "超时未接单"
+    (to_customer,) = outbox(HOME["contact_phone"])
+    assert to_customer["body"].endswith("已取消：商家未及时接单。已支付的款项将原路退回。")

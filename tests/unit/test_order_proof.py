@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from paotui.notify import templates
+from paotui.notify.order_templates import order_message
 from paotui.orders import proof
 from paotui.orders.models import TransitionRequest
 from paotui.orders.records import OrderRecord
@@ -99,11 +99,12 @@ def test_a_full_report_parses():
 
 
 def test_the_on_its_way_message_tells_the_code():
-    zh = templates.order_status_message("DELIVERING", order_id="ord_abcdef", delivery_code="0421")
-    en = templates.order_status_message("DELIVERING", order_id="ord_abcdef", delivery_code="0421", locale="en")
+    order = {"id": "ord_abcdef", "delivery_code": "0421"}
+    zh = order_message("DELIVERING", "customer", order)
+    en = order_message("DELIVERING", "customer", order, locale="en")
     assert zh.body.endswith("收货码 0421，收货时请告诉骑手。")
     assert en.body.endswith("Your delivery code is 0421: tell it to the rider at the door.")
-    delivered = templates.order_status_message("DELIVERED", order_id="ord_abcdef", delivery_code="0421")
+    delivered = order_message("DELIVERED", "customer", order)
     assert "0421" not in delivered.body, "only the DELIVERING message carries it"
 
 

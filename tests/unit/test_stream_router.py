@@ -3,7 +3,7 @@
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from paotui.platform.settings import get_settings
-from paotui.platform.stream_router import plain, to_event
+from paotui.platform.stream_router import plain, to_event, to_events
 
 
 def _record(event_name, new=None, old=None, table=None):
@@ -95,3 +95,57 @@ def test_plain_turns_decimals_into_ints_and_floats():
     from decimal import Decimal
 
     assert plain({"a": Decimal("3"), "b": [Decimal("1.5")]}) == {"a": 3, "b": [1.5]}
+
+
+def _order_record(event_name, new=None, old=None, event_id="evt-9"):
+    """An Orders stream record with nested values (alerts), serialized as DynamoDB streams do."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    serialize = TypeSerializer().serialize
+    change = {"SequenceNumber": "1", "StreamViewType": "NEW_AND_OLD_IMAGES", "ApproximateCreationDateTime": 1764115200}
+    for key, image in (("NewImage", new), ("OldImage", old)):
+        if image:
+            change[key] = {name: serialize(value) for name, value in image.items()}
+    table = get_settings().orders_table
+    return DynamoDBRecord(
+        {
+            "eventID": event_id,
+            "eventName": event_name,
+            "eventSource": "aws:dynamodb",
+            "eventSourceARN": f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/2026-01-01T00:00:00.000",
+            "dynamodb": change,
+        }
+    )
+
+
+def _alert(alert_id, alert_kind, **detail):
+    return {"id": alert_id, "kind": alert_kind, "at": "2026-11-26T00:00:00.000Z", "detail": detail or None}
+
+
+def test_each_alert_a_write_appends_is_one_order_alert_event_named_by_the_alert():
+    late = _alert("alr_late", "late", promised_at="2026-11-26T00:00:00.000Z")
+    paid = {"id": "ord_1", "status": "DELIVERING", "alerts": [late]}
+    both = [late, _alert("alr_comp", "compensated", kind="coupon", amount=500), _alert("alr_x", "pickup_overdue")]
+    events = to_events(_order_record("MODIFY", new={**paid, "alerts": both}, old=paid))
+    assert [(e.type, e.id, e.subject, e.data["alert"]["kind"]) for e in events] == [
+        ("order.alert", "alr_comp", "ord_1", "compensated"),
+        ("order.alert", "alr_x", "ord_1", "pickup_overdue"),
+    ]
+    assert events[0].data["alert"]["detail"] == {"kind": "coupon", "amount": 500}
+    assert events[0].data["order"]["status"] == "DELIVERING"
+    assert events[0].message_attributes() == {"type": {"DataType": "String", "StringValue": "order.alert"}}
+    assert to_event(_order_record("MODIFY", new={**paid, "alerts": both}, old=paid)) is None, "no event of its own"
+
+
+def test_a_status_change_and_an_alert_in_one_write_are_two_events():
+    old = {"id": "ord_1", "status": "DELIVERING"}
+    new = {"id": "ord_1", "status": "RETURNING", "alerts": [_alert("alr_ret", "returning", reason="unreachable")]}
+    events = to_events(_order_record("MODIFY", new=new, old=old, event_id="evt-7"))
+    assert [(e.type, e.id) for e in events] == [("order.status_changed", "evt-7"), ("order.alert", "alr_ret")]
+
+
+def test_alerts_already_there_and_removed_orders_make_no_alert_events():
+    order = {"id": "ord_1", "status": "PAID", "alerts": [_alert("alr_1", "no_rider")]}
+    assert to_events(_order_record("MODIFY", new={**order, "note": "x"}, old=order)) == []
+    assert to_events(_order_record("REMOVE", old=order)) == []
+    assert [e.id for e in to_events(_order_record("INSERT", new=order))] == ["evt-9", "alr_1"]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from cfnlint.decode import cfn_yaml
 
+from paotui.platform.events import DomainEvent
 from paotui.platform.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +55,9 @@ API_ROUTES = {
     ("GET", "/merchants/{merchantId}/products/{productId}/ledger", True),
     ("GET", "/merchants/{merchantId}/delivery", True),
     ("PUT", "/merchants/{merchantId}/delivery", True),
+    # issue 8: the merchant console's alerts (notify.console_api)
+    ("GET", "/merchants/{merchantId}/alerts", True),
+    ("POST", "/merchants/{merchantId}/alerts/read", True),
     ("POST", "/orders", True),
     ("GET", "/orders", True),
     ("GET", "/orders/{orderId}", True),
@@ -71,6 +75,9 @@ API_ROUTES = {
     ("POST", "/orders/{orderId}/rating", True),
     ("POST", "/orders/{orderId}/complaints", True),
     ("POST", "/orders/{orderId}/complaint/decision", True),
+    # issue 8: a failed delivery tried again on the customer's word (orders.exceptions); coupons (paotui.coupons)
+    ("POST", "/orders/{orderId}/delivery-retry", True),
+    ("GET", "/me/coupons", True),
     ("PUT", "/riders/me/location", True),
     ("PUT", "/riders/me/availability", True),
     ("GET", "/riders/me/offers", True),
@@ -95,6 +102,9 @@ API_ROUTES = {
     ("GET", "/admin/incentives", True),
     ("PUT", "/admin/incentives", True),
     ("GET", "/admin/riders/leaderboard", True),
+    # issue 8: operators' incidents (ops.api)
+    ("GET", "/admin/incidents", True),
+    ("POST", "/admin/incidents/{incidentId}/resolve", True),
     # docs/architecture.md: the payment provider's callback, signature-checked in code
     ("POST", "/payments/notify/{channel}", False),
     # docs/adr/0010: intake channels (issue 5); Ele.me's push is signature-checked in code
@@ -223,8 +233,8 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 17
-    assert len(doc_tables()) == 22
+    assert len(doc_functions()) == 20
+    assert len(doc_tables()) == 24
     assert set(doc_filter_policies()) == {
         "DispatchQueue",
         "StockQueue",
@@ -466,6 +476,7 @@ def test_workers_consume_their_queue():
         "NotifyWorker": "NotifyQueue",
         "WatchdogWorker": "WatchdogQueue",
         "EarningsWorker": "EarningsQueue",
+        "OpsWorker": "OpsQueue",
     }
     for function, queue in expected.items():
         (sqs,) = events_of(function, "SQS").values()
@@ -494,12 +505,32 @@ def test_the_topic_may_send_to_each_subscribed_queue():
     allowed = {}
     for policy in resources("AWS::SQS::QueuePolicy").values():
         p = policy["Properties"]
-        for statement in p["PolicyDocument"]["Statement"]:
-            if statement["Principal"] == {"Service": "sns.amazonaws.com"}:
-                assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Ref": "DomainEventsTopic"}
-                allowed[ref(statement["Resource"])] = True
-        assert {ref(q) for q in p["Queues"]} <= set(allowed)
+        from_the_topic = [
+            s for s in p["PolicyDocument"]["Statement"] if s["Principal"] == {"Service": "sns.amazonaws.com"}
+        ]
+        for statement in from_the_topic:
+            assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Ref": "DomainEventsTopic"}
+            allowed[ref(statement["Resource"])] = True
+        if from_the_topic:
+            assert {ref(q) for q in p["Queues"]} <= set(allowed)
     assert set(allowed) == set(doc_filter_policies())
+
+
+def test_only_the_watchdogs_failed_executions_rule_may_send_to_ops_queue():
+    (statement,) = props("OpsQueuePolicy")["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert ref(statement["Resource"]) == "OpsQueue"
+    assert ref(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == "WatchdogExecutionFailedRule"
+    rule = props("WatchdogExecutionFailedRule")
+    assert rule["EventPattern"]["detail"]["stateMachineArn"] == [{"Ref": "OrderWatchdog"}]
+    assert set(rule["EventPattern"]["detail"]["status"]) == {"FAILED", "TIMED_OUT", "ABORTED"}
+    (target,) = rule["Targets"]
+    assert ref(target["Arn"]) == "OpsQueue"
+    template_text = target["InputTransformer"]["InputTemplate"]
+    for placeholder, path in target["InputTransformer"]["InputPathsMap"].items():
+        template_text = template_text.replace(f"<{placeholder}>", path)
+    envelope = DomainEvent.model_validate_json(template_text)  # what OpsWorker reads: a DomainEvent
+    assert envelope.type == "ops.incident" and envelope.data["kind"] == "watchdog_failed"
 
 
 # --- watchdog and secrets -----------------------------------------------------------------------------
@@ -511,11 +542,12 @@ def test_watchdog_state_machine_is_wired():
     assert (ROOT / sm["DefinitionUri"]).is_file()
     assert ref(sm["DefinitionSubstitutions"]["WatchdogQueueUrl"]) == "WatchdogQueue"
     assert ref(sm["DefinitionSubstitutions"]["DispatchQueueUrl"]) == "DispatchQueue"
+    assert ref(sm["DefinitionSubstitutions"]["OpsQueueUrl"]) == "OpsQueue"  # its ReportFailure state
     assert sm["Tracing"]["Enabled"] is True
     group = ref(sm["Logging"]["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"])
     assert "RetentionInDays" in props(group)
     may_send_to = {ref(p["SQSSendMessagePolicy"]["QueueName"]) for p in sm["Policies"] if "SQSSendMessagePolicy" in p}
-    assert may_send_to == {"WatchdogQueue", "DispatchQueue"}
+    assert may_send_to == {"WatchdogQueue", "DispatchQueue", "OpsQueue"}
 
 
 def test_watchdog_worker_may_start_and_answer_executions():

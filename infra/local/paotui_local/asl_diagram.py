@@ -7,6 +7,9 @@ two differ). Every transition the ASL can take is an edge: ``Next``,
 ``Default``, each ``Choices`` rule (labelled with what it tests), each
 ``Catch`` (labelled with the errors it catches, ``States.Timeout`` as
 "timeout"), and the end of the execution for ``End``, ``Succeed`` and ``Fail``.
+A ``Parallel`` state is a composite state holding its branches side by side
+(Mermaid's ``--``), each drawn the same way; inside a branch, ``[*]`` is the
+branch's start and end.
 """
 
 from __future__ import annotations
@@ -30,10 +33,21 @@ def load(path: Path = WATCHDOG) -> dict[str, Any]:
 
 
 def mermaid(document: Mapping[str, Any]) -> str:
-    lines = ["stateDiagram-v2", f"    [*] --> {document['StartAt']}"]
-    for name, state in document["States"].items():
-        lines += [f"    {name} --> {target}{_label(label)}" for target, label in _edges(state)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(["stateDiagram-v2", *_machine(document, "    ")]) + "\n"
+
+
+def _machine(machine: Mapping[str, Any], indent: str) -> Iterator[str]:
+    """The lines of one state machine (the document, or a Parallel's branch) at ``indent``."""
+    yield f"{indent}[*] --> {machine['StartAt']}"
+    for name, state in machine["States"].items():
+        if state["Type"] == "Parallel":
+            yield f"{indent}state {name} {{"
+            for number, branch in enumerate(state["Branches"]):
+                if number:
+                    yield f"{indent}    --"
+                yield from _machine(branch, indent + "    ")
+            yield f"{indent}}}"
+        yield from (f"{indent}{name} --> {target}{_label(label)}" for target, label in _edges(state))
 
 
 def _edges(state: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -53,13 +67,21 @@ def _condition(rule: Mapping[str, Any]) -> str:
     """A Choice rule in a few words: its variable's last field and the comparison's value."""
     variable = str(rule.get("Variable", "")).rsplit(".", 1)[-1]
     for key, value in rule.items():
+        if key == "IsPresent":
+            return variable if value else f"no {variable}"
         if key not in ("Variable", "Next"):
             return f"{variable} {_operator(key)} {value}".strip()
     return variable
 
 
 def _operator(key: str) -> str:
-    return {"StringEquals": "=", "BooleanEquals": "=", "NumericEquals": "=", "IsPresent": "present"}.get(key, key)
+    return {
+        "StringEquals": "=",
+        "BooleanEquals": "=",
+        "NumericEquals": "=",
+        "NumericGreaterThan": ">",
+        "NumericLessThan": "<",
+    }.get(key, key)
 
 
 def _error(error: str) -> str:

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from paotui_local.fakes import FakeServer
 from paotui_local.fakes.alipay import FakeAlipay
 from paotui_local.fakes.dada import FakeDada
 from paotui_local.fakes.eleme import PUSH_PATH, FakeEleme
-from paotui_local.fakes.wechat_login import FakeWeChatLogin
+from paotui_local.fakes.wechat_subscribe import FakeWeChat
 from paotui_local.fakes.wechatpay import FakeWechatPay
 from paotui_local.functions import DEFAULT_TEMPLATE, FunctionPool, pools
 from paotui_local.gateway import S3_PREFIX, Gateway
@@ -46,6 +47,11 @@ LOCAL_PARAMETERS = {
     "OfferTtlSeconds": "8",
     "OfferSmsFallbackSeconds": "4",
     "DeliveryTimeoutSeconds": "120",
+    "PickupTimeoutSeconds": "300",
+    "LateGraceSeconds": "60",
+    "DeliveryContactWindowSeconds": "60",
+    "ReturnTimeoutSeconds": "300",
+    "ScheduledDispatchLeadSeconds": "60",
 }
 """Template parameter values for the local stage (timers in seconds, so that they are seen firing)."""
 
@@ -55,6 +61,11 @@ TIMER_VARIABLES = {
     "OfferTtlSeconds": "OFFER_TTL_SECONDS",
     "OfferSmsFallbackSeconds": "OFFER_SMS_FALLBACK_SECONDS",
     "DeliveryTimeoutSeconds": "DELIVERY_TIMEOUT_SECONDS",
+    "PickupTimeoutSeconds": "PICKUP_TIMEOUT_SECONDS",
+    "LateGraceSeconds": "LATE_GRACE_SECONDS",
+    "DeliveryContactWindowSeconds": "DELIVERY_CONTACT_WINDOW_SECONDS",
+    "ReturnTimeoutSeconds": "RETURN_TIMEOUT_SECONDS",
+    "ScheduledDispatchLeadSeconds": "SCHEDULED_DISPATCH_LEAD_SECONDS",
 }
 """Environment variables (the settings' names) that override the timer parameters when the cloud starts."""
 
@@ -98,7 +109,7 @@ class LocalCloud:
         self.gateway: Gateway | None = None
         self.pollers: list[Poller] = []
         self.payment_fakes: dict[str, FakeServer] = {}
-        self.wechat_login: FakeWeChatLogin | None = None
+        self.wechat_login: FakeWeChat | None = None  # sign-in (code2session) and subscribe messages
         self.eleme: FakeEleme | None = None
         self.dada: FakeDada | None = None
         self.moto_url = ""
@@ -137,10 +148,12 @@ class LocalCloud:
         self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
 
         template = Template(options.template)
-        self.wechat_login = FakeWeChatLogin().start()
+        self.wechat_login = FakeWeChat().start()
         overrides = {k: v for k, v in LOCAL_PARAMETERS.items() if k in template.parameters}
         if "WeChatAppId" in template.parameters:
             overrides["WeChatAppId"] = self.wechat_login.appid
+        if "WeChatSubscribeTemplates" in template.parameters:  # every customer message has the fake's template
+            overrides["WeChatSubscribeTemplates"] = json.dumps({"*": self.wechat_login.template_id})
         overrides.update(self._create_push_applications(template))
         overrides.update(options.parameter_overrides)
         started = time.perf_counter()
@@ -149,6 +162,7 @@ class LocalCloud:
         )
         self.outbox_table = f"{options.stack_name}-LocalOutbox"
         outbox.create_table(self.stack.client("dynamodb"), self.outbox_table)
+        self.wechat_login.on_message = partial(outbox.write, self.stack.client("dynamodb"), self.outbox_table)
         log.info(
             "provisioned %d resources and %d functions from %s in %.0f ms",
             len(self.stack.resources),

@@ -3,15 +3,17 @@
 A DynamoDB table the local cloud creates itself (it is not in template.yaml,
 since it never exists in AWS): key ``to`` (S) + ``sent_at_id`` (S,
 ``<iso time>#<id>``), items ``{to, channel, title, body, data, sent_at}``.
-The notify domain writes it; ``GET /dev/outbox`` reads it.
+The notify domain writes it (and :func:`write`, for what a fake provider
+delivers: WeChat subscribe messages); ``GET /dev/outbox`` reads it.
 """
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 FIELDS = ("to", "channel", "title", "body", "data", "sent_at")
 
@@ -26,6 +28,20 @@ def create_table(dynamodb: Any, name: str) -> None:
         ],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+def write(dynamodb: Any, name: str, message: dict[str, Any]) -> None:
+    """Record what a provider's fake delivered (a WeChat subscribe message), in the notify domain's item shape."""
+    sent_at = _now_iso()
+    item = {key: _SERIALIZER.serialize({**message, "sent_at": sent_at}[key]) for key in FIELDS}
+    item["sent_at_id"] = {"S": f"{sent_at}#{uuid.uuid4().hex}"}
+    dynamodb.put_item(TableName=name, Item=item)
+
+
+def _now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def read(dynamodb: Any, name: str, to: str | None, limit: int = 200) -> list[dict[str, Any]]:
@@ -46,6 +62,7 @@ def read(dynamodb: Any, name: str, to: str | None, limit: int = 200) -> list[dic
 
 
 _DESERIALIZER = TypeDeserializer()
+_SERIALIZER = TypeSerializer()
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

@@ -89,6 +89,14 @@ def link_identity(key: str, user_id: str) -> bool:
     return True
 
 
+def wechat_openid(user_id: str) -> str | None:
+    """The user's openid in our mini-program, if they ever signed in with WeChat (what WeChat messages go to)."""
+    prefix = wechat_key("")
+    for identity in IdentityRecord.by_user.query(user_id, filter_condition=IdentityRecord.key.startswith(prefix)):
+        return identity.key.removeprefix(prefix)
+    return None
+
+
 def user_for_wechat(openid: str, unionid: str | None) -> UserRecord:
     """The user of a WeChat login; the unionid makes every app of one open platform account one user.
 

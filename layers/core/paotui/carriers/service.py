@@ -1,9 +1,11 @@
 """Orders a third-party carrier delivers: handed over once, withdrawn on cancel, moved as the carrier reports.
 
 Who delivers an order: the carrier that has it, or is being given it; else
-its merchant's delivery settings (mode "carrier" names one). Errands and
-orders of merchants in mode "self" go to our riders, and so do those of a
-carrier the deployment hasn't configured (its secret ``{}``), with a warning.
+its merchant's delivery settings (mode "carrier" names one, and so does
+``allow_carrier_fallback`` once dispatch escalates an order no rider of ours
+took, ``paotui.dispatch.escalation``). Errands and orders of merchants in
+mode "self" go to our riders, and so do those of a carrier the deployment
+hasn't configured (its secret ``{}``), with a warning.
 
 Handing over (DispatchWorker, on CONFIRMED and on each re-dispatch the watchdog
 asks for) is idempotent on the order. The carrier's quote is recorded on the
@@ -92,9 +94,14 @@ def callback_url(name: str) -> str:
 # --- handing over -----------------------------------------------------------------------------------------------
 
 
-def hand_over(order: OrderRecord) -> bool:
-    """Give a confirmed order to the carrier that delivers it, once; False when our riders deliver it."""
-    routed = _carrier_of(order)
+def hand_over(order: OrderRecord, *, fallback: bool = False) -> bool:
+    """Give a confirmed order to the carrier that delivers it, once; False when our riders deliver it.
+
+    ``fallback``: none of our riders took the order in time (``paotui.dispatch.escalation``), so a merchant of
+    mode "self" that allows it (``allow_carrier_fallback``) has its carrier take it too. A refusal is handled as
+    ever (recorded, True); :func:`is_with_carrier` then tells the caller the carrier did not take it.
+    """
+    routed = _carrier_of(order, fallback)
     if routed is None:
         return False
     carrier, shop = routed
@@ -125,9 +132,15 @@ def hand_over(order: OrderRecord) -> bool:
     raise Conflict("The order kept changing while it was handed over.", code="CONCURRENT_UPDATE")
 
 
-def _carrier_of(order: OrderRecord) -> tuple[Carrier, CarrierShop] | None:
+def is_with_carrier(order: OrderRecord) -> bool:
+    """The order is with a carrier, or being given to one; one the carrier refused is not (yet)."""
     record = order.carrier
-    if record is not None and (record.handed_over_at or not record.exception):
+    return record is not None and bool(record.handed_over_at or not record.exception)
+
+
+def _carrier_of(order: OrderRecord, fallback: bool = False) -> tuple[Carrier, CarrierShop] | None:
+    record = order.carrier
+    if is_with_carrier(order):
         carrier = configured_carrier(record.name)
         if carrier is None:
             raise unavailable(record.name, "The carrier this order is with is no longer configured.")
@@ -140,7 +153,7 @@ def _carrier_of(order: OrderRecord) -> tuple[Carrier, CarrierShop] | None:
         logger.warning("the order's merchant is gone: our riders deliver", extra={"order_id": order.id})
         return None
     settings = settings_of(merchant)
-    if settings.mode != "carrier":
+    if settings.mode != "carrier" and not (fallback and settings.allow_carrier_fallback):
         return None
     carrier = configured_carrier(settings.carrier)
     if carrier is None:

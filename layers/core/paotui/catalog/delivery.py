@@ -114,18 +114,26 @@ class CarrierShop(RequestModel):
 class DeliverySettings(RequestModel):
     """``mode`` "self": our riders deliver. "carrier": a third party does (``paotui.carriers``), from ``carrier_shop``.
 
-    Either way the areas price the order for the customer; what the carrier charges is the merchant's cost.
+    ``allow_carrier_fallback`` (mode "self"): when none of our riders takes an order in time, the carrier does
+    (``paotui.dispatch.escalation``). Either way the areas price the order for the customer; what the carrier
+    charges is the merchant's cost.
     """
 
     mode: Literal["self", "carrier"] = "self"
     carrier: Literal["dada"] | None = None
     carrier_shop: CarrierShop | None = None
+    allow_carrier_fallback: bool = False
     areas: list[Area] = Field(min_length=1, max_length=10)
 
     @model_validator(mode="after")
     def _carrier_with_mode(self) -> DeliverySettings:
-        if len({self.mode == "carrier", self.carrier is not None, self.carrier_shop is not None}) > 1:
-            raise ValueError('carrier and carrier_shop are required with mode "carrier", and only then')
+        if self.mode == "carrier" and self.allow_carrier_fallback:
+            raise ValueError('allow_carrier_fallback is for mode "self": in mode "carrier" the carrier delivers all')
+        uses_carrier = self.mode == "carrier" or self.allow_carrier_fallback
+        if len({uses_carrier, self.carrier is not None, self.carrier_shop is not None}) > 1:
+            raise ValueError(
+                'carrier and carrier_shop are required with mode "carrier" or allow_carrier_fallback, and only then'
+            )
         return self
 
 
@@ -180,6 +188,7 @@ def indexed(merchant: MerchantRecord, settings: DeliverySettings) -> StoredSetti
         mode=settings.mode,
         carrier=settings.carrier,
         carrier_shop=settings.carrier_shop,
+        allow_carrier_fallback=settings.allow_carrier_fallback,
         areas=[_indexed(index, area, merchant) for index, area in enumerate(settings.areas)],
     )
 

@@ -59,6 +59,8 @@ def _view(merchant: MerchantRecord) -> MerchantView:
         slot_capacity=int(merchant.slot_capacity),
         auto_confirm=bool(merchant.auto_confirm),
         proof_of_delivery=merchant.proof_of_delivery,
+        on_confirm_timeout=merchant.on_confirm_timeout,
+        refund_rules=merchant.refund_rules or {},
         categories=[Category(id=category.id, name=category.name) for category in merchant.categories],
     )
 

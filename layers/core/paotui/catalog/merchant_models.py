@@ -12,6 +12,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from paotui.catalog import hours
 from paotui.catalog.models import Id, Location, OptionGroup
+from paotui.orders.refund_rules import RefundRule, RuledReason
 from paotui.platform.models import Fen, LatLng, Phone, RequestModel, ResponseModel
 from paotui.platform.uploads import ImageType
 
@@ -24,6 +25,12 @@ TimeRange = tuple[str, str]
 DayHours = Annotated[list[TimeRange], Field(max_length=6)]
 ProofOfDelivery = Literal["code", "photo", "code_or_photo", "none"]
 """What proves the merchant's deliveries (orders.proof): the customer's 收货码, a photo, either, or nothing."""
+OnConfirmTimeout = Literal["cancel", "confirm"]
+"""What the watchdog does with a paid order the merchant leaves unconfirmed past the confirm timeout
+(paotui.workflow): cancel it (refunded in full) or confirm it for the merchant."""
+RefundRules = Annotated[dict[RuledReason, RefundRule], Field(max_length=10)]
+"""What the merchant's returned orders refund, per delivery failure reason, over the platform's rules
+(orders.refund_rules; a reason the platform counts as the merchant's fault is refunded in full anyway)."""
 
 
 class WeekHours(RequestModel):
@@ -58,6 +65,8 @@ class UpdateMerchant(RequestModel):
     slot_minutes: Annotated[int, Field(ge=10, le=240)] = None  # scheduled delivery slot length
     slot_capacity: Annotated[int, Field(ge=0, le=1000)] = None  # scheduled orders per slot; 0 takes none
     proof_of_delivery: ProofOfDelivery = None
+    on_confirm_timeout: OnConfirmTimeout = None
+    refund_rules: RefundRules | None = None  # null: the platform's rules only
 
 
 class CategoryIn(RequestModel):
@@ -153,6 +162,8 @@ class MerchantView(ResponseModel):
     slot_capacity: int
     auto_confirm: bool
     proof_of_delivery: ProofOfDelivery
+    on_confirm_timeout: OnConfirmTimeout = "cancel"
+    refund_rules: dict[str, str] = {}
     categories: list[Category]
 
 

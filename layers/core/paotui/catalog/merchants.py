@@ -32,6 +32,7 @@ _PLAIN_FIELDS = (
     "slot_minutes",
     "slot_capacity",
     "proof_of_delivery",
+    "on_confirm_timeout",
 )
 
 
@@ -58,6 +59,9 @@ def update_profile(merchant: MerchantRecord, changes: UpdateMerchant) -> Merchan
         actions.append(MerchantRecord.hours.set(week) if week else MerchantRecord.hours.remove())
     if "holidays" in given:
         actions.append(MerchantRecord.holidays.set(sorted({day.isoformat() for day in changes.holidays})))
+    if "refund_rules" in given:
+        rules = changes.refund_rules
+        actions.append(MerchantRecord.refund_rules.set(rules) if rules else MerchantRecord.refund_rules.remove())
     if "paused" in given:
         actions.append(MerchantRecord.open.set(not changes.paused))
     if actions:

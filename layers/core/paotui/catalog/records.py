@@ -100,6 +100,8 @@ class MerchantRecord(Model):
     holidays = ListAttribute(of=UnicodeAttribute, default=list)  # closed local dates, YYYY-MM-DD
     auto_confirm = BooleanAttribute(default=False)
     proof_of_delivery = UnicodeAttribute(default="code")  # what proves a delivery (orders.proof)
+    on_confirm_timeout = UnicodeAttribute(default="cancel")  # an order not confirmed in time: cancel | confirm
+    refund_rules = JSONAttribute(null=True)  # failure reason -> refund rule of a returned order (orders.refund_rules)
     categories = ListAttribute(of=CategoryMap, default=list)  # in menu order
     delivery = DeliveryMap()  # the settings a merchant starts with: one radius area, until it saves its own
     delivery_settings = UnicodeAttribute(null=True)  # JSON; see paotui.catalog.delivery

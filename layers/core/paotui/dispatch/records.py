@@ -62,7 +62,8 @@ class OfferRecord(Model):
     ttl = NumberAttribute()  # epoch seconds; DynamoDB TTL removes the item a day after expiry
     pickup = PlaceMap()
     dropoff = DropoffMap()
-    fee = NumberAttribute()  # fen: the order's delivery fee
+    fee = NumberAttribute()  # fen: what the rider is paid, the order's delivery fee plus ``bonus``
+    bonus = NumberAttribute(default=0)  # fen: an escalated order's extra for the rider (dispatch.escalation)
     distance_m = NumberAttribute(null=True)  # rider → pickup when offered
     bundle_id = UnicodeAttribute(null=True)  # offers of one trip (one store, several drop-offs) share it
     bundle_size = NumberAttribute(null=True)

@@ -33,6 +33,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError
 from pynamodb.models import Model
 
+from paotui.carriers.service import is_with_carrier
 from paotui.dispatch.engine import HaversineTravel, Order, Params, Refusal, Rider, RoundState, Stop, plan_round
 from paotui.dispatch.records import OfferRecord, OfferStatus
 from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
@@ -103,8 +104,12 @@ def join_pool(order: OrderRecord) -> str:
     return zone
 
 
-def plan(zone: str, center: tuple[float, float]) -> list[PlannedOffer] | None:
-    """Run the zone's round(s) under its lease; the offers to make, or None when another run holds the lease."""
+def plan(zone: str, center: tuple[float, float], rings: int | None = None) -> list[PlannedOffer] | None:
+    """Run the zone's round(s) under its lease; the offers to make, or None when another run holds the lease.
+
+    ``rings``: search riders this many H3 rings around ``center``, all of them (an escalated order whose nearest
+    riders let it down, ``paotui.dispatch.escalation``); by default the usual search (:func:`_riders_near`).
+    """
     holder = new_id("rnd_")
     if not _take_lease(zone, holder):
         logger.info("a round is already planning this zone", extra={"zone": zone})
@@ -117,13 +122,15 @@ def plan(zone: str, center: tuple[float, float]) -> list[PlannedOffer] | None:
             if not open_orders or {order.id for order in open_orders} <= seen:
                 break
             seen |= {order.id for order in open_orders}
-            planned += _round(open_orders, center, exclude_riders={p.rider_id for p in planned})
+            planned += _round(open_orders, center, exclude_riders={p.rider_id for p in planned}, rings=rings)
         return planned
     finally:
         _release_lease(zone, holder)
 
 
-def _round(open_orders: list[OrderRecord], center: tuple[float, float], exclude_riders: set[str]) -> list[PlannedOffer]:
+def _round(
+    open_orders: list[OrderRecord], center: tuple[float, float], exclude_riders: set[str], rings: int | None = None
+) -> list[PlannedOffer]:
 
     settings = get_settings()
     now = clock.now()
@@ -132,7 +139,7 @@ def _round(open_orders: list[OrderRecord], center: tuple[float, float], exclude_
         # a trip is postponed only while it can still be offered, answered and started in time
         round_interval=settings.offer_ttl_seconds / 60 + settings.dispatch_lead_minutes,
     )
-    riders = [r for r in _riders_near(center) if r.id not in exclude_riders]
+    riders = [r for r in _riders_near(center, rings) if r.id not in exclude_riders]
     prep = prep_minutes(open_orders)
     state = RoundState(
         now=_minutes(now),
@@ -180,7 +187,7 @@ def _open_orders(zone: str) -> list[OrderRecord]:
     waiting = []
     for entry in entries:
         order = found.get(entry.step)
-        if order is None or order.status != Status.CONFIRMED.value or order.rider_id or order.carrier is not None:
+        if order is None or order.status != Status.CONFIRMED.value or order.rider_id or is_with_carrier(order):
             entry.delete()
             continue
         if any(offer.is_live(now_iso) for offer in OfferRecord.by_order.query(order.id)):
@@ -189,23 +196,28 @@ def _open_orders(zone: str) -> list[OrderRecord]:
     return sorted(waiting, key=lambda order: (order.created_at, order.id))
 
 
-def _riders_near(center: tuple[float, float]) -> list[RiderRecord]:
+def _riders_near(center: tuple[float, float], rings: int | None = None) -> list[RiderRecord]:
     """Online riders with room, searched ring by ring of H3 cells around ``center`` (one index query per cell).
 
     The search stops once it has enough candidates for a round, or one ring after the ring where it found its
-    second rider: beyond that, riders are farther than ones already found (to within a cell's width).
+    second rider: beyond that, riders are farther than ones already found (to within a cell's width). A widened
+    search (``rings`` given) goes on past the second rider to its last ring: the nearest riders had their chance.
     """
     from paotui.riders.service import online_riders_in
 
     settings = get_settings()
-    rings = ring_cells(cell_of(center[0], center[1], settings.rider_cell_resolution), settings.dispatch_search_rings)
+    widened = rings is not None
+    cells = ring_cells(
+        cell_of(center[0], center[1], settings.rider_cell_resolution),
+        rings if widened else settings.dispatch_search_rings,
+    )
     found: dict[str, RiderRecord] = {}
     enough_at = None
-    for k, ring in enumerate(rings):
+    for k, ring in enumerate(cells):
         for rider in online_riders_in(ring):
             if rider.location is not None and rider.active_orders < rider.capacity:
                 found[rider.id] = rider
-        if enough_at is None and len(found) >= 2:
+        if enough_at is None and len(found) >= 2 and not widened:
             enough_at = k + 1
         if len(found) >= _CANDIDATE_RIDERS or (enough_at is not None and k >= enough_at):
             break

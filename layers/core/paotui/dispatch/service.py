@@ -8,6 +8,9 @@ since the watchdog started waiting) and otherwise withdraws the order's open
 offers, and a rider who refused or let an offer lapse is not asked again
 within the cooldown.
 The orders of one trip are offered to one rider with a shared ``bundle_id``.
+While no rider takes an order, each run escalates it a step further
+(``paotui.dispatch.escalation``): a wider search, a bonus on the rider's fee,
+the merchant's carrier, operations.
 
 Offer ids derive from (order, attempt), where attempt = prior offers + 1, and
 the put is conditional: two concurrent runs for the same attempt write one
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from paotui.carriers import service as carriers
+from paotui.dispatch import escalation
 from paotui.dispatch.records import DropoffMap, OfferRecord, OfferStatus
 from paotui.orders import service as orders
 from paotui.orders.records import OrderRecord
@@ -97,12 +101,17 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
     carrier delivers it (``paotui.carriers``: handed over instead, once), or
     the round left it open (no rider now, or worth waiting for: the watchdog
     asks again after the offer TTL). Other orders of the zone may get offers
-    in the same round (``paotui.dispatch.rounds``).
+    in the same round (``paotui.dispatch.rounds``). Each run escalates an
+    order no rider took (``paotui.dispatch.escalation``): a wider search
+    (``rings``), a bonus on its offer's fee, the carrier as a fallback.
     """
     order = _dispatchable(order_id)
-    if order is None or carriers.hand_over(order):
+    if order is None:
         return None
     prior = offers_of_order(order_id)
+    escalated = escalation.escalate(order, len(prior))
+    if _not_ours_to_offer(order, prior, fallback=escalated.carrier):
+        return None
     if trigger:
         replay = next((offer for offer in prior if offer.trigger == trigger), None)
         if replay:
@@ -118,7 +127,7 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
     from paotui.dispatch import rounds  # the engine's numpy and scipy: DispatchWorker's layer, not RidersApi's
 
     zone = rounds.join_pool(order)
-    planned = rounds.plan(zone, (float(order.pickup.lat), float(order.pickup.lng))) or []
+    planned = rounds.plan(zone, (float(order.pickup.lat), float(order.pickup.lng)), rings=escalated.rings) or []
     made = [_offer(p, reason=reason, trigger=trigger if p.order.id == order_id else None, now=now) for p in planned]
     mine = next((offer for offer in made if offer is not None and offer.order_id == order_id), None)
     if mine is None:
@@ -130,8 +139,15 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
 def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: datetime) -> OfferRecord | None:
     """The round's offer of one order, written once: its id derives from (order, attempt)."""
     order = planned.order
+    made = len(offers_of_order(order.id))
     offer = _new_offer(
-        order, planned, attempt=len(offers_of_order(order.id)) + 1, reason=reason, trigger=trigger, now=now
+        order,
+        planned,
+        attempt=made + 1,
+        bonus=escalation.bonus_for(order, made),
+        reason=reason,
+        trigger=trigger,
+        now=now,
     )
     try:
         offer.save(condition=OfferRecord.id.does_not_exist())
@@ -150,6 +166,7 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
             "distance_m": offer.distance_m,
             "bundle_id": offer.bundle_id,
             "bundle_size": offer.bundle_size,
+            "bonus": offer.bonus,
             "reason": reason,
         },
     )
@@ -189,6 +206,31 @@ def close_offer(offer: OfferRecord, now: datetime) -> bool:
     return True
 
 
+def _not_ours_to_offer(order: OrderRecord, offers: list[OfferRecord], *, fallback: bool) -> bool:
+    """Whether a carrier delivers the order (the merchant's choice, or escalation's ``fallback``), or it stopped
+    needing a rider meanwhile.
+
+    Before a fallback hand-over the order's open offers are closed (a rider who accepted just before keeps the
+    order); a carrier that refuses the fallback leaves the order to our riders, who keep trying.
+    """
+    if not fallback:
+        return carriers.hand_over(order)
+    if not carriers.is_with_carrier(order):
+        now = clock.now()
+        for offer in offers:
+            close_offer(offer, now)
+        order = _dispatchable(order.id)
+        if order is None:
+            return True
+    if not carriers.hand_over(order, fallback=True):
+        return False
+    order = orders.get_order(order.id)
+    if order.status != Status.CONFIRMED.value or order.rider_id or carriers.is_with_carrier(order):
+        return True
+    logger.info("the carrier refused the order: our riders keep trying", extra={"order_id": order.id})
+    return False
+
+
 def _dispatchable(order_id: str) -> OrderRecord | None:
     try:
         order = orders.get_order(order_id)
@@ -200,11 +242,21 @@ def _dispatchable(order_id: str) -> OrderRecord | None:
             "order needs no dispatch", extra={"order_id": order_id, "status": order.status, "rider_id": order.rider_id}
         )
         return None
+    if order.dispatch_at and order.dispatch_at > clock.now_iso():  # a scheduled order: the watchdog asks when due
+        logger.info("scheduled order not due for dispatch", extra={"order_id": order_id, "at": order.dispatch_at})
+        return None
     return order
 
 
 def _new_offer(
-    order: OrderRecord, planned: PlannedOffer, *, attempt: int, reason: str, trigger: str | None, now: datetime
+    order: OrderRecord,
+    planned: PlannedOffer,
+    *,
+    attempt: int,
+    bonus: int,
+    reason: str,
+    trigger: str | None,
+    now: datetime,
 ) -> OfferRecord:
     expires_at = now + timedelta(seconds=get_settings().offer_ttl_seconds)
     return OfferRecord(
@@ -220,7 +272,8 @@ def _new_offer(
         ttl=clock.epoch_seconds(expires_at) + OFFER_RETENTION_SECONDS,
         pickup=PlaceMap(lat=order.pickup.lat, lng=order.pickup.lng, name=order.pickup.name),
         dropoff=DropoffMap(lat=order.address.lat, lng=order.address.lng, detail=order.address.detail),
-        fee=int(order.amounts.delivery_fee),
+        fee=int(order.amounts.delivery_fee) + bonus,
+        bonus=bonus,
         distance_m=round(haversine_m(*planned.rider_at, float(order.pickup.lat), float(order.pickup.lng))),
         bundle_id=planned.bundle_id,
         bundle_size=planned.bundle_size,
@@ -265,7 +318,7 @@ def accept_offer(offer_id: str, rider_id: str, *, workflow: AssignmentWorkflow) 
         if not offer.is_live(now_iso):
             raise _unavailable(offer, now_iso)
         order = orders.get_order(offer.order_id)
-        if order.status != Status.CONFIRMED.value or order.rider_id:
+        if order.status != Status.CONFIRMED.value or order.rider_id or carriers.is_with_carrier(order):
             close_offer(offer, now)  # nobody can take this order through this offer any more
             raise _unavailable(offer, now_iso)
         rider = riders.get_rider(rider_id, consistent=True)

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
+from paotui.platform.geo import haversine_m
+from paotui.platform.settings import get_settings
 
 CARRYING = (Status.ASSIGNED.value, Status.PICKING_UP.value, Status.DELIVERING.value)
 """A rider's orders in these statuses are theirs to pick up or deliver."""
@@ -39,3 +41,9 @@ def ready_at(order: OrderRecord, prep: Mapping[str, int]) -> datetime:
     placed = clock.parse_iso(order.created_at)
     confirmed = next((clock.parse_iso(e.at) for e in order.timeline if e.status == Status.CONFIRMED.value), placed)
     return confirmed + timedelta(minutes=prep.get(order.merchant_id, 0) if order.merchant_id else 0)
+
+
+def road_minutes(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Dispatch's travel time between two points (paotui.dispatch.engine.HaversineTravel), without numpy."""
+    settings = get_settings()
+    return haversine_m(*a, *b) * settings.road_detour / settings.delivery_speed_m_per_min

@@ -7,21 +7,27 @@ page read is one write.
 
 Receipts (``once#<key>`` entries, see ``paotui.notify.records``) make a
 message go out once per key: a push with the caller's message id lands in the
-inbox once however often it is retried, and :func:`claim_once` guards other
-one-off sends (an offer's SMS fallback).
+inbox once however often it is retried, and :func:`claim_once` (or
+:func:`send_once`) guards other one-off sends (an offer's SMS fallback, a
+customer's SMS or WeChat message about an event).
+
+A page may be filtered (a merchant's console reads only its alerts out of the
+owner's inbox) and read against a scoped read mark (``read#<scope>``: one per
+merchant, so reading one shop's alerts leaves another's unread).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from paotui.notify.channels import PushMessage
-from paotui.notify.records import MESSAGE_PREFIX, READ_MARK, InboxRecord, message_entry, receipt_entry
+from paotui.notify.records import MESSAGE_PREFIX, InboxRecord, message_entry, read_mark_entry, receipt_entry
 from paotui.platform import clock
 from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
 from paotui.platform.errors import Unprocessable
@@ -71,43 +77,69 @@ class InboxPage:
         return self.read_up_to is not None and item.sent_at <= self.read_up_to
 
 
-def page(user_id: str, *, cursor: str | None = None, limit: int | None = None) -> InboxPage:
-    """One page of the user's messages, newest first; ``cursor`` is a previous page's ``next_cursor``."""
-    limit = limit or get_settings().inbox_page_size
+def page(
+    user_id: str,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+    matching: Callable[[InboxRecord], bool] | None = None,
+    read_scope: str | None = None,
+) -> InboxPage:
+    """One page of the user's messages (those ``matching``, if given), newest first; ``cursor`` is a previous
+    page's ``next_cursor``. Read state is the ``read_scope``'s mark (the user's own without one).
+
+    A filtered page reads at most ``inbox_scan_max_items`` messages: it may come back short, with a cursor
+    to go on from.
+    """
+    settings = get_settings()
+    limit = limit or settings.inbox_page_size
+    budget = settings.inbox_scan_max_items if matching else limit + 1  # one more than the page: another follows?
     start = {"user_id": {"S": user_id}, "entry": {"S": _entry_of(cursor)}} if cursor else None
     found = list(
         InboxRecord.query(
             user_id,
             InboxRecord.entry.startswith(MESSAGE_PREFIX),
             scan_index_forward=False,
-            limit=limit + 1,  # one more than the page: whether another page follows
+            limit=budget,
+            page_size=min(budget, 100),
             last_evaluated_key=start,
         )
     )
-    items = found[:limit]
-    next_cursor = _cursor_of(items[-1].entry) if len(found) > limit else None
-    return InboxPage(items, next_cursor, read_mark(user_id))
+    items: list[InboxRecord] = []
+    last_read: str | None = None  # the entry a next page starts after
+    for item in found:
+        if matching is None or matching(item):
+            if len(items) == limit:
+                more = True
+                break
+            items.append(item)
+        last_read = item.entry
+    else:
+        more = len(found) == budget  # the read stopped at the budget, not at the end of the inbox
+    next_cursor = _cursor_of(last_read) if more and last_read else None
+    return InboxPage(items, next_cursor, read_mark(user_id, read_scope))
 
 
-def read_mark(user_id: str) -> str | None:
+def read_mark(user_id: str, scope: str | None = None) -> str | None:
     try:
-        return InboxRecord.get(user_id, READ_MARK, consistent_read=True).read_up_to
+        return InboxRecord.get(user_id, read_mark_entry(scope), consistent_read=True).read_up_to
     except InboxRecord.DoesNotExist:
         return None
 
 
-def mark_read(user_id: str, up_to: datetime) -> str:
-    """Everything sent at or before ``up_to`` (at most now) is read; the mark never moves back. Returns it."""
+def mark_read(user_id: str, up_to: datetime, scope: str | None = None) -> str:
+    """Everything sent at or before ``up_to`` (at most now) is read (in ``scope``, if given); the mark never moves
+    back. Returns it."""
     mark = clock.iso(min(up_to, clock.now()))
     try:
-        InboxRecord(user_id, READ_MARK).update(
+        InboxRecord(user_id, read_mark_entry(scope)).update(
             actions=[InboxRecord.read_up_to.set(mark)],
             condition=InboxRecord.read_up_to.does_not_exist() | (InboxRecord.read_up_to < mark),
         )
     except UpdateError as error:
         if not condition_failed(error):
             raise
-        return read_mark(user_id) or mark  # already marked further
+        return read_mark(user_id, scope) or mark  # already marked further
     return mark
 
 
@@ -126,6 +158,19 @@ def claim_once(user_id: str, key: str) -> bool:
 def release_once(user_id: str, key: str) -> None:
     """Undo :func:`claim_once` when the send failed, so a retry may send it."""
     InboxRecord(user_id, receipt_entry(key)).delete()
+
+
+def send_once(user_id: str, key: str, send: Callable[[], None]) -> bool:
+    """Call ``send`` unless it was done for ``key`` already; a ``send`` that raises may be tried again. True if sent."""
+    if not claim_once(user_id, key):
+        logger.info("already sent", extra={"user_id": user_id, "key": key})
+        return False
+    try:
+        send()
+    except BaseException:
+        release_once(user_id, key)
+        raise
+    return True
 
 
 def _expiry(now: datetime) -> datetime:

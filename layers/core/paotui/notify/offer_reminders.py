@@ -69,18 +69,14 @@ def remind(offer_id: str) -> bool:
     rider = find_rider(offer.rider_id)
     if rider is None:
         return False
-    receipt = f"offer_sms:{offer_id}"
-    if not inbox.claim_once(rider.id, receipt):
-        logger.info("offer reminder already sent", extra={"offer_id": offer_id})
-        return False
     message = templates.offer_reminder_message(
         pickup_name=offer.pickup.name, fee=int(offer.fee), expires_at=offer.expires_at, locale=rider.locale
     )
     data = {"type": "offer_reminder", "offer_id": offer_id, "order_id": offer.order_id}
-    try:
-        get_sms_sender().send(rider.phone, f"【跑腿】{message.body}", data=data)
-    except Exception:
-        inbox.release_once(rider.id, receipt)
-        raise
-    metrics.add_metric(name="OfferSmsFallbacks", unit="Count", value=1)
-    return True
+    text = f"【跑腿】{message.body}"
+    texted = inbox.send_once(
+        rider.id, f"offer_sms:{offer_id}", lambda: get_sms_sender().send(rider.phone, text, data=data)
+    )
+    if texted:
+        metrics.add_metric(name="OfferSmsFallbacks", unit="Count", value=1)
+    return texted

@@ -8,9 +8,10 @@ write. ``by-user`` lists a user's devices, least recently seen first.
 Inbox: one partition per user (``user_id``), three kinds of ``entry``:
 ``msg#<sent_at>#<id>`` a push the user was sent (newest first read backwards),
 ``read`` the user's read mark (``read_up_to``: everything sent at or before it
-is read), and ``once#<key>`` a receipt that something was sent once (a push
-with a caller's message id, an offer's SMS fallback). Everything expires with
-``ttl``.
+is read; ``read#<scope>`` one for part of the inbox, e.g. one merchant's
+console alerts), and ``once#<key>`` a receipt that something was sent once (a
+push with a caller's message id, an offer's SMS fallback). Everything but the
+read marks expires with ``ttl``.
 """
 
 from __future__ import annotations
@@ -72,3 +73,7 @@ def message_entry(sent_at: str, message_id: str) -> str:
 
 def receipt_entry(key: str) -> str:
     return f"{RECEIPT_PREFIX}{key}"
+
+
+def read_mark_entry(scope: str | None = None) -> str:
+    return f"{READ_MARK}#{scope}" if scope else READ_MARK

@@ -10,12 +10,14 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    computed_field,
     field_validator,
     model_validator,
 )
 
 from paotui.catalog.models import FeeLine
 from paotui.orders.feedback_models import ComplaintView, RatingView
+from paotui.orders.refund_rules import FailureReason
 from paotui.orders.transitions import Status
 from paotui.platform.models import Fen, LatLng, Phone, PlaceView, PointView, RequestModel, ResponseModel
 from paotui.platform.settings import get_settings
@@ -73,11 +75,20 @@ class OrderContents(RequestModel):
 
 
 class PlaceOrder(OrderContents):
+    """``coupon_id``: one of the customer's AVAILABLE coupons (``GET /me/coupons``), used up by this order."""
+
     merchant_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    coupon_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
 class CancelOrder(RequestModel):
     reason: Text
+
+
+class DeliveryRetry(RequestModel):
+    """The customer can be reached now: ``note`` tells the rider how (e.g. "at the north gate")."""
+
+    note: Text | None = None
 
 
 class CancelAnswer(RequestModel):
@@ -88,7 +99,6 @@ class CancelAnswer(RequestModel):
 
 
 DeliveryCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
-FailureReason = Literal["buyer_refused", "unreachable", "wrong_address"]
 CheckedItems = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(max_length=50)]
 """The product ids a rider checked at pickup: every product of the order."""
 
@@ -148,10 +158,12 @@ class LineItem(ResponseModel):
 
 
 class Amounts(ResponseModel):
-    """``breakdown``: the delivery fee line by line, as quoted when the order was placed."""
+    """``breakdown``: the delivery fee line by line, as quoted when the order was placed. ``discount``: a coupon's,
+    already taken off ``total``."""
 
     items_total: Fen
     delivery_fee: Fen
+    discount: Fen = 0
     total: Fen
     breakdown: list[FeeLine] = []
     collect_on_delivery: Fen = 0  # cash the rider collects at the door (a phone order paid on delivery)
@@ -277,7 +289,10 @@ class OrderView(ResponseModel):
     pickup: PlaceView
     timeline: list[TimelineEntry]
     scheduled_for: str | None = None
+    dispatch_at: str | None = None  # a scheduled order: when riders start being offered it
     promised_at: str | None = None  # when delivery was promised at placement (on-time KPIs measure against it)
+    late_at: str | None = None  # when it was found late against promised_at (orders.compensation)
+    coupon_id: str | None = None
     note: str | None = None
     cancel_reason: str | None = None
     cancel_request: CancelRequestView | None = None
@@ -296,10 +311,16 @@ class OrderView(ResponseModel):
     created_at: str
     updated_at: str
 
+    @computed_field
+    @property
+    def late(self) -> bool:
+        """Not delivered by the time promised."""
+        return self.late_at is not None
+
     @classmethod
     def of(cls, record: Any) -> Self:
         """The view of a stored order, without its 收货码: only the API, knowing who asks, may add that."""
-        data = record.to_simple_dict()
+        data = record.to_simple_dict(force=True)  # force: string sets (the alert ids), which the view leaves out
         data.pop("delivery_code", None)
         return cls.model_validate(data)
 

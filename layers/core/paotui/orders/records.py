@@ -43,6 +43,7 @@ class AmountsMap(MapAttribute):
     total = NumberAttribute()
     breakdown = ListAttribute(of=FeeLineMap, null=True)  # the delivery fee line by line, as quoted at intake
     collect_on_delivery = NumberAttribute(null=True)  # cash the rider takes at the door (orders.channels)
+    discount = NumberAttribute(null=True)  # a coupon's, already taken off ``total`` (paotui.coupons)
 
 
 class CancelRequestMap(MapAttribute):
@@ -213,7 +214,10 @@ class OrderRecord(Model):
     alert_ids = UnicodeSetAttribute(null=True)  # the ids in ``alerts``, so an alert is appended once
     scheduled_for = UnicodeAttribute(null=True)
     promised_at = UnicodeAttribute(null=True)  # when delivery was promised at placement: what on time means
+    late_at = UnicodeAttribute(null=True)  # when the watchdog found it late against promised_at (orders.compensation)
+    coupon_id = UnicodeAttribute(null=True)  # the customer's coupon it uses (paotui.coupons)
     slot_start = UnicodeAttribute(null=True)  # the delivery slot a scheduled order holds a place in
+    dispatch_at = UnicodeAttribute(null=True)  # a scheduled order is not offered to riders before (workflow.schedule)
     note = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
     cancel_request = CancelRequestMap(null=True)
@@ -232,6 +236,8 @@ class OrderRecord(Model):
     refunds_pending = NumberAttribute(null=True)
     refunds_failed = NumberAttribute(null=True)
     request_fingerprint = UnicodeAttribute()
+    # the watchdog execution watching the order when not the first (named by the order id): ops.reconcile
+    watch_execution = UnicodeAttribute(null=True)
 
     by_customer = _index("by-customer", "customer_id")()
     by_day = _index("by-day", "created_day")()  # every order of a China-time day, for operators

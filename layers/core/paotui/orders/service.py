@@ -30,7 +30,7 @@ from paotui.orders.records import (
     OrderRecord,
     TimelineEntryMap,
 )
-from paotui.orders.transitions import TERMINAL, Actor, Status, is_allowed, may_move
+from paotui.orders.transitions import TERMINAL, UNASSIGNING, Actor, Status, is_allowed, may_move
 from paotui.platform import clock
 from paotui.platform.dynamo import PlaceMap, transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -127,6 +127,12 @@ def intake(
     merchant = get_merchant(request.merchant_id)
     products = get_products(merchant.id, [item.product_id for item in request.items])
     quote = price_order(merchant, products, request.items, request.address, scheduled_for=request.scheduled_for)
+    discount = 0
+    if request.coupon_id:
+        from paotui.coupons.service import discount_for
+
+        discount = discount_for(customer_id, request.coupon_id, items_total=quote.items_total, total=quote.total)
+    total = quote.total - discount
 
     record = pending_order(
         order_id,
@@ -146,15 +152,17 @@ def intake(
         amounts=AmountsMap(
             items_total=quote.items_total,
             delivery_fee=quote.delivery_fee,
-            total=quote.total,
+            discount=discount or None,
+            total=total,
             breakdown=fee_breakdown(quote.breakdown),
-            collect_on_delivery=quote.total if collect_on_delivery else None,
+            collect_on_delivery=total if collect_on_delivery else None,
         ),
         address=AddressMap(**request.address.model_dump()),
         pickup=merchant_pickup(merchant),
         scheduled_for=clock.iso(request.scheduled_for) if request.scheduled_for else None,
         promised_at=quote.eta,
         note=request.note,
+        coupon_id=request.coupon_id,
         **fields,
     )
     quantities = {item.product_id: item.quantity for item in request.items}
@@ -169,12 +177,15 @@ def merchant_pickup(merchant: MerchantRecord) -> PlaceMap:
 def open_order(
     record: OrderRecord, merchant: MerchantRecord, quantities: Mapping[str, int], *, slot_at: datetime | None = None
 ) -> tuple[OrderRecord, bool]:
-    """Write a new order with its stock held (and, given ``slot_at``, its place in that delivery slot), all or nothing.
+    """Write a new order with its stock held (and, given ``slot_at``, its place in that delivery slot; with a
+    ``coupon_id``, the coupon used), all or nothing.
 
     Returns the order and whether this call wrote it: a concurrent duplicate that won the order's condition is
-    answered instead. 409 ``OUT_OF_STOCK`` / ``SLOT_FULL``, and nothing written, when the holds fail.
+    answered instead. 409 ``OUT_OF_STOCK`` / ``SLOT_FULL`` / ``COUPON_USED``, and nothing written, when the holds
+    fail.
     """
     from paotui.catalog import slot_bookings, stock
+    from paotui.coupons import service as coupons
 
     if record.promised_at is None:
         record.promised_at = _promised_time(record, merchant)
@@ -184,6 +195,8 @@ def open_order(
                 stock.stage_reservation(transaction, merchant.id, product_id, record.id, quantity)
             if slot_at is not None:
                 record.slot_start = slot_bookings.stage_booking(transaction, merchant, slot_at, record.id)
+            if record.coupon_id:
+                coupons.stage_redemption(transaction, record.customer_id, record.coupon_id, record.id)
             transaction.save(record, condition=OrderRecord.id.does_not_exist())
     except TransactWriteError as error:
         replayed = replay(record.id, record.request_fingerprint)  # a concurrent duplicate won the order's condition
@@ -198,6 +211,8 @@ def open_order(
             ) from None
         if slot_bookings.slot_full(error):
             raise Conflict("That delivery slot is full; pick another.", code="SLOT_FULL") from None
+        if coupons.redemption_failed(error):
+            raise Conflict("This coupon has just been used, or has expired.", code="COUPON_USED") from None
         raise
     logger.info("order placed", extra={"order_id": record.id, "total": record.amounts.total, "channel": record.channel})
     return record, True
@@ -364,7 +379,9 @@ def _apply(
     guard: Condition | None = None,
 ) -> OrderRecord:
     """Compare-and-set one move (with ``extra`` changes that go with it, and only while ``guard`` holds too); a
-    rider's capacity is freed in the same transaction when the order ends."""
+    rider's capacity is freed in the same transaction when the order ends or is taken from them (``UNASSIGNING``).
+    A move to CONFIRMED stores a scheduled order's ``dispatch_at`` (``paotui.workflow.schedule``). A move to
+    DELIVERY_FAILED or RETURNING is then told to the parties, as an alert (``orders.exceptions.announce``)."""
     now = clock.now()
     actions = [
         OrderRecord.status.set(target.value),
@@ -375,11 +392,20 @@ def _apply(
     ]
     if target is Status.CANCELLED and reason:
         actions.append(OrderRecord.cancel_reason.set(reason))
+    if target is Status.CONFIRMED and order.dispatch_at is None:
+        from paotui.workflow.schedule import dispatch_time  # a scheduled order waits for its riders' start
+
+        due = dispatch_time(order)
+        if due is not None:
+            actions.append(OrderRecord.dispatch_at.set(clock.iso(due)))
+    unassigning = (Status(order.status), target) in UNASSIGNING
+    if unassigning:
+        actions.append(OrderRecord.rider_id.remove())  # another rider takes it: stage_assignment wants none
     condition = (OrderRecord.status == order.status) & (OrderRecord.version == order.version)
     if guard is not None:
         condition &= guard
     try:
-        if order.rider_id and target in TERMINAL:
+        if order.rider_id and (target in TERMINAL or unassigning):
             from paotui.riders.service import stage_release_capacity
 
             with transact_write() as transaction:
@@ -398,6 +424,10 @@ def _apply(
             raise _LostRace from error
         raise
     logger.info("order moved", extra={"order_id": order.id, "status": target.value, "by": by})
+    if target in (Status.DELIVERY_FAILED, Status.RETURNING):
+        from paotui.orders import exceptions  # a delivery gone wrong: the parties are told (orders.exceptions)
+
+        exceptions.announce(order, target)
     return order
 
 

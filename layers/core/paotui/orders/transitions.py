@@ -42,6 +42,9 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[Actor]] = {
     (S.PENDING_PAYMENT, S.PAID): frozenset({A.SYSTEM}),
     (S.PAID, S.CONFIRMED): frozenset({A.MERCHANT, A.SYSTEM}),
     (S.CONFIRMED, S.ASSIGNED): frozenset({A.SYSTEM, A.CARRIER}),
+    # the watchdog takes an order back from a rider gone offline before pickup, for another rider (UNASSIGNING)
+    (S.ASSIGNED, S.CONFIRMED): frozenset({A.SYSTEM}),
+    (S.PICKING_UP, S.CONFIRMED): frozenset({A.SYSTEM}),
     (S.ASSIGNED, S.PICKING_UP): frozenset({A.RIDER, A.CARRIER}),
     (S.PICKING_UP, S.DELIVERING): frozenset({A.RIDER, A.CARRIER}),
     (S.DELIVERING, S.DELIVERED): frozenset({A.RIDER, A.CARRIER}),
@@ -58,6 +61,9 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[Actor]] = {
 }
 
 TERMINAL = frozenset({S.DELIVERED, S.RETURNED, S.CANCELLED})
+
+UNASSIGNING = frozenset({(S.ASSIGNED, S.CONFIRMED), (S.PICKING_UP, S.CONFIRMED)})
+"""Moves that take the order from its rider: the rider's capacity is freed and ``rider_id`` cleared with them."""
 
 # Rider-facing names shown in the app.
 RIDER_LABELS = {S.ASSIGNED: "接单", S.PICKING_UP: "取餐中", S.DELIVERING: "配送中", S.DELIVERED: "完成配送"}

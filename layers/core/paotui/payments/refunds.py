@@ -1,7 +1,8 @@
-"""Refunds: all that is left when an order is cancelled, part by the merchant or an admin; each exactly once.
+"""Refunds: all that is left when an order is cancelled, part by the merchant or an admin, or what the platform
+decides (a late order's compensation, a returned order's rule); each exactly once.
 
 A refund's id comes from its purpose (``cancel`` for the automatic one, the
-caller's Idempotency-Key for a manual one) and is the provider's
+caller's Idempotency-Key for a manual one, ``late`` or ``return`` for the platform's) and is the provider's
 ``out_refund_no``, so asking twice (a redelivered event, a retried request, a
 crash before the provider answered) refunds once at our end and at the
 provider's. Opening a refund writes the refund item, adds its amount to the
@@ -57,6 +58,24 @@ def refund_part(
     if refund is not None and (int(refund.amount), refund.reason) != (amount, reason):
         raise Unprocessable("This Idempotency-Key was used for a different refund.", code="IDEMPOTENCY_KEY_REUSED")
     refund = refund or _open(payment, refund_id, amount, reason, by)
+    return _submit(refund, payment, providers)
+
+
+def refund_for(
+    order: OrderRecord, *, purpose: str, amount: int, reason: str, by: str, providers
+) -> RefundRecord | None:
+    """A refund the platform decides (a late order's compensation, a returned order's rule), once per ``purpose``:
+    ``amount``, or what is left of the payment if less. None when nothing was paid or is left."""
+    payment = next(iter(_succeeded_payments(order.id)), None)
+    if payment is None:
+        return None
+    refund_id = stable_id("rfd_", payment.id, purpose)
+    refund = _existing(order.id, refund_id)
+    if refund is None:
+        amount = min(amount, int(payment.amount) - int(payment.refunded))
+        if amount <= 0:
+            return None
+        refund = _open(payment, refund_id, amount, reason, by)
     return _submit(refund, payment, providers)
 
 

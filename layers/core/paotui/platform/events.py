@@ -17,6 +17,7 @@ class EventType:
     ORDER_STATUS_CHANGED = "order.status_changed"
     ORDER_RATED = "order.rated"
     ORDER_COMPLAINT_DECIDED = "order.complaint_decided"
+    ORDER_ALERT = "order.alert"  # one per alert appended to an order (paotui.orders.alerts), for NotifyWorker
     OFFER_CREATED = "offer.created"
     OFFER_STATUS_CHANGED = "offer.status_changed"
     OFFER_REMINDER = "offer.reminder"  # NotifyWorker to itself, delayed: text the rider if still unanswered
@@ -24,6 +25,7 @@ class EventType:
     DISPATCH_REQUESTED = "dispatch.requested"
     WATCHDOG_AWAIT = "watchdog.await"
     WATCHDOG_TIMEOUT = "watchdog.timeout"
+    OPS_INCIDENT = "ops.incident"  # to OpsQueue: the watchdog failed (its failure states, EventBridge in AWS)
 
 
 class DomainEvent(BaseModel):

@@ -44,6 +44,8 @@ class Settings(BaseModel):
     incentives_table: str = "paotui-incentives"  # riders' incentive rules, every version (paotui.riders.incentives)
     earnings_table: str = "paotui-earnings"  # riders' ledger lines and the facts applied (paotui.riders.earnings)
     rider_kpis_table: str = "paotui-rider-kpis"  # riders' counters per day, week and month (paotui.riders.kpis)
+    coupons_table: str = "paotui-coupons"  # customers' coupons (paotui.coupons)
+    incidents_table: str = "paotui-incidents"  # what operators must act on (paotui.ops.incidents)
     outbox_table: str = ""  # local stage only: where SMS and pushes land
 
     # messaging and workflow
@@ -51,6 +53,7 @@ class Settings(BaseModel):
     dispatch_queue_url: str = ""
     notify_queue_url: str = ""  # NotifyWorker sends itself delayed offer reminders (the SMS fallback)
     watchdog_state_machine_arn: str = ""
+    ops_alarm_topic_arn: str = ""  # operators are paged here (incidents, like the DLQ alarms)
 
     # secrets
     jwt_secret_arn: str = ""
@@ -72,6 +75,7 @@ class Settings(BaseModel):
     max_devices_per_user: int = 5  # one more registration drops the least recently seen device
     inbox_retention_seconds: int = 30 * 24 * 3600
     inbox_page_size: int = 20
+    inbox_scan_max_items: int = 200  # a filtered inbox page (a merchant's console alerts) reads at most this many
 
     # auth: short-lived access tokens (JWT), renewed with rotating refresh tokens (docs/adr/0006)
     jwt_ttl_seconds: int = 15 * 60
@@ -85,6 +89,12 @@ class Settings(BaseModel):
     wechat_appid: str = ""
     wechat_secret_arn: str = ""
     wechat_timeout_seconds: float = 5.0
+    # WeChat subscribe messages to customers (paotui.notify.wechat_subscribe): message → template id as JSON
+    # ({"DELIVERING": "<id>", "*": "<id for the rest>"}); empty, or "" for a message: texted instead
+    wechat_subscribe_templates: str = ""
+    wechat_subscribe_page: str = "pages/order/detail?id={order_id}"  # where tapping the message opens
+    wechat_miniprogram_state: Literal["developer", "trial", "formal"] = "formal"  # which build that page is in
+    wechat_token_refresh_margin_seconds: int = 300  # an access token is fetched again this long before it expires
 
     # product images: uploaded to S3 by presigned POST, served from images_base_url (a CDN in AWS)
     images_bucket: str = "paotui-product-images"
@@ -120,7 +130,13 @@ class Settings(BaseModel):
     confirm_timeout_seconds: int = 600
     offer_ttl_seconds: int = 30
     offer_sms_fallback_seconds: int = 15  # an offer still unanswered this long after its push is texted; 0: never
-    delivery_timeout_seconds: int = 3600
+    delivery_timeout_seconds: int = 3600  # picked up and not delivered this long: operations are paged
+    # the order watchdog (paotui.workflow): pickup overdue, lateness, delivery exceptions, scheduled dispatch
+    pickup_timeout_seconds: int = 1800  # assigned and not picked up this long: alerts; twice this: operations
+    late_grace_seconds: int = 300  # not delivered this long after promised_at: late (orders.compensation)
+    delivery_contact_window_seconds: int = 600  # after a failed delivery, the customer's time to answer
+    return_timeout_seconds: int = 3600  # returning this long without the merchant confirming: operations
+    scheduled_dispatch_lead_seconds: int = 600  # a scheduled order is offered this long before the rider must leave
 
     # dispatch
     rider_cell_resolution: int = 8
@@ -130,6 +146,20 @@ class Settings(BaseModel):
     dispatch_lead_minutes: float = 10.0
     merchant_cell_resolution: int = 6
     rider_default_capacity: int = 3
+
+    # no rider takes an order (paotui.dispatch.escalation): level n is reached after its count of offers made or
+    # its seconds of waiting, whichever comes first
+    escalation_widen_after_offers: int = 3  # 1: riders are searched out to escalation_search_rings
+    escalation_widen_after_seconds: int = 120
+    escalation_bonus_after_offers: int = 5  # 2: the rider's fee gains escalation_bonus_fen, once more per level on
+    escalation_bonus_after_seconds: int = 240
+    escalation_carrier_after_offers: int = 8  # 3: the merchant's carrier takes it, if allow_carrier_fallback
+    escalation_carrier_after_seconds: int = 360
+    escalation_operations_after_offers: int = 12  # 4: operators are paged, the customer gets a new ETA
+    escalation_operations_after_seconds: int = 600
+    escalation_search_rings: int = 10  # H3 rings at rider_cell_resolution (~8 km instead of ~5)
+    escalation_bonus_fen: int = 300
+    no_rider_eta_wait_seconds: int = 900  # the customer's new ETA: this wait for a rider, then the ride
 
     # riders: onboarding, presence and location (paotui.riders.onboarding, .presence, .location)
     rider_max_capacity: int = 10  # the most open orders an admin may let one rider carry
@@ -163,6 +193,24 @@ class Settings(BaseModel):
     # riders' earnings and KPIs (paotui.riders.earnings, .kpis)
     earnings_statement_max_days: int = 31  # the longest daily statement one request returns
     leaderboard_max_riders: int = 100  # the most riders one leaderboard request ranks
+
+    # delivery exceptions and compensation (paotui.orders.exceptions, .refund_rules, .compensation)
+    delivery_max_attempts: int = 2  # a customer may ask for another try while fewer deliveries than this failed
+    # what a returned order refunds, per failure reason: full | goods_only | delivery_fee_only | none
+    # ("unspecified": a carrier's failure, which gives no reason); a merchant may override (its refund_rules)
+    delivery_failure_refund_rules: str = (
+        '{"buyer_refused": "delivery_fee_only", "unreachable": "delivery_fee_only",'
+        ' "wrong_address": "delivery_fee_only", "unspecified": "full"}'
+    )
+    merchant_fault_failure_reasons: str = ""  # comma-separated: always refunded in full, whatever the merchant says
+    # a late order's compensation, a paotui.orders.compensation.CompensationRule as JSON
+    late_compensation_rule: str = '{"kind": "coupon", "amount": 500, "min_spend": 2000, "valid_days": 30}'
+
+    # operations (paotui.ops): incidents and the reconciliation sweep
+    incident_retention_seconds: int = 90 * 24 * 3600  # a resolved incident is kept this long
+    reconcile_lookback_days: int = 3  # the sweep checks the open orders created on this many days, today included
+    reconcile_grace_seconds: int = 120  # how far past its deadline an order must be before the sweep steps in
+    reconcile_max_runs: int = 3  # watchdog executions an order may have; a lost last one goes to operators
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

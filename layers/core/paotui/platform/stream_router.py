@@ -7,6 +7,11 @@ the product's ``low_stock_threshold`` (one stream record per write, so one
 event per crossing, not one per order). The stream record's ``eventID`` becomes the event id, so a batch
 that Lambda retries republishes the same ids and idempotent consumers skip
 them.
+
+Besides that one event, an order's record yields one ``order.alert`` per
+entry its ``alerts`` gained (``paotui.orders.alerts``), however many one
+write appended; each such event's id is the alert's own id, which names it
+just as well across redeliveries (an alert is appended once, ever).
 """
 
 from __future__ import annotations
@@ -72,6 +77,19 @@ def order_feedback(change: Change) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def order_alerts(change: Change) -> list[tuple[str, str, dict[str, Any]]]:
+    """(event id, type, data) of each alert the new image has and the old one had not."""
+    name, new, old = change
+    if name is DynamoDBRecordEventName.REMOVE:
+        return []
+    known = {alert.get("id") for alert in old.get("alerts") or []}
+    return [
+        (alert["id"], DomainEventType.ORDER_ALERT, {"order": new, "alert": alert})
+        for alert in new.get("alerts") or []
+        if alert.get("id") not in known
+    ]
+
+
 def first_of(*mappers: Mapper) -> Mapper:
     """The first event one of ``mappers`` finds in a change (a change is one event at most)."""
 
@@ -88,6 +106,10 @@ SOURCES: dict[str, Mapper] = {
     ),
     "offers_table": status_events("offer", DomainEventType.OFFER_CREATED, DomainEventType.OFFER_STATUS_CHANGED),
     "products_table": low_stock,
+}
+# stream source → the further events a change may carry, each with its own id
+KEYED_SOURCES: dict[str, Callable[[Change], list[tuple[str, str, dict[str, Any]]]]] = {
+    "orders_table": order_alerts,
 }
 
 
@@ -112,16 +134,27 @@ def _source(event_source_arn: str) -> str:
 
 
 def to_event(record: DynamoDBRecord) -> DomainEvent | None:
-    map_change = SOURCES[_source(record.event_source_arn or "")]
+    """The record's own event (id = its ``eventID``), if its change is one a consumer cares about."""
+    return next((event for event in to_events(record) if event.id == record.event_id), None)
+
+
+def to_events(record: DynamoDBRecord) -> list[DomainEvent]:
+    """Every event of one stream record: its own (id = its ``eventID``), then the keyed ones (an order's alerts)."""
+    source = _source(record.event_source_arn or "")
     change = record.dynamodb
-    new = plain(change.new_image or {})
-    mapped = map_change((record.event_name, new, plain(change.old_image or {})))
-    if mapped is None:
-        return None
-    event_type, data = mapped
+    new, old = plain(change.new_image or {}), plain(change.old_image or {})
+    values: Change = (record.event_name, new, old)
+    own = SOURCES[source](values)
+    found = [(record.event_id, *own)] if own else []
+    if source in KEYED_SOURCES:
+        found += KEYED_SOURCES[source](values)
     created_epoch = change.approximate_creation_date_time
     occurred_at = clock.iso(datetime.fromtimestamp(created_epoch, UTC)) if created_epoch else clock.now_iso()
-    return DomainEvent(id=record.event_id, type=event_type, occurred_at=occurred_at, subject=new["id"], data=data)
+    subject = new.get("id") or old.get("id")
+    return [
+        DomainEvent(id=event_id, type=event_type, occurred_at=occurred_at, subject=subject, data=data)
+        for event_id, event_type, data in found
+    ]
 
 
 def publish(event: DomainEvent) -> None:
@@ -136,8 +169,7 @@ def route(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Publish every record's event; a failed record is reported so Lambda retries from it."""
 
     def record_handler(record: DynamoDBRecord) -> None:
-        domain_event = to_event(record)
-        if domain_event:
+        for domain_event in to_events(record):
             publish(domain_event)
             logger.debug("published", extra={"type": domain_event.type, "subject": domain_event.subject})
 

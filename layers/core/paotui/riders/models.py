@@ -169,6 +169,7 @@ class OfferView(ResponseModel):
     pickup: PlaceView
     dropoff: OfferDropoff
     fee: int
+    bonus: int = 0  # included in fee: an order no rider took in time pays more (dispatch.escalation)
     status: str
     distance_m: int | None = None
     bundle_id: str | None = None  # offers of one trip (one store, several drop-offs) share it

@@ -17,7 +17,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from paotui.notify import devices, inbox
 from paotui.notify.models import (
     DeviceView,
-    InboxItemView,
     InboxPageView,
     MarkInboxRead,
     ReadMarkView,
@@ -57,19 +56,7 @@ def delete_device(deviceId: str, caller: RiderCaller) -> Response[None]:  # noqa
 @router.get("/riders/me/inbox")
 def read_inbox(caller: RiderCaller, cursor: Annotated[str | None, Query(max_length=500)] = None) -> InboxPageView:
     """Every push the caller was sent (for the inbox retention, 30 days by default), newest first."""
-    page = inbox.page(caller.user_id, cursor=cursor)
-    items = [
-        InboxItemView(
-            id=item.id,
-            title=item.title,
-            body=item.body,
-            data=item.data or {},
-            sent_at=item.sent_at,
-            read=page.is_read(item),
-        )
-        for item in page.items
-    ]
-    return InboxPageView(items=items, next_cursor=page.next_cursor)
+    return InboxPageView.of(inbox.page(caller.user_id, cursor=cursor))
 
 
 @router.post("/riders/me/inbox/read")

@@ -12,12 +12,11 @@ web pages start at the stop before (the rider's position for the first).
 
 from __future__ import annotations
 
-from paotui.dispatch.workload import CARRYING, carried_by, prep_minutes, ready_at
+from paotui.dispatch.workload import CARRYING, carried_by, prep_minutes, ready_at, road_minutes
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
 from paotui.platform.errors import Conflict
-from paotui.platform.geo import haversine_m
 from paotui.platform.settings import get_settings
 from paotui.riders.navigation import (
     OrderNavigation,
@@ -52,7 +51,7 @@ def rider_route(rider_id: str) -> RiderRoute:
         )
         for order in orders.values()
     ]
-    stops = plan_stops(position, now, jobs, _road_minutes, exact_limit=settings.route_exact_max_orders)
+    stops = plan_stops(position, now, jobs, road_minutes, exact_limit=settings.route_exact_max_orders)
     mode, origin, views = travel_mode(rider.vehicle), position, []
     for stop in stops:
         first = orders[stop.order_ids[0]]
@@ -106,9 +105,3 @@ def _dropoff(order: OrderRecord) -> Place:
 
 def _point(place: Place) -> Point:
     return (place.lat, place.lng)
-
-
-def _road_minutes(a: Point, b: Point) -> float:
-    """Dispatch's travel time (paotui.dispatch.engine.HaversineTravel), without numpy."""
-    settings = get_settings()
-    return haversine_m(*a, *b) * settings.road_detour / settings.delivery_speed_m_per_min

@@ -228,10 +228,10 @@ def stage_take_order(transaction: TransactWrite, rider_id: str) -> None:
 
 
 def stage_release_capacity(transaction: TransactWrite, rider_id: str) -> None:
-    """Add to the caller's transaction: one open order fewer (the order reached a terminal status).
+    """Add to the caller's transaction: one open order fewer (the order ended, or was taken from the rider).
 
     No floor condition: this runs exactly once per order, in the same transaction
-    as the order's compare-and-set into its terminal status, mirroring the +1 in
+    as the order's compare-and-set out of the rider's hands, mirroring the +1 in
     :func:`stage_take_order`; a guard here could only block a delivery.
     """
     transaction.update(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from paotui.orders.transitions import Status
+from paotui.orders import exceptions
 from paotui.platform.events import DomainEvent, EventType
 from paotui.workflow import service
 
@@ -12,7 +12,8 @@ def handle(event: DomainEvent) -> None:
     if event.type == EventType.ORDER_CREATED:
         service.start_watch(event.subject)
     elif event.type == EventType.ORDER_STATUS_CHANGED:
-        service.sync(event.subject, Status(data["status"]))
+        service.sync(event.subject)  # by the order's current status: events may come late or out of order
+        exceptions.announce_current(event.subject, data.get("status"))  # the backstop of a failed delivery's news
     elif event.type == EventType.WATCHDOG_AWAIT:
         service.register_token(data["order_id"], data["step"], data["task_token"])
     elif event.type == EventType.WATCHDOG_TIMEOUT:

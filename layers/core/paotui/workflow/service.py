@@ -1,43 +1,55 @@
-"""The order watchdog's side of the task-token handshake (docs/architecture.md).
+"""The order watchdog's side of the task-token handshake (docs/architecture.md "Order watchdog").
 
-The state machine posts ``watchdog.await`` with a task token; we store it and
-answer it as soon as the order reaches that step, whichever comes first: the
-token or the status change. Both paths check after writing, so neither order
-of arrival loses a wake-up; answering twice is harmless.
+The state machine posts ``watchdog.await`` with a task token for a step; we
+store it and answer it as soon as the order's status settles the step
+(paotui.workflow.steps), whichever comes first: the token or the status
+change. Both paths read the order after writing, so neither order of arrival
+loses a wake-up, and a stale or repeated event answers by the current status;
+answering twice is harmless. Some answers carry data the state machine
+branches on: the order's timers (paotui.workflow.schedule) for ReadSchedule,
+the status a failed delivery went on to for AwaitContact.
+
+When a wait times out, the state machine posts ``watchdog.timeout`` and
+``handle_timeout`` acts for the platform (paotui.workflow.timeouts).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from paotui.orders import service as orders
+from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
 from paotui.platform.aws import client
-from paotui.platform.observability import logger, metrics
+from paotui.platform.errors import NotFound
+from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
+from paotui.workflow import schedule, timeouts
 from paotui.workflow.records import WatchRecord
-from paotui.workflow.steps import STEPS, is_closed, is_reached
+from paotui.workflow.steps import answer
 
-ORDER_CLOSED = "OrderClosed"
 _GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken", "ExecutionDoesNotExist"}
 _TOKEN_TTL_SECONDS = 7 * 24 * 3600
 
 
-def start_watch(order_id: str) -> None:
-    """One execution per order, named by the order id; a duplicate start is a no-op."""
+def start_watch(order_id: str, *, name: str | None = None, resume: str | None = None) -> bool:
+    """Start the order's execution, named by the order id unless ``name`` says otherwise; ``resume`` starts it at
+    that Await state (an order already under way). False when an execution of that name exists already."""
+    document = {"order_id": order_id, **({"resume": resume} if resume else {})}
     try:
         client("stepfunctions").start_execution(
-            stateMachineArn=get_settings().watchdog_state_machine_arn,
-            name=order_id,
-            input=json.dumps({"order_id": order_id}),
+            stateMachineArn=get_settings().watchdog_state_machine_arn, name=name or order_id, input=json.dumps(document)
         )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
             raise
+        return False
+    return True
 
 
 def register_token(order_id: str, step: str, token: str) -> None:
@@ -48,28 +60,72 @@ def register_token(order_id: str, step: str, token: str) -> None:
         created_at=clock.now_iso(),
         ttl=clock.epoch_seconds() + _TOKEN_TTL_SECONDS,
     ).save()
-    sync(order_id, Status(orders.get_order(order_id).status), steps=(step,))
+    sync(order_id, steps=(step,))
 
 
-def sync(order_id: str, status: Status, steps: tuple[str, ...] = STEPS) -> None:
-    """Answer every stored token the order's status settles."""
-    for step in steps:
-        if is_closed(status):
-            fail_step(order_id, step, ORDER_CLOSED, f"order is {status.value}")
-        elif is_reached(step, status):
-            resolve_step(order_id, step)
+def sync(order_id: str, steps: Iterable[str] | None = None) -> list[str]:
+    """Answer every stored token (of ``steps``, or all) that the order's current status settles; returns the steps
+    answered."""
+    watches = _watches(order_id, steps)
+    if not watches:
+        return []
+    order = orders.get_order(order_id)
+    status = Status(order.status)
+    answered = []
+    for watch in watches:
+        settled = answer(watch.step, status)
+        if settled is None:
+            continue
+        if settled.error:
+            _fail(watch, settled.error, f"order is {status.value}")
+        else:
+            _succeed(watch, _output(watch.step, order))
+        answered.append(watch.step)
+    return answered
 
 
 def resolve_step(order_id: str, step: str) -> None:
+    """Tell the step it is reached now (the caller just made the move that reaches it, e.g. an accepted offer)."""
     watch = _watch(order_id, step)
     if watch:
-        _answer(watch, lambda sfn: sfn.send_task_success(taskToken=watch.task_token, output="{}"))
+        _succeed(watch, _output(step, orders.get_order(order_id)) if step in _ANSWERED_WITH_DATA else {})
 
 
 def fail_step(order_id: str, step: str, error: str, cause: str) -> None:
     watch = _watch(order_id, step)
     if watch:
-        _answer(watch, lambda sfn: sfn.send_task_failure(taskToken=watch.task_token, error=error, cause=cause[:256]))
+        _fail(watch, error, cause)
+
+
+def handle_timeout(order_id: str, step: str) -> None:
+    """The watchdog gave up waiting on ``step``: act for the platform (nothing to act on for an unknown order)."""
+    action = timeouts.ACTIONS.get(step)
+    if action is None:
+        raise ValueError(f"unknown watchdog timeout {step!r}")
+    try:
+        action(order_id)
+    except NotFound as error:
+        if error.code != "ORDER_NOT_FOUND":
+            raise
+        logger.warning("watchdog timeout for an unknown order", extra={"order_id": order_id, "step": step})
+
+
+_ANSWERED_WITH_DATA = frozenset({"schedule", "contact"})
+
+
+def _output(step: str, order: OrderRecord) -> dict:
+    """What a reached step hands the state machine (its ResultPath keeps it; the others discard it)."""
+    if step == "schedule":
+        return schedule.timers(order)
+    if step == "contact":
+        return {"status": order.status}
+    return {}
+
+
+def _watches(order_id: str, steps: Iterable[str] | None) -> list[WatchRecord]:
+    if steps is None:
+        return list(WatchRecord.query(order_id, consistent_read=True))
+    return [watch for watch in (_watch(order_id, step) for step in steps) if watch]
 
 
 def _watch(order_id: str, step: str) -> WatchRecord | None:
@@ -79,37 +135,24 @@ def _watch(order_id: str, step: str) -> WatchRecord | None:
         return None
 
 
+def _succeed(watch: WatchRecord, output: dict) -> None:
+    _answer(watch, lambda sfn: sfn.send_task_success(taskToken=watch.task_token, output=json.dumps(output)))
+
+
+def _fail(watch: WatchRecord, error: str, cause: str) -> None:
+    _answer(watch, lambda sfn: sfn.send_task_failure(taskToken=watch.task_token, error=error, cause=cause[:256]))
+
+
 def _answer(watch: WatchRecord, send) -> None:
     try:
         send(client("stepfunctions"))
     except ClientError as error:
         if error.response["Error"]["Code"] not in _GONE:
             raise
+        logger.info("the watchdog no longer waits here", extra={"order_id": watch.order_id, "step": watch.step})
     try:
         watch.delete(condition=WatchRecord.task_token == watch.task_token)
     except DeleteError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         # otherwise a newer token for the same step replaced this one: keep it
-
-
-def handle_timeout(order_id: str, step: str) -> None:
-    """The watchdog gave up waiting: act for the platform."""
-    if step == "payment":
-        from paotui.payments.channels import default_providers  # only a payment timeout talks to the providers
-        from paotui.payments.service import close_unpaid
-
-        if close_unpaid(order_id, default_providers()):
-            return  # paid after all: the payment was applied instead
-        orders.system_transition(
-            order_id, Status.CANCELLED, expected={Status.PENDING_PAYMENT}, reason="payment_timeout", by="watchdog"
-        )
-    elif step == "confirmation":
-        orders.system_transition(
-            order_id, Status.CANCELLED, expected={Status.PAID}, reason="merchant_confirm_timeout", by="watchdog"
-        )
-    elif step == "delivery":
-        logger.warning("delivery overdue", extra={"order_id": order_id})
-        metrics.add_metric(name="DeliveryOverdue", unit="Count", value=1)
-    else:
-        raise ValueError(f"unknown watchdog step {step!r}")

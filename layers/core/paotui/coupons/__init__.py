@@ -1,0 +1,1 @@
+"""Coupons: money off a customer's next order, issued as compensation and redeemed once at order placement."""

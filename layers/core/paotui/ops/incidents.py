@@ -1,0 +1,139 @@
+"""Incidents: an order the platform could not put right by itself, raised once for operators.
+
+Callers are OpsWorker (a watchdog execution failed), dispatch escalation (no
+rider at the last level), the watchdog's last timeouts (pickup, delivery,
+return overdue) and the reconciliation sweep (a watchdog lost for good, an
+order stuck past its deadline). Each raise is a
+conditional put keyed by (order, kind), so retries and racing callers store
+one incident and page operators once, through OpsAlarmTopic.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Literal
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from paotui.ops.records import IncidentRecord
+from paotui.platform import clock
+from paotui.platform.aws import client
+from paotui.platform.dynamo import condition_failed
+from paotui.platform.errors import BadRequest, Conflict, NotFound
+from paotui.platform.ids import stable_id
+from paotui.platform.observability import logger, metrics
+from paotui.platform.settings import get_settings
+
+OPEN = "OPEN"
+RESOLVED = "RESOLVED"
+IncidentStatus = Literal["OPEN", "RESOLVED"]
+
+
+def incident_id(order_id: str, kind: str) -> str:
+    return stable_id("inc_", order_id, kind)
+
+
+def raise_incident(order_id: str, kind: str, detail: dict) -> bool:
+    """Store incident ``kind`` for the order and page operators; False if it was raised before."""
+    record = IncidentRecord(
+        incident_id(order_id, kind),
+        order_id=order_id,
+        kind=kind,
+        status=OPEN,
+        detail=dict(detail) if detail else None,
+        created_at=clock.now_iso(),
+    )
+    try:
+        record.save(condition=IncidentRecord.id.does_not_exist())
+    except PutError as error:
+        if not condition_failed(error):
+            raise
+        logger.info("incident already raised", extra={"order_id": order_id, "kind": kind})
+        return False
+    logger.warning("incident raised", extra={"order_id": order_id, "kind": kind, "detail": detail})
+    metrics.add_metric(name="IncidentsRaised", unit="Count", value=1)
+    _page({"incident_id": record.id, "order_id": order_id, "kind": kind, "detail": detail, "at": record.created_at})
+    return True
+
+
+def resolve(incident: str, *, by: str, note: str | None) -> IncidentRecord:
+    """Close an open incident; resolving it again is a conflict, not a silent success."""
+    record = get(incident)
+    if record.status != OPEN:
+        raise Conflict("The incident is already resolved.", code="INCIDENT_RESOLVED")
+    resolved_at = clock.now()
+    try:
+        record.update(
+            actions=[
+                IncidentRecord.status.set(RESOLVED),
+                IncidentRecord.resolved_at.set(clock.iso(resolved_at)),
+                IncidentRecord.resolved_by.set(by),
+                IncidentRecord.note.set(note) if note else IncidentRecord.note.remove(),
+                IncidentRecord.ttl.set(resolved_at + timedelta(seconds=get_settings().incident_retention_seconds)),
+            ],
+            condition=IncidentRecord.status == OPEN,
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        raise Conflict("The incident is already resolved.", code="INCIDENT_RESOLVED") from error
+    return record
+
+
+def get(incident: str) -> IncidentRecord:
+    try:
+        return IncidentRecord.get(incident, consistent_read=True)
+    except IncidentRecord.DoesNotExist as error:
+        raise NotFound("No such incident.", code="INCIDENT_NOT_FOUND") from error
+
+
+def list_incidents(
+    status: IncidentStatus, *, limit: int, cursor: str | None = None
+) -> tuple[list[IncidentRecord], str | None]:
+    """Incidents of one status, newest first, through ``by-status``; the cursor continues after the last one."""
+    page = IncidentRecord.by_status.query(
+        status, scan_index_forward=False, limit=limit, last_evaluated_key=_start_key(status, cursor)
+    )
+    records = list(page)
+    return records, _cursor(page.last_evaluated_key)
+
+
+def _cursor(last_key: dict | None) -> str | None:
+    """Where the next page starts, as ``<created_at> <incident id>``: the index position of the last item."""
+    if not last_key:
+        return None
+    position = f"{last_key['created_at']['S']} {last_key['id']['S']}"
+    return base64.urlsafe_b64encode(position.encode()).decode()
+
+
+def _start_key(status: str, cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    try:
+        created_at, incident = base64.urlsafe_b64decode(cursor.encode()).decode().split(" ")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest("The cursor is not one we issued.", code="INVALID_CURSOR") from None
+    return {"id": {"S": incident}, "status": {"S": status}, "created_at": {"S": created_at}}
+
+
+def _page(message: Mapping[str, Any]) -> None:
+    """Publish the new incident to OpsAlarmTopic, where the on-call subscriptions are.
+
+    A failure to page does not undo the stored incident: operators still see it
+    in the listing, and retrying the raise would page nothing (it exists).
+    """
+    topic = get_settings().ops_alarm_topic_arn
+    if not topic:
+        return
+    try:
+        client("sns").publish(
+            TopicArn=topic,
+            Subject=f"paotui incident {message['kind']}"[:100],
+            Message=json.dumps(message, ensure_ascii=False, default=str),
+        )
+    except Exception:  # noqa: BLE001 - the incident is stored; paging is best effort
+        logger.exception("incident page failed", extra={"incident_id": message["incident_id"]})

@@ -1,0 +1,322 @@
+"""Escalation against moto: offers that lapse widen the search, then pay a bonus, then go to the merchant's carrier
+(only if it allows it), then page operations and tell the customer a new ETA, each step once however often
+dispatch runs again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from paotui.platform import clock
+from paotui.platform.events import DomainEvent
+from paotui_local.fakes.dada import TEST_SHOP, FakeDada
+from tests.integration.builders import (
+    LAMBDA_CONTEXT,
+    ORDER_ID,
+    SHOP,
+    SignedInApi,
+    lapse,
+    load_handler,
+    make_order,
+    make_rider,
+    merchant_with_products,
+    near,
+    order_event,
+    sqs_event,
+)
+
+FAR = near(SHOP, 6000)  # nine rings of H3 cells out: past the usual search (six), within the widened one (ten)
+FEE = 650
+
+
+def escalate_after(monkeypatch, **offers: int) -> None:
+    """Reach the named steps (widen, bonus, carrier, operations) after that many offers; the rest never, nor by
+    time."""
+    from paotui.dispatch.escalation import STEPS
+    from paotui.platform.settings import get_settings
+
+    for step in STEPS:
+        monkeypatch.setenv(f"ESCALATION_{step.upper()}_AFTER_OFFERS", str(offers.get(step, 1000)))
+        monkeypatch.setenv(f"ESCALATION_{step.upper()}_AFTER_SECONDS", "86400")
+    get_settings.cache_clear()
+
+
+def dispatch(order_id: str = ORDER_ID, trigger: str | None = None):
+    from paotui.dispatch.service import dispatch
+
+    return dispatch(order_id, reason="timeout", trigger=trigger)
+
+
+def alerts(order_id: str = ORDER_ID) -> list[tuple[str, dict]]:
+    from paotui.orders.service import get_order
+
+    return [(alert.kind, alert.detail.as_dict() if alert.detail else {}) for alert in get_order(order_id).alerts or []]
+
+
+def incidents() -> list:
+    from paotui.ops.records import IncidentRecord
+
+    return list(IncidentRecord.scan())
+
+
+def offers(order_id: str = ORDER_ID):
+    from paotui.dispatch.service import offers_of_order
+
+    return offers_of_order(order_id)
+
+
+def of_merchant(order, merchant) -> None:
+    from paotui.orders.records import OrderRecord
+
+    order.update(actions=[OrderRecord.merchant_id.set(merchant.id)])
+
+
+class Watchdog:
+    """The watchdog's side of acceptance, which these tests don't follow."""
+
+    def resolve_step(self, order_id: str, step: str) -> None:
+        return None
+
+    def fail_step(self, order_id: str, step: str, error: str, cause: str) -> None:
+        return None
+
+
+@pytest.fixture
+def order(aws):
+    return make_order()
+
+
+def test_a_far_rider_is_beyond_the_usual_search(order, monkeypatch):
+    escalate_after(monkeypatch)
+    make_rider("rdr_far", FAR)
+    assert dispatch() is None
+    assert alerts() == []
+
+
+def test_once_offers_lapse_the_search_widens_and_a_far_rider_gets_the_offer(order, monkeypatch):
+    escalate_after(monkeypatch, widen=1)
+    make_rider("rdr_near", near(SHOP, 100))
+    make_rider("rdr_far", FAR)
+    first = dispatch(trigger="e1")
+    assert (first.rider_id, first.fee, first.bonus) == ("rdr_near", FEE, 0)
+    lapse(first)
+
+    widened = dispatch(trigger="e2")
+
+    assert widened.rider_id == "rdr_far" and widened.distance_m > 5500
+    assert (widened.fee, widened.bonus) == (FEE, 0)  # wider, not dearer yet
+    assert alerts() == [("escalated", {"level": 1, "step": "widen"})]
+
+
+def test_at_the_bonus_level_the_offer_pays_more_and_the_rider_sees_and_earns_it(order, monkeypatch):
+    from paotui.dispatch.service import accept_offer
+    from paotui.orders.records import OrderRecord, TimelineEntryMap
+    from paotui.riders.earnings import china_day
+
+    escalate_after(monkeypatch, widen=1, bonus=1)
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    lapse(dispatch(trigger="e1"))
+
+    bonus = dispatch(trigger="e2")
+
+    assert (bonus.rider_id, bonus.bonus, bonus.fee) == ("rdr_b", 300, FEE + 300)
+    assert alerts() == [("escalated", {"level": 1, "step": "widen"}), ("escalated", {"level": 2, "step": "bonus"})]
+    riders_api = SignedInApi("RidersApi")
+    status, listed = riders_api.call("GET", "/riders/me/offers", user="rdr_b", roles="rider")
+    assert status == 200 and [(o["id"], o["fee"], o["bonus"]) for o in listed] == [(bonus.id, FEE + 300, 300)]
+
+    accepted = accept_offer(bonus.id, "rdr_b", workflow=Watchdog())
+    delivered_at = clock.now()
+    accepted.update(
+        actions=[
+            OrderRecord.status.set("DELIVERED"),
+            OrderRecord.timeline.set(
+                OrderRecord.timeline.append([TimelineEntryMap(status="DELIVERED", at=clock.iso(delivered_at), by="r")])
+            ),
+        ]
+    )
+    earnings = load_handler("EarningsWorker")
+    assert earnings(sqs_event(order_event(accepted, "DELIVERED", "DELIVERING")), LAMBDA_CONTEXT) == {
+        "batchItemFailures": []
+    }
+    day = china_day(delivered_at).isoformat()
+    status, statement = riders_api.call(
+        "GET", "/riders/me/earnings", user="rdr_b", roles="rider", query={"from": day, "to": day}
+    )
+    assert status == 200, statement
+    paid = [(line["kind"], line["amount"]) for day in statement["days"] for line in day["lines"]]
+    assert paid == [("base", FEE + 300)]
+
+
+@pytest.fixture
+def dada(aws, monkeypatch):
+    """A configured Dada whose test shop a fallback merchant names."""
+    from paotui.platform.settings import get_settings
+
+    with FakeDada() as fake:
+        arn = boto3.client("secretsmanager").create_secret(Name="dada", SecretString=fake.secret_json())["ARN"]
+        monkeypatch.setenv("DADA_SECRET_ARN", arn)
+        get_settings.cache_clear()
+        yield fake
+
+
+def merchant_delivering(*, fallback: bool):
+    """A merchant of our riders' that may fall back on Dada, or not."""
+    from paotui.catalog import delivery
+
+    merchant, _ = merchant_with_products(50)
+    carrier = {"carrier": "dada", "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"}} if fallback else {}
+    settings = delivery.DeliverySettings.model_validate(
+        {
+            "mode": "self",
+            "allow_carrier_fallback": fallback,
+            **carrier,
+            "areas": [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}],
+        }
+    )
+    delivery.save(merchant, settings)
+    return merchant
+
+
+def test_at_the_carrier_level_the_order_goes_to_dada_only_if_the_merchant_allows_it(dada, monkeypatch):
+    escalate_after(monkeypatch, carrier=1)
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    allowing, refusing = make_order("ord_allowing"), make_order("ord_refusing")
+    of_merchant(allowing, merchant_delivering(fallback=True))
+    of_merchant(refusing, merchant_delivering(fallback=False))
+    first = dispatch("ord_allowing", trigger="a1")  # a live offer when the carrier takes over
+    lapse(dispatch("ord_refusing", trigger="r1"))
+
+    assert dispatch("ord_allowing", trigger="a2") is None
+    assert dispatch("ord_allowing", trigger="a3") is None  # the watchdog asks again: handed over once
+
+    from paotui.orders.service import get_order
+
+    handed = get_order("ord_allowing")
+    assert (handed.status, handed.rider_id, handed.carrier.name) == ("CONFIRMED", None, "dada")
+    assert handed.carrier.handed_over_at and list(dada.orders) == ["ord_allowing"]
+    assert [(o.id, o.status) for o in offers("ord_allowing")] == [(first.id, "WITHDRAWN")]
+    assert [detail["step"] for _, detail in alerts("ord_allowing")] == ["widen", "bonus", "carrier"]
+
+    kept = dispatch("ord_refusing", trigger="r2")  # no fallback: our riders, with the bonus
+    assert (kept.rider_id, kept.bonus) == ("rdr_b", 600)
+    assert get_order("ord_refusing").carrier is None
+    assert [detail["step"] for _, detail in alerts("ord_refusing")] == ["widen", "bonus"]
+
+
+def test_a_rider_cannot_take_an_order_handed_to_the_carrier(dada, monkeypatch):
+    from paotui.dispatch.service import accept_offer
+    from paotui.platform.errors import Conflict
+
+    escalate_after(monkeypatch, carrier=1)
+    make_rider("rdr_a", near(SHOP, 100))
+    of_merchant(make_order(), merchant_delivering(fallback=True))
+    offered = dispatch(trigger="e1")
+    dispatch(trigger="e2")
+
+    with pytest.raises(Conflict) as refused:
+        accept_offer(offered.id, "rdr_a", workflow=Watchdog())
+    assert refused.value.code == "OFFER_UNAVAILABLE"
+
+
+def test_when_the_carrier_refuses_the_fallback_our_riders_keep_trying(dada, monkeypatch):
+    escalate_after(monkeypatch, carrier=1)
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    of_merchant(make_order(), merchant_delivering(fallback=True))
+    lapse(dispatch(trigger="e1"))
+    dada.balance = 0  # Dada refuses every quote
+
+    kept = dispatch(trigger="e2")
+
+    from paotui.orders.service import get_order
+
+    assert kept is not None and (kept.rider_id, kept.bonus) == ("rdr_b", 600)
+    refused = get_order(ORDER_ID).carrier
+    assert refused.exception.code == "CARRIER_REFUSED" and refused.handed_over_at is None
+    assert dada.orders == {}
+    lapse(kept)
+    dada.balance = 100_000  # topped up: the next run hands it over from a fresh quote
+    assert dispatch(trigger="e3") is None
+    assert get_order(ORDER_ID).carrier.handed_over_at and list(dada.orders) == [ORDER_ID]
+
+
+def test_at_the_last_level_operations_are_paged_and_the_customer_told_a_new_eta_once(order, monkeypatch):
+    escalate_after(monkeypatch, operations=1)
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_far", FAR)
+    lapse(dispatch(trigger="e1"))
+    before = clock.now()
+
+    onwards = dispatch(trigger="e2")
+    assert dispatch(trigger="e2").id == onwards.id  # the same message again
+    lapse(onwards)
+    assert dispatch(trigger="e3") is None  # a later lapse: nobody left, but nothing said twice
+
+    assert (onwards.rider_id, onwards.bonus) == ("rdr_far", 900)  # the widest search, the biggest bonus
+    said = alerts()
+    assert [(kind, detail.get("step")) for kind, detail in said] == [
+        ("escalated", "widen"),
+        ("escalated", "bonus"),
+        ("escalated", "operations"),
+        ("no_rider", None),
+    ]
+    eta = clock.parse_iso(said[-1][1]["eta"])
+    assert said[-1][1]["level"] == 4
+    # the default 15 minutes' wait for a rider, then the ride (the 390 m to HOME: 2 minutes at 250 m/min)
+    assert before + timedelta(minutes=17) <= eta <= clock.now() + timedelta(minutes=17)
+    (incident,) = incidents()
+    assert (incident.order_id, incident.kind, incident.status) == (ORDER_ID, "no_rider", "OPEN")
+    assert incident.detail["eta"] == said[-1][1]["eta"] and incident.detail["offers"] == 1
+
+
+def test_time_alone_escalates_an_order_nobody_was_offered(order, monkeypatch):
+    """No rider anywhere: no offers are made, and the wait since the order was confirmed drives the levels."""
+    from paotui.orders.records import OrderRecord, TimelineEntryMap
+    from paotui.platform.settings import get_settings
+
+    monkeypatch.setenv("ESCALATION_OPERATIONS_AFTER_SECONDS", "600")
+    get_settings.cache_clear()
+    confirmed = TimelineEntryMap(status="CONFIRMED", at=clock.iso(clock.now() - timedelta(seconds=601)), by="test")
+    order.update(actions=[OrderRecord.timeline.set([confirmed])])
+    assert dispatch(trigger="e1") is None
+    assert [kind for kind, _ in alerts()] == ["escalated", "escalated", "escalated", "no_rider"]
+    assert [incident.kind for incident in incidents()] == ["no_rider"]
+
+
+def test_a_redelivered_dispatch_message_escalates_once(order, monkeypatch):
+    escalate_after(monkeypatch, operations=1)
+    make_rider("rdr_a", near(SHOP, 100))
+    lapse(dispatch(trigger="e1"))
+    worker = load_handler("DispatchWorker")
+    requested = DomainEvent(
+        id="sfn-redispatch-2",
+        type="dispatch.requested",
+        occurred_at=clock.now_iso(),
+        subject=ORDER_ID,
+        data={"order_id": ORDER_ID, "reason": "offer_expired"},
+    ).model_dump_json()
+
+    assert worker(sqs_event(requested, requested), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    assert worker(sqs_event(requested), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+
+    assert [kind for kind, _ in alerts()] == ["escalated", "escalated", "escalated", "no_rider"]  # levels 1, 2, 4
+    assert len(incidents()) == 1
+
+
+def test_a_carrier_merchants_order_is_the_carriers_and_never_escalated(dada, monkeypatch):
+    from paotui.catalog import delivery
+
+    escalate_after(monkeypatch, widen=0, bonus=0, carrier=0, operations=0)
+    merchant, _ = merchant_with_products(50)
+    carrier = {"carrier": "dada", "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"}}
+    areas = [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}]
+    delivery.save(merchant, delivery.DeliverySettings.model_validate({"mode": "carrier", **carrier, "areas": areas}))
+    of_merchant(make_order(), merchant)
+
+    assert dispatch(trigger="e1") is None
+    assert list(dada.orders) == [ORDER_ID] and alerts() == [] and incidents() == []

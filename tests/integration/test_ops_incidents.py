@@ -1,0 +1,211 @@
+"""Incidents against moto: raised once per (order, kind) and paged once, listed and resolved by admins only,
+and OpsWorker turning the watchdog's ops.incident messages (its failure states', EventBridge's) into them."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.integration.builders import LAMBDA_CONTEXT, SignedInApi, answer, load_handler, sqs_event
+from paotui.platform import clock
+from paotui.platform.events import DomainEvent
+
+ADMIN = {"user": "usr_admin", "roles": "admin"}
+
+
+@pytest.fixture
+def pages(aws, monkeypatch):
+    """OpsAlarmTopic with a queue subscribed: returns a function that reads the pages published so far."""
+    from paotui.platform.settings import get_settings
+
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="paotui-ops-alarms")["TopicArn"]
+    queue = sqs.create_queue(QueueName="paotui-pages")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    monkeypatch.setenv("OPS_ALARM_TOPIC_ARN", topic)
+    get_settings.cache_clear()
+    received: list[dict] = []
+
+    def read() -> list[dict]:
+        while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+            received.extend(json.loads(message["Body"]) for message in messages)
+            sqs.delete_message_batch(
+                QueueUrl=queue, Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in messages]
+            )
+        return received
+
+    return read
+
+
+@pytest.fixture
+def ticking(monkeypatch):
+    """Each incident a millisecond after the last, so that newest-first is a defined order."""
+    start = clock.now()
+    ticks = iter(range(10_000))
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(milliseconds=next(ticks)))
+
+
+@pytest.fixture
+def ops_api(aws):
+    return SignedInApi("OpsApi")
+
+
+def incident_items() -> list[dict]:
+    from paotui.ops.records import IncidentRecord
+
+    return boto3.client("dynamodb").scan(TableName=IncidentRecord.Meta.table_name)["Items"]
+
+
+def test_an_incident_is_raised_once_per_order_and_kind_and_paged_once(pages):
+    from paotui.ops.incidents import get, incident_id, raise_incident
+
+    assert raise_incident("ord_1", "watchdog_failed", {"error": "States.TaskFailed"}) is True
+    assert raise_incident("ord_1", "watchdog_failed", {"error": "another try"}) is False
+    assert raise_incident("ord_1", "stuck_PAID", {"status": "PAID"}) is True
+    assert len(incident_items()) == 2
+    stored = get(incident_id("ord_1", "watchdog_failed"))
+    assert (stored.status, stored.kind, stored.order_id) == ("OPEN", "watchdog_failed", "ord_1")
+    assert stored.detail.as_dict() == {"error": "States.TaskFailed"}, "the first raise's detail stands"
+    assert sorted((page["order_id"], page["kind"]) for page in pages()) == [
+        ("ord_1", "stuck_PAID"),
+        ("ord_1", "watchdog_failed"),
+    ]
+
+
+def test_a_page_that_fails_leaves_the_incident_listed(aws, monkeypatch):
+    from paotui.ops.incidents import list_incidents, raise_incident
+    from paotui.platform.settings import get_settings
+
+    monkeypatch.setenv("OPS_ALARM_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:no-such-topic")
+    get_settings.cache_clear()
+    assert raise_incident("ord_2", "return_overdue", {}) is True
+    assert [record.order_id for record in list_incidents("OPEN", limit=10)[0]] == ["ord_2"]
+
+
+def test_admins_list_open_incidents_newest_first_page_by_page(pages, ticking, ops_api):
+    from paotui.ops.incidents import raise_incident
+
+    for n in range(3):
+        raise_incident(f"ord_{n}", "stuck_CONFIRMED", {"n": n})
+    status, first = ops_api.call("GET", "/admin/incidents", **ADMIN, query={"limit": "2"})
+    assert status == 200, first
+    assert [item["order_id"] for item in first["items"]] == ["ord_2", "ord_1"]
+    assert first["items"][0]["detail"] == {"n": 2} and first["items"][0]["status"] == "OPEN"
+    status, second = ops_api.call(
+        "GET", "/admin/incidents", **ADMIN, query={"limit": "2", "cursor": first["next_cursor"]}
+    )
+    assert status == 200, second
+    assert [item["order_id"] for item in second["items"]] == ["ord_0"]
+    assert second["next_cursor"] is None
+    assert ops_api.call("GET", "/admin/incidents", **ADMIN, query={"status": "RESOLVED"}) == (
+        200,
+        {"items": [], "next_cursor": None},
+    )
+
+
+def test_listing_refuses_what_it_cannot_read(pages, ops_api):
+    status, body = ops_api.call("GET", "/admin/incidents", **ADMIN, query={"cursor": "not a cursor!"})
+    assert (status, body["error"]["code"]) == (400, "INVALID_CURSOR")
+    status, _ = ops_api.call("GET", "/admin/incidents", **ADMIN, query={"status": "LOST"})
+    assert status == 422
+    status, _ = ops_api.call("GET", "/admin/incidents", **ADMIN, query={"limit": "500"})
+    assert status == 422
+
+
+def test_an_admin_resolves_an_open_incident_once(pages, ticking, ops_api):
+    from paotui.ops.incidents import incident_id, raise_incident
+
+    raise_incident("ord_1", "return_overdue", {"status": "RETURNING"})
+    raise_incident("ord_2", "return_overdue", {"status": "RETURNING"})
+    incident = incident_id("ord_1", "return_overdue")
+    path = f"/admin/incidents/{incident}/resolve"
+
+    status, body = ops_api.call("POST", path, **ADMIN, body={"note": "the merchant confirmed by phone", "x": 1})
+    assert status == 422, "unknown fields are refused"
+    status, resolved = ops_api.call("POST", path, **ADMIN, body={"note": "the merchant confirmed by phone"})
+    assert status == 200, resolved
+    assert resolved["status"] == "RESOLVED" and resolved["resolved_by"] == "usr_admin"
+    assert resolved["note"] == "the merchant confirmed by phone" and resolved["resolved_at"]
+
+    status, again = ops_api.call("POST", path, **ADMIN, body={})
+    assert (status, again["error"]["code"]) == (409, "INCIDENT_RESOLVED")
+    status, missing = ops_api.call("POST", "/admin/incidents/inc_none/resolve", **ADMIN, body={})
+    assert (status, missing["error"]["code"]) == (404, "INCIDENT_NOT_FOUND")
+
+    open_ids = [item["id"] for item in ops_api.call("GET", "/admin/incidents", **ADMIN)[1]["items"]]
+    assert open_ids == [incident_id("ord_2", "return_overdue")]
+    resolved_list = ops_api.call("GET", "/admin/incidents", **ADMIN, query={"status": "RESOLVED"})[1]["items"]
+    assert [item["id"] for item in resolved_list] == [incident]
+    assert len(pages()) == 2, "resolving pages nobody"
+
+
+@pytest.mark.parametrize("roles", ["customer", "merchant", "rider"])
+def test_only_admins_see_or_resolve_incidents(pages, ops_api, roles):
+    from paotui.ops.incidents import incident_id, raise_incident
+
+    raise_incident("ord_1", "watchdog_failed", {})
+    incident = incident_id("ord_1", "watchdog_failed")
+    assert ops_api.call("GET", "/admin/incidents", user="usr_x", roles=roles)[0] == 403
+    assert ops_api.call("POST", f"/admin/incidents/{incident}/resolve", user="usr_x", roles=roles, body={})[0] == 403
+    assert ops_api.call("GET", "/admin/incidents", **ADMIN)[1]["items"][0]["status"] == "OPEN"
+
+
+def ops_event(event_id: str, subject: str, data: dict) -> str:
+    return DomainEvent(
+        id=event_id, type="ops.incident", occurred_at=clock.now_iso(), subject=subject, data=data
+    ).model_dump_json()
+
+
+def test_ops_worker_raises_the_watchdogs_failures_once(pages):
+    handler = load_handler("OpsWorker")
+    from_the_watchdog = ops_event(
+        "ord_7:Failed:2026-05-01T04:00:00.000Z",
+        "ord_7",
+        {"order_id": "ord_7", "kind": "watchdog_failed", "error": "States.Runtime", "cause": "bad path"},
+    )
+    # what WatchdogExecutionFailedRule's input transformer makes of a restarted execution's failure
+    from_eventbridge = ops_event(
+        "9c8f1d2e-events",
+        "ord_7.2",
+        {"execution": "ord_7.2", "kind": "watchdog_failed", "error": "FAILED", "cause": "arn:aws:states:::ord_7.2"},
+    )
+    assert handler(sqs_event(from_the_watchdog), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    assert handler(sqs_event(from_the_watchdog, from_eventbridge), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    from paotui.ops.incidents import get, incident_id
+
+    incident = get(incident_id("ord_7", "watchdog_failed"))
+    assert incident.detail.as_dict() == {"error": "States.Runtime", "cause": "bad path"}
+    assert len(incident_items()) == 1 and len(pages()) == 1
+
+
+def test_ops_worker_reports_what_it_cannot_handle_and_applies_the_rest(pages):
+    handler = load_handler("OpsWorker")
+    other = DomainEvent(
+        id="evt-1", type="order.created", occurred_at=clock.now_iso(), subject="ord_8", data={}
+    ).model_dump_json()
+    good = ops_event("evt-2", "ord_9", {"order_id": "ord_9", "kind": "watchdog_failed", "error": "e", "cause": "c"})
+    batch = sqs_event(other, good)
+    failures = [{"itemIdentifier": batch["Records"][0]["messageId"]}]
+    assert handler(batch, LAMBDA_CONTEXT) == {"batchItemFailures": failures}
+    assert [item["order_id"]["S"] for item in incident_items()] == ["ord_9"]
+
+
+def test_the_sample_events_are_what_the_functions_take(pages):
+    """events/: the watchdog's failure and EventBridge's aborted execution (one incident), listed, resolved."""
+    samples = Path(__file__).resolve().parents[2] / "events"
+    worker = load_handler("OpsWorker")
+    for sample in ("watchdog-failed.json", "execution-aborted.json"):
+        event = json.loads((samples / "OpsWorker" / sample).read_text())
+        assert worker(event, LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    assert len(incident_items()) == 1 and len(pages()) == 1
+    api = load_handler("OpsApi")
+    status, listed = answer(api(json.loads((samples / "OpsApi" / "list-incidents.json").read_text()), LAMBDA_CONTEXT))
+    assert status == 200 and [item["kind"] for item in listed["items"]] == ["watchdog_failed"]
+    resolve = json.loads((samples / "OpsApi" / "resolve-incident.json").read_text())
+    status, resolved = answer(api(resolve, LAMBDA_CONTEXT))
+    assert (status, resolved["id"], resolved["status"]) == (200, listed["items"][0]["id"], "RESOLVED")

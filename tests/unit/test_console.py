@@ -1,0 +1,45 @@
+"""The merchant console's JavaScript (console/): its alert logic under node's test runner, and its page's wiring."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSOLE = ROOT / "console"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_alert_logic_passes_its_node_tests():
+    run = subprocess.run(
+        ["node", "--test", str(ROOT / "tests" / "console")], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def declared_routes() -> set[tuple[str, str]]:
+    """(method, path with ``*`` for each parameter) of every API route in template.yaml."""
+    resources = cfn_yaml.load(str(ROOT / "template.yaml"))["Resources"].values()
+    events = [event for res in resources for event in (res.get("Properties", {}).get("Events") or {}).values()]
+    return {
+        (event["Properties"]["Method"].upper(), re.sub(r"\{[^}]+\}", "*", event["Properties"]["Path"]))
+        for event in events
+        if event["Type"] == "Api"
+    }
+
+
+def test_the_page_calls_only_routes_the_api_has():
+    script = (CONSOLE / "console.js").read_text(encoding="utf-8")
+    called = set(re.findall(r'api\("(GET|POST|PUT|PATCH|DELETE)", `?"?([^`"?]+)', script))
+    routes = declared_routes()
+    assert called, "no API call found"
+    for method, path in called:
+        assert (method, re.sub(r"\$\{[^}]+\}", "*", path)) in routes, (method, path)
+    page = (CONSOLE / "index.html").read_text(encoding="utf-8")
+    for element in re.findall(r'\$\("([a-z-]+)"\)', script):
+        assert f'id="{element}"' in page, element
