@@ -18,17 +18,19 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/paotui-local --port $(PORT)
 
+# Two workers each: the e2e modules, each with its own local cloud, spend most of their time waiting on timers.
 test: $(STAMP)
-	$(BIN)/pytest tests
+	$(BIN)/pytest tests/unit tests/integration -n 2
+	$(BIN)/pytest tests/e2e -n 2 --dist loadfile
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
 integration: $(STAMP)
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest tests/integration -n 2
 
 e2e: $(STAMP)
-	$(BIN)/pytest tests/e2e
+	$(BIN)/pytest tests/e2e -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

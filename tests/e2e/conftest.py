@@ -17,7 +17,7 @@ from paotui_local.harness import Cloud, start_cloud
 E2E_TIMERS = {
     "PAYMENT_TIMEOUT_SECONDS": "6",
     "CONFIRM_TIMEOUT_SECONDS": "60",
-    "OFFER_TTL_SECONDS": "4",
+    "OFFER_TTL_SECONDS": "6",
     "OFFER_SMS_FALLBACK_SECONDS": "2",  # below the offer TTL: an unanswered offer is texted while still open
     "DELIVERY_TIMEOUT_SECONDS": "120",
 }
