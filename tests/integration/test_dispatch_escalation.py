@@ -113,7 +113,7 @@ def test_once_offers_lapse_the_search_widens_and_a_far_rider_gets_the_offer(orde
 def test_at_the_bonus_level_the_offer_pays_more_and_the_rider_sees_and_earns_it(order, monkeypatch):
     from paotui.dispatch.service import accept_offer
     from paotui.orders.records import OrderRecord, TimelineEntryMap
-    from paotui.riders.earnings import china_day
+    from paotui.platform.clock import china_date
 
     escalate_after(monkeypatch, widen=1, bonus=1)
     make_rider("rdr_a", near(SHOP, 100))
@@ -142,7 +142,7 @@ def test_at_the_bonus_level_the_offer_pays_more_and_the_rider_sees_and_earns_it(
     assert earnings(sqs_event(order_event(accepted, "DELIVERED", "DELIVERING")), LAMBDA_CONTEXT) == {
         "batchItemFailures": []
     }
-    day = china_day(delivered_at).isoformat()
+    day = china_date(delivered_at)
     status, statement = riders_api.call(
         "GET", "/riders/me/earnings", user="rdr_b", roles="rider", query={"from": day, "to": day}
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991; needs no tz database
 
@@ -27,9 +27,14 @@ def epoch_seconds(moment: datetime | None = None) -> int:
     return int((moment or now()).timestamp())
 
 
+def china_day(moment: datetime) -> date:
+    """The China-time calendar day of ``moment`` (how merchants, riders and operators count days)."""
+    return moment.astimezone(CHINA).date()
+
+
 def china_date(moment: datetime) -> str:
-    """The China-time calendar day of ``moment``, YYYY-MM-DD (how merchants and operators count days)."""
-    return moment.astimezone(CHINA).date().isoformat()
+    """:func:`china_day` as YYYY-MM-DD."""
+    return china_day(moment).isoformat()
 
 
 def later(seconds: float) -> datetime:

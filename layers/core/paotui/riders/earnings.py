@@ -33,7 +33,7 @@ from paotui.platform.settings import get_settings
 from paotui.riders import incentives
 from paotui.riders.earnings_records import AppliedFact, LedgerLine, RiderKpisRecord
 from paotui.riders.incentives import Delivery, Line
-from paotui.riders.kpis import china_day, periods_of
+from paotui.riders.kpis import periods_of
 
 _ATTEMPTS = 4
 """Tries of one fact's transaction: it is cancelled when another transaction touches the same counters."""
@@ -90,7 +90,7 @@ def _applied(fact: Fact) -> bool:
 
 def _commit(fact: Fact, change: Change) -> None:
     at = clock.iso(fact.at)
-    day = china_day(fact.at).isoformat()
+    day = clock.china_date(fact.at)
     with transact_write() as transaction:
         transaction.save(
             AppliedFact(fact.rider_id, AppliedFact.entry_of(fact.name), at=at, event_id=fact.event_id),
@@ -177,7 +177,7 @@ def record_delivery(order: Mapping[str, Any], event_id: str) -> bool:
     in_force = incentives.rules_at(delivery.delivered_at)
 
     def change() -> Change:
-        before = _day_streak(order["rider_id"], china_day(delivery.delivered_at))
+        before = _day_streak(order["rider_id"], clock.china_day(delivery.delivered_at))
         settlement = incentives.settle(delivery, in_force.rules, before or 0)
         counters = {"delivered": 1}
         if settlement.on_time is not None:

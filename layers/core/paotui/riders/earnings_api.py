@@ -27,7 +27,7 @@ Day = Annotated[date | None, Query(alias="date", description="a China-time day, 
 
 
 def _today() -> date:
-    return kpis.china_day(clock.now())
+    return clock.china_day(clock.now())
 
 
 @router.get("/riders/me/kpis")

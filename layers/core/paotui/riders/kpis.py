@@ -70,13 +70,9 @@ def period_of(kind: PeriodKind, day: date) -> Period:
     return Period(kind, first, next_month - timedelta(days=1))
 
 
-def china_day(moment: datetime) -> date:
-    return moment.astimezone(clock.CHINA).date()
-
-
 def periods_of(moment: datetime) -> list[Period]:
     """The China-time day, week and month ``moment`` falls in: where its counters go."""
-    day = china_day(moment)
+    day = clock.china_day(moment)
     return [period_of(kind, day) for kind in ("day", "week", "month")]
 
 
