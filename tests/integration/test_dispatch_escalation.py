@@ -49,6 +49,12 @@ def dispatch(order_id: str = ORDER_ID, trigger: str | None = None):
     return dispatch(order_id, reason="timeout", trigger=trigger)
 
 
+def other_than(rider_id: str) -> str:
+    """Of the two riders near the shop, the one who did not let the offer lapse (either may be offered first:
+    the food is not ready yet and both would be there in time)."""
+    return ({"rdr_a", "rdr_b"} - {rider_id}).pop()
+
+
 def alerts(order_id: str = ORDER_ID) -> list[tuple[str, dict]]:
     from paotui.orders.service import get_order
 
@@ -189,7 +195,8 @@ def test_at_the_carrier_level_the_order_goes_to_dada_only_if_the_merchant_allows
     of_merchant(allowing, merchant_delivering(fallback=True))
     of_merchant(refusing, merchant_delivering(fallback=False))
     first = dispatch("ord_allowing", trigger="a1")  # a live offer when the carrier takes over
-    lapse(dispatch("ord_refusing", trigger="r1"))
+    lapsed = dispatch("ord_refusing", trigger="r1")
+    lapse(lapsed)
 
     assert dispatch("ord_allowing", trigger="a2") is None
     assert dispatch("ord_allowing", trigger="a3") is None  # the watchdog asks again: handed over once
@@ -203,7 +210,7 @@ def test_at_the_carrier_level_the_order_goes_to_dada_only_if_the_merchant_allows
     assert [detail["step"] for _, detail in alerts("ord_allowing")] == ["widen", "bonus", "carrier"]
 
     kept = dispatch("ord_refusing", trigger="r2")  # no fallback: our riders, with the bonus
-    assert (kept.rider_id, kept.bonus) == ("rdr_b", 600)
+    assert (kept.rider_id, kept.bonus) == (other_than(lapsed.rider_id), 600)
     assert get_order("ord_refusing").carrier is None
     assert [detail["step"] for _, detail in alerts("ord_refusing")] == ["widen", "bonus"]
 
@@ -228,14 +235,15 @@ def test_when_the_carrier_refuses_the_fallback_our_riders_keep_trying(dada, monk
     make_rider("rdr_a", near(SHOP, 100))
     make_rider("rdr_b", near(SHOP, 300))
     of_merchant(make_order(), merchant_delivering(fallback=True))
-    lapse(dispatch(trigger="e1"))
+    lapsed = dispatch(trigger="e1")
+    lapse(lapsed)
     dada.balance = 0  # Dada refuses every quote
 
     kept = dispatch(trigger="e2")
 
     from paotui.orders.service import get_order
 
-    assert kept is not None and (kept.rider_id, kept.bonus) == ("rdr_b", 600)
+    assert kept is not None and (kept.rider_id, kept.bonus) == (other_than(lapsed.rider_id), 600)
     refused = get_order(ORDER_ID).carrier
     assert refused.exception.code == "CARRIER_REFUSED" and refused.handed_over_at is None
     assert dada.orders == {}

@@ -61,16 +61,17 @@ def test_one_order_one_rider_times_and_cost():
     (a,) = decision.deferred  # the rider need not leave before minute 3: postponed
     assert (a.depart_at, a.arrive_at, a.pickup_at, a.dropoff_at, a.free_at) == (0, 5, 10, (21,), 23)
     assert a.commit_by == 3  # 10 - 2 (half the pickup service) - 5 (travel)
-    # click-to-door 21 + 0.15 × the rider's working minutes (leaving just in time at 3, free at 23)
-    assert a.cost == pytest.approx(21 + 0.15 * 20)
+    # click-to-door 21 + 0.15 × the minutes the trip holds the rider: free at 0, free again at 23
+    # (the 3 minutes before they leave just in time count: held for this trip, they take no other)
+    assert a.cost == pytest.approx(21 + 0.15 * 23)
 
 
 def test_lateness_beyond_target_and_maximum_costs_extra():
     params = replace(PARAMS, overage_weight=0.5, over_max_weight=5.0)
     late = plan(0, [order("a", 0, 7, ready=10, placed=-40)], [Rider("r", at(5))], params=params).deferred[0]
-    assert late.cost == pytest.approx(61 + 0.5 * 21 + 0.15 * 20)  # 21 minutes over the 40-minute target
+    assert late.cost == pytest.approx(61 + 0.5 * 21 + 0.15 * 23)  # 21 minutes over the 40-minute target
     failed = plan(0, [order("a", 0, 7, ready=10, placed=-80)], [Rider("r", at(5))], params=params).deferred[0]
-    assert failed.cost == pytest.approx(101 + 0.5 * 61 + 5.0 * 11 + 0.15 * 20)
+    assert failed.cost == pytest.approx(101 + 0.5 * 61 + 5.0 * 11 + 0.15 * 23)
 
 
 def test_travel_models():
@@ -165,23 +166,23 @@ def test_a_rider_going_off_shift_takes_the_long_ride():
     assert trips(decision) == {"a": ("near",), "b": ("far",)}
 
 
-def test_a_rider_waiting_for_food_takes_a_left_over_order_first():
-    # one rider at 0: "later" (store 0, ready at 55) is planned for them (postponed: they need not
-    # leave before 53), which leaves "now" (store 10, ready now) to nobody. Doing "now" first
-    # (pickup 12, drop-off 26, free at 28 at 20) still has them back at store 0 by 48 + 2 ≤ 55.
+def test_the_rider_who_comes_free_just_in_time_goes_and_the_idle_one_stays_free():
+    # food ready at 10 at store 0: "idle" stands at the store now, "busy" finishes a drop-off
+    # next door at 8. Both would pick up at 10; sending "busy" holds nobody for 10 minutes,
+    # so "idle" stays free for the next order.
+    busy = Rider("busy", at(0), route=(Stop("dropoff", at(0), ("z",), leave_at=8),))
+    decision = plan(0, [order("a", 0, 7, ready=10)], [Rider("idle", at(0)), busy])
+    assert trips(decision) == {"busy": ("a",)}
+
+
+def test_a_rider_takes_the_order_ready_now_before_one_ready_much_later():
+    # one rider at 0: "later" (store 0, ready at 55) would hold them 55 minutes; "now" (store 10,
+    # ready now) is done by minute 28, and "later" is planned again in the next rounds
     later, now = order("later", 0, 1, ready=55), order("now", 10, 20, ready=0)
     decision = plan(0, [later, now], [Rider("r", at(0))])
     (a,) = decision.assignments
     assert (a.rider_id, a.order_ids, a.pickup_at, a.free_at) == ("r", ("now",), 12, 28)
-    assert [(d.rider_id, d.order_ids, d.pickup_at) for d in decision.deferred] == [("r", ("later",), 55)]
-    assert decision.unassigned == () and decision.stats["gaps_filled"] == 1
-    # food ready at 45 leaves no such gap: "now" waits
-    decision = plan(0, [order("later", 0, 1, ready=45), now], [Rider("r", at(0))])
-    assert decision.assignments == () and decision.unassigned == ("now",)
-    assert trips(decision) == {"r": ("later",)}
-
-
-# --- postponement ---------------------------------------------------------------------------------
+    assert decision.deferred == () and decision.unassigned == ("later",)
 
 
 def test_postpones_rather_than_send_a_rider_to_wait_20_minutes_while_another_frees_up_in_3():

@@ -32,10 +32,9 @@ Input (:mod:`~paotui.dispatch.engine.model`), times in minutes on the caller's c
 Output: :class:`RoundDecision` ``(now, assignments, deferred, unassigned, stats)``, each
 :class:`Assignment` ``(rider_id, store, order_ids, depart_at, arrive_at, pickup_at,
 dropoff_at, free_at, commit_by, cost)``: one store trip, orders in drop-off sequence, at
-most one per rider per round in ``assignments`` (``deferred`` may also hold the trip a rider
-was planned for after a gap-filling one, planned from where the rider is now). ``stats``
-(counts of orders, riders, units, pairs, bundles formed, gaps filled) is left out of
-equality, so the same state always gives an equal decision.
+most one per rider per round (in ``assignments`` or ``deferred``). ``stats`` (counts of
+orders, riders, units, pairs, bundles formed) is left out of equality, so the same state
+always gives an equal decision.
 
 The caller runs a round every ``round_interval`` (and at once when riders sit idle with
 orders open), offers ``assignments``, and feeds refusals and accepted routes back into the

@@ -4,9 +4,10 @@ The platform's promise is click-to-door time, so that is the unit: a trip
 costs the click-to-door of each order it delivers, plus ``overage_weight`` per
 minute beyond the target (late orders hurt more than their minutes) and
 ``over_max_weight`` per minute beyond the maximum (they are failures), plus
-``rider_time_weight`` per minute of the rider's working time (driving and
-service, not waiting: the engine postpones rather than sending riders early),
-which is what makes a bundle cheaper than two trips when riders are scarce.
+``rider_time_weight`` per minute the trip holds its rider (from when they are
+free to the last drop-off: driving, service and waiting for the food), which
+is what makes a bundle cheaper than two trips when riders are scarce, and a
+rider who comes free just in time cheaper than one who would wait.
 
 What the round weighs a trip against is not serving its orders now. Every
 open order will be served eventually, later: :func:`serve_reward` is

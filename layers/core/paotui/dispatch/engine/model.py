@@ -109,13 +109,13 @@ class Params:
     bundle_window: float = 12.0  # ready times of a bundle's orders within this many minutes
     candidates: int = 24  # riders considered per store: those who could get there first
     bundle_candidates: int = 8  # of those, the ones considered for a bundle
-    queue_horizon: float = 20.0  # a busy rider is a candidate if free within this many minutes
+    queue_horizon: float = 10.0  # a busy rider is a candidate if free within this many minutes
     refusal_cooldown: float = 10.0
     scheduled_early: float = 5.0
     # cost weights (minutes of click-to-door are the unit)
     overage_weight: float = 0.1  # per minute beyond target_ctd, on top of the minute itself
     over_max_weight: float = 1.0  # per minute beyond max_ctd, on top of the above
-    rider_time_weight: float = 0.15  # per minute of the rider's working time the trip uses
+    rider_time_weight: float = 0.15  # per minute the trip holds its rider (waiting for the food included)
     scarcity_weight: float = 1.0  # rider time's price rises by this × orders left over per rider
     defer_minutes: float = 10.0  # an order left open now is assumed picked up no sooner than this
     bundle_passes: int = 1  # times to form bundles and reassign (each pass costs one more assignment)

@@ -12,9 +12,7 @@
    :mod:`~paotui.dispatch.engine.cost`).
 4. Assign singles (:mod:`~paotui.dispatch.engine.assign`); form the bundles
    that beat the current plan; reassign; up to ``bundle_passes`` times.
-5. Fill gaps: a rider whose trip waits for food ready well ahead takes a
-   left-over order first when they can be back at that store in time.
-6. Commit the trips that cannot wait for the next round; postpone the rest
+5. Commit the trips that cannot wait for the next round; postpone the rest
    (:mod:`~paotui.dispatch.engine.postpone`).
 
 Deterministic: inputs are sorted by id first, ties broken by index, and the
@@ -81,11 +79,8 @@ def plan_round(state: RoundState, params: Params) -> RoundDecision:
     chosen, formed = _assign_with_bundles(units, unit_size, pair_unit, pair_rider, value, len(riders), params)
     stats["bundles_formed"] = formed
 
-    gaps, hosts = _fill_gaps(chosen, arrays, units, unit_size, pair_unit, pair_rider, trips, value, speed, params)
-    stats["gaps_filled"] = len(gaps)
-    chosen = np.concatenate([np.setdiff1d(chosen, hosts), gaps]).astype(np.int64)
     decide = commit_now(now, params.round_interval, start[pair_rider[chosen]], trips.depart_latest[chosen])
-    committed, deferred = [], [_assignment(i, orders, riders, pair_rider, trips, start) for i in hosts.tolist()]
+    committed, deferred = [], []
     for i, now_ in zip(chosen.tolist(), decide.tolist(), strict=True):
         plan = _assignment(i, orders, riders, pair_rider, trips, start)
         (committed if now_ else deferred).append(plan)
@@ -251,47 +246,6 @@ def _assign_with_bundles(units, unit_size, pair_unit, pair_rider, value, n_rider
             active[u] = True
         formed += len(picks)
     return chosen, formed
-
-
-def _fill_gaps(chosen, arrays, units, unit_size, pair_unit, pair_rider, trips: Trips, value, speed, params):
-    """Orders left over, done by a rider before their planned trip, in the time they would wait for it.
-
-    The assignment gives each rider at most one trip; one whose food is ready well after the
-    rider could be at the store leaves them idle until they must set off. An order nobody
-    was given whose trip that rider can finish and still reach the planned trip's store by
-    its pickup is taken first: the planned trip keeps its times, and it is re-planned from
-    where the rider will be next round. Cheapest first, one per rider. Returns the gap pairs
-    and the planned pairs they go before (those stay planned: deferred, their orders open).
-    """
-    empty = np.zeros(0, dtype=np.int64)
-    if not len(chosen):
-        return empty, empty
-    served = np.zeros(len(arrays.ready), dtype=bool)
-    members = units[pair_unit[chosen]]
-    served[members[members >= 0]] = True
-    plan_of = np.full(int(pair_rider.max()) + 1, -1, dtype=np.int64)
-    plan_of[pair_rider[chosen]] = chosen
-    single = unit_size[pair_unit] == 1
-    cand = np.flatnonzero(single & ~served[units[pair_unit, 0]] & (plan_of[pair_rider] >= 0))
-    if not len(cand):
-        return empty, empty
-    host = plan_of[pair_rider[cand]]
-    back = params.travel.minutes(
-        arrays.drop_xy[units[pair_unit[cand], 0]], arrays.store_xy[units[pair_unit[host], 0]], speed[pair_rider[cand]]
-    )
-    ok = trips.end[cand] + back + params.pickup_service / 2 <= trips.pickup[host] + 1e-9
-    cand, host = cand[ok], host[ok]
-    by_value = np.lexsort((cand, value[cand]))
-    gaps, hosts, taken, busy = [], [], set(), set()
-    for j, h in zip(cand[by_value].tolist(), host[by_value].tolist(), strict=True):
-        o, r = int(units[pair_unit[j], 0]), int(pair_rider[j])
-        if o in taken or r in busy:
-            continue
-        taken.add(o)
-        busy.add(r)
-        gaps.append(j)
-        hosts.append(h)
-    return np.array(gaps, dtype=np.int64), np.array(hosts, dtype=np.int64)
 
 
 def _assignment(i: int, orders, riders, pair_rider, trips: Trips, start: np.ndarray) -> Assignment:
