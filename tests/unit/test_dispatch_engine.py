@@ -175,6 +175,23 @@ def test_the_rider_who_comes_free_just_in_time_goes_and_the_idle_one_stays_free(
     assert trips(decision) == {"busy": ("a",)}
 
 
+def test_a_rider_first_at_other_stores_costs_more_to_send_away():
+    # "x" (store at the origin, ready now, 20 minutes south) can go to "hub" (2 minutes north of
+    # it) or "loner" (3 minutes south). "hub" is also among the first three riders at the two
+    # stores 10 minutes north, which "c1" and "c2" serve now; "loner" is among the first at no
+    # other store. A minute of hub's time is priced higher, by demand_weight.
+    def at_store(oid, x, y, drop_y):
+        return Order(id=oid, store=f"s{x},{y}", pickup=at(x, y), dropoff=at(x, drop_y), placed_at=0, ready_at=0)
+
+    orders = [at_store("x", 0, 0, -20), at_store("o1", 0, 10, 14), at_store("o2", 1, 10, 14)]
+    riders = [Rider("hub", at(0, 2)), Rider("loner", at(0, -3)), Rider("c1", at(0, 12)), Rider("c2", at(1, 12))]
+    # at the default weight a minute of the customer's outweighs it: hub, a minute sooner, goes
+    assert trips(plan(0, orders, riders)) == {"hub": ("x",), "c1": ("o1",), "c2": ("o2",)}
+    # weighed heavily, hub is kept for the stores around it and loner goes
+    heavy = replace(PARAMS, demand_weight=1.0)
+    assert trips(plan(0, orders, riders, params=heavy)) == {"loner": ("x",), "c1": ("o1",), "c2": ("o2",)}
+
+
 def test_a_rider_takes_the_order_ready_now_before_one_ready_much_later():
     # one rider at 0: "later" (store 0, ready at 55) would hold them 55 minutes; "now" (store 10,
     # ready now) is done by minute 28, and "later" is planned again in the next rounds

@@ -117,6 +117,8 @@ class Params:
     over_max_weight: float = 1.0  # per minute beyond max_ctd, on top of the above
     rider_time_weight: float = 0.15  # per minute the trip holds its rider (waiting for the food included)
     scarcity_weight: float = 1.0  # rider time's price rises by this × orders left over per rider
+    demand_weight: float = 0.2  # and by this × the rider's demand over the round's average (round._demand)
+    demand_rank: int = 3  # a rider is in demand for an order when among the first this many at its store
     defer_minutes: float = 10.0  # an order left open now is assumed picked up no sooner than this
     bundle_passes: int = 1  # times to form bundles and reassign (each pass costs one more assignment)
 

@@ -70,10 +70,11 @@ def plan_round(state: RoundState, params: Params) -> RoundDecision:
         params,
     )
     ok = trips.feasible
-    pair_unit, pair_rider, trips = pair_unit[ok], pair_rider[ok], _take(trips, ok)
+    pair_unit, pair_rider, rank, trips = pair_unit[ok], pair_rider[ok], rank[ok], _take(trips, ok)
     reward = _rewards(arrays, now, params, units, pair_unit, trips)
     unit_reward = np.where(units >= 0, reward[np.maximum(units, 0)], 0.0).sum(axis=1)
-    value = _scarcity_priced(trips, unit_reward[pair_unit], pair_rider, len(orders), len(riders), params)
+    demand = _demand(pair_rider, rank, unit_size[pair_unit] == 1, len(riders), params)
+    value = _priced(trips, unit_reward[pair_unit], pair_rider, demand, len(orders), len(riders), params)
     stats.update(units=len(units), pairs=len(pair_unit))
 
     chosen, formed = _assign_with_bundles(units, unit_size, pair_unit, pair_rider, value, len(riders), params)
@@ -127,19 +128,29 @@ def _order_arrays(orders: list[Order], params: Params) -> tuple[OrderArrays, np.
     return arrays, store_of, store_xy
 
 
-def _scarcity_priced(trips, reward, pair_rider, n_orders, n_riders, params) -> np.ndarray:
-    """Pair values with the rider's time priced by how short of riders the round is.
+def _demand(pair_rider, rank, single, n_riders, params) -> np.ndarray:
+    """Per rider: for how many open orders they are among the ``demand_rank`` soonest at the
+    store, over the round's average (1 = an average rider)."""
+    first = single & (rank < params.demand_rank)
+    count = np.bincount(pair_rider[first], minlength=n_riders).astype(np.float64)
+    mean = count.mean()
+    return count / mean if mean > 0 else count
 
-    A minute of rider time is worth ``rider_time_weight`` when riders are plentiful; when
-    there are more orders than riders who could take them, every minute a rider saves moves
-    that backlog forward, so the price rises by ``scarcity_weight`` × (orders over riders,
-    per rider).
+
+def _priced(trips, reward, pair_rider, demand, n_orders, n_riders, params) -> np.ndarray:
+    """Pair values, the rider's time priced by how much others need that rider and how short of riders the round is.
+
+    A minute of rider time is worth ``rider_time_weight`` for a rider nobody else needs. It is
+    worth more for a rider who is among the first to reach many open orders' stores: sending
+    them far keeps them from the orders around them, which a rider from further away would
+    take later (``demand_weight`` × their demand over the round's average). And when there are
+    more orders than riders who could take them, every minute a rider saves moves that backlog
+    forward, so the price rises by ``scarcity_weight`` × (orders over riders, per rider).
     """
-    value = trips.orders_cost + params.rider_time_weight * trips.rider_minutes - reward
+    weight = params.rider_time_weight * (1.0 + params.demand_weight * demand[pair_rider])
     backlog = n_orders - len(np.unique(pair_rider))
-    if not params.scarcity_weight or backlog <= 0:
-        return value
-    weight = params.rider_time_weight + params.scarcity_weight * backlog / n_riders
+    if params.scarcity_weight and backlog > 0:
+        weight = weight + params.scarcity_weight * backlog / n_riders
     return trips.orders_cost + weight * trips.rider_minutes - reward
 
 
