@@ -59,7 +59,10 @@ def test_order_is_delivered_end_to_end(cloud):
         return None
 
     rider_id, offer = wait_for(offered_rider, what="an offer to a rider")
-    assert rider_id == seed["riders"][0]["id"], "the nearest online rider gets the first offer"
+    # the three seeded riders stand within 350 m of the store and each would be there before the food is ready,
+    # so the engine may send any of them (a rider's waiting counts as much as their driving: docs/benchmarks.md)
+    offered = [rid for rid, r in riders.items() for o in r.offers() if o["order_id"] == order["id"]]
+    assert offered == [rider_id], "one rider at a time is offered the order"
     assert offer["fee"] == order["amounts"]["delivery_fee"]
     pushes = wait_for(lambda: [m for m in cloud.outbox(rider_id) if m["channel"] == "push"], what="offer push")
     assert pushes[0]["data"]["order_id"] == order["id"]
