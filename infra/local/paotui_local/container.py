@@ -1,15 +1,16 @@
 """A Lambda execution environment: a child process that loads one handler and runs invocations.
 
-The parent (functions.Container) starts ``python -m paotui_local.container``
-with two pipes and speaks JSON lines over them: an event in, a result or an
-error out, as the Lambda runtime API does. JSON on the wire also catches a
-handler returning something Lambda could not serialize. The child's stdout
-(where Powertools writes logs and metrics) is the parent's stderr.
+The parent (functions.Container) starts :func:`run` in a process forked from a
+server that has already imported the libraries every handler uses (see
+functions.container_processes), and speaks JSON over a pipe: an event in, a
+result or an error out, as the Lambda runtime API does. JSON on the wire also
+catches a handler returning something Lambda could not serialize. The child
+runs with the environment the parent gives it, and its stdout (where
+Powertools writes logs and metrics) is the parent's stderr.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import os
@@ -19,6 +20,7 @@ import time
 import traceback
 import uuid
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from types import ModuleType
 from typing import Any
 
@@ -65,10 +67,9 @@ def _error(error: BaseException) -> dict[str, Any]:
     return {"error": {"type": type(error).__name__, "message": str(error), "trace": traceback.format_exc()}}
 
 
-def serve(requests: Any, responses: Any, function: dict[str, Any]) -> None:
+def serve(connection: Connection, function: dict[str, Any]) -> None:
     def reply(message: dict[str, Any]) -> None:
-        responses.write(json.dumps(message) + "\n")
-        responses.flush()
+        connection.send_bytes(json.dumps(message).encode())
 
     try:
         module = exec_handler_module(function["handler_file"], function["module_name"])
@@ -81,8 +82,11 @@ def serve(requests: Any, responses: Any, function: dict[str, Any]) -> None:
         return
     reply({"ready": True})
     container_id = uuid.uuid4().hex
-    for line in requests:
-        request = json.loads(line)
+    while True:
+        try:
+            request = json.loads(connection.recv_bytes())
+        except EOFError:  # the parent closed its end: the container is stopped
+            return
         try:
             result = handler(request["event"], LambdaContext(function, container_id, request["request_id"]))
             reply({"ok": result})
@@ -90,16 +94,11 @@ def serve(requests: Any, responses: Any, function: dict[str, Any]) -> None:
             reply(_error(error))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="one local Lambda container (started by the local cloud)")
-    parser.add_argument("--requests-fd", type=int, required=True)
-    parser.add_argument("--responses-fd", type=int, required=True)
-    parser.add_argument("--function", required=True, help="JSON: the function's spec")
-    args = parser.parse_args()
+def run(connection: Connection, function: dict[str, Any], environment: dict[str, str]) -> None:
+    """The container process's entry point: the parent's environment and stderr, then serve until stopped."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us; Ctrl-C is for it
-    with os.fdopen(args.requests_fd, "r") as requests, os.fdopen(args.responses_fd, "w") as responses:
-        serve(requests, responses, json.loads(args.function))
-
-
-if __name__ == "__main__":
-    main()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    os.environ.clear()
+    os.environ.update(environment)
+    with connection:
+        serve(connection, function)

@@ -17,11 +17,12 @@ containers, as they do not differ between Lambda containers.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import multiprocessing
+import multiprocessing.context
 import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -31,7 +32,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from paotui_local.container import exec_handler_module
+from paotui_local.container import exec_handler_module, run
 from paotui_local.provision import FunctionSpec, Stack, describe
 from paotui_local.template import Template, TemplateError
 
@@ -69,6 +70,35 @@ def runtime_description(spec: FunctionSpec) -> dict[str, Any]:
     }
 
 
+PRELOADED = (
+    "boto3",
+    "botocore.session",
+    "pydantic",
+    "pynamodb.models",
+    "aws_lambda_powertools",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.idempotency",
+    "numpy",
+    "scipy.sparse.csgraph",
+    "scipy.spatial",
+)
+"""Libraries every handler (or the dispatch engine) imports: loaded once by the fork server, not per container."""
+
+
+@functools.cache
+def container_processes() -> multiprocessing.context.ForkServerContext:
+    """Where containers come from: a fork server that imported :data:`PRELOADED` once.
+
+    A container forked from it starts in a fraction of the time a fresh interpreter takes to import
+    them (the local cloud starts 20 at once, and the e2e tests one cloud per module). Nothing of ours is
+    imported there, so no module state is shared: each container executes its handler file itself, with
+    the environment it is given, as a new Lambda execution environment does.
+    """
+    processes = multiprocessing.get_context("forkserver")
+    processes.set_forkserver_preload(list(PRELOADED))
+    return processes
+
+
 class FunctionError(Exception):
     """The handler raised: the message is the handler's, as Lambda reports ``errorMessage``."""
 
@@ -88,29 +118,16 @@ class Container:
             )
         started = time.perf_counter()
         self.number = number
-        request_read, request_write = os.pipe()
-        response_read, response_write = os.pipe()
-        function = runtime_description(spec)
-        self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "paotui_local.container",
-                "--requests-fd",
-                str(request_read),
-                "--responses-fd",
-                str(response_write),
-                "--function",
-                json.dumps(function),
-            ],
-            pass_fds=(request_read, response_write),
-            stdin=subprocess.DEVNULL,
-            stdout=sys.stderr,
+        processes = container_processes()
+        self._connection, theirs = processes.Pipe()
+        self._process = processes.Process(
+            target=run,
+            args=(theirs, runtime_description(spec), dict(os.environ)),
+            name=f"{spec.logical_id}-{number}",
+            daemon=True,
         )
-        os.close(request_read)
-        os.close(response_write)
-        self._requests = os.fdopen(request_write, "w")
-        self._responses = os.fdopen(response_read, "r")
+        self._process.start()
+        theirs.close()
         first = self._receive()
         if "missing" in first:
             self.stop()
@@ -126,27 +143,27 @@ class Container:
         )
 
     def invoke(self, event: Any, request_id: str) -> Any:
-        self._requests.write(json.dumps({"event": event, "request_id": request_id}) + "\n")
-        self._requests.flush()
+        self._connection.send_bytes(json.dumps({"event": event, "request_id": request_id}).encode())
         answer = self._receive()
         if "error" in answer:
             raise FunctionError(**_error_fields(answer["error"]))
         return answer["ok"]
 
     def _receive(self) -> dict[str, Any]:
-        line = self._responses.readline()
-        if not line:
-            raise FunctionError("Runtime.ExitError", f"container {self.number} exited ({self._process.poll()})")
-        return json.loads(line)
+        try:
+            return json.loads(self._connection.recv_bytes())
+        except EOFError:
+            self._process.join(timeout=1)
+            raise FunctionError(
+                "Runtime.ExitError", f"container {self.number} exited ({self._process.exitcode})"
+            ) from None
 
     def stop(self) -> None:
-        self._requests.close()
-        try:
-            self._process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
+        self._connection.close()
+        self._process.join(timeout=2)
+        if self._process.is_alive():
             self._process.kill()
-            self._process.wait()
-        self._responses.close()
+            self._process.join()
 
 
 def _error_fields(error: dict[str, Any]) -> dict[str, str]:
