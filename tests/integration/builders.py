@@ -252,6 +252,23 @@ def placed_order(key: str, quantity: int, stock: int = 10) -> tuple[Any, Any]:
     return order, product
 
 
+def confirmed_order(*, paid: bool = True) -> tuple[Any, Any]:
+    """(order, merchant): CUSTOMER's order of one item from a fresh merchant, paid in the in-process sandbox (or
+    not: a cash order), then confirmed. ``order`` is the record as placed; read it again for its status."""
+    from paotui.orders import service
+    from paotui.orders.transitions import Status
+    from paotui.payments.service import start_payment
+
+    merchant, (product,) = merchant_with_products(10)
+    order, _ = service.place_order(CUSTOMER.user_id, uuid.uuid4().hex, order_request(merchant, (product, 1)))
+    if paid:
+        start_payment(order.id, CUSTOMER, "sandbox", in_process_sandbox())
+    else:
+        service.system_transition(order.id, Status.PAID, expected={Status.PENDING_PAYMENT}, reason="cash")
+    service.system_transition(order.id, Status.CONFIRMED, expected={Status.PAID}, reason="test")
+    return order, merchant
+
+
 def make_order(
     order_id: str = ORDER_ID,
     *,

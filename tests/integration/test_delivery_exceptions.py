@@ -4,7 +4,6 @@ customer's word, the contact window lapsing into a return, and the returned orde
 from __future__ import annotations
 
 import itertools
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -19,13 +18,13 @@ from tests.integration.builders import (
     SignedInApi,
     answer,
     api_event,
+    confirmed_order,
     in_process_sandbox,
     load_handler,
     make_rider,
     merchant_with_products,
     near,
     order_event,
-    order_request,
     principal,
     sqs_event,
 )
@@ -62,17 +61,10 @@ def api(aws) -> OrdersHttp:
 def on_its_way(api: OrdersHttp, *, paid: bool = True) -> tuple[dict, object]:
     """A fresh merchant's order, paid in the sandbox (or not: a cash order), taken by RIDER and on its way."""
     from paotui.orders import service
-    from paotui.payments.service import start_payment
     from paotui.platform.dynamo import transact_write
     from paotui.riders.service import stage_take_order
 
-    merchant, (product,) = merchant_with_products(10)
-    order, _ = service.place_order(CUSTOMER.user_id, uuid.uuid4().hex, order_request(merchant, (product, 1)))
-    if paid:
-        start_payment(order.id, CUSTOMER, "sandbox", in_process_sandbox())
-    else:
-        service.system_transition(order.id, Status.PAID, expected={Status.PENDING_PAYMENT}, reason="cash")
-    service.system_transition(order.id, Status.CONFIRMED, expected={Status.PAID}, reason="test")
+    order, merchant = confirmed_order(paid=paid)
     with transact_write() as transaction:
         service.stage_assignment(transaction, service.get_order(order.id), RIDER.user_id, at=clock.now())
         stage_take_order(transaction, RIDER.user_id)
@@ -293,12 +285,8 @@ def test_merchants_set_their_refund_rules_in_the_console(aws):
 def test_a_carriers_failed_delivery_is_told_as_a_return_and_refunded_in_full(api):
     from paotui.orders import service
     from paotui.orders.transitions import Actor
-    from paotui.payments.service import start_payment
 
-    merchant, (product,) = merchant_with_products(10)
-    order, _ = service.place_order(CUSTOMER.user_id, uuid.uuid4().hex, order_request(merchant, (product, 1)))
-    start_payment(order.id, CUSTOMER, "sandbox", in_process_sandbox())
-    service.system_transition(order.id, Status.CONFIRMED, expected={Status.PAID}, reason="test")
+    order, _ = confirmed_order()
     path = ["CONFIRMED", "ASSIGNED", "PICKING_UP", "DELIVERING", "DELIVERY_FAILED", "RETURNING", "RETURNED"]
     for current, target in itertools.pairwise(map(Status, path)):
         moved = service.system_transition(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -13,9 +12,8 @@ from paotui.platform import clock
 from tests.integration.builders import (
     CUSTOMER,
     SignedInApi,
+    confirmed_order,
     in_process_sandbox,
-    merchant_with_products,
-    order_request,
 )
 
 REFUND_HALF_THE_FEE = '{"kind": "refund", "percent_of_delivery_fee": 50}'
@@ -25,15 +23,8 @@ def late_order(*, paid: bool = True, promised_ago: timedelta = timedelta(minutes
     """A confirmed order of a fresh merchant, its promised time ``promised_ago`` in the past."""
     from paotui.orders import service
     from paotui.orders.records import OrderRecord
-    from paotui.payments.service import start_payment
 
-    merchant, (product,) = merchant_with_products(10)
-    order, _ = service.place_order(CUSTOMER.user_id, uuid.uuid4().hex, order_request(merchant, (product, 1)))
-    if paid:
-        start_payment(order.id, CUSTOMER, "sandbox", in_process_sandbox())
-    else:
-        service.system_transition(order.id, Status.PAID, expected={Status.PENDING_PAYMENT}, reason="cash")
-    service.system_transition(order.id, Status.CONFIRMED, expected={Status.PAID}, reason="test")
+    order, _ = confirmed_order(paid=paid)
     order.update(actions=[OrderRecord.promised_at.set(clock.iso(clock.now() - promised_ago))])
     return service.get_order(order.id)
 
