@@ -23,13 +23,7 @@ def test_a_dada_merchants_order_is_carried_by_dada_to_the_door(cloud):
     assert switched.json()["carrier_shop"] == DADA_TEST_SHOP
 
     customer = cloud.login(customer_spec["phone"])
-    items = [{"product_id": merchant["products"][0]["id"], "quantity": 1}]
-    placed = customer.place_order(merchant["id"], items, customer_spec["address"])
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["id"]
-    assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
-    confirmed = owner.post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"})
-    assert confirmed.status_code == 200, confirmed.text
+    order_id = customer.confirmed_order(merchant, customer_spec["address"])
 
     handed = wait_for(
         lambda: (o := customer.order(order_id))["carrier"] and o["carrier"]["handed_over_at"] and o,

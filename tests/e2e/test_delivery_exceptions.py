@@ -26,13 +26,7 @@ def cloud() -> Iterator[Cloud]:
 
 def on_its_way(cloud: Cloud, merchant: dict, customer: User, address: dict) -> tuple[str, User]:
     """The customer's order, paid, confirmed, taken by a seeded rider and picked up."""
-    placed = customer.place_order(
-        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], address
-    )
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["id"]
-    assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
-    assert cloud.login(merchant["phone"]).move(order_id, "CONFIRMED").status_code == 200
+    order_id = customer.confirmed_order(merchant, address)
     rider = take_offer((cloud.login(spec["phone"]) for spec in cloud.seed()["riders"]), order_id)
     rider.pick_up(order_id)
     return order_id, rider

@@ -43,15 +43,8 @@ def stand_by(rider: User, at: dict | None = None, *, online: bool = True) -> Non
 
 
 def confirmed_order(cloud: Cloud, merchant: dict, customer_spec: dict) -> tuple[User, str]:
-    customer, owner = cloud.login(customer_spec["phone"]), cloud.login(merchant["phone"])
-    items = [{"product_id": merchant["products"][0]["id"], "quantity": 1}]
-    placed = customer.place_order(merchant["id"], items, customer_spec["address"])
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["id"]
-    assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
-    confirmed = owner.post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"})
-    assert confirmed.status_code == 200, confirmed.text
-    return customer, order_id
+    customer = cloud.login(customer_spec["phone"])
+    return customer, customer.confirmed_order(merchant, customer_spec["address"])
 
 
 def test_an_order_nobody_near_takes_goes_far_with_a_bonus_then_to_operations_and_on_until_taken(cloud):

@@ -42,14 +42,9 @@ def test_expired_offer_moves_to_the_next_rider_and_only_one_rider_wins(cloud):
     seed = cloud.seed()
     merchant, spec = seed["merchants"][0], seed["customers"][1]
     customer = cloud.login(spec["phone"])
-    merchant_user = cloud.login(merchant["phone"])
     riders = {r["id"]: cloud.login(r["phone"]) for r in seed["riders"]}
 
-    order_id = customer.place_order(
-        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], spec["address"]
-    ).json()["id"]
-    assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
-    assert merchant_user.post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"}).status_code == 200
+    order_id = customer.confirmed_order(merchant, spec["address"])
 
     def offer_to(exclude=()):
         return next(

@@ -93,13 +93,7 @@ def test_a_confirmed_order_is_cancelled_only_with_the_merchants_consent_and_refu
     customer_spec = seed["customers"][1]
     customer = cloud.login(customer_spec["phone"])
     owner = cloud.login(merchant["phone"])
-    placed = customer.place_order(
-        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], customer_spec["address"]
-    )
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["id"]
-    assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
-    assert owner.post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"}).status_code == 200
+    order_id = customer.confirmed_order(merchant, customer_spec["address"])
 
     asked = customer.post(f"/orders/{order_id}/cancel", json={"reason": "临时有事"})
     assert asked.status_code == 202, asked.text

@@ -141,12 +141,7 @@ def test_customers_cannot_see_or_move_each_others_orders(world):
 
 def test_rider_cannot_move_someone_elses_order(cloud, world):
     seed, merchant, customer = world["seed"], world["merchant"], world["customer"]
-    order_id = customer.place_order(
-        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], world["address"]
-    ).json()["id"]
-    assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
-    merchant_user = cloud.login(merchant["phone"])
-    assert merchant_user.post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"}).status_code == 200
+    order_id = customer.confirmed_order(merchant, world["address"])
     riders = [cloud.login(r["phone"]) for r in seed["riders"]]
 
     def holder():

@@ -16,14 +16,7 @@ FAR_FROM_ANY_STORE = {"lat": 31.2600, "lng": 121.5200}
 
 def assigned_order(cloud: Cloud, merchant: dict, customer: User, address: dict) -> tuple[str, User]:
     """The customer's order of ``merchant``, paid, confirmed and accepted by a seeded rider."""
-    placed = customer.place_order(
-        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], address
-    )
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["id"]
-    assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
-    confirmed = cloud.login(merchant["phone"]).move(order_id, "CONFIRMED")
-    assert confirmed.status_code == 200, confirmed.text
+    order_id = customer.confirmed_order(merchant, address)
     return order_id, take_offer((cloud.login(spec["phone"]) for spec in cloud.seed()["riders"]), order_id)
 
 

@@ -23,12 +23,7 @@ def test_an_offer_is_pushed_to_the_registered_rider_and_texted_once_when_unanswe
         assert registered.status_code == 201, registered.text
         assert [d["id"] for d in rider.get("/riders/me/devices").json()] == [registered.json()["id"]]
 
-    customer, merchant_user = cloud.login(spec["phone"]), cloud.login(merchant["phone"])
-    order_id = customer.place_order(
-        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], spec["address"]
-    ).json()["id"]
-    assert customer.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"}).status_code == 200
-    assert merchant_user.post(f"/orders/{order_id}/transitions", json={"to": "CONFIRMED"}).status_code == 200
+    order_id = cloud.login(spec["phone"]).confirmed_order(merchant, spec["address"])
 
     def a_fallback_text():
         # any offer of the order: when the first round is slow, the watchdog (whose offer TTL runs from the

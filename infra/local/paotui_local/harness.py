@@ -204,6 +204,20 @@ class User:
             headers={"Idempotency-Key": key or uuid.uuid4().hex},
         )
 
+    def confirmed_order(self, merchant: dict[str, Any], address: dict[str, Any]) -> str:
+        """The id of a new order of one of ``merchant``'s first product to ``address``, paid in the sandbox and
+        confirmed by the merchant (the seed's ``merchant`` entry: id, phone, products)."""
+        placed = self.place_order(
+            merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], address
+        )
+        assert placed.status_code == 201, placed.text
+        order_id = placed.json()["id"]
+        paid = self.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"})
+        assert paid.status_code == 200, paid.text
+        confirmed = self.cloud.login(merchant["phone"]).move(order_id, "CONFIRMED")
+        assert confirmed.status_code == 200, confirmed.text
+        return order_id
+
     def order(self, order_id: str) -> dict[str, Any]:
         response = self.get(f"/orders/{order_id}")
         assert response.status_code == 200, response.text
