@@ -397,6 +397,17 @@ def offer_created(offer: Any, event_id: str = "evt-offer-1") -> str:
     ).model_dump_json()
 
 
+def dispatch_requested(order_id: str, reason: str, event_id: str) -> str:
+    """The ``dispatch.requested`` message the watchdog sends DispatchQueue to re-dispatch an order."""
+    return DomainEvent(
+        id=event_id,
+        type="dispatch.requested",
+        occurred_at=clock.now_iso(),
+        subject=order_id,
+        data={"order_id": order_id, "reason": reason},
+    ).model_dump_json()
+
+
 # --- a real HTTP endpoint for providers' callbacks -------------------------------------------------
 
 

@@ -10,9 +10,9 @@ import boto3
 import pytest
 
 from paotui.platform import clock
-from paotui.platform.events import DomainEvent
 from paotui_local.fakes.dada import TEST_SHOP, FakeDada
 from tests.integration.builders import (
+    dispatch_requested,
     LAMBDA_CONTEXT,
     ORDER_ID,
     SHOP,
@@ -301,13 +301,7 @@ def test_a_redelivered_dispatch_message_escalates_once(order, monkeypatch):
     make_rider("rdr_a", near(SHOP, 100))
     lapse(dispatch(trigger="e1"))
     worker = load_handler("DispatchWorker")
-    requested = DomainEvent(
-        id="sfn-redispatch-2",
-        type="dispatch.requested",
-        occurred_at=clock.now_iso(),
-        subject=ORDER_ID,
-        data={"order_id": ORDER_ID, "reason": "offer_expired"},
-    ).model_dump_json()
+    requested = dispatch_requested(ORDER_ID, "offer_expired", event_id="sfn-redispatch-2")
 
     assert worker(sqs_event(requested, requested), LAMBDA_CONTEXT) == {"batchItemFailures": []}
     assert worker(sqs_event(requested), LAMBDA_CONTEXT) == {"batchItemFailures": []}

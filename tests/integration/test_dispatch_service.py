@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from paotui.platform import clock
-from paotui.platform.events import DomainEvent
 from tests.integration.builders import (
+    dispatch_requested,
     HOME,
     LAMBDA_CONTEXT,
     ORDER_ID,
@@ -158,13 +158,7 @@ def test_no_dispatch_without_riders_or_for_an_order_that_needs_none(aws):
 def test_dispatch_worker_reports_only_the_poison_message(order):
     make_rider("rdr_a", near(SHOP, 100))
     worker = load_handler("DispatchWorker")
-    requested = DomainEvent(
-        id="sfn-redispatch-1",
-        type="dispatch.requested",
-        occurred_at=clock.now_iso(),
-        subject=ORDER_ID,
-        data={"order_id": ORDER_ID, "reason": "timeout"},
-    ).model_dump_json()
+    requested = dispatch_requested(ORDER_ID, "timeout", event_id="sfn-redispatch-1")
     batch = sqs_event(requested, "{not json", json.dumps({"id": "x"}))
 
     response = worker(batch, LAMBDA_CONTEXT)
