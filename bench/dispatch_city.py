@@ -4,9 +4,10 @@
 
 A synthetic city around People's Square, 30 × 30 km: stores drawn around a few dozen
 busy districts, each order's customer 0.3–5 km from its store, placed in the last
-30 minutes with 5–30 minutes of prep; riders spread the same way, 60% of them busy
-with a route that ends within 25 minutes (up to 2 orders on it), capacity 3, 1,000
-recent refusals. Times ``plan_round`` (after one warm-up round that loads scipy, as a
+30 minutes with 5–30 minutes of prep; at that rate, 30,000 orders placed at the same
+stores in the last 90 minutes (the round's placements, open orders included); riders
+spread the same way, 60% of them busy with a route that ends within 25 minutes (up to 2
+orders on it), capacity 3, 1,000 recent refusals. Times ``plan_round`` (after one warm-up round that loads scipy, as a
 warm Lambda container would have) over several rounds a minute apart, and writes
 ``bench/out/dispatch_city.json``.
 """
@@ -29,6 +30,7 @@ from paotui.dispatch.engine import (  # noqa: E402
     HaversineTravel,
     Order,
     Params,
+    Placement,
     Refusal,
     Rider,
     RoundState,
@@ -72,6 +74,11 @@ def city(n_orders: int, n_riders: int, n_stores: int, now: float, seed: int = 6)
                 ready_at=placed + rng.uniform(5, 30),
             )
         )
+    earlier = [
+        Placement(store, pickup, now - rng.uniform(30, 90))
+        for store, pickup in rng.choices(stores, weights=weights, k=2 * n_orders)
+    ]
+    placements = tuple(Placement(o.store, o.pickup, o.placed_at) for o in orders) + tuple(earlier)
     riders = []
     for i in range(n_riders):
         where = around(rng, rng.choice(districts), 2_500)
@@ -85,7 +92,7 @@ def city(n_orders: int, n_riders: int, n_stores: int, now: float, seed: int = 6)
         Refusal(rider_id=f"r{rng.randrange(n_riders)}", order_id=f"o{rng.randrange(n_orders)}", at=now - 2)
         for _ in range(1_000)
     )
-    return RoundState(now=now, orders=tuple(orders), riders=tuple(riders), refusals=refusals)
+    return RoundState(now=now, orders=tuple(orders), riders=tuple(riders), refusals=refusals, placements=placements)
 
 
 def main() -> None:

@@ -4,7 +4,8 @@
 Policies:
 
 - ``engine``: ``paotui.dispatch.engine.plan_round`` every minute on the orders placed so
-  far (no look-ahead), committing what it says to commit now.
+  far (no look-ahead), committing what it says to commit now; the orders placed in the
+  last ``Params.placement_window`` minutes go in as the round's placements.
 - ``greedy``: the first-come-first-served baseline: every minute, each open order in
   placement order goes alone to the on-duty courier who can reach its restaurant first
   (ties: the courier listed first); an order nobody can pick up before their off-time waits.
@@ -39,6 +40,7 @@ from paotui.dispatch.engine import (  # noqa: E402
     EuclideanTravel,
     Order,
     Params,
+    Placement,
     Rider,
     RoundState,
     Stop,
@@ -211,8 +213,9 @@ def simulate(inst: Instance, policy: str = "engine", **overrides) -> Solution:
     if params is not None:  # the engine imports scipy lazily; a warm Lambda container has it loaded
         import scipy.sparse.csgraph  # noqa: F401
         import scipy.spatial  # noqa: F401
+    placements = [Placement(o.restaurant, inst.restaurants[o.restaurant], o.placed) for o in by_placement]
     open_orders: list[InstanceOrder] = []
-    nxt = 0
+    nxt = oldest = 0
     t = min(o.placed for o in by_placement)
     last = max(c.off for c in inst.couriers.values())
     while t <= last and (nxt < len(by_placement) or open_orders):
@@ -222,7 +225,9 @@ def simulate(inst: Instance, policy: str = "engine", **overrides) -> Solution:
         if open_orders:
             started = time.perf_counter()
             if policy == "engine":
-                done = _engine_round(inst, sol, t, open_orders, params)
+                while oldest < nxt and placements[oldest].placed_at <= t - params.placement_window:
+                    oldest += 1
+                done = _engine_round(inst, sol, t, open_orders, tuple(placements[oldest:nxt]), params)
             elif policy == "greedy":
                 done = _greedy_round(inst, sol, t, open_orders)
             else:
@@ -238,7 +243,7 @@ def _on_duty(c: CourierState, t: float) -> bool:
     return c.spec.on <= t < c.spec.off
 
 
-def _engine_round(inst: Instance, sol: Solution, t: float, open_orders, params: Params) -> set[str]:
+def _engine_round(inst: Instance, sol: Solution, t: float, open_orders, placements, params: Params) -> set[str]:
     orders = tuple(
         Order(
             id=o.id,
@@ -265,7 +270,7 @@ def _engine_round(inst: Instance, sol: Solution, t: float, open_orders, params: 
                 available_at=c.spec.on if c.spec.on > t else None,
             )
         )
-    decision = plan_round(RoundState(now=t, orders=orders, riders=tuple(riders)), params)
+    decision = plan_round(RoundState(now=t, orders=orders, riders=tuple(riders), placements=placements), params)
     done: set[str] = set()
     for a in decision.assignments:
         assert _on_duty(sol.couriers[a.rider_id], t), "the engine committed a courier off duty"

@@ -209,3 +209,20 @@ def test_a_rider_who_refused_is_not_asked_again_within_the_cooldown(order):
     assert service.dispatch(ORDER_ID, reason="timeout", trigger="e2") is None  # the only rider let it lapse
     make_rider("rdr_b", near(SHOP, 2000))
     assert service.dispatch(ORDER_ID, reason="timeout", trigger="e3").rider_id == "rdr_b"
+
+
+def test_a_round_reads_the_merchant_orders_its_zone_took_lately(aws):
+    from paotui.dispatch import rounds
+    from paotui.orders.service import get_order
+
+    fresh, stale, errand = make_order("ord_fresh"), make_order("ord_stale"), make_order("ord_errand")
+    stale.update(actions=[type(stale).created_at.set(clock.iso(clock.now() - timedelta(minutes=91)))])
+    errand.update(actions=[type(errand).merchant_id.remove()])
+    zones = {rounds.join_pool(get_order(order.id)) for order in (fresh, stale, errand)}
+    assert len(zones) == 1
+    rounds.join_pool(get_order(fresh.id))  # the watchdog's re-dispatch joins again: still one placement
+
+    placed = rounds.recent_placements(zones.pop(), 90)
+
+    assert [(p.store, p.pickup) for p in placed] == [("mer_1", (SHOP["lat"], SHOP["lng"]))]
+    assert abs(placed[0].placed_at - clock.parse_iso(fresh.created_at).timestamp() / 60) < 1e-6

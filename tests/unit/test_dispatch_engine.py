@@ -17,6 +17,7 @@ from paotui.dispatch.engine import (
     HaversineTravel,
     Order,
     Params,
+    Placement,
     Refusal,
     Rider,
     RoundState,
@@ -190,6 +191,27 @@ def test_a_rider_first_at_other_stores_costs_more_to_send_away():
     # weighed heavily, hub is kept for the stores around it and loner goes
     heavy = replace(PARAMS, demand_weight=1.0)
     assert trips(plan(0, orders, riders, params=heavy)) == {"loner": ("x",), "c1": ("o1",), "c2": ("o2",)}
+
+
+def test_a_rider_first_at_a_store_busy_lately_costs_more_to_send_away():
+    # "x" (store at the origin, ready now, 20 minutes south): "hub" is 2 minutes north of it,
+    # "loner" 3 minutes south. The store 10 minutes north has no open order, but it took six in
+    # the last 90 minutes: hub is among the first three there (with c1 and c2, idle next to it),
+    # so a minute of hub's time is priced like that of a rider first at open orders' stores.
+    x = Order(id="x", store="s0", pickup=at(0), dropoff=at(0, -20), placed_at=0, ready_at=0)
+    riders = [Rider("hub", at(0, 2)), Rider("loner", at(0, -3)), Rider("c1", at(0, 12)), Rider("c2", at(1, 12))]
+    busy = tuple(Placement("north", at(0, 10), placed_at=-m) for m in (5, 20, 40, 60, 80, 85))
+    heavy = replace(PARAMS, demand_weight=1.0)
+
+    def sent(placements, params=heavy):
+        state = RoundState(now=0, orders=(x,), riders=tuple(riders), placements=placements)
+        return trips(plan_round(state, params))
+
+    assert sent(()) == {"hub": ("x",)}  # nothing says hub is needed elsewhere: the nearer rider goes
+    assert sent(busy) == {"loner": ("x",)}
+    # placements older than the window, or weighed at nothing, say nothing
+    assert sent(tuple(replace(p, placed_at=p.placed_at - 90) for p in busy)) == {"hub": ("x",)}
+    assert sent(busy, replace(heavy, placement_weight=0.0)) == {"hub": ("x",)}
 
 
 def test_a_rider_takes_the_order_ready_now_before_one_ready_much_later():

@@ -8,7 +8,9 @@ anything in it is open. The round reads, as one consistent picture:
 - the zone's open orders (its pool: confirmed, no rider, no live offer);
 - the online riders around the order's store (H3 rings), each with the route of the
   orders they already carry, so a busy rider is planned after their work;
-- recent refusals (rejected or lapsed offers) for the cooldown.
+- recent refusals (rejected or lapsed offers) for the cooldown;
+- the zone's merchant orders placed lately (``placed#<zone>`` items, written as
+  orders join the pool), which tell the engine where the next orders will come from.
 
 ``engine.plan_round`` decides. Each assignment becomes one offer per order to
 the same rider, sharing a ``bundle_id`` (one trip: one store, several
@@ -34,7 +36,17 @@ from pynamodb.exceptions import DeleteError, PutError
 from pynamodb.models import Model
 
 from paotui.carriers.service import is_with_carrier
-from paotui.dispatch.engine import HaversineTravel, Order, Params, Refusal, Rider, RoundState, Stop, plan_round
+from paotui.dispatch.engine import (
+    HaversineTravel,
+    Order,
+    Params,
+    Placement,
+    Refusal,
+    Rider,
+    RoundState,
+    Stop,
+    plan_round,
+)
 from paotui.dispatch.records import OfferRecord, OfferStatus
 from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
@@ -61,6 +73,23 @@ class PoolEntry(Model):
     order_id = UnicodeAttribute(hash_key=True)  # "pool#<zone>"
     step = UnicodeAttribute(range_key=True)  # the order id
     created_at = UnicodeAttribute()
+    ttl = NumberAttribute()
+
+
+class RecentPlacement(Model):
+    """A merchant order placed in the zone (Watches table: ``placed#<zone>`` / ``<created_at>#<order id>``).
+
+    Kept a day; a round reads the last ``Params.placement_window`` minutes of them with one query.
+    """
+
+    Meta = table_meta("watches_table")
+
+    order_id = UnicodeAttribute(hash_key=True)  # "placed#<zone>"
+    step = UnicodeAttribute(range_key=True)  # "<created_at>#<order id>": in placement order
+    store = UnicodeAttribute()
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    placed_at = UnicodeAttribute()
     ttl = NumberAttribute()
 
 
@@ -92,7 +121,8 @@ def zone_of(lat: float, lng: float) -> str:
 
 
 def join_pool(order: OrderRecord) -> str:
-    """Put the order in its zone's pool (idempotent); returns the zone."""
+    """Put the order in its zone's pool, and a merchant's order among the zone's placements (both idempotent);
+    returns the zone. An errand's pickup is a one-off address, not a place orders come from again."""
     zone = zone_of(order.pickup.lat, order.pickup.lng)
     now = clock.now()
     PoolEntry(
@@ -101,6 +131,16 @@ def join_pool(order: OrderRecord) -> str:
         created_at=clock.iso(now),
         ttl=clock.epoch_seconds(now + timedelta(days=_POOL_DAYS)),
     ).save()
+    if order.merchant_id:
+        RecentPlacement(
+            f"placed#{zone}",
+            f"{order.created_at}#{order.id}",
+            store=order.merchant_id,
+            lat=float(order.pickup.lat),
+            lng=float(order.pickup.lng),
+            placed_at=order.created_at,
+            ttl=clock.epoch_seconds(clock.parse_iso(order.created_at) + timedelta(days=1)),
+        ).save()
     return zone
 
 
@@ -115,6 +155,8 @@ def plan(zone: str, center: tuple[float, float], rings: int | None = None) -> li
         logger.info("a round is already planning this zone", extra={"zone": zone})
         return None
     try:
+        params = _params()
+        placements = recent_placements(zone, params.placement_window)
         planned: list[PlannedOffer] = []
         seen: set[str] = set()
         for _ in range(1 + _MORE_ROUNDS):
@@ -122,23 +164,32 @@ def plan(zone: str, center: tuple[float, float], rings: int | None = None) -> li
             if not open_orders or {order.id for order in open_orders} <= seen:
                 break
             seen |= {order.id for order in open_orders}
-            planned += _round(open_orders, center, exclude_riders={p.rider_id for p in planned}, rings=rings)
+            busy = {p.rider_id for p in planned}
+            planned += _round(open_orders, placements, center, params, exclude_riders=busy, rings=rings)
         return planned
     finally:
         _release_lease(zone, holder)
 
 
-def _round(
-    open_orders: list[OrderRecord], center: tuple[float, float], exclude_riders: set[str], rings: int | None = None
-) -> list[PlannedOffer]:
-
+def _params() -> Params:
     settings = get_settings()
-    now = clock.now()
-    params = Params(
+    return Params(
         travel=HaversineTravel(speed=settings.delivery_speed_m_per_min, detour=settings.road_detour),
         # a trip is postponed only while it can still be offered, answered and started in time
         round_interval=settings.offer_ttl_seconds / 60 + settings.dispatch_lead_minutes,
     )
+
+
+def _round(
+    open_orders: list[OrderRecord],
+    placements: tuple[Placement, ...],
+    center: tuple[float, float],
+    params: Params,
+    exclude_riders: set[str],
+    rings: int | None = None,
+) -> list[PlannedOffer]:
+
+    now = clock.now()
     riders = [r for r in _riders_near(center, rings) if r.id not in exclude_riders]
     prep = prep_minutes(open_orders)
     state = RoundState(
@@ -146,6 +197,7 @@ def _round(
         orders=tuple(_engine_order(order, prep) for order in open_orders),
         riders=tuple(_engine_rider(rider, params, now) for rider in riders),
         refusals=tuple(_refusals(open_orders, now, params.refusal_cooldown)) + _outside_zones(riders, open_orders, now),
+        placements=placements,
     )
     decision = plan_round(state, params)
     by_id = {order.id: order for order in open_orders}
@@ -168,6 +220,7 @@ def _round(
             "bundled": sum(1 for a in decision.assignments if len(a.order_ids) > 1),
             "deferred": len(decision.deferred),
             "unassigned": len(decision.unassigned),
+            "placements": len(placements),
         },
     )
     metrics.add_metric(name="DispatchRounds", unit="Count", value=1)
@@ -194,6 +247,15 @@ def _open_orders(zone: str) -> list[OrderRecord]:
             continue  # a rider is deciding; the next round sees the answer
         waiting.append(order)
     return sorted(waiting, key=lambda order: (order.created_at, order.id))
+
+
+def recent_placements(zone: str, window_minutes: float) -> tuple[Placement, ...]:
+    """The zone's merchant orders placed within the window, open or not (one query, in placement order)."""
+    since = clock.iso(clock.now() - timedelta(minutes=window_minutes))
+    return tuple(
+        Placement(item.store, (float(item.lat), float(item.lng)), _minutes(clock.parse_iso(item.placed_at)))
+        for item in RecentPlacement.query(f"placed#{zone}", RecentPlacement.step >= since)
+    )
 
 
 def _riders_near(center: tuple[float, float], rings: int | None = None) -> list[RiderRecord]:

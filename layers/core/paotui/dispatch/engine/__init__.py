@@ -6,7 +6,8 @@ simulator (``bench/mdrp_sim.py``) run the same code. Entry point::
     from paotui.dispatch.engine import HaversineTravel, Order, Params, Rider, RoundState, plan_round
 
     params = Params(travel=HaversineTravel(speed=250), round_interval=0.5)
-    decision = plan_round(RoundState(now=t, orders=open_orders, riders=riders, refusals=recent), params)
+    state = RoundState(now=t, orders=open_orders, riders=riders, refusals=refused, placements=lately)
+    decision = plan_round(state, params)
     for a in decision.assignments:   # offer now: rider a.rider_id takes a.order_ids from a.store
         ...                          # (drop-offs in that order, predicted times on the Assignment)
     # decision.deferred: planned but postponed (orders stay open, riders stay free; re-plan next round)
@@ -24,6 +25,9 @@ Input (:mod:`~paotui.dispatch.engine.model`), times in minutes on the caller's c
   ``available_at``: a shift starting later, planned for but never committed before it.
 - :class:`Refusal` ``(rider_id, order_id, at)``: offers refused or lapsed; the pair is not
   offered again within ``Params.refusal_cooldown``.
+- :class:`Placement` ``(store, pickup, placed_at)``: the orders placed in the last
+  ``Params.placement_window`` minutes, open or not: a rider among the first to reach a busy
+  store is worth keeping near it.
 - :class:`Params`: the travel model (:class:`EuclideanTravel` for MDRP's planar metres,
   :class:`HaversineTravel` for ``(lat, lng)``), service times, target and maximum
   click-to-door, ``round_interval`` (minutes to the caller's next round: a trip is
@@ -45,6 +49,7 @@ from paotui.dispatch.engine.model import (
     Assignment,
     Order,
     Params,
+    Placement,
     Refusal,
     Rider,
     RoundDecision,
@@ -60,6 +65,7 @@ __all__ = [
     "HaversineTravel",
     "Order",
     "Params",
+    "Placement",
     "Refusal",
     "Rider",
     "RoundDecision",

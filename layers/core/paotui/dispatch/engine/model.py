@@ -83,6 +83,19 @@ class Rider:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """An order placed at ``store`` at ``placed_at``, open or not: where the next orders are likely to come from.
+
+    A store busy lately is likely to stay busy, so a rider among the first to
+    reach it is worth keeping near it (``Params.placement_weight``).
+    """
+
+    store: str
+    pickup: Point
+    placed_at: float
+
+
+@dataclass(frozen=True)
 class Refusal:
     """The rider refused (or let lapse) an offer of the order at ``at``; not re-offered within the cooldown."""
 
@@ -119,6 +132,8 @@ class Params:
     scarcity_weight: float = 1.0  # rider time's price rises by this × orders left over per rider
     demand_weight: float = 0.2  # and by this × the rider's demand over the round's average (round._demand)
     demand_rank: int = 3  # a rider is in demand for an order when among the first this many at its store
+    placement_weight: float = 0.5  # in that demand, an order placed at the store lately counts this much
+    placement_window: float = 90.0  # ... when placed within this many minutes
     defer_minutes: float = 10.0  # an order left open now is assumed picked up no sooner than this
     bundle_passes: int = 1  # times to form bundles and reassign (each pass costs one more assignment)
 
@@ -129,6 +144,7 @@ class RoundState:
     orders: tuple[Order, ...]
     riders: tuple[Rider, ...]
     refusals: tuple[Refusal, ...] = ()
+    placements: tuple[Placement, ...] = ()  # orders placed lately (open or not), for rider demand
 
 
 @dataclass(frozen=True)
