@@ -73,7 +73,8 @@ def plan_round(state: RoundState, params: Params) -> RoundDecision:
     pair_unit, pair_rider, rank, trips = pair_unit[ok], pair_rider[ok], rank[ok], _take(trips, ok)
     reward = _rewards(arrays, now, params, units, pair_unit, trips)
     unit_reward = np.where(units >= 0, reward[np.maximum(units, 0)], 0.0).sum(axis=1)
-    lately = _placement_demand(state.placements, now, start, start_xy, speed, params)
+    open_stores = {store: i for i, store in enumerate(sorted({o.store for o in orders}))}  # near's rows
+    lately = _placement_demand(state.placements, now, open_stores, near, start, start_xy, speed, params)
     demand = _demand(pair_rider, rank, unit_size[pair_unit] == 1, lately, params)
     value = _priced(trips, unit_reward[pair_unit], pair_rider, demand, len(orders), len(riders), params)
     stats.update(units=len(units), pairs=len(pair_unit))
@@ -138,11 +139,12 @@ def _demand(pair_rider, rank, single, lately, params) -> np.ndarray:
     return count / mean if mean > 0 else count
 
 
-def _placement_demand(placements, now, start, start_xy, speed, params) -> np.ndarray:
+def _placement_demand(placements, now, open_stores, near, start, start_xy, speed, params) -> np.ndarray:
     """Per rider: ``placement_weight`` × the orders placed within ``placement_window`` at stores
     where they are among the ``demand_rank`` soonest. Open orders say where riders are needed
     now; the recent ones say where they will be needed next (measured on MDRP: the mean ratio to
-    the bound 0.002–0.004 lower on each of four instance sets; docs/benchmarks.md)."""
+    the bound 0.002–0.004 lower on each of four instance sets; docs/benchmarks.md). A store with
+    open orders reuses their candidates (``near``, rows by ``open_stores``)."""
     counts: dict[str, list] = {}
     for p in placements:
         if 0 <= now - p.placed_at < params.placement_window:
@@ -151,9 +153,12 @@ def _placement_demand(placements, now, start, start_xy, speed, params) -> np.nda
     if not counts or not params.placement_weight:
         return lately
     stores = sorted(counts)
-    store_xy = np.array([counts[s][0] for s in stores], dtype=np.float64).reshape(-1, 2)
-    near, _ = _nearest_riders(start, start_xy, speed, store_xy, params)
-    first = near[:, : params.demand_rank]
+    first = np.empty((len(stores), min(params.demand_rank, near.shape[1])), dtype=np.int64)
+    known = np.array([s in open_stores for s in stores])
+    first[known] = near[[open_stores[s] for s in stores if s in open_stores], : first.shape[1]]
+    if not known.all():
+        others = np.array([counts[s][0] for s, k in zip(stores, known, strict=True) if not k], dtype=np.float64)
+        first[~known] = _nearest_riders(start, start_xy, speed, others.reshape(-1, 2), params)[0][:, : first.shape[1]]
     per_store = np.array([counts[s][1] for s in stores], dtype=np.float64)
     np.add.at(lately, first.ravel(), np.repeat(per_store, first.shape[1]))
     return params.placement_weight * lately
