@@ -7,9 +7,9 @@ busy districts, each order's customer 0.3–5 km from its store, placed in the l
 30 minutes with 5–30 minutes of prep; at that rate, 30,000 orders placed at the same
 stores in the last 90 minutes (the round's placements, open orders included); riders
 spread the same way, 60% of them busy with a route that ends within 25 minutes (up to 2
-orders on it), capacity 3, 1,000 recent refusals. Times ``plan_round`` (after one warm-up round that loads scipy, as a
-warm Lambda container would have) over several rounds a minute apart, and writes
-``bench/out/dispatch_city.json``.
+orders on it), capacity 3, 1,000 recent refusals. Times ``plan_round`` (after one
+warm-up round that loads scipy, as a warm Lambda container would have) over several
+rounds a minute apart, and writes ``bench/out/dispatch_city.json``.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def plan_round(state: RoundState, params: Params) -> RoundDecision:
     if not orders or not riders:
         return RoundDecision(now=now, assignments=(), unassigned=tuple(o.id for o in orders), stats=stats)
 
-    arrays, store_of, store_xy = _order_arrays(orders, params)
+    arrays, stores, store_of, store_xy = _order_arrays(orders, params)
     start = np.array([r.free_at(now) for r in riders])
     start_xy = np.array([r.free_position() for r in riders], dtype=np.float64).reshape(-1, 2)
     speed = np.array([r.speed or params.travel.speed for r in riders], dtype=np.float64)
@@ -73,7 +73,7 @@ def plan_round(state: RoundState, params: Params) -> RoundDecision:
     pair_unit, pair_rider, rank, trips = pair_unit[ok], pair_rider[ok], rank[ok], _take(trips, ok)
     reward = _rewards(arrays, now, params, units, pair_unit, trips)
     unit_reward = np.where(units >= 0, reward[np.maximum(units, 0)], 0.0).sum(axis=1)
-    open_stores = {store: i for i, store in enumerate(sorted({o.store for o in orders}))}  # near's rows
+    open_stores = {store: i for i, store in enumerate(stores)}  # the rows of near
     lately = _placement_demand(state.placements, now, open_stores, near, start, start_xy, speed, params)
     demand = _demand(pair_rider, rank, unit_size[pair_unit] == 1, lately, params)
     value = _priced(trips, unit_reward[pair_unit], pair_rider, demand, len(orders), len(riders), params)
@@ -106,7 +106,8 @@ def _can_take_work(rider: Rider, now: float, params: Params) -> bool:
     return rider.off_at is None or free + params.pickup_service / 2 <= rider.off_at
 
 
-def _order_arrays(orders: list[Order], params: Params) -> tuple[OrderArrays, np.ndarray, np.ndarray]:
+def _order_arrays(orders: list[Order], params: Params) -> tuple[OrderArrays, list[str], np.ndarray, np.ndarray]:
+    """The orders as arrays, their stores (sorted ids), each order's store index and the stores' points."""
     stores = sorted({o.store for o in orders})
     index = {s: i for i, s in enumerate(stores)}
     store_of = np.array([index[o.store] for o in orders], dtype=np.int64)
@@ -127,7 +128,7 @@ def _order_arrays(orders: list[Order], params: Params) -> tuple[OrderArrays, np.
         ready[has_time] = np.maximum(ready[has_time], scheduled[has_time] - lead)
         anchor[has_time] = scheduled[has_time] - params.target_ctd
     arrays = OrderArrays(store_xy=store_xy[store_of], drop_xy=drop_xy, ready=ready, anchor=anchor)
-    return arrays, store_of, store_xy
+    return arrays, stores, store_of, store_xy
 
 
 def _demand(pair_rider, rank, single, lately, params) -> np.ndarray:
