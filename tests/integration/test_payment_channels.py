@@ -196,6 +196,77 @@ def test_a_partial_wechat_refund_settles_once(order, providers, fakes):
     assert (_order(order.id).status, int(_order(order.id).refunded)) == ("PAID", 500)
 
 
+def test_an_order_paid_on_two_channels_keeps_the_first_payment_and_gives_the_second_back(order, providers, fakes):
+    from paotui.orders import service as orders
+    from paotui.payments import refunds, service
+
+    _pay(order, "wechat", providers)
+    _pay(order, "alipay", providers)  # the customer switched channels, and both sheets got paid
+    trade = order.id.removeprefix("ord_")
+    wechat_paid = fakes["wechat"].pay(trade, deliver=False)
+    alipay_paid = fakes["alipay"].pay(trade, deliver=False)
+    fakes["wechat"].deliver(wechat_paid)  # WeChat's callback first: it pays the order ...
+    for _ in range(2):  # ... and Alipay's, twice, finds it paid
+        assert fakes["alipay"].deliver(alipay_paid).status == 200
+    total = int(order.amounts.total)
+    current = _order(order.id)
+    assert [entry.status for entry in current.timeline] == ["PENDING_PAYMENT", "PAID"]
+    assert current.timeline[1].reason == "paid via wechat"
+    assert _refunds(order.id) == [("SUCCEEDED", total)]  # the Alipay payment, whole, once
+    refunded = sorted((p.channel, p.status, int(p.refunded)) for p in service.payments_of(order.id))
+    assert refunded == [("alipay", "SUCCEEDED", total), ("wechat", "SUCCEEDED", 0)]
+    assert int(current.refunded) == total
+
+    part = refunds.refund_part(  # a later partial refund comes out of the payment that was kept
+        current,
+        orders.actors_for(current, MERCHANT_OWNER),
+        amount=300,
+        reason="少送一份",
+        key="partial-after-duplicate",
+        by=MERCHANT_OWNER.user_id,
+        providers=providers,
+    )
+    assert part.channel == "wechat"
+
+
+def test_paying_on_one_channel_closes_the_trade_opened_on_the_other(order, providers, fakes):
+    from paotui.payments import service
+
+    _pay(order, "alipay", providers)
+    _pay(order, "wechat", providers)
+    trade = order.id.removeprefix("ord_")
+    fakes["alipay"].scan(trade)  # Alipay knows the trade once the code is scanned
+    fakes["wechat"].pay(trade)
+    assert fakes["alipay"].trades[trade].status == "TRADE_CLOSED"
+    assert sorted((p.channel, p.status) for p in service.payments_of(order.id)) == [
+        ("alipay", "CLOSED"),
+        ("wechat", "SUCCEEDED"),
+    ]
+    assert _refunds(order.id) == []
+
+
+def test_a_double_tapped_pay_answers_both_taps_with_the_same_trade(aws):
+    from paotui.payments import service
+    from paotui.payments.channels import Providers
+    from paotui.platform.settings import get_settings
+
+    placed, _ = placed_order("key-double-tap-01", 1)
+    taps = []
+
+    def transport(url, headers, body):
+        """The sandbox provider answers slowly: the second tap overtakes the first and stores its trade first."""
+        taps.append(body)
+        if len(taps) == 1:
+            taps.append(service.start_payment(placed.id, CUSTOMER, "sandbox", providers))
+        return 200  # its callback kept back: the order stays unpaid
+
+    providers = Providers(get_settings(), transport)
+    first = service.start_payment(placed.id, CUSTOMER, "sandbox", providers)
+    second = taps[-1]
+    assert first.client_params is not None
+    assert first.client_params == second.client_params
+
+
 def test_alipay_pays_and_a_cancellation_refunds_it(order, providers, fakes):
     import json
 

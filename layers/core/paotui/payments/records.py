@@ -10,7 +10,10 @@ from enum import StrEnum
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from paotui.orders.records import OrderRecord
 from paotui.platform.dynamo import table_meta
+
+PAID_BY = "payment:"  # the PAID timeline entry's ``by``: this prefix and the id of the payment that paid the order
 
 
 class PaymentStatus(StrEnum):
@@ -61,3 +64,13 @@ class RefundRecord(Model):
     provider_refund_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+
+
+def payer_of(order: OrderRecord) -> str | None:
+    """The id of the payment that paid the order (its PAID timeline entry), None while it is unpaid.
+
+    An order has a trade per channel the customer opened, and more than one may
+    get paid; only this one is kept (payments.service.apply_payment).
+    """
+    paid = next((entry.by for entry in order.timeline if entry.status == "PAID"), None)
+    return paid.removeprefix(PAID_BY) if paid and paid.startswith(PAID_BY) else None

@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Actor
 from paotui.payments.providers import ProviderRefund, RefundState
-from paotui.payments.records import PaymentRecord, PaymentStatus, RefundRecord, RefundStatus
+from paotui.payments.records import PaymentRecord, PaymentStatus, RefundRecord, RefundStatus, payer_of
 from paotui.platform import clock
 from paotui.platform.dynamo import transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -31,17 +31,30 @@ from paotui.platform.observability import logger, metrics
 CANCEL_PURPOSE = "cancel"
 
 
+DUPLICATE_PURPOSE = "duplicate"
+
+
 def refund_rest(order: OrderRecord, *, reason: str, by: str, providers) -> list[RefundRecord]:
     """Refund what is left of every payment of the order (the automatic refund of a cancellation)."""
-    done = []
-    for payment in _succeeded_payments(order.id):
-        refund = _existing(order.id, stable_id("rfd_", payment.id, CANCEL_PURPOSE))
-        rest = int(payment.amount) - int(payment.refunded)
-        if refund is None and rest > 0:
-            refund = _open(payment, stable_id("rfd_", payment.id, CANCEL_PURPOSE), rest, reason, by)
-        if refund is not None:
-            done.append(_submit(refund, payment, providers))
-    return done
+    payments = _succeeded_payments(order.id)
+    done = [_refund_rest_of(payment, CANCEL_PURPOSE, reason, by, providers) for payment in payments]
+    return [refund for refund in done if refund is not None]
+
+
+def refund_duplicate(payment: PaymentRecord, *, providers) -> RefundRecord | None:
+    """Give back, whole and once, a payment the order did not need: another channel's payment had paid it."""
+    reason = "the order was already paid through another channel"
+    return _refund_rest_of(payment, DUPLICATE_PURPOSE, reason, "system", providers)
+
+
+def _refund_rest_of(payment: PaymentRecord, purpose: str, reason: str, by: str, providers) -> RefundRecord | None:
+    """What is left of ``payment``, refunded once per ``purpose``; None when nothing was left to refund."""
+    refund_id = stable_id("rfd_", payment.id, purpose)
+    refund = _existing(payment.order_id, refund_id)
+    rest = int(payment.amount) - int(payment.refunded)
+    if refund is None and rest > 0:
+        refund = _open(payment, refund_id, rest, reason, by)
+    return None if refund is None else _submit(refund, payment, providers)
 
 
 def refund_part(
@@ -50,7 +63,7 @@ def refund_part(
     """A partial (or whole) refund asked for by the order's merchant or an admin, once per idempotency key."""
     if not actors & {Actor.MERCHANT, Actor.ADMIN}:
         raise Forbidden("Only the order's merchant or an admin may refund it.", code="REFUND_FORBIDDEN")
-    payment = next(iter(_succeeded_payments(order.id)), None)
+    payment = _kept_payment(order)
     if payment is None:
         raise Conflict("The order has no payment to refund.", code="NOTHING_TO_REFUND")
     refund_id = stable_id("rfd_", payment.id, "manual", key)
@@ -66,7 +79,7 @@ def refund_for(
 ) -> RefundRecord | None:
     """A refund the platform decides (a late order's compensation, a returned order's rule), once per ``purpose``:
     ``amount``, or what is left of the payment if less. None when nothing was paid or is left."""
-    payment = next(iter(_succeeded_payments(order.id)), None)
+    payment = _kept_payment(order)
     if payment is None:
         return None
     refund_id = stable_id("rfd_", payment.id, purpose)
@@ -100,6 +113,13 @@ def _succeeded_payments(order_id: str) -> list[PaymentRecord]:
         for payment in PaymentRecord.query(order_id, consistent_read=True)
         if payment.kind == "payment" and payment.status == PaymentStatus.SUCCEEDED
     ]
+
+
+def _kept_payment(order: OrderRecord) -> PaymentRecord | None:
+    """The payment a partial refund comes out of: the one that paid the order, not a duplicate given back."""
+    succeeded = _succeeded_payments(order.id)
+    payer = payer_of(order)
+    return next((p for p in succeeded if p.id == payer), next(iter(succeeded), None))
 
 
 def _existing(order_id: str, refund_id: str) -> RefundRecord | None:

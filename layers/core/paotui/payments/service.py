@@ -11,7 +11,10 @@ Trade numbers: a provider's ``out_trade_no`` is the order id's 32 hex digits
 (the providers' length limit), so a callback, which names only the trade,
 finds its order with one strongly consistent read. An order has at most one
 trade per channel; a second ``/pay`` on the same channel answers the same
-client parameters without asking the provider again.
+client parameters without asking the provider again. A customer who opens
+a second channel may pay both: the payment that moves the order to PAID is
+the one kept, the order's other open trades are closed at once, and a
+payment that still arrives on another channel is refunded whole.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from paotui.orders.transitions import Actor, Status
 from paotui.payments import refunds
 from paotui.payments.channels import Providers
 from paotui.payments.providers import NotifyReply, PaymentState, ProviderPayment, ProviderRefund
-from paotui.payments.records import PaymentRecord, PaymentStatus
+from paotui.payments.records import PAID_BY, PaymentRecord, PaymentStatus, payer_of
 from paotui.platform import clock
 from paotui.platform.auth import Principal
 from paotui.platform.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized, Unprocessable
@@ -75,10 +78,14 @@ def start_payment(order_id: str, caller: Principal, channel: str, providers: Pro
             notify_url=providers.notify_url(channel),
             expires_at=clock.parse_iso(order.created_at) + timedelta(seconds=get_settings().payment_timeout_seconds),
         )
-        payment.update(
-            actions=[PaymentRecord.client_params.set(json.dumps(params, separators=(",", ":")))],
-            condition=PaymentRecord.client_params.does_not_exist(),
-        )
+        try:
+            payment.update(
+                actions=[PaymentRecord.client_params.set(json.dumps(params, separators=(",", ":")))],
+                condition=PaymentRecord.client_params.does_not_exist(),
+            )
+        except UpdateError as error:  # a double tap: the other request stored the same trade's parameters first
+            if error.cause_response_code != _CONDITION_FAILED:
+                raise
     payment.refresh(consistent_read=True)
     return payment
 
@@ -178,21 +185,29 @@ def apply_payment(channel: str, notice: ProviderPayment, providers: Providers) -
         Status.PAID,
         expected={Status.PENDING_PAYMENT},
         reason=f"paid via {channel}",
-        by=f"payment:{payment.id}",
+        by=f"{PAID_BY}{payment.id}",
     )
     order = moved or orders.get_order(order_id)
+    payer = payer_of(order)
     if order.status == Status.CANCELLED.value:
         logger.warning("payment arrived for a cancelled order", extra={"order_id": order_id})
         metrics.add_metric(name="PaymentAfterCancel", unit="Count", value=1)
         refunds.refund_rest(
             order, reason="the order was cancelled before the payment arrived", by="system", providers=providers
         )
+    elif payer is not None and payer != payment.id:
+        logger.warning("order paid twice", extra={"order_id": order_id, "payment_id": payment.id, "paid_by": payer})
+        metrics.add_metric(name="PaymentDuplicate", unit="Count", value=1)
+        refunds.refund_duplicate(payment, providers=providers)
+    elif payer == payment.id:
+        close_unpaid(order_id, providers)  # the other channels the customer opened can't take a second payment
     orders.confirm_if_automatic(order)  # on every delivery: a crash between the two moves is finished by a retry
     return payment
 
 
 def close_unpaid(order_id: str, providers: Providers) -> bool:
-    """Before an unpaid order is cancelled, close its open trades; True if one turns out paid (then it is applied).
+    """Close the order's open trades (before it is cancelled unpaid, or once one of them paid it); True if one
+    turns out paid (then it is applied).
 
     A provider that says "already paid" is asked for the trade and the payment is
     applied as if its callback had come, so the order is paid, not cancelled.
