@@ -159,3 +159,39 @@ def test_merchants_and_admins_list_orders_by_status_and_date_page_by_page(api):
         == "INVALID_DATE_RANGE"
     )
     assert api.call("GET", "/orders", who=ADMIN_CTX, role="admin", **{"from": "2020-01-01", "to": today})[0] == 422
+
+
+@pytest.mark.parametrize(
+    ("who", "role", "start"),
+    [
+        (CUSTOMER_CTX, "customer", 1),  # JSON, not a start key
+        (CUSTOMER_CTX, "customer", {"id": {"S": "x"}}),  # a key, not the index's
+        (
+            CUSTOMER_CTX,
+            "customer",
+            {"id": {"S": "x"}, "created_at": {"S": "x"}, "customer_id": {"S": "usr_someone_else"}},
+        ),
+        (
+            CUSTOMER_CTX,
+            "customer",
+            {"id": {"N": "1"}, "created_at": {"S": "x"}, "customer_id": {"S": CUSTOMER.user_id}},
+        ),
+        (ADMIN_CTX, "admin", [1]),
+        (ADMIN_CTX, "admin", {"day": "9999-12-31", "key": None}),  # far outside the range: days of empty queries
+        (ADMIN_CTX, "admin", {"day": "not a day", "key": None}),
+        (ADMIN_CTX, "admin", {"day": "today", "key": {"id": {"S": "x"}}}),
+    ],
+)
+def test_a_cursor_we_did_not_issue_is_a_400(api, who, role, start):
+    import base64
+    import json
+
+    from paotui.platform import clock
+
+    placed_order("key-cursor-0001", 1)
+    today = clock.china_date(clock.now())
+    if isinstance(start, dict) and start.get("day") == "today":
+        start = {**start, "day": today}
+    cursor = base64.urlsafe_b64encode(json.dumps(start).encode()).decode()
+    status, body = api.call("GET", "/orders", who=who, role=role, cursor=cursor)
+    assert (status, body["error"]["code"]) == (400, "INVALID_CURSOR")

@@ -18,7 +18,7 @@ from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
 from paotui.platform.auth import Principal
-from paotui.platform.errors import Forbidden, Unprocessable
+from paotui.platform.errors import BadRequest, Forbidden, Unprocessable
 
 MAX_ADMIN_DAYS = 92
 
@@ -56,7 +56,7 @@ def list_for(
         filter_condition=status_filter,
         scan_index_forward=False,
         limit=limit,
-        last_evaluated_key=start,
+        last_evaluated_key=_start_key(start, index, key),
     )
     return list(result), result.last_evaluated_key
 
@@ -83,7 +83,7 @@ def _by_days(
     since = since or until
     if (until - since).days >= MAX_ADMIN_DAYS:
         raise Unprocessable(f"Ask for at most {MAX_ADMIN_DAYS} days at a time.", code="INVALID_DATE_RANGE")
-    resume_day, resume_key = (start or {}).get("day"), (start or {}).get("key")
+    resume_day, resume_key = _admin_resume(start, since, until)
     found: list[OrderRecord] = []
     for day in _days_newest_first(since, until, resume_day):
         page = OrderRecord.by_day.query(
@@ -100,6 +100,41 @@ def _by_days(
             earlier = day - timedelta(days=1)
             return found, ({"day": earlier.isoformat(), "key": None} if earlier >= since else None)
     return found, None
+
+
+def _admin_resume(start: Any, since: date, until: date) -> tuple[str | None, dict[str, Any] | None]:
+    """The day and the key in it an operator's cursor resumes from; 400 unless ``_by_days`` issued it for
+    this range."""
+    if start is None:
+        return None, None
+    day = start.get("day") if isinstance(start, dict) and set(start) == {"day", "key"} else None
+    try:
+        resume = date.fromisoformat(day) if isinstance(day, str) else None
+    except ValueError:
+        resume = None
+    if resume is None or not since <= resume <= until:
+        raise _not_our_cursor()
+    return day, _start_key(start["key"], OrderRecord.by_day, day)
+
+
+def _start_key(start: Any, index: Any, key: str) -> dict[str, Any] | None:
+    """A page's start as DynamoDB gave it for ``index`` at ``key`` (its table, hash and range key, each a
+    string); anything else is a cursor we did not issue, which DynamoDB would refuse with a 5xx."""
+    if start is None:
+        return None
+    hash_key = index._hash_key_attribute().attr_name
+    if not (isinstance(start, dict) and set(start) == {"id", "created_at", hash_key}):
+        raise _not_our_cursor()
+    strings = all(
+        isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str) for value in start.values()
+    )
+    if not strings or start[hash_key]["S"] != key:
+        raise _not_our_cursor()
+    return start
+
+
+def _not_our_cursor() -> BadRequest:
+    return BadRequest("The cursor is not one we issued.", code="INVALID_CURSOR")
 
 
 def _days_newest_first(since: date, until: date, from_day: str | None) -> Iterator[date]:
