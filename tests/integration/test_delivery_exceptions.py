@@ -170,6 +170,17 @@ def test_a_retry_is_refused_unless_the_customers_failed_order_may_be_tried_again
     assert stored(order["id"]).status == "DELIVERY_FAILED"
 
 
+def test_the_rider_cannot_try_again_past_the_limit_either(api):
+    order, _ = failed(api, "unreachable")
+    assert api.move(order["id"], "DELIVERING")[0] == 200  # the rider tries again: attempt 2 of 2
+    assert api.move(order["id"], "DELIVERY_FAILED", failure_reason="unreachable")[0] == 200
+    before = stored(order["id"])
+    status, body = api.move(order["id"], "DELIVERING")
+    assert (status, body["error"]["code"]) == (409, "RETRY_LIMIT_REACHED"), body
+    assert stored(order["id"]).version == before.version  # and the customer is not told of a third failure
+    assert api.move(order["id"], "RETURNING")[0] == 200  # what is left: take it back
+
+
 def test_a_lapsed_window_sends_the_order_back_to_the_store_once(api):
     from paotui.orders.exceptions import contact_window_lapsed
 

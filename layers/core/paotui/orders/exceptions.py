@@ -6,8 +6,8 @@
 2. For ``delivery_contact_window_seconds`` (the watchdog's AwaitContact) the rider may try again
    (DELIVERY_FAILED → DELIVERING, ``POST /orders/{id}/transitions``), or the customer may ask for another try
    (``ask_retry``, ``POST /orders/{id}/delivery-retry``: the rider hears it, alert ``delivery_retry``), as long
-   as fewer than ``delivery_max_attempts`` deliveries failed. The rider may also take the order back at once
-   (DELIVERY_FAILED → RETURNING).
+   as fewer than ``delivery_max_attempts`` deliveries failed (``proof.check_retry_left``, for both). The rider
+   may also take the order back at once (DELIVERY_FAILED → RETURNING).
 3. When the window lapses with the order still DELIVERY_FAILED, the watchdog calls ``contact_window_lapsed``:
    the order goes RETURNING (by the system). Every move to RETURNING tells the merchant and the customer
    (alert ``returning``).
@@ -25,6 +25,7 @@ from datetime import timedelta
 
 from paotui.orders import service
 from paotui.orders.alerts import record_alert
+from paotui.orders.proof import check_retry_left, failed_attempts
 from paotui.orders.records import OrderRecord
 from paotui.orders.refund_rules import (
     UNSPECIFIED,
@@ -43,11 +44,6 @@ from paotui.platform.settings import get_settings
 
 RETURN_PURPOSE = "return"
 """The refund of a returned order: one per payment, however often RETURNED is delivered."""
-
-
-def failed_attempts(order: OrderRecord) -> int:
-    """How many times delivering the order has failed so far."""
-    return sum(1 for entry in order.timeline if entry.status == Status.DELIVERY_FAILED.value)
 
 
 def failure_reason(order: OrderRecord) -> str:
@@ -94,13 +90,7 @@ def ask_retry(order_id: str, caller: Principal, note: str | None) -> OrderRecord
         raise Forbidden("Only the order's customer asks for another try.", code="NOT_YOUR_ORDER")
     if order.status != Status.DELIVERY_FAILED.value:
         raise _not_failed(order)
-    attempts, limit = failed_attempts(order), get_settings().delivery_max_attempts
-    if attempts >= limit:
-        raise Conflict(
-            "Delivery has failed too often to try again; the order goes back to the store.",
-            code="RETRY_LIMIT_REACHED",
-            details={"attempts": attempts, "max_attempts": limit},
-        )
+    attempts = check_retry_left(order)
     reason = f"customer asked for another try: {note}" if note else "customer asked for another try"
     by = f"{(Actor.CUSTOMER if Actor.CUSTOMER in actors else Actor.ADMIN).value}:{caller.user_id}"
     moved = service.system_transition(

@@ -115,7 +115,9 @@ def check_move(
     if riding and position is None and target in (Status.PICKING_UP, Status.DELIVERED):
         position = _last_known(order.rider_id)
     current = Status(order.status)
-    if riding and (current, target) == (Status.ASSIGNED, Status.PICKING_UP):
+    if riding and (current, target) == (Status.DELIVERY_FAILED, Status.DELIVERING):
+        check_retry_left(order)
+    elif riding and (current, target) == (Status.ASSIGNED, Status.PICKING_UP):
         _geofence(checked, "arrival", (float(order.pickup.lat), float(order.pickup.lng)), position, reason)
     elif riding and (current, target) == (Status.PICKING_UP, Status.DELIVERING):
         _check_items(order, report.items_checked if report else None)
@@ -124,6 +126,24 @@ def check_move(
             _geofence(checked, "dropoff", (float(order.address.lat), float(order.address.lng)), position, reason)
         _prove(checked, order, actor, report.proof if report else None)
     return checked
+
+
+def failed_attempts(order: OrderRecord) -> int:
+    """How many times delivering the order has failed so far."""
+    return sum(1 for entry in order.timeline if entry.status == Status.DELIVERY_FAILED.value)
+
+
+def check_retry_left(order: OrderRecord) -> int:
+    """The failed attempts so far; 409 ``RETRY_LIMIT_REACHED`` once ``delivery_max_attempts`` failed, whoever
+    asks for another try (the rider going back DELIVERING, or the customer)."""
+    attempts, limit = failed_attempts(order), get_settings().delivery_max_attempts
+    if attempts >= limit:
+        raise Conflict(
+            "Delivery has failed too often to try again; the order goes back to the store.",
+            code="RETRY_LIMIT_REACHED",
+            details={"attempts": attempts, "max_attempts": limit},
+        )
+    return attempts
 
 
 # --- where the rider is ----------------------------------------------------------------------------------------
