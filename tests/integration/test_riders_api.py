@@ -188,6 +188,29 @@ def test_accepting_assigns_the_order_and_wakes_the_watchdog(api, workflow):
     assert int(rider_record("rdr_a").active_orders) == 1
 
 
+def test_a_retried_accept_after_the_order_was_taken_back_shows_nothing_of_the_next_riders_order(api):
+    """A retried tap may answer with the order only while it is still this rider's: once the watchdog gave it to
+    another rider, the old accept must not hand out that rider's order and the customer's contact."""
+    from paotui.orders import service as orders
+    from paotui.orders.transitions import Status
+
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    make_order()
+    first = offered()
+    assert api.call("POST", f"/offers/{first.id}/accept", user="rdr_a")[0] == 200
+    api.call("PUT", "/riders/me/availability", user="rdr_a", body={"online": False})
+    orders.system_transition(ORDER_ID, Status.CONFIRMED, expected={Status.ASSIGNED}, reason="rider_offline")
+    second = offered()
+    assert api.call("POST", f"/offers/{second.id}/accept", user="rdr_b")[0] == 200
+
+    status, body = api.call("POST", f"/offers/{first.id}/accept", user="rdr_a")
+
+    assert (status, body["error"]["code"]) == (409, "OFFER_UNAVAILABLE")
+    assert "address" not in body and "rider_id" not in body
+    assert orders.get_order(ORDER_ID).rider_id == "rdr_b"
+
+
 def race(serialized_moto, workflow, *calls: tuple[str, str]) -> list[tuple[int, dict]]:
     """Accept offers concurrently, one request per container: [(offer id, rider id), ...] → responses.
 

@@ -305,14 +305,19 @@ def accept_offer(offer_id: str, rider_id: str, *, workflow: AssignmentWorkflow) 
     """Take the offered order: returns it ASSIGNED to ``rider_id``.
 
     Accepting an offer this rider already accepted returns the order again (a
-    retried tap). Errors: 404 OFFER_NOT_FOUND / RIDER_NOT_FOUND, 403
+    retried tap) while the order is still theirs; once it was taken from them
+    (e.g. given back after they went offline) the offer is no longer available,
+    and whoever holds the order now is none of their business. Errors: 404 OFFER_NOT_FOUND / RIDER_NOT_FOUND, 403
     NOT_YOUR_OFFER, 409 OFFER_UNAVAILABLE (expired, withdrawn, rejected, or the
     order has a rider), RIDER_AT_CAPACITY, RIDER_OFFLINE.
     """
     for _ in range(_RETRIES_ON_RACE):
         offer = _own_offer(offer_id, rider_id)
         if offer.status == OfferStatus.ACCEPTED:
-            return orders.get_order(offer.order_id)
+            order = orders.get_order(offer.order_id)
+            if order.rider_id == rider_id:
+                return order
+            raise _unavailable(offer, clock.now_iso())
         now = clock.now()
         now_iso = clock.iso(now)
         if not offer.is_live(now_iso):
