@@ -320,6 +320,20 @@ def make_rider(rider_id: str, location: dict | None, *, online: bool = True, cap
     return create_rider(rider_id, name, "+8613900000" + rider_id[-3:], location, capacity, "ebike", online)
 
 
+class FakeWorkflow:
+    """Stands in for the watchdog's task tokens (paotui.workflow.service)."""
+
+    def __init__(self):
+        self.resolved: list[tuple[str, str]] = []
+        self.failed: list[tuple[str, str, str, str]] = []
+
+    def resolve_step(self, order_id: str, step: str) -> None:
+        self.resolved.append((order_id, step))
+
+    def fail_step(self, order_id: str, step: str, error: str, cause: str) -> None:
+        self.failed.append((order_id, step, error, cause))
+
+
 def quiet_for(rider_id: str, seconds: float) -> None:
     """As if the rider's last location update and position were ``seconds`` older (riders.location's clocks)."""
     from paotui.riders.records import RiderRecord

@@ -14,6 +14,7 @@ from tests.integration.builders import (
     LAMBDA_CONTEXT,
     ORDER_ID,
     SHOP,
+    FakeWorkflow,
     lapse,
     load_handler,
     make_order,
@@ -198,6 +199,27 @@ def test_three_orders_of_one_store_in_a_round_go_to_one_rider_as_one_bundle(aws)
     bundles = {(made[0].bundle_id, int(made[0].bundle_size)) for made in offers}
     assert len(riders) == 1 and len(bundles) == 1 and next(iter(bundles))[1] == 3
     assert mine.id == offers[2][0].id
+
+
+def test_a_rider_still_bringing_back_a_failed_delivery_is_offered_only_what_they_have_room_for(aws):
+    """A failed delivery holds its place in the rider's open orders until RETURNED, and accepting counts it: a
+    bundle that fills the rest of their capacity and more would be half refused (RIDER_AT_CAPACITY), its other
+    order left waiting out the offer for nothing."""
+    from paotui.dispatch import rounds, service
+    from paotui.orders.service import get_order
+    from paotui.riders.records import RiderRecord
+
+    make_rider("rdr_a", near(SHOP, 150), capacity=2)
+    make_order("ord_failed", status="DELIVERY_FAILED", rider_id="rdr_a")
+    RiderRecord.get("rdr_a").update(actions=[RiderRecord.active_orders.set(1)])  # as its acceptance left it
+    first, second = make_order("ord_one"), make_order("ord_two")
+    rounds.join_pool(get_order(first.id))  # confirmed while the zone's round was busy
+    service.dispatch(second.id, reason="confirmed", trigger="evt-two")
+
+    offered = [offer for order in (first, second) for offer in offers_of(order.id)]
+    assert [(offer.rider_id, offer.bundle_size) for offer in offered] == [("rdr_a", 1)]
+    accepted = service.accept_offer(offered[0].id, "rdr_a", workflow=FakeWorkflow())
+    assert (accepted.status, accepted.rider_id) == ("ASSIGNED", "rdr_a")
 
 
 def test_a_rider_who_refused_is_not_asked_again_within_the_cooldown(order):

@@ -12,6 +12,7 @@ from tests.integration.builders import (
     LAMBDA_CONTEXT,
     ORDER_ID,
     SHOP,
+    FakeWorkflow,
     answer,
     api_event,
     lapse,
@@ -22,20 +23,6 @@ from tests.integration.builders import (
     near,
     quiet_for,
 )
-
-
-class FakeWorkflow:
-    """Stands in for the watchdog's task tokens (paotui.workflow.service)."""
-
-    def __init__(self):
-        self.resolved: list[tuple[str, str]] = []
-        self.failed: list[tuple[str, str, str, str]] = []
-
-    def resolve_step(self, order_id: str, step: str) -> None:
-        self.resolved.append((order_id, step))
-
-    def fail_step(self, order_id: str, step: str, error: str, cause: str) -> None:
-        self.failed.append((order_id, step, error, cause))
 
 
 class Api:

@@ -302,14 +302,17 @@ def _engine_order(order: OrderRecord, prep: Mapping[str, int]) -> Order:
 
 
 def _engine_rider(rider: RiderRecord, params: Params, now: datetime) -> Rider:
-
+    """The rider with the route of the orders they carry. The engine's room is capacity minus the orders on the
+    route; ``active_orders``, which accepting checks, also counts orders off the route (a failed delivery whose
+    goods they bring back holds its place until RETURNED), so those come off the capacity the engine sees."""
     position = (float(rider.location.lat), float(rider.location.lng))
-    carrying = list(carried_by(rider.id)) if int(rider.active_orders) else []
+    active = int(rider.active_orders)
+    carrying = list(carried_by(rider.id)) if active else []
     return Rider(
         id=rider.id,
         position=position,
         online=bool(rider.online),
-        capacity=int(rider.capacity),
+        capacity=int(rider.capacity) - max(0, active - len(carrying)),
         route=_route(position, carrying, params, _minutes(now)),
     )
 
