@@ -230,6 +230,67 @@ def test_a_rider_cannot_take_an_order_handed_to_the_carrier(dada, monkeypatch):
     assert refused.value.code == "OFFER_UNAVAILABLE"
 
 
+def test_an_accept_that_read_the_order_before_the_hand_over_to_the_carrier_loses(dada, monkeypatch):
+    """rdr_b's offer came from a concurrent round the escalated run did not see. rdr_b's accept reads the order
+    just before that run gives it to Dada and writes just after: Dada's rider is on the way, so ours must not
+    come for it too."""
+    from paotui.carriers import service as carriers
+    from paotui.dispatch.service import accept_offer
+    from paotui.orders.service import get_order
+    from paotui.platform.errors import Conflict
+    from paotui.riders import service as riders
+    from paotui.riders.records import RiderRecord
+
+    make_rider("rdr_b", near(SHOP, 300))
+    of_merchant(make_order(), merchant_delivering(fallback=True))
+    offered = dispatch(trigger="e1")
+    read_rider = riders.get_rider
+
+    def hand_over_meanwhile(rider_id, *, consistent=False):  # the accept has read the order, and not written yet
+        carriers.hand_over(get_order(ORDER_ID), fallback=True)
+        return read_rider(rider_id, consistent=consistent)
+
+    monkeypatch.setattr(riders, "get_rider", hand_over_meanwhile)
+    with pytest.raises(Conflict) as refused:
+        accept_offer(offered.id, "rdr_b", workflow=Watchdog())
+
+    assert refused.value.code == "OFFER_UNAVAILABLE"
+    order = get_order(ORDER_ID)
+    assert (order.status, order.rider_id) == ("CONFIRMED", None)
+    assert order.carrier.handed_over_at and list(dada.orders) == [ORDER_ID]
+    assert int(RiderRecord.get("rdr_b", consistent_read=True).active_orders) == 0
+
+
+def test_a_hand_over_that_finds_our_rider_took_the_order_cancels_it_at_the_carrier(dada, monkeypatch):
+    """While one run creates the Dada order from its quote, a concurrent run (which read the order before that
+    quote) is refused by Dada and records the refusal, so the order is our riders' again, and rdr_b takes it.
+    The first run's Dada order must not stay: it is cancelled, and rdr_b delivers."""
+    from paotui.carriers import service as carriers
+    from paotui.carriers.dada import DadaCarrier
+    from paotui.dispatch.service import accept_offer
+    from paotui.orders.service import get_order
+
+    make_rider("rdr_b", near(SHOP, 300))
+    of_merchant(make_order(), merchant_delivering(fallback=True))
+    offered = dispatch(trigger="e1")
+    before_the_quote = get_order(ORDER_ID)
+    create = DadaCarrier.create
+
+    def create_while_another_run_is_refused(carrier, order_id: str, quote_id: str) -> None:
+        balance, dada.balance = dada.balance, 0
+        carriers.hand_over(before_the_quote, fallback=True)
+        dada.balance = balance
+        accept_offer(offered.id, "rdr_b", workflow=Watchdog())
+        create(carrier, order_id, quote_id)
+
+    monkeypatch.setattr(DadaCarrier, "create", create_while_another_run_is_refused)
+    carriers.hand_over(get_order(ORDER_ID), fallback=True)
+
+    order = get_order(ORDER_ID)
+    assert (order.status, order.rider_id, order.carrier.handed_over_at) == ("ASSIGNED", "rdr_b", None)
+    assert dada.orders[ORDER_ID].status == 5  # 已取消
+
+
 def test_when_the_carrier_refuses_the_fallback_our_riders_keep_trying(dada, monkeypatch):
     escalate_after(monkeypatch, carrier=1)
     make_rider("rdr_a", near(SHOP, 100))

@@ -14,7 +14,10 @@ the carrier order is created from it, so repeated and concurrent runs all
 create from the one recorded quote, and the carrier's own idempotency (one
 order per origin_id, one per quote) answers the repeats as success. A lapsed
 quote is replaced the same way. The hand-over is recorded last; if the order
-was cancelled meanwhile, the carrier order is withdrawn at once. A refusal (no
+was cancelled meanwhile, or one of our riders took it, the carrier order is
+withdrawn at once. A rider can take the order only while no carrier is being
+given it (``orders.service.stage_assignment``), and a quote is recorded only
+while the order has no rider, so one of the two wins. A refusal (no
 balance, a city the carrier doesn't serve) is recorded on the order and
 alerted, and the next re-dispatch tries again from a fresh quote, so topping up
 or switching to our riders unblocks the order. An unreachable carrier raises:
@@ -193,7 +196,10 @@ def _quoted(order: OrderRecord, carrier: Carrier, shop: CarrierShop) -> OrderRec
         OrderRecord.carrier.quote_id.does_not_exist() if replaced is None else OrderRecord.carrier.quote_id == replaced
     )
     condition = (
-        (OrderRecord.status == Status.CONFIRMED.value) & OrderRecord.carrier.handed_over_at.does_not_exist() & unchanged
+        (OrderRecord.status == Status.CONFIRMED.value)
+        & OrderRecord.rider_id.does_not_exist()
+        & OrderRecord.carrier.handed_over_at.does_not_exist()
+        & unchanged
     )
     if _updated(order, [OrderRecord.carrier.set(record)], condition):
         logger.info("carrier quote", extra={"order_id": order.id, "quote_id": quote.quote_id, "fee": quote.fee})
@@ -202,10 +208,14 @@ def _quoted(order: OrderRecord, carrier: Carrier, shop: CarrierShop) -> OrderRec
 
 
 def _handed_over(order: OrderRecord, carrier: Carrier, quote_id: str) -> None:
+    """Record the hand-over, unless the order was cancelled or one of our riders took it while the carrier created
+    its order: then that order is cancelled at the carrier. (Not "still CONFIRMED": the carrier's first callback
+    may have moved it on already.)"""
     condition = (
         (OrderRecord.carrier.quote_id == quote_id)
         & OrderRecord.carrier.handed_over_at.does_not_exist()
         & (OrderRecord.status != Status.CANCELLED.value)
+        & OrderRecord.rider_id.does_not_exist()
     )
     if _updated(order, [OrderRecord.carrier.handed_over_at.set(clock.now_iso())], condition):
         logger.info("order handed over", extra={"order_id": order.id, "carrier": carrier.name, "quote_id": quote_id})
@@ -214,6 +224,9 @@ def _handed_over(order: OrderRecord, carrier: Carrier, quote_id: str) -> None:
     order = orders.get_order(order.id)
     if order.status == Status.CANCELLED.value:  # cancelled while the carrier took it: take it back
         withdraw(order.id)
+    elif order.rider_id:  # a concurrent run recorded a refusal and our rider took the order: the carrier's goes
+        logger.warning("our rider took the order the carrier was given", extra={"order_id": order.id})
+        _cancel_at(carrier, order, f"taken by our rider {order.rider_id}", by_customer=False)
 
 
 def _refused(order: OrderRecord, name: str, shop: CarrierShop, error: DomainError) -> None:
@@ -257,17 +270,22 @@ def withdraw(order_id: str) -> None:
     if carrier is None:
         raise unavailable(record.name, "The carrier this order is with is no longer configured.")
     by_customer = bool(order.timeline) and order.timeline[-1].by.startswith(Actor.CUSTOMER.value)
+    _cancel_at(carrier, order, order.cancel_reason or "cancelled", by_customer=by_customer)
+
+
+def _cancel_at(carrier: Carrier, order: OrderRecord, reason: str, *, by_customer: bool) -> None:
+    """Cancel the carrier's order of ours and record when; a refusal is flagged on the order for a person."""
     try:
-        had_it = carrier.cancel(order.id, order.cancel_reason or "cancelled", by_customer=by_customer)
+        had_it = carrier.cancel(order.id, reason, by_customer=by_customer)
     except BadGateway:
         raise
     except DomainError as error:  # its rider is on the way to the customer already
-        _flag(order, record.name, _problem(error.code, error.message, error.details), error.details)
+        _flag(order, carrier.name, _problem(error.code, error.message, error.details), error.details)
         return
     if not had_it:  # never published: a hand-over still under way withdraws it when it finds the order cancelled
         return
     _updated(order, [OrderRecord.carrier.cancelled_at.set(clock.now_iso())], OrderRecord.carrier.exists())
-    logger.info("withdrawn from the carrier", extra={"order_id": order.id, "carrier": record.name})
+    logger.info("withdrawn from the carrier", extra={"order_id": order.id, "carrier": carrier.name})
 
 
 # --- following --------------------------------------------------------------------------------------------------

@@ -432,7 +432,8 @@ def _apply(
 
 
 def stage_assignment(transaction: TransactWrite, order: OrderRecord, rider_id: str, *, at: datetime) -> None:
-    """Add CONFIRMED → ASSIGNED to the caller's transaction: one rider per order, ever."""
+    """Add CONFIRMED → ASSIGNED to the caller's transaction: one rider per order, ever, and none while a carrier
+    is being given the order or has it (``paotui.carriers.service.is_with_carrier``; one it refused is ours)."""
     transaction.update(
         order,
         actions=[
@@ -446,7 +447,11 @@ def stage_assignment(transaction: TransactWrite, order: OrderRecord, rider_id: s
         ],
         condition=(OrderRecord.status == Status.CONFIRMED.value)
         & (OrderRecord.version == order.version)
-        & OrderRecord.rider_id.does_not_exist(),
+        & OrderRecord.rider_id.does_not_exist()
+        & (
+            OrderRecord.carrier.does_not_exist()
+            | (OrderRecord.carrier.exception.exists() & OrderRecord.carrier.handed_over_at.does_not_exist())
+        ),
     )
 
 
