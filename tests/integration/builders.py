@@ -399,15 +399,24 @@ def alert_event(order: Any, kind: str, detail: dict[str, Any] | None = None, ale
 
 def offer_created(offer: Any, event_id: str = "evt-offer-1") -> str:
     """The ``offer.created`` event of an offer record, as NotifyWorker receives it."""
+    return _offer_event(offer, "offer.created", event_id)
+
+
+def offer_status_changed(offer: Any, previous_status: str = "OPEN", event_id: str = "evt-offer-changed") -> str:
+    """The ``offer.status_changed`` event of an offer record (as it is now), as EarningsWorker receives it."""
+    return _offer_event(offer, "offer.status_changed", event_id, previous_status=previous_status)
+
+
+def _offer_event(offer: Any, event_type: str, event_id: str, **data: str) -> str:
     from paotui.platform.stream_router import plain
 
     image = plain(offer.to_simple_dict())
     return DomainEvent(
         id=event_id,
-        type="offer.created",
+        type=event_type,
         occurred_at=clock.now_iso(),
         subject=offer.id,
-        data={"offer": image, "status": image["status"]},
+        data={"offer": image, "status": image["status"], **data},
     ).model_dump_json()
 
 

@@ -20,6 +20,7 @@ from tests.integration.builders import (
     make_order,
     make_rider,
     near,
+    offer_status_changed,
     order_event,
     sqs_event,
 )
@@ -114,6 +115,26 @@ def test_redispatch_withdraws_an_offer_near_its_end_and_moves_to_a_fresh_rider(o
     lapse(third, near_its_end)
     assert dispatch(ORDER_ID, reason="timeout", trigger="e4") is None  # everyone nearby has had it
     assert {o.rider_id: o.status for o in offers_of()}["rdr_c"] == "WITHDRAWN"
+
+
+def test_an_offer_unanswered_until_the_watchdog_stopped_waiting_counts_against_the_riders_acceptance_rate(order):
+    """The watchdog's wait for an answer (the offer TTL, started before the offer was made) ends a moment before
+    the offer's own expiry. Dispatch holds the silence against the rider (its cooldown); their KPIs must too."""
+    from paotui.dispatch.service import dispatch, get_offer
+    from paotui.riders import kpis
+
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    first = dispatch(ORDER_ID, reason="confirmed", trigger="e1")
+    lapse(first, -timedelta(seconds=1))
+    assert dispatch(ORDER_ID, reason="offer_expired", trigger="e2").rider_id == "rdr_b"
+    unanswered = get_offer(first.id)
+    earnings_worker = load_handler("EarningsWorker")
+
+    assert earnings_worker(sqs_event(offer_status_changed(unanswered)), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    counted = kpis.rider_kpis("rdr_a", kpis.periods_of(clock.parse_iso(first.created_at))[0])
+    assert (unanswered.status, counted.offers_received, counted.offers_expired) == ("EXPIRED", 1, 1)
+    assert counted.acceptance_rate == 0
 
 
 def test_a_fresh_offer_stands_when_the_watchdog_asks_again(order):

@@ -18,6 +18,11 @@ from paotui.platform.dynamo import LatLngMap, PlaceMap, table_meta
 
 
 class OfferStatus(StrEnum):
+    """OPEN until answered (ACCEPTED, REJECTED) or closed unanswered: EXPIRED when the rider's time ran out (past
+    ``expires_at``, or the watchdog stopped waiting for the answer), WITHDRAWN when taken away before that (the
+    order cancelled, handed to a carrier, or taken through another offer). Acceptance rates count all but
+    WITHDRAWN (``paotui.riders.kpis``)."""
+
     OPEN = "OPEN"
     ACCEPTED = "ACCEPTED"
     REJECTED = "REJECTED"

@@ -347,7 +347,8 @@ def _refusals(open_orders: Sequence[OrderRecord], now: datetime, cooldown_minute
     for order in open_orders:
         for offer in OfferRecord.by_order.query(order.id):
             lapsed = offer.status == OfferStatus.OPEN.value and offer.expires_at <= clock.iso(now)
-            # withdrawn: a re-dispatch closed it unanswered (a cancelled order's offers don't matter: it left the pool)
+            # withdrawn: closed unanswered near its end by a re-dispatch for another reason than its lapse (a
+            # cancelled order's offers don't matter: it left the pool)
             closed = offer.status in (
                 OfferStatus.REJECTED.value,
                 OfferStatus.EXPIRED.value,

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 ASSIGNMENT_STEP = "assignment"
 OFFER_REJECTED = "OfferRejected"
+OFFER_EXPIRED = "offer_expired"  # the watchdog's re-dispatch reason when its wait for an answer ran out
 OFFER_RETENTION_SECONDS = 24 * 3600  # DynamoDB TTL removes an offer this long after it expires
 _RETRIES_ON_RACE = 3
 
@@ -123,7 +124,7 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         logger.info("a fresh offer stands", extra={"order_id": order_id, "offer_id": standing.id})
         return standing
     for offer in prior:
-        close_offer(offer, now)
+        close_offer(offer, now, lapsed=reason == OFFER_EXPIRED)
     from paotui.dispatch import rounds  # the engine's numpy and scipy: DispatchWorker's layer, not RidersApi's
 
     zone = rounds.join_pool(order)
@@ -188,12 +189,18 @@ def _standing(offer: OfferRecord, now: datetime) -> bool:
     return offer.status == OfferStatus.OPEN and offer.expires_at > clock.iso(now + margin)
 
 
-def close_offer(offer: OfferRecord, now: datetime) -> bool:
-    """OPEN → EXPIRED (past its time) or WITHDRAWN, if still open; True if this call closed it."""
+def close_offer(offer: OfferRecord, now: datetime, *, lapsed: bool = False) -> bool:
+    """OPEN → EXPIRED or WITHDRAWN, if still open; True if this call closed it.
+
+    EXPIRED when past its time, or ``lapsed``: the order is re-dispatched because the watchdog's wait for an
+    answer ran out, which ends a moment before the offer's own expiry (it started before the offer was made), so
+    the offer went unanswered for the rider's whole time. WITHDRAWN when taken from the rider before that (the
+    order cancelled, handed to a carrier, assigned through another offer): not the rider's call.
+    """
     if offer.status != OfferStatus.OPEN:
         return False
     now_iso = clock.iso(now)
-    status = OfferStatus.EXPIRED if offer.expires_at <= now_iso else OfferStatus.WITHDRAWN
+    status = OfferStatus.EXPIRED if lapsed or offer.expires_at <= now_iso else OfferStatus.WITHDRAWN
     try:
         offer.update(
             actions=[OfferRecord.status.set(status.value), OfferRecord.decided_at.set(now_iso)],
