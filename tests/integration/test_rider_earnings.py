@@ -433,6 +433,9 @@ def test_who_may_read_pay_and_rules(now, riders_api, method, path, roles):
         ("/admin/riders/leaderboard", {"metric": "fastest"}, "VALIDATION_ERROR"),
         ("/admin/riders/leaderboard", {"limit": "101"}, "LIMIT_TOO_HIGH"),
         ("/admin/riders/leaderboard", {"limit": "0"}, "VALIDATION_ERROR"),
+        ("/riders/me/kpis", {"period": "week", "date": "9999-12-31"}, "DATE_OUT_OF_RANGE"),  # ends in year 10000
+        ("/riders/me/kpis", {"period": "month", "date": "9999-12-31"}, "DATE_OUT_OF_RANGE"),
+        ("/admin/riders/leaderboard", {"period": "week", "date": "9999-12-31"}, "DATE_OUT_OF_RANGE"),
     ],
 )
 def test_bad_questions_are_422(now, riders_api, path, query, code):

@@ -18,6 +18,7 @@ from typing import Literal
 from pynamodb.exceptions import DoesNotExist
 
 from paotui.platform import clock
+from paotui.platform.errors import Unprocessable
 from paotui.platform.models import ResponseModel
 from paotui.riders.earnings_records import RiderKpisRecord
 
@@ -59,14 +60,25 @@ class Period:
 
 
 def period_of(kind: PeriodKind, day: date) -> Period:
-    """The day, ISO week (Monday to Sunday) or calendar month that contains ``day``."""
+    """The day, ISO week (Monday to Sunday) or calendar month that contains ``day``.
+
+    422 ``DATE_OUT_OF_RANGE`` for a date so near the end of the calendar (9999-12) that the period's bounds can't be
+    reckoned.
+    """
     if kind == "day":
         return Period(kind, day, day)
-    if kind == "week":
-        monday = day - timedelta(days=day.weekday())
-        return Period(kind, monday, monday + timedelta(days=6))
-    first = day.replace(day=1)
-    next_month = (first + timedelta(days=32)).replace(day=1)
+    try:
+        if kind == "week":
+            monday = day - timedelta(days=day.weekday())
+            return Period(kind, monday, monday + timedelta(days=6))
+        first = day.replace(day=1)
+        next_month = (first + timedelta(days=32)).replace(day=1)
+    except OverflowError:
+        raise Unprocessable(
+            f"There is no {kind} around {day.isoformat()}: it runs past the end of the calendar.",
+            code="DATE_OUT_OF_RANGE",
+            details={"period": kind, "date": day.isoformat()},
+        ) from None
     return Period(kind, first, next_month - timedelta(days=1))
 
 
