@@ -308,6 +308,28 @@ def test_late_and_repeated_callbacks_never_move_the_order_back(handed_over, dada
     assert (after.status, after.version, len(after.timeline)) == ("DELIVERED", delivered.version, 7)
 
 
+def test_dadas_slow_answer_to_an_earlier_check_never_overwrites_a_later_one(handed_over, dada, monkeypatch):
+    """Two callbacks are checked with Dada at nearly the same time: the first check's answer (待取货) is slow, and
+    the second callback (配送中) is checked and recorded meanwhile. The first answer, recorded last, is older news:
+    the order must keep showing 配送中."""
+    from paotui.carriers.dada import DadaCarrier
+
+    taken = dada.move(handed_over.id, 2)
+    track = DadaCarrier.track
+
+    def slow_track(carrier, order_id: str):
+        answered = track(carrier, order_id)
+        monkeypatch.setattr(DadaCarrier, "track", track)
+        assert deliver(dada, dada.move(handed_over.id, 3)) == (200, {"status": "ok"})
+        return answered
+
+    monkeypatch.setattr(DadaCarrier, "track", slow_track)
+    assert deliver(dada, taken) == (200, {"status": "ok"})
+
+    after = order_of(handed_over.id)
+    assert (after.status, after.carrier.status) == ("DELIVERING", 3)
+
+
 def test_a_forged_callback_is_refused_and_changes_nothing(handed_over, dada):
     deliver(dada, dada.move(handed_over.id, 2))
     before = order_of(handed_over.id)

@@ -301,10 +301,11 @@ def on_callback(carrier: Carrier, callback: Any) -> None:
     order = orders.get_order(notice.order_id)
     if order.carrier is None or order.carrier.name != carrier.name:
         raise NotFound(f"No order of ours was given to {carrier.name} by that id.", code="CARRIER_ORDER_NOT_FOUND")
+    asked_at = clock.now_iso()
     state = carrier.track(order.id)
     if state.code != notice.code:
         logger.info("the carrier's state differs from its callback", extra={"order_id": order.id, "said": notice.code})
-    _record(order, state, order_no=notice.order_no)
+    _record(order, state, asked_at, order_no=notice.order_no)
     if state.gave_up:
         _flag(order, carrier.name, _problem(GAVE_UP, f"{carrier.name} {state.code} {state.label}"))
     if state.status is not None:
@@ -353,13 +354,14 @@ def _follow(order_id: str, name: str, state: CarrierState, reason: str | None) -
         _flag(orders.get_order(order_id), name, problem)
 
 
-def _record(order: OrderRecord, state: CarrierState, *, order_no: str | None = None) -> None:
-    """Write what the carrier says on the order, unless something newer is there already."""
-    now = clock.now_iso()
+def _record(order: OrderRecord, state: CarrierState, asked_at: str, *, order_no: str | None = None) -> None:
+    """Write what the carrier said when asked at ``asked_at`` on the order, unless an answer to a later question is
+    there already. The question's time, not the write's: a slow answer to an earlier question, written after a
+    quicker answer to a later one, is the older news."""
     actions = [
         OrderRecord.carrier.status.set(state.code),
         OrderRecord.carrier.status_label.set(state.label),
-        OrderRecord.carrier.seen_at.set(now),
+        OrderRecord.carrier.seen_at.set(asked_at),
     ]
     if order_no:
         actions.append(OrderRecord.carrier.order_no.set(order_no))
@@ -368,10 +370,10 @@ def _record(order: OrderRecord, state: CarrierState, *, order_no: str | None = N
         actions.append(OrderRecord.carrier.rider.set(rider))
     if state.position:
         lat, lng = state.position
-        actions.append(OrderRecord.carrier.position.set(PositionMap(lat=lat, lng=lng, at=now)))
+        actions.append(OrderRecord.carrier.position.set(PositionMap(lat=lat, lng=lng, at=asked_at)))
     if state.status is Status.CANCELLED:
-        actions.append(OrderRecord.carrier.cancelled_at.set(now))
-    newer = OrderRecord.carrier.seen_at.does_not_exist() | (OrderRecord.carrier.seen_at <= now)
+        actions.append(OrderRecord.carrier.cancelled_at.set(asked_at))
+    newer = OrderRecord.carrier.seen_at.does_not_exist() | (OrderRecord.carrier.seen_at <= asked_at)
     if not _updated(order, actions, OrderRecord.carrier.exists() & newer):
         logger.info("newer carrier news recorded already", extra={"order_id": order.id, "code": state.code})
 
@@ -391,12 +393,13 @@ def rider_position(order: OrderRecord) -> PositionMap | None:
     carrier = configured_carrier(record.name)
     if carrier is None or not record.handed_over_at:
         return record.position
+    asked_at = clock.now_iso()
     try:
         state = carrier.track(order.id)
     except DomainError as error:
         logger.warning("the carrier's rider position is unavailable", extra={"order_id": order.id, "code": error.code})
         return record.position
-    _record(order, state)
+    _record(order, state, asked_at)
     return order.carrier.position
 
 
