@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
-from tests.integration.builders import merchant_with_products, stock_of
+from tests.integration.builders import LAMBDA_CONTEXT, load_handler, merchant_with_products, stock_of
 
 
 def _reserve(merchant_id: str, product_id: str, order_id: str, qty: int = 1) -> bool:
@@ -169,3 +171,65 @@ def test_daily_reset_sets_stock_back_to_daily_stock_and_ledgers_it(aws):
     assert stock_of(plain) == (7, 0, 7), "no daily stock: untouched"
     (reset,) = [e for e in StockLedgerRecord.query(product_key(merchant.id, daily.id)) if e.kind == "reset"]
     assert (int(reset.qty), int(reset.stock_after), reset.by, reset.state) == (17, 20, "system", "ADJUSTED")
+
+
+def _with_daily_stock(owner_id: str) -> tuple[Any, Any]:
+    """A merchant with one product: 5 on hand, a daily stock of 20."""
+    from paotui.catalog.records import ProductRecord
+
+    merchant, (product,) = merchant_with_products(5, owner_id=owner_id)
+    product.update(actions=[ProductRecord.daily_stock.set(20)])
+    return merchant, product
+
+
+def _an_order_lands_after_every_read_of(busy_id: str, monkeypatch) -> None:
+    """A busy shop: an order holds one more unit between each read of the reset and its write."""
+    from paotui.catalog import adjustments
+
+    read = adjustments._read
+    order_numbers = itertools.count()
+
+    def read_then_an_order_lands(merchant_id: str, product_ids: list[str]) -> list[Any]:
+        products = read(merchant_id, product_ids)
+        if merchant_id == busy_id:
+            _reserve(merchant_id, product_ids[0], f"ord_busy_{next(order_numbers)}")
+        return products
+
+    monkeypatch.setattr(adjustments, "_read", read_then_an_order_lands)
+
+
+def test_a_merchant_whose_reset_keeps_failing_does_not_stop_the_others_and_fails_the_run(aws, monkeypatch, capsys):
+    """Lambda retries a failed run and the alarm counts it; a run that gave up at the first busy shop would leave
+    every shop after it without today's stock."""
+    from paotui.catalog.records import MerchantRecord
+
+    shops = [_with_daily_stock(f"usr_owner{n}") for n in range(2)]
+    scan_order = [merchant.id for merchant in MerchantRecord.scan(attributes_to_get=["id"])]
+    (busy, busy_product), (quiet, quiet_product) = sorted(shops, key=lambda shop: scan_order.index(shop[0].id))
+    _an_order_lands_after_every_read_of(busy.id, monkeypatch)
+
+    with pytest.raises(RuntimeError, match=busy.id):
+        load_handler("StockResetJob")({}, LAMBDA_CONTEXT)
+    assert stock_of(quiet_product) == (20, 0, 20), "the shop after the busy one was reset"
+    assert stock_of(busy_product) == (5, 3, 2), "the busy shop kept its orders and is left for the retry"
+    assert '"DailyStockResetFailures":[1.0]' in capsys.readouterr().out, "the metric, flushed as EMF"
+
+
+def test_a_rerun_the_same_day_keeps_what_was_sold_and_the_next_day_resets_again(aws, monkeypatch):
+    """A retried run must not put back on sale what was sold since the first one (an oversell), yet every day
+    starts from the daily stock again."""
+    from paotui.catalog import adjustments, stock
+    from paotui.platform import clock
+
+    merchant, product = _with_daily_stock("usr_owner")
+    assert adjustments.reset_every_merchant() == 1
+    _reserve(merchant.id, product.id, "ord_sold", 3)
+    assert stock.commit_reservation(merchant.id, product.id, "ord_sold")
+
+    adjustments.reset_every_merchant()  # Lambda's retry of the same morning's run
+    assert stock_of(product) == (17, 0, 17), "the 3 sold are not on sale again"
+
+    tomorrow = clock.now() + timedelta(days=1)
+    monkeypatch.setattr(clock, "now", lambda: tomorrow)
+    assert adjustments.reset_every_merchant() == 1
+    assert stock_of(product) == (20, 0, 20)

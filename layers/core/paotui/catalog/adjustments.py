@@ -1,12 +1,13 @@
 """A merchant's own changes to stock on hand, and the ledger that explains any count.
 
 Setting a count, restocking or the daily reset (to each product's
-``daily_stock``, at opening time: StockResetJob) writes the product and a ledger entry
-(``adj_<id>``, state ADJUSTED, ``qty`` = the change on hand, who and why) in one
-transaction, conditional on the product's ``version`` as read; every stock
-write bumps it (reservations too), so a hold that lands in between makes us
-read again rather than lose it. ``available`` = stock − reserved is never
-negative: a count below what unpaid orders hold is 422.
+``daily_stock``, at opening time, once a day: StockResetJob) writes the
+product and a ledger entry (``adj_<id>``, state ADJUSTED, ``qty`` = the
+change on hand, who and why) in one transaction, conditional on the
+product's ``version`` as read; every stock write bumps it (reservations
+too), so a hold that lands in between makes us read again rather than lose
+it. ``available`` = stock − reserved is never negative: a count below what
+unpaid orders hold is 422.
 
 The ledger then answers "why is stock N", one line per change, newest first:
 each step of every order's hold (reserve, commit, release, return; stock.py)
@@ -16,10 +17,11 @@ customers may order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 
 from paotui.catalog.merchant_models import LedgerEntry
 from paotui.catalog.records import (
@@ -35,7 +37,7 @@ from paotui.platform import clock
 from paotui.platform.dynamo import transact_write
 from paotui.platform.errors import Conflict, NotFound, Unprocessable
 from paotui.platform.ids import new_id
-from paotui.platform.observability import logger
+from paotui.platform.observability import logger, metrics
 
 _RETRIES_ON_RACE = 3
 _PRODUCTS_PER_TRANSACTION = 50  # two items each; DynamoDB takes 100 per transaction
@@ -99,42 +101,71 @@ def restock(merchant_id: str, product_id: str, qty: int, by: str, reason: str | 
     return product
 
 
-def reset_daily_stock(merchant_id: str) -> list[ProductRecord]:
-    """Set every product of the merchant that has a ``daily_stock`` back to it, never below what unpaid orders hold."""
+def reset_daily_stock(merchant_id: str, day: str) -> list[ProductRecord]:
+    """Set every product of the merchant that has a ``daily_stock`` back to it, never below what unpaid orders hold.
 
-    def target(product: ProductRecord) -> tuple[int | None, LedgerKind, str | None]:
+    Once per product for ``day`` (YYYY-MM-DD, China time), marked on the product with the reset: a rerun of the
+    job (Lambda retries a failed invocation) leaves the products already reset alone, or it would put back on sale
+    what was sold since.
+    """
+
+    def target(product: ProductRecord) -> tuple[int | None, LedgerKind, str | None] | None:
+        if product.reset_for == day:
+            return None
         if product.daily_stock is None:  # cleared since we listed it: keep the count
             return (None if product.unlimited else int(product.stock)), LedgerKind.RESET, "no daily stock"
         return max(int(product.daily_stock), int(product.reserved)), LedgerKind.RESET, "daily reset"
 
     listed = ProductRecord.query(merchant_id, filter_condition=ProductRecord.daily_stock.exists())
     product_ids = [product.id for product in listed]
+    marks = [ProductRecord.reset_for.set(day)]
     reset = []
     for start in range(0, len(product_ids), _PRODUCTS_PER_TRANSACTION):
-        reset += _apply(merchant_id, product_ids[start : start + _PRODUCTS_PER_TRANSACTION], target, _RESET_BY)
+        reset += _apply(merchant_id, product_ids[start : start + _PRODUCTS_PER_TRANSACTION], target, _RESET_BY, marks)
     return reset
 
 
 def reset_every_merchant() -> int:
-    """The daily reset for every merchant; returns how many products were reset."""
-    return sum(len(reset_daily_stock(merchant.id)) for merchant in MerchantRecord.scan(attributes_to_get=["id"]))
+    """The daily reset for every merchant (for today, China time); returns how many products were reset.
+
+    A merchant whose reset fails (logged, metric ``DailyStockResetFailures``) doesn't stop the others; the
+    invocation then fails, so that Lambda retries it and the merchants already reset today are left alone.
+    """
+    day = clock.china_date(clock.now())
+    reset = 0
+    failed = []
+    for merchant in MerchantRecord.scan(attributes_to_get=["id"]):
+        try:
+            reset += len(reset_daily_stock(merchant.id, day))
+        except Exception:
+            logger.exception("daily stock reset failed", extra={"merchant_id": merchant.id, "day": day})
+            metrics.add_metric(name="DailyStockResetFailures", unit="Count", value=1)
+            failed.append(merchant.id)
+    if failed:
+        raise RuntimeError(f"Daily stock reset for {day} failed for merchants {', '.join(failed)}")
+    return reset
 
 
-Target = Callable[[ProductRecord], tuple[int | None, LedgerKind, str | None]]
+Target = Callable[[ProductRecord], tuple[int | None, LedgerKind, str | None] | None]
 
 
-def _apply(merchant_id: str, product_ids: list[str], target: Target, by: str) -> list[ProductRecord]:
-    """Read the products, give each the count ``target`` decides, write all unless one moved meanwhile."""
+def _apply(
+    merchant_id: str, product_ids: list[str], target: Target, by: str, marks: Sequence[Action] = ()
+) -> list[ProductRecord]:
+    """Read the products, give each the count ``target`` decides and the ``marks``, write all unless one moved
+    meanwhile; returns the products written (``target`` answers None to leave a product as it is)."""
     for _ in range(_RETRIES_ON_RACE):
         products = _read(merchant_id, product_ids)
+        changes = [(product, change) for product in products if (change := target(product)) is not None]
+        if not changes:
+            return []
         try:
             with transact_write() as transaction:
-                for product in products:
-                    stock, kind, reason = target(product)
+                for product, (stock, kind, reason) in changes:
                     actions, entry = recount(product, stock, kind, by, reason)
                     transaction.update(
                         product,
-                        actions=[*actions, ProductRecord.version.add(1)],
+                        actions=[*actions, *marks, ProductRecord.version.add(1)],
                         condition=ProductRecord.version == product.version,
                     )
                     transaction.save(entry, condition=StockLedgerRecord.ref.does_not_exist())
@@ -142,8 +173,9 @@ def _apply(merchant_id: str, product_ids: list[str], target: Target, by: str) ->
             if error.cause_response_code != "TransactionCanceledException":
                 raise
             continue  # a hold or another edit landed after our read
-        logger.info("stock adjusted", extra={"merchant_id": merchant_id, "product_ids": product_ids, "by": by})
-        return _read(merchant_id, product_ids)
+        written = [product.id for product, _ in changes]
+        logger.info("stock adjusted", extra={"merchant_id": merchant_id, "product_ids": written, "by": by})
+        return _read(merchant_id, written)
     raise Conflict("Stock changed while we were updating it; try again.", code="CONCURRENT_UPDATE")
 
 

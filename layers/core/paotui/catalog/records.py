@@ -130,6 +130,7 @@ class ProductRecord(Model):
     weight_g = NumberAttribute(null=True)  # for weight surcharges; unknown counts as 0
     low_stock_threshold = NumberAttribute(null=True)  # alert the merchant when available drops below it
     daily_stock = NumberAttribute(null=True)  # on hand after each opening-time reset; None: no reset
+    reset_for = UnicodeAttribute(null=True)  # the China-time day (YYYY-MM-DD) of the last daily reset
     images = ListAttribute(of=UnicodeAttribute, default=list)  # S3 keys in display order (catalog.images)
     version = NumberAttribute(default=1)  # bumped by every write, for compare-and-set edits
     created_at = UnicodeAttribute()
