@@ -325,6 +325,30 @@ def test_slots_leave_out_past_ones_and_show_full_ones(api):
     assert int(SlotRecord.get(merchant.id, order.slot_start).taken) == 0, "and only once"
 
 
+def test_a_slot_capacity_of_zero_takes_no_scheduled_order(api):
+    """A slot capacity of 0 means "0 takes none" (PATCH /merchants/{id}): even a slot nobody booked yet is full."""
+    from datetime import timedelta
+
+    from paotui.orders import service
+    from paotui.platform import clock
+    from paotui.platform.errors import Conflict
+
+    merchant, (dumplings,) = merchant_with_products(10)
+    _set(merchant, hours=_hours_from(3), slot_minutes=60, slot_capacity=0)
+    tomorrow = (_local_today() + timedelta(days=1)).isoformat()
+    status, slots = api.get(f"/merchants/{merchant.id}/slots", **HOME_QUERY, date=tomorrow)
+    assert status == 200 and [s["available"] for s in slots] == [False, False]
+
+    merchant.refresh()
+    request = builders.order_request(merchant, (dumplings, 1)).model_copy(
+        update={"scheduled_for": clock.parse_iso(slots[0]["start"]) + timedelta(minutes=10)}
+    )
+    with pytest.raises(Conflict) as refused:
+        service.place_order(builders.CUSTOMER.user_id, "slot-1", request)
+    assert refused.value.code == "SLOT_FULL"
+    assert builders.stock_of(dumplings) == (10, 0, 10)  # the refused order held nothing
+
+
 def test_slots_need_a_point_the_merchant_delivers_to(api):
     merchant, _ = merchant_with_products(1)
     status, body = api.get(

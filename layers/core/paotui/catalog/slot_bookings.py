@@ -3,7 +3,8 @@
 One counter item per (merchant, slot start), incremented in the order intake
 transaction on condition ``taken < capacity`` (the pattern of
 ``catalog.stock``), so concurrent orders never overbook a slot: the losers'
-transactions fail and they are told the slot is full. A cancelled order does
+transactions fail and they are told the slot is full. A capacity of 0 takes
+no scheduled order, not even the first of a slot. A cancelled order does
 not give its place back yet.
 """
 
@@ -17,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 from paotui.catalog import delivery, pricing, slots
 from paotui.catalog.records import MerchantRecord, SlotRecord
 from paotui.platform import clock
-from paotui.platform.errors import Unprocessable
+from paotui.platform.errors import Conflict, Unprocessable
 
 _CONDITION_FAILED = "ConditionalCheckFailed"
 
@@ -34,11 +35,14 @@ def stage_booking(
     slot = slots.slot_at(merchant.hours, merchant.holidays, scheduled_for, int(merchant.slot_minutes))
     if slot is None:
         return None
+    capacity = int(merchant.slot_capacity)
+    if capacity <= 0:  # "0 takes none": the condition below would let in the first order of a slot nobody booked
+        raise full_refusal()
     slot_start = clock.iso(slot.start)
     transaction.update(
         SlotRecord(merchant.id, slot_start),
         actions=[SlotRecord.taken.add(1), SlotRecord.orders.add({order_id})],
-        condition=SlotRecord.taken.does_not_exist() | (SlotRecord.taken < int(merchant.slot_capacity)),
+        condition=SlotRecord.taken.does_not_exist() | (SlotRecord.taken < capacity),
         return_values="ALL_OLD",
     )
     return slot_start
@@ -56,6 +60,11 @@ def release_booking(merchant_id: str, slot_start: str, order_id: str) -> bool:
             raise
         return False
     return True
+
+
+def full_refusal() -> Conflict:
+    """409 ``SLOT_FULL``: what an order for a slot without room is told."""
+    return Conflict("That delivery slot is full; pick another.", code="SLOT_FULL")
 
 
 def slot_full(error: TransactWriteError) -> bool:

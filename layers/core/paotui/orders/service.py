@@ -210,7 +210,7 @@ def open_order(
                 details={"product_ids": sorted(short), "available": short},
             ) from None
         if slot_bookings.slot_full(error):
-            raise Conflict("That delivery slot is full; pick another.", code="SLOT_FULL") from None
+            raise slot_bookings.full_refusal() from None
         if coupons.redemption_failed(error):
             raise Conflict("This coupon has just been used, or has expired.", code="COUPON_USED") from None
         raise
