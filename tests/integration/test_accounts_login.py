@@ -128,10 +128,14 @@ def test_the_same_phone_is_the_same_user(api, sms, clock):
     assert _login(api, sms)["user"]["id"] == first["user"]["id"]
 
 
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
 def test_wrong_guesses_lock_the_code_until_it_expires(api, sms, clock):
     api.post("/auth/otp", {"phone": PHONE})
     right = sms.last_code()
-    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    wrong = _wrong(right)
     for left in (4, 3, 2, 1, 0):
         status, body = api.post("/auth/login", {"phone": PHONE, "code": wrong})
         assert (status, body["error"]["code"], body["error"]["details"]["attempts_left"]) == (401, "OTP_INVALID", left)
@@ -160,6 +164,25 @@ def test_resending_is_throttled_and_replaces_the_code(api, sms, clock):
     if new != old:  # one in a million they coincide
         assert api.post("/auth/login", {"phone": PHONE, "code": old})[0] == 401
     assert api.post("/auth/login", {"phone": PHONE, "code": new})[0] == 200
+
+
+def test_a_resend_keeps_the_wrong_guesses_of_the_code_it_replaces(api, sms, clock):
+    """Else a guesser stops one short of the lock, asks for a new code, and guesses on without end."""
+    api.post("/auth/otp", {"phone": PHONE})
+    for _ in range(4):
+        assert api.post("/auth/login", {"phone": PHONE, "code": _wrong(sms.last_code())})[0] == 401
+    clock.now += 30
+    assert api.post("/auth/otp", {"phone": PHONE})[0] == 202
+
+    status, body = api.post("/auth/login", {"phone": PHONE, "code": _wrong(sms.last_code())})
+    assert (status, body["error"]["code"], body["error"]["details"]["attempts_left"]) == (401, "OTP_INVALID", 0)
+    status, body = api.post("/auth/login", {"phone": PHONE, "code": sms.last_code()})
+    assert (status, body["error"]["code"]) == (429, "OTP_LOCKED")
+    status, body = api.post("/auth/otp", {"phone": PHONE})
+    assert (status, body["error"]["code"]) == (429, "OTP_LOCKED")
+
+    clock.now += 300
+    _login(api, sms)
 
 
 def test_an_expired_code_is_refused(api, sms, clock):

@@ -39,14 +39,24 @@ def resend_refusal(
 ) -> DomainError | None:
     """Why a new code may not be sent yet: the last one is too recent, or locked and unexpired.
 
-    A locked code blocks resending for the rest of its life; otherwise every
-    resend would hand a guesser a fresh set of attempts.
+    A locked code blocks resending for the rest of its life, and a resend
+    before the lock keeps the wrong guesses (:func:`carried_attempts`);
+    otherwise every resend would hand a guesser a fresh set of attempts.
     """
     if is_locked(attempts, max_attempts) and now < expires_at:
         return locked(expires_at - now)
     if now < sent_at + resend_seconds:
         return too_soon(sent_at + resend_seconds - now)
     return None
+
+
+def carried_attempts(*, now: int, expires_at: int, attempts: int) -> int:
+    """The wrong guesses a new code starts with: those of the code it replaces, while that one still lives.
+
+    Otherwise a guesser would stop one short of the lock, resend, and guess
+    on without end; an expired code's guesses are forgotten.
+    """
+    return attempts if now < expires_at else 0
 
 
 def locked(retry_after: int) -> TooManyRequests:

@@ -63,16 +63,20 @@ class AuthService:
             raise refusal
         code = otp.new_code()
         expires_at = now + settings.otp_ttl_seconds
+        # Replace exactly the code we judged above, with its wrong guesses; a concurrent request for this phone (a
+        # resend, or a guess our count would miss) loses.
+        attempts, unchanged = 0, OtpRecord.phone.does_not_exist()
+        if current:
+            attempts = otp.carried_attempts(now=now, expires_at=int(current.expires_at), attempts=int(current.attempts))
+            unchanged = (OtpRecord.sent_at == current.sent_at) & (OtpRecord.attempts == current.attempts)
         record = OtpRecord(
             phone,
             code_hash=otp.hash_code(self._secret(), phone, code),
             sent_at=now,
             expires_at=expires_at,
-            attempts=0,
+            attempts=attempts,
             ttl=datetime.fromtimestamp(expires_at, UTC),
         )
-        # Replace exactly the code we judged above; a concurrent request for this phone loses.
-        unchanged = OtpRecord.phone.does_not_exist() if current is None else OtpRecord.sent_at == current.sent_at
         try:
             record.save(condition=unchanged)
         except PutError as error:
