@@ -351,6 +351,20 @@ def quiet_for(rider_id: str, seconds: float) -> None:
     rider.update(actions=actions)
 
 
+def failing_once_for(recipient: str, send: Callable[..., Any]) -> Callable[..., Any]:
+    """``send`` (whose first argument is the recipient) failing its first call for ``recipient``, as a push
+    provider that throttles or answers 5xx once."""
+    failed = []
+
+    def flaky(to: str, *args: Any, **kwargs: Any) -> Any:
+        if to == recipient and not failed:
+            failed.append(to)
+            raise RuntimeError("push provider unavailable")
+        return send(to, *args, **kwargs)
+
+    return flaky
+
+
 def sqs_event(*bodies: str) -> dict[str, Any]:
     return {
         "Records": [

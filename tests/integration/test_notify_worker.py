@@ -4,6 +4,7 @@ WeChat; see test_wechat_subscribe), merchants (console alerts) and riders, via t
 from __future__ import annotations
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from paotui.platform.events import DomainEvent
 from tests.integration.builders import (
@@ -12,6 +13,7 @@ from tests.integration.builders import (
     ORDER_ID,
     SHOP,
     alert_event,
+    failing_once_for,
     lapse,
     load_handler,
     make_order,
@@ -198,6 +200,24 @@ def test_a_retried_event_sends_nothing_twice(worker):
 
     assert len(outbox(HOME["contact_phone"])) == 1
     assert len(page("usr_customer").items) == 1 and len(page(OWNER).items) == 1
+    assert len(outbox(OWNER)) == 1, "the merchant's devices were pushed once"
+
+
+def test_an_alert_retried_for_the_rider_whose_push_failed_pushes_the_merchant_once(worker, monkeypatch):
+    """SQS redelivers an event when any recipient failed; the recipients told already must not be told again."""
+    from paotui.notify import outbox as outbox_module
+
+    make_rider("rdr_a", near(SHOP, 100))
+    order = shop_order(status="ASSIGNED", rider_id="rdr_a")
+    monkeypatch.setattr(outbox_module, "write", failing_once_for("rdr_a", outbox_module.write))
+    event = alert_event(order, "pickup_overdue", {"minutes": 12, "reason": "rider_not_arrived"})
+
+    with pytest.raises(BatchProcessingError):  # the whole batch failed: Lambda retries it
+        worker(sqs_event(event), LAMBDA_CONTEXT)
+    assert worker(sqs_event(event), LAMBDA_CONTEXT)["batchItemFailures"] == []
+
+    assert len(outbox("rdr_a")) == 1, "the rider got it on the retry"
+    assert len(outbox(OWNER)) == 1, "the merchant's devices were pushed once"
 
 
 def test_alerts_nobody_hears_and_platform_orders_customers_send_nothing(worker):

@@ -8,8 +8,9 @@ page read is one write.
 Receipts (``once#<key>`` entries, see ``paotui.notify.records``) make a
 message go out once per key: a push with the caller's message id lands in the
 inbox once however often it is retried, and :func:`claim_once` (or
-:func:`send_once`) guards other one-off sends (an offer's SMS fallback, a
-customer's SMS or WeChat message about an event).
+:func:`send_once`) guards other one-off sends (a push's way out to the
+devices, an offer's SMS fallback, a customer's SMS or WeChat message about an
+event).
 
 A page may be filtered (a merchant's console reads only its alerts out of the
 owner's inbox) and read against a scoped read mark (``read#<scope>``: one per

@@ -13,8 +13,11 @@ outlets ``settings.push_sender`` names:
                 outbox shows what was sent
 ==============  ===================================================================
 
-A caller that has an id for the message (the notify worker: per offer)
-passes ``message_id``: a retried send then adds no second inbox item.
+A caller that has an id for the message (the notify worker: per offer, per
+event) passes ``message_id``: a retried send then adds no second inbox item,
+and goes out to the outlets again only if it failed there (a receipt,
+``inbox.send_once``), so a recipient already told isn't pushed twice when the
+event is retried for another recipient's sake.
 """
 
 from __future__ import annotations
@@ -76,6 +79,12 @@ class InboxPushSender:
     ) -> None:
         message = PushMessage.of(title, body, data)
         inbox.record(to, message, message_id=message_id)
+        if message_id is None:
+            self._deliver(to, message, endpoint_arn)
+        else:
+            inbox.send_once(to, f"devices:{message_id}", lambda: self._deliver(to, message, endpoint_arn))
+
+    def _deliver(self, to: str, message: PushMessage, endpoint_arn: str | None) -> None:
         for outlet in self.outlets:
             outlet(to, message, endpoint_arn)
 
