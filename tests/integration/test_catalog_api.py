@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -148,6 +149,16 @@ def test_a_keyword_finds_merchants_by_their_or_their_products_names(api):
 def test_bad_pages_are_422(api, query):
     status, body = api.get("/merchants", lat=str(SHOP["lat"]), lng=str(SHOP["lng"]), **query)
     assert status == 422 and body["error"]["code"] in ("VALIDATION_ERROR", "INVALID_CURSOR")
+
+
+@pytest.mark.parametrize("position", ['[1e999, "mer_x"]', '[-1e999, "mer_x"]', '[NaN, "mer_x"]'])
+def test_a_forged_cursor_is_422(api, position):
+    """Anyone can forge a cursor; one whose distance is no integer (infinite, not a number) is refused as any other
+    bad cursor, not answered with a 500."""
+    merchant_with_products(1)
+    cursor = base64.urlsafe_b64encode(position.encode()).decode()
+    status, body = api.get("/merchants", **HOME_QUERY, cursor=cursor)
+    assert (status, body["error"]["code"]) == (422, "INVALID_CURSOR")
 
 
 def test_no_merchant_delivers_far_away(api):

@@ -144,7 +144,7 @@ def _position(cursor: str) -> tuple[int, str]:
     try:
         distance, merchant_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return int(distance), str(merchant_id)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: a forged infinite distance (1e999)
         raise Unprocessable("This cursor is not one we gave out.", code="INVALID_CURSOR") from None
 
 
