@@ -469,6 +469,21 @@ def test_every_dlq_has_an_alarm():
     assert set(alarmed) == dead_letter_queues()
 
 
+def test_every_scheduled_job_alarms_when_it_fails():
+    """A job nobody calls fails silently otherwise: no caller sees the error, and Lambda's retries end quietly."""
+    alarmed = {
+        ref(a["Dimensions"][0]["Value"])
+        for a in (alarm["Properties"] for alarm in resources("AWS::CloudWatch::Alarm").values())
+        if (a["Namespace"], a["MetricName"]) == ("AWS/Lambda", "Errors")
+        and a["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
+        and a["ComparisonOperator"] == "GreaterThanThreshold"
+        and a["Threshold"] == 0
+    }
+    scheduled = {name for name in functions() if events_of(name, "Schedule")}
+    assert scheduled == {"StockResetJob", "RiderPresenceJob", "ReconcileJob"}
+    assert scheduled <= alarmed
+
+
 def test_workers_consume_their_queue():
     expected = {
         "DispatchWorker": "DispatchQueue",
