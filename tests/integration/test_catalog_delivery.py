@@ -183,6 +183,13 @@ def _set(path: str, value: Any):
             ),
             "VALIDATION_ERROR",
         ),
+        (
+            _set(
+                "areas.1.fees.surcharges",
+                [{"code": "x", "label": "x", "start": "22:00Z", "end": "06:00Z", "amount": 1}],
+            ),
+            "VALIDATION_ERROR",
+        ),  # windows are China time: an offset is refused, not left to fail every fee near the shop
         (_set("areas.0.radius_m", 500), "VALIDATION_ERROR"),  # both a radius and a polygon
         (_set("mode", "carrier"), "VALIDATION_ERROR"),  # without a carrier
         (_set("carrier", "dada"), "VALIDATION_ERROR"),  # a carrier in mode "self"

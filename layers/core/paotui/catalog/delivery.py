@@ -22,7 +22,7 @@ from datetime import time
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from paotui.catalog import areas
 from paotui.catalog.records import MerchantRecord
@@ -35,6 +35,16 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 RESERVED_CODES = {"base", "distance", "weight", "free_delivery"}
 
 
+def _without_offset(value: time) -> time:
+    """Windows are China time; an offset ("22:00Z") would make every fee compare an aware time with a naive one."""
+    if value.tzinfo is not None:
+        raise ValueError("give a China time without a UTC offset, e.g. 22:00")
+    return value
+
+
+ChinaTime = Annotated[time, AfterValidator(_without_offset)]
+
+
 class Tier(RequestModel):
     up_to_m: Metres
     fee_per_km: Fen
@@ -45,8 +55,8 @@ class TimeSurcharge(RequestModel):
 
     code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
     label: Label
-    start: time
-    end: time
+    start: ChinaTime
+    end: ChinaTime
     amount: Fen
 
     @model_validator(mode="after")
