@@ -3,13 +3,21 @@ import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./al
 
 const state = { token: sessionStorage.getItem("token"), merchantId: null, page: null, shown: [], timer: null };
 const $ = (id) => document.getElementById(id);
+const SESSION_ENDED = new Set([401, 403]);
+
+class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
 
 async function api(method, path, body) {
   const headers = { "Content-Type": "application/json" };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const payload = response.status === 204 ? null : await response.json();
-  if (!response.ok) throw new Error(payload?.error?.message || `${response.status}`);
+  if (!response.ok) throw new ApiError(response.status, payload?.error?.message || `${response.status}`);
   return payload;
 }
 
@@ -32,7 +40,7 @@ async function showShops() {
   $("sign-in").hidden = true;
   $("console").hidden = false;
   $("shop").replaceChildren(...shops.map((shop) => new Option(shop.name, shop.id)));
-  $("shop").onchange = () => watch($("shop").value);
+  $("shop").onchange = () => watch($("shop").value).catch(showError);
   if (shops.length) await watch(shops[0].id);
 }
 
@@ -40,13 +48,30 @@ async function watch(merchantId) {
   state.merchantId = merchantId;
   clearInterval(state.timer);
   await refresh();
-  state.timer = setInterval(refresh, REFRESH_SECONDS * 1000);
+  state.timer = setInterval(() => refresh().catch(showError), REFRESH_SECONDS * 1000);
 }
 
 async function refresh() {
   state.page = await api("GET", `/merchants/${state.merchantId}/alerts`);
   state.shown = state.page.items;
+  $("error").textContent = "";
   render();
+}
+
+// A refused session (the 15-minute token expired) must not leave stale alerts looking live: back to signing in.
+function showError(error) {
+  if (!SESSION_ENDED.has(error.status)) {
+    $("error").textContent = error.message;
+    return;
+  }
+  clearInterval(state.timer);
+  state.token = null;
+  sessionStorage.removeItem("token");
+  $("console").hidden = true;
+  $("code-row").hidden = true;
+  $("code").value = "";
+  $("sign-in").hidden = false;
+  $("error").textContent = "登录已过期，请重新登录。";
 }
 
 async function more() {
@@ -76,6 +101,6 @@ function render() {
 }
 
 $("sign-in").onsubmit = (event) => signIn(event).catch((error) => ($("error").textContent = error.message));
-$("read").onclick = () => markRead().catch((error) => ($("error").textContent = error.message));
-$("more").onclick = () => more().catch((error) => ($("error").textContent = error.message));
+$("read").onclick = () => markRead().catch(showError);
+$("more").onclick = () => more().catch(showError);
 if (state.token) showShops().catch(() => sessionStorage.removeItem("token"));

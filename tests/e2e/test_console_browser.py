@@ -1,11 +1,13 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
-order's alert unread with a badge, and marks everything read."""
+order's alert unread with a badge, and marks everything read; a timed refresh that fails says so."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,8 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CONSOLE = Path(__file__).resolve().parents[2] / "console"
+REFRESH_MS = 15_000  # console/alerts.js REFRESH_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +69,74 @@ def test_a_merchant_signs_in_sees_the_new_orders_alert_and_marks_it_read(cloud, 
     page.wait_for_selector("#alerts li.unread", state="detached")
     assert page.inner_text("#badge") == ""
     assert page.inner_text("#error") == ""
+
+
+class StubbedApi:
+    """The console's files and a stand-in API answering ``status`` to every call (no cloud: the page's clock is
+    fast-forwarded to the timed refreshes, which a real token's 15 minutes would make far too slow)."""
+
+    ORIGIN = "http://console.test"
+    ALERT = {
+        "id": "inb_1",
+        "title": "新订单",
+        "body": "订单 ord_1 待确认",
+        "data": {"type": "order_alert", "order_id": "ord_1", "merchant_id": "mer_1"},
+        "sent_at": "2026-01-01T08:00:00.000Z",
+        "read": False,
+    }
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.alert_calls = 0
+
+    def handle(self, route) -> None:
+        path = route.request.url.removeprefix(self.ORIGIN).split("?")[0]
+        if path.startswith("/console/"):
+            name = path.removeprefix("/console/") or "index.html"
+            kind = "text/html" if name.endswith(".html") else "text/javascript"
+            return route.fulfill(status=200, content_type=kind, body=(CONSOLE / name).read_text())
+        self.alert_calls += path.endswith("/alerts")
+        if self.status != 200:
+            return route.fulfill(status=self.status, json={"error": {"code": "X", "message": f"HTTP {self.status}"}})
+        shops = [{"id": "mer_1", "name": "老王生煎"}]
+        body = shops if path == "/merchants/mine" else {"items": [self.ALERT], "next_cursor": None}
+        return route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    def open_console(self, browser):
+        """A console signed in earlier (a token in the session), showing the shop's unread alert."""
+        page = browser.new_page()
+        page.route(f"{self.ORIGIN}/**", self.handle)
+        page.clock.install()
+        page.goto(f"{self.ORIGIN}/console/index.html")
+        page.evaluate("sessionStorage.setItem('token', 'a-token-signed-in-earlier')")
+        page.reload()
+        page.wait_for_selector("#alerts li.unread")
+        return page
+
+
+def test_an_expired_session_sends_the_merchant_back_to_sign_in_instead_of_freezing_the_alerts(browser):
+    api = StubbedApi()
+    page = api.open_console(browser)
+    api.status = 401  # the 15-minute token has expired: the authorizer refuses every call
+
+    page.clock.run_for(REFRESH_MS)
+    page.wait_for_selector("#sign-in:not([hidden])")
+    assert page.is_hidden("#console")
+    assert "登录已过期" in page.inner_text("#error")
+    assert page.evaluate("sessionStorage.getItem('token')") is None
+    refused = api.alert_calls
+    page.clock.run_for(3 * REFRESH_MS)
+    assert api.alert_calls == refused, "the console kept refreshing with a token that no longer works"
+
+
+def test_a_failed_refresh_is_shown_and_the_console_keeps_refreshing(browser):
+    api = StubbedApi()
+    page = api.open_console(browser)
+    api.status = 503
+
+    page.clock.run_for(REFRESH_MS)
+    page.wait_for_function("document.getElementById('error').textContent.includes('HTTP 503')")
+    api.status = 200
+    page.clock.run_for(REFRESH_MS)
+    page.wait_for_function("document.getElementById('error').textContent === ''")
+    assert page.is_visible("#console") and page.inner_text("#badge") == "1"
