@@ -484,6 +484,43 @@ def test_bad_images_are_422_and_change_nothing(console, bucket):
     assert _keys("uploads/") == [f"uploads/{merchant.id}/{good}"]
 
 
+def test_a_refused_image_set_leaves_its_good_uploads_attachable(console, bucket):
+    """The merchant picks two photos, one is not an image: dropping the bad one and saving again must work."""
+    merchant, (product,) = merchant_with_products(5)
+    base = f"/merchants/{merchant.id}/products/{product.id}/images"
+    good, bad = _uploaded(console, merchant.id, PNG), _uploaded(console, merchant.id, b"GIF89a not allowed")
+
+    assert _error(console.call("PUT", base, {"images": [good, bad], "version": 1})) == (422, "INVALID_IMAGE")
+    assert _keys("images/") == []
+    status, shown = console.call("PUT", base, {"images": [good], "version": 1})
+    assert status == 200, shown
+    assert _keys("images/") == [f"images/{merchant.id}/{good}.png"] and _keys("uploads/") == []
+
+
+def test_an_order_landing_while_images_are_published_leaves_the_upload_attachable(console, bucket, monkeypatch):
+    """An order bumps the product's version between the copy and the product write: 409, reload, save again."""
+    from paotui.catalog import images
+    from paotui.catalog.records import ProductRecord
+
+    merchant, (product,) = merchant_with_products(5)
+    base = f"/merchants/{merchant.id}/products/{product.id}/images"
+    good = _uploaded(console, merchant.id, PNG)
+    publish = images._publish
+
+    def publish_then_an_order_reserves(*args):
+        key = publish(*args)
+        ProductRecord(merchant.id, product.id).update(actions=[ProductRecord.version.add(1)])
+        return key
+
+    monkeypatch.setattr(images, "_publish", publish_then_an_order_reserves)
+    status, refused = console.call("PUT", base, {"images": [good], "version": 1})
+    assert (status, refused["error"]["code"]) == (409, "VERSION_CONFLICT")
+    assert _keys("images/") == []  # the copy is taken back, not left where the CDN serves it
+    monkeypatch.setattr(images, "_publish", publish)
+    status, shown = console.call("PUT", base, {"images": [good], "version": refused["error"]["details"]["version"]})
+    assert status == 200 and shown["images"] == [f"https://images.paotui.test/images/{merchant.id}/{good}.png"]
+
+
 def test_the_stock_page_shows_what_only_the_merchant_sees(console):
     merchant, (product,) = merchant_with_products(10)
     path = f"/merchants/{merchant.id}/products/{product.id}"

@@ -11,9 +11,11 @@
    prefix, be at most ``image_max_bytes``, and start with a JPEG, PNG or WebP
    signature. Then it is copied to ``images/<merchant>/<image id>.<ext>``, the
    only prefix the CDN may read, with a long immutable cache lifetime (keys
-   never change content). Uploads nobody attaches expire through the bucket's
-   lifecycle rule on ``uploads/``; images a product drops are deleted after
-   the product is written.
+   never change content). All new uploads are checked before any is copied,
+   and the uploads are deleted only after the product is written (a refused
+   write deletes the copies instead), so a 422 or 409 leaves them attachable.
+   Uploads nobody attaches expire through the bucket's lifecycle rule on
+   ``uploads/``; images a product drops are deleted after the product is written.
 
 The signing and the checks are ``paotui.platform.uploads``, shared with proof-of-delivery photos.
 """
@@ -62,13 +64,34 @@ def new_upload(merchant_id: str, content_type: str) -> dict[str, Any]:
 
 
 def set_images(product: ProductRecord, image_ids: list[str], version: int) -> ProductRecord:
-    """The product shows exactly ``image_ids``, in order: new uploads checked and published, dropped ones deleted."""
+    """The product shows exactly ``image_ids``, in order: new uploads checked and published, dropped ones deleted.
+
+    Every new upload is checked before any is copied, and an upload is deleted only once the product shows its
+    copy: a refused request (422, 409) leaves the good uploads attachable on retry and no orphan under images/.
+    """
     if len(set(image_ids)) != len(image_ids):
         raise Unprocessable("List each image once.", code="DUPLICATE_IMAGE")
     if int(product.version) != version:
         raise merchants.version_conflict(product)
     current = {image_id_of(key): key for key in product.images}
-    keys = [current.get(image_id) or _publish(product.merchant_id, image_id) for image_id in image_ids]
+    content_types = {
+        image_id: _checked(product.merchant_id, image_id) for image_id in image_ids if image_id not in current
+    }
+    published: dict[str, str] = {}
+    try:
+        for image_id, content_type in content_types.items():
+            published[image_id] = _publish(product.merchant_id, image_id, content_type)
+        _write(product, [current.get(image_id) or published[image_id] for image_id in image_ids], version)
+    except Exception:
+        _delete_quietly(list(published.values()))
+        raise
+    uploaded = [_upload_key(product.merchant_id, image_id) for image_id in published]
+    _delete_quietly(uploaded + [key for image_id, key in current.items() if image_id not in image_ids])
+    return product
+
+
+def _write(product: ProductRecord, keys: list[str], version: int) -> None:
+    """Set the product's image keys if ``version`` is still its version; 409 otherwise."""
     try:
         product.update(
             actions=[ProductRecord.images.set(keys), ProductRecord.version.add(1)],
@@ -79,16 +102,14 @@ def set_images(product: ProductRecord, image_ids: list[str], version: int) -> Pr
             raise
         product.refresh(consistent_read=True)
         raise merchants.version_conflict(product) from None
-    _delete_quietly([key for image_id, key in current.items() if image_id not in image_ids])
-    return product
 
 
-def _publish(merchant_id: str, image_id: str) -> str:
-    """Check the upload of ``image_id`` and copy it to where the CDN serves it; its key there."""
-    settings, s3 = get_settings(), aws.client("s3")
+def _checked(merchant_id: str, image_id: str) -> str:
+    """The content type of the upload of ``image_id``, or 422 saying why it can't be shown (a bad upload is deleted)."""
+    settings = get_settings()
     source = _upload_key(merchant_id, image_id)
     try:
-        content_type = uploads.check_image(settings.images_bucket, source, max_bytes=settings.image_max_bytes)
+        return uploads.check_image(settings.images_bucket, source, max_bytes=settings.image_max_bytes)
     except uploads.UploadRejected as rejected:
         if rejected.problem == "missing":
             raise Unprocessable(
@@ -106,16 +127,20 @@ def _publish(merchant_id: str, image_id: str) -> str:
         raise Unprocessable(
             "The upload is not a JPEG, PNG or WebP image.", code="INVALID_IMAGE", details={"image_id": image_id}
         ) from None
+
+
+def _publish(merchant_id: str, image_id: str, content_type: str) -> str:
+    """Copy the checked upload of ``image_id`` to where the CDN serves it; its key there. The upload stays."""
+    bucket = get_settings().images_bucket
     key = f"images/{merchant_id}/{image_id}.{uploads.IMAGE_TYPES[content_type]}"
-    s3.copy_object(
-        Bucket=settings.images_bucket,
+    aws.client("s3").copy_object(
+        Bucket=bucket,
         Key=key,
-        CopySource={"Bucket": settings.images_bucket, "Key": source},
+        CopySource={"Bucket": bucket, "Key": _upload_key(merchant_id, image_id)},
         ContentType=content_type,
         CacheControl=_CACHE_CONTROL,
         MetadataDirective="REPLACE",
     )
-    _delete_quietly([source])
     return key
 
 
