@@ -221,6 +221,21 @@ def test_an_invalid_polygon_says_which_area_and_why(api, shop):
     assert body["error"]["details"] == {"reason": "self_intersects", "edges": [0, 2], "area": 0}
 
 
+def test_a_polygon_far_beyond_the_reach_is_refused_without_computing_its_cover(api, shop, monkeypatch):
+    """A 3 x 3 degree polygon's cover takes ~10 s and ~1 GB (the function has 15 s and 512 MB): refusing it must not
+    wait for the cover, or the merchant gets a 5xx instead of AREA_TOO_LARGE. A 1 degree square shows the order."""
+    from paotui.catalog import areas
+
+    merchant, _, _ = shop
+    covered = []
+    monkeypatch.setattr(areas, "cover", lambda ring: covered.append(ring) or [])
+    huge = [[LNG, LAT], [LNG + 1, LAT], [LNG + 1, LAT + 1], [LNG, LAT + 1], [LNG, LAT]]
+    settings = _with(_set("areas.0.polygon.coordinates", [huge]))
+    status, body = api.call("PUT", f"/merchants/{merchant.id}/delivery", body=settings, who=OWNER)
+    assert (status, body["error"]["code"], body["error"]["details"]["area"]) == (422, "AREA_TOO_LARGE", 0)
+    assert covered == []
+
+
 def test_a_carrier_merchant_keeps_its_setting(api, shop):
     merchant, _, _ = shop
     settings = _with(_set("mode", "carrier")) | {"carrier": "dada", "carrier_shop": DADA_SHOP}

@@ -18,6 +18,8 @@ A merchant that never saved settings delivers within ``MerchantRecord.delivery``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import time
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -219,23 +221,34 @@ def stored_actions(stored: StoredSettings) -> list[Any]:
 
 
 def _indexed(index: int, area: Area, merchant: MerchantRecord) -> StoredArea:
+    """The area with its reach and, for a polygon, its cover: computed last, as a far-flung polygon's takes seconds."""
     limit = get_settings().merchant_max_radius_m
-    if area.polygon is None:
-        reach, cells = area.radius_m, frozenset()
-    else:
-        try:
-            ring = areas.validate_ring(area.polygon.coordinates)
-            cells = frozenset(areas.cover(ring))
-            if not cells:
-                raise areas.invalid_polygon("too_small")
-        except Unprocessable as invalid:
-            invalid.details["area"] = index
-            raise
-        reach = areas.farthest_m(ring, merchant.location.lat, merchant.location.lng)
+    with _about_area(index):
+        ring = None if area.polygon is None else areas.validate_ring(area.polygon.coordinates)
+    reach = area.radius_m if ring is None else areas.farthest_m(ring, merchant.location.lat, merchant.location.lng)
     if reach > limit:
         raise Unprocessable(
             f"A delivery area must lie within {limit} m of the merchant.",
             code="AREA_TOO_LARGE",
             details={"area": index, "reach_m": reach, "max_m": limit},
         )
+    with _about_area(index):
+        cells = frozenset() if ring is None else _cover(ring)
     return StoredArea(**area.model_dump(), cells=cells, reach_m=reach)
+
+
+def _cover(ring: list[areas.Position]) -> frozenset[str]:
+    cells = frozenset(areas.cover(ring))
+    if not cells:
+        raise areas.invalid_polygon("too_small")
+    return cells
+
+
+@contextmanager
+def _about_area(index: int) -> Iterator[None]:
+    """A 422 raised inside says which area it is about."""
+    try:
+        yield
+    except Unprocessable as invalid:
+        invalid.details["area"] = index
+        raise
