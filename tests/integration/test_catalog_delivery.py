@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import pytest
@@ -234,6 +235,34 @@ def test_a_polygon_far_beyond_the_reach_is_refused_without_computing_its_cover(a
     status, body = api.call("PUT", f"/merchants/{merchant.id}/delivery", body=settings, who=OWNER)
     assert (status, body["error"]["code"], body["error"]["details"]["area"]) == (422, "AREA_TOO_LARGE", 0)
     assert covered == []
+
+
+def _jagged(corners: int, outer_m: float, inner_m: float) -> list[list[float]]:
+    """A star around the shop: a ring of ``corners`` positions alternating between two distances (a detailed edge)."""
+    ring = []
+    for corner in range(corners):
+        distance, angle = (outer_m if corner % 2 == 0 else inner_m), 2 * math.pi * corner / corners
+        ring.append(
+            [
+                LNG + distance * math.cos(angle) / (111_320 * math.cos(math.radians(LAT))),
+                LAT + distance * math.sin(angle) / 110_540,
+            ]
+        )
+    return [*ring, ring[0]]
+
+
+def test_detailed_areas_too_large_to_store_are_422_and_change_nothing(api, shop):
+    """Four 200-corner polygons within 10 km are within every per-area limit, but their covers (~116 KB each) would
+    exceed DynamoDB's 400 KB item: refused with the size, not a 5xx from the write."""
+    merchant, _, _ = shop
+    path = f"/merchants/{merchant.id}/delivery"
+    area = copy.deepcopy(SETTINGS["areas"][0]) | {
+        "polygon": {"type": "Polygon", "coordinates": [_jagged(200, 9900, 5000)]}
+    }
+    status, body = api.call("PUT", path, body=_with(_set("areas", [area] * 4)), who=OWNER)
+    assert (status, body["error"]["code"]) == (422, "AREAS_TOO_DETAILED")
+    assert body["error"]["details"]["bytes"] > body["error"]["details"]["max_bytes"]
+    assert api.call("GET", path, who=OWNER)[1]["areas"][0]["radius_m"] == 5000
 
 
 def test_a_carrier_merchant_keeps_its_setting(api, shop):

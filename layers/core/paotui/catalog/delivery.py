@@ -35,6 +35,8 @@ from paotui.platform.settings import get_settings
 Metres = Annotated[int, Field(ge=0, le=100_000)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 RESERVED_CODES = {"base", "distance", "weight", "free_delivery"}
+# the stored settings' share of the merchant item, which DynamoDB caps at 400 KB with the profile, menu and hours
+MAX_STORED_BYTES = 300_000
 
 
 def _without_offset(value: time) -> time:
@@ -195,14 +197,26 @@ def area_at(merchant: MerchantRecord, distance_m: int, lat: float, lng: float) -
 
 
 def indexed(merchant: MerchantRecord, settings: DeliverySettings) -> StoredSettings:
-    """The settings as stored, polygons checked and covered; 422 ``INVALID_POLYGON`` / ``AREA_TOO_LARGE``."""
-    return StoredSettings(
+    """The settings as stored, polygons checked and covered.
+
+    422 ``INVALID_POLYGON`` / ``AREA_TOO_LARGE``, and ``AREAS_TOO_DETAILED`` when the document would not fit in
+    :data:`MAX_STORED_BYTES`: detailed polygons, each within every limit, can have covers of ~100 KB each.
+    """
+    stored = StoredSettings(
         mode=settings.mode,
         carrier=settings.carrier,
         carrier_shop=settings.carrier_shop,
         allow_carrier_fallback=settings.allow_carrier_fallback,
         areas=[_indexed(index, area, merchant) for index, area in enumerate(settings.areas)],
     )
+    size = len(stored.model_dump_json().encode())
+    if size > MAX_STORED_BYTES:
+        raise Unprocessable(
+            "The delivery areas are too detailed to store; use fewer or simpler polygons.",
+            code="AREAS_TOO_DETAILED",
+            details={"bytes": size, "max_bytes": MAX_STORED_BYTES},
+        )
+    return stored
 
 
 def save(merchant: MerchantRecord, settings: DeliverySettings) -> StoredSettings:
