@@ -172,6 +172,61 @@ def test_categories_are_replaced_in_order_and_keep_their_ids(console):
     assert console.call("GET", f"/merchants/{merchant.id}", who=None)[1]["categories"] == second
 
 
+def _soup_dropped_right_after_each_category_check(console, monkeypatch, merchant_id: str) -> str:
+    """Two editors: the other one drops 汤 just after this one's request saw it on the menu; 汤's id."""
+    from paotui.catalog import service
+
+    staple, soup = console.call("PUT", f"/merchants/{merchant_id}/categories", [{"name": "主食"}, {"name": "汤"}])[1]
+    check = service.check_category
+
+    def check_then_the_other_editor_drops_soup(merchant, category_id):
+        check(merchant, category_id)
+        status, _ = console.call("PUT", f"/merchants/{merchant_id}/categories", [staple])
+        assert status == 200
+
+    monkeypatch.setattr(service, "check_category", check_then_the_other_editor_drops_soup)
+    return soup["id"]
+
+
+@pytest.mark.parametrize("way", ["move", "add"])
+def test_a_product_put_in_a_category_being_dropped_is_refused(console, monkeypatch, way):
+    merchant, (product,) = merchant_with_products(5)
+    soup = _soup_dropped_right_after_each_category_check(console, monkeypatch, merchant.id)
+    if way == "move":
+        path, body = f"/merchants/{merchant.id}/products/{product.id}", {"version": 1, "category_id": soup}
+        response = console.call("PATCH", path, body)
+    else:
+        response = console.call(
+            "POST", f"/merchants/{merchant.id}/products", {"name": "汤", "price": 800, "stock": 5, "category_id": soup}
+        )
+    assert _error(response) == (422, "UNKNOWN_CATEGORY")
+    status, menu = console.call("GET", f"/merchants/{merchant.id}/stock")
+    assert [item.get("category_id") for item in menu] == [None]
+
+
+def test_dropping_a_category_a_product_moved_into_meanwhile_is_refused(console, monkeypatch):
+    from paotui.catalog.records import ProductRecord
+
+    merchant, (product,) = merchant_with_products(5)
+    base = f"/merchants/{merchant.id}/categories"
+    staple, soup = console.call("PUT", base, [{"name": "主食"}, {"name": "汤"}])[1]
+    query = ProductRecord.query
+
+    def products_then_one_moves_into_soup(*args, **kwargs):
+        products = list(query(*args, **kwargs))
+        moved = console.call(
+            "PATCH", f"/merchants/{merchant.id}/products/{product.id}", {"version": 1, "category_id": soup["id"]}
+        )
+        assert moved[0] == 200
+        return products
+
+    monkeypatch.setattr(ProductRecord, "query", products_then_one_moves_into_soup)
+    assert _error(console.call("PUT", base, [staple])) == (409, "MENU_CHANGED")
+    monkeypatch.setattr(ProductRecord, "query", query)
+    assert console.call("GET", f"/merchants/{merchant.id}", who=None)[1]["categories"] == [staple, soup]
+    assert _error(console.call("PUT", base, [staple])) == (409, "CATEGORY_IN_USE")
+
+
 def test_products_are_created_edited_with_compare_and_set_and_taken_off_sale(console):
     merchant, _ = merchant_with_products()
     (category,) = console.call("PUT", f"/merchants/{merchant.id}/categories", [{"name": "主食"}])[1]

@@ -81,7 +81,8 @@ def replace_categories(merchant: MerchantRecord, categories: Sequence[CategoryIn
     """The menu's categories become exactly ``categories``, in that order.
 
     422 for an id that is not one of the menu's, 409 CATEGORY_IN_USE for dropping
-    a category a product is still in. Last write wins: the list is one value.
+    a category a product is still in, 409 MENU_CHANGED when a product was put in a category (or the list replaced)
+    since ``merchant`` was read (``service.claim_menu``). Otherwise last write wins: the list is one value.
     """
     known = {category.id for category in merchant.categories}
     unknown = [category.id for category in categories if category.id is not None and category.id not in known]
@@ -89,11 +90,20 @@ def replace_categories(merchant: MerchantRecord, categories: Sequence[CategoryIn
     if unknown or len(set(kept)) != len(kept):
         raise Unprocessable("Unknown or repeated category ids.", code="UNKNOWN_CATEGORY", details={"ids": unknown})
     dropped = known - set(kept)
-    in_use = sorted({p.category_id for p in ProductRecord.query(merchant.id) if p.category_id in dropped})
+    products = ProductRecord.query(merchant.id, consistent_read=True)
+    in_use = sorted({p.category_id for p in products if p.category_id in dropped})
     if in_use:
         raise Conflict("Move the products out of a category first.", code="CATEGORY_IN_USE", details={"ids": in_use})
     stored = [CategoryMap(id=category.id or new_id("cat_"), name=category.name) for category in categories]
-    merchant.update(actions=[MerchantRecord.categories.set(stored)], condition=MerchantRecord.id.exists())
+    try:
+        merchant.update(
+            actions=[MerchantRecord.categories.set(stored), MerchantRecord.menu_version.add(1)],
+            condition=MerchantRecord.id.exists() & service.menu_unchanged(merchant),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise service.menu_changed(merchant.id) from None
     return merchant
 
 
@@ -103,8 +113,9 @@ def edit_product(merchant: MerchantRecord, product_id: str, edit: EditProduct, b
     if int(product.version) != edit.version:
         raise version_conflict(product)
     given = edit.model_fields_set - {"version"}
-    if "category_id" in given and edit.category_id is not None:
-        service.check_category(merchant, edit.category_id)
+    moved_to = edit.category_id if "category_id" in given else None
+    if moved_to is not None:
+        service.check_category(merchant, moved_to)
     actions: list[Any] = [
         getattr(ProductRecord, field).set(getattr(edit, field))
         for field in ("name", "description", "price", "on_sale")
@@ -129,10 +140,15 @@ def edit_product(merchant: MerchantRecord, product_id: str, edit: EditProduct, b
             )
             if entry is not None:
                 transaction.save(entry, condition=StockLedgerRecord.ref.does_not_exist())
+            if moved_to is not None:
+                service.claim_menu(transaction, merchant)
     except TransactWriteError as error:
         if error.cause_response_code != "TransactionCanceledException":
             raise
-        raise version_conflict(get_product(merchant.id, product_id)) from None
+        current = get_product(merchant.id, product_id)
+        if int(current.version) != edit.version or moved_to is None:
+            raise version_conflict(current) from None
+        raise service.menu_changed(merchant.id, moved_to) from None
     return get_product(merchant.id, product_id)
 
 

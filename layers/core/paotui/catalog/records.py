@@ -103,6 +103,7 @@ class MerchantRecord(Model):
     on_confirm_timeout = UnicodeAttribute(default="cancel")  # an order not confirmed in time: cancel | confirm
     refund_rules = JSONAttribute(null=True)  # failure reason -> refund rule of a returned order (orders.refund_rules)
     categories = ListAttribute(of=CategoryMap, default=list)  # in menu order
+    menu_version = NumberAttribute(null=True)  # bumped by a category replace and by a product put in a category
     delivery = DeliveryMap()  # the settings a merchant starts with: one radius area, until it saves its own
     delivery_settings = UnicodeAttribute(null=True)  # JSON; see paotui.catalog.delivery
     reach_m = NumberAttribute(null=True)  # farthest any saved area reaches; lets a search skip parsing the rest

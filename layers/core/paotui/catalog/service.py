@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from paotui.catalog import delivery, hours, pricing, search
 from paotui.catalog.delivery import StoredArea
@@ -32,10 +33,10 @@ from paotui.catalog.records import (
     OptionMap,
     ProductRecord,
 )
-from paotui.platform.dynamo import LatLngMap
+from paotui.platform.dynamo import LatLngMap, transact_write
 from paotui.platform import clock
 from paotui.platform.auth import Principal
-from paotui.platform.errors import Forbidden, NotFound, Unprocessable
+from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from paotui.platform.geo import cell_of, disk_cells
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger
@@ -208,6 +209,28 @@ def check_category(merchant: MerchantRecord, category_id: str) -> None:
         raise Unprocessable("No such category on this menu.", code="UNKNOWN_CATEGORY")
 
 
+def menu_unchanged(merchant: MerchantRecord) -> Any:
+    """The condition that the merchant's categories, and the products put in them, are still as ``merchant`` read."""
+    read = merchant.menu_version
+    return MerchantRecord.menu_version.does_not_exist() if read is None else MerchantRecord.menu_version == read
+
+
+def menu_changed(merchant_id: str, category_id: str | None = None) -> Conflict:
+    """Why a write conditional on the menu was cancelled: 422 if its category was dropped meanwhile, else 409."""
+    if category_id is not None:
+        check_category(MerchantRecord.get(merchant_id, consistent_read=True), category_id)
+    return Conflict("The menu changed while saving; reload and try again.", code="MENU_CHANGED")
+
+
+def claim_menu(transaction: TransactWrite, merchant: MerchantRecord) -> None:
+    """Make putting a product in a category and replacing the categories exclusive: each checks what the other bumps.
+
+    Otherwise a product checked into a category as read lands after a replace, checked as having no product
+    there, dropped it; a product in a category the menu no longer has.
+    """
+    transaction.update(merchant, actions=[MerchantRecord.menu_version.add(1)], condition=menu_unchanged(merchant))
+
+
 def option_groups(groups: Iterable[Mapping[str, Any]]) -> list[OptionGroupMap]:
     """Stored option groups from their plain form (as OptionGroup.model_dump gives it)."""
     return [
@@ -257,5 +280,15 @@ def add_product(
         version=1,
         created_at=clock.now_iso(),
     )
-    product.save(condition=ProductRecord.id.does_not_exist())
+    if category_id is None:
+        product.save(condition=ProductRecord.id.does_not_exist())
+        return product
+    try:
+        with transact_write() as transaction:
+            transaction.save(product, condition=ProductRecord.id.does_not_exist())
+            claim_menu(transaction, merchant)
+    except TransactWriteError as error:
+        if error.cause_response_code != "TransactionCanceledException":
+            raise
+        raise menu_changed(merchant_id, category_id) from None
     return product
