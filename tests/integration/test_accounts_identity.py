@@ -1,7 +1,7 @@
 """Identity against moto, through AuthApi's handler and the Authorizer function as API Gateway runs them.
 
 WeChat logins that link a unionid, binding a phone (and the account merge it
-may cause, also cut short by a crash and resumed), refresh token rotation
+may cause, also cut short by a crash and resumed, with the coupons it moves), refresh token rotation
 with reuse detection, logout, and the address book.
 """
 
@@ -11,7 +11,17 @@ from typing import Any
 
 import pytest
 
-from tests.integration.builders import Gateway, ManualClock, RecordedSms, make_order
+from tests.integration.builders import (
+    Gateway,
+    ManualClock,
+    RecordedSms,
+    SignedInApi,
+    in_process_sandbox,
+    make_order,
+    merchant_with_products,
+    order_event,
+    order_request,
+)
 
 PHONE = "+8613800000401"
 OTHER_PHONE = "+8613800000402"
@@ -105,6 +115,22 @@ def _addresses(api: Gateway, session: dict[str, Any]) -> list[dict[str, Any]]:
     return _ok(api.call("GET", "/me/addresses", token=session["token"]))
 
 
+def _give_coupon(customer_id: str, coupon_id: str, amount: int = 300) -> None:
+    from paotui.coupons.service import issue
+
+    issue(customer_id, coupon_id, amount=amount, min_spend=0, valid_days=30, source="late_delivery")
+
+
+def _coupons(customer_id: str) -> dict[str, tuple[int, str, str | None]]:
+    """What ``GET /me/coupons`` shows the customer: id → (amount, status, order using it)."""
+    listed = _ok(SignedInApi("OrdersApi").call("GET", "/me/coupons", user=customer_id, roles="customer"))
+    return {coupon["id"]: (coupon["amount"], coupon["status"], coupon["order_id"]) for coupon in listed}
+
+
+def _bind_phone(api: Gateway, sms: RecordedSms, session: dict[str, Any]) -> dict[str, Any]:
+    return _ok(api.call("POST", "/auth/phone", {"phone": PHONE, "code": _code(api, sms)}, token=session["token"]))
+
+
 # --- WeChat and unionid ---------------------------------------------------------------------------
 
 
@@ -133,7 +159,7 @@ def test_a_wechat_user_from_before_the_unionid_gets_it_linked_on_the_next_login(
 
 def test_binding_a_phone_nobody_has_links_it_to_the_caller(api, sms):
     wechat = _wechat_login(api, "code-app1")
-    bound = _ok(api.call("POST", "/auth/phone", {"phone": PHONE, "code": _code(api, sms)}, token=wechat["token"]))
+    bound = _bind_phone(api, sms, wechat)
     assert bound["user"]["id"] == wechat["user"]["id"] and bound["token"] != wechat["token"]
     assert _identities_of(wechat["user"]["id"]) == {"wechat#o-app1", "unionid#u-person", f"phone#{PHONE}"}
     assert _sms_login(api, sms)["user"]["id"] == wechat["user"]["id"]
@@ -165,9 +191,11 @@ def test_binding_checks_the_code_by_the_login_rules(api, sms):
 
 
 def _two_accounts_of_one_person(api: Gateway, sms: RecordedSms) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(phone session, WeChat session): the phone account has an order and an address, the WeChat one more."""
+    """(phone session, WeChat session): the phone account has an order and an address, the WeChat one more, and a
+    coupon."""
     phone = _sms_login(api, sms)
     wechat = _wechat_login(api, "code-app1")
+    _give_coupon(wechat["user"]["id"], "cpn_late_wechat")
     make_order("ord_by_sms", customer_id=phone["user"]["id"])
     for n in range(3):
         make_order(f"ord_by_wechat_{n}", customer_id=wechat["user"]["id"])
@@ -189,6 +217,7 @@ def _assert_merged(api: Gateway, phone: dict[str, Any], wechat: dict[str, Any], 
     book = _addresses(api, merged)
     assert sorted(a["label"] for a in book) == ["公司", "家", "父母家"] and AddressRecord.count(absorbed) == 0
     assert [a["label"] for a in book if a["is_default"]] == ["公司"]  # the survivor's default stays
+    assert _coupons(survivor) == {"cpn_late_wechat": (300, "AVAILABLE", None)} and _coupons(absorbed) == {}
     user = UserRecord.get(survivor, consistent_read=True)
     assert user.roles == ["customer"] and not user.merging_from
     assert UserRecord.get(absorbed, consistent_read=True).merged_into == survivor
@@ -199,7 +228,7 @@ def _assert_merged(api: Gateway, phone: dict[str, Any], wechat: dict[str, Any], 
 
 def test_binding_the_phone_of_another_account_merges_into_it(api, sms):
     phone, wechat = _two_accounts_of_one_person(api, sms)
-    merged = _ok(api.call("POST", "/auth/phone", {"phone": PHONE, "code": _code(api, sms)}, token=wechat["token"]))
+    merged = _bind_phone(api, sms, wechat)
     _assert_merged(api, phone, wechat, merged)
     assert _passes_authorizer(api, phone["token"])  # the survivor's own sessions go on
 
@@ -213,9 +242,44 @@ def test_a_merge_into_a_merchant_keeps_the_merchant_id_and_unites_the_roles(api,
     merchant = ensure_user(PHONE, ["merchant"], name="老王")
     wechat = _wechat_login(api, "code-app1")
     make_order("ord_by_wechat", customer_id=wechat["user"]["id"])
-    merged = _ok(api.call("POST", "/auth/phone", {"phone": PHONE, "code": _code(api, sms)}, token=wechat["token"]))
+    merged = _bind_phone(api, sms, wechat)
     assert merged["user"] == {"id": merchant.id, "roles": ["merchant", "customer"], "name": "老王"}
     assert _orders_of(merchant.id) == {"ord_by_wechat"}
+
+
+def test_a_coupon_the_absorbed_account_used_moves_with_its_order_and_comes_back_if_it_is_cancelled(api, sms):
+    from paotui.orders import service
+    from paotui.orders.transitions import Status
+    from paotui.payments import refund_events
+    from paotui.platform.events import DomainEvent
+
+    merchant, (product,) = merchant_with_products(10)
+    _sms_login(api, sms)
+    wechat = _wechat_login(api, "code-app1")
+    _give_coupon(wechat["user"]["id"], "cpn_gift")
+    request = order_request(merchant, (product, 1)).model_copy(update={"coupon_id": "cpn_gift"})
+    order, _ = service.place_order(wechat["user"]["id"], "merge-coupon-order-0001", request)
+
+    survivor = _bind_phone(api, sms, wechat)["user"]["id"]
+    assert _coupons(survivor) == {"cpn_gift": (300, "USED", order.id)}
+    cancelled = service.system_transition(
+        order.id, Status.CANCELLED, expected={Status.PENDING_PAYMENT}, reason="payment_timeout"
+    )
+    event = DomainEvent.model_validate_json(order_event(cancelled, "CANCELLED", "PENDING_PAYMENT"))
+    refund_events.handle(event, in_process_sandbox())
+    assert _coupons(survivor) == {"cpn_gift": (300, "AVAILABLE", None)}
+
+
+def test_a_coupon_id_the_survivor_holds_already_stays_theirs_and_the_absorbed_one_is_not_deleted(api, sms):
+    """Coupon ids are stable per what they make up for: a survivor holding the id holds that compensation."""
+    survivor = _sms_login(api, sms)["user"]["id"]
+    wechat = _wechat_login(api, "code-app1")
+    _give_coupon(survivor, "cpn_late_same", amount=200)
+    _give_coupon(wechat["user"]["id"], "cpn_late_same", amount=300)
+
+    assert _bind_phone(api, sms, wechat)["user"]["id"] == survivor
+    assert _coupons(survivor) == {"cpn_late_same": (200, "AVAILABLE", None)}
+    assert _coupons(wechat["user"]["id"]) == {"cpn_late_same": (300, "AVAILABLE", None)}
 
 
 class Crash(Exception):

@@ -4,8 +4,8 @@ Rule: the phone's account survives and the caller's is absorbed. Merchants,
 riders and admins are phone accounts whose ids other tables hold (a
 merchant's owner, a rider's id), so the phone account's id is the one that
 must stay; the absorbed account has no phone, so it is a customer whose id
-only its identities, orders, addresses and sessions hold, and all of those
-move or end.
+only its identities, orders, coupons, addresses and sessions hold, and all
+of those move or end.
 
 Each step is idempotent, so running them all again finishes a merge that a
 crash cut short:
@@ -14,10 +14,11 @@ crash cut short:
    ``merging_from``, in one transaction;
 2. the absorbed user's identities point to the survivor;
 3. its orders become the survivor's (orders service; ``by-customer``);
-4. its addresses move;
-5. its sessions are revoked, so its tokens stop working; late on purpose,
+4. its coupons move, used ones with the orders that hold them;
+5. its addresses move;
+6. its sessions are revoked, so its tokens stop working; late on purpose,
    so until then the caller's own retry passes the authorizer;
-6. the survivor gets the union of the roles and drops the mark.
+7. the survivor gets the union of the roles and drops the mark.
 
 Whatever lands on a marked account (the caller's retry, a sign-in, a phone
 login as the survivor) finishes the merge first: ``settled``.
@@ -30,6 +31,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from paotui.accounts import addresses, sessions
 from paotui.accounts.records import IdentityRecord, UserRecord
 from paotui.accounts.users import get_user
+from paotui.coupons import service as coupons
 from paotui.orders.service import reassign_customer
 from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
 from paotui.platform.errors import Conflict
@@ -78,7 +80,8 @@ def _finish(absorbed: UserRecord, survivor: UserRecord) -> UserRecord:
     for identity in IdentityRecord.by_user.query(absorbed.id):
         _repoint(identity, absorbed.id, survivor.id)
     orders = reassign_customer(absorbed.id, survivor.id)
-    moved = addresses.move_all(absorbed, survivor)
+    moved_coupons = coupons.move_all(absorbed.id, survivor.id)
+    moved_addresses = addresses.move_all(absorbed, survivor)
     sessions.revoke_all(absorbed.id, reason="merged")
     survivor.update(
         actions=[
@@ -88,7 +91,13 @@ def _finish(absorbed: UserRecord, survivor: UserRecord) -> UserRecord:
     )
     logger.info(
         "merge finished",
-        extra={"absorbed": absorbed.id, "survivor": survivor.id, "orders": orders, "addresses": moved},
+        extra={
+            "absorbed": absorbed.id,
+            "survivor": survivor.id,
+            "orders": orders,
+            "coupons": moved_coupons,
+            "addresses": moved_addresses,
+        },
     )
     return survivor
 

@@ -6,7 +6,8 @@ same transaction that writes the order, on condition that it is still
 AVAILABLE and unexpired; of two orders racing for one coupon, one is written
 and the other is refused, with nothing held. A cancelled order gives its
 coupon back (``release``, conditional on that order holding it, so a
-redelivered cancellation gives it back once).
+redelivered cancellation gives it back once). An account merge gives the
+absorbed customer's coupons to the survivor (``move_all``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from paotui.coupons.records import CouponRecord, CouponStatus
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
 from paotui.platform.errors import Conflict, NotFound, Unprocessable
 from paotui.platform.observability import logger, metrics
 
@@ -134,3 +135,38 @@ def release(customer_id: str, coupon_id: str, order_id: str) -> bool:
         return False
     logger.info("coupon given back", extra={"coupon_id": coupon_id, "order_id": order_id})
     return True
+
+
+def move_all(absorbed_id: str, survivor_id: str) -> int:
+    """Give every coupon of a merged-away customer to the survivor (accounts.merging), as it is; safe to re-run.
+
+    One transaction per coupon (its copy under the survivor, the original
+    deleted), so a crash moves each wholly or not at all. A USED coupon keeps
+    its ``order_id``: the order moves with the merge too, and gives it back if
+    cancelled. Coupon ids are stable per what they make up for (the late
+    order), so a survivor who holds that id already holds that compensation:
+    theirs stays, and the absorbed one is left where it is (logged), neither
+    given twice nor deleted.
+    """
+    contents = [name for name in CouponRecord.get_attributes() if name not in ("customer_id", "id")]
+    moved = 0
+    for coupon in CouponRecord.query(absorbed_id, consistent_read=True):
+        copy = CouponRecord(survivor_id, coupon.id, **{name: getattr(coupon, name) for name in contents})
+        try:
+            with transact_write() as transaction:  # sent as: the delete, then the put (see failed_conditions)
+                transaction.delete(coupon, condition=CouponRecord.id.exists())
+                transaction.save(copy, condition=CouponRecord.id.does_not_exist())
+        except TransactWriteError as error:
+            refused = failed_conditions(error)
+            if not any(refused):
+                raise
+            if not refused[0]:  # still the absorbed account's: the survivor holds a coupon of this id
+                logger.warning(
+                    "coupon left with the merged-away account",
+                    extra={"coupon_id": coupon.id, "from": absorbed_id, "to": survivor_id},
+                )
+            continue
+        moved += 1
+    if moved:
+        logger.info("coupons moved", extra={"from": absorbed_id, "to": survivor_id, "coupons": moved})
+    return moved
