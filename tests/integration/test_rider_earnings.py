@@ -95,9 +95,7 @@ def delivered(
     promised: datetime | None = NOON + timedelta(minutes=10),
 ):
     """An order ``rider`` accepted (offer fee 700) and delivered at ``at``, promised for ``promised``."""
-    from paotui.dispatch.records import DropoffMap, OfferRecord
     from paotui.orders.records import OrderRecord, TimelineEntryMap
-    from paotui.platform.dynamo import PlaceMap
 
     order = make_order(order_id, status="DELIVERED", rider_id=rider, fee=650)
     timeline = [
@@ -108,22 +106,30 @@ def delivered(
     if promised is not None:
         actions.append(OrderRecord.promised_at.set(clock.iso(promised)))
     order.update(actions=actions)
-    offered_at = at - timedelta(minutes=31)
+    accepted_offer(order_id, rider, offered_at=at - timedelta(minutes=31))
+    return order
+
+
+def accepted_offer(order_id: str, rider: str, *, offered_at: datetime, attempt: int = 1, bonus: int = 0) -> None:
+    """The offer of ``order_id`` that ``rider`` accepted: OFFER_FEE, plus an escalated order's ``bonus``."""
+    from paotui.dispatch.records import DropoffMap, OfferRecord
+    from paotui.platform.dynamo import PlaceMap
+
     OfferRecord(
-        id=f"ofr_{order_id}",
+        id=f"ofr_{order_id}" if attempt == 1 else f"ofr_{order_id}_{attempt}",
         order_id=order_id,
         rider_id=rider,
         status="ACCEPTED",
-        attempt=1,
+        attempt=attempt,
         reason="confirmed",
         created_at=clock.iso(offered_at),
         expires_at=clock.iso(offered_at + timedelta(seconds=30)),
         ttl=clock.epoch_seconds(offered_at) + 86_400,
         pickup=PlaceMap(lat=SHOP["lat"], lng=SHOP["lng"], name="老王生煎"),
         dropoff=DropoffMap(lat=HOME["lat"], lng=HOME["lng"], detail=HOME["detail"]),
-        fee=OFFER_FEE,
+        fee=OFFER_FEE + bonus,
+        bonus=bonus,
     ).save()
-    return order
 
 
 def distance_pay() -> int:
@@ -291,6 +297,15 @@ def test_a_delivery_is_paid_under_the_rules_in_force_when_it_was_delivered(now, 
         if line["kind"] == "per_order"
     }
     assert per_order == {"ord_rules_v1": (100, 1), "ord_rules_v2": (999, 2)}
+
+
+def test_a_rider_given_the_order_again_is_paid_the_offer_they_delivered_it_under(rules, worker, riders_api):
+    """The rider accepted, went offline before pickup and the order was taken back; re-dispatched with an
+    escalation bonus, they accepted it again and delivered: the second offer pays."""
+    order = delivered("ord_again")
+    accepted_offer(order.id, RIDER, offered_at=NOON - timedelta(minutes=15), attempt=2, bonus=300)
+    assert worker(sqs_event(order_event(order, "DELIVERED", "DELIVERING")), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    assert [amount for _, kind, amount in lines(riders_api) if kind == "base"] == [OFFER_FEE + 300]
 
 
 def test_without_rules_a_delivery_earns_its_fee(now, worker, riders_api):

@@ -137,11 +137,13 @@ def moved_at(order: Mapping[str, Any], status: str) -> datetime:
 
 
 def _offer_fee(order: Mapping[str, Any]) -> int:
-    """The fee of the offer the rider accepted; the order's delivery fee (what offers pay) once offers have
-    expired from their table (a day after their TTL), e.g. for an event redriven long after."""
+    """The fee of the offer the rider delivered under: their latest accepted one (an order taken back and given
+    to them again carries an earlier accepted offer, without the later one's bonus); the order's delivery fee (what
+    offers pay) once offers have expired from their table (a day after their TTL), e.g. for an event redriven long
+    after."""
     from paotui.dispatch.records import OfferRecord, OfferStatus
 
-    for offer in OfferRecord.by_order.query(order["id"]):
+    for offer in OfferRecord.by_order.query(order["id"], scan_index_forward=False):  # newest first
         if offer.status == OfferStatus.ACCEPTED and offer.rider_id == order["rider_id"]:
             return int(offer.fee)
     return int(order["amounts"]["delivery_fee"])
