@@ -377,6 +377,54 @@ def test_offer_answers_and_order_outcomes_make_the_rates(rules, worker, riders_a
     assert got["completion_rate"] == 0.3333
 
 
+def delivered_on_retry(order_id: str, *, failed_at: datetime) -> tuple[str, str]:
+    """The events (failed, delivered) of an order whose delivery failed at ``failed_at`` (the buyer did not answer),
+    then was tried again and delivered at NOON."""
+    from paotui.orders.records import OrderRecord, TimelineEntryMap
+
+    order = delivered(order_id)
+    steps = [
+        ("ASSIGNED", failed_at - timedelta(minutes=20)),
+        ("DELIVERY_FAILED", failed_at),
+        ("DELIVERING", NOON - timedelta(minutes=5)),  # the buyer called back
+        ("DELIVERED", NOON),
+    ]
+    order.update(
+        actions=[OrderRecord.timeline.set([TimelineEntryMap(status=s, at=clock.iso(at), by="test") for s, at in steps])]
+    )
+    return order_event(order, "DELIVERY_FAILED", "DELIVERING"), order_event(order, "DELIVERED", "DELIVERING")
+
+
+@pytest.mark.parametrize("failure_first", [True, False], ids=["in order", "the failure after the delivery"])
+@pytest.mark.parametrize("failed_at", [NOON - timedelta(minutes=10), NOON - timedelta(days=1)], ids=["day", "eve"])
+def test_an_order_delivered_on_a_retry_is_one_completed_order(rules, worker, riders_api, failure_first, failed_at):
+    """SQS may bring the failure after the delivery; either way the rider's record shows one order, done."""
+    failure, delivery = delivered_on_retry("ord_retried", failed_at=failed_at)
+    events = [failure, delivery] if failure_first else [delivery, failure]
+    assert worker(sqs_event(*events, *events), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+
+    got = kpis(riders_api)
+    assert (got["delivered"], got["failed"], got["completion_rate"]) == (1, 0, 1.0)
+    assert kpis(riders_api, day=clock.china_day(failed_at).isoformat())["failed"] == 0
+    assert kpis(riders_api, "month")["completion_rate"] == 1.0
+
+
+def test_a_failure_and_the_retrys_delivery_applied_at_once_count_one_completed_order(
+    rules, riders_api, serialized_moto, fine_thread_switching
+):
+    failure, delivery = delivered_on_retry("ord_retried_at_once", failed_at=NOON - timedelta(minutes=10))
+    arrived = serialized_moto.gather("TransactWriteItems", 2)
+    containers = [load_handler("EarningsWorker") for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(
+            pool.map(lambda handler, event: handler(sqs_event(event), LAMBDA_CONTEXT), containers, [failure, delivery])
+        )
+    assert len(arrived) == 2, "both reached their transaction before either was applied"
+    assert results == [{"batchItemFailures": []}] * 2
+    got = kpis(riders_api)
+    assert (got["delivered"], got["failed"], got["completion_rate"]) == (1, 0, 1.0)
+
+
 def test_orders_of_a_carrier_and_events_it_does_not_handle(rules, worker, riders_api):
     carried = make_order("ord_by_dada", status="DELIVERED")  # a third-party carrier's: no rider of ours
     odd = DomainEvent(id="evt-odd", type="order.created", occurred_at=clock.iso(NOON), subject="x", data={})

@@ -12,10 +12,17 @@ The streak bonus counts on-time deliveries in a row within a day in the order
 the worker applies them; the day's counter item holds the run so far, and a
 delivery's transaction is conditional on the run it read, so two deliveries
 of one rider applied at once cannot both extend the same run.
+
+An order delivered on a retry after a failed attempt counts as delivered
+only: its delivery takes the failure's count back (in the periods of the
+failure), and a failure applied after the delivery counts nothing (SQS may
+bring them in either order). Each of the two facts' transactions checks the
+other fact is as it read it, so two applied at once can't both miss the other.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,7 +40,7 @@ from paotui.platform.settings import get_settings
 from paotui.riders import incentives
 from paotui.riders.earnings_records import AppliedFact, LedgerLine, RiderKpisRecord
 from paotui.riders.incentives import Delivery, Line
-from paotui.riders.kpis import periods_of
+from paotui.riders.kpis import period_of, periods_of
 
 _ATTEMPTS = 4
 """Tries of one fact's transaction: it is cancelled when another transaction touches the same counters."""
@@ -42,12 +49,18 @@ _ATTEMPTS = 4
 @dataclass(frozen=True)
 class Change:
     """What one fact adds: counters (of its day, week and month), ledger lines, and the day's on-time run
-    (``streak``: the value read, None if unset, and the new one)."""
+    (``streak``: the value read, None if unset, and the new one).
+
+    ``correction``: counters added in the periods of another moment (a delivery taking back its order's earlier
+    failure); ``expects``: another fact of the rider and whether it was written when read, checked at commit.
+    """
 
     counters: Mapping[str, int]
     lines: Sequence[Line] = ()
     rules_version: int = 0
     streak: tuple[int | None, int] | None = None
+    correction: tuple[datetime, Mapping[str, int]] | None = None
+    expects: tuple[str, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,11 +94,16 @@ def apply(fact: Fact) -> bool:
 
 
 def _applied(fact: Fact) -> bool:
+    return _written_at(fact.rider_id, fact.name) is not None
+
+
+def _written_at(rider_id: str, name: str) -> datetime | None:
+    """When the rider's fact ``name`` happened, if it is written."""
     try:
-        AppliedFact.get(fact.rider_id, AppliedFact.entry_of(fact.name), consistent_read=True)
+        written = AppliedFact.get(rider_id, AppliedFact.entry_of(name), consistent_read=True)
     except DoesNotExist:
-        return False
-    return True
+        return None
+    return clock.parse_iso(written.at)
 
 
 def _commit(fact: Fact, change: Change) -> None:
@@ -96,6 +114,15 @@ def _commit(fact: Fact, change: Change) -> None:
             AppliedFact(fact.rider_id, AppliedFact.entry_of(fact.name), at=at, event_id=fact.event_id),
             condition=AppliedFact.entry.does_not_exist(),
         )
+        if change.expects is not None:
+            other, written = change.expects
+            entry = AppliedFact.entry
+            transaction.condition_check(
+                AppliedFact,
+                fact.rider_id,
+                AppliedFact.entry_of(other),
+                condition=entry.exists() if written else entry.does_not_exist(),
+            )
         for line in change.lines:
             transaction.save(
                 LedgerLine(
@@ -112,17 +139,24 @@ def _commit(fact: Fact, change: Change) -> None:
                 condition=LedgerLine.entry.does_not_exist(),
             )
         earned = sum(line.amount for line in change.lines)
-        counters = {**change.counters, "earnings": earned}
-        for period in periods_of(fact.at):
+        additions: list[tuple[datetime, Mapping[str, int]]] = [(fact.at, {**change.counters, "earnings": earned})]
+        if change.correction is not None:
+            additions.append(change.correction)
+        by_period: dict[str, Counter[str]] = {}  # one update per counter item: a correction may share periods
+        for moment, counters in additions:
+            for period in periods_of(moment):
+                by_period.setdefault(period.key, Counter()).update(counters)
+        streak_day = period_of("day", clock.china_day(fact.at)).key
+        for key, counters in by_period.items():
             actions = [getattr(RiderKpisRecord, name).add(value) for name, value in counters.items() if value]
             condition = None
-            if period.kind == "day" and change.streak is not None:
+            if key == streak_day and change.streak is not None:
                 before, after = change.streak
                 actions.append(RiderKpisRecord.streak.set(after))
                 streak = RiderKpisRecord.streak
                 condition = streak.does_not_exist() if before is None else streak == before
             if actions:
-                transaction.update(RiderKpisRecord(fact.rider_id, period.key), actions=actions, condition=condition)
+                transaction.update(RiderKpisRecord(fact.rider_id, key), actions=actions, condition=condition)
 
 
 # --- facts from orders and offers (plain JSON images, as events carry them) ---------------------------
@@ -185,7 +219,15 @@ def record_delivery(order: Mapping[str, Any], event_id: str) -> bool:
         if settlement.on_time is not None:
             counters["on_time" if settlement.on_time else "late"] = 1
         streak = None if settlement.on_time is None else (before, settlement.streak)
-        return Change(counters, settlement.lines, in_force.version, streak)
+        failed_at = _written_at(order["rider_id"], f"failed#{order['id']}")
+        return Change(
+            counters,
+            settlement.lines,
+            in_force.version,
+            streak,
+            correction=None if failed_at is None else (failed_at, {"failed": -1}),
+            expects=(f"failed#{order['id']}", failed_at is not None),
+        )
 
     return _order_fact(order, "delivered", delivery.delivered_at, event_id, change)
 
@@ -196,7 +238,19 @@ ORDER_OUTCOMES = {"ASSIGNED": "assigned", "DELIVERY_FAILED": "failed", "CANCELLE
 
 def record_order_outcome(order: Mapping[str, Any], status: str, event_id: str) -> bool:
     counter = ORDER_OUTCOMES[status]
-    return _order_fact(order, counter, moved_at(order, status), event_id, lambda: Change({counter: 1}))
+    change = _failure(order) if counter == "failed" else lambda: Change({counter: 1})
+    return _order_fact(order, counter, moved_at(order, status), event_id, change)
+
+
+def _failure(order: Mapping[str, Any]) -> Callable[[], Change]:
+    """A failed attempt counts unless the order has been delivered since (by this rider, on a retry)."""
+    delivered = f"delivered#{order['id']}"
+
+    def change() -> Change:
+        since_delivered = _written_at(order["rider_id"], delivered) is not None
+        return Change({} if since_delivered else {"failed": 1}, expects=(delivered, since_delivered))
+
+    return change
 
 
 OFFER_ANSWERS = {"ACCEPTED": "offers_accepted", "REJECTED": "offers_rejected", "EXPIRED": "offers_expired"}

@@ -1,6 +1,7 @@
 """Riders' KPIs per China-time day, ISO week and month: the counters the earnings worker keeps, and the rates.
 
-- completion rate: delivered / (delivered + failed + cancelled after assignment)
+- completion rate: delivered / (delivered + failed + cancelled after assignment); failures count per order that
+  ended failed: one delivered on a retry after a failed attempt counts as delivered only (riders.earnings)
 - on-time rate: on time / (on time + late), against the promised time plus the rules' grace
 - acceptance rate: accepted / (accepted + rejected + expired) offers (withdrawn ones were never the rider's call)
 - average rating: of the ratings of the period's deliveries
