@@ -108,6 +108,30 @@ def test_an_admin_makes_an_existing_customer_a_rider_keeping_their_roles(api):
     assert sorted(roles_of(user.id)) == ["customer", "rider"]
 
 
+def test_an_admin_creating_a_rider_for_an_applicant_approves_the_application(api):
+    """The role comes with approval, so the admin's rider is the approved applicant, as PATCH would make them."""
+    user = customer("+8613900000999")
+    api.call("POST", "/riders/applications", user=user.id, roles="customer", body={"name": "小李", "vehicle": "bike"})
+    response = api.response("POST", "/admin/riders", **ADMIN, body={**NEW_RIDER, "phone": "+8613900000999"})
+    assert (response["statusCode"], response["multiValueHeaders"]["Idempotent-Replayed"]) == (201, ["false"])
+    view = answer(response)[1]
+    assert (view["id"], view["status"], view["name"], view["vehicle"]) == (user.id, "APPROVED", "小李", "bike")
+    assert sorted(roles_of(user.id)) == ["customer", "rider"]
+
+    again = api.response("POST", "/admin/riders", **ADMIN, body={**NEW_RIDER, "phone": "+8613900000999"})
+    assert (again["statusCode"], again["multiValueHeaders"]["Idempotent-Replayed"]) == (201, ["true"])
+    assert answer(again)[1]["status"] == "APPROVED"
+
+
+def test_an_admin_creating_a_rider_for_a_declined_applicant_gets_them_as_they_are(api):
+    user = customer("+8613900000999")
+    api.call("POST", "/riders/applications", user=user.id, roles="customer", body={"name": "小李", "vehicle": "bike"})
+    api.call("PATCH", f"/admin/riders/{user.id}", **ADMIN, body={"status": "SUSPENDED"})
+    status, view = api.call("POST", "/admin/riders", **ADMIN, body={**NEW_RIDER, "phone": "+8613900000999"})
+    assert (status, view["status"]) == (201, "SUSPENDED")  # reinstating is PATCH's, not a create's
+    assert roles_of(user.id) == ["customer"]
+
+
 def test_only_admins_onboard_and_bad_bodies_change_nothing(api):
     from paotui.accounts.records import phone_key
     from paotui.accounts.users import find_user

@@ -9,8 +9,9 @@ online for a moment, nor accept an offer (acceptance needs ``online``).
 Approving grants the user the ``rider`` role through the accounts domain
 (``accounts.service.ensure_user``, keyed on the phone the rider registered
 with); the rider's next token carries it (``POST /auth/refresh``). Creating a
-rider as an admin grants it at once. Suspending leaves the role: ``status`` is
-what bars a rider from work.
+rider as an admin grants it at once, and for a phone with a pending
+application approves that application the same way. Suspending leaves the
+role: ``status`` is what bars a rider from work.
 """
 
 from __future__ import annotations
@@ -58,17 +59,25 @@ def apply(user_id: str, name: str, vehicle: str, zone: Mapping[str, Any] | None)
 def create(
     phone: str, name: str, vehicle: str, capacity: int | None, zone: Mapping[str, Any] | None
 ) -> tuple[RiderRecord, bool]:
-    """An APPROVED rider for this phone (its user created if new, granted the rider role), and whether it is new.
+    """An APPROVED rider for this phone, and whether this call made it one: a new rider (its user created if new,
+    granted the rider role), or the phone's pending application approved as an admin's approval does (:func:`update`,
+    which grants the role), keeping what the applicant gave.
 
-    Idempotent on the phone: a rider who exists already is returned as is
-    (change one with :func:`update`).
+    Idempotent on the phone: any other rider who exists already (approved,
+    suspended, an application declined) is returned as is (change one with
+    :func:`update`).
     """
+    from paotui.accounts.records import phone_key
     from paotui.accounts.service import ensure_user
+    from paotui.accounts.users import find_user
 
-    user = ensure_user(phone, [RIDER_ROLE])
-    existing = find_rider(user.id)
+    owner = find_user(phone_key(phone))
+    existing = find_rider(owner.id) if owner is not None else None
+    if existing is not None and existing.status == RiderStatus.PENDING:
+        return update(existing.id, {"status": RiderStatus.APPROVED.value}), True
     if existing is not None:
         return existing, False
+    user = ensure_user(phone, [RIDER_ROLE])
     rider = create_rider(user.id, name, phone, None, capacity, vehicle, zone=zone)
     logger.info("rider created by an admin", extra={"rider_id": user.id})
     return rider, True
