@@ -1,5 +1,6 @@
-"""Incidents against moto: raised once per (order, kind) and paged once, listed and resolved by admins only,
-and OpsWorker turning the watchdog's ops.incident messages (its failure states', EventBridge's) into them."""
+"""Incidents against moto: raised once per (order, kind) while open and paged once (reopened once resolved),
+listed and resolved by admins only, and OpsWorker turning the watchdog's ops.incident messages (its failure
+states', EventBridge's) into them."""
 
 from __future__ import annotations
 
@@ -75,6 +76,26 @@ def test_an_incident_is_raised_once_per_order_and_kind_and_paged_once(pages):
         ("ord_1", "stuck_PAID"),
         ("ord_1", "watchdog_failed"),
     ]
+
+
+def test_the_same_problem_after_operators_resolved_it_reopens_the_incident_and_pages_again(pages, ticking, ops_api):
+    """Resolving closes one occurrence; a later one (another rider not picking up) must reach operators too."""
+    from paotui.ops.incidents import incident_id, raise_incident
+
+    raise_incident("ord_1", "pickup_overdue", {"rider_id": "rdr_1"})
+    incident = incident_id("ord_1", "pickup_overdue")
+    assert ops_api.call("POST", f"/admin/incidents/{incident}/resolve", **ADMIN, body={"note": "new rider"})[0] == 200
+
+    assert raise_incident("ord_1", "pickup_overdue", {"rider_id": "rdr_2"}) is True
+    assert raise_incident("ord_1", "pickup_overdue", {"rider_id": "rdr_2", "try": 2}) is False, "a retry adds nothing"
+    status, listed = ops_api.call("GET", "/admin/incidents", **ADMIN)
+    assert status == 200
+    assert [(item["id"], item["status"], item["detail"]) for item in listed["items"]] == [
+        (incident, "OPEN", {"rider_id": "rdr_2"})
+    ]
+    assert listed["items"][0]["resolved_by"] is None and listed["items"][0]["note"] is None
+    assert ops_api.call("GET", "/admin/incidents", **ADMIN, query={"status": "RESOLVED"})[1]["items"] == []
+    assert [page["detail"] for page in pages()] == [{"rider_id": "rdr_1"}, {"rider_id": "rdr_2"}]
 
 
 def test_a_page_that_fails_leaves_the_incident_listed(aws, monkeypatch):

@@ -4,8 +4,10 @@ Callers are OpsWorker (a watchdog execution failed), dispatch escalation (no
 rider at the last level), the watchdog's last timeouts (pickup, delivery,
 return overdue) and the reconciliation sweep (a watchdog lost for good, an
 order stuck past its deadline). Each raise is a
-conditional put keyed by (order, kind), so retries and racing callers store
-one incident and page operators once, through OpsAlarmTopic.
+conditional put keyed by (order, kind) that succeeds only when no incident of
+that kind is open for the order: retries and racing callers store one incident
+and page operators once, through OpsAlarmTopic, while a new occurrence after
+operators resolved the last one reopens it and pages again.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ def incident_id(order_id: str, kind: str) -> str:
 
 
 def raise_incident(order_id: str, kind: str, detail: dict) -> bool:
-    """Store incident ``kind`` for the order and page operators; False if it was raised before."""
+    """Store incident ``kind`` for the order and page operators; False if it is open already.
+
+    A resolved incident of the same kind is replaced (reopened, its resolution cleared): the problem is back.
+    """
     record = IncidentRecord(
         incident_id(order_id, kind),
         order_id=order_id,
@@ -48,11 +53,11 @@ def raise_incident(order_id: str, kind: str, detail: dict) -> bool:
         created_at=clock.now_iso(),
     )
     try:
-        record.save(condition=IncidentRecord.id.does_not_exist())
+        record.save(condition=IncidentRecord.id.does_not_exist() | (IncidentRecord.status == RESOLVED))
     except PutError as error:
         if not condition_failed(error):
             raise
-        logger.info("incident already raised", extra={"order_id": order_id, "kind": kind})
+        logger.info("incident already open", extra={"order_id": order_id, "kind": kind})
         return False
     logger.warning("incident raised", extra={"order_id": order_id, "kind": kind, "detail": detail})
     metrics.add_metric(name="IncidentsRaised", unit="Count", value=1)
@@ -124,7 +129,7 @@ def _page(message: Mapping[str, Any]) -> None:
     """Publish the new incident to OpsAlarmTopic, where the on-call subscriptions are.
 
     A failure to page does not undo the stored incident: operators still see it
-    in the listing, and retrying the raise would page nothing (it exists).
+    in the listing, and retrying the raise would page nothing (it is open).
     """
     topic = get_settings().ops_alarm_topic_arn
     if not topic:

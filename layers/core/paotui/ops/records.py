@@ -1,7 +1,8 @@
 """The Incidents table: what an operator must look at, one item per (order, kind).
 
 The id is derived from the order and the kind, so raising the same incident
-twice lands on the same item and the conditional put refuses the second.
+twice lands on the same item and the conditional put refuses the second while
+it is open; raised again once resolved, it is reopened (the item replaced).
 ``by-status`` lists incidents of one status, oldest first: the open ones are
 the operators' work queue. Resolved incidents expire with ``ttl``.
 """

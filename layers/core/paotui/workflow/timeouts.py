@@ -3,7 +3,7 @@
 Each action re-reads the order and acts only if it is still where the timer
 found it, so a timeout that races the move it waited for does nothing, and a
 redelivered timeout acts once: moves are compare-and-set, alerts are recorded
-once per key and incidents once per kind.
+once per key and incidents once per kind while open.
 
 ==================  ===========================================================
 timer               action
