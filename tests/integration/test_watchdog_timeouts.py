@@ -226,6 +226,29 @@ def test_a_rider_gone_offline_loses_the_order_once_and_gets_the_capacity_back_on
     assert get(assigned).rider_id == "rdr_next"
 
 
+def test_a_rider_who_took_the_order_over_while_the_timeout_checked_the_previous_one_keeps_it(assigned, monkeypatch):
+    """The offline check and the move are one decision about one rider, however they interleave with a takeover."""
+    from paotui.orders import service
+    from paotui.riders.records import RiderRecord
+    from paotui.workflow import timeouts
+
+    RiderRecord("rdr_slow").update(actions=[RiderRecord.online.set(False), RiderRecord.state.set("offline")])
+    make_rider("rdr_next", near(SHOP, 100))
+    checked = timeouts._gone
+
+    def gone_then_taken_over(rider_id: str) -> bool:
+        gone = checked(rider_id)
+        service.transition(assigned, Status.CONFIRMED, principal("usr_admin", "admin"), reason="rider unreachable")
+        assign(assigned, "rdr_next")
+        return gone
+
+    monkeypatch.setattr(timeouts, "_gone", gone_then_taken_over)
+    handle_timeout(assigned, "pickup")
+    order = get(assigned)
+    assert (order.status, order.rider_id) == ("ASSIGNED", "rdr_next")
+    assert kinds(assigned) == [], "nobody is told of a reassignment that did not happen"
+
+
 def test_a_timeout_after_the_pickup_does_nothing(assigned):
     move(assigned, "PICKING_UP", "DELIVERING")
     handle_timeout(assigned, "pickup_escalation")

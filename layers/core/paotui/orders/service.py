@@ -313,19 +313,21 @@ def system_transition(
     reason: str,
     by: str = "system",
     actor: Actor = Actor.SYSTEM,
+    rider_id: str | None = None,
 ) -> OrderRecord | None:
     """A move the platform makes (payment, watchdog), or a carrier's on its verified word (``actor`` CARRIER).
 
-    No-op unless the order is in ``expected``.
+    No-op unless the order is in ``expected`` and, when ``rider_id`` is given, still that rider's: a move decided
+    about one rider (gone offline) must not take the order from the rider who took it over meanwhile.
     """
     expected = set(expected)
     for _ in range(_RETRIES_ON_RACE):
         order = get_order(order_id)
         current = Status(order.status)
-        if current not in expected:
+        if current not in expected or (rider_id is not None and order.rider_id != rider_id):
             logger.info(
                 "system transition skipped",
-                extra={"order_id": order_id, "status": current.value, "target": target.value},
+                extra={"order_id": order_id, "status": current.value, "target": target.value, "rider_id": rider_id},
             )
             return None
         if not may_move(current, target, actor):

@@ -11,8 +11,9 @@ timer               action
 payment             close the open trades; cancel the unpaid order
 confirmation        the merchant's ``on_confirm_timeout``: cancel (refunded in
                     full by RefundWorker) or confirm for them; alert both ways
-pickup              a rider gone offline: the order goes back to dispatch;
-                    otherwise alert the rider and the merchant
+pickup              a rider gone offline: the order goes back to dispatch
+                    (unless another rider holds it by then); otherwise
+                    alert the rider and the merchant
 pickup_escalation   the same, then operations are paged (``pickup_overdue``)
 late                paotui.orders.compensation marks it late and compensates
 delivery            picked up and still not delivered: ``delivery_overdue``
@@ -121,7 +122,12 @@ def _pickup_overdue(order_id: str, *, escalate: bool) -> None:
         return
     if order.rider_id and _gone(order.rider_id):
         moved = orders.system_transition(
-            order_id, Status.CONFIRMED, expected=set(AWAITING_PICKUP), reason="rider_offline", by=WATCHDOG
+            order_id,
+            Status.CONFIRMED,
+            expected=set(AWAITING_PICKUP),
+            rider_id=order.rider_id,  # the rider found gone: a rider who took it over since keeps it
+            reason="rider_offline",
+            by=WATCHDOG,
         )
         _tell_reassigned(moved or orders.get_order(order_id))
         return
