@@ -46,6 +46,7 @@ class Watchdog:
     def __init__(self, arn: str, queues: dict[str, str]):
         self.arn, self.queues = arn, queues
         self.sfn, self.sqs = boto3.client("stepfunctions"), boto3.client("sqs")
+        self.held: list[DomainEvent] = []  # messages SQS will hand the worker again later
 
     def start(self, order_id: str, *, resume: str | None = None) -> None:
         from paotui.workflow import service
@@ -54,9 +55,17 @@ class Watchdog:
         assert service.start_watch(order_id, name=name, resume=resume)
         self.execution = f"{self.arn.replace(':stateMachine:', ':execution:')}:{name or order_id}"
 
-    def pump(self, until: Callable[[], T], *, timeout: float = 15, what: str = "", drop: str = "") -> T:
+    def pump(
+        self,
+        until: Callable[[], T],
+        *,
+        timeout: float = 15,
+        what: str = "",
+        drop: str = "",
+        hold: Callable[[DomainEvent], bool] = lambda event: False,
+    ) -> T:
         """Hand WatchdogQueue's messages to WatchdogWorker's handler until ``until()`` is truthy (those of type
-        ``drop`` are lost instead)."""
+        ``drop`` are lost instead, those ``hold`` picks go to ``held``, as a message SQS redelivers late)."""
         from paotui.workflow.events import handle
 
         deadline = time.monotonic() + timeout
@@ -67,7 +76,9 @@ class Watchdog:
                 QueueUrl=self.queues["watchdog"], MaxNumberOfMessages=10, WaitTimeSeconds=1
             ).get("Messages", []):
                 event = DomainEvent.model_validate_json(message["Body"])
-                if event.type != drop:
+                if hold(event):
+                    self.held.append(event)
+                elif event.type != drop:
                     handle(event)
                 self.sqs.delete_message(QueueUrl=self.queues["watchdog"], ReceiptHandle=message["ReceiptHandle"])
         raise AssertionError(f"timed out waiting for {what or until}; states: {self.states()}")
@@ -341,6 +352,33 @@ def test_an_order_whose_rider_went_offline_goes_back_to_dispatch(watchdog, order
     assign(order, another)
     machine.moved(order)
     machine.pump(machine.waiting_at("AwaitPickup"), what="the new rider's pickup")
+
+
+def test_an_older_waits_await_handled_late_does_not_leave_the_order_unwatched(watchdog, order, rider):
+    """Several states wait on one step: the first delivery wait's await redelivered after the second wait stored its
+    token must not replace it, or the delivery is never seen and the execution waits forever."""
+    from paotui.workflow.events import handle
+    from paotui.workflow.records import WatchRecord
+
+    machine = watchdog(DeliveryTimeoutSeconds=1)
+    machine.start(order)
+    to_delivery_phase(machine, order, rider)
+    for target in ("PICKING_UP", "DELIVERING"):
+        move(order, target)
+    machine.moved(order)
+
+    def the_first_delivery_await(event: DomainEvent) -> bool:
+        return event.type == "watchdog.await" and event.data["step"] == "delivery" and not machine.held
+
+    def the_second_delivery_wait_registered() -> bool:
+        stored = next(iter(WatchRecord.query(order, WatchRecord.step == "delivery", consistent_read=True)), None)
+        return stored is not None and machine.waiting_at("AwaitDeliveryWithOperations")()
+
+    machine.pump(the_second_delivery_wait_registered, what="the wait after the overdue", hold=the_first_delivery_await)
+    handle(machine.held.pop())
+    move(order, "DELIVERED")
+    machine.moved(order)
+    assert machine.pump(machine.ended(), what="the end") == "SUCCEEDED"
 
 
 # --- path 6: late ------------------------------------------------------------------------------------

@@ -292,8 +292,10 @@ def test_await_message_is_a_domain_event(name):
     assert body["subject.$"] == "$.order_id"
     # a retried wait re-sends with a new token: its id must differ, or consumers would skip it
     assert all(part in body["id.$"] for part in ("$$.Execution.Name", "$$.State.EnteredTime", "$$.State.RetryCount"))
+    # which of a step's waits is newest: WatchdogWorker keeps only the newest wait's token
+    assert (body["occurred_at.$"], body["data"]["attempt.$"]) == ("$$.State.EnteredTime", "$$.State.RetryCount")
     event = DomainEvent.model_validate(render(body))
-    assert set(event.data) == {"order_id", "step", "task_token"}
+    assert set(event.data) == {"order_id", "step", "task_token", "attempt"}
 
 
 @pytest.mark.parametrize("name", sorted(AWAITS))

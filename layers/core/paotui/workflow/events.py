@@ -15,7 +15,13 @@ def handle(event: DomainEvent) -> None:
         service.sync(event.subject)  # by the order's current status: events may come late or out of order
         exceptions.announce_current(event.subject, data.get("status"))  # the backstop of a failed delivery's news
     elif event.type == EventType.WATCHDOG_AWAIT:
-        service.register_token(data["order_id"], data["step"], data["task_token"])
+        service.register_token(
+            data["order_id"],
+            data["step"],
+            data["task_token"],
+            entered_at=event.occurred_at,  # the await state's EnteredTime
+            attempt=data.get("attempt", 0),
+        )
     elif event.type == EventType.WATCHDOG_TIMEOUT:
         service.handle_timeout(data["order_id"], data["step"])
     else:

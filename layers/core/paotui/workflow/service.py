@@ -5,7 +5,11 @@ store it and answer it as soon as the order's status settles the step
 (paotui.workflow.steps), whichever comes first: the token or the status
 change. Both paths read the order after writing, so neither order of arrival
 loses a wake-up, and a stale or repeated event answers by the current status;
-answering twice is harmless. Some answers carry data the state machine
+answering twice is harmless. Several states wait on one step (the pickup
+waits, each AwaitAssignment round …), so a token is stored only over an older
+wait's, ordered by when its state was entered and its retry count: an older
+wait's await handled late (SQS redelivery, a DLQ redrive) is dropped instead of
+replacing the live token, which would leave the execution waiting forever. Some answers carry data the state machine
 branches on: the order's timers (paotui.workflow.schedule) for ReadSchedule,
 the status a failed delivery went on to for AwaitContact.
 
@@ -19,13 +23,14 @@ import json
 from collections.abc import Iterable
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DeleteError, DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from paotui.orders import service as orders
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
 from paotui.platform.aws import client
+from paotui.platform.dynamo import condition_failed
 from paotui.platform.errors import NotFound
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
@@ -52,14 +57,28 @@ def start_watch(order_id: str, *, name: str | None = None, resume: str | None = 
     return True
 
 
-def register_token(order_id: str, step: str, token: str) -> None:
-    WatchRecord(
-        order_id=order_id,
-        step=step,
-        task_token=token,
-        created_at=clock.now_iso(),
-        ttl=clock.epoch_seconds() + _TOKEN_TTL_SECONDS,
-    ).save()
+def register_token(order_id: str, step: str, token: str, *, entered_at: str, attempt: int = 0) -> None:
+    """Store the token of the wait entered at ``entered_at`` (retried ``attempt`` times) unless a newer wait of the
+    step stored its own, then answer it if the order's status settles the step already."""
+    entered_at = _instant(entered_at)
+    newer = (WatchRecord.entered_at < entered_at) | (
+        (WatchRecord.entered_at == entered_at) & (WatchRecord.attempt <= attempt)
+    )
+    try:
+        WatchRecord(
+            order_id=order_id,
+            step=step,
+            task_token=token,
+            entered_at=entered_at,
+            attempt=attempt,
+            created_at=clock.now_iso(),
+            ttl=clock.epoch_seconds() + _TOKEN_TTL_SECONDS,
+        ).save(condition=WatchRecord.order_id.does_not_exist() | WatchRecord.entered_at.does_not_exist() | newer)
+    except PutError as error:
+        if not condition_failed(error):
+            raise
+        logger.info("a superseded wait's token is dropped", extra={"order_id": order_id, "step": step})
+        return
     sync(order_id, steps=(step,))
 
 
@@ -120,6 +139,11 @@ def _output(step: str, order: OrderRecord) -> dict:
     if step == "contact":
         return {"status": order.status}
     return {}
+
+
+def _instant(text: str) -> str:
+    """An ISO time in one comparable form: UTC, microseconds (Step Functions and moto write EnteredTime apart)."""
+    return clock.parse_iso(text).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _watches(order_id: str, steps: Iterable[str] | None) -> list[WatchRecord]:
