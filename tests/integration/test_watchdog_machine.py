@@ -23,7 +23,7 @@ from moto.core.config import default_user_config
 
 from paotui.platform import clock
 from paotui.platform.events import DomainEvent
-from tests.integration.builders import make_rider, placed_order
+from tests.integration.builders import make_rider, placed_order, principal
 
 T = TypeVar("T")
 
@@ -379,6 +379,28 @@ def test_an_older_waits_await_handled_late_does_not_leave_the_order_unwatched(wa
     move(order, "DELIVERED")
     machine.moved(order)
     assert machine.pump(machine.ended(), what="the end") == "SUCCEEDED"
+
+
+def test_a_rider_who_takes_over_an_order_gets_a_full_pickup_period_of_their_own(watchdog, order, rider):
+    """The order taken off its rider and accepted by another before WatchdogWorker saw the CONFIRMED in between:
+    the new rider must not be told they are late on the previous rider's clock."""
+    from paotui.orders import service
+    from paotui.orders.transitions import Status
+
+    pickup_period = 4
+    machine = watchdog(PickupTimeoutSeconds=pickup_period)
+    machine.start(order)
+    to_delivery_phase(machine, order, rider)
+    time.sleep(pickup_period - 1)
+    service.transition(order, Status.CONFIRMED, principal("usr_admin", "admin"), reason="rider unreachable")
+    second = make_rider("rdr_watch_002", {"lat": 31.2335, "lng": 121.4760}).id
+    assign(order, second)
+    accepted = time.monotonic()
+    machine.moved(order)  # both status changes arrive now, and find the order ASSIGNED
+    machine.moved(order)
+    machine.pump(lambda: any(kind == "pickup_overdue" for kind, _ in alerts_of(order)), what="the pickup alert")
+    assert time.monotonic() - accepted >= pickup_period, "told they are late before a pickup period passed"
+    assert status_of(order) == "ASSIGNED" and service.get_order(order).rider_id == second
 
 
 # --- path 6: late ------------------------------------------------------------------------------------

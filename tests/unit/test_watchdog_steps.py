@@ -69,6 +69,14 @@ def test_statuses_that_keep_a_step_waiting(step, status):
     assert answer(step, status) is None
 
 
+def test_a_pickup_wait_on_an_order_assigned_again_since_is_the_previous_riders_and_fails():
+    """The new rider's pickup clock must start at their acceptance, not run on from the previous rider's."""
+    for status in (S.ASSIGNED, S.PICKING_UP):
+        assert answer("pickup", status, reassigned=True) == Answer(RIDER_REASSIGNED)
+    assert answer("pickup", S.DELIVERING, reassigned=True) == Answer(), "picked up by the new rider: reached"
+    assert answer("delivery", S.DELIVERING, reassigned=True) is None, "only the pickup wait belongs to an assignment"
+
+
 def test_only_the_platform_takes_an_order_from_its_rider_and_only_before_pickup():
     assert {(S.ASSIGNED, S.CONFIRMED), (S.PICKING_UP, S.CONFIRMED)} == UNASSIGNING
     for move in UNASSIGNING:

@@ -9,7 +9,12 @@ answering twice is harmless. Several states wait on one step (the pickup
 waits, each AwaitAssignment round …), so a token is stored only over an older
 wait's, ordered by when its state was entered and its retry count: an older
 wait's await handled late (SQS redelivery, a DLQ redrive) is dropped instead of
-replacing the live token, which would leave the execution waiting forever. Some answers carry data the state machine
+replacing the live token, which would leave the execution waiting forever.
+A pickup wait belongs to the assignment the order was on when the wait began:
+an order last ASSIGNED after that (its rider taken off and another's offer
+accepted before the CONFIRMED in between was handled, or before the wait's
+token arrived) fails it with ``RiderReassigned``, so the new rider gets a
+pickup clock of their own. Some answers carry data the state machine
 branches on: the order's timers (paotui.workflow.schedule) for ReadSchedule,
 the status a failed delivery went on to for AwaitContact.
 
@@ -36,7 +41,7 @@ from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
 from paotui.workflow import schedule, timeouts
 from paotui.workflow.records import WatchRecord
-from paotui.workflow.steps import answer
+from paotui.workflow.steps import BOUND_TO_ASSIGNMENT, answer
 
 _GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken", "ExecutionDoesNotExist"}
 _TOKEN_TTL_SECONDS = 7 * 24 * 3600
@@ -92,7 +97,7 @@ def sync(order_id: str, steps: Iterable[str] | None = None) -> list[str]:
     status = Status(order.status)
     answered = []
     for watch in watches:
-        settled = answer(watch.step, status)
+        settled = answer(watch.step, status, reassigned=_assigned_since(order, watch))
         if settled is None:
             continue
         if settled.error:
@@ -139,6 +144,20 @@ def _output(step: str, order: OrderRecord) -> dict:
     if step == "contact":
         return {"status": order.status}
     return {}
+
+
+def _assigned_since(order: OrderRecord, watch: WatchRecord) -> bool:
+    """The order was assigned again after the step's wait began (the same rider again is a new assignment too).
+
+    The assignment's time is this side's clock, the wait's Step Functions'; a skew that made the assignment the
+    wait followed look later costs one round through AwaitAssignment, which the order reaches at once.
+    """
+    if watch.step not in BOUND_TO_ASSIGNMENT or watch.entered_at is None:
+        return False
+    assigned_at = next(
+        (entry.at for entry in reversed(order.timeline or []) if entry.status == Status.ASSIGNED.value), None
+    )
+    return assigned_at is not None and _instant(assigned_at) > watch.entered_at
 
 
 def _instant(text: str) -> str:

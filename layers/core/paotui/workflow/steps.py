@@ -4,7 +4,9 @@ Each ``Await*`` state of infra/statemachines/order-watchdog.asl.json posts a
 task token for one step. A status either leaves the step waiting, reaches it
 (the token succeeds) or fails it with an error the state machine branches on:
 ``OrderClosed`` (cancelled: the execution ends cleanly), ``RiderReassigned``
-(the rider was taken off before pickup: back to assignment),
+(the rider was taken off before pickup: back to assignment; also when the
+order was assigned again since the pickup wait began, its clock being the
+previous rider's),
 ``DeliveryFailed`` (the rider could not hand it over: the contact window) and
 ``DeliveryRetried`` (the rider set out again instead of returning it).
 ``OfferRejected`` is not a status: the reject route sends it.
@@ -48,6 +50,9 @@ FAILED_AT: dict[str, dict[Status, str]] = {
 }
 """The statuses that fail a step, and with which error (besides CANCELLED, which closes every step)."""
 
+BOUND_TO_ASSIGNMENT = frozenset({"pickup"})
+"""The steps whose wait belongs to one assignment: a new assignment fails them with ``RiderReassigned``."""
+
 STEPS = tuple(REACHED_AT)
 
 
@@ -67,11 +72,14 @@ def is_reached(step: str, status: Status) -> bool:
     return status in REACHED_AT[step]
 
 
-def answer(step: str, status: Status) -> Answer | None:
-    """How ``status`` answers ``step``; None: keep waiting."""
+def answer(step: str, status: Status, *, reassigned: bool = False) -> Answer | None:
+    """How ``status`` answers ``step``; None: keep waiting. ``reassigned``: the order was assigned again since the
+    step's wait began (a CONFIRMED in between went unseen, or came before the wait's token)."""
     if is_closed(status):
         return Answer(ORDER_CLOSED)
     if is_reached(step, status):
         return Answer()
+    if reassigned and step in BOUND_TO_ASSIGNMENT:
+        return Answer(RIDER_REASSIGNED)
     error = FAILED_AT.get(step, {}).get(status)
     return Answer(error) if error else None
