@@ -92,6 +92,17 @@ def _refunds(order_id: str) -> list[tuple[str, int]]:
     return sorted((r.status, int(r.amount)) for r in refunds_of(order_id))
 
 
+def _merchant_refunds(order, amount: int, key: str, providers):
+    """The order's merchant refunds part of it: one item short (少送一份)."""
+    from paotui.orders import service as orders
+    from paotui.payments import refunds
+
+    actors = orders.actors_for(order, MERCHANT_OWNER)
+    return refunds.refund_part(
+        order, actors, amount=amount, reason="少送一份", key=key, by=MERCHANT_OWNER.user_id, providers=providers
+    )
+
+
 def test_wechat_pay_gives_jsapi_params_and_its_callback_pays_the_order_once(order, providers, fakes):
     import json
 
@@ -174,21 +185,10 @@ def test_wechat_money_arriving_after_the_cancel_is_refunded_through_the_refund_c
 
 
 def test_a_partial_wechat_refund_settles_once(order, providers, fakes):
-    from paotui.orders import service as orders
-    from paotui.payments import refunds
-
     _pay(order, "wechat", providers)
     fakes["wechat"].pay(order.id.removeprefix("ord_"))
     current = _order(order.id)
-    refund = refunds.refund_part(
-        current,
-        orders.actors_for(current, MERCHANT_OWNER),
-        amount=500,
-        reason="少送一份",
-        key="partial-refund-01",
-        by=MERCHANT_OWNER.user_id,
-        providers=providers,
-    )
+    refund = _merchant_refunds(current, 500, "partial-refund-01", providers)
     assert refund.status == "PROCESSING"
     notify = fakes["wechat"].complete_refund(refund.id)
     fakes["wechat"].deliver(notify)
@@ -197,8 +197,7 @@ def test_a_partial_wechat_refund_settles_once(order, providers, fakes):
 
 
 def test_an_order_paid_on_two_channels_keeps_the_first_payment_and_gives_the_second_back(order, providers, fakes):
-    from paotui.orders import service as orders
-    from paotui.payments import refunds, service
+    from paotui.payments import service
 
     _pay(order, "wechat", providers)
     _pay(order, "alipay", providers)  # the customer switched channels, and both sheets got paid
@@ -217,15 +216,7 @@ def test_an_order_paid_on_two_channels_keeps_the_first_payment_and_gives_the_sec
     assert refunded == [("alipay", "SUCCEEDED", total), ("wechat", "SUCCEEDED", 0)]
     assert int(current.refunded) == total
 
-    part = refunds.refund_part(  # a later partial refund comes out of the payment that was kept
-        current,
-        orders.actors_for(current, MERCHANT_OWNER),
-        amount=300,
-        reason="少送一份",
-        key="partial-after-duplicate",
-        by=MERCHANT_OWNER.user_id,
-        providers=providers,
-    )
+    part = _merchant_refunds(current, 300, "partial-after-duplicate", providers)  # out of the payment kept
     assert part.channel == "wechat"
 
 
