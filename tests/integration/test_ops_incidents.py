@@ -130,8 +130,12 @@ def test_admins_list_open_incidents_newest_first_page_by_page(pages, ticking, op
 
 
 def test_listing_refuses_what_it_cannot_read(pages, ops_api):
-    status, body = ops_api.call("GET", "/admin/incidents", **ADMIN, query={"cursor": "not a cursor!"})
-    assert (status, body["error"]["code"]) == (400, "INVALID_CURSOR")
+    import base64
+
+    forged = [" inc_x", "2026-11-26T08:00:00.000Z ", "yesterday inc_x"]  # empty parts DynamoDB would refuse (5xx)
+    for cursor in ["not a cursor!", *(base64.urlsafe_b64encode(text.encode()).decode() for text in forged)]:
+        status, body = ops_api.call("GET", "/admin/incidents", **ADMIN, query={"cursor": cursor})
+        assert (status, body["error"]["code"]) == (400, "INVALID_CURSOR"), cursor
     status, _ = ops_api.call("GET", "/admin/incidents", **ADMIN, query={"status": "LOST"})
     assert status == 422
     status, _ = ops_api.call("GET", "/admin/incidents", **ADMIN, query={"limit": "500"})

@@ -120,6 +120,9 @@ def _start_key(status: str, cursor: str | None) -> dict | None:
         return None
     try:
         created_at, incident = base64.urlsafe_b64decode(cursor.encode()).decode().split(" ")
+        clock.parse_iso(created_at)  # DynamoDB refuses a start key with an empty string (a 5xx)
+        if not incident:
+            raise ValueError("no incident id")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadRequest("The cursor is not one we issued.", code="INVALID_CURSOR") from None
     return {"id": {"S": incident}, "status": {"S": status}, "created_at": {"S": created_at}}
