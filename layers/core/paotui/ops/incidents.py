@@ -25,7 +25,7 @@ from paotui.ops.records import IncidentRecord
 from paotui.platform import clock
 from paotui.platform.aws import client
 from paotui.platform.dynamo import condition_failed
-from paotui.platform.errors import BadRequest, Conflict, NotFound
+from paotui.platform.errors import Conflict, NotFound, invalid_cursor
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
@@ -124,7 +124,7 @@ def _start_key(status: str, cursor: str | None) -> dict | None:
         if not incident:
             raise ValueError("no incident id")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadRequest("The cursor is not one we issued.", code="INVALID_CURSOR") from None
+        raise invalid_cursor() from None
     return {"id": {"S": incident}, "status": {"S": status}, "created_at": {"S": created_at}}
 
 

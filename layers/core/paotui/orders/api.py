@@ -31,7 +31,7 @@ from paotui.orders.models import (
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform.auth import Principal, current_principal, require_role
-from paotui.platform.errors import BadRequest
+from paotui.platform.errors import BadRequest, invalid_cursor
 from paotui.platform.http import json_response
 
 router = APIGatewayRouter()
@@ -193,4 +193,4 @@ def _decode_cursor(cursor: str | None) -> dict | None:
     try:
         return json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
-        raise BadRequest("The cursor is not one we issued.", code="INVALID_CURSOR") from None
+        raise invalid_cursor() from None

@@ -18,7 +18,7 @@ from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
 from paotui.platform.auth import Principal
-from paotui.platform.errors import BadRequest, Forbidden, Unprocessable
+from paotui.platform.errors import Forbidden, Unprocessable, invalid_cursor
 
 MAX_ADMIN_DAYS = 92
 
@@ -113,7 +113,7 @@ def _admin_resume(start: Any, since: date, until: date) -> tuple[str | None, dic
     except ValueError:
         resume = None
     if resume is None or not since <= resume <= until:
-        raise _not_our_cursor()
+        raise invalid_cursor()
     return day, _start_key(start["key"], OrderRecord.by_day, day)
 
 
@@ -124,17 +124,13 @@ def _start_key(start: Any, index: Any, key: str) -> dict[str, Any] | None:
         return None
     hash_key = index._hash_key_attribute().attr_name
     if not (isinstance(start, dict) and set(start) == {"id", "created_at", hash_key}):
-        raise _not_our_cursor()
+        raise invalid_cursor()
     strings = all(
         isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str) for value in start.values()
     )
     if not strings or start[hash_key]["S"] != key:
-        raise _not_our_cursor()
+        raise invalid_cursor()
     return start
-
-
-def _not_our_cursor() -> BadRequest:
-    return BadRequest("The cursor is not one we issued.", code="INVALID_CURSOR")
 
 
 def _days_newest_first(since: date, until: date, from_day: str | None) -> Iterator[date]:

@@ -28,6 +28,11 @@ class BadRequest(DomainError):
     status, code = 400, "BAD_REQUEST"
 
 
+def invalid_cursor() -> BadRequest:
+    """400 ``INVALID_CURSOR``: a page cursor we did not issue (never passed on to DynamoDB, which would 5xx)."""
+    return BadRequest("The cursor is not one we issued.", code="INVALID_CURSOR")
+
+
 class Unauthorized(DomainError):
     status, code = 401, "UNAUTHORIZED"
 
