@@ -179,6 +179,7 @@ def test_orders_from_before_errands_read_as_food(api):
         (errand(pickup={**PICKUP, **near(HOME, 20)}), "POINTS_TOO_CLOSE"),
         (errand(pickup={**PICKUP, **near(HOME, 25_000)}), "OUT_OF_RANGE"),
         (errand(pickup_at="2020-01-01T00:00:00Z"), "SCHEDULE_IN_PAST"),
+        (errand(pickup_at="9999-12-31T23:59:00Z"), "SCHEDULE_TOO_FAR"),  # not a 500 from the date's overflow
         (errand(pickup={**PICKUP, "lat": 60.0}), "VALIDATION_ERROR"),  # north of China
         (errand(dropoff={**HOME, "lng": 70.0}), "VALIDATION_ERROR"),  # west of China
         (errand("buy", goods_estimate=None), "VALIDATION_ERROR"),

@@ -95,6 +95,15 @@ def test_a_pickup_in_the_past_is_refused():
     assert refused.value.code == "SCHEDULE_IN_PAST"
 
 
+def test_a_pickup_further_ahead_than_errands_are_booked_is_refused():
+    horizon = NOON_IN_SHANGHAI + timedelta(days=get_settings().errand_max_schedule_days)
+    assert quote(2_500, pickup_at=horizon.isoformat()).eta == "2026-12-02T04:10:00.000Z"
+    for too_far in (horizon + timedelta(minutes=1), datetime(9999, 12, 31, 23, 59, tzinfo=UTC)):
+        with pytest.raises(Unprocessable) as refused:
+            quote(2_500, pickup_at=too_far.isoformat())
+        assert (refused.value.code, refused.value.details) == ("SCHEDULE_TOO_FAR", {"max_days": 7})
+
+
 def test_the_fee_rules_are_a_setting(monkeypatch):
     monkeypatch.setenv("ERRAND_FEE_RULES", '{"base_fee": 1000, "base_distance_m": 1000, "tiers": []}')
     monkeypatch.setenv("ERRAND_MAX_DISTANCE_M", "5000")
