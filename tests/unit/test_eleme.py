@@ -187,7 +187,7 @@ def test_a_message_without_what_an_order_needs_is_refused(change):
     assert refused.value.details["errors"]
 
 
-@pytest.mark.parametrize("text", ["", "[]", "not json", '"a string"', None])
+@pytest.mark.parametrize("text", ["", "[]", "not json", '"a string"', None, '{"a": ' + "[" * 100_000])  # too deep
 def test_a_body_that_is_not_a_json_object_is_refused(text):
     if not text:
         assert eleme.json_object(text, "push") == {}, "an empty push is Ele.me checking the URL"

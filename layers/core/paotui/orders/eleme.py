@@ -119,10 +119,11 @@ def cancel_reason(message: Mapping[str, Any]) -> str:
 
 
 def json_object(text: Any, what: str) -> dict[str, Any]:
-    """JSON text as a dict, its decimals kept as written (``parse_float=str``) so that yuan convert exactly."""
+    """JSON text as a dict, its decimals kept as written (``parse_float=str``) so that yuan convert exactly;
+    422 for anything else, text nested too deep to parse included (the push route is open to anyone)."""
     try:
         value = json.loads(text or "{}", parse_float=str)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         value = None
     if not isinstance(value, dict):
         raise Unprocessable(f"The {what} is not a JSON object.", code="INVALID_MESSAGE")
