@@ -96,6 +96,33 @@ def test_nobody_but_the_merchant_cancels_after_pickup(api):
     assert (status, body["status"]) == (200, "CANCELLED")
 
 
+def test_an_errand_is_cancelled_at_once_and_a_cancel_that_loses_to_the_pickup_is_too_late(api, monkeypatch):
+    """An errand has no merchant to ask: a cancel that loses the race to the rider's pickup is refused, not 202."""
+    from paotui.orders import service
+    from paotui.orders.records import OrderRecord
+    from tests.integration.builders import make_order
+
+    for order_id, status in (("ord_errand", "CONFIRMED"), ("ord_errand_race", "ASSIGNED")):
+        make_order(order_id, status=status, rider_id="usr_rider" if status == "ASSIGNED" else None).update(
+            actions=[OrderRecord.merchant_id.remove(), OrderRecord.kind.set("errand")]
+        )
+    status, body = api.call("POST", "/orders/ord_errand/cancel", {"reason": "不要了"})
+    assert (status, body["status"]) == (200, "CANCELLED")
+    real_move = service.system_transition
+
+    def picked_up_first(order_id, *args, **kwargs):
+        service.get_order(order_id).update(
+            actions=[OrderRecord.status.set(Status.PICKING_UP.value), OrderRecord.version.add(1)]
+        )
+        return real_move(order_id, *args, **kwargs)
+
+    monkeypatch.setattr(service, "system_transition", picked_up_first)
+    status, body = api.call("POST", "/orders/ord_errand_race/cancel", {"reason": "不要了"})
+    assert status == 409, (status, body)
+    assert body["error"]["code"] == "TOO_LATE_TO_CANCEL"
+    assert service.get_order("ord_errand_race").cancel_request is None
+
+
 def test_the_view_shows_the_fee_breakdown_the_refund_and_the_rider_on_the_way(api):
     from paotui.orders import service
     from paotui.orders.records import OrderRecord

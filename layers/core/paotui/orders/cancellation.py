@@ -43,7 +43,9 @@ def cancel(order_id: str, caller: Principal, reason: str) -> tuple[OrderRecord, 
         cancelled = service.system_transition(
             order_id, Status.CANCELLED, expected=BY_CONSENT, reason=reason, by=f"customer:{caller.user_id}"
         )
-        return cancelled or service.get_order(order_id), cancelled is not None
+        if cancelled is None:  # picked up (or ended) since we read it: answer for what it is now, not with a 202
+            return cancel(order_id, caller, reason)
+        return cancelled, True
     if status in BY_CONSENT:
         return _ask(order, reason), False
     raise Conflict(
