@@ -270,6 +270,33 @@ def test_a_coupon_the_absorbed_account_used_moves_with_its_order_and_comes_back_
     assert _coupons(survivor) == {"cpn_gift": (300, "AVAILABLE", None)}
 
 
+def test_a_coupon_the_absorbed_account_uses_while_the_merge_moves_it_reaches_the_survivor_used(api, sms, monkeypatch):
+    """The absorbed account's token works until the merge ends, so it can order with a coupon the merge has read but
+    not moved yet: the survivor gets the coupon USED by that order, not AVAILABLE for a second use."""
+    from paotui.coupons.records import CouponRecord
+    from paotui.orders import service
+
+    merchant, (product,) = merchant_with_products(10)
+    _sms_login(api, sms)
+    absorbed = _wechat_login(api, "code-app1")
+    _give_coupon(absorbed["user"]["id"], "cpn_gift")
+    query, placed = CouponRecord.query, []
+
+    def read_then_the_absorbed_account_orders_with_it(customer_id, *args, **kwargs):
+        coupons = list(query(customer_id, *args, **kwargs))
+        if customer_id == absorbed["user"]["id"] and not placed:
+            request = order_request(merchant, (product, 1)).model_copy(update={"coupon_id": "cpn_gift"})
+            placed.append(service.place_order(customer_id, "merge-race-order-0001", request)[0])
+        return iter(coupons)
+
+    monkeypatch.setattr(CouponRecord, "query", read_then_the_absorbed_account_orders_with_it)
+    survivor = _bind_phone(api, sms, absorbed)["user"]["id"]
+    monkeypatch.undo()
+    (order,) = placed
+    assert order.coupon_id == "cpn_gift"
+    assert _coupons(survivor) == {"cpn_gift": (300, "USED", order.id)}
+
+
 def test_a_coupon_id_the_survivor_holds_already_stays_theirs_and_the_absorbed_one_is_not_deleted(api, sms):
     """Coupon ids are stable per what they make up for: a survivor holding the id holds that compensation."""
     survivor = _sms_login(api, sms)["user"]["id"]

@@ -26,6 +26,8 @@ from paotui.platform.observability import logger, metrics
 MIN_PAYABLE = 1
 """Fen an order with a coupon still costs: the payment providers take no zero-amount payment."""
 
+_MOVE_TRIES = 3
+
 
 def issue(
     customer_id: str,
@@ -148,13 +150,29 @@ def move_all(absorbed_id: str, survivor_id: str) -> int:
     theirs stays, and the absorbed one is left where it is (logged), neither
     given twice nor deleted.
     """
+    moved = sum(_move(coupon, survivor_id) for coupon in CouponRecord.query(absorbed_id, consistent_read=True))
+    if moved:
+        logger.info("coupons moved", extra={"from": absorbed_id, "to": survivor_id, "coupons": moved})
+    return moved
+
+
+def _move(coupon: CouponRecord, survivor_id: str) -> bool:
+    """Move one coupon as it was read, or as it is now if it changed meanwhile; False if it stays where it is.
+
+    The absorbed account's tokens work until the merge ends, so it can redeem
+    (or get back) the coupon between the read and the move: the original is
+    deleted only while unchanged, lest the copy be a used coupon AVAILABLE again.
+    """
     contents = [name for name in CouponRecord.get_attributes() if name not in ("customer_id", "id")]
-    moved = 0
-    for coupon in CouponRecord.query(absorbed_id, consistent_read=True):
+    for _ in range(_MOVE_TRIES):
         copy = CouponRecord(survivor_id, coupon.id, **{name: getattr(coupon, name) for name in contents})
+        held_by = CouponRecord.order_id
+        unchanged = (CouponRecord.status == coupon.status) & (
+            held_by.does_not_exist() if coupon.order_id is None else held_by == coupon.order_id
+        )
         try:
             with transact_write() as transaction:  # sent as: the delete, then the put (see failed_conditions)
-                transaction.delete(coupon, condition=CouponRecord.id.exists())
+                transaction.delete(coupon, condition=unchanged)
                 transaction.save(copy, condition=CouponRecord.id.does_not_exist())
         except TransactWriteError as error:
             refused = failed_conditions(error)
@@ -163,10 +181,13 @@ def move_all(absorbed_id: str, survivor_id: str) -> int:
             if not refused[0]:  # still the absorbed account's: the survivor holds a coupon of this id
                 logger.warning(
                     "coupon left with the merged-away account",
-                    extra={"coupon_id": coupon.id, "from": absorbed_id, "to": survivor_id},
+                    extra={"coupon_id": coupon.id, "from": coupon.customer_id, "to": survivor_id},
                 )
+                return False
+            try:
+                coupon = CouponRecord.get(coupon.customer_id, coupon.id, consistent_read=True)
+            except DoesNotExist:
+                return False  # moved by another run of this merge
             continue
-        moved += 1
-    if moved:
-        logger.info("coupons moved", extra={"from": absorbed_id, "to": survivor_id, "coupons": moved})
-    return moved
+        return True
+    raise Conflict("A coupon kept changing while the accounts merged; try again.", code="CONCURRENT_UPDATE")
