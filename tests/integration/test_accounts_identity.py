@@ -247,6 +247,28 @@ def test_a_merge_into_a_merchant_keeps_the_merchant_id_and_unites_the_roles(api,
     assert _orders_of(merchant.id) == {"ord_by_wechat"}
 
 
+def test_a_role_the_survivor_is_given_while_the_merge_runs_is_kept(api, sms, monkeypatch):
+    """An admin approving the phone's rider application mid-merge: the merge adds the absorbed roles to the
+    survivor's as they are now, not to those it read when it began."""
+    from paotui.accounts import sessions
+    from paotui.accounts.records import UserRecord
+    from paotui.accounts.service import ensure_user
+
+    survivor = _sms_login(api, sms)["user"]["id"]
+    wechat = _wechat_login(api, "code-app1")
+    revoke_all = sessions.revoke_all
+
+    def approved_as_a_rider_meanwhile(user_id: str, **kwargs: Any) -> None:
+        ensure_user(PHONE, ["rider"])
+        revoke_all(user_id, **kwargs)
+
+    monkeypatch.setattr(sessions, "revoke_all", approved_as_a_rider_meanwhile)
+    merged = _bind_phone(api, sms, wechat)
+    assert merged["user"]["id"] == survivor
+    assert UserRecord.get(survivor, consistent_read=True).roles == ["customer", "rider"]
+    assert merged["user"]["roles"] == ["customer", "rider"]
+
+
 def test_a_coupon_the_absorbed_account_used_moves_with_its_order_and_comes_back_if_it_is_cancelled(api, sms):
     from paotui.orders import service
     from paotui.orders.transitions import Status

@@ -270,6 +270,26 @@ def test_seeded_roles_come_from_the_user_record(api, sms):
     assert body["user"] == {"id": merchant.id, "roles": ["merchant", "rider"], "name": "老王"}
 
 
+def test_roles_given_to_one_user_at_once_are_all_kept(aws, monkeypatch):
+    """A merchant's owner approved as a rider while a shop enters a phone order for the same phone: each adds its
+    role to what the user holds when it writes, so neither role is lost."""
+    from paotui.accounts import service
+    from paotui.accounts.records import UserRecord
+
+    owner = service.ensure_user(PHONE, ["merchant"])
+    user_for_identity = service.user_for_identity
+
+    def read_then_a_phone_order_lands(*args: Any, **kwargs: Any) -> UserRecord:
+        user = user_for_identity(*args, **kwargs)
+        monkeypatch.setattr(service, "user_for_identity", user_for_identity)
+        service.ensure_user(PHONE, ["customer"])
+        return user
+
+    monkeypatch.setattr(service, "user_for_identity", read_then_a_phone_order_lands)
+    service.ensure_user(PHONE, ["rider"])
+    assert UserRecord.get(owner.id, consistent_read=True).roles == ["merchant", "customer", "rider"]
+
+
 def test_wechat_login_links_the_openid_to_one_customer(api):
     status, first = api.post("/auth/wechat", {"code": "code-alice-1"})
     assert status == 200 and first["user"]["roles"] == ["customer"]

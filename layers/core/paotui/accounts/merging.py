@@ -30,7 +30,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from paotui.accounts import addresses, sessions
 from paotui.accounts.records import IdentityRecord, UserRecord
-from paotui.accounts.users import get_user
+from paotui.accounts.users import get_user, grant_roles
 from paotui.coupons import service as coupons
 from paotui.orders.service import reassign_customer
 from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
@@ -83,12 +83,8 @@ def _finish(absorbed: UserRecord, survivor: UserRecord) -> UserRecord:
     moved_coupons = coupons.move_all(absorbed.id, survivor.id)
     moved_addresses = addresses.move_all(absorbed, survivor)
     sessions.revoke_all(absorbed.id, reason="merged")
-    survivor.update(
-        actions=[
-            UserRecord.roles.set(list(dict.fromkeys([*survivor.roles, *absorbed.roles]))),
-            UserRecord.merging_from.delete({absorbed.id}),
-        ]
-    )
+    grant_roles(survivor, absorbed.roles)
+    survivor.update(actions=[UserRecord.merging_from.delete({absorbed.id})])
     logger.info(
         "merge finished",
         extra={

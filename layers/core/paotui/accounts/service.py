@@ -20,7 +20,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from paotui.accounts import merging, otp, sessions, tokens
 from paotui.accounts.records import OtpRecord, UserRecord, phone_key
-from paotui.accounts.users import find_user, get_user, link_phone, user_for_identity, user_for_wechat
+from paotui.accounts.users import find_user, get_user, grant_roles, link_phone, user_for_identity, user_for_wechat
 from paotui.accounts.wechat import WeChatClient
 from paotui.notify.sms import SmsSender
 from paotui.platform import clock
@@ -212,11 +212,7 @@ def _live_code(phone: str) -> OtpRecord | None:
 def ensure_user(phone: str, roles: Iterable[str], name: str | None = None) -> UserRecord:
     """The user with this phone, created if new, holding at least ``roles`` (idempotent; used by seeding)."""
     roles = list(dict.fromkeys(roles))
-    user = user_for_identity(phone_key(phone), phone=phone, roles=roles, name=name)
-    missing = [role for role in roles if role not in user.roles]
-    if missing or (name and user.name != name):
-        actions = [UserRecord.roles.set(list(user.roles) + missing)]
-        if name:
-            actions.append(UserRecord.name.set(name))
-        user.update(actions=actions)
+    user = grant_roles(user_for_identity(phone_key(phone), phone=phone, roles=roles, name=name), roles)
+    if name and user.name != name:
+        user.update(actions=[UserRecord.name.set(name)])
     return user

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from paotui.accounts.records import IdentityRecord, UserRecord, phone_key, unionid_key, wechat_key
 from paotui.platform import clock
@@ -75,6 +75,28 @@ def user_for_identity(
             raise
         return winner
     logger.info("user created", extra={"user_id": user.id, "roles": user.roles})
+    return user
+
+
+def grant_roles(user: UserRecord, roles: Iterable[str]) -> UserRecord:
+    """Give ``user`` each of ``roles`` it lacks; returns it as stored now.
+
+    Each role is appended on condition it is still absent, never written as
+    a whole list read earlier, so a role another writer gave meanwhile (a
+    rider approval, a phone order, a merge) stays.
+    """
+    for role in roles:
+        if role in user.roles:
+            continue
+        try:
+            user.update(
+                actions=[UserRecord.roles.set(UserRecord.roles.append([role]))],
+                condition=~UserRecord.roles.contains(role),
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+            user.refresh(consistent_read=True)  # given meanwhile
     return user
 
 
