@@ -56,7 +56,7 @@ class WeChatClient:
 
     def _get(self, path: str, query: dict[str, str]) -> dict[str, Any]:
         # Imported here: only the WeChat route pays for urllib's import.
-        from urllib.error import URLError
+        from http.client import HTTPException
         from urllib.parse import urlencode
         from urllib.request import urlopen
 
@@ -64,6 +64,8 @@ class WeChatClient:
         try:
             with urlopen(url, timeout=self._timeout) as response:  # noqa: S310 (https base from settings)
                 return json.loads(response.read())
-        except (URLError, TimeoutError, ValueError) as error:
+        # OSError: unreachable (URLError), timed out, reset; HTTPException: the connection dropped before or
+        # during the answer (urlopen raises those as they are)
+        except (OSError, HTTPException, ValueError) as error:
             logger.error("code2session unreachable", extra={"error": str(error)})
             raise BadGateway("WeChat login is unavailable; try again.", code="WECHAT_UNAVAILABLE") from None
