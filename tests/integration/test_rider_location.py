@@ -131,6 +131,15 @@ def test_points_from_the_future_or_too_old_are_refused_and_change_nothing(api):
     assert int(stored("rdr_a").version) == version and track() == []
 
 
+def test_a_point_time_beyond_the_calendar_in_utc_is_422_not_a_500(api):
+    make_rider("rdr_a", near(SHOP, 0))
+    version = int(stored("rdr_a").version)
+    for at in ("9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00"):  # year 10000 / year 0 in UTC
+        status, body = put_location(api, "rdr_a", {"points": [{**near(SHOP, 10), "at": at}]})
+        assert (status, body["error"]["code"]) == (422, "VALIDATION_ERROR"), at
+    assert int(stored("rdr_a").version) == version
+
+
 def test_points_go_to_the_track_of_an_order_on_its_way_with_a_ttl(api):
     make_rider("rdr_a", near(SHOP, 0))
     carrying("rdr_a", "DELIVERING")
