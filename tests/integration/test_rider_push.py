@@ -344,6 +344,13 @@ def test_a_read_mark_in_the_future_stops_at_now(api):
     assert api("GET", "/riders/me/inbox")[1]["items"][0]["read"] is False
 
 
+def test_a_read_mark_before_the_calendar_begins_in_utc_marks_nothing_read_instead_of_a_500(api):
+    send(RIDER)
+    status, mark = api("POST", "/riders/me/inbox/read", body={"up_to": "0001-01-01T00:30:00+01:00"})  # year 0 in UTC
+    assert (status, mark) == (200, {"read_up_to": "0001-01-01T00:00:00.000Z"})
+    assert api("GET", "/riders/me/inbox")[1]["items"][0]["read"] is False
+
+
 # --- offers: pushed, in the inbox, and texted once when unanswered ------------------------------------------
 
 

@@ -23,7 +23,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
@@ -35,6 +35,8 @@ from paotui.platform.errors import Unprocessable
 from paotui.platform.ids import new_id, stable_id
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
+
+_CALENDAR_START = datetime.min.replace(tzinfo=UTC)  # a zoned time before it has no UTC form to store
 
 
 def record(user_id: str, message: PushMessage, *, message_id: str | None = None) -> InboxRecord | None:
@@ -129,9 +131,9 @@ def read_mark(user_id: str, scope: str | None = None) -> str | None:
 
 
 def mark_read(user_id: str, up_to: datetime, scope: str | None = None) -> str:
-    """Everything sent at or before ``up_to`` (at most now) is read (in ``scope``, if given); the mark never moves
-    back. Returns it."""
-    mark = clock.iso(min(up_to, clock.now()))
+    """Everything sent at or before ``up_to`` (at most now, at least the calendar's first moment in UTC, before
+    which nothing was sent) is read (in ``scope``, if given); the mark never moves back. Returns it."""
+    mark = clock.iso(min(max(up_to, _CALENDAR_START), clock.now()))
     try:
         InboxRecord(user_id, read_mark_entry(scope)).update(
             actions=[InboxRecord.read_up_to.set(mark)],
