@@ -149,6 +149,27 @@ def test_the_merchant_hears_a_new_order_and_a_cancellation_it_did_not_make_in_it
     assert outbox(OWNER)[0]["body"].endswith("已取消（顾客取消），请停止备餐。")
 
 
+def test_an_owner_ordering_from_their_own_shop_still_finds_the_new_order_in_its_console(worker):
+    from paotui.catalog.records import MerchantRecord
+    from paotui.notify.inbox import page
+    from paotui.notify.merchant_alerts import alerts_page
+
+    order = shop_order(status="PAID", customer_id=OWNER)  # the owner trying their shop out
+    assert worker(sqs_event(order_event(order, "PAID", "PENDING_PAYMENT")), LAMBDA_CONTEXT)["batchItemFailures"] == []
+
+    (alert,) = alerts_page(MerchantRecord.get(order.merchant_id)).items
+    assert (alert.title, alert.data["kind"]) == ("新订单", "PAID")
+    assert sorted(item.title for item in page(OWNER).items) == ["支付成功", "新订单"], "and their own as a customer"
+
+
+def test_an_owner_delivering_their_own_shops_order_hears_an_overdue_pickup_as_merchant_and_as_rider(worker):
+    make_rider(OWNER, near(SHOP, 100))  # 老板自己送
+    order = shop_order(status="ASSIGNED", rider_id=OWNER)
+    event = alert_event(order, "pickup_overdue", {"minutes": 12, "reason": "rider_not_arrived"})
+    assert worker(sqs_event(event), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    assert sorted(push["title"] for push in outbox(OWNER)) == ["到店超时", "骑手到店超时"]
+
+
 def test_a_rider_on_a_cancelled_order_is_told_to_stop(worker):
     make_rider("rdr_a", near(SHOP, 100))
     order = make_order(status="CANCELLED", rider_id="rdr_a")

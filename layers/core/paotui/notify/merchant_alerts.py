@@ -45,7 +45,8 @@ def tell_merchant(merchant_id: str, message: Message, *, data: Mapping[str, Any]
         logger.warning("no such merchant to alert", extra={"merchant_id": merchant_id, "type": data.get("type")})
         return None
     alert = {**data, "merchant_id": merchant_id}
-    get_push_sender().send(owner_id, message.title, message.body, data=alert, message_id=event_id)
+    message_id = f"merchant:{event_id}"  # not the event's own: the owner may have had it as the order's customer
+    get_push_sender().send(owner_id, message.title, message.body, data=alert, message_id=message_id)
     metrics.add_metric(name="MerchantAlerts", unit="Count", value=1)
     return owner_id
 

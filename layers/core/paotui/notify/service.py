@@ -51,8 +51,10 @@ rider and, if still unanswered a little later, one SMS
 (``paotui.notify.offer_reminders``).
 
 Once per event: the consumer is idempotent on the event id, pushes carry it
-as their message id (a retry adds no second inbox item), and a customer's SMS
-or subscribe message is sent once per event (``paotui.notify.customers``).
+as their message id, with the audience (a retry adds no second inbox item; one
+user may be the customer, the merchant's owner and its rider, and hears each
+as each), and a customer's SMS or subscribe message is sent once per event
+(``paotui.notify.customers``).
 """
 
 from __future__ import annotations
@@ -205,7 +207,7 @@ def _tell(audience: Audience, order: Mapping[str, Any], kind: str, detail: Mappi
     message = order_message(kind, RIDER, order, detail=detail, locale=rider.locale if rider else None)
     if message is None:
         return False
-    get_push_sender().send(order["rider_id"], message.title, message.body, data=data, message_id=event_id)
+    get_push_sender().send(order["rider_id"], message.title, message.body, data=data, message_id=f"{RIDER}:{event_id}")
     return True
 
 
