@@ -213,11 +213,18 @@ def test_a_quote_prices_items_and_delivery(api):
 
 
 def test_a_scheduled_quote_arrives_when_asked(api):
+    from datetime import timedelta
+
+    from paotui.platform import clock
+
     merchant, (dumplings,) = merchant_with_products(10)
-    status, quote = _quote(api, merchant.id, [(dumplings.id, 1)], scheduled_for="2099-01-01T08:00:00Z")
-    assert (status, quote["eta"]) == (200, "2099-01-01T08:00:00.000Z")
-    status, body = _quote(api, merchant.id, [(dumplings.id, 1)], scheduled_for="2099-01-01T08:00:00")
+    at = clock.iso(clock.now().replace(second=0, microsecond=0) + timedelta(days=3))
+    status, quote = _quote(api, merchant.id, [(dumplings.id, 1)], scheduled_for=at)
+    assert (status, quote["eta"]) == (200, at)
+    status, body = _quote(api, merchant.id, [(dumplings.id, 1)], scheduled_for=at.removesuffix("Z"))
     assert (status, body["error"]["code"]) == (422, "VALIDATION_ERROR")  # a time without a zone is ambiguous
+    status, body = _quote(api, merchant.id, [(dumplings.id, 1)], scheduled_for="2099-01-01T08:00:00Z")
+    assert (status, body["error"]["code"]) == (422, "SCHEDULE_TOO_FAR")
 
 
 def test_a_merchant_closed_now_quotes_only_scheduled_orders(api):
@@ -358,6 +365,22 @@ def test_a_slot_capacity_of_zero_takes_no_scheduled_order(api):
         service.place_order(builders.CUSTOMER.user_id, "slot-1", request)
     assert refused.value.code == "SLOT_FULL"
     assert builders.stock_of(dumplings) == (10, 0, 10)  # the refused order held nothing
+
+
+def test_slots_are_listed_only_as_far_ahead_as_orders_may_be_booked(api):
+    from datetime import timedelta
+
+    from paotui.platform import clock
+    from paotui.platform.settings import get_settings
+
+    merchant, _ = merchant_with_products(1)
+    _set(merchant, hours=_hours_from(3), slot_minutes=60)
+    horizon = clock.now() + timedelta(days=get_settings().schedule_max_days)
+    last_day = clock.china_day(horizon)
+    status, slots = api.get(f"/merchants/{merchant.id}/slots", **HOME_QUERY, date=last_day.isoformat())
+    assert status == 200 and all(clock.parse_iso(slot["start"]) <= horizon for slot in slots)
+    for beyond in (last_day + timedelta(days=1), "9999-12-31", "0001-01-01"):  # the calendar's ends were a 500
+        assert api.get(f"/merchants/{merchant.id}/slots", **HOME_QUERY, date=str(beyond)) == (200, [])
 
 
 def test_slots_need_a_point_the_merchant_delivers_to(api):

@@ -12,6 +12,7 @@ from paotui.catalog.pricing import price_order
 from paotui.catalog.records import DeliveryMap, FeeTierMap, MerchantRecord, ProductRecord
 from paotui.platform.dynamo import LatLngMap
 from paotui.platform.errors import Conflict, Unprocessable
+from paotui.platform.settings import get_settings
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 SHOP = (31.2335, 121.4760)
@@ -67,6 +68,16 @@ def test_a_scheduled_order_arrives_when_asked():
     past = NOW - timedelta(minutes=1)
     refusal = _refusal(Unprocessable, _merchant(), PRODUCTS, _items(("p1", 1)), NEAR, scheduled_for=past)
     assert refusal.code == "SCHEDULE_IN_PAST"
+
+
+def test_an_order_booked_further_ahead_than_the_schedule_reaches_is_refused():
+    horizon = NOW + timedelta(days=get_settings().schedule_max_days)  # 12:00 in Shanghai, as NOW
+    merchant = _merchant(hours=EVENINGS)
+    at_six = horizon + timedelta(hours=6)
+    assert price_order(merchant, PRODUCTS, _items(("p1", 1)), NEAR, scheduled_for=at_six - timedelta(days=1), now=NOW)
+    for too_far in (at_six, datetime(9999, 12, 31, 23, 59, tzinfo=UTC)):  # the latter overflowed the opening hours
+        refusal = _refusal(Unprocessable, merchant, PRODUCTS, _items(("p1", 1)), NEAR, scheduled_for=too_far)
+        assert (refusal.code, refusal.details) == ("SCHEDULE_TOO_FAR", {"max_days": 7})
 
 
 def test_outside_the_area_is_out_of_range():

@@ -96,7 +96,7 @@ def test_a_pickup_in_the_past_is_refused():
 
 
 def test_a_pickup_further_ahead_than_errands_are_booked_is_refused():
-    horizon = NOON_IN_SHANGHAI + timedelta(days=get_settings().errand_max_schedule_days)
+    horizon = NOON_IN_SHANGHAI + timedelta(days=get_settings().schedule_max_days)
     assert quote(2_500, pickup_at=horizon.isoformat()).eta == "2026-12-02T04:10:00.000Z"
     for too_far in (horizon + timedelta(minutes=1), datetime(9999, 12, 31, 23, 59, tzinfo=UTC)):
         with pytest.raises(Unprocessable) as refused:

@@ -64,12 +64,16 @@ def minutes_until(at: datetime, now: datetime) -> int:
 
 
 def scheduled_time(at: datetime | None, now: datetime) -> datetime | None:
-    """A time the customer asked for (naive is UTC); 422 ``SCHEDULE_IN_PAST`` when it has passed."""
+    """A time the customer asked for (naive is UTC); 422 ``SCHEDULE_IN_PAST`` when it has passed,
+    ``SCHEDULE_TOO_FAR`` beyond ``schedule_max_days`` (which also keeps the dates computed from it in range)."""
     if at is None:
         return None
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     if at < now:
         raise Unprocessable("The scheduled time is in the past.", code="SCHEDULE_IN_PAST")
+    max_days = get_settings().schedule_max_days
+    if at > now + timedelta(days=max_days):
+        raise Unprocessable("It is booked too far ahead.", code="SCHEDULE_TOO_FAR", details={"max_days": max_days})
     return at
 
 

@@ -19,6 +19,7 @@ from paotui.catalog import delivery, pricing, slots
 from paotui.catalog.records import MerchantRecord, SlotRecord
 from paotui.platform import clock
 from paotui.platform.errors import Conflict, Unprocessable
+from paotui.platform.settings import get_settings
 
 _CONDITION_FAILED = "ConditionalCheckFailed"
 
@@ -80,18 +81,20 @@ def offered(
 ) -> list[tuple[slots.Slot, bool]]:
     """The slots of ``day`` reachable at the point from now, each with whether it still has room.
 
-    None while the merchant is paused; 422 ``OUT_OF_RANGE`` when it does not deliver there.
+    None while the merchant is paused, or beyond ``schedule_max_days`` (no order may be booked there);
+    422 ``OUT_OF_RANGE`` when it does not deliver there.
     """
     distance = pricing.distance_m(merchant, lat, lng)
     if delivery.area_at(merchant, distance, lat, lng) is None:
         raise Unprocessable(
             "The point is outside this merchant's delivery area.", code="OUT_OF_RANGE", details={"distance_m": distance}
         )
-    if not merchant.open:
-        return []
+    horizon = now + timedelta(days=get_settings().schedule_max_days)
+    if not merchant.open or not clock.china_day(now) <= day <= clock.china_day(horizon):
+        return []  # (the day's bounds also keep the calendar's ends out of the date arithmetic)
     lead = pricing.eta_minutes(merchant, distance)
     day_slots = slots.day_slots(merchant.hours, merchant.holidays, day, int(merchant.slot_minutes))
-    reachable = [slot for slot in day_slots if slots.reachable(slot, now, lead)]
+    reachable = [slot for slot in day_slots if slots.reachable(slot, now, lead) and slot.start <= horizon]
     if not reachable:
         return []
     counts = taken(merchant.id, reachable[0].start, reachable[-1].start + timedelta(seconds=1))

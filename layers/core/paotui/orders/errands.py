@@ -43,8 +43,8 @@ def fee_rules(document: str) -> FeeRules:
 def price_errand(request: ErrandQuoteRequest, *, now: datetime | None = None) -> ErrandQuote:
     """What the errand costs up front and when it arrives, or the 422 that says why it can't be run.
 
-    ``SCHEDULE_IN_PAST`` / ``SCHEDULE_TOO_FAR`` (``pickup_at`` more than ``errand_max_schedule_days`` ahead,
-    which also keeps the dates computed from it in range), ``POINTS_TOO_CLOSE`` (pick-up and
+    ``SCHEDULE_IN_PAST`` / ``SCHEDULE_TOO_FAR`` (``pickup_at`` past, or more than ``schedule_max_days``
+    ahead), ``POINTS_TOO_CLOSE`` (pick-up and
     drop-off are one place), ``OUT_OF_RANGE`` (farther apart than the platform
     rides). The ETA is the pick-up (after the lead time a rider needs, or at
     ``pickup_at``) plus the ride; surcharge windows are matched at the ETA.
@@ -52,12 +52,6 @@ def price_errand(request: ErrandQuoteRequest, *, now: datetime | None = None) ->
     now = now or clock.now()
     settings = get_settings()
     pickup_at = pricing.scheduled_time(request.pickup_at, now)
-    if pickup_at is not None and pickup_at > now + timedelta(days=settings.errand_max_schedule_days):
-        raise Unprocessable(
-            "The pick-up is booked too far ahead.",
-            code="SCHEDULE_TOO_FAR",
-            details={"max_days": settings.errand_max_schedule_days},
-        )
     pickup, dropoff = request.pickup, request.dropoff
     distance = round(haversine_m(pickup.lat, pickup.lng, dropoff.lat, dropoff.lng))
     if distance < settings.errand_min_distance_m:

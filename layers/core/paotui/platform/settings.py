@@ -124,7 +124,7 @@ class Settings(BaseModel):
     errand_max_weight_g: int = 50_000
     errand_max_goods_fen: int = 200_000  # what a rider fronts for a buy errand, repaid on delivery
     errand_lead_minutes: int = 20  # a rider reaching the pick-up (and shopping) before riding to the drop-off
-    errand_max_schedule_days: int = 7  # how far ahead a pick-up may be booked
+    schedule_max_days: int = 7  # how far ahead an order or an errand pick-up may be booked (SCHEDULE_TOO_FAR)
 
     # order lifecycle timers (seconds)
     payment_timeout_seconds: int = 900
