@@ -185,6 +185,26 @@ def test_a_resend_keeps_the_wrong_guesses_of_the_code_it_replaces(api, sms, cloc
     _login(api, sms)
 
 
+def test_a_code_the_sms_provider_fails_to_send_can_be_asked_for_again_at_once(api, sms, clock, monkeypatch):
+    """Else the customer, told nothing was sent, is refused a resend for half a minute with no code to type."""
+    from botocore.exceptions import ClientError
+
+    api.post("/auth/otp", {"phone": PHONE})
+    for _ in range(2):
+        assert api.post("/auth/login", {"phone": PHONE, "code": _wrong(sms.last_code())})[0] == 401
+    clock.now += 30
+    throttled = ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "Publish")
+    with monkeypatch.context() as failing:
+        failing.setattr(sms, "send", lambda *args, **kwargs: (_ for _ in ()).throw(throttled))
+        status, body = api.post("/auth/otp", {"phone": PHONE})
+    assert (status, body["error"]["code"]) == (502, "SMS_UNAVAILABLE")
+
+    assert api.post("/auth/otp", {"phone": PHONE})[0] == 202, "asked again at once"
+    status, body = api.post("/auth/login", {"phone": PHONE, "code": _wrong(sms.last_code())})
+    assert body["error"]["details"]["attempts_left"] == 2, "the wrong guesses before the failed send still count"
+    assert api.post("/auth/login", {"phone": PHONE, "code": sms.last_code()})[0] == 200
+
+
 def test_an_expired_code_is_refused(api, sms, clock):
     api.post("/auth/otp", {"phone": PHONE})
     clock.now += 300

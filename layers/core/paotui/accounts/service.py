@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from paotui.accounts import merging, otp, sessions, tokens
@@ -25,7 +26,7 @@ from paotui.accounts.wechat import WeChatClient
 from paotui.notify.sms import SmsSender
 from paotui.platform import clock
 from paotui.platform.dynamo import condition_failed
-from paotui.platform.errors import Conflict, DomainError
+from paotui.platform.errors import BadGateway, Conflict, DomainError
 from paotui.platform.observability import logger
 from paotui.platform.settings import Settings
 
@@ -56,7 +57,10 @@ class AuthService:
         self._now = now
 
     def send_code(self, phone: str) -> int:
-        """Text a new code to ``phone``; returns its lifetime in seconds."""
+        """Text a new code to ``phone``; returns its lifetime in seconds.
+
+        429 ``OTP_TOO_SOON`` / ``OTP_LOCKED``; 502 ``SMS_UNAVAILABLE`` when the SMS provider refuses it, with the
+        code withdrawn (the one it replaced is back), so that asking again works at once."""
         settings, now = self._settings, self._now()
         current = _live_code(phone)
         if current and (refusal := self._resend_refusal(current, now)):
@@ -85,7 +89,12 @@ class AuthService:
             raise otp.too_soon(settings.otp_resend_seconds) from None
         minutes = max(1, settings.otp_ttl_seconds // 60)
         text = f"【跑腿】验证码 {code} ，{minutes}分钟内有效，请勿告诉他人。"  # the code is a word of its own
-        self._sms.send(phone, text, data={"template": "otp", "code": code, "expires_in": settings.otp_ttl_seconds})
+        try:
+            self._sms.send(phone, text, data={"template": "otp", "code": code, "expires_in": settings.otp_ttl_seconds})
+        except (BotoCoreError, ClientError) as error:
+            _withdraw_code(record, current)
+            logger.warning("otp not sent", extra={"error": str(error)})
+            raise BadGateway("The code could not be texted; ask for a new one.", code="SMS_UNAVAILABLE") from None
         logger.info("otp sent", extra={"expires_at": expires_at})
         return settings.otp_ttl_seconds
 
@@ -200,6 +209,20 @@ class AuthService:
             max_attempts=self._settings.otp_max_attempts,
             resend_seconds=self._settings.otp_resend_seconds,
         )
+
+
+def _withdraw_code(sent: OtpRecord, replaced: OtpRecord | None) -> None:
+    """Put back the code a failed text replaced (its wrong guesses with it), or none, so that the customer may ask
+    again at once; unless a newer request replaced ``sent`` meanwhile."""
+    still_ours = (OtpRecord.sent_at == sent.sent_at) & (OtpRecord.code_hash == sent.code_hash)
+    try:
+        if replaced:
+            replaced.save(condition=still_ours)
+        else:
+            sent.delete(condition=still_ours)
+    except (PutError, DeleteError) as error:
+        if not condition_failed(error):
+            raise
 
 
 def _live_code(phone: str) -> OtpRecord | None:
