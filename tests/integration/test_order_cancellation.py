@@ -123,6 +123,27 @@ def test_an_errand_is_cancelled_at_once_and_a_cancel_that_loses_to_the_pickup_is
     assert service.get_order("ord_errand_race").cancel_request is None
 
 
+def test_a_cancel_that_loses_to_the_merchants_confirmation_becomes_a_request_to_the_merchant(api, monkeypatch):
+    """The customer saw PAID and tapped cancel as the merchant confirmed: that is a cancel after confirmation."""
+    from paotui.orders import service
+    from paotui.orders.records import OrderRecord
+    from tests.integration.builders import make_order
+
+    make_order("ord_race", status="PAID")
+    real_move = service.transition
+
+    def confirmed_first(order_id, *args, **kwargs):
+        service.get_order(order_id).update(
+            actions=[OrderRecord.status.set(Status.CONFIRMED.value), OrderRecord.version.add(1)]
+        )
+        return real_move(order_id, *args, **kwargs)
+
+    monkeypatch.setattr(service, "transition", confirmed_first)
+    status, body = api.call("POST", "/orders/ord_race/cancel", {"reason": "不想要了"})
+    assert (status, body.get("status")) == (202, "CONFIRMED"), body
+    assert service.get_order("ord_race").cancel_request.status == "PENDING"
+
+
 def test_the_view_shows_the_fee_breakdown_the_refund_and_the_rider_on_the_way(api):
     from paotui.orders import service
     from paotui.orders.records import OrderRecord
