@@ -157,6 +157,19 @@ def test_points_go_to_the_track_of_an_order_on_its_way_with_a_ttl(api):
     assert points[0].ttl == expires.replace(microsecond=0)
 
 
+def test_a_point_sent_again_in_a_later_batch_is_on_the_track_once(api):
+    """The app resends what it could not confirm, with newer points around it: the map shows each place once."""
+    make_rider("rdr_a", near(SHOP, 0))
+    carrying("rdr_a", "DELIVERING")
+    quiet_for("rdr_a", 60)
+    first = batch((near(SHOP, 300), 30), (near(SHOP, 400), 20))
+    assert put_location(api, "rdr_a", first)[0] == 200
+    quiet_for("rdr_a", 60)
+    again = {"points": [first["points"][1], {**near(SHOP, 500), "at": clock.iso(clock.now() - timedelta(seconds=10))}]}
+    assert put_location(api, "rdr_a", again)[0] == 200
+    assert [p.at for p in track()] == sorted({p["at"] for p in first["points"] + again["points"]})
+
+
 def test_only_orders_picked_up_or_on_their_way_are_tracked(api):
     make_rider("rdr_a", near(SHOP, 0))
     carrying("rdr_a", "ASSIGNED")

@@ -119,7 +119,7 @@ class RiderTrackRecord(Model):
     Meta = table_meta("rider_tracks_table")
 
     order_id = UnicodeAttribute(hash_key=True)
-    point = UnicodeAttribute(range_key=True)  # "<at>#<seq>": time order, unique within a batch
+    point = UnicodeAttribute(range_key=True)  # its time (``at``); before 2026-11-26 "<at>#<position in its batch>"
     rider_id = UnicodeAttribute()
     lat = NumberAttribute()
     lng = NumberAttribute()

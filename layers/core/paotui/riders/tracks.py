@@ -60,14 +60,14 @@ def append(rider_id: str, order_ids: Sequence[str], judged: Sequence[Judged]) ->
     if not order_ids or not judged:
         return
     keep = timedelta(days=get_settings().rider_track_ttl_days)
+    by_time = {clock.iso(point.fix.at): point for point in judged}  # a batch may not write one key twice
     with RiderTrackRecord.batch_write() as batch:
         for order_id in order_ids:
-            for seq, point in enumerate(judged):
-                at = clock.iso(point.fix.at)
+            for at, point in by_time.items():
                 batch.save(
                     RiderTrackRecord(
                         order_id,
-                        f"{at}#{seq:02d}",
+                        at,
                         rider_id=rider_id,
                         lat=point.fix.lat,
                         lng=point.fix.lng,
