@@ -320,6 +320,24 @@ def make_rider(rider_id: str, location: dict | None, *, online: bool = True, cap
     return create_rider(rider_id, name, "+8613900000" + rider_id[-3:], location, capacity, "ebike", online)
 
 
+def assign(order_id: str, rider_id: str) -> None:
+    """``rider_id`` takes the confirmed order, as dispatch gives it (its timeline says by whom)."""
+    from paotui.orders.service import get_order, stage_assignment
+    from paotui.platform.dynamo import transact_write
+
+    with transact_write() as transaction:
+        stage_assignment(transaction, get_order(order_id), rider_id, at=clock.now())
+
+
+def take_back(order_id: str) -> None:
+    """The watchdog takes the order from its rider, gone offline before pickup, for another rider."""
+    from paotui.orders.service import system_transition
+    from paotui.orders.transitions import Status
+
+    moved = system_transition(order_id, Status.CONFIRMED, expected={Status.ASSIGNED}, reason="rider_offline")
+    assert moved is not None and moved.rider_id is None
+
+
 class FakeWorkflow:
     """Stands in for the watchdog's task tokens (paotui.workflow.service)."""
 

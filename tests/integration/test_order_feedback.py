@@ -18,13 +18,16 @@ from tests.integration.builders import (
     SHOP,
     answer,
     api_event,
+    assign,
     load_handler,
     make_order,
+    make_rider,
     merchant_with_products,
     near,
+    take_back,
 )
 
-RIDER = "usr_rider_a"
+RIDER, OTHER_RIDER = "usr_rider_a", "usr_rider_b"
 ADMIN = {"user": "usr_admin", "roles": "admin"}
 AS_RIDER = {"user": RIDER, "roles": "rider"}
 STRANGER = {"user": "usr_someone_else", "roles": "customer"}
@@ -139,6 +142,25 @@ def test_a_complaint_while_the_order_is_on_its_way_and_its_dismissal(api):
     assert api("POST", "/orders/ord_slow/complaints", {"reason": "骑手不接电话"})[0] == 200
     status, decided = api("POST", "/orders/ord_slow/complaint/decision", {"upheld": False}, **ADMIN)
     assert (status, decided["complaint"]["status"], decided["complaint"]["note"]) == (200, "DISMISSED", None)
+
+
+def test_a_complaint_names_the_rider_it_is_about_even_once_the_order_was_taken_from_them(api):
+    """The customer complains "骑手不接电话" about rider A: while A holds the order, and after the watchdog took
+    it from A (gone offline) and before another rider took it; either way the complaint is about A."""
+    make_rider(RIDER, SHOP)
+    for order_id in ("ord_held", "ord_taken_back"):
+        make_order(order_id)
+        assign(order_id, RIDER)
+    take_back("ord_taken_back")
+
+    for order_id in ("ord_held", "ord_taken_back"):
+        status, order = api("POST", f"/orders/{order_id}/complaints", {"reason": "骑手不接电话"})
+        assert status == 200, order
+        assert (order["complaint"]["status"], order["complaint"]["rider_id"]) == ("PENDING", RIDER)
+
+    assign("ord_taken_back", OTHER_RIDER)
+    status, decided = api("POST", "/orders/ord_taken_back/complaint/decision", {"upheld": True}, **ADMIN)
+    assert (status, decided["rider_id"], decided["complaint"]["rider_id"]) == (200, OTHER_RIDER, RIDER)
 
 
 # --- the promised time ------------------------------------------------------------------------------------

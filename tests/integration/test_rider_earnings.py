@@ -20,17 +20,21 @@ import pytest
 from paotui.platform import clock
 from paotui.platform.events import DomainEvent
 from tests.integration.builders import (
+    CUSTOMER,
     HOME,
     LAMBDA_CONTEXT,
     SHOP,
     answer,
     api_event,
+    assign,
     load_handler,
     make_order,
     make_rider,
     near,
     order_event,
+    principal,
     sqs_event,
+    take_back,
 )
 
 RIDER, OTHER_RIDER = "usr_rider_a", "usr_rider_b"
@@ -335,6 +339,41 @@ def test_an_upheld_complaint_costs_one_penalty_on_the_day_it_is_decided(now, rul
         sqs_event(feedback_event(other, "order.complaint_decided", "DISMISSED", complaint=dismissed)), LAMBDA_CONTEXT
     )
     assert kpis(riders_api, day="2026-11-26")["complaints_upheld"] == 1
+
+
+def test_an_upheld_complaint_penalises_the_rider_it_is_about_not_whoever_holds_the_order(
+    now, rules, worker, riders_api
+):
+    """Rider A is complained about ("骑手不接电话") while A has the order or after the watchdog took it from A
+    (offline); upheld once rider B has taken the order, or while nobody has it: A pays both penalties, B none."""
+    from paotui.orders import feedback
+    from paotui.orders.service import get_order
+
+    make_rider(RIDER, SHOP)
+    now.at = NOON
+    for order_id, complained_while_held in (("ord_b_took_it", True), ("ord_nobody_has_it", False)):
+        make_order(order_id)
+        assign(order_id, RIDER)
+        if complained_while_held:
+            feedback.complain(order_id, CUSTOMER, "骑手不接电话")
+        take_back(order_id)
+        if not complained_while_held:
+            feedback.complain(order_id, CUSTOMER, "骑手不接电话")
+    assign("ord_b_took_it", OTHER_RIDER)
+
+    for order_id in ("ord_b_took_it", "ord_nobody_has_it"):
+        feedback.decide(order_id, principal("usr_admin", "admin"), True, None)
+        order = get_order(order_id)
+        upheld = feedback_event(order, "order.complaint_decided", "UPHELD", complaint=order.complaint.as_dict())
+        assert worker(sqs_event(upheld), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+
+    assert sorted(lines(riders_api)) == [
+        ("ord_b_took_it", "complaint", -1000),
+        ("ord_nobody_has_it", "complaint", -1000),
+    ]
+    assert kpis(riders_api)["complaints_upheld"] == 2
+    assert lines(riders_api, OTHER_RIDER) == []
+    assert kpis(riders_api, rider=OTHER_RIDER)["complaints_upheld"] == 0
 
 
 def test_a_rating_counts_once_with_the_delivery_it_rates(rules, worker, riders_api):

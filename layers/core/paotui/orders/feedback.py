@@ -16,7 +16,7 @@ from pynamodb.expressions.update import Action
 
 from paotui.orders import service
 from paotui.orders.records import ComplaintMap, OrderRecord, RatingMap
-from paotui.orders.transitions import Status
+from paotui.orders.transitions import Actor, Status
 from paotui.platform import clock
 from paotui.platform.auth import Principal
 from paotui.platform.dynamo import condition_failed
@@ -44,17 +44,32 @@ def rate(order_id: str, caller: Principal, stars: int, comment: str | None) -> O
 
 def complain(order_id: str, caller: Principal, reason: str) -> OrderRecord:
     """The customer complains about the delivery of an order a rider was assigned, once:
-    409 ``ORDER_NOT_ASSIGNED`` / ``ALREADY_COMPLAINED``."""
+    409 ``ORDER_NOT_ASSIGNED`` / ``ALREADY_COMPLAINED``. The complaint names its rider, the one an upheld
+    complaint penalises, whoever has the order by then."""
 
     def complaint(order: OrderRecord) -> list[Action]:
         _own(order, caller)
-        if not order.rider_id:
+        rider_id = _complained_of(order)
+        if not rider_id:
             raise Conflict("No rider was assigned to this order yet.", code="ORDER_NOT_ASSIGNED")
         if order.complaint is not None:
             raise Conflict("This order has a complaint already.", code="ALREADY_COMPLAINED")
-        return [OrderRecord.complaint.set(ComplaintMap(reason=reason, at=clock.now_iso(), status=PENDING))]
+        filed = ComplaintMap(reason=reason, at=clock.now_iso(), rider_id=rider_id, status=PENDING)
+        return [OrderRecord.complaint.set(filed)]
 
     return _change(order_id, caller, complaint)
+
+
+def _complained_of(order: OrderRecord) -> str | None:
+    """The order's rider; once the watchdog took the order from them, the last rider its timeline says took it
+    (None when that was a carrier's)."""
+    if order.rider_id:
+        return order.rider_id
+    for entry in reversed(order.timeline or []):
+        if entry.status == Status.ASSIGNED.value:
+            actor, _, rider_id = entry.by.partition(":")  # "rider:<id>", as dispatch signs it
+            return rider_id if actor == Actor.RIDER else None
+    return None
 
 
 def decide(order_id: str, caller: Principal, upheld: bool, note: str | None) -> OrderRecord:

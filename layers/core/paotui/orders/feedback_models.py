@@ -36,6 +36,7 @@ class ComplaintView(ResponseModel):
 
     reason: str
     at: str
+    rider_id: str | None = None  # the rider it is about: who held the order, or last did, when it was filed
     status: Literal["PENDING", "UPHELD", "DISMISSED"]
     decided_at: str | None = None
     decided_by: str | None = None

@@ -175,6 +175,7 @@ class ComplaintMap(MapAttribute):
 
     reason = UnicodeAttribute()
     at = UnicodeAttribute()
+    rider_id = UnicodeAttribute(null=True)  # the rider it is about, who an upheld one penalises; older ones lack it
     status = UnicodeAttribute()  # PENDING | UPHELD | DISMISSED
     decided_at = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)

@@ -272,13 +272,21 @@ def record_rating(order: Mapping[str, Any], event_id: str) -> bool:
     return _order_fact(order, "rated", moved_at(order, "DELIVERED"), event_id, lambda: change)
 
 
+def complained_of(order: Mapping[str, Any]) -> str | None:
+    """The rider the order's complaint is about: the one it names; one filed before complaints named their rider
+    is about whoever has the order."""
+    return order["complaint"].get("rider_id") or order.get("rider_id")
+
+
 def record_upheld_complaint(order: Mapping[str, Any], event_id: str) -> bool:
-    """An upheld complaint: its penalty under the rules in force when it was decided, on the day it was."""
+    """An upheld complaint: its penalty to the rider it is about, under the rules in force when it was decided, on
+    the day it was."""
     decided_at = clock.parse_iso(order["complaint"]["decided_at"])
     in_force = incentives.rules_at(decided_at)
     penalty = incentives.complaint_line(in_force.rules)
     change = Change({"complaints_upheld": 1}, [penalty] if penalty else [], in_force.version)
-    return _order_fact(order, "complaint", decided_at, event_id, lambda: change)
+    fact = Fact(complained_of(order), f"complaint#{order['id']}", decided_at, order["id"], event_id, lambda: change)
+    return apply(fact)
 
 
 # --- the daily statement ---------------------------------------------------------------------------------

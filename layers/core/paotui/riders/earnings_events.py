@@ -2,7 +2,8 @@
 
 Orders delivered by a third-party carrier have no rider of ours and are
 skipped; so are cancellations of orders nobody was assigned to and complaint
-decisions that dismiss.
+decisions that dismiss. A complaint is about the rider it names, whoever has
+the order when it is decided.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ def handle(event: DomainEvent) -> None:
     if event.type not in (EventType.ORDER_STATUS_CHANGED, EventType.ORDER_RATED, EventType.ORDER_COMPLAINT_DECIDED):
         raise ValueError(f"EarningsWorker does not handle {event.type}")
     order = data["order"]
-    if not order.get("rider_id"):
+    decided = event.type == EventType.ORDER_COMPLAINT_DECIDED
+    if not (earnings.complained_of(order) if decided else order.get("rider_id")):
         logger.debug("no rider of ours on the order", extra={"order_id": order["id"], "type": event.type})
         return
     if event.type == EventType.ORDER_RATED:
         earnings.record_rating(order, event.id)
-    elif event.type == EventType.ORDER_COMPLAINT_DECIDED:
+    elif decided:
         if data["status"] == "UPHELD":
             earnings.record_upheld_complaint(order, event.id)
     elif data["status"] == "DELIVERED":
