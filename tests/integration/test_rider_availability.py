@@ -200,8 +200,22 @@ def test_silent_riders_on_duty_go_offline_and_are_told_once(aws):
     assert sweep().__dict__ == {"set_offline": 0, "told": 0, "failed": 0}  # a re-run changes nothing
     assert len(pushes_to("rdr_silent")) == 1
 
-    set_state("rdr_silent", RiderState.ONLINE)  # back: on duty again, from the time the job saw
+    set_state("rdr_silent", RiderState.ONLINE)  # back: on duty again, heard from now
     assert stored("rdr_silent").current_state == "online" and indexed("rdr_silent")["by-presence"]
+
+
+def test_a_rider_back_on_duty_after_a_long_time_off_is_not_taken_offline_as_silent(api):
+    """Off for two hours, the rider goes online again: that is hearing from them, so the next run of the job (a
+    minute later at most) neither takes them offline nor pushes "silent for 10 minutes"."""
+    make_rider("rdr_back", near(SHOP, 0))
+    assert availability(api, "rdr_back", {"state": "offline"})[0] == 200
+    quiet_for("rdr_back", 2 * 60 * 60)
+
+    status, view = availability(api, "rdr_back", {"state": "online"})
+    assert (status, view["state"]) == (200, "online")
+    assert sweep().__dict__ == {"set_offline": 0, "told": 0, "failed": 0}
+    assert stored("rdr_back").current_state == "online" and indexed("rdr_back")["by-cell"]
+    assert pushes_to("rdr_back") == []
 
 
 def test_a_run_that_could_not_tell_the_rider_leaves_it_to_the_next(aws, monkeypatch):
@@ -248,8 +262,7 @@ def test_a_rider_back_on_duty_before_being_told_is_not_told(aws, monkeypatch):
     quiet_for("rdr_a", SILENCE_SECONDS + 5)
     monkeypatch.setattr(presence, "get_push_sender", BrokenPush)
     sweep()
-    set_state("rdr_a", RiderState.ONLINE)
+    set_state("rdr_a", RiderState.ONLINE)  # heard from now
     monkeypatch.setattr(presence, "get_push_sender", get_push_sender)
-    quiet_for("rdr_a", -SILENCE_SECONDS)  # heard from just now
     assert sweep().__dict__ == {"set_offline": 0, "told": 0, "failed": 0}
     assert pushes_to("rdr_a") == [] and stored("rdr_a").current_state == "online"

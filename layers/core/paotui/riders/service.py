@@ -165,10 +165,10 @@ def state_unchanged(rider: RiderRecord) -> Condition:
 def set_state(rider_id: str, state: RiderState) -> RiderRecord:
     """Go online (into ``by-cell`` at the last location), on a break or offline (out of it).
 
-    Online and on a break the rider is on duty: in ``by-presence``, from their
-    last report (or their last location, if they never reported one), so the
-    presence job takes them offline when they fall silent. 409
-    RIDER_NOT_APPROVED, LOCATION_REQUIRED, RIDER_OFFLINE (a break is taken
+    Online and on a break the rider is on duty: in ``by-presence``, heard from
+    now (their app just asked), so the presence job takes them offline once
+    they fall silent from here, not at once for a silence while they were off.
+    409 RIDER_NOT_APPROVED, LOCATION_REQUIRED, RIDER_OFFLINE (a break is taken
     from online).
     """
     resolution = get_settings().rider_cell_resolution
@@ -183,7 +183,7 @@ def set_state(rider_id: str, state: RiderState) -> RiderRecord:
         on_duty = [
             RiderRecord.state.set(state.value),
             RiderRecord.presence.set(ON_DUTY),
-            RiderRecord.heard_at.set(RiderRecord.heard_at | (rider.location_at or clock.now_iso())),
+            RiderRecord.heard_at.set(clock.now_iso()),
         ]
         if state is RiderState.BREAK:
             if rider.current_state is RiderState.OFFLINE:
