@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 ESCALATION = {
     # by time alone (nobody near is offered anything, so offers don't pile up): widen and pay a bonus after 3 s,
-    # the carrier after 6 s, operations after 10 s; the watchdog asks again every offer TTL (4 s)
+    # the carrier after 6 s, operations after 10 s; the watchdog asks again every offer TTL (E2E_TIMERS: 6 s)
     **{f"ESCALATION_{step}_AFTER_OFFERS": "1000" for step in ("WIDEN", "BONUS", "CARRIER", "OPERATIONS")},
     "ESCALATION_WIDEN_AFTER_SECONDS": "3",
     "ESCALATION_BONUS_AFTER_SECONDS": "3",
