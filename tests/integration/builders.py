@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
@@ -470,15 +471,28 @@ Answer = tuple[int, str, bytes]
 """(status, content type, body) of an HTTP answer."""
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """A connection the peer closes after sending the raw bytes ``sent`` (none: before answering)."""
+
+    sent: bytes = b""
+
+    @classmethod
+    def midway(cls, body: bytes) -> Dropped:
+        """Closed midway through a 200 whose body was to be twice ``body``."""
+        return cls(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (2 * len(body), body))
+
+
 class LocalRoute:
-    """An HTTP server on 127.0.0.1 handing every POST to ``answer(path, headers, body)``.
+    """An HTTP server on 127.0.0.1 handing every POST (and GET) to ``answer(path, headers, body)``.
 
     Where a provider's fake (payments, carriers) sends its signed callbacks in
     integration tests, so they travel over real HTTP as in production. ``answer``
     may be set after start (e.g. once the handler under test is loaded in moto).
+    An answer may be :class:`Dropped`, as a peer losing the connection mid-call.
     """
 
-    def __init__(self, answer: Callable[[str, dict[str, str], bytes], Answer] | None = None) -> None:
+    def __init__(self, answer: Callable[[str, dict[str, str], bytes], Answer | Dropped] | None = None) -> None:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -488,12 +502,19 @@ class LocalRoute:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, content_type, payload = route.answer(self.path, dict(self.headers.items()), body)
+                reply = route.answer(self.path, dict(self.headers.items()), body)
+                if isinstance(reply, Dropped):
+                    self.wfile.write(reply.sent)
+                    self.close_connection = True
+                    return
+                status, content_type, payload = reply
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            do_GET = do_POST
 
             def log_message(self, *args: object) -> None:
                 return

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.integration.builders import ManualClock, RecordedSms, answer, api_event
+from tests.integration.builders import Dropped, LocalRoute, ManualClock, RecordedSms, answer, api_event
 
 PHONE = "+8613800000301"
 WX_APPID = "wx-test-app"
@@ -344,32 +344,16 @@ def test_a_wrong_app_secret_is_a_bad_gateway_not_the_users_fault(aws, wechat_url
         WeChatClient("http://127.0.0.1:9", WX_APPID, lambda: WX_SECRET, timeout=1).code2session("code-alice-1")
 
 
-class WeChatCutOff(BaseHTTPRequestHandler):
-    """WeChat's side of a connection lost mid-call: no answer at all, or an answer cut short."""
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        if "cut-short" in self.path:
-            self.send_response(200)
-            self.send_header("Content-Length", "100")
-            self.end_headers()
-            self.wfile.write(b'{"openid": "o-al')
-        self.close_connection = True
-
-    def log_message(self, *_args: Any) -> None:
-        pass
-
-
 @pytest.mark.parametrize("js_code", ["no-answer", "cut-short"])
 def test_a_connection_wechat_drops_is_a_bad_gateway(js_code):
     from paotui.accounts.wechat import WeChatClient
     from paotui.platform.errors import BadGateway
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), WeChatCutOff)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    route = LocalRoute(
+        lambda path, _headers, _body: Dropped.midway(b'{"openid": "o-al') if "cut-short" in path else Dropped()
+    )
     try:
-        client = WeChatClient(f"http://127.0.0.1:{server.server_address[1]}", WX_APPID, lambda: WX_SECRET, timeout=2)
         with pytest.raises(BadGateway):
-            client.code2session(js_code)
+            WeChatClient(route.base_url, WX_APPID, lambda: WX_SECRET, timeout=2).code2session(js_code)
     finally:
-        server.shutdown()
-        server.server_close()
+        route.close()

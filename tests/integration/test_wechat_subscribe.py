@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from tests.integration.builders import (
     HOME,
     LAMBDA_CONTEXT,
+    Dropped,
     LocalRoute,
     alert_event,
     load_handler,
@@ -137,6 +138,20 @@ def test_a_token_that_expires_is_fetched_again():
     finally:
         route.close()
     assert [token for token, _ in api.sends] == ["token-1", "token-2"]
+
+
+@pytest.mark.parametrize(
+    "dropped", [Dropped(), Dropped.midway(b'{"access_token": "tok')], ids=["no-answer", "cut-short"]
+)
+def test_a_connection_wechat_drops_is_a_failed_send_for_a_retry(dropped):
+    from paotui.notify.wechat_subscribe import WeChatSendFailed, WeChatSubscribeClient
+
+    route = LocalRoute(lambda _path, _headers, _body: dropped)
+    try:
+        with pytest.raises(WeChatSendFailed, match="WeChat unreachable"):
+            WeChatSubscribeClient(route.base_url, "wxdropped", lambda: "s", timeout=2).send({"touser": OPENID})
+    finally:
+        route.close()
 
 
 def test_a_customer_who_refused_the_subscription_is_texted_instead(wechat):

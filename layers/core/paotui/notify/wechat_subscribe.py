@@ -204,7 +204,7 @@ class WeChatSubscribeClient:
                 del _tokens[key]
 
     def _post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        from urllib.error import URLError  # only a worker that sends subscribe messages pays for urllib
+        from http.client import HTTPException  # only a worker that sends subscribe messages pays for urllib
         from urllib.request import Request, urlopen
 
         request = Request(
@@ -216,7 +216,9 @@ class WeChatSubscribeClient:
         try:
             with urlopen(request, timeout=self._timeout) as response:  # noqa: S310 (https base from settings)
                 return json.loads(response.read())
-        except (URLError, TimeoutError, ValueError) as error:
+        # OSError: unreachable (URLError), timed out, reset; HTTPException: the connection dropped before or
+        # during the answer (urlopen raises those as they are)
+        except (OSError, HTTPException, ValueError) as error:
             raise WeChatSendFailed(f"WeChat unreachable: {error}") from error
 
 
