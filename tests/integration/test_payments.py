@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
-from tests.integration.builders import CUSTOMER, placed_order, principal
+from tests.integration.builders import CUSTOMER, Dropped, LocalRoute, placed_order, principal
 
 MERCHANT_OWNER = principal("usr_owner", "merchant")
 
@@ -78,6 +78,32 @@ def test_sandbox_payment_marks_the_order_paid(order):
     assert (payment.status, int(payment.amount)) == ("SUCCEEDED", int(order.amounts.total))
     assert json.loads(payment.client_params) == {"trade_no": order.id.removeprefix("ord_")}
     assert _order(order.id).status == "PAID"
+
+
+def test_a_callback_whose_connection_is_cut_in_its_answer_is_sent_again_and_pays_the_order(order):
+    from paotui.payments import sandbox as sandbox_channel
+    from paotui.payments import service
+    from paotui.payments.channels import Providers
+    from paotui.platform.settings import get_settings
+
+    deliveries = []
+
+    def notify(path: str, headers: dict, body: bytes):
+        deliveries.append(path)
+        if len(deliveries) == 1:
+            return Dropped(b"HTTP/1.1 2")  # our notify route's answer lost midway through its status line
+        reply = service.handle_notify("sandbox", headers, body, providers)
+        return reply.status, reply.content_type, reply.body.encode()
+
+    route = LocalRoute(notify)
+    try:
+        settings = get_settings().model_copy(update={"public_base_url": route.base_url})
+        providers = Providers(settings, sandbox_channel.http_transport)
+        payment = service.start_payment(order.id, CUSTOMER, "sandbox", providers)
+    finally:
+        route.close()
+    assert deliveries == ["/payments/notify/sandbox"] * 2
+    assert payment.status == "SUCCEEDED" and _order(order.id).status == "PAID"
 
 
 def test_callback_delivered_five_times_and_concurrently_applies_once(order, serialized_moto, fine_thread_switching):

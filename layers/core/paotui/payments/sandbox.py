@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from http.client import HTTPException
 
 from paotui.payments.providers import (
     NotifyReply,
@@ -124,7 +125,9 @@ class SandboxProvider:
             headers, body = signed_request(self._secret(), notification)
             try:
                 status = self._transport(notify_url, headers, body)
-            except OSError as error:
+            # OSError: unreachable, timed out, reset (an HTTPError keeps its status); HTTPException: the connection
+            # dropped midway through the answer's status line
+            except (OSError, HTTPException) as error:
                 status = getattr(error, "code", None) or 0
             if 200 <= status < 300:
                 break
