@@ -548,6 +548,20 @@ def test_only_the_watchdogs_failed_executions_rule_may_send_to_ops_queue():
     assert envelope.type == "ops.incident" and envelope.data["kind"] == "watchdog_failed"
 
 
+# --- uploads -------------------------------------------------------------------------------------------
+
+
+def test_functions_that_check_uploads_may_list_them_so_a_missing_one_is_a_404_not_a_403():
+    """S3 answers a HEAD of a missing key 404 only to a caller that may list it, else 403, which
+    ``uploads.check_image`` does not take for "missing" (a 500 instead of 422); the listing is of that bucket only."""
+    assert {"S3CrudPolicy": {"BucketName": {"Ref": "ProductImagesBucket"}}} in props("CatalogApi")["Policies"]
+    statements = [s for p in props("OrdersApi")["Policies"] for s in p.get("Statement", [])]
+    (photos,) = [s for s in statements if "s3:GetObject" in s["Action"]]
+    assert photos["Resource"] == {"Fn::Sub": "${ProofPhotosBucket.Arn}/proofs/*"}
+    (listing,) = [s for s in statements if "s3:ListBucket" in s["Action"]]
+    assert (listing["Effect"], ref(listing["Resource"])) == ("Allow", "ProofPhotosBucket")
+
+
 # --- watchdog and secrets -----------------------------------------------------------------------------
 
 
