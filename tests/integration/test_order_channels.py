@@ -314,7 +314,58 @@ def test_a_cancellation_on_ele_me_cancels_our_order(api, eleme_app, shop):
     assert (order.status, order.cancel_reason) == ("CANCELLED", "cancelled on Ele.me by the customer")
     assert order.timeline[-1].by == "channel:eleme"
     assert api.push(eleme_app.cancellation(eleme_id, SHOP_ID))[0] == 200, "a redelivery changes nothing"
+    assert api.push(push) == (200, {"message": "ok"}) and get_order(order.id).status == "CANCELLED"
     assert api.push(eleme_app.cancellation("404404404", SHOP_ID))[0] == 200, "an order we never took"
+
+
+def eleme_id_of(push: Notify) -> str:
+    return json.loads(json.loads(push.body)["message"])["id"]
+
+
+def test_an_order_ele_me_cancelled_before_its_push_arrived_is_acknowledged_and_never_taken(api, eleme_app, shop):
+    """Ele.me redelivers refused or lost pushes later (its compensation pull): a cancellation may come first."""
+    _, (dumplings, _) = shop
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)
+    assert api.push(eleme_app.cancellation(eleme_id_of(push), SHOP_ID)) == (200, {"message": "ok"})
+    assert api.push(eleme_app.cancellation(eleme_id_of(push), SHOP_ID))[0] == 200, "a redelivered cancellation"
+    assert [api.push(push) for _ in range(2)] == [(200, {"message": "ok"})] * 2, "acknowledged, so not redelivered"
+    assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10), "not cooked, not delivered, nothing held"
+
+
+def test_a_push_refused_for_an_unbound_shop_and_then_cancelled_is_not_taken_once_the_shop_is_bound(api, eleme_app):
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)
+    assert api.push(push)[0] == 404
+    assert api.push(eleme_app.cancellation(eleme_id_of(push), SHOP_ID))[0] == 200
+    assert api.bind(merchant.id)[0] == 200
+    assert api.push(push) == (200, {"message": "ok"})
+    assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
+
+
+def test_a_cancellation_landing_while_its_push_is_taken_wins(api, eleme_app, shop, serialized_moto):
+    """The cancellation comes after intake found no order and before intake's transaction: no order is written."""
+    from paotui.orders import eleme
+
+    _, (dumplings, _) = shop
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)
+    cancellation = eleme_app.cancellation(eleme_id_of(push), SHOP_ID)
+    serialized_moto.gather("TransactWriteItems", 1, on_arrival=lambda: eleme.handle_push(cancellation.body.decode()))
+    assert api.push(push) == (200, {"message": "ok"})
+    assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
+
+
+def test_a_push_taken_while_its_cancellation_is_recorded_is_cancelled(api, eleme_app, shop, serialized_moto):
+    """The push lands after the cancellation found no order and before it recorded one it doesn't have."""
+    from paotui.orders import eleme
+    from paotui.orders.channels import external_order_id
+    from paotui.orders.service import get_order
+
+    _, (dumplings, _) = shop
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)
+    serialized_moto.gather("TransactWriteItems", 1, on_arrival=lambda: eleme.handle_push(push.body.decode()))
+    assert api.push(eleme_app.cancellation(eleme_id_of(push), SHOP_ID)) == (200, {"message": "ok"})
+    order = get_order(external_order_id("eleme", eleme_id_of(push)))
+    assert (order.status, order.cancel_reason) == ("CANCELLED", "cancelled on Ele.me by the customer")
 
 
 def test_other_messages_and_the_url_check_are_acknowledged(api, eleme_app, shop):

@@ -15,28 +15,39 @@ order still PENDING_PAYMENT and finishes the move.
 Order ids: a merchant's order from (merchant, Idempotency-Key), a pushed order
 from (channel, the platform's order id), so a push delivered five times, or
 five at once, is one order.
+
+A platform's cancellation of an order we don't have (we refused its push, or
+the push is late) is recorded, and intake takes no order so recorded: the
+record's absence is a condition of intake's transaction, and the record is
+written only while the order is absent, so of a push and a cancellation that
+cross, either the order is not taken or it is there to cancel.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from paotui.orders import bindings, service
 from paotui.orders.channel_models import MerchantOrder
 from paotui.orders.models import PlaceOrder
-from paotui.orders.records import AddressMap, AmountsMap, LineItemMap, OrderRecord
+from paotui.orders.records import AddressMap, AmountsMap, ChannelCancellationRecord, LineItemMap, OrderRecord
 from paotui.orders.transitions import TRANSITIONS, Actor, Status
 from paotui.platform import clock
 from paotui.platform.auth import Principal
+from paotui.platform.dynamo import failed_conditions, transact_write
 from paotui.platform.errors import NotFound, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.models import Fen
-from paotui.platform.observability import logger
+from paotui.platform.observability import logger, metrics
 
 if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
     from paotui.catalog.records import MerchantRecord
 
 ExternalChannel = Literal["eleme"]
@@ -47,6 +58,8 @@ CANCELLABLE = frozenset(
     if target is Status.CANCELLED and Actor.SYSTEM in actors
 )
 """Where the system may still cancel an order: what a platform's cancellation reaches."""
+CANCELLATION_KEPT = timedelta(days=7)
+"""How long a cancellation of an order we don't have is remembered: long past a platform's redeliveries."""
 
 
 def settle_upfront(order: OrderRecord, *, reason: str) -> OrderRecord:
@@ -144,9 +157,14 @@ def external_order_id(channel: str, external_id: str) -> str:
     return stable_id("ord_", channel, external_id)
 
 
-def accept_external(order: ExternalOrder) -> tuple[OrderRecord, bool]:
+def cancellation_key(channel: str, external_id: str) -> str:
+    return f"{channel}#cancelled#{external_id}"
+
+
+def accept_external(order: ExternalOrder) -> tuple[OrderRecord, bool] | None:
     """Take a platform's order, once per (channel, platform order id); returns it and whether this call created it.
 
+    None, and nothing written, when the platform has cancelled it already: the push is then done with.
     404 ``SHOP_NOT_BOUND`` (no merchant bound the shop), 422 ``UNKNOWN_PRODUCT``
     (an item names none of the merchant's products), 409 ``OUT_OF_STOCK``: nothing written.
     """
@@ -156,6 +174,8 @@ def accept_external(order: ExternalOrder) -> tuple[OrderRecord, bool]:
     digest = service.fingerprint(order)
     record, created = service.replay(order_id, digest), False
     if record is None:
+        if _cancelled_on_platform(order):
+            return None
         merchant = get_merchant(bindings.merchant_for(order.channel, order.shop_id))
         quantities = Counter[str]()
         for line in order.lines:
@@ -168,9 +188,36 @@ def accept_external(order: ExternalOrder) -> tuple[OrderRecord, bool]:
                 code="UNKNOWN_PRODUCT",
                 details={"items": unknown},
             )
-        record, created = service.open_order(_pending(order, order_id, digest, merchant), merchant, quantities)
+        key = cancellation_key(order.channel, order.external_id)
+
+        def not_cancelled(transaction: TransactWrite) -> None:
+            transaction.condition_check(
+                ChannelCancellationRecord, key, condition=ChannelCancellationRecord.key.does_not_exist()
+            )
+
+        pending = _pending(order, order_id, digest, merchant)
+        try:
+            record, created = service.open_order(pending, merchant, quantities, stage_checks=not_cancelled)
+        except TransactWriteError:
+            if _cancelled_on_platform(order):  # cancelled between our read and our write
+                return None
+            raise
     reason = f"paid on {order.channel}" if order.paid_online else f"cash on delivery ({order.channel})"
     return settle_upfront(record, reason=reason), created
+
+
+def _cancelled_on_platform(order: ExternalOrder) -> bool:
+    """Whether the platform cancelled the order before we took it (logged and counted: its push is dropped)."""
+    try:
+        ChannelCancellationRecord.get(cancellation_key(order.channel, order.external_id), consistent_read=True)
+    except DoesNotExist:
+        return False
+    logger.info(
+        "platform's order not taken: cancelled there already",
+        extra={"channel": order.channel, "external_id": order.external_id},
+    )
+    metrics.add_metric(name="ChannelOrdersCancelledBeforeIntake", unit="Count", value=1)
+    return True
 
 
 def _pending(order: ExternalOrder, order_id: str, digest: str, merchant: MerchantRecord) -> OrderRecord:
@@ -208,16 +255,44 @@ def _pending(order: ExternalOrder, order_id: str, digest: str, merchant: Merchan
 def cancel_external(channel: ExternalChannel, external_id: str, reason: str) -> OrderRecord | None:
     """The platform cancelled its order: the system cancels ours (stock and rider are freed as for any cancel).
 
-    None when there is nothing to cancel: we never took the order (we refused it), or it is past pickup or over.
+    None when there is nothing to cancel: it is past pickup or over, or we don't have it (we refused its push,
+    or the push is late), which is recorded so that its push is not taken later.
     """
+    order_id = external_order_id(channel, external_id)
     try:
-        return service.system_transition(
-            external_order_id(channel, external_id),
-            Status.CANCELLED,
-            expected=CANCELLABLE,
-            reason=reason,
-            by=f"channel:{channel}",
-        )
+        return _cancel(order_id, channel, reason)
     except NotFound:
-        logger.info("platform cancelled an order we don't have", extra={"channel": channel, "external_id": external_id})
-        return None
+        if _record_cancellation(channel, external_id, order_id, reason):
+            return None
+    return _cancel(order_id, channel, reason)  # its push was taken between our read and our record
+
+
+def _cancel(order_id: str, channel: str, reason: str) -> OrderRecord | None:
+    return service.system_transition(
+        order_id, Status.CANCELLED, expected=CANCELLABLE, reason=reason, by=f"channel:{channel}"
+    )
+
+
+def _record_cancellation(channel: str, external_id: str, order_id: str, reason: str) -> bool:
+    """Record the cancellation of an order we don't have, on condition that we still don't; False if we do.
+
+    A redelivered cancellation records it again (and keeps it for longer).
+    """
+    now = clock.now()
+    record = ChannelCancellationRecord(
+        cancellation_key(channel, external_id),
+        order_id=order_id,
+        reason=reason,
+        cancelled_at=clock.iso(now),
+        ttl=now + CANCELLATION_KEPT,
+    )
+    try:
+        with transact_write() as transaction:
+            transaction.condition_check(OrderRecord, order_id, condition=OrderRecord.id.does_not_exist())
+            transaction.save(record)
+    except TransactWriteError as error:
+        if not any(failed_conditions(error)):
+            raise
+        return False
+    logger.info("platform cancelled an order we don't have", extra={"channel": channel, "external_id": external_id})
+    return True

@@ -10,11 +10,12 @@ is answered 200 ``{"message": "ok"}``, so every refusal below is a 4xx it
 will retry (and a merchant can fix: bind the shop, correct an item's code).
 
 Type 10 订单生效 (a new, valid order) is taken through ``orders.channels``;
-type 14 订单被取消 cancels our order; every other type is acknowledged and
-logged. Prices are yuan with decimals, converted to fen exactly: the message
-is parsed with its numbers kept as written, never as floats. The app id and
-secret come from the ``ElemeSecret`` secret, ``{"app_id", "secret"}``; ``{}``
-leaves the channel off (404).
+type 14 订单被取消 cancels our order (or, before we have it, keeps its push
+from being taken later); every other type is acknowledged and logged. Prices
+are yuan with decimals, converted to fen exactly: the message is parsed with
+its numbers kept as written, never as floats. The app id and secret come from
+the ``ElemeSecret`` secret, ``{"app_id", "secret"}``; ``{}`` leaves the channel
+off (404).
 """
 
 from __future__ import annotations
@@ -99,8 +100,10 @@ def handle_push(body: str) -> dict[str, str]:
     verify(push, config)
     kind = _type(push)
     if kind == NEW_ORDER:
-        order, created = channels.accept_external(to_external(json_object(push.get("message"), "message")))
-        logger.info("eleme order taken", extra={"order_id": order.id, "new": created, "status": order.status})
+        taken = channels.accept_external(to_external(json_object(push.get("message"), "message")))
+        if taken is not None:  # None: cancelled on Ele.me before we took it, so acknowledged and dropped
+            order, created = taken
+            logger.info("eleme order taken", extra={"order_id": order.id, "new": created, "status": order.status})
     elif kind == ORDER_CANCELLED:
         message = json_object(push.get("message"), "message")
         if not message.get("orderId"):

@@ -6,6 +6,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
@@ -257,3 +258,16 @@ class ChannelBindingRecord(Model):
     shop_id = UnicodeAttribute()
     bound_at = UnicodeAttribute()
     bound_by = UnicodeAttribute()
+
+
+class ChannelCancellationRecord(Model):
+    """A platform's cancellation of an order we don't have (orders.channels): if the order's push comes later (a
+    redelivery of one we refused, or one overtaken), it is not taken. In the bindings' table, keyed apart."""
+
+    Meta = table_meta("channel_bindings_table")
+
+    key = UnicodeAttribute(hash_key=True)  # "<channel>#cancelled#<platform order id>"
+    order_id = UnicodeAttribute()  # ours, had we taken it
+    reason = UnicodeAttribute()
+    cancelled_at = UnicodeAttribute()
+    ttl = TTLAttribute()  # long after the platform has stopped redelivering the push

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -175,14 +175,20 @@ def merchant_pickup(merchant: MerchantRecord) -> PlaceMap:
 
 
 def open_order(
-    record: OrderRecord, merchant: MerchantRecord, quantities: Mapping[str, int], *, slot_at: datetime | None = None
+    record: OrderRecord,
+    merchant: MerchantRecord,
+    quantities: Mapping[str, int],
+    *,
+    slot_at: datetime | None = None,
+    stage_checks: Callable[[TransactWrite], None] | None = None,
 ) -> tuple[OrderRecord, bool]:
     """Write a new order with its stock held (and, given ``slot_at``, its place in that delivery slot; with a
-    ``coupon_id``, the coupon used), all or nothing.
+    ``coupon_id``, the coupon used), all or nothing; ``stage_checks`` adds the caller's own conditions (a
+    platform's order is not cancelled there), which hold in the same transaction.
 
     Returns the order and whether this call wrote it: a concurrent duplicate that won the order's condition is
     answered instead. 409 ``OUT_OF_STOCK`` / ``SLOT_FULL`` / ``COUPON_USED``, and nothing written, when the holds
-    fail.
+    fail; the TransactWriteError itself when the caller's checks do.
     """
     from paotui.catalog import slot_bookings, stock
     from paotui.coupons import service as coupons
@@ -197,6 +203,8 @@ def open_order(
                 record.slot_start = slot_bookings.stage_booking(transaction, merchant, slot_at, record.id)
             if record.coupon_id:
                 coupons.stage_redemption(transaction, record.customer_id, record.coupon_id, record.id)
+            if stage_checks is not None:
+                stage_checks(transaction)
             transaction.save(record, condition=OrderRecord.id.does_not_exist())
     except TransactWriteError as error:
         replayed = replay(record.id, record.request_fingerprint)  # a concurrent duplicate won the order's condition
