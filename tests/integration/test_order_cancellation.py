@@ -96,6 +96,20 @@ def test_nobody_but_the_merchant_cancels_after_pickup(api):
     assert (status, body["status"]) == (200, "CANCELLED")
 
 
+def _moved_first(monkeypatch, move: str, status: Status) -> None:
+    """The order becomes ``status`` just before the cancel's ``service.<move>`` writes: it lost that race."""
+    from paotui.orders import service
+    from paotui.orders.records import OrderRecord
+
+    real_move = getattr(service, move)
+
+    def moved_first(order_id, *args, **kwargs):
+        service.get_order(order_id).update(actions=[OrderRecord.status.set(status.value), OrderRecord.version.add(1)])
+        return real_move(order_id, *args, **kwargs)
+
+    monkeypatch.setattr(service, move, moved_first)
+
+
 def test_an_errand_is_cancelled_at_once_and_a_cancel_that_loses_to_the_pickup_is_too_late(api, monkeypatch):
     """An errand has no merchant to ask: a cancel that loses the race to the rider's pickup is refused, not 202."""
     from paotui.orders import service
@@ -108,15 +122,7 @@ def test_an_errand_is_cancelled_at_once_and_a_cancel_that_loses_to_the_pickup_is
         )
     status, body = api.call("POST", "/orders/ord_errand/cancel", {"reason": "不要了"})
     assert (status, body["status"]) == (200, "CANCELLED")
-    real_move = service.system_transition
-
-    def picked_up_first(order_id, *args, **kwargs):
-        service.get_order(order_id).update(
-            actions=[OrderRecord.status.set(Status.PICKING_UP.value), OrderRecord.version.add(1)]
-        )
-        return real_move(order_id, *args, **kwargs)
-
-    monkeypatch.setattr(service, "system_transition", picked_up_first)
+    _moved_first(monkeypatch, "system_transition", Status.PICKING_UP)
     status, body = api.call("POST", "/orders/ord_errand_race/cancel", {"reason": "不要了"})
     assert status == 409, (status, body)
     assert body["error"]["code"] == "TOO_LATE_TO_CANCEL"
@@ -126,19 +132,10 @@ def test_an_errand_is_cancelled_at_once_and_a_cancel_that_loses_to_the_pickup_is
 def test_a_cancel_that_loses_to_the_merchants_confirmation_becomes_a_request_to_the_merchant(api, monkeypatch):
     """The customer saw PAID and tapped cancel as the merchant confirmed: that is a cancel after confirmation."""
     from paotui.orders import service
-    from paotui.orders.records import OrderRecord
     from tests.integration.builders import make_order
 
     make_order("ord_race", status="PAID")
-    real_move = service.transition
-
-    def confirmed_first(order_id, *args, **kwargs):
-        service.get_order(order_id).update(
-            actions=[OrderRecord.status.set(Status.CONFIRMED.value), OrderRecord.version.add(1)]
-        )
-        return real_move(order_id, *args, **kwargs)
-
-    monkeypatch.setattr(service, "transition", confirmed_first)
+    _moved_first(monkeypatch, "transition", Status.CONFIRMED)
     status, body = api.call("POST", "/orders/ord_race/cancel", {"reason": "不想要了"})
     assert (status, body.get("status")) == (202, "CONFIRMED"), body
     assert service.get_order("ord_race").cancel_request.status == "PENDING"
