@@ -132,6 +132,28 @@ def test_two_orders_racing_for_one_coupon_place_one(shop, serialized_moto, fine_
     assert stock_of(product)[1] == 1, "only the placed order holds stock"
 
 
+def test_a_coupon_moved_away_between_its_check_and_the_orders_write_is_refused_not_a_500(shop, monkeypatch):
+    """An account merge moves the absorbed customer's coupons: one checked just before it moved is gone at the
+    write, which must be the same clear refusal as a coupon used meanwhile."""
+    from paotui.coupons import service as coupons
+    from paotui.orders.records import OrderRecord
+
+    merchant, product = shop
+    issued = coupon()
+    check = coupons.discount_for
+
+    def then_moved(*args, **kwargs):
+        discount = check(*args, **kwargs)
+        issued.delete()  # as coupons.move_all does, for the survivor's copy
+        return discount
+
+    monkeypatch.setattr(coupons, "discount_for", then_moved)
+    with pytest.raises(Conflict) as refused:
+        place(merchant, product, issued.id)
+    assert refused.value.code == "COUPON_USED"
+    assert (OrderRecord.count(), stock_of(product)[1]) == (0, 0), "nothing written, nothing held"
+
+
 def test_a_retried_placement_is_the_same_order_with_the_coupon_used_once(shop):
     merchant, product = shop
     issued = coupon()

@@ -112,12 +112,19 @@ def stage_redemption(transaction: TransactWrite, customer_id: str, coupon_id: st
     )
 
 
-def redemption_failed(error: TransactWriteError) -> bool:
-    """Whether a staged redemption is what failed the transaction (read from the failed item, as stock does)."""
-    return any(
+def redemption_failed(error: TransactWriteError, customer_id: str, coupon_id: str) -> bool:
+    """Whether the staged redemption of the customer's coupon is what failed the transaction: read from the failed
+    item, as stock does, or, with no item to read, the coupon is gone (an account merge moved it since the check)."""
+    if any(
         reason and reason.code == "ConditionalCheckFailed" and reason.raw_item and "min_spend" in reason.raw_item
         for reason in error.cancellation_reasons or []
-    )
+    ):
+        return True
+    try:
+        CouponRecord.get(customer_id, coupon_id, consistent_read=True, attributes_to_get=["id"])
+    except DoesNotExist:
+        return True
+    return False
 
 
 def release(customer_id: str, coupon_id: str, order_id: str) -> bool:

@@ -219,7 +219,7 @@ def open_order(
             ) from None
         if slot_bookings.slot_full(error):
             raise slot_bookings.full_refusal() from None
-        if coupons.redemption_failed(error):
+        if record.coupon_id and coupons.redemption_failed(error, record.customer_id, record.coupon_id):
             raise Conflict("This coupon has just been used, or has expired.", code="COUPON_USED") from None
         raise
     logger.info("order placed", extra={"order_id": record.id, "total": record.amounts.total, "channel": record.channel})
