@@ -249,6 +249,22 @@ def test_a_pushed_order_is_taken_at_the_platforms_prices_and_paid(api, eleme_app
     assert stock_of(dumplings) == (8, 0, 8)
 
 
+def test_a_push_for_a_time_we_do_not_book_is_refused_and_takes_nothing(api, eleme_app, shop):
+    """A time more than SCHEDULE_MAX_DAYS ahead is refused as ours are; one the calendar can't hold in UTC (Beijing
+    midnight of year 1) is an invalid message, not a 500 Ele.me would redeliver without end."""
+    from datetime import datetime, timedelta
+
+    from paotui.platform import clock
+
+    _, (dumplings, _) = shop
+    too_far = datetime.now(clock.CHINA).replace(tzinfo=None) + timedelta(days=8)
+    for deliver_time, code in ((too_far, "SCHEDULE_TOO_FAR"), (datetime(1, 1, 1), "INVALID_MESSAGE")):
+        push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME, deliver_time=deliver_time)
+        status, body = api.push(push)
+        assert (status, body["error"]["code"]) == (422, code), body
+    assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
+
+
 def test_a_push_delivered_five_times_is_one_order(api, eleme_app, shop):
     _, (dumplings, _) = shop
     push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)

@@ -71,6 +71,11 @@ def scheduled_time(at: datetime | None, now: datetime) -> datetime | None:
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     if at < now:
         raise Unprocessable("The scheduled time is in the past.", code="SCHEDULE_IN_PAST")
+    return within_horizon(at, now)
+
+
+def within_horizon(at: datetime, now: datetime) -> datetime:
+    """``at``, unless it is more than ``schedule_max_days`` ahead: 422 ``SCHEDULE_TOO_FAR``."""
     max_days = get_settings().schedule_max_days
     if at > now + timedelta(days=max_days):
         raise Unprocessable("It is booked too far ahead.", code="SCHEDULE_TOO_FAR", details={"max_days": max_days})

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from paotui.catalog import pricing
 from paotui.orders import bindings, service
 from paotui.orders.channel_models import MerchantOrder
 from paotui.orders.models import PlaceOrder
@@ -165,7 +166,7 @@ def accept_external(order: ExternalOrder) -> tuple[OrderRecord, bool] | None:
     """Take a platform's order, once per (channel, platform order id); returns it and whether this call created it.
 
     None, and nothing written, when the platform has cancelled it already: the push is then done with.
-    404 ``SHOP_NOT_BOUND`` (no merchant bound the shop), 422 ``UNKNOWN_PRODUCT``
+    404 ``SHOP_NOT_BOUND`` (no merchant bound the shop), 422 ``SCHEDULE_TOO_FAR`` / ``UNKNOWN_PRODUCT``
     (an item names none of the merchant's products), 409 ``OUT_OF_STOCK``: nothing written.
     """
     from paotui.catalog.service import get_merchant, get_products
@@ -174,6 +175,8 @@ def accept_external(order: ExternalOrder) -> tuple[OrderRecord, bool] | None:
     digest = service.fingerprint(order)
     record, created = service.replay(order_id, digest), False
     if record is None:
+        if order.scheduled_for is not None:  # a platform's time may be past (a late push), not beyond our booking
+            pricing.within_horizon(order.scheduled_for, clock.now())
         if _cancelled_on_platform(order):
             return None
         merchant = get_merchant(bindings.merchant_for(order.channel, order.shop_id))
