@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from paotui_local.container import LambdaContext
-from paotui_local.functions import FunctionCodeMissing, FunctionPool, load_handler, runtime_description
+from paotui_local.functions import FunctionCodeMissing, FunctionError, FunctionPool, load_handler, runtime_description
 from paotui_local.provision import Stack, describe
 from paotui_local.template import Template, TemplateError
 
@@ -92,3 +92,12 @@ def test_load_handler_gives_a_fresh_copy_of_the_handler():
     assert second({}, Context())["invocations"] == 1
     with pytest.raises(TemplateError, match="no function Nope"):
         load_handler("Nope", FIXTURE)
+
+
+def test_a_container_whose_process_died_is_replaced_not_reused(specs):
+    pool = FunctionPool(specs["Slow"], max_containers=1)
+    crashed = pool.invoke({})["container"]
+    with pytest.raises(FunctionError, match="exited"):
+        pool.invoke({"exit": True})
+    after = pool.invoke({})
+    assert after["container"] != crashed and after["invocations"] == 1, "a fresh container, as Lambda starts one"

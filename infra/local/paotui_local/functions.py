@@ -158,6 +158,10 @@ class Container:
                 "Runtime.ExitError", f"container {self.number} exited ({self._process.exitcode})"
             ) from None
 
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
     def stop(self) -> None:
         self._connection.close()
         self._process.join(timeout=2)
@@ -199,7 +203,7 @@ class FunctionPool:
 
     @contextmanager
     def container(self) -> Iterator[Container]:
-        """Borrow a container: an idle one, a new one below the cap, or wait for one."""
+        """Borrow a container: an idle one, a new one below the cap, or wait for one; a dead one is not kept."""
         with self._cond:
             while not self._idle and self._count >= self.max_containers:
                 self._cond.wait()
@@ -219,9 +223,15 @@ class FunctionPool:
         try:
             yield container
         finally:
+            alive = container.alive
             with self._cond:
-                self._idle.append(container)
+                if alive:
+                    self._idle.append(container)
+                else:  # its process exited (Runtime.ExitError): Lambda starts a new environment, so do we
+                    self._count -= 1
                 self._cond.notify()
+            if not alive:
+                container.stop()
 
     def warm(self) -> None:
         """Start one container ahead of the first invocation, as provisioned concurrency does."""
