@@ -3,6 +3,7 @@ intrinsics, and the function specs it derives (without provisioning anything).""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,28 @@ def test_parameters(tmp_path):
     assert values["Size"] == 10 and values["Stage"] == "prod"
     with pytest.raises(TemplateError, match="not one of"):
         template.parameter_values({"Required": "r", "Stage": "qa"})
+
+
+def test_parameters_outside_their_constraints_are_refused_as_cloudformation_refuses_them(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        """
+Parameters:
+  Delay: {Type: Number, Default: 15, MinValue: 0, MaxValue: 900}
+  Name: {Type: String, Default: abc, MinLength: 2, MaxLength: 5}
+"""
+    )
+    template = Template(path)
+    assert template.parameter_values({"Delay": "900", "Name": "ab"}) == {"Delay": 900, "Name": "ab"}
+    for overrides, problem in (
+        ({"Delay": "901"}, "Delay=901 is greater than 900"),
+        ({"Delay": "-1"}, "Delay=-1 is less than 0"),
+        ({"Delay": "soon"}, "Delay='soon' is not a number"),
+        ({"Name": "a"}, "Name='a' is shorter than 2"),
+        ({"Name": "abcdef"}, "Name='abcdef' is longer than 5"),
+    ):
+        with pytest.raises(TemplateError, match=re.escape(problem)):
+            template.parameter_values(overrides)
 
 
 def test_globals_merge_like_sam():

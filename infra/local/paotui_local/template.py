@@ -157,27 +157,46 @@ class Template:
         values: dict[str, Any] = {}
         for name, spec in self.parameters.items():
             if name in overrides:
-                value: Any = _typed(spec.get("Type", "String"), overrides[name])
+                value: Any = _typed(name, spec.get("Type", "String"), overrides[name])
             elif "Default" in spec:
                 value = spec["Default"]
             else:
                 raise TemplateError(f"parameter {name} has no default; pass it as an override ({name}=...)")
-            allowed, pattern = spec.get("AllowedValues"), spec.get("AllowedPattern")
-            if allowed and str(value) not in [str(a) for a in allowed]:
-                raise TemplateError(f"parameter {name}={value!r} is not one of {allowed}")
-            if pattern and not re.fullmatch(pattern, str(value)):
-                raise TemplateError(f"parameter {name}={value!r} does not match {pattern}")
+            problem = _constraint_broken(spec, value)
+            if problem:
+                raise TemplateError(f"parameter {name}={value!r} {problem}")
             if spec.get("Type", "String") == "CommaDelimitedList" and isinstance(value, str):
                 value = [part.strip() for part in value.split(",")]
             values[name] = value
         return values
 
 
-def _typed(kind: str, raw: str) -> Any:
+def _typed(name: str, kind: str, raw: str) -> Any:
     if kind == "Number":
-        number = float(raw)
+        try:
+            number = float(raw)
+        except ValueError:
+            raise TemplateError(f"parameter {name}={raw!r} is not a number") from None
         return int(number) if number.is_integer() else number
     return raw
+
+
+def _constraint_broken(spec: Mapping[str, Any], value: Any) -> str | None:
+    """What CloudFormation would refuse the value for (AllowedValues, AllowedPattern, Min/Max Value/Length)."""
+    allowed, pattern = spec.get("AllowedValues"), spec.get("AllowedPattern")
+    if allowed and str(value) not in [str(a) for a in allowed]:
+        return f"is not one of {allowed}"
+    if pattern and not re.fullmatch(pattern, str(value)):
+        return f"does not match {pattern}"
+    if "MinValue" in spec and float(value) < float(spec["MinValue"]):
+        return f"is less than {spec['MinValue']}"
+    if "MaxValue" in spec and float(value) > float(spec["MaxValue"]):
+        return f"is greater than {spec['MaxValue']}"
+    if "MinLength" in spec and len(str(value)) < int(spec["MinLength"]):
+        return f"is shorter than {spec['MinLength']}"
+    if "MaxLength" in spec and len(str(value)) > int(spec["MaxLength"]):
+        return f"is longer than {spec['MaxLength']}"
+    return None
 
 
 # ---------------------------------------------------------------- resolution
