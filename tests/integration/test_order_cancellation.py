@@ -240,3 +240,21 @@ def test_a_cursor_we_did_not_issue_is_a_400(api, who, role, start):
     cursor = base64.urlsafe_b64encode(json.dumps(start).encode()).decode()
     status, body = api.call("GET", "/orders", who=who, role=role, cursor=cursor)
     assert (status, body["error"]["code"]) == (400, "INVALID_CURSOR")
+
+
+def test_a_days_list_ends_at_china_midnight_the_order_placed_on_the_stroke_is_the_next_days(api, monkeypatch):
+    from datetime import UTC, datetime
+
+    from paotui.platform import clock
+
+    midnight = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # 2026-11-27 00:00:00.000 in China
+    monkeypatch.setattr(clock, "now", lambda: midnight)
+    order, _ = placed_order("key-midnight-0001", 1)
+
+    def listed(day: str) -> list[str]:
+        status, body = api.call("GET", "/orders", **{"from": day, "to": day})
+        assert status == 200, body
+        return [item["id"] for item in body["items"]]
+
+    assert listed("2026-11-26") == []
+    assert listed("2026-11-27") == [order.id]

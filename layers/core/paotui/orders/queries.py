@@ -62,15 +62,17 @@ def list_for(
 
 
 def _created_between(created_at: Any, since: date | None, until: date | None) -> Any:
-    """``created_at`` (UTC ISO) within the China-time days ``since``..``until``, both included."""
+    """``created_at`` (UTC ISO) within the China-time days ``since``..``until``, both included: up to the last
+    millisecond (``clock.iso``'s precision) before the midnight after ``until``, as ``between`` includes its ends."""
     low = clock.iso(datetime.combine(since, time(), clock.CHINA)) if since else None
-    high = clock.iso(datetime.combine(until + timedelta(days=1), time(), clock.CHINA)) if until else None
+    end = datetime.combine(until + timedelta(days=1), time(), clock.CHINA) if until else None
+    high = clock.iso(end - timedelta(milliseconds=1)) if end else None
     if low and high:
         return created_at.between(low, high)
     if low:
         return created_at >= low
     if high:
-        return created_at < high
+        return created_at <= high
     return None
 
 
