@@ -258,3 +258,22 @@ def test_a_days_list_ends_at_china_midnight_the_order_placed_on_the_stroke_is_th
 
     assert listed("2026-11-26") == []
     assert listed("2026-11-27") == [order.id]
+
+
+@pytest.mark.parametrize(
+    ("who", "role", "dates", "listed"),
+    [
+        (CUSTOMER_CTX, "customer", {"from": "0001-01-01"}, True),
+        (CUSTOMER_CTX, "customer", {"to": "9999-12-31"}, True),
+        (CUSTOMER_CTX, "customer", {"from": "0001-01-01", "to": "9999-12-31"}, True),
+        (ADMIN_CTX, "admin", {"from": "0001-01-01", "to": "0001-01-02"}, False),
+        (ADMIN_CTX, "admin", {"from": "9999-12-31", "to": "9999-12-31"}, False),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_list_what_there_is_instead_of_a_500(api, who, role, dates, listed):
+    order, _ = placed_order("key-calendar-0001", 1)
+
+    status, body = api.call("GET", "/orders", who=who, role=role, **dates)
+
+    assert status == 200, body
+    assert [item["id"] for item in body["items"]] == ([order.id] if listed else [])

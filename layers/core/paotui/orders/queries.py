@@ -63,9 +63,10 @@ def list_for(
 
 def _created_between(created_at: Any, since: date | None, until: date | None) -> Any:
     """``created_at`` (UTC ISO) within the China-time days ``since``..``until``, both included: up to the last
-    millisecond (``clock.iso``'s precision) before the midnight after ``until``, as ``between`` includes its ends."""
-    low = clock.iso(datetime.combine(since, time(), clock.CHINA)) if since else None
-    end = datetime.combine(until + timedelta(days=1), time(), clock.CHINA) if until else None
+    millisecond (``clock.iso``'s precision) before the midnight after ``until``, as ``between`` includes its ends.
+    The calendar's first or last day bounds nothing (no order is older or newer), and its bound can't be reckoned."""
+    low = clock.iso(datetime.combine(since, time(), clock.CHINA)) if since and since > date.min else None
+    end = datetime.combine(until + timedelta(days=1), time(), clock.CHINA) if until and until < date.max else None
     high = clock.iso(end - timedelta(milliseconds=1)) if end else None
     if low and high:
         return created_at.between(low, high)
@@ -136,10 +137,10 @@ def _start_key(start: Any, index: Any, key: str) -> dict[str, Any] | None:
 
 
 def _days_newest_first(since: date, until: date, from_day: str | None) -> Iterator[date]:
-    day = date.fromisoformat(from_day) if from_day else until
-    while day >= since:
-        yield day
-        day -= timedelta(days=1)
+    """Never reckons the day before ``since``: there is none before the calendar's first."""
+    first = date.fromisoformat(from_day) if from_day else until
+    for back in range((first - since).days + 1):
+        yield first - timedelta(days=back)
 
 
 def _merchant_scope(caller: Principal, merchant_id: str | None) -> str:
