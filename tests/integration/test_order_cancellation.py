@@ -222,9 +222,10 @@ def test_merchants_and_admins_list_orders_by_status_and_date_page_by_page(api):
             {"id": {"N": "1"}, "created_at": {"S": "x"}, "customer_id": {"S": CUSTOMER.user_id}},
         ),
         (ADMIN_CTX, "admin", [1]),
-        (ADMIN_CTX, "admin", {"day": "9999-12-31", "key": None}),  # far outside the range: days of empty queries
-        (ADMIN_CTX, "admin", {"day": "not a day", "key": None}),
-        (ADMIN_CTX, "admin", {"day": "today", "key": {"id": {"S": "x"}}}),
+        (ADMIN_CTX, "admin", {"day": "9999-12-31", "key": None, "to": "today"}),  # outside: days of empty queries
+        (ADMIN_CTX, "admin", {"day": "not a day", "key": None, "to": "today"}),
+        (ADMIN_CTX, "admin", {"day": "today", "key": {"id": {"S": "x"}}, "to": "today"}),
+        (ADMIN_CTX, "admin", {"day": "today", "key": None, "to": "not a day"}),
     ],
 )
 def test_a_cursor_we_did_not_issue_is_a_400(api, who, role, start):
@@ -235,8 +236,8 @@ def test_a_cursor_we_did_not_issue_is_a_400(api, who, role, start):
 
     placed_order("key-cursor-0001", 1)
     today = clock.china_date(clock.now())
-    if isinstance(start, dict) and start.get("day") == "today":
-        start = {**start, "day": today}
+    if isinstance(start, dict):
+        start = {name: today if value == "today" else value for name, value in start.items()}
     cursor = base64.urlsafe_b64encode(json.dumps(start).encode()).decode()
     status, body = api.call("GET", "/orders", who=who, role=role, cursor=cursor)
     assert (status, body["error"]["code"]) == (400, "INVALID_CURSOR")
@@ -277,3 +278,22 @@ def test_dates_at_the_ends_of_the_calendar_list_what_there_is_instead_of_a_500(a
 
     assert status == 200, body
     assert [item["id"] for item in body["items"]] == ([order.id] if listed else [])
+
+
+def test_an_operator_paging_through_today_goes_on_past_midnight_with_the_day_they_began(api, monkeypatch):
+    from datetime import UTC, datetime
+
+    from paotui.platform import clock
+
+    before_midnight = datetime(2026, 11, 26, 15, 59, 50, tzinfo=UTC)  # 23:59:50 in China
+    monkeypatch.setattr(clock, "now", lambda: before_midnight)
+    orders = [placed_order(f"key-late-{n:04d}", 1)[0] for n in range(2)]
+    status, first = api.call("GET", "/orders", who=ADMIN_CTX, role="admin", limit="1")
+    assert status == 200 and first["next_cursor"], first
+
+    monkeypatch.setattr(clock, "now", lambda: before_midnight + timedelta(seconds=20))  # 00:00:10 the next day
+    status, second = api.call("GET", "/orders", who=ADMIN_CTX, role="admin", limit="1", cursor=first["next_cursor"])
+
+    assert status == 200, second
+    listed = [item["id"] for page in (first, second) for item in page["items"]]
+    assert sorted(listed) == sorted(order.id for order in orders)

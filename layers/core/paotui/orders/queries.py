@@ -81,12 +81,17 @@ def _by_days(
     limit: int, start: dict[str, Any] | None, status_filter: Any, since: date | None, until: date | None
 ) -> tuple[list[OrderRecord], dict[str, Any] | None]:
     """Operators' view: the ``by-day`` partitions of the range, newest first; the cursor names the day and the
-    position in it where the page stopped."""
-    until = until or datetime.now(clock.CHINA).date()
+    position in it where the page stopped, and the range's last day (``to``): a list asked without ``to`` ends on
+    the day its first page was read, also when the next page is read after midnight."""
+    until = until or (_day(start.get("to")) if isinstance(start, dict) else None) or clock.china_day(clock.now())
     since = since or until
     if (until - since).days >= MAX_ADMIN_DAYS:
         raise Unprocessable(f"Ask for at most {MAX_ADMIN_DAYS} days at a time.", code="INVALID_DATE_RANGE")
     resume_day, resume_key = _admin_resume(start, since, until)
+
+    def cursor(day: date, key: dict[str, Any] | None) -> dict[str, Any]:
+        return {"day": day.isoformat(), "key": key, "to": until.isoformat()}
+
     found: list[OrderRecord] = []
     for day in _days_newest_first(since, until, resume_day):
         page = OrderRecord.by_day.query(
@@ -98,10 +103,10 @@ def _by_days(
         )
         found += list(page)
         if page.last_evaluated_key:
-            return found, {"day": day.isoformat(), "key": page.last_evaluated_key}
+            return found, cursor(day, page.last_evaluated_key)
         if len(found) >= limit:
             earlier = day - timedelta(days=1)
-            return found, ({"day": earlier.isoformat(), "key": None} if earlier >= since else None)
+            return found, (cursor(earlier, None) if earlier >= since else None)
     return found, None
 
 
@@ -110,14 +115,19 @@ def _admin_resume(start: Any, since: date, until: date) -> tuple[str | None, dic
     this range."""
     if start is None:
         return None, None
-    day = start.get("day") if isinstance(start, dict) and set(start) == {"day", "key"} else None
-    try:
-        resume = date.fromisoformat(day) if isinstance(day, str) else None
-    except ValueError:
-        resume = None
+    issued = isinstance(start, dict) and set(start) == {"day", "key", "to"} and _day(start["to"]) is not None
+    resume = _day(start["day"]) if issued else None
     if resume is None or not since <= resume <= until:
         raise invalid_cursor()
-    return day, _start_key(start["key"], OrderRecord.by_day, day)
+    return start["day"], _start_key(start["key"], OrderRecord.by_day, start["day"])
+
+
+def _day(text: Any) -> date | None:
+    """``text`` as a YYYY-MM-DD day, None when it is not one."""
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 def _start_key(start: Any, index: Any, key: str) -> dict[str, Any] | None:
