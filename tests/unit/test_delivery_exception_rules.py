@@ -89,12 +89,14 @@ def _order(status: str, promised_in: timedelta | None, delivered_in: timedelta |
     )
 
 
-def test_late_means_past_the_promise_and_not_delivered_or_delivered_after_it():
-    now = clock.now()
-    assert is_late(_order("DELIVERING", timedelta(minutes=-1)), now)
-    assert not is_late(_order("DELIVERING", timedelta(minutes=1)), now)
-    assert is_late(_order("DELIVERED", timedelta(minutes=-10), delivered_in=timedelta(minutes=-5)), now)
+def test_late_means_past_the_promise_and_its_grace_and_not_delivered_or_delivered_after_them():
+    now = clock.now()  # the grace: settings.late_grace_seconds, 5 minutes
+    assert is_late(_order("DELIVERING", timedelta(minutes=-6)), now)
+    assert not is_late(_order("DELIVERING", timedelta(minutes=-1)), now), "past the promise, within the grace"
+    assert is_late(_order("DELIVERED", timedelta(minutes=-20), delivered_in=timedelta(minutes=-5)), now)
     assert not is_late(_order("DELIVERED", timedelta(minutes=-5), delivered_in=timedelta(minutes=-10)), now)
+    # delivered 2 minutes after the promise, seen by a late timer that fired before the delivery ended it
+    assert not is_late(_order("DELIVERED", timedelta(minutes=-7), delivered_in=timedelta(minutes=-5)), now)
     for ended in ("CANCELLED", "DELIVERY_FAILED", "RETURNING", "RETURNED", "PENDING_PAYMENT"):
         assert not is_late(_order(ended, timedelta(minutes=-30)), now), ended
     assert not is_late(_order("DELIVERING", None), now), "nothing was promised"

@@ -15,7 +15,7 @@ whose ``compensated`` alert is recorded is done; so a repeated call, or one afte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -68,18 +68,19 @@ class Compensation:
 
 
 def is_late(order: OrderRecord, now: datetime) -> bool:
-    """Past its promise and still on its way, or delivered after it."""
+    """Past its promise and ``late_grace_seconds`` and still on its way, or delivered after them (the watchdog's late
+    timer may fire just before a delivery within the grace ends it: that one is on time)."""
     if not order.promised_at:
         return False
-    promised = clock.parse_iso(order.promised_at)
+    deadline = clock.parse_iso(order.promised_at) + timedelta(seconds=get_settings().late_grace_seconds)
     status = Status(order.status)
     if status in STILL_ON_ITS_WAY:
-        return now > promised
+        return now > deadline
     if status is Status.DELIVERED:
         delivered = next(
             (entry.at for entry in reversed(order.timeline) if entry.status == Status.DELIVERED.value), order.updated_at
         )
-        return clock.parse_iso(delivered) > promised
+        return clock.parse_iso(delivered) > deadline
     return False
 
 
