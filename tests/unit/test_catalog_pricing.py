@@ -120,6 +120,7 @@ def test_closed_now_takes_only_orders_scheduled_within_its_hours():
     at_ten = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # 22:00 local, after closing
     refusal = _refusal(Unprocessable, _merchant(hours=EVENINGS), PRODUCTS, one, NEAR, scheduled_for=at_ten)
     assert refusal.code == "MERCHANT_CLOSED"
+    assert refusal.details == {"next_opening": "2026-11-26T09:00:00.000Z"}, "the opening after the time asked for"
     holiday = _merchant(hours=EVENINGS, holidays=["2026-11-25"])
     assert _refusal(Unprocessable, holiday, PRODUCTS, one, NEAR, scheduled_for=at_six).code == "MERCHANT_CLOSED"
 

@@ -97,7 +97,8 @@ def price_order(
     minimum order and the fee rules; surcharge windows are matched at the ETA.
     A merchant closed now (hours, holiday or paused) takes only a scheduled
     order, and any ``scheduled_for`` must fall within its opening hours: the
-    kitchen hands over during them.
+    kitchen hands over during them (``MERCHANT_CLOSED``'s ``next_opening`` is
+    the next one from the time asked for).
     422 ``MERCHANT_CLOSED`` / ``OUT_OF_RANGE`` (no area contains the address) / ``DUPLICATE_ITEM`` /
     ``UNKNOWN_PRODUCT`` / ``BELOW_MIN_ORDER`` / ``SCHEDULE_IN_PAST``; 409 ``OUT_OF_STOCK`` (not on sale, or
     fewer available than asked; the stock reservation re-checks this atomically at intake).
@@ -105,7 +106,7 @@ def price_order(
     now = now or clock.now()
     scheduled_for = scheduled_time(scheduled_for, now)
     if not is_open(merchant, scheduled_for or now):
-        opening = hours.next_opening(merchant.hours, merchant.holidays, not merchant.open, now)
+        opening = hours.next_opening(merchant.hours, merchant.holidays, not merchant.open, scheduled_for or now)
         raise Unprocessable(
             "This merchant is closed then.",
             code="MERCHANT_CLOSED",
