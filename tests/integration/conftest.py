@@ -14,7 +14,8 @@ import importlib
 import inspect
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import boto3
@@ -96,8 +97,8 @@ def create_notify_queue() -> str:
     return boto3.client("sqs").create_queue(QueueName="paotui-notify")["QueueUrl"]
 
 
-@pytest.fixture
-def aws(monkeypatch):
+@contextmanager
+def fresh_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A fresh moto account with every table and secret, and NotifyQueue; clients cached by paotui are reset."""
     from paotui.platform import aws as aws_clients
     from paotui.platform.settings import get_settings
@@ -114,6 +115,20 @@ def aws(monkeypatch):
         yield
         aws_clients.reset_clients()
         get_settings.cache_clear()
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """A fresh moto account with every table and secret, and NotifyQueue; clients cached by paotui are reset."""
+    with fresh_account(monkeypatch):
+        yield
+
+
+@pytest.fixture(scope="module")
+def module_aws():
+    """The ``aws`` account, shared by a whole test module (a sweep of many requests against one set of records)."""
+    with pytest.MonkeyPatch.context() as monkeypatch, fresh_account(monkeypatch):
+        yield
 
 
 class _Gate(NamedTuple):
