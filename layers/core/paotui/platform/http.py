@@ -7,6 +7,7 @@ module only decides how failures look on the wire.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -38,9 +39,17 @@ def _not_json(event: Any) -> str | None:
     return None
 
 
+def parse_json(text: str) -> Any:
+    """A request body as JSON: one nested deeper than the parser's stack is malformed, not a crash."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def create_app(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
     """A resolver with our error shape, serving the given domain routers."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_json)
     for router in routers:
         app.include_router(router)
 
