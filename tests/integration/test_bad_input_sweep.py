@@ -525,12 +525,7 @@ def sent(route: Route, world: World) -> Iterator[tuple[Case, dict[str, str] | No
             yield case, caller
 
 
-KNOWN_BUGS: tuple[tuple[Callable[[Route], bool], str], ...] = (
-    (
-        lambda route: route.path in ("/riders/me/inbox", "/merchants/{merchantId}/alerts"),
-        "an inbox cursor with non-ASCII characters escapes base64 decoding as ValueError (a 5xx)",
-    ),
-)
+KNOWN_BUGS: tuple[tuple[Callable[[Route], bool], str], ...] = ()
 """(which routes, the bug that still makes them fail): strict xfails, so fixing a bug must remove its entry."""
 
 

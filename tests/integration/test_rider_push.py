@@ -334,6 +334,12 @@ def test_inbox_refusals(api):
     assert (status, refused["error"]["code"]) == (422, "VALIDATION_ERROR")
 
 
+def test_an_inbox_cursor_that_is_not_ascii_is_refused_not_a_server_error(api):
+    """A query string decodes to any text (``?cursor=%E8%B7%91``); base64 only takes ASCII."""
+    status, refused = api("GET", "/riders/me/inbox", query={"cursor": "跑腿"})
+    assert (status, refused["error"]["code"]) == (422, "INVALID_CURSOR")
+
+
 def test_a_read_mark_in_the_future_stops_at_now(api):
     from paotui.platform import clock
 

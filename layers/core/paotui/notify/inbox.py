@@ -20,7 +20,6 @@ merchant, so reading one shop's alerts leaves another's unread).
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -187,7 +186,7 @@ def _cursor_of(entry: str) -> str:
 def _entry_of(cursor: str) -> str:
     try:
         entry = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII to start with, or not UTF-8 once decoded
         entry = ""
     if not entry.startswith(MESSAGE_PREFIX):
         raise Unprocessable("That cursor is not one this inbox gave out.", code="INVALID_CURSOR")
