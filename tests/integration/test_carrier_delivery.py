@@ -357,6 +357,17 @@ def test_a_callback_for_an_order_dada_was_never_given_is_404(merchant, dada, rou
     assert order_of(order.id).status == "CONFIRMED"
 
 
+def test_a_callback_whose_text_is_no_utf8_is_422_not_a_crash_and_changes_nothing(handed_over, dada):
+    """A lone surrogate can't be hashed for the signature nor stored; the callback route is open to anyone."""
+    genuine = dada.move(handed_over.id, 2)
+    before = order_of(handed_over.id)
+    for changes in ({"client_id": "\ud800"}, {"cancel_reason": "\ud800"}, {"dm_name": "李\x00"}):
+        body = json.dumps({**json.loads(genuine.body), **changes}).encode()
+        status, refused = deliver(dada, dataclasses.replace(genuine, body=body))
+        assert (status, refused["error"]["code"]) == (422, "VALIDATION_ERROR"), changes
+    assert order_of(handed_over.id).version == before.version
+
+
 def test_goods_that_cannot_be_handed_over_come_back_through_returning_to_returned(handed_over, dada):
     deliver(dada, dada.move(handed_over.id, 3))
     deliver(dada, dada.move(handed_over.id, 9))

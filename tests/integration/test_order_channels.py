@@ -3,6 +3,7 @@ through ChannelsApi's handler; the stock they hold is committed by StockWorker's
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -309,6 +310,25 @@ def test_an_item_that_is_not_the_merchants_is_422_and_nothing(api, eleme_app, sh
     assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
 
 
+def escaped(eleme_app: FakeEleme, push: Notify, **changes: Any) -> Notify:
+    """The push with ``changes`` to its message, its text written as a JSON encoder writes text that is no UTF-8
+    (a lone surrogate as its ``\\ud800`` escape, a NUL as ``\\u0000``), and signed as Ele.me signs it."""
+    body = json.loads(push.body)
+    body["message"] = json.dumps({**json.loads(body["message"]), **changes})
+    return eleme_app.forged(dataclasses.replace(push, body=json.dumps(body).encode()), eleme_app.secret)
+
+
+def test_an_item_named_with_a_lone_surrogate_is_422_not_a_crash_ele_me_retries_forever(api, eleme_app, shop):
+    _, (dumplings, _) = shop
+    push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)
+    group = json.loads(json.loads(push.body)["message"])["groups"][0]
+    for name in ("生煎\ud800", "生煎\x00"):
+        items = [{**group["items"][0], "name": name}]
+        status, refused = api.push(escaped(eleme_app, push, groups=[{**group, "items": items}]))
+        assert (status, refused["error"]["code"]) == (422, "INVALID_MESSAGE"), repr(name)
+    assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
+
+
 def test_out_of_stock_is_409_and_nothing(api, eleme_app, shop):
     _, (dumplings, soup) = shop
     status, refused = api.push(eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1), (soup, 4)), HOME))
@@ -332,6 +352,17 @@ def test_a_cancellation_on_ele_me_cancels_our_order(api, eleme_app, shop):
     assert api.push(eleme_app.cancellation(eleme_id, SHOP_ID))[0] == 200, "a redelivery changes nothing"
     assert api.push(push) == (200, {"message": "ok"}) and get_order(order.id).status == "CANCELLED"
     assert api.push(eleme_app.cancellation("404404404", SHOP_ID))[0] == 200, "an order we never took"
+
+
+def test_a_cancellation_whose_text_is_no_utf8_is_422_not_a_crash_and_records_nothing(api, eleme_app, shop):
+    from paotui.orders.channels import cancellation_key
+    from paotui.orders.records import ChannelCancellationRecord
+
+    cancellation = eleme_app.cancellation("404404404", SHOP_ID)
+    for changes in ({"reason": "不要了\ud800"}, {"reason": "不要了\x00"}, {"orderId": "4044\ud800"}):
+        status, refused = api.push(escaped(eleme_app, cancellation, **changes))
+        assert (status, refused["error"]["code"]) == (422, "INVALID_MESSAGE"), changes
+    assert ChannelCancellationRecord.count(cancellation_key("eleme", "404404404")) == 0
 
 
 def eleme_id_of(push: Notify) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from paotui.platform.models import Phone, PointView, RequestModel, ResponseModel
+from paotui.platform.models import Line, Phone, PointView, RequestModel, ResponseModel
 
 OtpCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 
@@ -63,9 +63,9 @@ class ChinaLatLng(RequestModel):
     lng: float = Field(ge=73.5, le=135.1)
 
 
-Label = Annotated[str, StringConstraints(min_length=1, max_length=20)]  # 家, 公司 …
-ContactName = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-Detail = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Label = Annotated[Line, StringConstraints(min_length=1, max_length=20)]  # 家, 公司 …
+ContactName = Annotated[Line, StringConstraints(min_length=1, max_length=40)]
+Detail = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
 
 
 class NewAddress(RequestModel):

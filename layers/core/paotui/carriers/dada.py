@@ -78,6 +78,7 @@ from paotui.carriers.interface import (
 )
 from paotui.orders.transitions import Status
 from paotui.platform.errors import Conflict, DomainError, Unauthorized, Unprocessable
+from paotui.platform.models import Line, Prose
 from paotui.platform.observability import logger
 from paotui.platform.secrets import secret_value
 from paotui.platform.settings import get_settings
@@ -175,16 +176,16 @@ class DadaCallback(BaseModel):
 
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
-    client_id: str | None = None  # Dada's own order number (运单号)
-    order_id: str = Field(min_length=1, max_length=64)  # our order id (origin_id)
+    client_id: Line | None = None  # Dada's own order number (运单号)
+    order_id: Line = Field(min_length=1, max_length=64)  # our order id (origin_id)
     order_status: int
-    cancel_reason: str | None = None
+    cancel_reason: Prose | None = None
     cancel_from: int | None = None  # 1 the rider, 2 the merchant (us), 3 Dada's system or service
     update_time: int
     signature: str = Field(min_length=1, max_length=64)
-    dm_id: str | None = None
-    dm_name: str | None = None
-    dm_mobile: str | None = None
+    dm_id: Line | None = None
+    dm_name: Line | None = None
+    dm_mobile: Line | None = None
 
 
 class _Refusal(Exception):

@@ -29,11 +29,11 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from paotui.catalog import areas
 from paotui.catalog.records import MerchantRecord
 from paotui.platform.errors import Unprocessable
-from paotui.platform.models import Fen, RequestModel
+from paotui.platform.models import Fen, Line, RequestModel
 from paotui.platform.settings import get_settings
 
 Metres = Annotated[int, Field(ge=0, le=100_000)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Label = Annotated[Line, StringConstraints(min_length=1, max_length=32)]
 RESERVED_CODES = {"base", "distance", "weight", "free_delivery"}
 # the stored settings' share of the merchant item, which DynamoDB caps at 400 KB with the profile, menu and hours
 MAX_STORED_BYTES = 300_000

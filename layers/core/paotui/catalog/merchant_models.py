@@ -13,11 +13,11 @@ from pydantic import Field, StringConstraints, model_validator
 from paotui.catalog import hours
 from paotui.catalog.models import Id, Location, OptionGroup
 from paotui.orders.refund_rules import RefundRule, RuledReason
-from paotui.platform.models import Fen, LatLng, Phone, RequestModel, ResponseModel
+from paotui.platform.models import Fen, LatLng, Line, Phone, Prose, RequestModel, ResponseModel
 from paotui.platform.uploads import ImageType
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=60)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[Line, StringConstraints(min_length=1, max_length=60)]
+Reason = Annotated[Prose, StringConstraints(min_length=1, max_length=200)]
 Stock = Annotated[int, Field(ge=0, le=1_000_000)]
 Threshold = Annotated[int, Field(ge=0, le=1_000_000)]
 Price = Annotated[Fen, Field(le=100_000_000)]
@@ -54,7 +54,7 @@ class UpdateMerchant(RequestModel):
     """``hours: null`` means open around the clock; ``paused`` closes the shop now, whatever the hours."""
 
     name: Name = None
-    address: Annotated[str, StringConstraints(min_length=1, max_length=200)] = None
+    address: Annotated[Line, StringConstraints(min_length=1, max_length=200)] = None
     location: LatLng = None
     phone: Phone = None
     hours: WeekHours | None = None
@@ -73,7 +73,7 @@ class CategoryIn(RequestModel):
     """A menu category; without ``id`` it is new."""
 
     id: Id | None = None
-    name: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+    name: Annotated[Line, StringConstraints(min_length=1, max_length=30)]
 
 
 class Category(ResponseModel):
@@ -86,7 +86,7 @@ class NewProduct(RequestModel):
     ``daily_stock`` is what stock on hand goes back to every day at opening time."""
 
     name: Name
-    description: Annotated[str, StringConstraints(max_length=500)] = ""
+    description: Annotated[Prose, StringConstraints(max_length=500)] = ""
     price: Price
     category_id: Id | None = None
     options: Annotated[list[OptionGroup], Field(max_length=10)] = []
@@ -101,7 +101,7 @@ class EditProduct(RequestModel):
 
     version: int = Field(ge=1)
     name: Name = None
-    description: Annotated[str, StringConstraints(max_length=500)] = None
+    description: Annotated[Prose, StringConstraints(max_length=500)] = None
     price: Price = None
     category_id: Id | None = None
     options: Annotated[list[OptionGroup], Field(max_length=10)] = None

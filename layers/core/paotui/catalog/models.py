@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from paotui.platform.models import Fen, LatLng, RequestModel, ResponseModel
+from paotui.platform.models import Fen, LatLng, Line, RequestModel, ResponseModel
 from paotui.platform.settings import get_settings
 
 if TYPE_CHECKING:
@@ -94,14 +94,14 @@ class SlotView(ResponseModel):
 
 
 class Option(RequestModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+    name: Annotated[Line, StringConstraints(min_length=1, max_length=30)]
     price_delta: Fen = Field(default=0, le=1_000_000)
 
 
 class OptionGroup(RequestModel):
     """A choice on a product (size, spice, add-ons): the customer picks ``min`` to ``max`` of ``options``."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+    name: Annotated[Line, StringConstraints(min_length=1, max_length=30)]
     min: int = Field(default=0, ge=0)
     max: int = Field(default=1, ge=1)
     options: list[Option] = Field(min_length=1, max_length=20)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from paotui.platform.models import RequestModel, ResponseModel
+from paotui.platform.models import Prose, RequestModel, ResponseModel
 
 
 class IncidentView(ResponseModel):
@@ -27,4 +27,4 @@ class IncidentPage(ResponseModel):
 
 
 class ResolveIncident(RequestModel):
-    note: str | None = Field(default=None, max_length=1000, description="what was done about it")
+    note: Prose | None = Field(default=None, max_length=1000, description="what was done about it")

@@ -43,7 +43,7 @@ from paotui.platform.auth import Principal
 from paotui.platform.dynamo import failed_conditions, transact_write
 from paotui.platform.errors import NotFound, Unprocessable
 from paotui.platform.ids import stable_id
-from paotui.platform.models import Fen
+from paotui.platform.models import Fen, Line, Prose
 from paotui.platform.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class _Value(BaseModel):
 
 class ExternalLine(_Value):
     product_id: str | None  # the merchant's own code for the item on the platform (our product id); None if unset
-    name: str
+    name: Line
     quantity: int = Field(ge=1)
     unit_price: Fen
     line_total: Fen
@@ -128,8 +128,8 @@ class ExternalLine(_Value):
 class ExternalAddress(_Value):
     lat: float = Field(ge=-90, le=90)  # GCJ-02, as Chinese platforms give it
     lng: float = Field(ge=-180, le=180)
-    detail: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    contact_name: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    detail: Annotated[Line, StringConstraints(min_length=1, max_length=200)]
+    contact_name: Annotated[Line, StringConstraints(min_length=1, max_length=50)]
     contact_phone: Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
@@ -150,7 +150,7 @@ class ExternalOrder(_Value):
     delivery_fee: Fen
     total: Fen
     paid_online: bool = True  # False: the rider collects ``total`` in cash
-    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    note: Annotated[Prose, StringConstraints(max_length=500)] | None = None
     scheduled_for: AwareDatetime | None = None  # None: as soon as possible
 
 

@@ -29,13 +29,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from paotui.orders import channels
 from paotui.orders.channels import ExternalAddress, ExternalLine, ExternalOrder
 from paotui.platform.money import yuan_to_fen
 from paotui.platform import clock
 from paotui.platform.errors import NotFound, Unauthorized, Unprocessable
+from paotui.platform.models import Line, Prose
 from paotui.platform.observability import logger
 from paotui.platform.secrets import secret_value
 from paotui.platform.settings import get_settings
@@ -108,7 +109,7 @@ def handle_push(body: str) -> dict[str, str]:
         message = json_object(push.get("message"), "message")
         if not message.get("orderId"):
             raise Unprocessable("The cancellation names no order.", code="INVALID_MESSAGE")
-        channels.cancel_external(CHANNEL, str(message["orderId"]), cancel_reason(message))
+        channels.cancel_external(CHANNEL, _text(_LINE, message["orderId"]), cancel_reason(message))
     else:
         logger.info("eleme push acknowledged", extra={"type": kind, "request_id": push.get("requestId")})
     return ACK
@@ -117,8 +118,22 @@ def handle_push(body: str) -> dict[str, str]:
 def cancel_reason(message: Mapping[str, Any]) -> str:
     """The message's reason, or who cancelled (its ``role``)."""
     if message.get("reason"):
-        return str(message["reason"])[:200]
+        return _text(_PROSE, message["reason"])[:200]
     return f"cancelled on Ele.me by {CANCELLED_BY.get(message.get('role'), 'Ele.me')}"
+
+
+_LINE, _PROSE = TypeAdapter(Line), TypeAdapter(Prose)
+
+
+def _text(kind: TypeAdapter[str], value: Any) -> str:
+    """A message's text as we can store and send it on; 422 ``INVALID_MESSAGE`` with a control character or a
+    lone surrogate (no UTF-8: DynamoDB, SNS and SQS could never take it, and Ele.me would retry forever)."""
+    try:
+        return kind.validate_python(str(value))
+    except ValidationError as invalid:
+        errors = [{"loc": ["message"], "msg": e["msg"]} for e in invalid.errors()]
+        details = {"errors": errors}
+        raise Unprocessable("The message has text we cannot take.", code="INVALID_MESSAGE", details=details) from None
 
 
 def json_object(text: Any, what: str) -> dict[str, Any]:

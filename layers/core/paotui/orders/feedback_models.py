@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StringConstraints
 
-from paotui.platform.models import RequestModel, ResponseModel
+from paotui.platform.models import Prose, RequestModel, ResponseModel
 
-Remark = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Remark = Annotated[Prose, StringConstraints(min_length=1, max_length=500)]
 
 
 class RateOrder(RequestModel):

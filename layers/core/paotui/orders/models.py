@@ -19,13 +19,14 @@ from paotui.catalog.models import FeeLine
 from paotui.orders.feedback_models import ComplaintView, RatingView
 from paotui.orders.refund_rules import FailureReason
 from paotui.orders.transitions import Status
-from paotui.platform.models import Fen, LatLng, Phone, PlaceView, PointView, RequestModel, ResponseModel
+from paotui.platform.models import Fen, LatLng, Line, Phone, PlaceView, PointView, Prose, RequestModel, ResponseModel
 from paotui.platform.settings import get_settings
 from paotui.platform.uploads import ImageType
 from paotui.riders.navigation import OrderNavigation
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+Text = Annotated[Prose, StringConstraints(min_length=1, max_length=200)]  # a reason, a note
+Place = Annotated[Line, StringConstraints(min_length=1, max_length=200)]  # an address
+Name = Annotated[Line, StringConstraints(min_length=1, max_length=50)]
 ErrandType = Literal["send", "buy", "fetch"]  # 帮送, 帮买, 帮取
 Channel = Literal["mini_program", "phone", "walk_in", "eleme"]  # how an order came in (docs/adr/0010)
 
@@ -52,7 +53,7 @@ class OrderItemIn(RequestModel):
 
 
 class DeliveryAddress(LatLng):
-    detail: Text
+    detail: Place
     contact_name: Name
     contact_phone: Phone
 
@@ -63,7 +64,7 @@ class OrderContents(RequestModel):
     items: list[OrderItemIn] = Field(min_length=1, max_length=50)
     address: DeliveryAddress
     scheduled_for: AwareDatetime | None = None  # a time without a zone is ambiguous, as in quotes
-    note: Annotated[str, StringConstraints(max_length=200)] | None = None
+    note: Annotated[Prose, StringConstraints(max_length=200)] | None = None
 
     @field_validator("items")
     @classmethod
@@ -381,7 +382,7 @@ class ChinaPoint(RequestModel):
 
 
 class ErrandPickup(ChinaPoint):
-    detail: Text
+    detail: Place
     name: Name | None = None  # a shop's or place's name
     contact_name: Name | None = None
     contact_phone: Phone | None = None
@@ -409,7 +410,7 @@ class PlaceErrand(ErrandQuoteRequest):
     dropoff: ErrandDropoff
     item: Text
     goods_estimate: GoodsAmount | None = None
-    note: Annotated[str, StringConstraints(max_length=200)] | None = None
+    note: Annotated[Prose, StringConstraints(max_length=200)] | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> PlaceErrand:

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from paotui.platform.models import Fen, RequestModel, ResponseModel
+from paotui.platform.models import Fen, Prose, RequestModel, ResponseModel
 
 
 class PayRequest(RequestModel):
@@ -26,7 +26,7 @@ class PaymentView(ResponseModel):
 
 class RefundRequest(RequestModel):
     amount: Fen = Field(gt=0)
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    reason: Annotated[Prose, StringConstraints(min_length=1, max_length=80)]
 
 
 class RefundView(ResponseModel):

@@ -1,10 +1,11 @@
-"""Base pydantic types used at every boundary: strict request models, coordinates, phones."""
+"""Base pydantic types used at every boundary: strict request models, typed text, coordinates, phones."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
 class RequestModel(BaseModel):
@@ -37,6 +38,28 @@ class LatLng(RequestModel):
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
 
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_BUT_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _free_of(characters: re.Pattern[str], what: str) -> AfterValidator:
+    """Text as every later hop can carry it: a lone surrogate is no UTF-8 (boto3, DynamoDB, SNS, SQS, carriers
+    refuse or crash on it), a control character (a NUL) has no place in an SMS, a push or a WeChat message."""
+
+    def check(text: str) -> str:
+        if characters.search(text):
+            raise ValueError(f"must not contain {what}")
+        return text
+
+    return AfterValidator(check)
+
+
+Line = Annotated[str, _free_of(_CONTROL, "control characters (line breaks too) or lone surrogates")]
+"""Single-line text a person typed: a name, a label, an address."""
+
+Prose = Annotated[str, _free_of(_CONTROL_BUT_BREAKS, "control characters but line breaks and tabs, or lone surrogates")]
+"""Multi-line text a person typed: a note, a reason, a description, a comment; line breaks and tabs are kept."""
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]
 """E.164, e.g. ``+8613800000000``."""

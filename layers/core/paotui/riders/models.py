@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StringConstraints, model_validator
 
-from paotui.platform.models import LatLng, Phone, PlaceView, PointView, RequestModel, ResponseModel
+from paotui.platform.models import LatLng, Line, Phone, PlaceView, PointView, Prose, RequestModel, ResponseModel
 from paotui.platform.settings import get_settings
 from paotui.riders.records import RiderRecord, RiderState, RiderStatus
 
 Vehicle = Literal["walk", "bike", "ebike", "scooter", "car"]
-RiderName = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+RiderName = Annotated[Line, StringConstraints(min_length=1, max_length=50)]
 
 
 def _within_max_capacity(capacity: int) -> int:
@@ -115,7 +115,7 @@ class RiderChange(RequestModel):
 
 
 class RejectOffer(RequestModel):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    reason: Annotated[Prose, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
 class ZoneView(ResponseModel):
