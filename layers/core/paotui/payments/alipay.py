@@ -302,7 +302,7 @@ class AlipayProvider:
             raise _refused("The notification is for another seller.", "seller_id", "INVALID_NOTIFICATION")
         try:
             return self._notified(params)
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, OverflowError):  # OverflowError: a Beijing time that is year 0 in UTC
             raise _refused(
                 "The notification's content is not one we understand.", "content", "INVALID_NOTIFICATION"
             ) from None
@@ -328,7 +328,7 @@ class AlipayProvider:
                 state=state,
                 paid_at=paid_at if state is PaymentState.SUCCEEDED else None,
             )
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, OverflowError):
             raise unavailable("Alipay's trade query answer is not one we understand.", payment_id=payment_id) from None
 
     def close(self, payment_id: str) -> None:

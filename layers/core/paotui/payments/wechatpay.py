@@ -306,7 +306,7 @@ class WeChatPayProvider:
                 if resource.get("appid") != self.config.appid:
                     raise _refused("The notification is for another app.", "appid", code="INVALID_NOTIFICATION")
                 return self._payment(resource)
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: a time year 0 or 10000 in UTC
             raise _refused(
                 "The notification's content is not one we understand.", "content", "INVALID_NOTIFICATION"
             ) from None
@@ -380,7 +380,7 @@ def _understood(parse: Callable[[dict[str, Any]], Any], data: dict[str, Any]) ->
     """An API answer, parsed; one we can't read is the provider's failure, not our 500."""
     try:
         return parse(data)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise unavailable("WeChat Pay's answer is not one we understand.") from None
 
 
