@@ -296,11 +296,11 @@ class WeChatPayProvider:
 
     # -- mapping
 
-    def _notified(self, event_type: str, resource: dict[str, Any]) -> ProviderPayment | ProviderRefund:
+    def _notified(self, event_type: Any, resource: dict[str, Any]) -> ProviderPayment | ProviderRefund:
         if resource.get("mchid") != self.config.mchid:
             raise _refused("The notification is for another merchant.", "mchid", code="INVALID_NOTIFICATION")
         try:
-            if event_type.startswith("REFUND."):
+            if _text(event_type).startswith("REFUND."):
                 return self._refund(resource)
             if event_type.startswith("TRANSACTION."):
                 if resource.get("appid") != self.config.appid:
@@ -319,8 +319,8 @@ class WeChatPayProvider:
             raise ValueError(f"unknown trade_state {data['trade_state']!r}")
         paid = data.get("success_time")
         return ProviderPayment(
-            payment_id=data["out_trade_no"],
-            provider_txn_id=data.get("transaction_id") or None,
+            payment_id=_text(data["out_trade_no"]),
+            provider_txn_id=_text(data.get("transaction_id"), optional=True),
             amount=_fen(data["amount"]["total"]),
             state=state,
             paid_at=iso(datetime.fromisoformat(paid)) if paid and state is PaymentState.SUCCEEDED else None,
@@ -333,9 +333,9 @@ class WeChatPayProvider:
         if state is None:
             raise ValueError(f"unknown refund status {status!r}")
         return ProviderRefund(
-            refund_id=data["out_refund_no"],
-            payment_id=data["out_trade_no"],
-            provider_refund_id=data.get("refund_id") or None,
+            refund_id=_text(data["out_refund_no"]),
+            payment_id=_text(data["out_trade_no"]),
+            provider_refund_id=_text(data.get("refund_id"), optional=True),
             amount=_fen(data["amount"]["refund"]),
             state=state,
         )
@@ -386,6 +386,17 @@ def _understood(parse: Callable[[dict[str, Any]], Any], data: dict[str, Any]) ->
 
 def _provider_code(data: Any) -> str | None:
     return data.get("code") if isinstance(data, dict) else None
+
+
+def _text(value: Any, *, optional: bool = False) -> str | None:
+    """An id or name as WeChat Pay writes it: non-empty text we can store (JSON escapes can carry a lone
+    surrogate, which is no UTF-8); ValueError for anything else, None for an optional one left out."""
+    if optional and value in (None, ""):
+        return None
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"not text: {value!r}")
+    value.encode()  # UnicodeEncodeError, a ValueError, for a lone surrogate
+    return value
 
 
 def _fen(value: Any) -> int:
