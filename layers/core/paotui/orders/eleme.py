@@ -138,9 +138,11 @@ def _text(kind: TypeAdapter[str], value: Any) -> str:
 
 def json_object(text: Any, what: str) -> dict[str, Any]:
     """JSON text as a dict, its decimals kept as written (``parse_float=str``) so that yuan convert exactly;
-    422 for anything else, text nested too deep to parse included (the push route is open to anyone)."""
+    422 for anything else (the push route is open to anyone): text nested too deep to parse, or a lone surrogate
+    (``"\\ud800"``, valid JSON but no UTF-8, so nothing we can sign or store)."""
     try:
         value = json.loads(text or "{}", parse_float=str)
+        json.dumps(value, ensure_ascii=False).encode()  # UnicodeEncodeError, a ValueError, for a lone surrogate
     except (TypeError, ValueError, RecursionError):
         value = None
     if not isinstance(value, dict):
