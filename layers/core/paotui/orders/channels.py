@@ -59,6 +59,8 @@ CANCELLABLE = frozenset(
     if target is Status.CANCELLED and Actor.SYSTEM in actors
 )
 """Where the system may still cancel an order: what a platform's cancellation reaches."""
+EXTERNAL_ID_MAX_LENGTH = 64
+"""A platform's order id, at most: longer is no order of a platform's (nor a key DynamoDB takes)."""
 CANCELLATION_KEPT = timedelta(days=7)
 """How long a cancellation of an order we don't have is remembered: long past a platform's redeliveries."""
 
@@ -142,7 +144,7 @@ class ExternalOrder(_Value):
     """
 
     channel: ExternalChannel
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=EXTERNAL_ID_MAX_LENGTH)]
     shop_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     customer_ref: Annotated[str, StringConstraints(min_length=1, max_length=80)]  # the platform's id for the buyer
     lines: list[ExternalLine] = Field(min_length=1)

@@ -107,19 +107,22 @@ def handle_push(body: str) -> dict[str, str]:
             logger.info("eleme order taken", extra={"order_id": order.id, "new": created, "status": order.status})
     elif kind == ORDER_CANCELLED:
         message = json_object(push.get("message"), "message")
-        if not message.get("orderId"):
+        order_id = str(message.get("orderId") or "")
+        if not 0 < len(order_id) <= channels.EXTERNAL_ID_MAX_LENGTH:
             raise Unprocessable("The cancellation names no order.", code="INVALID_MESSAGE")
-        channels.cancel_external(CHANNEL, _text(_LINE, message["orderId"]), cancel_reason(message))
+        channels.cancel_external(CHANNEL, _text(_LINE, order_id), cancel_reason(message))
     else:
         logger.info("eleme push acknowledged", extra={"type": kind, "request_id": push.get("requestId")})
     return ACK
 
 
 def cancel_reason(message: Mapping[str, Any]) -> str:
-    """The message's reason, or who cancelled (its ``role``)."""
+    """The message's reason, or who cancelled (its ``role``; any other value, e.g. a list, names Ele.me: the
+    cancellation holds whoever made it)."""
     if message.get("reason"):
         return _text(_PROSE, message["reason"])[:200]
-    return f"cancelled on Ele.me by {CANCELLED_BY.get(message.get('role'), 'Ele.me')}"
+    role = message.get("role")
+    return f"cancelled on Ele.me by {CANCELLED_BY.get(role, 'Ele.me') if isinstance(role, int) else 'Ele.me'}"
 
 
 _LINE, _PROSE = TypeAdapter(Line), TypeAdapter(Prose)
