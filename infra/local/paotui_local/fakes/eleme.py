@@ -98,7 +98,7 @@ class FakeEleme:
             "description": description,
             "groups": [{"name": "1号篮子", "type": "normal", "items": lines}],
             "createdAt": datetime.now().strftime("%Y-%m-%dT%H:%M:%S"),
-            "deliverTime": deliver_time.strftime("%Y-%m-%dT%H:%M:%S") if deliver_time else None,
+            "deliverTime": deliver_time.isoformat(timespec="seconds") if deliver_time else None,
             "onlinePaid": online_paid,
         }
 

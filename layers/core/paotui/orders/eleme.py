@@ -26,10 +26,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from paotui.orders import channels
 from paotui.orders.channels import ExternalAddress, ExternalLine, ExternalOrder
@@ -200,6 +200,19 @@ def _lng_lat(geo: Any) -> tuple[Any, Any]:
     return parts[0], parts[1]
 
 
+def _china_time(at: datetime | None) -> datetime | None:
+    """Ele.me's times are Beijing time without a zone; one the calendar can't hold in UTC, as we keep it (Beijing
+    midnight of year 1), is refused here rather than failing later with a 500."""
+    if at is None:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=clock.CHINA)
+    try:
+        at.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is outside the calendar in UTC") from None
+    return at
+
+
 class _NewOrder(_Lenient):
     id: str
     shop_id: str = Field(alias="shopId")
@@ -212,7 +225,7 @@ class _NewOrder(_Lenient):
     total_price: Yuan = Field(alias="totalPrice")
     description: str | None = None
     groups: list[_Group] = Field(min_length=1)
-    deliver_time: datetime | None = Field(None, alias="deliverTime")
+    deliver_time: Annotated[datetime | None, AfterValidator(_china_time)] = Field(None, alias="deliverTime")
     online_paid: bool = Field(True, alias="onlinePaid")
 
 
@@ -248,7 +261,7 @@ def to_external(message: Mapping[str, Any]) -> ExternalOrder:
             total=order.total_price,
             paid_online=order.online_paid,
             note=order.description or None,
-            scheduled_for=_china_time(order.deliver_time),
+            scheduled_for=order.deliver_time,
         )
     except ValidationError as invalid:
         errors = [{"loc": [str(part) for part in e["loc"]], "msg": e["msg"]} for e in invalid.errors()]
@@ -266,10 +279,3 @@ def phone(raw: str) -> str:
         return raw
     number, extension = match.groups()
     return f"+86{number}" + (f",{extension}" if extension else "")
-
-
-def _china_time(at: datetime | None) -> datetime | None:
-    """Ele.me's times are Beijing time without a zone."""
-    if at is None:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=clock.CHINA)
