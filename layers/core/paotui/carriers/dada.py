@@ -62,7 +62,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from paotui.carriers.interface import (
     CANCEL_REFUSED,
@@ -186,6 +186,15 @@ class DadaCallback(BaseModel):
     dm_id: Line | None = None
     dm_name: Line | None = None
     dm_mobile: Line | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _utf8(cls, value: Any) -> Any:
+        """A lone surrogate (the JSON escape ``"\\ud800"``) is no text Dada signs or we can store: 422, not a crash
+        of the signature check on a route anyone can call."""
+        if isinstance(value, str):
+            value.encode()  # UnicodeEncodeError, a ValueError
+        return value
 
 
 class _Refusal(Exception):
