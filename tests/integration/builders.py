@@ -216,6 +216,22 @@ def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[A
     return merchant, products
 
 
+def delivering_by_dada(merchant: Any) -> None:
+    """The merchant hands its orders to Dada, from Dada's test shop (the local fake's), anywhere within 5 km."""
+    from paotui.catalog import delivery
+    from paotui_local.fakes.dada import TEST_SHOP
+
+    settings = delivery.DeliverySettings.model_validate(
+        {
+            "mode": "carrier",
+            "carrier": "dada",
+            "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"},
+            "areas": [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}],
+        }
+    )
+    delivery.save(merchant, settings)
+
+
 def in_process_sandbox() -> Any:
     """Payment providers whose sandbox delivers its signed callbacks straight to our notify handling, in-process."""
     from paotui.payments import service

@@ -33,6 +33,7 @@ from tests.integration.builders import (
     LocalRoute,
     answer,
     api_event,
+    delivering_by_dada,
     load_handler,
     make_rider,
     merchant_with_products,
@@ -80,18 +81,8 @@ def dada(route, aws, monkeypatch):
 @pytest.fixture
 def merchant(dada):
     """A merchant delivering by Dada from Dada's test shop, with a rider of ours online next door."""
-    from paotui.catalog import delivery
-
     merchant, products = merchant_with_products(50)
-    settings = delivery.DeliverySettings.model_validate(
-        {
-            "mode": "carrier",
-            "carrier": "dada",
-            "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"},
-            "areas": [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}],
-        }
-    )
-    delivery.save(merchant, settings)
+    delivering_by_dada(merchant)
     make_rider("usr_rider_101", SHOP)
     return merchant, products[0]
 

@@ -32,7 +32,7 @@ import pytest
 from paotui.orders.transitions import Status
 from paotui.payments.alipay import rsa2_sign, sign_content
 from paotui_local.fakes.alipay import FakeAlipay
-from paotui_local.fakes.dada import TEST_SHOP, FakeDada
+from paotui_local.fakes.dada import FakeDada
 from paotui_local.fakes.eleme import FakeEleme
 from paotui_local.fakes.wechatpay import FakeWechatPay, encrypt_resource, signed_headers
 from tests.integration.builders import (
@@ -40,6 +40,7 @@ from tests.integration.builders import (
     HOME,
     LAMBDA_CONTEXT,
     api_event,
+    delivering_by_dada,
     load_handler,
     loaded_module,
     merchant_with_products,
@@ -246,6 +247,21 @@ WECHAT_PAYMENTS = table(
 )
 
 
+def assert_payment_judged(
+    case: Case, status: int, accepted: bool, before: Any, after: Any, assert_refused: Callable[[], None]
+) -> None:
+    """What a payment notify with the case's content must have done: paid the order if it is one to apply, else
+    acknowledged it (``case.status`` 200) or refused it in the channel's form, the money unchanged either way."""
+    if case.applied:
+        assert (status, accepted, after[0]) == (200, True, "PAID")
+        return
+    if case.status == 200:
+        assert accepted
+    else:
+        assert_refused()
+    assert after == before
+
+
 @pytest.mark.parametrize("case", WECHAT_PAYMENTS)
 def test_a_signed_wechat_payment_notify_with_odd_content_is_refused_in_wechats_form(payments, pay_fakes, case):
     fake = pay_fakes["wechat"]
@@ -254,15 +270,10 @@ def test_a_signed_wechat_payment_notify_with_odd_content_is_refused_in_wechats_f
     resource = wechat_paid(fake, order)
     case.change(resource)
     status, body = wechat_send(payments, fake, wechat_body(fake, resource, "TRANSACTION.SUCCESS", "transaction"))
-    after = money(order.id)
-    if case.applied:
-        assert (status, json.loads(body)["code"], after[0]) == (200, "SUCCESS", "PAID")
-        return
-    if case.status == 200:
-        assert json.loads(body)["code"] == "SUCCESS"
-    else:
-        assert_wechat_refusal(status, body, case.status)
-    assert after == before
+    accepted = json.loads(body)["code"] == "SUCCESS"
+    assert_payment_judged(
+        case, status, accepted, before, money(order.id), lambda: assert_wechat_refusal(status, body, case.status)
+    )
 
 
 WECHAT_MESSAGES = table(
@@ -460,16 +471,12 @@ def test_a_signed_alipay_notify_with_odd_content_is_refused_in_alipays_form(paym
     fields = alipay_paid(fake, order)
     case.change(fields)
     status, body = alipay_send(payments, fake, fields)
-    after = money(order.id)
-    if case.applied:
-        assert (status, body, after[0]) == (200, "success", "PAID")
-        return
-    if case.status == 200:
-        assert body == "success"
-    else:
+
+    def refused_in_alipays_form() -> None:
         assert_refused_in_form(status, case.status)
         assert body == "fail"
-    assert after == before
+
+    assert_payment_judged(case, status, body == "success", before, money(order.id), refused_in_alipays_form)
 
 
 # --- Dada's callbacks -----------------------------------------------------------------------------------------
@@ -490,18 +497,8 @@ def dada(env):
 @pytest.fixture(scope="module")
 def dada_shop(dada) -> tuple[Any, Any]:
     """A merchant delivering by Dada from Dada's test shop."""
-    from paotui.catalog import delivery
-
     merchant, (product,) = merchant_with_products(10**6)
-    settings = delivery.DeliverySettings.model_validate(
-        {
-            "mode": "carrier",
-            "carrier": "dada",
-            "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"},
-            "areas": [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}],
-        }
-    )
-    delivery.save(merchant, settings)
+    delivering_by_dada(merchant)
     return merchant, product
 
 
