@@ -340,8 +340,18 @@ def _state(order_id: str, result: dict[str, Any]) -> CarrierState:
         status=status,
         gave_up=code in GAVE_UP,
         rider=CarrierRider(name=name, phone=_e164(phone), id=None) if name or phone else None,
-        position=(float(lat), float(lng)) if lat and lng else None,
+        position=_position(lat, lng),
     )
+
+
+def _position(lat: Any, lng: Any) -> tuple[float, float] | None:
+    """Dada's rider position, when it is a place on the globe: none for an empty field, or one like ``"nan"``,
+    which no map can show and DynamoDB would refuse."""
+    try:
+        point = (float(lat), float(lng))
+    except (TypeError, ValueError):
+        return None
+    return point if -90 <= point[0] <= 90 and -180 <= point[1] <= 180 and point != (0.0, 0.0) else None
 
 
 def _refused(
