@@ -163,11 +163,18 @@ def _type(push: Mapping[str, Any]) -> int:
 # --- the type-10 message ---------------------------------------------------------------------------------------
 
 
+_MAX_FEN = 10_000_000_000
+"""¥100,000,000: beyond any order's amount, and far inside the 38 digits a DynamoDB number holds."""
+
+
 def _fen(value: Any) -> int:
     """Yuan as Ele.me writes them (``18.9``, ``5``, ``"18.90"``) → fen, exactly."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError("not an amount in yuan")
-    return yuan_to_fen(str(value))
+    fen = yuan_to_fen(str(value))
+    if fen > _MAX_FEN:
+        raise ValueError("more than any order costs")
+    return fen
 
 
 Yuan = Annotated[int, BeforeValidator(_fen)]
