@@ -62,7 +62,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from paotui.carriers.interface import (
     CANCEL_REFUSED,
@@ -182,19 +182,10 @@ class DadaCallback(BaseModel):
     cancel_reason: Prose | None = None
     cancel_from: int | None = None  # 1 the rider, 2 the merchant (us), 3 Dada's system or service
     update_time: int
-    signature: str = Field(min_length=1, max_length=64)
+    signature: Line = Field(min_length=1, max_length=64)
     dm_id: Line | None = None
     dm_name: Line | None = None
     dm_mobile: Line | None = None
-
-    @field_validator("*")
-    @classmethod
-    def _utf8(cls, value: Any) -> Any:
-        """A lone surrogate (the JSON escape ``"\\ud800"``) is no text Dada signs or we can store: 422, not a crash
-        of the signature check on a route anyone can call."""
-        if isinstance(value, str):
-            value.encode()  # UnicodeEncodeError, a ValueError
-        return value
 
 
 class _Refusal(Exception):

@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
@@ -36,7 +36,7 @@ from paotui.orders.channels import ExternalAddress, ExternalLine, ExternalOrder
 from paotui.platform.money import yuan_to_fen
 from paotui.platform import clock
 from paotui.platform.errors import NotFound, Unauthorized, Unprocessable
-from paotui.platform.models import Line, Prose
+from paotui.platform.models import Line, Prose, in_utc
 from paotui.platform.observability import logger
 from paotui.platform.secrets import secret_value
 from paotui.platform.settings import get_settings
@@ -212,12 +212,7 @@ def _china_time(at: datetime | None) -> datetime | None:
     midnight of year 1), is refused here rather than failing later with a 500."""
     if at is None:
         return None
-    at = at if at.tzinfo else at.replace(tzinfo=clock.CHINA)
-    try:
-        at.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the time is outside the calendar in UTC") from None
-    return at
+    return in_utc(at if at.tzinfo else at.replace(tzinfo=clock.CHINA))
 
 
 class _NewOrder(_Lenient):

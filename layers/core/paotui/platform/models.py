@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -60,6 +61,16 @@ Line = Annotated[str, _free_of(_CONTROL, "control characters (line breaks too) o
 
 Prose = Annotated[str, _free_of(_CONTROL_BUT_BREAKS, "control characters but line breaks and tabs, or lone surrogates")]
 """Multi-line text a person typed: a note, a reason, a description, a comment; line breaks and tabs are kept."""
+
+
+def in_utc(moment: datetime) -> datetime:
+    """The time in UTC, as everything after reads and stores it: a time the calendar can't hold there (year 0 or
+    10000) is refused (a ValueError, so a 422 in a model) rather than failing later with a 500."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is outside the calendar in UTC") from None
+
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]
 """E.164, e.g. ``+8613800000000``."""

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StringConstraints, model_validator
 
-from paotui.platform.models import LatLng, Line, Phone, PlaceView, PointView, Prose, RequestModel, ResponseModel
+from paotui.platform.models import (
+    LatLng,
+    Line,
+    Phone,
+    PlaceView,
+    PointView,
+    Prose,
+    RequestModel,
+    ResponseModel,
+    in_utc,
+)
 from paotui.platform.settings import get_settings
 from paotui.riders.records import RiderRecord, RiderState, RiderStatus
 
@@ -36,19 +45,10 @@ class UpdateLocation(LatLng):
     """``PUT /riders/me/location``: where the rider is now (GCJ-02)."""
 
 
-def _in_utc(moment: datetime) -> datetime:
-    """The time in UTC, as everything after reads it: a time the calendar can't hold there (year 0 or 10000) is
-    refused here rather than failing later with a 500."""
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the time is outside the calendar in UTC") from None
-
-
 class TrackPoint(LatLng):
     """A position the app recorded, with when (ISO-8601 with a zone) and, if known, how precise."""
 
-    at: Annotated[AwareDatetime, AfterValidator(_in_utc)]
+    at: Annotated[AwareDatetime, AfterValidator(in_utc)]
     accuracy_m: float | None = Field(default=None, ge=0, le=10_000)
 
 
