@@ -269,3 +269,22 @@ def test_a_round_reads_the_merchant_orders_its_zone_took_lately(aws):
 
     assert [(p.store, p.pickup) for p in placed] == [("mer_1", (SHOP["lat"], SHOP["lng"]))]
     assert abs(placed[0].placed_at - clock.parse_iso(fresh.created_at).timestamp() / 60) < 1e-6
+
+
+def test_a_rider_holding_an_offer_is_not_offered_more_than_their_capacity_in_a_later_round(aws):
+    """Offers a rider has yet to answer take room: a rider with room for one, asked about one order, is not asked
+    about a second one in the next round (accepting both would be refused, RIDER_AT_CAPACITY, and the second order
+    would wait out its offer for nothing), and riders so taken don't stop the search before a free rider further
+    out."""
+    from paotui.dispatch import service
+
+    first, second, third = make_order("ord_first"), make_order("ord_second"), make_order("ord_third")
+    make_rider("rdr_a", near(SHOP, 100), capacity=1)
+    make_rider("rdr_b", near(SHOP, 600), capacity=1)
+    make_rider("rdr_c", near(SHOP, 2500))  # rings past the two nearest: the usual search stops before them
+
+    asked = service.dispatch(first.id, reason="confirmed", trigger="evt-first")
+    then = service.dispatch(second.id, reason="confirmed", trigger="evt-second")
+    last = service.dispatch(third.id, reason="confirmed", trigger="evt-third")
+
+    assert (asked.rider_id, then.rider_id, last and last.rider_id) == ("rdr_a", "rdr_b", "rdr_c")

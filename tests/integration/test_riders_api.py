@@ -281,11 +281,14 @@ def test_two_riders_racing_for_one_order_one_wins(aws, workflow, serialized_moto
 
 
 def test_a_rider_accepting_two_orders_at_once_stays_within_capacity(aws, workflow, serialized_moto):
-    make_rider("rdr_a", near(SHOP, 100), capacity=1)
+    from paotui.riders.records import RiderRecord
+
+    make_rider("rdr_a", near(SHOP, 100), capacity=2)
     make_order()
     make_order("ord_two")
     first = offered()
     second = offered(order_id="ord_two")
+    rider_record("rdr_a").update(actions=[RiderRecord.capacity.set(1)])  # lowered while both offers are open
 
     results = race(serialized_moto, workflow, (first.id, "rdr_a"), (second.id, "rdr_a"))
 

@@ -7,7 +7,8 @@ anything in it is open. The round reads, as one consistent picture:
 
 - the zone's open orders (its pool: confirmed, no rider, no live offer);
 - the online riders around the order's store (H3 rings), each with the route of the
-  orders they already carry, so a busy rider is planned after their work;
+  orders they already carry, so a busy rider is planned after their work, and
+  with room only for what their unanswered offers leave;
 - recent refusals (rejected or lapsed offers) for the cooldown;
 - the zone's merchant orders placed lately (``placed#<zone>`` items, written as
   orders join the pool), which tell the engine where the next orders will come from.
@@ -48,6 +49,7 @@ from paotui.dispatch.engine import (
     plan_round,
 )
 from paotui.dispatch.records import OfferRecord, OfferStatus
+from paotui.dispatch.service import open_offers_of_rider
 from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
@@ -190,12 +192,13 @@ def _round(
 ) -> list[PlannedOffer]:
 
     now = clock.now()
-    riders = [r for r in _riders_near(center, rings) if r.id not in exclude_riders]
+    nearby = [(rider, offered) for rider, offered in _riders_near(center, rings) if rider.id not in exclude_riders]
+    riders = [rider for rider, _ in nearby]
     prep = prep_minutes(open_orders)
     state = RoundState(
         now=_minutes(now),
         orders=tuple(_engine_order(order, prep) for order in open_orders),
-        riders=tuple(_engine_rider(rider, params, now) for rider in riders),
+        riders=tuple(_engine_rider(rider, offered, params, now) for rider, offered in nearby),
         refusals=tuple(_refusals(open_orders, now, params.refusal_cooldown)) + _outside_zones(riders, open_orders, now),
         placements=placements,
     )
@@ -258,8 +261,9 @@ def recent_placements(zone: str, window_minutes: float) -> tuple[Placement, ...]
     )
 
 
-def _riders_near(center: tuple[float, float], rings: int | None = None) -> list[RiderRecord]:
-    """Online riders with room, searched ring by ring of H3 cells around ``center`` (one index query per cell).
+def _riders_near(center: tuple[float, float], rings: int | None = None) -> list[tuple[RiderRecord, int]]:
+    """Online riders with room, each with the count of offers they have yet to answer (which take room too),
+    searched ring by ring of H3 cells around ``center`` (one index query per cell).
 
     The search stops once it has enough candidates for a round, or one ring after the ring where it found its
     second rider: beyond that, riders are farther than ones already found (to within a cell's width). A widened
@@ -273,12 +277,15 @@ def _riders_near(center: tuple[float, float], rings: int | None = None) -> list[
         cell_of(center[0], center[1], settings.rider_cell_resolution),
         rings if widened else settings.dispatch_search_rings,
     )
-    found: dict[str, RiderRecord] = {}
+    found: dict[str, tuple[RiderRecord, int]] = {}
     enough_at = None
     for k, ring in enumerate(cells):
         for rider in online_riders_in(ring):
-            if rider.location is not None and rider.active_orders < rider.capacity:
-                found[rider.id] = rider
+            if rider.location is None or rider.active_orders >= rider.capacity:
+                continue
+            offered = len(open_offers_of_rider(rider.id))
+            if rider.active_orders + offered < rider.capacity:
+                found[rider.id] = (rider, offered)
         if enough_at is None and len(found) >= 2 and not widened:
             enough_at = k + 1
         if len(found) >= _CANDIDATE_RIDERS or (enough_at is not None and k >= enough_at):
@@ -301,10 +308,11 @@ def _engine_order(order: OrderRecord, prep: Mapping[str, int]) -> Order:
     )
 
 
-def _engine_rider(rider: RiderRecord, params: Params, now: datetime) -> Rider:
+def _engine_rider(rider: RiderRecord, offered: int, params: Params, now: datetime) -> Rider:
     """The rider with the route of the orders they carry. The engine's room is capacity minus the orders on the
     route; ``active_orders``, which accepting checks, also counts orders off the route (a failed delivery whose
-    goods they bring back holds its place until RETURNED), so those come off the capacity the engine sees."""
+    goods they bring back holds its place until RETURNED), so those come off the capacity the engine sees. So does
+    ``offered``, the offers earlier rounds made them that they have yet to answer: accepting those counts too."""
     position = (float(rider.location.lat), float(rider.location.lng))
     active = int(rider.active_orders)
     carrying = list(carried_by(rider.id)) if active else []
@@ -312,7 +320,7 @@ def _engine_rider(rider: RiderRecord, params: Params, now: datetime) -> Rider:
         id=rider.id,
         position=position,
         online=bool(rider.online),
-        capacity=int(rider.capacity) - max(0, active - len(carrying)),
+        capacity=int(rider.capacity) - max(0, active - len(carrying)) - offered,
         route=_route(position, carrying, params, _minutes(now)),
     )
 
