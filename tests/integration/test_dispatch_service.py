@@ -288,3 +288,27 @@ def test_a_rider_holding_an_offer_is_not_offered_more_than_their_capacity_in_a_l
     last = service.dispatch(third.id, reason="confirmed", trigger="evt-third")
 
     assert (asked.rider_id, then.rider_id, last and last.rider_id) == ("rdr_a", "rdr_b", "rdr_c")
+
+
+def test_an_offer_left_to_lapse_counts_against_the_rider_even_when_another_round_offered_the_order_again(aws):
+    """The order's offer lapsed and a round for another order of the zone offered it to the next rider before the
+    watchdog asked again: the lapse still ends EXPIRED, as the rider's acceptance rate counts it."""
+    from paotui.dispatch import service
+    from paotui.riders import kpis
+
+    first, other = make_order("ord_first"), make_order("ord_other")
+    make_rider("rdr_a", near(SHOP, 100), capacity=1)
+    make_rider("rdr_b", near(SHOP, 600), capacity=1)
+    unanswered = service.dispatch(first.id, reason="confirmed", trigger="evt-first")
+    lapse(unanswered)
+    service.dispatch(other.id, reason="confirmed", trigger="evt-other")  # its round offers the lapsed order too
+    again = service.dispatch(first.id, reason="offer_expired", trigger="evt-watchdog")
+    assert again.rider_id != "rdr_a"
+    service.accept_offer(again.id, again.rider_id, workflow=FakeWorkflow())
+
+    lapsed = service.get_offer(unanswered.id)
+    assert lapsed.status == "EXPIRED"
+    earnings_worker = load_handler("EarningsWorker")
+    assert earnings_worker(sqs_event(offer_status_changed(lapsed)), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    counted = kpis.rider_kpis("rdr_a", kpis.periods_of(clock.parse_iso(unanswered.created_at))[0])
+    assert (counted.offers_received, counted.offers_expired) == (1, 1)

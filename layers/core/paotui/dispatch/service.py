@@ -138,9 +138,14 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
 
 
 def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: datetime) -> OfferRecord | None:
-    """The round's offer of one order, written once: its id derives from (order, attempt)."""
+    """The round's offer of one order, written once: its id derives from (order, attempt).
+
+    The order's earlier offers still OPEN are closed once it is made: a round takes only an order without a live
+    offer, so they lapsed unanswered, which must count (EXPIRED) even if no run of the order's own closes them.
+    """
     order = planned.order
-    made = len(offers_of_order(order.id))
+    earlier = offers_of_order(order.id)
+    made = len(earlier)
     offer = _new_offer(
         order,
         planned,
@@ -157,6 +162,8 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
             raise
         logger.info("a concurrent dispatch made this offer", extra={"offer_id": offer.id})
         return None
+    for lapsed in earlier:
+        close_offer(lapsed, clock.now())
     logger.info(
         "offer created",
         extra={
