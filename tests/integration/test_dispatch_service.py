@@ -312,3 +312,28 @@ def test_an_offer_left_to_lapse_counts_against_the_rider_even_when_another_round
     assert earnings_worker(sqs_event(offer_status_changed(lapsed)), LAMBDA_CONTEXT) == {"batchItemFailures": []}
     counted = kpis.rider_kpis("rdr_a", kpis.periods_of(clock.parse_iso(unanswered.created_at))[0])
     assert (counted.offers_received, counted.offers_expired) == (1, 1)
+
+
+def test_an_order_confirmed_while_its_zone_plans_is_planned_once_more_without_offering_the_others_twice(
+    aws, monkeypatch
+):
+    """The round plans once more when its pool grew while it planned: that round is for the newcomer, not again for
+    the orders the first one gave riders (their offers are not written yet), which would go to a second rider."""
+    from paotui.dispatch import rounds, service
+    from paotui.orders.service import get_order
+
+    first, late = make_order("ord_first"), make_order("ord_late")
+    for n in range(3):
+        make_rider(f"rdr_{n}", near(SHOP, 100 + 300 * n), capacity=1)
+    plan_round = rounds.plan_round
+
+    def confirmed_meanwhile(state, params):
+        if not any(order.id == late.id for order in state.orders):
+            rounds.join_pool(get_order(late.id))  # its own run found the lease taken
+        return plan_round(state, params)
+
+    monkeypatch.setattr(rounds, "plan_round", confirmed_meanwhile)
+    service.dispatch(first.id, reason="confirmed", trigger="evt-first")
+
+    assert [(o.rider_id, o.status) for o in offers_of(first.id)] == [("rdr_0", "OPEN")]
+    assert [o.rider_id for o in offers_of(late.id)] == ["rdr_1"]

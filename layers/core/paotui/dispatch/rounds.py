@@ -18,7 +18,7 @@ the same rider, sharing a ``bundle_id`` (one trip: one store, several
 drop-offs). Deferred and unplaceable orders stay in the pool for the next
 round. One round runs per zone at a time (a lease item); a run that finds the
 lease taken leaves its order in the pool, and the running round plans once
-more if its pool grew while it planned.
+more if its pool grew while it planned, for the orders it gave no rider yet.
 
 This module reads and writes tables; everything that decides is the engine's,
 imported with the module so that a container pays for numpy and scipy while it
@@ -167,7 +167,9 @@ def plan(zone: str, center: tuple[float, float], rings: int | None = None) -> li
                 break
             seen |= {order.id for order in open_orders}
             busy = {p.rider_id for p in planned}
-            planned += _round(open_orders, placements, center, params, exclude_riders=busy, rings=rings)
+            given = {p.order.id for p in planned}  # still in the pool: their offers are written after the rounds
+            waiting = [order for order in open_orders if order.id not in given]
+            planned += _round(waiting, placements, center, params, exclude_riders=busy, rings=rings)
         return planned
     finally:
         _release_lease(zone, holder)
