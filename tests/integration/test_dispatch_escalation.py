@@ -383,3 +383,23 @@ def test_a_carrier_merchants_order_is_the_carriers_and_never_escalated(dada, mon
 
     assert dispatch(trigger="e1") is None
     assert list(dada.orders) == [ORDER_ID] and alerts() == [] and incidents() == []
+
+
+def test_a_redelivered_dispatch_message_neither_escalates_further_nor_takes_back_the_offer_it_made(dada, monkeypatch):
+    """The message's first run made the order's second offer. Run again, it must not count that offer towards the
+    carrier level: the rider keeps the offer, the order stays with our riders."""
+    from paotui.orders.service import get_order
+
+    escalate_after(monkeypatch, carrier=2)
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    of_merchant(make_order(), merchant_delivering(fallback=True))
+    lapse(dispatch(trigger="e1"))
+    made = dispatch(trigger="e2")
+
+    again = dispatch(trigger="e2")  # the same message, redelivered
+
+    assert again is not None and again.id == made.id
+    assert (offers()[-1].id, offers()[-1].status) == (made.id, "OPEN")
+    assert get_order(ORDER_ID).carrier is None and list(dada.orders) == []
+    assert alerts() == []

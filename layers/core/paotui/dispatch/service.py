@@ -15,7 +15,8 @@ the merchant's carrier, operations.
 Offer ids derive from (order, attempt), where attempt = prior offers + 1, and
 the put is conditional: two concurrent runs for the same attempt write one
 offer. A redelivered message is recognised by its event id (``trigger``) even
-if the consumer's idempotency record was lost, so it never makes a second offer.
+if the consumer's idempotency record was lost, so it never makes a second offer
+nor escalates the order again.
 
 Acceptance is one transaction: the offer (OPEN → ACCEPTED, still unexpired,
 this rider's), the order (CONFIRMED → ASSIGNED via the orders service) and the
@@ -110,14 +111,14 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
     if order is None:
         return None
     prior = offers_of_order(order_id)
-    escalated = escalation.escalate(order, len(prior))
-    if _not_ours_to_offer(order, prior, fallback=escalated.carrier):
-        return None
-    if trigger:
+    if trigger:  # before escalating: counting the offer this event made would take the order a level further
         replay = next((offer for offer in prior if offer.trigger == trigger), None)
         if replay:
             logger.info("dispatch already ran for this event", extra={"order_id": order_id, "offer_id": replay.id})
             return replay
+    escalated = escalation.escalate(order, len(prior))
+    if _not_ours_to_offer(order, prior, fallback=escalated.carrier):
+        return None
     now = clock.now()
     standing = next((offer for offer in prior if _standing(offer, now)), None)
     if standing:
