@@ -337,3 +337,26 @@ def test_an_order_confirmed_while_its_zone_plans_is_planned_once_more_without_of
 
     assert [(o.rider_id, o.status) for o in offers_of(first.id)] == [("rdr_0", "OPEN")]
     assert [o.rider_id for o in offers_of(late.id)] == ["rdr_1"]
+
+
+def test_an_order_cancelled_while_its_zone_plans_leaves_no_offer_open(order, monkeypatch):
+    """The customer cancels while the round plans, and the worker withdraws the order's offers (none yet) before the
+    round writes its offer: that offer must not stay open for the rider to be pushed and to accept in vain."""
+    from paotui.dispatch import rounds, service
+    from paotui.orders.service import system_transition
+    from paotui.orders.transitions import Status
+
+    make_rider("rdr_a", near(SHOP, 100))
+    plan_round = rounds.plan_round
+
+    def cancelled_meanwhile(state, params):
+        decision = plan_round(state, params)
+        system_transition(ORDER_ID, Status.CANCELLED, expected={Status.CONFIRMED}, reason="customer")
+        service.withdraw_offers(ORDER_ID)  # the CANCELLED event, handled by another worker
+        return decision
+
+    monkeypatch.setattr(rounds, "plan_round", cancelled_meanwhile)
+
+    assert service.dispatch(ORDER_ID, reason="confirmed", trigger="evt-confirmed") is None
+    assert [o.status for o in offers_of()] in ([], ["WITHDRAWN"])
+    assert service.open_offers_of_rider("rdr_a") == []

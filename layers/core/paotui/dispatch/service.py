@@ -143,6 +143,8 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
 
     The order's earlier offers still OPEN are closed once it is made: a round takes only an order without a live
     offer, so they lapsed unanswered, which must count (EXPIRED) even if no run of the order's own closes them.
+    The order is read again once the offer is written: one cancelled or taken while the round planned may have had
+    its offers withdrawn already (``withdraw_offers``), so this one is withdrawn here.
     """
     order = planned.order
     earlier = offers_of_order(order.id)
@@ -165,6 +167,10 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
         return None
     for lapsed in earlier:
         close_offer(lapsed, clock.now())
+    if _gone(orders.get_order(order.id)):
+        close_offer(offer, clock.now())
+        logger.info("the order went while its round planned", extra={"order_id": order.id, "offer_id": offer.id})
+        return None
     logger.info(
         "offer created",
         extra={
@@ -240,10 +246,15 @@ def _not_ours_to_offer(order: OrderRecord, offers: list[OfferRecord], *, fallbac
     if not carriers.hand_over(order, fallback=True):
         return False
     order = orders.get_order(order.id)
-    if order.status != Status.CONFIRMED.value or order.rider_id or carriers.is_with_carrier(order):
+    if _gone(order):
         return True
     logger.info("the carrier refused the order: our riders keep trying", extra={"order_id": order.id})
     return False
+
+
+def _gone(order: OrderRecord) -> bool:
+    """Whether the order no longer needs one of our riders: not CONFIRMED, taken, or with a carrier."""
+    return order.status != Status.CONFIRMED.value or bool(order.rider_id) or carriers.is_with_carrier(order)
 
 
 def _dispatchable(order_id: str) -> OrderRecord | None:
@@ -338,7 +349,7 @@ def accept_offer(offer_id: str, rider_id: str, *, workflow: AssignmentWorkflow) 
         if not offer.is_live(now_iso):
             raise _unavailable(offer, now_iso)
         order = orders.get_order(offer.order_id)
-        if order.status != Status.CONFIRMED.value or order.rider_id or carriers.is_with_carrier(order):
+        if _gone(order):
             close_offer(offer, now)  # nobody can take this order through this offer any more
             raise _unavailable(offer, now_iso)
         rider = riders.get_rider(rider_id, consistent=True)
