@@ -39,6 +39,7 @@ from tests.integration.builders import (
     merchant_with_products,
     order_event,
     order_request,
+    principal,
     sqs_event,
 )
 
@@ -244,6 +245,18 @@ def test_a_cancelled_order_is_cancelled_at_dada_once(handed_over, dada):
         (10000, "商家缺货")
     ]
     assert order_of(handed_over.id).carrier.cancelled_at
+
+
+def test_a_customers_cancellation_the_merchant_approved_reaches_dada_as_the_customers(handed_over, dada):
+    """Once confirmed, a customer cancels by asking the merchant (orders.cancellation): Dada is told 顾客取消订单."""
+    from paotui.orders import cancellation
+
+    cancellation.cancel(handed_over.id, CUSTOMER, "不想要了")
+    owner = principal("usr_owner", "merchant")
+    cancelled = cancellation.answer(handed_over.id, owner, approve=True, reason=None)
+    dispatch_worker_handles(order_event(cancelled, "CANCELLED", "CONFIRMED"))
+    assert [call["cancel_reason_id"] for call, _ in dada.calls(CANCEL)] == [4]  # 顾客取消订单
+    assert dada.orders[handed_over.id].status == 5
 
 
 def test_cancelling_an_order_on_its_way_is_refused_by_dada_and_alerted(handed_over, dada):

@@ -54,6 +54,7 @@ from paotui.carriers.interface import (
 from paotui.catalog.delivery import CarrierShop, settings_of
 from paotui.catalog.records import MerchantRecord
 from paotui.orders import service as orders
+from paotui.orders.cancellation import APPROVED
 from paotui.orders.records import (
     CarrierExceptionMap,
     CarrierMap,
@@ -269,8 +270,14 @@ def withdraw(order_id: str) -> None:
     carrier = configured_carrier(record.name)
     if carrier is None:
         raise unavailable(record.name, "The carrier this order is with is no longer configured.")
-    by_customer = bool(order.timeline) and order.timeline[-1].by.startswith(Actor.CUSTOMER.value)
-    _cancel_at(carrier, order, order.cancel_reason or "cancelled", by_customer=by_customer)
+    _cancel_at(carrier, order, order.cancel_reason or "cancelled", by_customer=_by_customer(order))
+
+
+def _by_customer(order: OrderRecord) -> bool:
+    """The customer cancelled the order. A carrier only has confirmed orders, which a customer cancels by a request
+    the merchant approves (``orders.cancellation``): the move itself is the merchant's."""
+    request = order.cancel_request
+    return request is not None and request.status == APPROVED
 
 
 def _cancel_at(carrier: Carrier, order: OrderRecord, reason: str, *, by_customer: bool) -> None:
