@@ -443,6 +443,20 @@ def test_the_customer_sees_dadas_rider_and_where_they_are_while_delivering(hande
     assert (moved["lat"], moved["lng"]) == (31.2320, 121.4750)
 
 
+def test_a_dada_rider_who_gave_the_order_back_is_no_longer_shown_on_it(handed_over, dada):
+    """Dada's rider reached the shop, then gave the order back (待接单 again): our order stays where it got to, but
+    the customer must not be shown that rider, their phone or where they were, as if still coming."""
+    orders_api = load_handler("OrdersApi")
+    caller = {"user_id": CUSTOMER.user_id, "roles": "customer"}
+    deliver(dada, dada.move(handed_over.id, 100))
+    assert deliver(dada, dada.move(handed_over.id, 1)) == (200, {"status": "ok"})
+
+    status, shown = answer(orders_api(api_event("GET", f"/orders/{handed_over.id}", authorizer=caller), LAMBDA_CONTEXT))
+    assert status == 200, shown
+    assert (shown["status"], shown["carrier"]["status"]) == ("PICKING_UP", 1)
+    assert shown["carrier"]["rider"] is None and shown["rider_position"] is None
+
+
 def _redispatch(order_id: str) -> dict[str, Any]:
     """The watchdog's dispatch.requested after the offer TTL (carrier orders get it too)."""
     import uuid

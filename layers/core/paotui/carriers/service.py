@@ -375,9 +375,13 @@ def _record(order: OrderRecord, state: CarrierState, asked_at: str, *, order_no:
     if state.rider:
         rider = CarrierRiderMap(name=state.rider.name, phone=state.rider.phone, id=state.rider.id)
         actions.append(OrderRecord.carrier.rider.set(rider))
+    else:  # none now (its rider gave the order back): nobody to show, call or follow on a map
+        actions.append(OrderRecord.carrier.rider.remove())
     if state.position:
         lat, lng = state.position
         actions.append(OrderRecord.carrier.position.set(PositionMap(lat=lat, lng=lng, at=asked_at)))
+    elif not state.rider:
+        actions.append(OrderRecord.carrier.position.remove())
     if state.status is Status.CANCELLED:
         actions.append(OrderRecord.carrier.cancelled_at.set(asked_at))
     newer = OrderRecord.carrier.seen_at.does_not_exist() | (OrderRecord.carrier.seen_at <= asked_at)
