@@ -217,6 +217,39 @@ def test_a_refusal_is_recorded_and_alerted_and_the_next_redispatch_tries_again(m
     assert after.carrier.handed_over_at and after.carrier.exception is None and list(dada.orders) == [order.id]
 
 
+def test_a_concurrent_runs_refusal_never_orphans_the_dada_order_another_run_publishes(merchant, dada, monkeypatch):
+    """While one run publishes the order from its recorded quote, a concurrent run (which read the order before
+    that quote) is refused by Dada and records the refusal. Dada has the order all the same: it must stay ours to
+    follow and to withdraw, not be left at Dada behind a refusal."""
+    from paotui.carriers import service as carriers
+    from paotui.carriers.dada import DadaCarrier
+
+    order = confirmed_order(merchant)
+    before_the_quote = order_of(order.id)
+    create = DadaCarrier.create
+
+    def create_while_another_run_is_refused(carrier, order_id: str, quote_id: str) -> None:
+        balance, dada.balance = dada.balance, 0
+        carriers.hand_over(before_the_quote)
+        dada.balance = balance
+        create(carrier, order_id, quote_id)
+
+    monkeypatch.setattr(DadaCarrier, "create", create_while_another_run_is_refused)
+    carriers.hand_over(order_of(order.id))
+    monkeypatch.setattr(DadaCarrier, "create", create)
+
+    after = order_of(order.id)
+    assert list(dada.orders) == [order.id]
+    assert after.carrier.handed_over_at and after.carrier.quote_id == published(dada)[0]["deliveryNo"]
+    assert after.carrier.exception is None
+
+    from paotui.orders import service
+
+    cancelled = service.system_transition(order.id, Status.CANCELLED, expected={Status.CONFIRMED}, reason="商家缺货")
+    dispatch_worker_handles(order_event(cancelled, "CANCELLED", "CONFIRMED"))
+    assert dada.orders[order.id].status == 5, "withdrawn at Dada with our order"
+
+
 def test_orders_of_merchants_delivering_themselves_still_go_to_our_riders(dada):
     from paotui.dispatch.service import offers_of_order
 

@@ -131,7 +131,7 @@ def hand_over(order: OrderRecord, *, fallback: bool = False) -> bool:
             lapsed = record.quote_id
             order = orders.get_order(order.id)
             continue
-        _handed_over(order, carrier, record.quote_id)
+        _handed_over(order, carrier, record)
         return True
     raise Conflict("The order kept changing while it was handed over.", code="CONCURRENT_UPDATE")
 
@@ -208,18 +208,30 @@ def _quoted(order: OrderRecord, carrier: Carrier, shop: CarrierShop) -> OrderRec
     return orders.get_order(order.id)
 
 
-def _handed_over(order: OrderRecord, carrier: Carrier, quote_id: str) -> None:
+def _handed_over(order: OrderRecord, carrier: Carrier, record: CarrierMap) -> None:
     """Record the hand-over, unless the order was cancelled or one of our riders took it while the carrier created
     its order: then that order is cancelled at the carrier. (Not "still CONFIRMED": the carrier's first callback
-    may have moved it on already.)"""
-    condition = (
-        (OrderRecord.carrier.quote_id == quote_id)
-        & OrderRecord.carrier.handed_over_at.does_not_exist()
+    may have moved it on already.) A concurrent run's refusal recorded meanwhile (it had read the order before our
+    quote) is replaced by our quote: the carrier has the order, to be followed and withdrawn like any other."""
+    free = (
+        OrderRecord.carrier.handed_over_at.does_not_exist()
         & (OrderRecord.status != Status.CANCELLED.value)
         & OrderRecord.rider_id.does_not_exist()
     )
-    if _updated(order, [OrderRecord.carrier.handed_over_at.set(clock.now_iso())], condition):
-        logger.info("order handed over", extra={"order_id": order.id, "carrier": carrier.name, "quote_id": quote_id})
+    handed = OrderRecord.carrier.handed_over_at.set(clock.now_iso())
+    quoted = [
+        OrderRecord.carrier.quote_id.set(record.quote_id),
+        OrderRecord.carrier.fee.set(record.fee),
+        OrderRecord.carrier.distance_m.set(record.distance_m),
+        OrderRecord.carrier.quoted_at.set(record.quoted_at),
+        OrderRecord.carrier.exception.remove(),
+    ]
+    ours = free & (OrderRecord.carrier.quote_id == record.quote_id)
+    refused_meanwhile = free & OrderRecord.carrier.quote_id.does_not_exist()
+    if _updated(order, [handed], ours) or _updated(order, [*quoted, handed], refused_meanwhile):
+        logger.info(
+            "order handed over", extra={"order_id": order.id, "carrier": carrier.name, "quote_id": record.quote_id}
+        )
         metrics.add_metric(name="CarrierHandOvers", unit="Count", value=1)
         return
     order = orders.get_order(order.id)
