@@ -403,3 +403,23 @@ def test_a_redelivered_dispatch_message_neither_escalates_further_nor_takes_back
     assert (offers()[-1].id, offers()[-1].status) == (made.id, "OPEN")
     assert get_order(ORDER_ID).carrier is None and list(dada.orders) == []
     assert alerts() == []
+
+
+def test_an_order_dada_has_is_never_escalated_after_its_merchant_switched_to_our_riders(dada, monkeypatch):
+    """Dada keeps the orders it has when the merchant goes back to our riders (docs/adr/0012): the watchdog's
+    re-dispatch must not tell the merchant we search further or pay a bonus, nor page operations, for them."""
+    from paotui.catalog import delivery
+
+    escalate_after(monkeypatch, widen=0, bonus=0, carrier=0, operations=0)
+    make_rider("rdr_a", near(SHOP, 100))
+    merchant, _ = merchant_with_products(50)
+    carrier = {"carrier": "dada", "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"}}
+    areas = [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}]
+    delivery.save(merchant, delivery.DeliverySettings.model_validate({"mode": "carrier", **carrier, "areas": areas}))
+    of_merchant(make_order(), merchant)
+    assert dispatch(trigger="e1") is None
+    delivery.save(merchant, delivery.DeliverySettings.model_validate({"mode": "self", "areas": areas}))
+
+    assert dispatch(trigger="e2") is None  # the watchdog asks again while Dada's riders have not taken it
+    assert list(dada.orders) == [ORDER_ID] and offers() == []
+    assert alerts() == [] and incidents() == []

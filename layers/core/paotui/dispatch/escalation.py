@@ -29,7 +29,8 @@ ride, ``paotui.workflow.schedule``), if that is later. The new ETA is when a rid
 have the food at the door: ``max(now + no_rider_eta_wait_seconds, food
 ready) + ride``, the ride timed as quotes time it (``catalog.pricing``).
 Orders of a merchant whose carrier delivers everything (mode "carrier") are
-the carrier's: nothing here applies to them.
+the carrier's: nothing here applies to them, nor to those the carrier has
+once the merchant switched back to our riders.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist
 
+from paotui.carriers.service import is_with_carrier
 from paotui.catalog.delivery import settings_of
 from paotui.catalog.pricing import riding_minutes
 from paotui.catalog.records import MerchantRecord
 from paotui.ops.incidents import raise_incident
-from paotui.orders.alerts import record_alert
+from paotui.orders.alerts import alert_id, record_alert
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
@@ -120,7 +122,7 @@ def escalate(order: OrderRecord, offers_made: int) -> Escalation:
     """The order's level for this dispatch run, with its alerts and incident recorded (each once)."""
     merchant = _merchant(order)
     delivery = settings_of(merchant) if merchant is not None else None
-    if delivery is not None and delivery.mode == "carrier":
+    if (delivery is not None and delivery.mode == "carrier") or _carriers_own(order):
         return Escalation(level=0)
     settings = get_settings()
     now = clock.now()
@@ -149,6 +151,13 @@ def bonus_for(order: OrderRecord, offers_made: int) -> int:
 def _waited_seconds(order: OrderRecord, now: datetime) -> float:
     dispatch_at = clock.parse_iso(order.dispatch_at) if order.dispatch_at else None
     return (now - waiting_since(_confirmed_at(order), dispatch_at)).total_seconds()
+
+
+def _carriers_own(order: OrderRecord) -> bool:
+    """A carrier has the order, not as this escalation's fallback: its merchant had the carrier deliver all, and
+    has switched to our riders since, which leaves the carrier the orders it has (docs/adr/0012)."""
+    fell_back = alert_id(order.id, ESCALATED, str(CARRIER)) in (order.alert_ids or set())
+    return is_with_carrier(order) and not fell_back
 
 
 def _call_operations(order: OrderRecord, facts: dict, now: datetime, merchant: MerchantRecord | None) -> None:
