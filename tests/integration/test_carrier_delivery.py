@@ -476,6 +476,25 @@ def test_the_customer_sees_dadas_rider_and_where_they_are_while_delivering(hande
     assert (moved["lat"], moved["lng"]) == (31.2320, 121.4750)
 
 
+def test_why_dada_refused_the_order_is_shown_to_its_merchant_not_to_the_customer(merchant, dada):
+    """Dada's refusal says what is wrong with the merchant's Dada account (余额不足): the merchant's to act on."""
+    orders_api = load_handler("OrdersApi")
+    order = confirmed_order(merchant)
+    dada.balance = 0
+    dispatch_worker_handles(order_event(order, "CONFIRMED", "PAID"))
+
+    def view(user_id: str, roles: str) -> dict[str, Any]:
+        caller = {"user_id": user_id, "roles": roles}
+        status, body = answer(orders_api(api_event("GET", f"/orders/{order.id}", authorizer=caller), LAMBDA_CONTEXT))
+        assert status == 200, body
+        return body["carrier"]
+
+    assert view("usr_owner", "merchant")["exception"]["code"] == "CARRIER_REFUSED"
+    assert view("usr_admin", "admin")["exception"]["code"] == "CARRIER_REFUSED"
+    shown = view(CUSTOMER.user_id, "customer")
+    assert shown["exception"] is None and shown["name"] == "dada"
+
+
 def test_a_dada_rider_who_gave_the_order_back_is_no_longer_shown_on_it(handed_over, dada):
     """Dada's rider reached the shop, then gave the order back (待接单 again): our order stays where it got to, but
     the customer must not be shown that rider, their phone or where they were, as if still coming."""

@@ -50,7 +50,8 @@ def required_key(idempotency_key: str | None) -> str:
 
 def views_for(caller: Principal) -> Callable[[OrderRecord], OrderView]:
     """How ``caller`` sees orders: the 收货码 only on their own orders as the customer (and to admins), never to
-    the rider or the merchant; a proof photo's short-lived link for the customer, the merchant and admins."""
+    the rider or the merchant; a proof photo's short-lived link for the customer, the merchant and admins; why a
+    carrier can't carry the order (its codes, the merchant's account with it) only to the merchant and admins."""
 
     @cache
     def merchant_ids() -> frozenset[str]:
@@ -65,6 +66,8 @@ def views_for(caller: Principal) -> Callable[[OrderRecord], OrderView]:
             shown.delivery_code = order.delivery_code
         if shown.proof and shown.proof.photo_key and (receives or order.merchant_id in merchant_ids()):
             shown.proof.photo_url = proof.photo_url(shown.proof.photo_key)
+        if shown.carrier and not (caller.is_admin or order.merchant_id in merchant_ids()):
+            shown.carrier.exception = None
         return shown
 
     return view
