@@ -562,6 +562,7 @@ DADA_CALLBACKS = table(
     Case("order id with NUL", setting(order_id="ord_\x00"), 422),  # no text of ours holds a control character
     Case("order id a lone surrogate", setting(order_id="ord_" + SURROGATE), None),
     Case("client_id a lone surrogate", setting(client_id=SURROGATE), 422),
+    Case("client_id too long for the order to hold", setting(client_id="9" * 420_000), 422),  # DynamoDB's 400 KB
     Case("cancel_reason very long", setting(cancel_reason=LONG), 200, applied=True),
 )
 

@@ -176,7 +176,7 @@ class DadaCallback(BaseModel):
 
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
-    client_id: Line | None = None  # Dada's own order number (运单号)
+    client_id: Line | None = Field(None, max_length=64)  # Dada's own order number (运单号), recorded on the order
     order_id: Line = Field(min_length=1, max_length=64)  # our order id (origin_id)
     order_status: int
     cancel_reason: Prose | None = None
