@@ -135,6 +135,8 @@ class Params:
     placement_weight: float = 0.5  # in that demand, an order placed at the store lately counts this much
     placement_window: float = 90.0  # ... when placed within this many minutes
     defer_minutes: float = 10.0  # an order left open now is assumed picked up no sooner than this
+    plan_ahead: float = 6.0  # food ready further ahead than this needs no rider yet: serving it this round
+    plan_ahead_max: float = 30.0  # ... is worth a minute less per minute beyond, up to this many (cost.serve_reward)
     bundle_passes: int = 1  # times to form bundles and reassign (each pass costs one more assignment)
 
 

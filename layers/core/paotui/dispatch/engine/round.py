@@ -192,7 +192,8 @@ def _rewards(arrays: OrderArrays, now: float, params: Params, units, pair_unit, 
     soonest = np.full(len(drop), np.inf)
     np.minimum.at(soonest, units[pair_unit[alone], 0], trips.drop[alone, 0])
     soonest = np.where(np.isfinite(soonest), soonest, drop)
-    return serve_reward(drop - arrays.anchor, soonest + params.defer_minutes - arrays.anchor, params)
+    later_ctd, soonest_later_ctd = drop - arrays.anchor, soonest + params.defer_minutes - arrays.anchor
+    return serve_reward(later_ctd, soonest_later_ctd, arrays.ready - now, params)
 
 
 def _nearest_riders(start: np.ndarray, start_xy: np.ndarray, speed: np.ndarray, store_xy: np.ndarray, params: Params):
