@@ -169,22 +169,24 @@ def dada(aws, monkeypatch):
         yield fake
 
 
-def merchant_delivering(*, fallback: bool):
-    """A merchant of our riders' that may fall back on Dada, or not."""
+def deliver_by(merchant, mode: str, *, fallback: bool = False):
+    """Set who delivers the merchant's orders: our riders ("self", falling back on Dada or not) or Dada ("carrier")."""
     from paotui.catalog import delivery
 
-    merchant, _ = merchant_with_products(50)
-    carrier = {"carrier": "dada", "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"}} if fallback else {}
-    settings = delivery.DeliverySettings.model_validate(
-        {
-            "mode": "self",
-            "allow_carrier_fallback": fallback,
-            **carrier,
-            "areas": [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}],
-        }
-    )
-    delivery.save(merchant, settings)
+    carrier = {"carrier": "dada", "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"}}
+    settings = {
+        "mode": mode,
+        "allow_carrier_fallback": fallback,
+        **(carrier if mode == "carrier" or fallback else {}),
+        "areas": [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}],
+    }
+    delivery.save(merchant, delivery.DeliverySettings.model_validate(settings))
     return merchant
+
+
+def merchant_delivering(*, fallback: bool):
+    """A merchant of our riders' that may fall back on Dada, or not."""
+    return deliver_by(merchant_with_products(50)[0], "self", fallback=fallback)
 
 
 def test_at_the_carrier_level_the_order_goes_to_dada_only_if_the_merchant_allows_it(dada, monkeypatch):
@@ -372,14 +374,8 @@ def test_a_redelivered_dispatch_message_escalates_once(order, monkeypatch):
 
 
 def test_a_carrier_merchants_order_is_the_carriers_and_never_escalated(dada, monkeypatch):
-    from paotui.catalog import delivery
-
     escalate_after(monkeypatch, widen=0, bonus=0, carrier=0, operations=0)
-    merchant, _ = merchant_with_products(50)
-    carrier = {"carrier": "dada", "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"}}
-    areas = [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}]
-    delivery.save(merchant, delivery.DeliverySettings.model_validate({"mode": "carrier", **carrier, "areas": areas}))
-    of_merchant(make_order(), merchant)
+    of_merchant(make_order(), deliver_by(merchant_with_products(50)[0], "carrier"))
 
     assert dispatch(trigger="e1") is None
     assert list(dada.orders) == [ORDER_ID] and alerts() == [] and incidents() == []
@@ -408,17 +404,12 @@ def test_a_redelivered_dispatch_message_neither_escalates_further_nor_takes_back
 def test_an_order_dada_has_is_never_escalated_after_its_merchant_switched_to_our_riders(dada, monkeypatch):
     """Dada keeps the orders it has when the merchant goes back to our riders (docs/adr/0012): the watchdog's
     re-dispatch must not tell the merchant we search further or pay a bonus, nor page operations, for them."""
-    from paotui.catalog import delivery
-
     escalate_after(monkeypatch, widen=0, bonus=0, carrier=0, operations=0)
     make_rider("rdr_a", near(SHOP, 100))
-    merchant, _ = merchant_with_products(50)
-    carrier = {"carrier": "dada", "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"}}
-    areas = [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}]
-    delivery.save(merchant, delivery.DeliverySettings.model_validate({"mode": "carrier", **carrier, "areas": areas}))
+    merchant = deliver_by(merchant_with_products(50)[0], "carrier")
     of_merchant(make_order(), merchant)
     assert dispatch(trigger="e1") is None
-    delivery.save(merchant, delivery.DeliverySettings.model_validate({"mode": "self", "areas": areas}))
+    deliver_by(merchant, "self")
 
     assert dispatch(trigger="e2") is None  # the watchdog asks again while Dada's riders have not taken it
     assert list(dada.orders) == [ORDER_ID] and offers() == []
