@@ -193,6 +193,29 @@ def test_the_payment_timeout_closes_open_trades_before_cancelling(order):
     assert _refunds(order.id) == [("SUCCEEDED", int(order.amounts.total), "system")]
 
 
+def test_a_payment_whose_callback_was_killed_before_the_order_moved_pays_the_order_when_the_window_closes(
+    order, monkeypatch
+):
+    """The payment is recorded, the Lambda dies before the order moves: the timeout finds the money, pays the order."""
+    from paotui.orders import service as orders
+    from paotui.payments import service
+    from paotui.workflow import timeouts
+
+    headers, body, providers = _kept_back_notify(order)
+    move = orders.system_transition
+
+    def killed(*args, **kwargs):
+        monkeypatch.setattr(orders, "system_transition", move)
+        raise RuntimeError("Lambda killed")
+
+    monkeypatch.setattr(orders, "system_transition", killed)
+    with pytest.raises(RuntimeError):
+        service.handle_notify("sandbox", headers, body, providers)
+    assert [p.status for p in service.payments_of(order.id)] == ["SUCCEEDED"]
+    timeouts.payment(order.id)  # the payment window closes before the provider sends its callback again
+    assert [entry.status for entry in _order(order.id).timeline] == ["PENDING_PAYMENT", "PAID"]
+
+
 def test_a_cancelled_paid_order_is_refunded_once_however_often_the_event_comes(order):
     from paotui.orders import service as orders
     from paotui.orders.transitions import Status

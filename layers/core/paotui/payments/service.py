@@ -210,12 +210,16 @@ def close_unpaid(order_id: str, providers: Providers) -> bool:
     turns out paid (then it is applied).
 
     A provider that says "already paid" is asked for the trade and the payment is
-    applied as if its callback had come, so the order is paid, not cancelled.
+    applied as if its callback had come, so the order is paid, not cancelled. So is
+    a payment recorded by a callback that died before it moved the order.
     """
     paid = False
     for payment in PaymentRecord.query(order_id, filter_condition=PaymentRecord.kind == "payment"):
+        if payment.status == PaymentStatus.SUCCEEDED and not paid:
+            if orders.get_order(order_id).status == Status.PENDING_PAYMENT.value:
+                apply_payment(payment.channel, _recorded(payment), providers)
+            paid = True
         if payment.status != PaymentStatus.CREATED:
-            paid = paid or payment.status == PaymentStatus.SUCCEEDED
             continue
         provider = providers.for_notify(payment.channel)
         try:
@@ -236,6 +240,13 @@ def close_unpaid(order_id: str, providers: Providers) -> bool:
                 raise
         logger.info("trade closed", extra={"order_id": order_id, "channel": payment.channel})
     return paid
+
+
+def _recorded(payment: PaymentRecord) -> ProviderPayment:
+    """A SUCCEEDED payment as its provider's callback told it."""
+    return ProviderPayment(
+        payment.trade_no, payment.provider_txn_id, int(payment.amount), PaymentState.SUCCEEDED, payment.paid_at
+    )
 
 
 def payments_of(order_id: str) -> list[PaymentRecord]:
