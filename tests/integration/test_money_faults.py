@@ -1,0 +1,296 @@
+"""Money under crashes: a payment's callback, a cancellation's refund, a merchant's refund and a rider's pay, each
+run with its N-th call (to DynamoDB, or to the payment provider) failing, for N = 1, 2, 3 ... until a run gets
+through without reaching N. A failed run is followed by what the platform does next (the provider sends its
+callback again, SQS delivers the message again, the merchant's app retries the request) until it succeeds; the end
+state must be that of one clean run: no money lost, none moved twice.
+
+A call fails either before it reaches moto (a throttled write, a connection never made: nothing applied) or after
+(the Lambda killed or the connection dropped as the answer came back: applied, but the caller never knows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+
+from paotui.platform.events import DomainEvent
+from tests.integration.builders import CUSTOMER, order_event, placed_order, principal
+
+MERCHANT_OWNER = principal("usr_owner", "merchant")
+
+
+class Crash(Exception):
+    """The Lambda killed, or its connection dropped, at the chosen call."""
+
+
+@dataclass
+class Faults:
+    """Counts the calls made while armed and fails the ``at``-th, ``after`` it took effect or before."""
+
+    at: int | None = None
+    after: bool = False
+    calls: int = 0
+    reached: bool = False
+
+    def arm(self, at: int | None, after: bool = False) -> None:
+        self.at, self.after, self.calls, self.reached = at, after, 0, False
+
+    def call(self, make: Callable[[], object]) -> object:
+        if self.at is None:
+            return make()
+        self.calls += 1
+        failing = self.calls == self.at
+        self.reached = self.reached or failing
+        if failing and not self.after:
+            raise Crash(f"call {self.calls} failed before it was made")
+        answer = make()
+        if failing:
+            raise Crash(f"call {self.calls} made, its answer lost")
+        return answer
+
+
+@dataclass
+class ProviderLedger:
+    """What the provider was asked: refunds by refund id (it refunds each id once, as WeChat Pay and Alipay do)."""
+
+    refunds: dict[str, int] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def faults(aws, monkeypatch) -> Faults:
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    faults = Faults()
+    unfaulted = BotocoreStubber.process_request
+
+    def process_request(self, request):
+        return faults.call(lambda: unfaulted(self, request))
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
+    return faults
+
+
+def providers_with(faults: Faults, ledger: ProviderLedger):
+    """In-process sandbox providers whose refunds and closes go through ``faults`` and are kept in ``ledger``."""
+    from paotui.payments import sandbox, service
+    from paotui.payments.channels import Providers
+    from paotui.platform.secrets import secret_value
+    from paotui.platform.settings import get_settings
+
+    class FaultyProvider(sandbox.SandboxProvider):
+        def refund(self, **asked):
+            def make():
+                ledger.asked.append(asked["refund_id"])
+                refunded = ledger.refunds.setdefault(asked["refund_id"], asked["amount"])
+                assert refunded == asked["amount"], "one refund id asked for two amounts"
+                return super(FaultyProvider, self).refund(**asked)
+
+            return faults.call(make)
+
+        def close(self, payment_id: str) -> None:
+            faults.call(lambda: None)
+
+    class FaultyProviders(Providers):
+        def _provider(self, channel: str):
+            assert channel == "sandbox"
+            return FaultyProvider(lambda: secret_value(get_settings().payment_secret_arn), self._transport)
+
+    def deliver(url: str, headers: dict[str, str], body: bytes) -> int:
+        return service.handle_notify("sandbox", headers, body, providers).status
+
+    providers = FaultyProviders(get_settings(), deliver)
+    return providers
+
+
+def crashing(
+    faults: Faults, setup: Callable[[], object], step: Callable[[object], object], state: Callable[[object], object]
+) -> int:
+    """For each N (before and after), a fresh ``setup``, ``step`` failing at call N, then ``step`` again unfaulted;
+    its ``state`` must equal a clean run's. Returns how many calls a clean run makes."""
+    clean = setup()
+    faults.arm(None)
+    step(clean)
+    expected = state(clean)
+    for after in (False, True):
+        at = 1
+        while True:
+            subject = setup()
+            faults.arm(at, after)
+            with contextlib.suppress(Crash):
+                step(subject)
+            reached = faults.reached
+            faults.arm(None)
+            step(subject)  # the platform's next try: the provider's callback again, SQS's redelivery, the retry
+            assert state(subject) == expected, f"call {at} failing {'after' if after else 'before'} it was made"
+            if not reached:
+                break
+            at += 1
+    return at - 1
+
+
+# --- what each scenario leaves behind --------------------------------------------------------------------------
+
+
+def money_of(order_id: str, ledger: ProviderLedger) -> dict:
+    from paotui.orders.service import get_order
+    from paotui.payments import refunds, service
+
+    order = get_order(order_id)
+    return {
+        "status": order.status,
+        "timeline": [entry.status for entry in order.timeline],
+        "order_refund": (int(order.refunded or 0), int(order.refunds_pending or 0), int(order.refunds_failed or 0)),
+        "payments": sorted((p.status, int(p.amount), int(p.refunded)) for p in service.payments_of(order_id)),
+        "refunds": sorted((r.status, int(r.amount)) for r in refunds.refunds_of(order_id)),
+        "refunded_at_the_provider": sorted(
+            amount
+            for refund_id, amount in ledger.refunds.items()
+            if refund_id in {r.id for r in refunds.refunds_of(order_id)}
+        ),
+    }
+
+
+@dataclass
+class Paying:
+    order_id: str
+    headers: dict
+    body: bytes
+
+
+def test_a_payment_callback_crashing_at_any_call_pays_the_order_once(faults):
+    from paotui.catalog.records import MerchantRecord
+    from paotui.catalog.service import get_merchant
+    from paotui.payments import service
+    from tests.integration.test_payments import RecordingTransport, sandbox
+
+    ledger = ProviderLedger()
+    providers = providers_with(faults, ledger)
+
+    def setup() -> Paying:
+        order, _ = placed_order(uuid.uuid4().hex, 1)
+        get_merchant(order.merchant_id).update(actions=[MerchantRecord.auto_confirm.set(True)])
+        transport = RecordingTransport(deliver=False)
+        service.start_payment(order.id, CUSTOMER, "sandbox", sandbox(transport))
+        headers, body = transport.sent[0]
+        return Paying(order.id, headers, body)
+
+    def step(paying: Paying) -> None:
+        reply = service.handle_notify("sandbox", paying.headers, paying.body, providers)
+        assert reply.status == 200
+
+    calls = crashing(faults, setup, step, lambda paying: money_of(paying.order_id, ledger))
+    assert calls > 3
+
+
+def test_a_payment_callback_after_the_timeout_crashing_at_any_call_refunds_once(faults):
+    from paotui.orders import service as orders
+    from paotui.orders.transitions import Status
+    from paotui.payments import service
+    from tests.integration.test_payments import RecordingTransport, sandbox
+
+    ledger = ProviderLedger()
+    providers = providers_with(faults, ledger)
+
+    def setup() -> Paying:
+        order, _ = placed_order(uuid.uuid4().hex, 1)
+        transport = RecordingTransport(deliver=False)
+        service.start_payment(order.id, CUSTOMER, "sandbox", sandbox(transport))
+        orders.system_transition(order.id, Status.CANCELLED, expected={Status.PENDING_PAYMENT}, reason="timeout")
+        headers, body = transport.sent[0]
+        return Paying(order.id, headers, body)
+
+    def step(paying: Paying) -> None:
+        assert service.handle_notify("sandbox", paying.headers, paying.body, providers).status == 200
+
+    calls = crashing(faults, setup, step, lambda paying: money_of(paying.order_id, ledger))
+    assert calls > 3
+
+
+def test_a_cancelled_paid_orders_refund_crashing_at_any_call_refunds_once(faults):
+    from paotui.orders import service as orders
+    from paotui.orders.transitions import Status
+    from paotui.payments import refund_events, service
+    from tests.integration.test_payments import sandbox
+
+    ledger = ProviderLedger()
+    providers = providers_with(faults, ledger)
+
+    def setup() -> DomainEvent:
+        order, _ = placed_order(uuid.uuid4().hex, 1)
+        service.start_payment(order.id, CUSTOMER, "sandbox", sandbox())
+        cancelled = orders.system_transition(order.id, Status.CANCELLED, expected={Status.PAID}, reason="rejected")
+        return DomainEvent.model_validate_json(order_event(cancelled, "CANCELLED", "PAID"))
+
+    def step(event: DomainEvent) -> None:
+        refund_events.handle(event, providers)
+
+    calls = crashing(faults, setup, step, lambda event: money_of(event.subject, ledger))
+    assert calls > 3
+
+
+def test_a_merchants_refund_crashing_at_any_call_refunds_once_when_retried(faults):
+    from paotui.orders import service as orders
+    from paotui.payments import refunds, service
+    from tests.integration.test_payments import sandbox
+
+    ledger = ProviderLedger()
+    providers = providers_with(faults, ledger)
+
+    def setup() -> str:
+        order, _ = placed_order(uuid.uuid4().hex, 1)
+        service.start_payment(order.id, CUSTOMER, "sandbox", sandbox())
+        return order.id
+
+    def step(order_id: str) -> None:
+        current = orders.get_order(order_id)
+        actors = orders.actors_for(current, MERCHANT_OWNER)
+        refunds.refund_part(
+            current, actors, amount=100, reason="少送一份", key="refund-key-crash", by="usr_owner", providers=providers
+        )
+
+    calls = crashing(faults, setup, step, lambda order_id: money_of(order_id, ledger))
+    assert calls > 3
+
+
+def test_a_delivery_crashing_at_any_call_pays_the_rider_and_the_streak_bonus_once(faults, monkeypatch):
+    from paotui.platform import clock
+    from paotui.riders import earnings_events, incentives
+    from paotui.riders.earnings_records import LedgerLine, RiderKpisRecord
+    from tests.integration.test_rider_earnings import NOON, RULES, RULES_SAVED, delivered
+
+    monkeypatch.setattr(clock, "now", lambda: RULES_SAVED)
+    incentives.save_rules(incentives.SaveIncentiveRules(version=0, **RULES), "usr_admin")
+
+    def setup() -> tuple[str, DomainEvent]:
+        rider = f"usr_rider_{uuid.uuid4().hex[:8]}"
+        first = delivered(f"ord_{uuid.uuid4().hex}", rider=rider, at=NOON - timedelta(minutes=20))
+        earnings_events.handle(DomainEvent.model_validate_json(order_event(first, "DELIVERED", "DELIVERING")))
+        second = delivered(f"ord_{uuid.uuid4().hex}", rider=rider)  # the second on time in a row: the streak bonus
+        return rider, DomainEvent.model_validate_json(order_event(second, "DELIVERED", "DELIVERING"))
+
+    def step(delivery: tuple[str, DomainEvent]) -> None:
+        earnings_events.handle(delivery[1])
+
+    def pay(delivery: tuple[str, DomainEvent]) -> dict:
+        rider, event = delivery
+        counters = {
+            kpi.period.partition("#")[0]: {
+                k: v for k, v in kpi.attribute_values.items() if k not in ("rider_id", "period")
+            }
+            for kpi in RiderKpisRecord.query(rider)
+        }
+        lines = sorted(
+            (line.order_id == event.subject, line.kind, int(line.amount))
+            for line in LedgerLine.query(rider)
+            if line.entry.startswith("line#")
+        )
+        return {"lines": lines, "counters": counters}
+
+    calls = crashing(faults, setup, step, pay)
+    assert calls > 3
