@@ -6,6 +6,7 @@ import from here, never from each other.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -545,3 +546,114 @@ class LocalRoute:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# --- Faults: an AWS call that fails, or a Lambda killed mid-way, at each step in turn ---------------
+
+
+class Killed(BaseException):
+    """The Lambda was killed (its timeout, out of memory): nothing after this runs, no ``except Exception``."""
+
+
+FAULT_MODES = ("throttled", "killed_before", "killed_after")
+"""throttled: the call fails, the code goes on; killed_before / killed_after: the Lambda dies at the call, before
+DynamoDB/SQS/SNS applied it or after (the answer lost), and makes no further call."""
+
+
+class AwsFaults:
+    """Every AWS call (boto3 and pynamodb alike), counted while armed; the ``at``-th one fails as ``mode`` says."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        from botocore.client import BaseClient
+
+        self.arm(None)
+        original = BaseClient._make_api_call
+
+        def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            return self._call(lambda: original(client, operation, params), operation)
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", make_api_call)
+
+    def arm(self, at: int | None, mode: str = "throttled") -> None:
+        self.at, self.mode, self.calls, self.hit, self.dead = at, mode, 0, None, False
+
+    def _call(self, call: Callable[[], Any], operation: str) -> Any:
+        if self.dead:
+            raise Killed(operation)
+        self.calls += 1
+        if self.calls != self.at:
+            return call()
+        self.hit = operation
+        if self.mode == "throttled":
+            from botocore.exceptions import ClientError
+
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected"}}
+            raise ClientError(error, operation)
+        if self.mode == "killed_after":
+            call()
+        self.dead = True
+        raise Killed(operation)
+
+
+def invoke_until_done(handler: Callable[[Any, Any], Any], event: dict[str, Any], *, attempts: int = 4) -> int:
+    """Deliver ``event`` as SQS or the stream would: again while any record failed (the Lambda killed, the batch
+    failed, items reported); how many deliveries it took. Assumes each redelivery comes after the function's
+    timeout, so an idempotency record a killed run left in progress has expired (as the queues' visibility
+    timeouts make sure)."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            if not handler(event, LAMBDA_CONTEXT)["batchItemFailures"]:
+                return attempt
+        except (Killed, BatchProcessingError):
+            pass
+        _expire_runs_in_progress()
+    raise AssertionError(f"still failing after {attempts} deliveries")
+
+
+def _expire_runs_in_progress() -> None:
+    import boto3
+
+    from paotui.platform.settings import get_settings
+
+    dynamodb, table = boto3.client("dynamodb"), get_settings().idempotency_table
+    for item in dynamodb.scan(TableName=table)["Items"]:
+        if item.get("status", {}).get("S") == "INPROGRESS":
+            dynamodb.update_item(
+                TableName=table,
+                Key={"id": item["id"]},
+                UpdateExpression="SET in_progress_expiration = :past",
+                ExpressionAttributeValues={":past": {"N": "0"}},
+            )
+
+
+def crash_at_every_step(
+    faults: AwsFaults,
+    handler: Callable[[Any, Any], Any],
+    scenario: Callable[[], tuple[dict[str, Any], Callable[[], Any]]],
+    modes: tuple[str, ...] = FAULT_MODES,
+) -> int:
+    """Run ``scenario`` (fresh records: the event to deliver, and what to observe of its effects) once cleanly,
+    then again with its N-th AWS call failing in each mode, N = 1, 2, ... until a run no longer reaches N,
+    redelivering until done; each end state must equal the clean run's. Returns how many faults were injected."""
+    faults.arm(None)
+    event, observe = scenario()
+    invoke_until_done(handler, event, attempts=1)
+    expected, injected = observe(), 0
+    for mode in modes:
+        for at in range(1, 500):
+            event, observe = scenario()
+            faults.arm(at, mode)
+            with contextlib.suppress(BaseException):  # Killed, or the whole batch failed: redelivered below
+                handler(event, LAMBDA_CONTEXT)
+            hit = faults.hit
+            faults.arm(None)
+            if not hit:
+                break
+            injected += 1
+            _expire_runs_in_progress()
+            invoke_until_done(handler, event)
+            observed = observe()
+            assert observed == expected, f"{mode} at call {at} ({hit}): {observed} != {expected}"
+    return injected

@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.builders import (
+    CUSTOMER,
     LAMBDA_CONTEXT,
+    AwsFaults,
+    crash_at_every_step,
     load_handler,
+    merchant_with_products,
+    order_request,
     order_event,
     placed_order,
     sqs_event,
@@ -37,6 +42,35 @@ def test_stock_worker_returns_committed_stock_on_cancel_and_release_beats_late_c
     assert stock_of(product) == (10, 0, 10)
     handler(sqs_event(order_event(order, "PAID", "PENDING_PAYMENT")), LAMBDA_CONTEXT)  # arrives late
     assert stock_of(product) == (10, 0, 10)
+
+
+def _paid_two_products(status: str, previous: str, *, commit_first: bool = False):
+    """A fresh order of two products (2 and 3 of 10) and its ``status`` event; observed: both products' counts."""
+    import uuid
+
+    from paotui.catalog import stock
+    from paotui.orders import service
+
+    merchant, products = merchant_with_products(10, 10)
+    order, _ = service.place_order(
+        CUSTOMER.user_id, uuid.uuid4().hex, order_request(merchant, *zip(products, (2, 3), strict=True))
+    )
+    if commit_first:
+        for product in products:
+            stock.commit_reservation(merchant.id, product.id, order.id)
+    return sqs_event(order_event(order, status, previous)), lambda: [stock_of(product) for product in products]
+
+
+@pytest.mark.parametrize(
+    ("status", "previous", "commit_first"),
+    [("PAID", "PENDING_PAYMENT", False), ("CANCELLED", "PENDING_PAYMENT", False), ("CANCELLED", "CONFIRMED", True)],
+)
+def test_stock_worker_settles_each_product_once_whichever_call_fails_or_kills_it(
+    aws, monkeypatch, status, previous, commit_first
+):
+    faults = AwsFaults(monkeypatch)
+    handler = load_handler("StockWorker")
+    assert crash_at_every_step(faults, handler, lambda: _paid_two_products(status, previous, commit_first=commit_first))
 
 
 def test_watchdog_timeout_cancels_only_an_unpaid_order(placed):
