@@ -567,12 +567,19 @@ class AwsFaults:
         from botocore.client import BaseClient
 
         self.arm(None)
-        original = BaseClient._make_api_call
+        self.waited = timedelta(0)
+        original, real_now = BaseClient._make_api_call, clock.now
+        monkeypatch.setattr(clock, "now", lambda: real_now() + self.waited)
 
         def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
             return self._call(lambda: original(client, operation, params), operation)
 
         monkeypatch.setattr(BaseClient, "_make_api_call", make_api_call)
+
+    def visibility_timeout_passes(self) -> None:
+        """The 90 s before SQS redelivers a message: paotui's clock moves on, in-progress records expire."""
+        self.waited += timedelta(seconds=90)
+        _expire_runs_in_progress()
 
     def arm(self, at: int | None, mode: str = "throttled") -> None:
         self.at, self.mode, self.calls, self.hit, self.dead = at, mode, 0, None, False
@@ -595,11 +602,12 @@ class AwsFaults:
         raise Killed(operation)
 
 
-def invoke_until_done(handler: Callable[[Any, Any], Any], event: dict[str, Any], *, attempts: int = 4) -> int:
+def invoke_until_done(
+    faults: AwsFaults, handler: Callable[[Any, Any], Any], event: dict[str, Any], *, attempts: int = 4
+) -> int:
     """Deliver ``event`` as SQS or the stream would: again while any record failed (the Lambda killed, the batch
-    failed, items reported); how many deliveries it took. Assumes each redelivery comes after the function's
-    timeout, so an idempotency record a killed run left in progress has expired (as the queues' visibility
-    timeouts make sure)."""
+    failed, items reported); how many deliveries it took. Each redelivery comes after the queues' visibility
+    timeout (90 s), so whatever a killed run left in progress has expired."""
     from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
     for attempt in range(1, attempts + 1):
@@ -608,11 +616,12 @@ def invoke_until_done(handler: Callable[[Any, Any], Any], event: dict[str, Any],
                 return attempt
         except (Killed, BatchProcessingError):
             pass
-        _expire_runs_in_progress()
+        faults.visibility_timeout_passes()
     raise AssertionError(f"still failing after {attempts} deliveries")
 
 
 def _expire_runs_in_progress() -> None:
+    """What the queues' visibility timeout does to Powertools' in-progress records: they expire."""
     import boto3
 
     from paotui.platform.settings import get_settings
@@ -639,7 +648,7 @@ def crash_at_every_step(
     redelivering until done; each end state must equal the clean run's. Returns how many faults were injected."""
     faults.arm(None)
     event, observe = scenario()
-    invoke_until_done(handler, event, attempts=1)
+    invoke_until_done(faults, handler, event, attempts=1)
     expected, injected = observe(), 0
     for mode in modes:
         for at in range(1, 500):
@@ -652,8 +661,8 @@ def crash_at_every_step(
             if not hit:
                 break
             injected += 1
-            _expire_runs_in_progress()
-            invoke_until_done(handler, event)
+            faults.visibility_timeout_passes()
+            invoke_until_done(faults, handler, event)
             observed = observe()
             assert observed == expected, f"{mode} at call {at} ({hit}): {observed} != {expected}"
     return injected

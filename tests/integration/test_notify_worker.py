@@ -12,7 +12,9 @@ from tests.integration.builders import (
     LAMBDA_CONTEXT,
     ORDER_ID,
     SHOP,
+    AwsFaults,
     alert_event,
+    crash_at_every_step,
     failing_once_for,
     lapse,
     load_handler,
@@ -284,3 +286,44 @@ def test_what_an_alert_tells_is_not_told_again_by_the_status_change(worker):
     assert to_merchant["title"] == "超时未接单"
     (to_customer,) = outbox(HOME["contact_phone"])
     assert to_customer["body"].endswith("已取消：商家未及时接单。已支付的款项将原路退回。")
+
+
+def _told(order_id: str, *, distinct: bool = False):
+    """What each party was sent about the order: (to, channel, title) from the outbox (each once, if
+    ``distinct``), and inbox items."""
+    from paotui.notify.inbox import page
+
+    people = (HOME["contact_phone"], "usr_customer", OWNER, "rdr_a")
+    sent = sorted(
+        (message["to"], message["channel"], message["title"])
+        for to in people
+        for message in outbox(to)
+        if order_id in (message["data"].get("order_id"), message["body"])
+    )
+    sent = sorted(set(sent)) if distinct else sent
+    kept = sorted(
+        (user, item.title)
+        for user in people[1:]
+        for item in page(user).items
+        if (item.data or {}).get("order_id") == order_id
+    )
+    return sent, kept
+
+
+def test_each_party_is_told_once_whichever_call_fails_and_at_least_once_whichever_kills_the_worker(worker, monkeypatch):
+    """A throttled call at any step, then redelivery: everyone told once. A Lambda killed at any step (the SMS of a
+    failed delivery claimed but not sent, before): everyone still told, a text twice if killed just after it went."""
+    import uuid
+
+    faults = AwsFaults(monkeypatch)
+    make_rider("rdr_a", near(SHOP, 100))
+
+    def cancelled_with_rider(distinct=False):
+        order = shop_order(order_id=f"ord_{uuid.uuid4().hex[:12]}", status="ASSIGNED", rider_id="rdr_a")
+        event = alert_event(order, "delivery_failed", {"reason": "no_answer", "contact_until": "2026-11-25T00:10:00Z"})
+        return sqs_event(event, order_event(order, "CANCELLED", "ASSIGNED")), lambda: _told(order.id, distinct=distinct)
+
+    assert crash_at_every_step(faults, worker, cancelled_with_rider, modes=("throttled",))
+    assert crash_at_every_step(
+        faults, worker, lambda: cancelled_with_rider(True), modes=("killed_before", "killed_after")
+    )

@@ -145,11 +145,21 @@ def mark_read(user_id: str, up_to: datetime, scope: str | None = None) -> str:
     return mark
 
 
+SENDING_LEASE = timedelta(seconds=60)
+"""How long a claimed send may take: longer than a worker's timeout (15 s), shorter than the queues' visibility
+timeout (90 s), so the redelivery after a Lambda killed mid-send may claim it again."""
+
+
 def claim_once(user_id: str, key: str) -> bool:
-    """Record that what ``key`` names is being sent to the user; False if it was already."""
+    """Record that what ``key`` names is being sent to the user; False if it was sent, or is being sent now.
+
+    A claim whose send never finished (the Lambda was killed before :func:`send_once` confirmed it) lapses after
+    :data:`SENDING_LEASE`: the message goes out at least once rather than not at all.
+    """
     now = clock.now()
+    receipt = InboxRecord(user_id, receipt_entry(key), ttl=_expiry(now), sending_until=clock.iso(now + SENDING_LEASE))
     try:
-        InboxRecord(user_id, receipt_entry(key), ttl=_expiry(now)).save(condition=InboxRecord.entry.does_not_exist())
+        receipt.save(condition=InboxRecord.entry.does_not_exist() | (InboxRecord.sending_until < clock.iso(now)))
     except PutError as error:
         if not condition_failed(error):
             raise
@@ -172,6 +182,10 @@ def send_once(user_id: str, key: str, send: Callable[[], None]) -> bool:
     except BaseException:
         release_once(user_id, key)
         raise
+    try:  # sent: failing the event now would send it again once the claim lapses
+        InboxRecord(user_id, receipt_entry(key)).update(actions=[InboxRecord.sending_until.remove()])
+    except UpdateError:
+        logger.exception("sent, but not confirmed", extra={"user_id": user_id, "key": key})
     return True
 
 

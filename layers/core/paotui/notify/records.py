@@ -64,6 +64,7 @@ class InboxRecord(Model):
     sent_at = UnicodeAttribute(null=True)
     # the read mark
     read_up_to = UnicodeAttribute(null=True)
+    sending_until = UnicodeAttribute(null=True)  # a receipt whose send is under way: reclaimable after this
     ttl = TTLAttribute(null=True)  # messages and receipts expire; the read mark stays
 
 
