@@ -14,7 +14,8 @@
 
 Each send is made once per event (a receipt in the customer's inbox), so an
 event retried after another recipient's failure repeats nothing that went
-out; a send that failed is tried again.
+out; a send that failed, or whose worker was killed before it was confirmed,
+is tried again (at least once: ``paotui.notify.inbox.claim_once``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ message go out once per key: a push with the caller's message id lands in the
 inbox once however often it is retried, and :func:`claim_once` (or
 :func:`send_once`) guards other one-off sends (a push's way out to the
 devices, an offer's SMS fallback, a customer's SMS or WeChat message about an
-event).
+event); a claim whose send was never confirmed lapses, so a worker killed
+mid-send sends it again on redelivery rather than never.
 
 A page may be filtered (a merchant's console reads only its alerts out of the
 owner's inbox) and read against a scoped read mark (``read#<scope>``: one per

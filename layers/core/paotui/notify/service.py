@@ -54,7 +54,9 @@ Once per event: the consumer is idempotent on the event id, pushes carry it
 as their message id, with the audience (a retry adds no second inbox item; one
 user may be the customer, the merchant's owner and its rider, and hears each
 as each), and a customer's SMS or subscribe message is sent once per event
-(``paotui.notify.customers``).
+(``paotui.notify.customers``); a worker killed in the moment between a send
+and its receipt's confirmation sends it again rather than never
+(``paotui.notify.inbox.claim_once``).
 """
 
 from __future__ import annotations
