@@ -572,7 +572,7 @@ class AwsFaults:
         monkeypatch.setattr(clock, "now", lambda: real_now() + self.waited)
 
         def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            return self._call(lambda: original(client, operation, params), operation)
+            return self.call(lambda: original(client, operation, params), operation)
 
         monkeypatch.setattr(BaseClient, "_make_api_call", make_api_call)
 
@@ -584,7 +584,8 @@ class AwsFaults:
     def arm(self, at: int | None, mode: str = "throttled") -> None:
         self.at, self.mode, self.calls, self.hit, self.dead = at, mode, 0, None, False
 
-    def _call(self, call: Callable[[], Any], operation: str) -> Any:
+    def call(self, call: Callable[[], Any], operation: str) -> Any:
+        """Make ``call`` as the ``at``-th of the run or another; a provider's fake routes its calls here too."""
         if self.dead:
             raise Killed(operation)
         self.calls += 1

@@ -4,8 +4,8 @@ through without reaching N. A failed run is followed by what the platform does n
 callback again, SQS delivers the message again, the merchant's app retries the request) until it succeeds; the end
 state must be that of one clean run: no money lost, none moved twice.
 
-A call fails either before it reaches moto (a throttled write, a connection never made: nothing applied) or after
-(the Lambda killed or the connection dropped as the answer came back: applied, but the caller never knows).
+The run is killed at that call (``builders.AwsFaults``), either before it is made (nothing applied) or after (applied,
+but the caller never knows): the Lambda's timeout, or a connection dropped as the answer came back.
 """
 
 from __future__ import annotations
@@ -19,39 +19,9 @@ from datetime import timedelta
 import pytest
 
 from paotui.platform.events import DomainEvent
-from tests.integration.builders import CUSTOMER, order_event, placed_order, principal
+from tests.integration.builders import CUSTOMER, AwsFaults, Killed, order_event, placed_order, principal
 
 MERCHANT_OWNER = principal("usr_owner", "merchant")
-
-
-class Crash(Exception):
-    """The Lambda killed, or its connection dropped, at the chosen call."""
-
-
-@dataclass
-class Faults:
-    """Counts the calls made while armed and fails the ``at``-th, ``after`` it took effect or before."""
-
-    at: int | None = None
-    after: bool = False
-    calls: int = 0
-    reached: bool = False
-
-    def arm(self, at: int | None, after: bool = False) -> None:
-        self.at, self.after, self.calls, self.reached = at, after, 0, False
-
-    def call(self, make: Callable[[], object]) -> object:
-        if self.at is None:
-            return make()
-        self.calls += 1
-        failing = self.calls == self.at
-        self.reached = self.reached or failing
-        if failing and not self.after:
-            raise Crash(f"call {self.calls} failed before it was made")
-        answer = make()
-        if failing:
-            raise Crash(f"call {self.calls} made, its answer lost")
-        return answer
 
 
 @dataclass
@@ -63,20 +33,11 @@ class ProviderLedger:
 
 
 @pytest.fixture
-def faults(aws, monkeypatch) -> Faults:
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    faults = Faults()
-    unfaulted = BotocoreStubber.process_request
-
-    def process_request(self, request):
-        return faults.call(lambda: unfaulted(self, request))
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
-    return faults
+def faults(aws, monkeypatch) -> AwsFaults:
+    return AwsFaults(monkeypatch)
 
 
-def providers_with(faults: Faults, ledger: ProviderLedger):
+def providers_with(faults: AwsFaults, ledger: ProviderLedger):
     """In-process sandbox providers whose refunds and closes go through ``faults`` and are kept in ``ledger``."""
     from paotui.payments import sandbox, service
     from paotui.payments.channels import Providers
@@ -91,10 +52,10 @@ def providers_with(faults: Faults, ledger: ProviderLedger):
                 assert refunded == asked["amount"], "one refund id asked for two amounts"
                 return super(FaultyProvider, self).refund(**asked)
 
-            return faults.call(make)
+            return faults.call(make, "refund")
 
         def close(self, payment_id: str) -> None:
-            faults.call(lambda: None)
+            faults.call(lambda: None, "close")
 
     class FaultyProviders(Providers):
         def _provider(self, channel: str):
@@ -109,25 +70,25 @@ def providers_with(faults: Faults, ledger: ProviderLedger):
 
 
 def crashing(
-    faults: Faults, setup: Callable[[], object], step: Callable[[object], object], state: Callable[[object], object]
+    faults: AwsFaults, setup: Callable[[], object], step: Callable[[object], object], state: Callable[[object], object]
 ) -> int:
-    """For each N (before and after), a fresh ``setup``, ``step`` failing at call N, then ``step`` again unfaulted;
-    its ``state`` must equal a clean run's. Returns how many calls a clean run makes."""
+    """For each N (killed before the call, or after it), a fresh ``setup``, ``step`` killed at call N, then ``step``
+    again unfaulted; its ``state`` must equal a clean run's. Returns how many calls a clean run makes."""
     clean = setup()
     faults.arm(None)
     step(clean)
     expected = state(clean)
-    for after in (False, True):
+    for mode in ("killed_before", "killed_after"):
         at = 1
         while True:
             subject = setup()
-            faults.arm(at, after)
-            with contextlib.suppress(Crash):
+            faults.arm(at, mode)
+            with contextlib.suppress(Killed):
                 step(subject)
-            reached = faults.reached
+            reached = faults.hit is not None
             faults.arm(None)
             step(subject)  # the platform's next try: the provider's callback again, SQS's redelivery, the retry
-            assert state(subject) == expected, f"call {at} failing {'after' if after else 'before'} it was made"
+            assert state(subject) == expected, f"call {at}, {mode}"
             if not reached:
                 break
             at += 1
