@@ -11,7 +11,7 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from types import ModuleType
@@ -619,6 +619,17 @@ def invoke_until_done(
             pass
         faults.visibility_timeout_passes()
     raise AssertionError(f"still failing after {attempts} deliveries")
+
+
+def scheduled(job: Callable[[Any, Any], Mapping[str, Any]]) -> Callable[[Any, Any], dict[str, Any]]:
+    """A scheduled job as :func:`crash_at_every_step` delivers events: run again (its next schedule, or Lambda's
+    retry of a failed invocation) while a run failed, died or left work for the next one (``failed`` > 0)."""
+
+    def run(event: Any, context: Any) -> dict[str, Any]:
+        left = job(event, context).get("failed")
+        return {"batchItemFailures": [{"itemIdentifier": "left for the next run"}] if left else []}
+
+    return run
 
 
 def _expire_runs_in_progress() -> None:

@@ -233,3 +233,34 @@ def test_a_rerun_the_same_day_keeps_what_was_sold_and_the_next_day_resets_again(
     monkeypatch.setattr(clock, "now", lambda: tomorrow)
     assert adjustments.reset_every_merchant() == 1
     assert stock_of(product) == (20, 0, 20)
+
+
+def test_a_daily_reset_killed_midway_resets_each_product_once_when_run_again(aws, monkeypatch):
+    """A shop with a daily-stock product and one whose daily stock is below what an order holds, whichever call of
+    the job fails or kills it; the previous scenario's shop is deleted so that each run resets only this one."""
+    from paotui.catalog.records import MerchantRecord, ProductRecord, StockLedgerRecord, product_key
+    from tests.integration.builders import AwsFaults, crash_at_every_step, scheduled
+
+    faults = AwsFaults(monkeypatch)
+    earlier: list[Any] = []
+
+    def a_shop():
+        for merchant in earlier:
+            MerchantRecord.get(merchant.id).delete()
+        merchant, products = merchant_with_products(5, 5)
+        earlier[:] = [merchant]
+        daily, held = products
+        for product, quantity in ((daily, 20), (held, 2)):
+            product.update(actions=[ProductRecord.daily_stock.set(quantity)])
+        assert _reserve(merchant.id, held.id, f"ord_{merchant.id}", 4)
+
+        def observe():
+            return [(stock_of(product), resets(product)) for product in products]
+
+        return {}, observe
+
+    def resets(product: Any) -> int:
+        ledger = StockLedgerRecord.query(product_key(product.merchant_id, product.id))
+        return sum(entry.kind == "reset" for entry in ledger)
+
+    assert crash_at_every_step(faults, scheduled(load_handler("StockResetJob")), a_shop)

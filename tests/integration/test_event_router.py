@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from paotui_local.template import load_template
-from tests.integration.builders import LAMBDA_CONTEXT, load_handler
+from tests.integration.builders import LAMBDA_CONTEXT, AwsFaults, crash_at_every_step, load_handler
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "events" / "EventRouter"
@@ -94,3 +94,42 @@ def test_when_nothing_can_be_published_the_invocation_fails_so_lambda_retries_th
     get_settings.cache_clear()
     with pytest.raises(BatchProcessingError):
         load_handler("EventRouter")(_sample("order-paid-to-confirmed.json"), LAMBDA_CONTEXT)
+
+
+def _fan_out_scenario(queues: dict[str, str]):
+    """A confirmed order that also gained two alerts, and a new offer, under fresh event ids; observed: which
+    queues got which of the batch's four events, however often (the workers dedupe by event id). An earlier
+    scenario's events still queued (its last run, which no fault reached, is not observed) are not this one's."""
+    import uuid
+
+    order, offer = _sample("order-paid-to-confirmed.json")["Records"][0], _sample("offer-created.json")["Records"][0]
+    order["eventID"], offer["eventID"] = uuid.uuid4().hex, uuid.uuid4().hex
+    alerts = [
+        {"M": {"id": {"S": uuid.uuid4().hex}, "kind": {"S": kind}, "at": {"S": "2026-01-15T04:05:06.789Z"}}}
+        for kind in ("no_rider", "escalated")
+    ]
+    order["dynamodb"]["NewImage"]["alerts"] = {"L": alerts}
+    names = {order["eventID"]: "order", offer["eventID"]: "offer"}
+    names.update({alert["M"]["id"]["S"]: f"alert {alert['M']['kind']['S']}" for alert in alerts})
+
+    def observe() -> set[tuple[str, str]]:
+        got: set[tuple[str, str]] = set()
+        for queue, url in queues.items():
+            sqs = boto3.client("sqs")
+            while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                ids = (json.loads(message["Body"])["id"] for message in messages)
+                got.update((queue, names[id_]) for id_ in ids if id_ in names)
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in messages],
+                )
+        return got
+
+    return {"Records": [order, offer]}, observe
+
+
+def test_every_event_of_a_batch_reaches_every_subscriber_whichever_publish_fails_or_kills_the_router(
+    queues, monkeypatch
+):
+    faults = AwsFaults(monkeypatch)
+    assert crash_at_every_step(faults, load_handler("EventRouter"), lambda: _fan_out_scenario(queues)) >= 12

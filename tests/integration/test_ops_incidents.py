@@ -11,7 +11,15 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.integration.builders import LAMBDA_CONTEXT, SignedInApi, answer, load_handler, sqs_event
+from tests.integration.builders import (
+    LAMBDA_CONTEXT,
+    AwsFaults,
+    SignedInApi,
+    answer,
+    crash_at_every_step,
+    load_handler,
+    sqs_event,
+)
 from paotui.platform import clock
 from paotui.platform.events import DomainEvent
 
@@ -234,3 +242,26 @@ def test_the_sample_events_are_what_the_functions_take(pages):
     resolve = json.loads((samples / "OpsApi" / "resolve-incident.json").read_text())
     status, resolved = answer(api(resolve, LAMBDA_CONTEXT))
     assert (status, resolved["id"], resolved["status"]) == (200, listed["items"][0]["id"], "RESOLVED")
+
+
+def test_ops_worker_records_a_failure_once_and_pages_at_most_once_whichever_call_fails_or_kills_it(pages, monkeypatch):
+    """A page lost to a failed or killed publish is not sent again (``incidents._page``: best effort, the incident
+    stays listed), so the pages are counted as at most one; the incident itself is stored exactly once."""
+    import uuid
+
+    from paotui.ops.incidents import get, incident_id
+
+    faults = AwsFaults(monkeypatch)
+
+    def failed_watchdog():
+        order_id = f"ord_{uuid.uuid4().hex}"
+        data = {"order_id": order_id, "kind": "watchdog_failed", "error": "States.Runtime", "cause": "bad path"}
+
+        def observe():
+            incident = get(incident_id(order_id, "watchdog_failed"))
+            paged = [page for page in pages() if page["order_id"] == order_id]
+            return incident.status, incident.detail.as_dict(), len(paged) <= 1
+
+        return sqs_event(ops_event(f"{order_id}:Failed", order_id, data)), observe
+
+    assert crash_at_every_step(faults, load_handler("OpsWorker"), failed_watchdog)

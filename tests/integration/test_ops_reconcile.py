@@ -17,7 +17,13 @@ import boto3
 import pytest
 
 from paotui.platform import clock
-from tests.integration.builders import LAMBDA_CONTEXT, load_handler, make_order
+from tests.integration.builders import (
+    LAMBDA_CONTEXT,
+    AwsFaults,
+    crash_at_every_step,
+    load_handler,
+    make_order,
+)
 
 GRACE = 120  # reconcile_grace_seconds' default
 HOUR = timedelta(hours=1)
@@ -265,3 +271,60 @@ def test_the_job_reports_what_it_did(watchdog):
         (Path(__file__).resolve().parents[2] / "events" / "ReconcileJob" / "scheduled.json").read_text()
     )
     assert handler(scheduled, LAMBDA_CONTEXT) == {"checked": 1, "repaired": 1, "escalated": 0, "failed": 0}
+
+
+# --- crashes --------------------------------------------------------------------------------------------
+
+
+def test_a_sweep_killed_midway_finishes_at_its_next_run_with_one_watchdog_and_one_incident_each(watchdog, monkeypatch):
+    """Each scenario: an order never watched, one whose watchdog stopped, one whose last watchdog stopped; the
+    previous scenario's orders are closed (and their watchdogs stopped) so each run checks only these three."""
+    import uuid
+
+    from botocore.exceptions import ClientError
+
+    from paotui.orders.records import OrderRecord
+    from paotui.orders.service import get_order
+    from tests.integration.builders import scheduled
+
+    faults = AwsFaults(monkeypatch)
+    faults.waited = past_the_stop()  # the stops below are older than the grace by the time the job runs
+    sfn, earlier = boto3.client("stepfunctions"), []
+    machine = watchdog.replace(":stateMachine:", ":execution:", 1)
+
+    def described(name: str) -> tuple[str, str | None] | None:
+        try:
+            found = sfn.describe_execution(executionArn=f"{machine}:{name}")
+        except ClientError:
+            return None
+        return found["status"], json.loads(found["input"]).get("resume")
+
+    def three_orders():
+        for order_id in earlier:
+            get_order(order_id).update(actions=[OrderRecord.status.set("DELIVERED")])
+        for found in sfn.list_executions(stateMachineArn=watchdog, statusFilter="RUNNING")["executions"]:
+            stop(found["executionArn"])
+        key = uuid.uuid4().hex[:8]
+        unwatched, stopped, last = f"ord_{key}a", f"ord_{key}b", f"ord_{key}c"
+        earlier[:] = [unwatched, stopped, last]
+        open_order(unwatched, "PAID")
+        open_order(stopped, "ASSIGNED", rider_id="usr_rider")
+        stop(start(stopped))
+        open_order(last, "DELIVERING", rider_id="usr_rider", watch_execution=f"{last}.3")
+        stop(start(f"{last}.3", last))
+
+        def observe():
+            runs = {
+                f"{order_id[-1]}{suffix}": described(f"{order_id}{suffix}")
+                for order_id in earlier
+                for suffix in ("", ".2", ".3", ".4")
+            }
+            watched = {order_id[-1]: get_order(order_id).watch_execution for order_id in earlier}
+            raised = {(order_id[-1], kind) for (order_id, kind) in incidents() if order_id in earlier}
+            return runs, {order: name and name.removeprefix(f"ord_{key}") for order, name in watched.items()}, raised
+
+        return json.loads(
+            (Path(__file__).resolve().parents[2] / "events/ReconcileJob/scheduled.json").read_text()
+        ), observe
+
+    assert crash_at_every_step(faults, scheduled(load_handler("ReconcileJob")), three_orders)
