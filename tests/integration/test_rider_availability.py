@@ -266,3 +266,42 @@ def test_a_rider_back_on_duty_before_being_told_is_not_told(aws, monkeypatch):
     monkeypatch.setattr(presence, "get_push_sender", get_push_sender)
     assert sweep().__dict__ == {"set_offline": 0, "told": 0, "failed": 0}
     assert pushes_to("rdr_a") == [] and stored("rdr_a").current_state == "online"
+
+
+def inbox_of(rider_id: str) -> list[str]:
+    """The titles in the rider's inbox (what the app lists), whatever reached their devices."""
+    from paotui.notify.records import MESSAGE_PREFIX, InboxRecord
+
+    return [item.title for item in InboxRecord.query(rider_id, InboxRecord.entry.startswith(MESSAGE_PREFIX))]
+
+
+def test_a_presence_run_that_fails_or_dies_midway_is_finished_by_the_next_with_each_rider_told_once(aws, monkeypatch):
+    """Two silent riders (one online, one on a break), whichever call of the job fails or kills it. A push may
+    reach the devices again when the run died while sending it (its claim lapses: at least once), never the
+    inbox."""
+    import uuid
+
+    from paotui.riders.records import RiderState
+    from paotui.riders.service import set_state
+    from tests.integration.builders import AwsFaults, crash_at_every_step, scheduled
+
+    faults = AwsFaults(monkeypatch)
+    scheduled_event = json.loads((ROOT / "events" / "RiderPresenceJob" / "scheduled.json").read_text())
+
+    def two_silent_riders():
+        riders = [f"rdr_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+        for rider_id in riders:
+            make_rider(rider_id, near(SHOP, 0))
+        set_state(riders[1], RiderState.BREAK)
+        for rider_id in riders:
+            quiet_for(rider_id, SILENCE_SECONDS + 5)
+
+        def observe():
+            return [
+                (stored(r).current_state, stored(r).presence, indexed(r), inbox_of(r), len(pushes_to(r)) >= 1)
+                for r in riders
+            ]
+
+        return scheduled_event, observe
+
+    assert crash_at_every_step(faults, scheduled(load_handler("RiderPresenceJob")), two_silent_riders)

@@ -12,8 +12,12 @@ the sparse ``by-presence`` index, never a scan:
    ``presence = NOTICE_PENDING``; then the push, then the notice is cleared.
 
 So a run that dies anywhere leaves nothing half done that the next run won't
-finish, and re-running changes nothing twice. The one repeat possible is a
-push sent again when a run dies between the push and clearing its notice.
+finish, and re-running changes nothing twice. The push carries a message id
+(the silence's ``heard_at``): a notice told again after a push that failed
+midway, or a run that died before clearing it, adds no second inbox item and
+goes out to the devices again only if it did not get there (``notify.push``;
+a run killed mid-send holds that for ``inbox.SENDING_LEASE``, so a run within
+it leaves the rider the inbox item: the catch-up the inbox is for).
 A rider going on duty again meanwhile replaces the pending notice: they know.
 """
 
@@ -96,6 +100,7 @@ def _tell(rider: RiderRecord, silence_minutes: float) -> bool:
             message.title,
             message.body,
             data={"type": "presence", "state": "offline", "reason": "silent", "heard_at": rider.heard_at},
+            message_id=f"presence-offline:{rider.heard_at}",  # one silence, one notice: a retry adds no second
         )
     except Exception:  # the notice stays pending: the next run tries again
         logger.exception("could not tell the rider they were set offline", extra={"rider_id": rider.id})
