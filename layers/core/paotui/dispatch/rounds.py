@@ -36,7 +36,6 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError
 from pynamodb.models import Model
 
-from paotui.carriers.service import is_with_carrier
 from paotui.dispatch.engine import (
     HaversineTravel,
     Order,
@@ -49,7 +48,7 @@ from paotui.dispatch.engine import (
     plan_round,
 )
 from paotui.dispatch.records import OfferRecord, OfferStatus
-from paotui.dispatch.service import open_offers_of_rider
+from paotui.dispatch.service import needs_no_rider, open_offers_of_rider
 from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
@@ -245,7 +244,7 @@ def _open_orders(zone: str) -> list[OrderRecord]:
     waiting = []
     for entry in entries:
         order = found.get(entry.step)
-        if order is None or order.status != Status.CONFIRMED.value or order.rider_id or is_with_carrier(order):
+        if order is None or needs_no_rider(order):
             entry.delete()
             continue
         if any(offer.is_live(now_iso) for offer in OfferRecord.by_order.query(order.id)):

@@ -167,7 +167,7 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
         return None
     for lapsed in earlier:
         close_offer(lapsed, clock.now())
-    if _gone(orders.get_order(order.id)):
+    if needs_no_rider(orders.get_order(order.id)):
         close_offer(offer, clock.now())
         logger.info("the order went while its round planned", extra={"order_id": order.id, "offer_id": offer.id})
         return None
@@ -246,13 +246,13 @@ def _not_ours_to_offer(order: OrderRecord, offers: list[OfferRecord], *, fallbac
     if not carriers.hand_over(order, fallback=True):
         return False
     order = orders.get_order(order.id)
-    if _gone(order):
+    if needs_no_rider(order):
         return True
     logger.info("the carrier refused the order: our riders keep trying", extra={"order_id": order.id})
     return False
 
 
-def _gone(order: OrderRecord) -> bool:
+def needs_no_rider(order: OrderRecord) -> bool:
     """Whether the order no longer needs one of our riders: not CONFIRMED, taken, or with a carrier."""
     return order.status != Status.CONFIRMED.value or bool(order.rider_id) or carriers.is_with_carrier(order)
 
@@ -349,7 +349,7 @@ def accept_offer(offer_id: str, rider_id: str, *, workflow: AssignmentWorkflow) 
         if not offer.is_live(now_iso):
             raise _unavailable(offer, now_iso)
         order = orders.get_order(offer.order_id)
-        if _gone(order):
+        if needs_no_rider(order):
             close_offer(offer, now)  # nobody can take this order through this offer any more
             raise _unavailable(offer, now_iso)
         rider = riders.get_rider(rider_id, consistent=True)
