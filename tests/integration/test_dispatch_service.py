@@ -360,3 +360,54 @@ def test_an_order_cancelled_while_its_zone_plans_leaves_no_offer_open(order, mon
     assert service.dispatch(ORDER_ID, reason="confirmed", trigger="evt-confirmed") is None
     assert [o.status for o in offers_of()] in ([], ["WITHDRAWN"])
     assert service.open_offers_of_rider("rdr_a") == []
+
+
+@pytest.fixture
+def offer_reads_by_rider(monkeypatch):
+    """The riders whose offers a run reads through the Offers table's ``by-rider`` index, in call order."""
+    from botocore.client import BaseClient
+
+    read, original = [], BaseClient._make_api_call
+
+    def make_api_call(client, operation, params):
+        if operation == "Query" and params.get("IndexName") == "by-rider":
+            read.extend(
+                v["S"] for v in params["ExpressionAttributeValues"].values() if v.get("S", "").startswith("rdr")
+            )
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", make_api_call)
+    return read
+
+
+def test_a_round_reads_the_offers_of_only_the_riders_holding_one(aws, offer_reads_by_rider):
+    """A dense area's round must not wait for one read per nearby rider: only a rider offered something whose
+    offer may still be open has their offers read, and that rider's open offer still takes their room."""
+    from paotui.dispatch import service
+
+    first, second = make_order("ord_first"), make_order("ord_second")
+    make_rider("rdr_a", near(SHOP, 100), capacity=1)
+    for n, metres in enumerate((300, 500, 700)):
+        make_rider(f"rdr_{n}", near(SHOP, metres))
+
+    asked = service.dispatch(first.id, reason="confirmed", trigger="evt-first")
+    assert offer_reads_by_rider == []
+    then = service.dispatch(second.id, reason="confirmed", trigger="evt-second")
+
+    assert offer_reads_by_rider == ["rdr_a"]
+    assert (asked.rider_id, then.rider_id) == ("rdr_a", "rdr_0")
+
+
+def test_a_riders_offered_until_only_moves_forward(aws):
+    """Two rounds offering one rider at once may write out of order: the later expiry stays, so the rider's open
+    offer is still read; an unknown rider gets no record."""
+    from paotui.riders import service as riders
+    from paotui.riders.records import RiderRecord
+
+    make_rider("rdr_a", near(SHOP, 100))
+    riders.mark_offered("rdr_a", "2026-11-26T10:00:30.000Z")
+    riders.mark_offered("rdr_a", "2026-11-26T10:00:10.000Z")
+    riders.mark_offered("rdr_ghost", "2026-11-26T10:00:10.000Z")
+
+    assert RiderRecord.get("rdr_a").offered_until == "2026-11-26T10:00:30.000Z"
+    assert RiderRecord.count("rdr_ghost") == 0

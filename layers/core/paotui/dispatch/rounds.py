@@ -264,7 +264,9 @@ def recent_placements(zone: str, window_minutes: float) -> tuple[Placement, ...]
 
 def _riders_near(center: tuple[float, float], rings: int | None = None) -> list[tuple[RiderRecord, int]]:
     """Online riders with room, each with the count of offers they have yet to answer (which take room too),
-    searched ring by ring of H3 cells around ``center`` (one index query per cell).
+    searched ring by ring of H3 cells around ``center`` (one index query per cell). Those offers are read only for
+    riders whose ``offered_until`` is still ahead: most riders near a store hold no offer, and one query per rider
+    would make a round in a dense area wait for a couple of dozen reads in a row.
 
     The search stops once it has enough candidates for a round, or one ring after the ring where it found its
     second rider: beyond that, riders are farther than ones already found (to within a cell's width). A widened
@@ -279,12 +281,13 @@ def _riders_near(center: tuple[float, float], rings: int | None = None) -> list[
         rings if widened else settings.dispatch_search_rings,
     )
     found: dict[str, tuple[RiderRecord, int]] = {}
-    enough_at = None
+    enough_at, now_iso = None, clock.now_iso()
     for k, ring in enumerate(cells):
         for rider in online_riders_in(ring):
             if rider.location is None or rider.active_orders >= rider.capacity:
                 continue
-            offered = len(open_offers_of_rider(rider.id))
+            holding = rider.offered_until is not None and rider.offered_until > now_iso
+            offered = len(open_offers_of_rider(rider.id)) if holding else 0
             if rider.active_orders + offered < rider.capacity:
                 found[rider.id] = (rider, offered)
         if enough_at is None and len(found) >= 2 and not widened:

@@ -158,6 +158,7 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
         trigger=trigger,
         now=now,
     )
+    riders.mark_offered(offer.rider_id, offer.expires_at)
     try:
         offer.save(condition=OfferRecord.id.does_not_exist())
     except PutError as error:

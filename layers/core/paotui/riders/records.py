@@ -87,6 +87,7 @@ class RiderRecord(Model):
     cell = UnicodeAttribute(null=True)  # H3 at settings.rider_cell_resolution, only while online
     capacity = NumberAttribute(default=_default_capacity)
     active_orders = NumberAttribute(default=0)
+    offered_until = UnicodeAttribute(null=True)  # the last expiry of an offer made to them (riders.mark_offered)
     vehicle = UnicodeAttribute(default="ebike")
     status = UnicodeAttribute(default=RiderStatus.APPROVED.value)
     state = UnicodeAttribute(null=True)  # a RiderState; absent on records older than it, where ``online`` says

@@ -12,7 +12,8 @@ update racing an availability change can't leave a stale cell behind.
 
 ``active_orders`` only changes inside transactions owned by other domains:
 +1 with the offer acceptance (dispatch), -1 with the order's terminal
-transition (orders). Both staged here, so the Riders table keeps one writer.
+transition (orders). Both staged here, so the Riders table keeps one writer;
+so is ``offered_until``, which dispatch sets before it makes an offer.
 """
 
 from __future__ import annotations
@@ -211,6 +212,22 @@ def online_riders_in(cells: Sequence[str]) -> list[RiderRecord]:
         return [rider for cell in cells for rider in in_cell(cell)]
     with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL_QUERIES, len(cells))) as pool:
         return [rider for riders in pool.map(in_cell, cells) for rider in riders]
+
+
+def mark_offered(rider_id: str, until: str) -> None:
+    """Record that the rider holds an offer open until ``until``: a dispatch round reads the offers of only the
+    riders whose ``offered_until`` is still ahead (see ``dispatch.rounds``). Set before the offer is made, so a
+    crash in between costs a round one needless read, never a missed offer; it only moves forward, so a
+    concurrent round's earlier expiry can't hide a later one."""
+    try:
+        RiderRecord(rider_id).update(
+            actions=[RiderRecord.offered_until.set(until)],
+            condition=RiderRecord.id.exists()
+            & (RiderRecord.offered_until.does_not_exist() | (RiderRecord.offered_until < until)),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def stage_take_order(transaction: TransactWrite, rider_id: str) -> None:
