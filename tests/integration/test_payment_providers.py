@@ -311,6 +311,44 @@ def test_wechat_failed_refund_notify(wx, wx_fake, receiver):
     assert receiver.last().state is RefundState.FAILED
 
 
+@pytest.mark.parametrize(
+    ("settled_as", "state"),
+    [
+        (None, RefundState.PROCESSING),
+        ("SUCCESS", RefundState.SUCCEEDED),
+        ("CLOSED", RefundState.FAILED),
+        ("ABNORMAL", RefundState.FAILED),
+    ],
+)
+def test_wechat_refund_query_reports_the_refund_as_wechat_has_it(wx, wx_fake, receiver, settled_as, state):
+    payment_id, _ = wx_trade(wx, receiver)
+    wx_fake.pay(payment_id, deliver=False)
+    asked = wx.refund(
+        payment_id=payment_id,
+        refund_id="r" + payment_id,
+        amount=700,
+        total=2590,
+        reason="",
+        notify_url=receiver.url("wechat"),
+    )
+    if settled_as:
+        wx_fake.complete_refund("r" + payment_id, status=settled_as, deliver=False)  # its callback lost
+    found = wx.query_refund(payment_id, "r" + payment_id)
+    assert found == dataclasses.replace(asked, state=state)
+    assert found.provider_refund_id == wx_fake.refunds["r" + payment_id].refund_id
+    # the fake answered only because our request's Authorization verified (else 401 SIGN_ERROR)
+    assert wx_fake.requests[-1] == ("GET", f"/v3/refund/domestic/refunds/r{payment_id}", 200)
+
+
+def test_wechat_refund_query_of_a_refund_wechat_never_got_is_refund_not_found(wx, wx_fake, receiver):
+    payment_id, _ = wx_trade(wx, receiver)
+    wx_fake.pay(payment_id, deliver=False)
+    with pytest.raises(NotFound) as missing:
+        wx.query_refund(payment_id, "r" + payment_id)
+    assert missing.value.code == "REFUND_NOT_FOUND"
+    assert wx_fake.requests[-1] == ("GET", f"/v3/refund/domestic/refunds/r{payment_id}", 404)
+
+
 def test_wechat_request_signed_with_the_wrong_merchant_key_is_refused(wx_fake, receiver):
     config = WeChatPayConfig.from_secret(wx_fake.secret_json())
     stranger = WeChatPayProvider(dataclasses.replace(config, merchant_private_key=private_pem(generate_key())))
@@ -479,6 +517,30 @@ def test_alipay_refund_not_yet_done_is_processing_until_settled(ali, ali_fake, r
     assert receiver.last() == ProviderRefund("r1", payment_id, None, 500, RefundState.SUCCEEDED)
     retried = ali.refund(payment_id=payment_id, refund_id="r1", amount=500, total=2590, reason="", notify_url="")
     assert retried.state is RefundState.SUCCEEDED
+
+
+def test_alipay_refund_query_is_done_only_with_refund_success_and_else_refund_not_found(ali, ali_fake, receiver):
+    payment_id, _ = ali_trade(ali, receiver)
+    ali_fake.pay(payment_id, deliver=False)
+    with pytest.raises(NotFound) as never_asked:  # Alipay: an empty success
+        ali.query_refund(payment_id, "r1")
+    ali_fake.defer_refunds = True
+    try:
+        ali.refund(payment_id=payment_id, refund_id="r1", amount=500, total=2590, reason="", notify_url="")
+    finally:
+        ali_fake.defer_refunds = False
+    with pytest.raises(NotFound) as not_done:  # an answer without refund_status: not received, or failed
+        ali.query_refund(payment_id, "r1")
+    ali_fake.settle_refund(payment_id, "r1", deliver=False)  # its notify lost
+    assert ali.query_refund(payment_id, "r1") == ProviderRefund("r1", payment_id, None, 500, RefundState.SUCCEEDED)
+    assert {never_asked.value.code, not_done.value.code} == {"REFUND_NOT_FOUND"}
+    # the fake answered only because our request's signature verified; its signed answer was verified by the adapter
+    method, biz, node = ali_fake.requests[-1]
+    assert (method, biz, node["code"]) == (
+        "alipay.trade.fastpay.refund.query",
+        {"out_trade_no": payment_id, "out_request_no": "r1"},
+        "10000",
+    )
 
 
 def test_alipay_request_signed_with_the_wrong_app_key_is_refused(ali_fake):

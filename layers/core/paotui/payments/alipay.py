@@ -44,8 +44,8 @@ Alipay specifics the service should know:
   A full refund turns the trade to TRADE_CLOSED; ``query`` still says
   SUCCEEDED for a trade that was paid (``send_pay_date`` set).
 - A refund is done when the response says ``fund_change=Y``; otherwise the
-  refund query decides (``REFUND_SUCCESS``), else it is PROCESSING and may be
-  retried with the same ``refund_id``.
+  refund query decides (``REFUND_SUCCESS``), else it is PROCESSING and is to
+  be asked again with the same ``refund_id`` (the refund sweep does).
 
 Secret JSON (Secrets Manager)::
 
@@ -83,6 +83,7 @@ from paotui.payments.providers import (
     ProviderRefund,
     RefundState,
     config_from_secret,
+    refund_not_found,
     unavailable,
 )
 from paotui.platform.clock import iso
@@ -372,21 +373,26 @@ class AlipayProvider:
             return ProviderRefund(refund_id, payment_id, None, amount, RefundState.PROCESSING)
 
     def query_refund(self, payment_id: str, refund_id: str) -> ProviderRefund:
-        """alipay.trade.fastpay.refund.query (not part of ``PaymentProvider``): this refund's own amount."""
+        """alipay.trade.fastpay.refund.query with ``out_request_no=refund_id``: this refund's own amount.
+
+        Alipay answers an unknown refund with an empty success, and one it did
+        not do (not received, or failed) without ``refund_status``; for both it
+        advises asking the refund again with the same ``out_request_no``, so
+        both are ``refund_not_found``. Only ``REFUND_SUCCESS`` is done.
+        """
         node = self._call(
             "alipay.trade.fastpay.refund.query", {"out_trade_no": payment_id, "out_request_no": refund_id}
         )
         if node.get("code") != SUCCESS:
             raise self._failure(node, payment_id=payment_id, refund_id=refund_id)
-        if node.get("out_request_no") != refund_id or not node.get("refund_amount"):
-            raise NotFound("Alipay has no such refund.", code="REFUND_NOT_FOUND", details={"refund_id": refund_id})
+        done = node.get("refund_status") == "REFUND_SUCCESS"
+        if node.get("out_request_no") != refund_id or not node.get("refund_amount") or not done:
+            raise refund_not_found("Alipay", payment_id=payment_id, refund_id=refund_id)
         try:
             amount = yuan_to_fen(node["refund_amount"])
         except ValueError:
             raise unavailable("Alipay's refund query answer is not one we understand.", refund_id=refund_id) from None
-        # No refund_status means "not received, or failed": PROCESSING, since the same refund_id may be retried.
-        state = RefundState.SUCCEEDED if node.get("refund_status") == "REFUND_SUCCESS" else RefundState.PROCESSING
-        return ProviderRefund(refund_id, node.get("out_trade_no") or payment_id, None, amount, state)
+        return ProviderRefund(refund_id, node.get("out_trade_no") or payment_id, None, amount, RefundState.SUCCEEDED)
 
     # -- mapping
 

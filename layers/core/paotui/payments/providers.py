@@ -25,10 +25,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from paotui.platform.errors import BadGateway
+from paotui.platform.errors import BadGateway, NotFound
 
 PROVIDER_UNAVAILABLE = "PAYMENT_PROVIDER_UNAVAILABLE"
 INVALID_SIGNATURE = "INVALID_SIGNATURE"
+REFUND_NOT_FOUND = "REFUND_NOT_FOUND"
 
 
 class PaymentState(StrEnum):
@@ -116,9 +117,28 @@ class PaymentProvider(Protocol):
         """Idempotent on ``refund_id``."""
         ...
 
+    def query_refund(self, payment_id: str, refund_id: str) -> ProviderRefund:
+        """The refund as the provider has it now (this refund's own amount).
+
+        ``NotFound(code="REFUND_NOT_FOUND")`` when the provider has nothing it
+        is doing about it (it never got the request, or Alipay did not do it):
+        the provider's own advice is then to ask ``refund`` again with the same
+        ``refund_id``.
+        """
+        ...
+
 
 def unavailable(message: str, **details: object) -> BadGateway:
-    return BadGateway(message, code=PROVIDER_UNAVAILABLE, details={k: v for k, v in details.items() if v is not None})
+    return BadGateway(message, code=PROVIDER_UNAVAILABLE, details=_given(details))
+
+
+def refund_not_found(provider: str, **details: object) -> NotFound:
+    """What ``query_refund`` raises for a refund the provider is not doing: ask ``refund`` again."""
+    return NotFound(f"{provider} has no such refund.", code=REFUND_NOT_FOUND, details=_given(details))
+
+
+def _given(details: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in details.items() if v is not None}
 
 
 Config = TypeVar("Config")

@@ -31,6 +31,7 @@ from paotui.payments.providers import (
     ProviderPayment,
     ProviderRefund,
     RefundState,
+    refund_not_found,
 )
 from paotui.platform import clock
 from paotui.platform.errors import Unauthorized
@@ -162,3 +163,8 @@ class SandboxProvider:
         self, *, payment_id: str, refund_id: str, amount: int, total: int, reason: str, notify_url: str
     ) -> ProviderRefund:
         return ProviderRefund(refund_id, payment_id, stable_id("sbr_", refund_id), amount, RefundState.SUCCEEDED)
+
+    def query_refund(self, payment_id: str, refund_id: str) -> ProviderRefund:
+        """The sandbox keeps no refunds: one it was asked for succeeded in its answer, so one still open at our
+        end never reached it (the call failed) and is to be asked again."""
+        raise refund_not_found("The sandbox", payment_id=payment_id, refund_id=refund_id)

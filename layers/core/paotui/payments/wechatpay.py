@@ -52,6 +52,7 @@ from paotui.payments.providers import (
     ProviderRefund,
     RefundState,
     config_from_secret,
+    refund_not_found,
     unavailable,
 )
 from paotui.platform.clock import iso
@@ -285,13 +286,18 @@ class WeChatPayProvider:
         return _understood(self._refund, data)
 
     def query_refund(self, payment_id: str, refund_id: str) -> ProviderRefund:
-        """GET /v3/refund/domestic/refunds/{out_refund_no} (not part of ``PaymentProvider``)."""
+        """GET /v3/refund/domestic/refunds/{out_refund_no}: SUCCESS, PROCESSING, CLOSED or ABNORMAL.
+
+        404 ``RESOURCE_NOT_EXISTS``: WeChat Pay never got the refund (``refund_not_found``).
+        """
         status, data = self._call(self.client.query_refund, out_refund_no=refund_id)
+        if _provider_code(data) == "RESOURCE_NOT_EXISTS":
+            raise refund_not_found("WeChat Pay", payment_id=payment_id, refund_id=refund_id)
         if status != 200 or not isinstance(data, dict):
             raise self._failure(status, data, payment_id=payment_id, refund_id=refund_id)
         refund = _understood(self._refund, data)
         if refund.payment_id != payment_id:
-            raise NotFound("WeChat Pay has no such refund of this payment.", code="REFUND_NOT_FOUND")
+            raise refund_not_found("WeChat Pay", payment_id=payment_id, refund_id=refund_id)
         return refund
 
     # -- mapping
