@@ -11,10 +11,12 @@ but the caller never knows): the Lambda's timeout, or a connection dropped as th
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,9 @@ from paotui.platform.events import DomainEvent
 from tests.integration.builders import CUSTOMER, AwsFaults, Killed, order_event, placed_order, principal
 
 MERCHANT_OWNER = principal("usr_owner", "merchant")
+SCHEDULED_REFUND_SWEEP = json.loads(
+    (Path(__file__).resolve().parents[2] / "events/RefundSweepJob/scheduled.json").read_text()
+)
 
 
 @dataclass
@@ -56,6 +61,9 @@ def providers_with(faults: AwsFaults, ledger: ProviderLedger):
 
         def close(self, payment_id: str) -> None:
             faults.call(lambda: None, "close")
+
+        def query_refund(self, payment_id: str, refund_id: str):
+            return faults.call(lambda: super(FaultyProvider, self).query_refund(payment_id, refund_id), "query_refund")
 
     class FaultyProviders(Providers):
         def _provider(self, channel: str):
@@ -217,6 +225,59 @@ def test_a_merchants_refund_crashing_at_any_call_refunds_once_when_retried(fault
 
     calls = crashing(faults, setup, step, lambda order_id: money_of(order_id, ledger))
     assert calls > 3
+
+
+def test_the_refund_sweep_crashing_at_any_call_settles_a_refund_left_processing_once(faults, monkeypatch):
+    """A merchant's refund whose provider call failed (the provider down): RefundSweepJob, killed at each call in
+    turn and run again at its next schedule, ends as one clean run: the refund asked again once and settled once."""
+    from paotui.orders import service as orders
+    from paotui.payments import refund_sweep, refunds, service
+    from paotui.payments.channels import Providers
+    from paotui.payments.records import RefundRecord
+    from paotui.payments.sandbox import SandboxProvider
+    from paotui.payments.providers import unavailable
+    from paotui.platform import clock
+    from paotui.platform.settings import get_settings
+    from tests.integration.builders import crash_at_every_step, load_handler, scheduled
+    from tests.integration.test_payments import sandbox
+
+    ledger, stuck = ProviderLedger(), []
+    monkeypatch.setattr(refund_sweep, "default_providers", lambda: providers_with(faults, ledger))
+
+    class Down(SandboxProvider):
+        def refund(self, **asked):
+            raise unavailable("The provider could not be reached.")
+
+    class ProviderDown(Providers):
+        def _provider(self, channel: str):
+            return Down(lambda: "", self._transport)
+
+    def stuck_refund():
+        order, _ = placed_order(uuid.uuid4().hex, 1)
+        stuck.append(order.id)
+        service.start_payment(order.id, CUSTOMER, "sandbox", sandbox())
+        current = orders.get_order(order.id)
+        with pytest.raises(Exception, match="could not be reached"):
+            refunds.refund_part(
+                current,
+                orders.actors_for(current, MERCHANT_OWNER),
+                amount=100,
+                reason="少送一份",
+                key="refund-key-sweep",
+                by="usr_owner",
+                providers=ProviderDown(get_settings(), None),
+            )
+        (refund,) = refunds.refunds_of(order.id)
+        refund.update(actions=[RefundRecord.created_at.set(clock.iso(clock.now() - timedelta(minutes=30)))])
+        return SCHEDULED_REFUND_SWEEP, lambda: money_of(order.id, ledger)
+
+    assert crash_at_every_step(faults, scheduled(load_handler("RefundSweepJob")), stuck_refund) > 3
+    clean = money_of(stuck[0], ledger)
+    assert (clean["refunds"], clean["order_refund"], clean["refunded_at_the_provider"]) == (
+        [("SUCCEEDED", 100)],
+        (100, 0, 0),
+        [100],
+    )
 
 
 def test_a_delivery_crashing_at_any_call_pays_the_rider_and_the_streak_bonus_once(faults, monkeypatch):

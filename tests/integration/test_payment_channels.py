@@ -92,6 +92,12 @@ def _refunds(order_id: str) -> list[tuple[str, int]]:
     return sorted((r.status, int(r.amount)) for r in refunds_of(order_id))
 
 
+def _refunds_of(order_id: str):
+    from paotui.payments.refunds import refunds_of
+
+    return refunds_of(order_id)
+
+
 def _merchant_refunds(order, amount: int, key: str, providers):
     """The order's merchant refunds part of it: one item short (少送一份)."""
     from paotui.orders import service as orders
@@ -279,3 +285,117 @@ def test_alipay_pays_and_a_cancellation_refunds_it(order, providers, fakes):
     refund_events.handle(event, providers)
     refund_events.handle(event, providers)  # redelivered
     assert _refunds(order.id) == [("SUCCEEDED", int(order.amounts.total))]
+
+
+# --- refunds left PROCESSING: the refund sweep (RefundSweepJob) ------------------------------------------------
+
+
+def _swept(providers, minutes: float = 11):
+    """One run of the refund sweep, ``minutes`` from now (the default: past ``refund_sweep_after_minutes``)."""
+    from datetime import timedelta
+
+    from paotui.payments import refund_sweep
+    from paotui.platform import clock
+
+    return refund_sweep.sweep(providers, now=clock.now() + timedelta(minutes=minutes))
+
+
+def _counters(order_id: str) -> tuple[int, int, int]:
+    """The order's refund counters: refunded, pending, failed."""
+    current = _order(order_id)
+    return int(current.refunded or 0), int(current.refunds_pending or 0), int(current.refunds_failed or 0)
+
+
+def _paid(order, channel: str, providers, fakes):
+    _pay(order, channel, providers)
+    fakes[channel].pay(order.id.removeprefix("ord_"))
+    assert _order(order.id).status == "PAID"
+    return _order(order.id)
+
+
+def test_a_merchants_wechat_refund_whose_call_failed_is_asked_again_by_the_sweep_and_settles(
+    order, providers, fakes, monkeypatch
+):
+    from paotui.payments.providers import unavailable
+    from paotui.payments.wechatpay import WeChatPayProvider
+    from paotui.platform.errors import BadGateway
+
+    def timed_out(*args, **kwargs):
+        raise unavailable("WeChat Pay could not be reached.", reason="ReadTimeout")
+
+    current = _paid(order, "wechat", providers, fakes)
+    with monkeypatch.context() as down:
+        down.setattr(WeChatPayProvider, "refund", timed_out)
+        with pytest.raises(BadGateway):
+            _merchant_refunds(current, 500, "refund-call-failed", providers)
+    (refund_id,) = [r.id for r in _refunds_of(order.id)]
+    assert refund_id not in fakes["wechat"].refunds and _counters(order.id) == (0, 1, 0)
+
+    swept = _swept(providers)
+    assert (swept.checked, swept.processing, swept.failed) == (1, 1, 0)
+    assert fakes["wechat"].refunds[refund_id].refund == 500  # WeChat has it now, once, PROCESSING
+    fakes["wechat"].complete_refund(refund_id, deliver=False)  # and its callback is lost too
+    assert (_swept(providers).succeeded, _refunds(order.id), _counters(order.id)) == (
+        1,
+        [("SUCCEEDED", 500)],
+        (500, 0, 0),
+    )
+    assert _swept(providers).checked == 0  # settled: no longer open
+
+
+@pytest.mark.parametrize(
+    ("wechat_says", "refunds", "counters", "payment_refunded"),
+    [
+        ("SUCCESS", [("SUCCEEDED", 500)], (500, 0, 0), 500),
+        ("ABNORMAL", [("FAILED", 500)], (0, 0, 1), 0),
+    ],
+)
+def test_a_wechat_refund_whose_callback_was_lost_is_settled_by_the_sweep(
+    order, providers, fakes, wechat_says, refunds, counters, payment_refunded
+):
+    from paotui.payments.service import payments_of
+
+    refund = _merchant_refunds(_paid(order, "wechat", providers, fakes), 500, "callback-lost", providers)
+    fakes["wechat"].complete_refund(refund.id, status=wechat_says, deliver=False)
+    assert _swept(providers, minutes=0).checked == 0  # a young refund is left to its callback
+    assert _refunds(order.id) == [("PROCESSING", 500)]
+    _swept(providers)
+    assert (_refunds(order.id), _counters(order.id)) == (refunds, counters)
+    assert [int(p.refunded) for p in payments_of(order.id)] == [payment_refunded]
+
+
+def test_a_late_wechat_callback_racing_the_sweep_settles_the_refund_once(order, providers, fakes, monkeypatch):
+    """The callback lands after the sweep read the refund as PROCESSING and asked WeChat, before it settles it."""
+    from paotui.payments.wechatpay import WeChatPayProvider
+
+    refund = _merchant_refunds(_paid(order, "wechat", providers, fakes), 500, "callback-races", providers)
+    asked = WeChatPayProvider.query_refund
+
+    def query_then_callback(self, payment_id: str, refund_id: str):
+        answer = asked(self, payment_id, refund_id)
+        fakes["wechat"].deliver(fakes["wechat"].refund_notify(refund_id))
+        return answer
+
+    fakes["wechat"].complete_refund(refund.id, deliver=False)
+    monkeypatch.setattr(WeChatPayProvider, "query_refund", query_then_callback)
+    assert _swept(providers).failed == 0
+    assert fakes["wechat"].deliveries[-1].acknowledged
+    assert (_refunds(order.id), _counters(order.id)) == ([("SUCCEEDED", 500)], (500, 0, 0))
+
+
+def test_an_alipay_refund_it_did_not_do_is_asked_again_and_settled_by_the_sweep(order, providers, fakes):
+    current = _paid(order, "alipay", providers, fakes)
+    fakes["alipay"].defer_refunds = True
+    try:
+        refund = _merchant_refunds(current, 500, "alipay-not-done", providers)
+    finally:
+        fakes["alipay"].defer_refunds = False
+    assert refund.status == "PROCESSING"  # fund_change N, no refund_status
+
+    asked_before = len(fakes["alipay"].requests)
+    assert _swept(providers).processing == 1
+    methods = [method for method, _, _ in fakes["alipay"].requests[asked_before:]]
+    assert methods.count("alipay.trade.refund") == 1  # asked again, as Alipay advises, under the same out_request_no
+    fakes["alipay"].settle_refund(order.id.removeprefix("ord_"), refund.id, deliver=False)
+    assert _swept(providers).succeeded == 1
+    assert (_refunds(order.id), _counters(order.id)) == ([("SUCCEEDED", 500)], (500, 0, 0))

@@ -233,7 +233,7 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 20
+    assert len(doc_functions()) == 21
     assert len(doc_tables()) == 24
     assert set(doc_filter_policies()) == {
         "DispatchQueue",
@@ -480,7 +480,7 @@ def test_every_scheduled_job_alarms_when_it_fails():
         and a["Threshold"] == 0
     }
     scheduled = {name for name in functions() if events_of(name, "Schedule")}
-    assert scheduled == {"StockResetJob", "RiderPresenceJob", "ReconcileJob"}
+    assert scheduled == {"StockResetJob", "RiderPresenceJob", "ReconcileJob", "RefundSweepJob"}
     assert scheduled <= alarmed
 
 

@@ -8,11 +8,13 @@ refunded total in the same transaction.
 from enum import StrEnum
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from paotui.orders.records import OrderRecord
 from paotui.platform.dynamo import table_meta
 
+PENDING_REFUND = "refund"  # a refund's ``pending`` while it is PROCESSING: what the refund sweep finds
 PAID_BY = "payment:"  # the PAID timeline entry's ``by``: this prefix and the id of the payment that paid the order
 
 
@@ -47,6 +49,17 @@ class PaymentRecord(Model):
     provider_txn_id = UnicodeAttribute(null=True)
 
 
+class ByPending(GlobalSecondaryIndex):
+    """Refunds still PROCESSING, oldest first: sparse, as only they carry ``pending`` (payments.refund_sweep)."""
+
+    class Meta:
+        index_name = "by-pending"
+        projection = AllProjection()
+
+    pending = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class RefundRecord(Model):
     """One refund of a payment; its id is the provider's out_refund_no, so asking again refunds once."""
 
@@ -64,6 +77,9 @@ class RefundRecord(Model):
     provider_refund_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    pending = UnicodeAttribute(null=True)  # PENDING_REFUND while PROCESSING, removed when settled
+
+    by_pending = ByPending()
 
 
 def payer_of(order: OrderRecord) -> str | None:

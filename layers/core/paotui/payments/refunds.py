@@ -12,6 +12,8 @@ exceed the payment. Settling moves the refund out of PROCESSING conditionally
 with the order's counters in the same transaction, so a provider's duplicate
 refund callbacks settle it once. A FAILED refund gives its amount back to
 the payment (it may be tried again under a new purpose) and alerts operations.
+A refund whose provider call failed, or whose callback never came, is
+followed up by the refund sweep (``follow_up``, payments.refund_sweep).
 """
 
 from __future__ import annotations
@@ -20,8 +22,15 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Actor
-from paotui.payments.providers import ProviderRefund, RefundState
-from paotui.payments.records import PaymentRecord, PaymentStatus, RefundRecord, RefundStatus, payer_of
+from paotui.payments.providers import REFUND_NOT_FOUND, ProviderRefund, RefundState
+from paotui.payments.records import (
+    PENDING_REFUND,
+    PaymentRecord,
+    PaymentStatus,
+    RefundRecord,
+    RefundStatus,
+    payer_of,
+)
 from paotui.platform import clock
 from paotui.platform.dynamo import transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -97,10 +106,25 @@ def apply_notice(notice: ProviderRefund, order_id: str) -> RefundRecord:
     refund = _existing(order_id, notice.refund_id)
     if refund is None:
         raise NotFound("No such refund.", code="REFUND_NOT_FOUND")
-    if notice.amount < int(refund.amount):  # Alipay reports the trade's refunded total, WeChat this refund's amount
-        metrics.add_metric(name="RefundAmountMismatch", unit="Count", value=1)
-        raise Unprocessable("The notified refund amount is less than the refund.", code="AMOUNT_MISMATCH")
-    return _settle(refund, notice.state, notice.provider_refund_id)
+    return _settle_as(refund, notice)
+
+
+def follow_up(refund_id: str, order_id: str, providers) -> RefundRecord:
+    """A refund left PROCESSING (its provider call failed, or its callback never came): settled as its provider
+    has it now, or asked for again (idempotent on its id) if the provider has nothing."""
+    refund = RefundRecord.get(order_id, refund_id, consistent_read=True)
+    if refund.status != RefundStatus.PROCESSING:
+        return refund  # settled meanwhile (a callback, another run): nothing to ask
+    payment = PaymentRecord.get(order_id, refund.payment_id, consistent_read=True)
+    try:
+        answer = providers.for_notify(refund.channel).query_refund(payment.trade_no, refund.id)
+    except NotFound as missing:
+        if missing.code != REFUND_NOT_FOUND:
+            raise
+        logger.warning("refund asked for again", extra={"order_id": order_id, "refund_id": refund_id})
+        metrics.add_metric(name="RefundResubmitted", unit="Count", value=1)
+        return _submit(refund, payment, providers)
+    return _settle_as(refund, answer)
 
 
 def refunds_of(order_id: str) -> list[RefundRecord]:
@@ -142,6 +166,7 @@ def _open(payment: PaymentRecord, refund_id: str, amount: int, reason: str, by: 
         requested_by=by,
         created_at=now,
         updated_at=now,
+        pending=PENDING_REFUND,
     )
     try:
         with transact_write() as transaction:
@@ -171,6 +196,14 @@ def _open(payment: PaymentRecord, refund_id: str, amount: int, reason: str, by: 
         ) from None
     logger.info("refund opened", extra={"order_id": payment.order_id, "refund_id": refund_id, "amount": amount})
     return refund
+
+
+def _settle_as(refund: RefundRecord, reported: ProviderRefund) -> RefundRecord:
+    """Settle ``refund`` as its provider reports it (a callback, a query), if the amount can be this refund's."""
+    if reported.amount < int(refund.amount):  # Alipay's callback: the trade's refunded total; else this refund's
+        metrics.add_metric(name="RefundAmountMismatch", unit="Count", value=1)
+        raise Unprocessable("The reported refund amount is less than the refund.", code="AMOUNT_MISMATCH")
+    return _settle(refund, reported.state, reported.provider_refund_id)
 
 
 def _submit(refund: RefundRecord, payment: PaymentRecord, providers) -> RefundRecord:
@@ -203,6 +236,7 @@ def _settle(refund: RefundRecord, state: RefundState, provider_refund_id: str | 
                     RefundRecord.status.set(RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED),
                     RefundRecord.provider_refund_id.set(provider_refund_id),
                     RefundRecord.updated_at.set(clock.now_iso()),
+                    RefundRecord.pending.remove(),
                 ],
                 condition=RefundRecord.status == RefundStatus.PROCESSING,
             )

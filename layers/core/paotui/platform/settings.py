@@ -207,6 +207,10 @@ class Settings(BaseModel):
     # a late order's compensation, a paotui.orders.compensation.CompensationRule as JSON
     late_compensation_rule: str = '{"kind": "coupon", "amount": 500, "min_spend": 2000, "valid_days": 30}'
 
+    # refunds (paotui.payments.refund_sweep, RefundSweepJob): one still PROCESSING this long is asked about at its
+    # provider; long enough that the refund call and the provider's first callbacks have had their chance
+    refund_sweep_after_minutes: float = 10.0
+
     # operations (paotui.ops): incidents and the reconciliation sweep
     incident_retention_seconds: int = 90 * 24 * 3600  # a resolved incident is kept this long
     reconcile_lookback_days: int = 3  # the sweep checks the open orders created on this many days, today included
