@@ -311,3 +311,165 @@ def test_operators_may_take_an_order_from_its_rider_and_nobody_else_may(assigned
     taken = service.transition(assigned, Status.CONFIRMED, principal("usr_admin", "admin"), reason="rider unreachable")
     assert (taken.status, taken.rider_id, taken.timeline[-1].by) == ("CONFIRMED", None, "admin:usr_admin")
     assert int(get_rider("rdr_slow", consistent=True).active_orders) == 0
+
+
+# --- crashes: WatchdogWorker with each AWS call throttled or the Lambda killed at it --------------------------------
+
+
+def watchdog_event(event_type: str, order_id: str, at: str | None = None, **data) -> str:
+    """What OrderWatchdog posts to WatchdogQueue: ``watchdog.timeout`` or ``watchdog.await`` (its state entered
+    ``at``) for the order."""
+    import uuid
+
+    from paotui.platform.events import DomainEvent
+
+    return DomainEvent(
+        id=f"sfn-{uuid.uuid4().hex}",
+        type=event_type,
+        occurred_at=at or clock.now_iso(),
+        subject=order_id,
+        data={"order_id": order_id, **data},
+    ).model_dump_json()
+
+
+def offline(rider_id: str) -> None:
+    from paotui.riders.records import RiderRecord
+
+    RiderRecord(rider_id).update(actions=[RiderRecord.online.set(False), RiderRecord.state.set("offline")])
+
+
+def promised_ago(order_id: str) -> None:
+    from paotui.orders.records import OrderRecord
+
+    OrderRecord(order_id).update(actions=[OrderRecord.promised_at.set(clock.iso(clock.now() - timedelta(minutes=10)))])
+
+
+TIMEOUTS = {
+    # step: (the order's way there, what else holds when the timer runs out)
+    "confirmation": (("PAID",), None),
+    "pickup": (("PAID", "CONFIRMED", "rider"), offline),
+    "pickup_escalation": (("PAID", "CONFIRMED", "rider", "PICKING_UP"), None),
+    "late": (("PAID", "CONFIRMED", "rider", "PICKING_UP", "DELIVERING"), promised_ago),
+    "delivery": (("PAID", "CONFIRMED", "rider", "PICKING_UP", "DELIVERING"), None),
+    "contact": (("PAID", "CONFIRMED", "rider", "PICKING_UP", "DELIVERING", "DELIVERY_FAILED"), None),
+    "return": (("PAID", "CONFIRMED", "rider", "PICKING_UP", "DELIVERING", "DELIVERY_FAILED", "RETURNING"), None),
+}
+
+
+def watched_order(*way: str) -> tuple[str, str]:
+    """(order, rider): a fresh order moved along ``way`` ("rider": a fresh rider takes it)."""
+    import uuid
+
+    key = uuid.uuid4().hex[:12]
+    order_id, rider_id = placed_order(f"key-{key}", 1)[0].id, f"rdr_{key}"
+    make_rider(rider_id, near(SHOP, 300))
+    for step in way:
+        assign(order_id, rider_id) if step == "rider" else move(order_id, step)
+    return order_id, rider_id
+
+
+def after_timeout(order_id: str, rider_id: str) -> dict:
+    """What the customer, the merchant, the rider and operations see of the order once the timeout is handled."""
+    from paotui.riders.service import get_rider
+
+    order = get(order_id)
+    return {
+        "status": order.status,
+        "rider": order.rider_id and order.rider_id == rider_id,
+        "moves": [(entry.status, entry.reason) for entry in order.timeline],
+        "alerts": [
+            (alert.kind, (alert.detail.as_dict() if alert.detail else {}).get("action")) for alert in order.alerts or []
+        ],
+        "late": order.late_at is not None,
+        "incidents": incidents(order_id),
+        "rider_carries": int(get_rider(rider_id, consistent=True).active_orders),
+    }
+
+
+@pytest.mark.parametrize("step", TIMEOUTS)
+def test_a_timeout_crashed_at_any_call_is_acted_on_once(aws, monkeypatch, step):
+    """One cancellation (its refund follows from it), one reassignment with the rider's place given back once, one
+    alert, one incident, one compensation, one return: as one clean run, whichever call failed or killed the run."""
+    from tests.integration.builders import AwsFaults, crash_at_every_step, load_handler, sqs_event
+
+    faults = AwsFaults(monkeypatch)
+    way, meanwhile = TIMEOUTS[step]
+
+    def timed_out():
+        order_id, rider_id = watched_order(*way)
+        if meanwhile:
+            meanwhile(rider_id if step == "pickup" else order_id)
+        return sqs_event(watchdog_event("watchdog.timeout", order_id, step=step)), lambda: after_timeout(
+            order_id, rider_id
+        )
+
+    assert crash_at_every_step(faults, load_handler("WatchdogWorker"), timed_out)
+
+
+@pytest.fixture
+def answers(monkeypatch) -> dict[str, tuple]:
+    """Step Functions' side of task tokens: the first answer to each token counts, a later one is refused as for a
+    task no longer waiting."""
+    from moto.stepfunctions.exceptions import InvalidToken
+    from moto.stepfunctions.models import StepFunctionBackend
+
+    first: dict[str, tuple] = {}
+
+    def answered(token: str, answer: tuple) -> None:
+        if token in first:
+            raise InvalidToken("the task is no longer waiting")
+        first[token] = answer
+
+    monkeypatch.setattr(
+        StepFunctionBackend, "send_task_success", lambda self, token, output: answered(token, ("success", output))
+    )
+    monkeypatch.setattr(
+        StepFunctionBackend,
+        "send_task_failure",
+        lambda self, token, error=None: answered(token, ("failure", error)),
+    )
+    return first
+
+
+AWAITS = {
+    # case: (the order's way, its last move made after the wait began, the step, how the answer comes)
+    "assigned": (("PAID", "CONFIRMED"), "rider", "assignment", "watchdog.await"),
+    "reassigned": (("PAID", "CONFIRMED", "rider", "CONFIRMED"), "rider", "pickup", "watchdog.await"),
+    "picked_up": (("PAID", "CONFIRMED", "rider", "PICKING_UP"), "DELIVERING", "pickup", "order.status_changed"),
+    "cancelled": (("PAID",), "CANCELLED", "confirmation", "order.status_changed"),
+}
+
+
+@pytest.mark.parametrize("case", AWAITS)
+def test_a_task_token_crashed_at_any_call_is_answered_once_and_forgotten(aws, monkeypatch, answers, case):
+    """The wait began, then the order moved: its token comes after the move (``watchdog.await``), or came before and
+    the move's ``order.status_changed`` follows. Either way the wait gets its one answer, the one a clean run gives
+    (success, or the error the state machine branches on), and no token is left behind."""
+    import uuid
+
+    from paotui.workflow import service
+    from paotui.workflow.records import WatchRecord
+    from tests.integration.builders import AwsFaults, crash_at_every_step, load_handler, order_event, sqs_event
+
+    faults = AwsFaults(monkeypatch)
+    way, last, step, answered_by = AWAITS[case]
+
+    def awaited():
+        order_id, rider_id = watched_order(*way)
+        entered, token = clock.now_iso(), f"token-{uuid.uuid4().hex}"
+        if answered_by == "order.status_changed":
+            service.register_token(order_id, step, token, entered_at=entered)
+        previous = get(order_id).status
+        faults.waited += timedelta(seconds=1)  # the move comes a moment after the wait began
+        assign(order_id, rider_id) if last == "rider" else move(order_id, last)
+        if answered_by == "watchdog.await":
+            event = watchdog_event(answered_by, order_id, at=entered, step=step, task_token=token)
+        else:
+            event = order_event(get(order_id), get(order_id).status, previous)
+
+        def observe():
+            return answers.get(token), [watch.step for watch in WatchRecord.query(order_id)]
+
+        return sqs_event(event), observe
+
+    assert crash_at_every_step(faults, load_handler("WatchdogWorker"), awaited)
