@@ -420,14 +420,15 @@ def sqs_event(*bodies: str) -> dict[str, Any]:
     }
 
 
-def order_event(order: Any, status: str, previous: str, event_id: str | None = None) -> str:
+def order_event(order: Any, status: str, previous: str, event_id: str | None = None, at: str | None = None) -> str:
+    """The ``order.status_changed`` event the stream makes of ``order`` moved to ``status``, written ``at``."""
     from paotui.platform.stream_router import plain
 
     image = plain(json.loads(json.dumps(order.to_simple_dict(force=True))))  # force: sets (an order's alert ids)
     return DomainEvent(
         id=event_id or str(uuid.uuid4()),
         type="order.status_changed",
-        occurred_at="2026-11-25T00:00:00.000Z",
+        occurred_at=at or "2026-11-25T00:00:00.000Z",
         subject=order.id,
         data={"order": {**image, "status": status}, "status": status, "previous_status": previous},
     ).model_dump_json()

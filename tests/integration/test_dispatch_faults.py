@@ -8,7 +8,7 @@ within capacity counting offers they have yet to answer) once the watchdog has a
 offer lapsed (``AwaitAssignment`` times out after the offer TTL and sends ``dispatch.requested``: a redelivered
 message that finds its offer made returns early, leaving the round's other orders to their own watchdogs); every
 escalation step is taken once (the merchant and the customer told once, the bonus paid once, operations paged once,
-the carrier asked once).
+the carrier asked once); a cancelled order keeps no open offer and nothing at the carrier.
 """
 
 from __future__ import annotations
@@ -220,3 +220,51 @@ def test_an_escalation_crashed_at_any_call_takes_each_step_once(faults, worker, 
         return event, observe
 
     assert crash_at_every_step(faults, worker, lapsed_once)
+
+
+@pytest.mark.parametrize("delivered_by", ["riders", "carrier"])
+def test_a_cancellation_crashed_at_any_call_leaves_no_offer_open_and_nothing_at_the_carrier(
+    faults, worker, dada, delivered_by
+):
+    """The order had a live offer to our rider, or was at Dada (its merchant's carrier delivers everything): once
+    the ``CANCELLED`` event is handled the offer is withdrawn, Dada cancelled it once and we recorded it."""
+    from paotui.catalog import delivery
+    from paotui.dispatch import service
+    from paotui.orders.records import OrderRecord
+    from paotui.orders.service import get_order, system_transition
+    from paotui.orders.transitions import Status
+
+    scene = Scene()
+
+    def cancelled():
+        (order_id,), _ = scene.fresh(orders=1, riders=1)
+        if delivered_by == "carrier":
+            merchant = merchant_with_products(5)[0]
+            settings = {
+                "mode": "carrier",
+                "carrier": "dada",
+                "carrier_shop": {"shop_no": TEST_SHOP, "city_code": "021"},
+                "areas": [{"name": "全城", "radius_m": 5000, "fees": {"base_fee": 500, "base_distance_m": 3000}}],
+            }
+            delivery.save(merchant, delivery.DeliverySettings.model_validate(settings))
+            OrderRecord(order_id).update(actions=[OrderRecord.merchant_id.set(merchant.id)])
+        service.dispatch(order_id, reason="confirmed", trigger=f"evt-{order_id}")
+        system_transition(order_id, Status.CANCELLED, expected={Status.CONFIRMED}, reason="customer")
+        cancelled_at = clock.now_iso()
+        event = sqs_event(
+            order_event(
+                get_order(order_id), "CANCELLED", "CONFIRMED", event_id=f"evt-cancel-{order_id}", at=cancelled_at
+            )
+        )
+
+        def observe():
+            carrier = get_order(order_id).carrier
+            return {
+                "offers": [offer.status for offer in service.offers_of_order(order_id)],
+                "dada": [int(o.status) for o in dada.orders.values() if o.origin_id == order_id],
+                "recorded": carrier and (bool(carrier.cancelled_at), carrier.exception),
+            }
+
+        return event, observe
+
+    assert crash_at_every_step(faults, worker, cancelled)

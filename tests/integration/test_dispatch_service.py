@@ -203,6 +203,27 @@ def test_a_cancelled_order_withdraws_its_open_offer(order):
     assert [o.status for o in offers_of()] == ["WITHDRAWN"]
 
 
+def test_a_cancellation_handled_after_the_offers_time_withdraws_the_offer_the_rider_still_had_to_answer(
+    order, monkeypatch
+):
+    """The customer cancelled while the rider had the offer; the worker got to the event after the offer's time (a
+    retry after the queue's visibility timeout, a backlog). The rider did not let it lapse: WITHDRAWN, not EXPIRED,
+    which would count against their acceptance rate."""
+    from paotui.dispatch.service import dispatch
+    from paotui.orders.service import get_order, system_transition
+    from paotui.orders.transitions import Status
+
+    make_rider("rdr_a", near(SHOP, 100))
+    dispatch(ORDER_ID, reason="confirmed")
+    system_transition(ORDER_ID, Status.CANCELLED, expected={Status.CONFIRMED}, reason="customer")
+    cancelled = order_event(get_order(ORDER_ID), "CANCELLED", "CONFIRMED", at=clock.now_iso())
+    now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: now() + timedelta(seconds=90))
+
+    assert load_handler("DispatchWorker")(sqs_event(cancelled), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    assert [o.status for o in offers_of()] == ["WITHDRAWN"]
+
+
 def test_three_orders_of_one_store_in_a_round_go_to_one_rider_as_one_bundle(aws):
     from paotui.dispatch import rounds, service
     from paotui.orders.service import get_order

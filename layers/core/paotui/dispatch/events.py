@@ -5,6 +5,7 @@ from __future__ import annotations
 from paotui.carriers import service as carriers
 from paotui.dispatch import service
 from paotui.orders.transitions import Status
+from paotui.platform import clock
 from paotui.platform.events import DomainEvent, EventType
 from paotui.platform.observability import logger
 
@@ -16,7 +17,7 @@ def handle(event: DomainEvent) -> None:
         if status == Status.CONFIRMED:
             service.dispatch(event.subject, reason="confirmed", trigger=event.id)
         elif status == Status.CANCELLED:
-            service.withdraw_offers(event.subject)
+            service.withdraw_offers(event.subject, at=clock.parse_iso(event.occurred_at))  # when it was cancelled
             carriers.withdraw(event.subject)
         else:
             logger.debug("status needs no dispatch", extra={"order_id": event.subject, "status": status})

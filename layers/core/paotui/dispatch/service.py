@@ -190,10 +190,12 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
     return offer
 
 
-def withdraw_offers(order_id: str) -> int:
-    """Close the order's open offers (the order was cancelled or assigned elsewhere); returns how many."""
-    now = clock.now()
-    return sum(close_offer(offer, now) for offer in offers_of_order(order_id))
+def withdraw_offers(order_id: str, at: datetime | None = None) -> int:
+    """Close the order's open offers (the order was cancelled or assigned elsewhere ``at``, by default now); returns
+    how many. An offer still live ``at`` is WITHDRAWN even if its time ran out before this ran (a retried or late
+    event): the rider did not let it lapse."""
+    at = at or clock.now()
+    return sum(close_offer(offer, at) for offer in offers_of_order(order_id))
 
 
 def _standing(offer: OfferRecord, now: datetime) -> bool:
