@@ -268,3 +268,31 @@ def test_a_cancellation_crashed_at_any_call_leaves_no_offer_open_and_nothing_at_
         return event, observe
 
     assert crash_at_every_step(faults, worker, cancelled)
+
+
+def test_an_order_cancelled_while_its_round_planned_keeps_no_open_offer_whichever_call_crashed(
+    faults, worker, monkeypatch
+):
+    """The customer cancels while the round plans and the CANCELLED event's withdrawal finds no offer yet: the run
+    withdraws the offer it then writes once it reads the order again, or, killed before that, its redelivery."""
+    from paotui.dispatch import rounds, service
+    from paotui.orders.service import get_order, system_transition
+    from paotui.orders.transitions import Status
+
+    scene, plan_round = Scene(), rounds.plan_round
+
+    def cancelled_meanwhile(state, params):
+        decision = plan_round(state, params)
+        for order_id in scene.orders:
+            if system_transition(order_id, Status.CANCELLED, expected={Status.CONFIRMED}, reason="customer"):
+                service.withdraw_offers(order_id)  # the CANCELLED event, handled by another worker
+        return decision
+
+    monkeypatch.setattr(rounds, "plan_round", cancelled_meanwhile)
+
+    def cancelled_while_planned():
+        (order_id,), riders = scene.fresh(orders=1, riders=1)
+        event = sqs_event(order_event(get_order(order_id), "CONFIRMED", "PAID", event_id=f"evt-{order_id}"))
+        return event, lambda: {"open": [o.id for o in service.offers_of_order(order_id) if o.status == "OPEN"]}
+
+    assert crash_at_every_step(faults, worker, cancelled_while_planned)

@@ -270,6 +270,7 @@ def _dispatchable(order_id: str) -> OrderRecord | None:
         logger.info(
             "order needs no dispatch", extra={"order_id": order_id, "status": order.status, "rider_id": order.rider_id}
         )
+        withdraw_offers(order_id)  # one a run wrote as the order went, then failed before reading it again
         return None
     if order.dispatch_at and order.dispatch_at > clock.now_iso():  # a scheduled order: the watchdog asks when due
         logger.info("scheduled order not due for dispatch", extra={"order_id": order_id, "at": order.dispatch_at})
