@@ -640,14 +640,19 @@ def _expire_runs_in_progress() -> None:
     from paotui.platform.settings import get_settings
 
     dynamodb, table = boto3.client("dynamodb"), get_settings().idempotency_table
-    for item in dynamodb.scan(TableName=table)["Items"]:
-        if item.get("status", {}).get("S") == "INPROGRESS":
-            dynamodb.update_item(
-                TableName=table,
-                Key={"id": item["id"]},
-                UpdateExpression="SET in_progress_expiration = :past",
-                ExpressionAttributeValues={":past": {"N": "0"}},
-            )
+    in_progress = dynamodb.scan(
+        TableName=table,
+        FilterExpression="#status = :in_progress",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":in_progress": {"S": "INPROGRESS"}},
+    )
+    for item in in_progress["Items"]:
+        dynamodb.update_item(
+            TableName=table,
+            Key={"id": item["id"]},
+            UpdateExpression="SET in_progress_expiration = :past",
+            ExpressionAttributeValues={":past": {"N": "0"}},
+        )
 
 
 def crash_at_every_step(
