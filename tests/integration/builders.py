@@ -482,6 +482,20 @@ def dispatch_requested(order_id: str, reason: str, event_id: str) -> str:
     ).model_dump_json()
 
 
+def watchdog_event(
+    event_type: str, order_id: str, *, event_id: str | None = None, at: str | None = None, **data: Any
+) -> str:
+    """What OrderWatchdog posts to WatchdogQueue: ``watchdog.timeout`` or ``watchdog.await`` (its state entered
+    ``at``) for the order."""
+    return DomainEvent(
+        id=event_id or f"sfn-{uuid.uuid4().hex}",
+        type=event_type,
+        occurred_at=at or clock.now_iso(),
+        subject=order_id,
+        data={"order_id": order_id, **data},
+    ).model_dump_json()
+
+
 # --- a real HTTP endpoint for providers' callbacks -------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from tests.integration.builders import (
     merchant_with_products,
     near,
     sqs_event,
+    watchdog_event,
 )
 
 RIDER_ID = "rdr_001"
@@ -370,17 +371,10 @@ def test_notify_worker_tells_the_errands_customer_and_recipient(api):
 
 def test_the_watchdog_cancels_an_errand_nobody_confirmed(api):
     from paotui.orders.service import get_order, system_transition
-    from paotui.platform.events import DomainEvent
 
     order = api.place(errand())
     system_transition(order["id"], Status.PAID, expected={Status.PENDING_PAYMENT}, reason="test")
-    timeout = DomainEvent(
-        id="wd-errand-1",
-        type="watchdog.timeout",
-        occurred_at="2026-11-25T00:00:00.000Z",
-        subject=order["id"],
-        data={"order_id": order["id"], "step": "confirmation"},
-    ).model_dump_json()
+    timeout = watchdog_event("watchdog.timeout", order["id"], event_id="wd-errand-1", step="confirmation")
     handler = load_handler("WatchdogWorker")
     batch = sqs_event(routed(order["id"], "PAID", "PENDING_PAYMENT"), timeout)
     assert handler(batch, LAMBDA_CONTEXT) == {"batchItemFailures": []}

@@ -13,7 +13,7 @@ import pytest
 
 from paotui.orders.transitions import Actor, Status
 from paotui.platform import clock
-from tests.integration.builders import SHOP, make_rider, near, placed_order, principal
+from tests.integration.builders import SHOP, make_rider, near, placed_order, principal, watchdog_event
 
 
 def handle_timeout(order_id: str, step: str) -> None:
@@ -314,22 +314,6 @@ def test_operators_may_take_an_order_from_its_rider_and_nobody_else_may(assigned
 
 
 # --- crashes: WatchdogWorker with each AWS call throttled or the Lambda killed at it --------------------------------
-
-
-def watchdog_event(event_type: str, order_id: str, at: str | None = None, **data) -> str:
-    """What OrderWatchdog posts to WatchdogQueue: ``watchdog.timeout`` or ``watchdog.await`` (its state entered
-    ``at``) for the order."""
-    import uuid
-
-    from paotui.platform.events import DomainEvent
-
-    return DomainEvent(
-        id=f"sfn-{uuid.uuid4().hex}",
-        type=event_type,
-        occurred_at=at or clock.now_iso(),
-        subject=order_id,
-        data={"order_id": order_id, **data},
-    ).model_dump_json()
 
 
 def offline(rider_id: str) -> None:

@@ -16,6 +16,7 @@ from tests.integration.builders import (
     placed_order,
     sqs_event,
     stock_of,
+    watchdog_event,
 )
 
 
@@ -101,12 +102,4 @@ def test_watchdog_payment_timeout_leaves_a_paid_order_alone(placed):
 
 def _payment_timeout(order_id: str, event_id: str) -> str:
     """What the watchdog posts when an order's payment window closes."""
-    from paotui.platform.events import DomainEvent
-
-    return DomainEvent(
-        id=event_id,
-        type="watchdog.timeout",
-        occurred_at="2026-11-25T00:00:00.000Z",
-        subject=order_id,
-        data={"order_id": order_id, "step": "payment"},
-    ).model_dump_json()
+    return watchdog_event("watchdog.timeout", order_id, event_id=event_id, step="payment")
