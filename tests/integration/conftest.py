@@ -23,6 +23,8 @@ import pytest
 from moto import mock_aws
 from pynamodb.models import Model
 
+from paotui_local.dynamodb_items import serialize_items_directly
+
 RECORD_MODULES = (
     "paotui.accounts.records",
     "paotui.catalog.records",
@@ -103,6 +105,7 @@ def fresh_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from paotui.platform import aws as aws_clients
     from paotui.platform.settings import get_settings
 
+    serialize_items_directly()
     with mock_aws():
         aws_clients.reset_clients()
         for record in record_classes():

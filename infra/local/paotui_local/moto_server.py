@@ -26,6 +26,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from paotui_local.dynamodb_items import serialize_items_directly
+
 _ATOMIC_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 
 
@@ -72,6 +74,7 @@ def keep_tables_in_place() -> None:
 class LocalMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         keep_tables_in_place()
+        serialize_items_directly()
         self._server = make_server(
             self._ip_address,
             self._port,
