@@ -335,6 +335,36 @@ def test_an_offer_left_to_lapse_counts_against_the_rider_even_when_another_round
     assert (counted.offers_received, counted.offers_expired) == (1, 1)
 
 
+def test_a_round_killed_once_it_offered_an_order_again_leaves_none_of_its_lapsed_offers_open(aws, monkeypatch):
+    """Another order's round offers the lapsed order to the next rider, and the Lambda dies right after writing that
+    offer (its redelivery returns early; the order's own watchdog waits on the new offer): the lapsed one counts."""
+    from paotui.dispatch import service
+    from paotui.dispatch.records import OfferRecord
+
+    first, other = make_order("ord_first"), make_order("ord_other")
+    make_rider("rdr_a", near(SHOP, 100), capacity=1)
+    make_rider("rdr_b", near(SHOP, 600), capacity=1)
+    unanswered = service.dispatch(first.id, reason="confirmed", trigger="evt-first")
+    lapse(unanswered)
+
+    class Killed(BaseException):
+        pass
+
+    save = OfferRecord.save
+
+    def save_then_die(offer, *args, **kwargs):
+        saved = save(offer, *args, **kwargs)
+        if offer.order_id == first.id:
+            raise Killed
+        return saved
+
+    monkeypatch.setattr(OfferRecord, "save", save_then_die)
+    with pytest.raises(Killed):
+        service.dispatch(other.id, reason="confirmed", trigger="evt-other")
+
+    assert [(o.rider_id, o.status) for o in offers_of(first.id)] == [("rdr_a", "EXPIRED"), ("rdr_b", "OPEN")]
+
+
 def test_an_order_confirmed_while_its_zone_plans_is_planned_once_more_without_offering_the_others_twice(
     aws, monkeypatch
 ):

@@ -141,14 +141,17 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
 def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: datetime) -> OfferRecord | None:
     """The round's offer of one order, written once: its id derives from (order, attempt).
 
-    The order's earlier offers still OPEN are closed once it is made: a round takes only an order without a live
-    offer, so they lapsed unanswered, which must count (EXPIRED) even if no run of the order's own closes them.
+    The order's earlier offers still OPEN are closed first: a round takes only an order without a live offer, so
+    they lapsed unanswered, which must count (EXPIRED) even if no run of the order's own closes them, and a run
+    killed after writing the new offer (its redelivery returns early) would leave them open.
     The order is read again once the offer is written: one cancelled or taken while the round planned may have had
     its offers withdrawn already (``withdraw_offers``), so this one is withdrawn here.
     """
     order = planned.order
     earlier = offers_of_order(order.id)
     made = len(earlier)
+    for lapsed in earlier:
+        close_offer(lapsed, clock.now())
     offer = _new_offer(
         order,
         planned,
@@ -166,8 +169,6 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
             raise
         logger.info("a concurrent dispatch made this offer", extra={"offer_id": offer.id})
         return None
-    for lapsed in earlier:
-        close_offer(lapsed, clock.now())
     if needs_no_rider(orders.get_order(order.id)):
         close_offer(offer, clock.now())
         logger.info("the order went while its round planned", extra={"order_id": order.id, "offer_id": offer.id})
