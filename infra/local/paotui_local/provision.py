@@ -183,6 +183,7 @@ class Stack:
         self.apis: dict[str, ApiSpec] = {}  # by api id
         self.resolver = Resolver(template, self.parameters, self, self._pseudo())
         self._clients: dict[str, Any] = {}
+        self._session = boto3.session.Session()  # one loader: each service's model is read once, not per client
 
     def _pseudo(self) -> dict[str, Any]:
         return {
@@ -207,8 +208,8 @@ class Stack:
         return self._clients[service]
 
     def new_client(self, service: str) -> Any:
-        """A client of its own, for a poller whose long polls must not hold the shared connections."""
-        return boto3.session.Session().client(
+        """A client of its own (its own connections), for a poller whose long polls must not hold the shared ones."""
+        return self._session.client(
             service,
             endpoint_url=self.endpoint_url,
             region_name=self.region,
