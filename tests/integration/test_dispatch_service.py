@@ -414,16 +414,18 @@ def test_an_order_cancelled_while_its_zone_plans_leaves_no_offer_open(order, mon
 
 
 @pytest.fixture
-def offer_reads_by_rider(monkeypatch):
-    """The riders whose offers a run reads through the Offers table's ``by-rider`` index, in call order."""
+def offer_reads(monkeypatch):
+    """The Offers table's index queries a run makes, in call order: (index, the rider or order it read)."""
     from botocore.client import BaseClient
 
     read, original = [], BaseClient._make_api_call
 
     def make_api_call(client, operation, params):
-        if operation == "Query" and params.get("IndexName") == "by-rider":
+        if operation == "Query" and params.get("IndexName") in ("by-rider", "by-order"):
             read.extend(
-                v["S"] for v in params["ExpressionAttributeValues"].values() if v.get("S", "").startswith("rdr")
+                (params["IndexName"], v["S"])
+                for v in params["ExpressionAttributeValues"].values()
+                if v.get("S", "").startswith(("rdr", "ord"))
             )
         return original(client, operation, params)
 
@@ -431,7 +433,7 @@ def offer_reads_by_rider(monkeypatch):
     return read
 
 
-def test_a_round_reads_the_offers_of_only_the_riders_holding_one(aws, offer_reads_by_rider):
+def test_a_round_reads_the_offers_of_only_the_riders_holding_one(aws, offer_reads):
     """A dense area's round must not wait for one read per nearby rider: only a rider offered something whose
     offer may still be open has their offers read, and that rider's open offer still takes their room."""
     from paotui.dispatch import service
@@ -442,11 +444,29 @@ def test_a_round_reads_the_offers_of_only_the_riders_holding_one(aws, offer_read
         make_rider(f"rdr_{n}", near(SHOP, metres))
 
     asked = service.dispatch(first.id, reason="confirmed", trigger="evt-first")
-    assert offer_reads_by_rider == []
+    assert [rider for index, rider in offer_reads if index == "by-rider"] == []
     then = service.dispatch(second.id, reason="confirmed", trigger="evt-second")
 
-    assert offer_reads_by_rider == ["rdr_a"]
+    assert [rider for index, rider in offer_reads if index == "by-rider"] == ["rdr_a"]
     assert (asked.rider_id, then.rider_id) == ("rdr_a", "rdr_0")
+
+
+def test_a_round_reads_each_pooled_orders_offers_once_to_plan_it(aws, offer_reads):
+    """Each read is a request the rider's offer waits for: a waiting order's offers are read once for the round
+    (whether a rider is deciding, and who refused it lately) and once more when its offer is written."""
+    from paotui.dispatch import service
+
+    waiting, confirmed = make_order("ord_waiting"), make_order("ord_confirmed")
+    assert service.dispatch(waiting.id, reason="confirmed", trigger="evt-waiting") is None  # no rider yet
+    make_rider("rdr_a", near(SHOP, 100), capacity=1)
+    make_rider("rdr_b", near(SHOP, 300), capacity=1)
+    offer_reads.clear()
+
+    service.dispatch(confirmed.id, reason="confirmed", trigger="evt-confirmed")
+    reads = [order for index, order in offer_reads if index == "by-order"]
+
+    assert reads.count(waiting.id) == 2
+    assert [offer.rider_id for offer in service.offers_of_order(waiting.id)] == ["rdr_b"]
 
 
 def test_a_riders_offered_until_only_moves_forward(aws):

@@ -159,16 +159,19 @@ def plan(zone: str, center: tuple[float, float], rings: int | None = None) -> li
         params = _params()
         placements = recent_placements(zone, params.placement_window)
         planned: list[PlannedOffer] = []
-        seen: set[str] = set()
+        seen: set[str] = set()  # every order the pool held when a round read it: only newcomers make another round
         for _ in range(1 + _MORE_ROUNDS):
-            open_orders = _open_orders(zone)
-            if not open_orders or {order.id for order in open_orders} <= seen:
+            entries = list(PoolEntry.query(f"pool#{zone}", consistent_read=True))
+            if {entry.step for entry in entries} <= seen:
                 break
-            seen |= {order.id for order in open_orders}
+            seen |= {entry.step for entry in entries}
+            open_orders, offers = _open_orders(entries)
             busy = {p.rider_id for p in planned}
             given = {p.order.id for p in planned}  # still in the pool: their offers are written after the rounds
             waiting = [order for order in open_orders if order.id not in given]
-            planned += _round(waiting, placements, center, params, exclude_riders=busy, rings=rings)
+            if not waiting:
+                break
+            planned += _round(waiting, offers, placements, center, params, exclude_riders=busy, rings=rings)
         return planned
     finally:
         _release_lease(zone, holder)
@@ -185,6 +188,7 @@ def _params() -> Params:
 
 def _round(
     open_orders: list[OrderRecord],
+    offers: Mapping[str, list[OfferRecord]],
     placements: tuple[Placement, ...],
     center: tuple[float, float],
     params: Params,
@@ -200,7 +204,8 @@ def _round(
         now=_minutes(now),
         orders=tuple(_engine_order(order, prep) for order in open_orders),
         riders=tuple(_engine_rider(rider, offered, params, now) for rider, offered in nearby),
-        refusals=tuple(_refusals(open_orders, now, params.refusal_cooldown)) + _outside_zones(riders, open_orders, now),
+        refusals=tuple(_refusals(open_orders, offers, now, params.refusal_cooldown))
+        + _outside_zones(riders, open_orders, now),
         placements=placements,
     )
     decision = plan_round(state, params)
@@ -234,23 +239,24 @@ def _round(
 # --- the round's picture ----------------------------------------------------------------------
 
 
-def _open_orders(zone: str) -> list[OrderRecord]:
-    """The pool's orders that still need a rider; the rest leave the pool."""
-    entries = list(PoolEntry.query(f"pool#{zone}", consistent_read=True))
+def _open_orders(entries: Sequence[PoolEntry]) -> tuple[list[OrderRecord], dict[str, list[OfferRecord]]]:
+    """The pool's orders that still need a rider, with the offers each has had (the round's refusals come from
+    them); the rest leave the pool."""
     if not entries:
-        return []
+        return [], {}
     found = {o.id: o for o in OrderRecord.batch_get([entry.step for entry in entries], consistent_read=True)}
     now_iso = clock.now_iso()
-    waiting = []
+    waiting, offers = [], {}
     for entry in entries:
         order = found.get(entry.step)
         if order is None or needs_no_rider(order):
             entry.delete()
             continue
-        if any(offer.is_live(now_iso) for offer in OfferRecord.by_order.query(order.id)):
+        offers[order.id] = list(OfferRecord.by_order.query(order.id))
+        if any(offer.is_live(now_iso) for offer in offers[order.id]):
             continue  # a rider is deciding; the next round sees the answer
         waiting.append(order)
-    return sorted(waiting, key=lambda order: (order.created_at, order.id))
+    return sorted(waiting, key=lambda order: (order.created_at, order.id)), offers
 
 
 def recent_placements(zone: str, window_minutes: float) -> tuple[Placement, ...]:
@@ -352,12 +358,14 @@ def _route(
     return tuple(stops)
 
 
-def _refusals(open_orders: Sequence[OrderRecord], now: datetime, cooldown_minutes: float) -> list[Refusal]:
+def _refusals(
+    open_orders: Sequence[OrderRecord], offers: Mapping[str, list[OfferRecord]], now: datetime, cooldown_minutes: float
+) -> list[Refusal]:
 
     since = clock.iso(now - timedelta(minutes=cooldown_minutes))
     refusals = []
     for order in open_orders:
-        for offer in OfferRecord.by_order.query(order.id):
+        for offer in offers[order.id]:
             lapsed = offer.status == OfferStatus.OPEN.value and offer.expires_at <= clock.iso(now)
             # withdrawn: closed unanswered near its end by a re-dispatch for another reason than its lapse (a
             # cancelled order's offers don't matter: it left the pool)
