@@ -3,6 +3,8 @@ reused when idle, capped per function; and ``load_handler`` for tests."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -101,3 +103,39 @@ def test_a_container_whose_process_died_is_replaced_not_reused(specs):
         pool.invoke({"exit": True})
     after = pool.invoke({})
     assert after["container"] != crashed and after["invocations"] == 1, "a fresh container, as Lambda starts one"
+
+
+def test_the_containers_of_a_killed_cloud_end_with_it_even_mid_invocation():
+    """The e2e harness kills each module's cloud: a container busy with a batch must not outlive it, retrying
+    against a dead endpoint (or a new cloud's, given the same port) for minutes."""
+    cloud = subprocess.Popen([sys.executable, "-c", _CLOUD_WITH_A_BUSY_CONTAINER], stdout=subprocess.PIPE, text=True)
+    container = int(cloud.stdout.readline())
+    time.sleep(0.3)  # its 60 s invocation under way
+    cloud.kill()
+    cloud.wait()
+    deadline = time.monotonic() + 10
+    while _running(container) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(container)
+
+
+_CLOUD_WITH_A_BUSY_CONTAINER = f"""
+import threading
+from pathlib import Path
+from paotui_local.functions import FunctionPool
+from paotui_local.provision import Stack, describe
+from paotui_local.template import Template
+
+pool = FunctionPool(describe(Stack(Template(Path({str(FIXTURE)!r})))).functions["Slow"], max_containers=1)
+print(pool.invoke({{}})["container"], flush=True)
+threading.Thread(target=pool.invoke, args=({{"sleep": 60}},), daemon=True).start()
+threading.Event().wait()
+"""
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False

@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -23,6 +24,9 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from types import ModuleType
 from typing import Any
+
+
+_CLOUD_CHECK_SECONDS = 1.0
 
 
 class LambdaContext:
@@ -94,11 +98,24 @@ def serve(connection: Connection, function: dict[str, Any]) -> None:
             reply(_error(error))
 
 
-def run(connection: Connection, function: dict[str, Any], environment: dict[str, str]) -> None:
+def run(connection: Connection, function: dict[str, Any], environment: dict[str, str], cloud_pid: int) -> None:
     """The container process's entry point: the parent's environment and stderr, then serve until stopped."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us; Ctrl-C is for it
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     os.environ.clear()
     os.environ.update(environment)
+    threading.Thread(target=_end_with, args=(cloud_pid,), name="end-with-the-cloud", daemon=True).start()
     with connection:
         serve(connection, function)
+
+
+def _end_with(cloud_pid: int) -> None:
+    """End this environment once the cloud that started it is gone, as Lambda's end with the service. A killed cloud
+    can't stop its containers, and one in the middle of a batch would retry every call against the dead endpoint
+    for minutes (seen: 5), still holding the fork server and maybe reaching a new cloud given the same port."""
+    while True:
+        time.sleep(_CLOUD_CHECK_SECONDS)
+        try:
+            os.kill(cloud_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)

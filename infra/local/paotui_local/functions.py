@@ -122,7 +122,7 @@ class Container:
         self._connection, theirs = processes.Pipe()
         self._process = processes.Process(
             target=run,
-            args=(theirs, runtime_description(spec), dict(os.environ)),
+            args=(theirs, runtime_description(spec), dict(os.environ), os.getpid()),
             name=f"{spec.logical_id}-{number}",
             daemon=True,
         )
