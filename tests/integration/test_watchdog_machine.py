@@ -330,7 +330,8 @@ def test_a_late_pickup_alerts_then_pages_operations_then_waits_without_timers(wa
         ("pickup_overdue", "rider_not_arrived"),  # the rider and the merchant, after one pickup period
         ("pickup_overdue", "rider_not_arrived"),  # and again when operations are paged
     ]
-    assert machine.waiting_at("AwaitPickupWithOperations")()
+    # the incident is the worker's answer to the timeout the machine sent on its way to the next wait
+    machine.pump(machine.waiting_at("AwaitPickupWithOperations"), what="the wait with operations")
     assert machine.states().count("PickupOverdue") == machine.states().count("PickupEscalated") == 1
     move(order, "PICKING_UP")
     move(order, "DELIVERING")
@@ -491,7 +492,7 @@ def test_a_return_the_merchant_does_not_confirm_pages_operations(watchdog, order
         lambda: next(IncidentRecord.query(incident_id(order, "return_overdue")), None), what="operations paged"
     )
     assert incident.status == "OPEN"
-    assert machine.waiting_at("AwaitReturnWithOperations")()
+    machine.pump(machine.waiting_at("AwaitReturnWithOperations"), what="the wait with operations")
 
 
 # --- path 8: failures and restarts -----------------------------------------------------------------------
