@@ -67,6 +67,7 @@ from paotui.platform import clock
 from paotui.platform.errors import BadGateway, Conflict, DomainError, NotFound
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
+from paotui.platform.dynamo import condition_failed
 
 GAVE_UP = "CARRIER_GAVE_UP"
 UNFOLLOWABLE = "CARRIER_STATUS_UNFOLLOWABLE"
@@ -434,7 +435,7 @@ def _updated(order: OrderRecord, actions: list[Any], condition: Any) -> bool:
     try:
         order.update(actions=actions, condition=condition)
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         return False
     return True

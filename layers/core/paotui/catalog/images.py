@@ -34,6 +34,7 @@ from paotui.platform.errors import Unprocessable
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
+from paotui.platform.dynamo import condition_failed
 
 MAX_IMAGES_PER_PRODUCT = 9
 _CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -98,7 +99,7 @@ def _write(product: ProductRecord, keys: list[str], version: int) -> None:
             condition=ProductRecord.version == version,
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         product.refresh(consistent_read=True)
         raise merchants.version_conflict(product) from None

@@ -17,7 +17,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from paotui.catalog import adjustments, delivery, service
 from paotui.catalog.merchant_models import CategoryIn, EditProduct, UpdateMerchant
 from paotui.catalog.records import CategoryMap, LedgerKind, MerchantRecord, ProductRecord, StockLedgerRecord
-from paotui.platform.dynamo import LatLngMap, transact_write
+from paotui.platform.dynamo import LatLngMap, condition_failed, transact_write
 from paotui.platform.errors import Conflict, NotFound, Unprocessable
 from paotui.platform.geo import cell_of
 from paotui.platform.ids import new_id
@@ -101,7 +101,7 @@ def replace_categories(merchant: MerchantRecord, categories: Sequence[CategoryIn
             condition=MerchantRecord.id.exists() & service.menu_unchanged(merchant),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         raise service.menu_changed(merchant.id) from None
     return merchant
@@ -161,7 +161,7 @@ def take_off_sale(merchant: MerchantRecord, product_id: str) -> ProductRecord:
             condition=ProductRecord.id.exists(),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         raise NotFound("No such product.", code="PRODUCT_NOT_FOUND") from None
     return get_product(merchant.id, product_id)

@@ -20,6 +20,7 @@ from paotui.catalog.records import MerchantRecord, SlotRecord
 from paotui.platform import clock
 from paotui.platform.errors import Conflict, Unprocessable
 from paotui.platform.settings import get_settings
+from paotui.platform.dynamo import condition_failed
 
 _CONDITION_FAILED = "ConditionalCheckFailed"
 
@@ -57,7 +58,7 @@ def release_booking(merchant_id: str, slot_start: str, order_id: str) -> bool:
             condition=SlotRecord.orders.contains(order_id),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         return False
     return True

@@ -53,7 +53,7 @@ from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
-from paotui.platform.dynamo import table_meta
+from paotui.platform.dynamo import condition_failed, table_meta
 from paotui.platform.geo import cell_of, ring_cells
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger, metrics
@@ -406,7 +406,7 @@ def _take_lease(zone: str, holder: str) -> bool:
     try:
         lease.save(condition=ZoneLease.order_id.does_not_exist() | (ZoneLease.until < now))
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         return False
     return True
@@ -416,5 +416,5 @@ def _release_lease(zone: str, holder: str) -> None:
     try:
         ZoneLease(f"lease#{zone}", "round").delete(condition=ZoneLease.holder == holder)
     except DeleteError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise

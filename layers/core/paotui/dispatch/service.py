@@ -38,7 +38,7 @@ from paotui.orders import service as orders
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
-from paotui.platform.dynamo import PlaceMap, transact_write
+from paotui.platform.dynamo import PlaceMap, condition_failed, transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound
 from paotui.platform.geo import haversine_m
 from paotui.platform.ids import stable_id
@@ -165,7 +165,7 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
     try:
         offer.save(condition=OfferRecord.id.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         logger.info("a concurrent dispatch made this offer", extra={"offer_id": offer.id})
         return None
@@ -225,7 +225,7 @@ def close_offer(offer: OfferRecord, now: datetime, *, lapsed: bool = False) -> b
             condition=OfferRecord.status == OfferStatus.OPEN.value,
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         return False
     return True
@@ -424,7 +424,7 @@ def reject_offer(
             & (OfferRecord.rider_id == rider_id),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         offer = get_offer(offer_id)
         if offer.status == OfferStatus.REJECTED:

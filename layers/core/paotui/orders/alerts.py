@@ -22,6 +22,7 @@ from paotui.orders.records import AlertMap, OrderRecord
 from paotui.platform import clock
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
+from paotui.platform.dynamo import condition_failed
 
 
 def alert_id(order_id: str, kind: str, key: str = "") -> str:
@@ -45,7 +46,7 @@ def record_alert(order_id: str, kind: str, *, key: str = "", detail: Mapping[str
             condition=OrderRecord.id.exists() & ~OrderRecord.alert_ids.contains(identity),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         logger.info("alert already recorded", extra={"order_id": order_id, "kind": kind, "key": key})
         return False

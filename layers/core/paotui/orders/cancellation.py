@@ -24,6 +24,7 @@ from paotui.orders.transitions import Actor, Status
 from paotui.platform import clock
 from paotui.platform.auth import Principal
 from paotui.platform.errors import Conflict, Forbidden
+from paotui.platform.dynamo import condition_failed
 
 FREE = frozenset({Status.PENDING_PAYMENT, Status.PAID})
 BY_CONSENT = frozenset({Status.CONFIRMED, Status.ASSIGNED})
@@ -101,6 +102,6 @@ def _update(order: OrderRecord, actions: list[Action]) -> None:
             condition=OrderRecord.version == order.version,
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         raise Conflict("The order changed while we were updating it; try again.", code="CONCURRENT_UPDATE") from None

@@ -46,7 +46,7 @@ from pynamodb.expressions.update import Action
 from paotui.orders.records import DeliveryFailureMap, GeofenceOverrideMap, OrderRecord, ProofMap
 from paotui.orders.transitions import Actor, Status
 from paotui.platform import clock, uploads
-from paotui.platform.dynamo import LatLngMap
+from paotui.platform.dynamo import LatLngMap, condition_failed
 from paotui.platform.errors import Conflict, Forbidden, Unprocessable
 from paotui.platform.geo import haversine_m
 from paotui.platform.ids import new_id
@@ -289,7 +289,7 @@ def _count_wrong_code(order: OrderRecord, limit: int) -> int:
             condition=(OrderRecord.status == Status.DELIVERING.value) & _unlocked(limit),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         order.refresh(consistent_read=True)
         if int(order.delivery_code_attempts or 0) >= limit:

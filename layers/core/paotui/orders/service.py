@@ -32,7 +32,7 @@ from paotui.orders.records import (
 )
 from paotui.orders.transitions import TERMINAL, UNASSIGNING, Actor, Status, is_allowed, may_move
 from paotui.platform import clock
-from paotui.platform.dynamo import PlaceMap, transact_write
+from paotui.platform.dynamo import PlaceMap, condition_failed, transact_write
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger
@@ -430,7 +430,7 @@ def _apply(
             raise _LostRace from error
         raise
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             raise _LostRace from error
         raise
     logger.info("order moved", extra={"order_id": order.id, "status": target.value, "by": by})
@@ -481,7 +481,7 @@ def reassign_customer(from_customer: str, to_customer: str) -> int:
                 condition=OrderRecord.customer_id == from_customer,
             )
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
             continue
         moved += 1

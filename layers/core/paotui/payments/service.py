@@ -35,12 +35,12 @@ from paotui.payments.providers import NotifyReply, PaymentState, ProviderPayment
 from paotui.payments.records import PAID_BY, PaymentRecord, PaymentStatus, payer_of
 from paotui.platform import clock
 from paotui.platform.auth import Principal
+from paotui.platform.dynamo import condition_failed
 from paotui.platform.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
 
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 _ORDER_ID = re.compile(r"ord_([0-9a-f]{32})")
 
 
@@ -84,7 +84,7 @@ def start_payment(order_id: str, caller: Principal, channel: str, providers: Pro
                 condition=PaymentRecord.client_params.does_not_exist(),
             )
         except UpdateError as error:  # a double tap: the other request stored the same trade's parameters first
-            if error.cause_response_code != _CONDITION_FAILED:
+            if not condition_failed(error):
                 raise
     payment.refresh(consistent_read=True)
     return payment
@@ -104,7 +104,7 @@ def _intent(order: OrderRecord, channel: str) -> PaymentRecord:
     try:
         payment.save(condition=PaymentRecord.id.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != _CONDITION_FAILED:
+        if not condition_failed(error):
             raise
         payment = PaymentRecord.get(order.id, payment.id, consistent_read=True)
     return payment
@@ -176,7 +176,7 @@ def apply_payment(channel: str, notice: ProviderPayment, providers: Providers) -
             condition=PaymentRecord.status.is_in(PaymentStatus.CREATED, PaymentStatus.CLOSED),
         )
     except UpdateError as error:
-        if error.cause_response_code != _CONDITION_FAILED:
+        if not condition_failed(error):
             raise
         payment.refresh(consistent_read=True)
 
@@ -236,7 +236,7 @@ def close_unpaid(order_id: str, providers: Providers) -> bool:
                 condition=PaymentRecord.status == PaymentStatus.CREATED,
             )
         except UpdateError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
+            if not condition_failed(error):
                 raise
         logger.info("trade closed", extra={"order_id": order_id, "channel": payment.channel})
     return paid

@@ -28,7 +28,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from paotui.platform import clock
-from paotui.platform.dynamo import LatLngMap
+from paotui.platform.dynamo import LatLngMap, condition_failed
 from paotui.platform.errors import Conflict, NotFound
 from paotui.platform.geo import cell_of
 from paotui.platform.observability import logger
@@ -110,7 +110,7 @@ def create_rider(
     try:
         record.save(condition=RiderRecord.id.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         return get_rider(user_id, consistent=True)
     logger.info("rider created", extra={"rider_id": user_id, "online": online})
@@ -136,7 +136,7 @@ def compare_and_set(
             rider.update(actions=actions, condition=condition)
             return rider
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
     raise Conflict("Your rider state changed while we were updating it; try again.", code="CONCURRENT_UPDATE")
 
@@ -226,7 +226,7 @@ def mark_offered(rider_id: str, until: str) -> None:
             & (RiderRecord.offered_until.does_not_exist() | (RiderRecord.offered_until < until)),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
 
 

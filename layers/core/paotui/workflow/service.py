@@ -196,6 +196,6 @@ def _answer(watch: WatchRecord, send) -> None:
     try:
         watch.delete(condition=WatchRecord.task_token == watch.task_token)
     except DeleteError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         # otherwise a newer token for the same step replaced this one: keep it
