@@ -24,6 +24,7 @@ from moto import mock_aws
 from pynamodb.models import Model
 
 from paotui_local.dynamodb_items import serialize_items_directly
+from paotui_local.dynamodb_transactions import roll_back_in_place
 
 RECORD_MODULES = (
     "paotui.accounts.records",
@@ -106,6 +107,7 @@ def fresh_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from paotui.platform.settings import get_settings
 
     serialize_items_directly()
+    roll_back_in_place()
     with mock_aws():
         aws_clients.reset_clients()
         for record in record_classes():
