@@ -26,7 +26,8 @@ def cloud() -> Iterator[LocalCloud]:
         port=0,
         seed=False,
         parameter_overrides={"WaitSeconds": "1"},
-        poll=PollSettings(sqs_retry_delay=0, stream_retry_delay=0.05),
+        # an idle stream poller that was not woken by the write it waits for would miss every test's deadline
+        poll=PollSettings(sqs_retry_delay=0, stream_retry_delay=0.05, stream_idle_wait=60),
     )
     with LocalCloud(options) as running:
         yield running

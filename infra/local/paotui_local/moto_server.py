@@ -26,6 +26,7 @@ from werkzeug.serving import make_server
 
 from paotui_local.dynamodb_items import serialize_items_directly
 from paotui_local.dynamodb_transactions import roll_back_in_place
+from paotui_local.stream_appends import count_appends
 
 _ATOMIC_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 
@@ -57,6 +58,7 @@ class LocalMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         list_backends_once()
         roll_back_in_place()
+        count_appends()
         serialize_items_directly()
         self._server = make_server(
             self._ip_address,

@@ -8,7 +8,8 @@ seen locally). moto applies the queue's RedrivePolicy on receive, so after
 maxReceiveCount receives the message moves to the DLQ as in AWS.
 
 DynamoDB streams: one reader per shard, records in order, a batch retried in
-place until it succeeds. ``batchItemFailures`` checkpoints before the lowest
+place until it succeeds. An idle reader sleeps until its table's stream gets a
+record (``paotui_local.stream_appends``), a second at most. ``batchItemFailures`` checkpoints before the lowest
 failed sequence number and retries from there; a function error bisects the
 batch when BisectBatchOnFunctionError is set; after MaximumRetryAttempts the
 batch's metadata goes to the OnFailure destination and the shard moves on.
@@ -29,14 +30,15 @@ from typing import Any
 
 from paotui_local.functions import FunctionPool
 from paotui_local.provision import SqsSource, Stack, StreamSource
+from paotui_local.stream_appends import APPENDS
 
 log = logging.getLogger("paotui_local")
 
 
 @dataclass(frozen=True)
 class PollSettings:
-    stream_interval: float = 0.05
-    """Seconds between GetRecords calls on an idle shard."""
+    stream_idle_wait: float = 1.0
+    """Longest wait between GetRecords calls on an idle shard; a record appended to its table ends the wait."""
     sqs_wait_seconds: int = 1
     """Long-poll wait; moto wakes the poll as soon as a message arrives."""
     sqs_retry_delay: int = 1
@@ -226,7 +228,12 @@ class StreamPoller(Poller):
                 )["ShardIterator"]
         self._next_refresh = time.monotonic() + 1
 
+    def stop(self) -> None:
+        super().stop()
+        APPENDS.wake()
+
     def poll(self) -> None:
+        seen = APPENDS.count(self.source.table_name)  # before reading: a record appended meanwhile ends the wait
         delivered = False
         for shard_id, iterator in list(self._iterators.items()):
             if iterator is None:
@@ -239,7 +246,7 @@ class StreamPoller(Poller):
         if time.monotonic() >= self._next_refresh:
             self._refresh_shards("TRIM_HORIZON")  # shards that appear after start are read from their beginning
         if not delivered:
-            self._stop.wait(self.settings.stream_interval)
+            APPENDS.wait_past(self.source.table_name, seen, self.settings.stream_idle_wait, self._stop)
 
     def _deliver(self, shard_id: str, records: list[dict[str, Any]]) -> None:
         """Run the records through the function until each succeeded or was given up on."""
