@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from datetime import timedelta
 
@@ -15,6 +17,7 @@ from tests.integration.builders import (
     ORDER_ID,
     SHOP,
     FakeWorkflow,
+    confirmed_order,
     lapse,
     load_handler,
     make_order,
@@ -415,7 +418,8 @@ def test_an_order_cancelled_while_its_zone_plans_leaves_no_offer_open(order, mon
 
 @pytest.fixture
 def offer_reads(monkeypatch):
-    """The Offers table's index queries a run makes, in call order: (index, the rider or order it read)."""
+    """Reads a run makes, in call order: the Offers table's index queries as (index, the rider or order it read),
+    and item reads as ("GetItem", the item's id)."""
     from botocore.client import BaseClient
 
     read, original = [], BaseClient._make_api_call
@@ -427,6 +431,8 @@ def offer_reads(monkeypatch):
                 for v in params["ExpressionAttributeValues"].values()
                 if v.get("S", "").startswith(("rdr", "ord"))
             )
+        if operation == "GetItem":
+            read.append(("GetItem", params["Key"]["id"]["S"]))
         return original(client, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", make_api_call)
@@ -452,8 +458,8 @@ def test_a_round_reads_the_offers_of_only_the_riders_holding_one(aws, offer_read
 
 
 def test_a_round_reads_each_pooled_orders_offers_once_to_plan_it(aws, offer_reads):
-    """Each read is a request the rider's offer waits for: a waiting order's offers are read once for the round
-    (whether a rider is deciding, and who refused it lately) and once more when its offer is written."""
+    """Each read is a request the rider's offer waits for: a waiting order's offers are read once, for the round
+    (whether a rider is deciding, who refused it lately, and the new offer's attempt)."""
     from paotui.dispatch import service
 
     waiting, confirmed = make_order("ord_waiting"), make_order("ord_confirmed")
@@ -465,8 +471,46 @@ def test_a_round_reads_each_pooled_orders_offers_once_to_plan_it(aws, offer_read
     service.dispatch(confirmed.id, reason="confirmed", trigger="evt-confirmed")
     reads = [order for index, order in offer_reads if index == "by-order"]
 
-    assert reads.count(waiting.id) == 2
+    assert reads.count(waiting.id) == 1
     assert [offer.rider_id for offer in service.offers_of_order(waiting.id)] == ["rdr_b"]
+
+
+def test_a_run_reads_the_orders_merchant_once(aws, offer_reads):
+    """Escalation and carrier routing both go by the merchant's delivery settings: one read serves both."""
+    from paotui.dispatch import service
+
+    order, merchant = confirmed_order()
+    make_rider("rdr_a", near(SHOP, 100))
+    offer_reads.clear()
+
+    assert service.dispatch(order.id, reason="confirmed", trigger="evt-merchant").rider_id == "rdr_a"
+    assert offer_reads.count(("GetItem", merchant.id)) == 1
+
+
+def test_an_order_offered_by_another_run_after_the_round_read_it_gets_one_offer(aws, monkeypatch):
+    """The zone's lease ends with the planning, before the offers are written: a run that plans the same order then
+    writes the same attempt, so only one of the two offers is made and one rider is asked."""
+    from paotui.dispatch import rounds, service
+    from paotui.platform import clock
+
+    order = make_order("ord_contested")
+    make_rider("rdr_a", near(SHOP, 100))
+    make_rider("rdr_b", near(SHOP, 300))
+    plan = rounds.plan
+
+    def planned_then_offered_by_another_run(*args, **kwargs):
+        planned = plan(*args, **kwargs)
+        for offer in planned:
+            other = dataclasses.replace(offer, rider_id="rdr_b" if offer.rider_id == "rdr_a" else "rdr_a")
+            service._offer(other, reason="offer_expired", trigger=None, now=clock.now())
+        return planned
+
+    monkeypatch.setattr(rounds, "plan", planned_then_offered_by_another_run)
+    mine = service.dispatch(order.id, reason="confirmed", trigger="evt-contested")
+
+    offers = service.offers_of_order(order.id)
+    assert mine is None
+    assert [(offer.attempt, offer.status) for offer in offers] == [(1, "OPEN")]
 
 
 def test_a_riders_offered_until_only_moves_forward(aws):

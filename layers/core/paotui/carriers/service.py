@@ -99,14 +99,15 @@ def callback_url(name: str) -> str:
 # --- handing over -----------------------------------------------------------------------------------------------
 
 
-def hand_over(order: OrderRecord, *, fallback: bool = False) -> bool:
+def hand_over(order: OrderRecord, *, fallback: bool = False, merchant: MerchantRecord | None = None) -> bool:
     """Give a confirmed order to the carrier that delivers it, once; False when our riders deliver it.
 
     ``fallback``: none of our riders took the order in time (``paotui.dispatch.escalation``), so a merchant of
     mode "self" that allows it (``allow_carrier_fallback``) has its carrier take it too. A refusal is handled as
     ever (recorded, True); :func:`is_with_carrier` then tells the caller the carrier did not take it.
+    ``merchant``: the order's, if the caller has read it (dispatch has, for its escalation); read here otherwise.
     """
-    routed = _carrier_of(order, fallback)
+    routed = _carrier_of(order, fallback, merchant)
     if routed is None:
         return False
     carrier, shop = routed
@@ -143,7 +144,9 @@ def is_with_carrier(order: OrderRecord) -> bool:
     return record is not None and bool(record.handed_over_at or not record.exception)
 
 
-def _carrier_of(order: OrderRecord, fallback: bool = False) -> tuple[Carrier, CarrierShop] | None:
+def _carrier_of(
+    order: OrderRecord, fallback: bool, merchant: MerchantRecord | None
+) -> tuple[Carrier, CarrierShop] | None:
     record = order.carrier
     if is_with_carrier(order):
         carrier = configured_carrier(record.name)
@@ -152,11 +155,12 @@ def _carrier_of(order: OrderRecord, fallback: bool = False) -> tuple[Carrier, Ca
         return carrier, CarrierShop(shop_no=record.shop_no, city_code=record.city_code)
     if not order.merchant_id:
         return None
-    try:
-        merchant = MerchantRecord.get(order.merchant_id)
-    except DoesNotExist:
-        logger.warning("the order's merchant is gone: our riders deliver", extra={"order_id": order.id})
-        return None
+    if merchant is None:
+        try:
+            merchant = MerchantRecord.get(order.merchant_id)
+        except DoesNotExist:
+            logger.warning("the order's merchant is gone: our riders deliver", extra={"order_id": order.id})
+            return None
     settings = settings_of(merchant)
     if settings.mode != "carrier" and not (fallback and settings.allow_carrier_fallback):
         return None

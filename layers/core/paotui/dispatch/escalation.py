@@ -118,9 +118,9 @@ def new_eta(now: datetime, ready_at: datetime, ride_minutes: float, wait_seconds
 # --- from an order ------------------------------------------------------------------------------
 
 
-def escalate(order: OrderRecord, offers_made: int) -> Escalation:
-    """The order's level for this dispatch run, with its alerts and incident recorded (each once)."""
-    merchant = _merchant(order)
+def escalate(order: OrderRecord, offers_made: int, merchant: MerchantRecord | None) -> Escalation:
+    """The order's level for this dispatch run, with its alerts and incident recorded (each once); ``merchant`` is
+    the order's (:func:`merchant_of`)."""
     delivery = settings_of(merchant) if merchant is not None else None
     if (delivery is not None and delivery.mode == "carrier") or _carriers_own(order):
         return Escalation(level=0)
@@ -174,7 +174,8 @@ def _alert(order: OrderRecord, kind: str, level: int, detail: dict) -> None:
         metrics.add_metric(name="DispatchEscalations", unit="Count", value=1)
 
 
-def _merchant(order: OrderRecord) -> MerchantRecord | None:
+def merchant_of(order: OrderRecord) -> MerchantRecord | None:
+    """The order's merchant; None for an errand, or a merchant that is gone."""
     if not order.merchant_id:
         return None
     try:

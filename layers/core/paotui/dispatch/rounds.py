@@ -108,13 +108,17 @@ class ZoneLease(Model):
 
 @dataclass(frozen=True)
 class PlannedOffer:
-    """An offer the round decided: ``order`` to ``rider_id`` as part of ``bundle_id`` (of ``bundle_size``)."""
+    """An offer the round decided: ``order`` to ``rider_id`` as part of ``bundle_id`` (of ``bundle_size``).
+
+    ``earlier`` are the order's offers as the round read them, none of them live: the new offer's attempt counts
+    them, so a run that wrote one for the order since then makes this offer's id and it is written once."""
 
     order: OrderRecord
     rider_id: str
     rider_at: tuple[float, float]
     bundle_id: str
     bundle_size: int
+    earlier: tuple[OfferRecord, ...]
 
 
 def zone_of(lat: float, lng: float) -> str:
@@ -217,7 +221,12 @@ def _round(
         for order_id in assignment.order_ids:
             planned.append(
                 PlannedOffer(
-                    by_id[order_id], assignment.rider_id, at[assignment.rider_id], bundle_id, len(assignment.order_ids)
+                    by_id[order_id],
+                    assignment.rider_id,
+                    at[assignment.rider_id],
+                    bundle_id,
+                    len(assignment.order_ids),
+                    tuple(offers[order_id]),
                 )
             )
     logger.info(

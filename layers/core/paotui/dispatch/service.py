@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Protocol
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from paotui.carriers import service as carriers
+from paotui.catalog.records import MerchantRecord
 from paotui.dispatch import escalation
 from paotui.dispatch.records import DropoffMap, OfferRecord, OfferStatus
 from paotui.orders import service as orders
@@ -116,8 +117,9 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         if replay:
             logger.info("dispatch already ran for this event", extra={"order_id": order_id, "offer_id": replay.id})
             return replay
-    escalated = escalation.escalate(order, len(prior))
-    if _not_ours_to_offer(order, prior, fallback=escalated.carrier):
+    merchant = escalation.merchant_of(order)  # read once: escalation and carrier routing both go by its settings
+    escalated = escalation.escalate(order, len(prior), merchant)
+    if _not_ours_to_offer(order, prior, fallback=escalated.carrier, merchant=merchant):
         return None
     now = clock.now()
     standing = next((offer for offer in prior if _standing(offer, now)), None)
@@ -139,7 +141,8 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
 
 
 def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: datetime) -> OfferRecord | None:
-    """The round's offer of one order, written once: its id derives from (order, attempt).
+    """The round's offer of one order, written once: its id derives from (order, attempt), the attempt from the
+    offers the round read (``planned.earlier``; a run that offered the order since wrote this id).
 
     The order's earlier offers still OPEN are closed first: a round takes only an order without a live offer, so
     they lapsed unanswered, which must count (EXPIRED) even if no run of the order's own closes them, and a run
@@ -148,9 +151,8 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
     its offers withdrawn already (``withdraw_offers``), so this one is withdrawn here.
     """
     order = planned.order
-    earlier = offers_of_order(order.id)
-    made = len(earlier)
-    for lapsed in earlier:
+    made = len(planned.earlier)
+    for lapsed in planned.earlier:
         close_offer(lapsed, clock.now())
     offer = _new_offer(
         order,
@@ -231,7 +233,9 @@ def close_offer(offer: OfferRecord, now: datetime, *, lapsed: bool = False) -> b
     return True
 
 
-def _not_ours_to_offer(order: OrderRecord, offers: list[OfferRecord], *, fallback: bool) -> bool:
+def _not_ours_to_offer(
+    order: OrderRecord, offers: list[OfferRecord], *, fallback: bool, merchant: MerchantRecord | None
+) -> bool:
     """Whether a carrier delivers the order (the merchant's choice, or escalation's ``fallback``), or it stopped
     needing a rider meanwhile.
 
@@ -239,7 +243,7 @@ def _not_ours_to_offer(order: OrderRecord, offers: list[OfferRecord], *, fallbac
     order); a carrier that refuses the fallback leaves the order to our riders, who keep trying.
     """
     if not fallback:
-        return carriers.hand_over(order)
+        return carriers.hand_over(order, merchant=merchant)
     if not carriers.is_with_carrier(order):
         now = clock.now()
         for offer in offers:
@@ -247,7 +251,7 @@ def _not_ours_to_offer(order: OrderRecord, offers: list[OfferRecord], *, fallbac
         order = _dispatchable(order.id)
         if order is None:
             return True
-    if not carriers.hand_over(order, fallback=True):
+    if not carriers.hand_over(order, fallback=True, merchant=merchant):
         return False
     order = orders.get_order(order.id)
     if needs_no_rider(order):
