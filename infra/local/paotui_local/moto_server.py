@@ -48,10 +48,12 @@ class AtomicDynamoDB:
 def list_backends_once() -> None:
     """moto routes each request by looking its host up in a listing of moto's package directory, made afresh each
     time (a stat per entry, twice a request: 8% of the local cloud's CPU in an offer-latency run); make it once."""
-    if isinstance(backends.list_of_moto_modules, functools._lru_cache_wrapper):
-        return
     listing = backends.list_of_moto_modules
-    backends.list_of_moto_modules = functools.cache(lambda: tuple(listing()))
+    if getattr(listing, "listed_once", False):
+        return
+    listed_once = functools.cache(lambda: tuple(listing()))
+    listed_once.listed_once = True  # type: ignore[attr-defined]
+    backends.list_of_moto_modules = listed_once
 
 
 class LocalMotoServer(ThreadedMotoServer):

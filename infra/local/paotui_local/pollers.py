@@ -9,10 +9,11 @@ maxReceiveCount receives the message moves to the DLQ as in AWS.
 
 DynamoDB streams: one reader per shard, records in order, a batch retried in
 place until it succeeds. An idle reader sleeps until its table's stream gets a
-record (``paotui_local.stream_appends``), a second at most. ``batchItemFailures`` checkpoints before the lowest
-failed sequence number and retries from there; a function error bisects the
-batch when BisectBatchOnFunctionError is set; after MaximumRetryAttempts the
-batch's metadata goes to the OnFailure destination and the shard moves on.
+record (``paotui_local.stream_appends``), a second at most.
+``batchItemFailures`` checkpoints before the lowest failed sequence number and
+retries from there; a function error bisects the batch when
+BisectBatchOnFunctionError is set; after MaximumRetryAttempts the batch's
+metadata goes to the OnFailure destination and the shard moves on.
 """
 
 from __future__ import annotations
