@@ -144,6 +144,17 @@ def is_with_carrier(order: OrderRecord) -> bool:
     return record is not None and bool(record.handed_over_at or not record.exception)
 
 
+def merchant_of(order: OrderRecord) -> MerchantRecord | None:
+    """The order's merchant; None for an errand, or a merchant that is gone. Dispatch reads it once a run for its
+    escalation and for :func:`hand_over`."""
+    if not order.merchant_id:
+        return None
+    try:
+        return MerchantRecord.get(order.merchant_id)
+    except DoesNotExist:
+        return None
+
+
 def _carrier_of(
     order: OrderRecord, fallback: bool, merchant: MerchantRecord | None
 ) -> tuple[Carrier, CarrierShop] | None:
@@ -155,12 +166,10 @@ def _carrier_of(
         return carrier, CarrierShop(shop_no=record.shop_no, city_code=record.city_code)
     if not order.merchant_id:
         return None
+    merchant = merchant if merchant is not None else merchant_of(order)
     if merchant is None:
-        try:
-            merchant = MerchantRecord.get(order.merchant_id)
-        except DoesNotExist:
-            logger.warning("the order's merchant is gone: our riders deliver", extra={"order_id": order.id})
-            return None
+        logger.warning("the order's merchant is gone: our riders deliver", extra={"order_id": order.id})
+        return None
     settings = settings_of(merchant)
     if settings.mode != "carrier" and not (fallback and settings.allow_carrier_fallback):
         return None

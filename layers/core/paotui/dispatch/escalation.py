@@ -38,7 +38,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
 
 from paotui.carriers.service import is_with_carrier
 from paotui.catalog.delivery import settings_of
@@ -120,7 +119,7 @@ def new_eta(now: datetime, ready_at: datetime, ride_minutes: float, wait_seconds
 
 def escalate(order: OrderRecord, offers_made: int, merchant: MerchantRecord | None) -> Escalation:
     """The order's level for this dispatch run, with its alerts and incident recorded (each once); ``merchant`` is
-    the order's (:func:`merchant_of`)."""
+    the order's (``paotui.carriers.service.merchant_of``)."""
     delivery = settings_of(merchant) if merchant is not None else None
     if (delivery is not None and delivery.mode == "carrier") or _carriers_own(order):
         return Escalation(level=0)
@@ -172,16 +171,6 @@ def _alert(order: OrderRecord, kind: str, level: int, detail: dict) -> None:
     if record_alert(order.id, kind, key=str(level), detail=detail):
         logger.warning("dispatch escalated", extra={"order_id": order.id, "alert": kind, **detail})
         metrics.add_metric(name="DispatchEscalations", unit="Count", value=1)
-
-
-def merchant_of(order: OrderRecord) -> MerchantRecord | None:
-    """The order's merchant; None for an errand, or a merchant that is gone."""
-    if not order.merchant_id:
-        return None
-    try:
-        return MerchantRecord.get(order.merchant_id)
-    except DoesNotExist:
-        return None
 
 
 def _confirmed_at(order: OrderRecord) -> datetime:

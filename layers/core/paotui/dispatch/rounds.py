@@ -251,8 +251,6 @@ def _round(
 def _open_orders(entries: Sequence[PoolEntry]) -> tuple[list[OrderRecord], dict[str, list[OfferRecord]]]:
     """The pool's orders that still need a rider, with the offers each has had (the round's refusals come from
     them); the rest leave the pool."""
-    if not entries:
-        return [], {}
     found = {o.id: o for o in OrderRecord.batch_get([entry.step for entry in entries], consistent_read=True)}
     now_iso = clock.now_iso()
     waiting, offers = [], {}

@@ -117,7 +117,7 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         if replay:
             logger.info("dispatch already ran for this event", extra={"order_id": order_id, "offer_id": replay.id})
             return replay
-    merchant = escalation.merchant_of(order)  # read once: escalation and carrier routing both go by its settings
+    merchant = carriers.merchant_of(order)  # read once: escalation and carrier routing both go by its settings
     escalated = escalation.escalate(order, len(prior), merchant)
     if _not_ours_to_offer(order, prior, fallback=escalated.carrier, merchant=merchant):
         return None
