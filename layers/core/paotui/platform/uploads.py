@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any, Literal
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -114,7 +113,7 @@ def _presigner() -> Any:
     settings = get_settings()
     if not settings.s3_public_endpoint:
         return aws.client("s3")
-    return boto3.session.Session().client(
+    return aws.new_client(
         "s3",
         region_name=settings.aws_region,
         endpoint_url=settings.s3_public_endpoint,
