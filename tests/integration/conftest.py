@@ -26,6 +26,7 @@ from pynamodb.models import Model
 
 from paotui_local.dynamodb_items import serialize_items_directly
 from paotui_local.dynamodb_transactions import roll_back_in_place
+from paotui_local.stepfunctions_executions import parse_each_definition_once, stop_from_the_start
 
 RECORD_MODULES = (
     "paotui.accounts.records",
@@ -116,6 +117,8 @@ def fresh_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     serialize_items_directly()
     roll_back_in_place()
+    parse_each_definition_once()
+    stop_from_the_start()
     with mock_aws():
         boto3.DEFAULT_SESSION = _default_session()  # mock_aws puts back the one it found when it ends
         aws_clients.reset_clients()

@@ -10,6 +10,8 @@ SQS long polls or Step Functions.
 
 A cancelled transaction is undone item by item in the live tables
 (``paotui_local.dynamodb_transactions``), not by swapping in whole-table copies.
+Step Functions parses each definition once, and an execution can be stopped
+from the moment it starts (``paotui_local.stepfunctions_executions``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from werkzeug.serving import make_server
 
 from paotui_local.dynamodb_items import serialize_items_directly
 from paotui_local.dynamodb_transactions import roll_back_in_place
+from paotui_local.stepfunctions_executions import stop_from_the_start, parse_each_definition_once
 from paotui_local.stream_appends import count_appends
 
 _ATOMIC_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
@@ -62,6 +65,8 @@ class LocalMotoServer(ThreadedMotoServer):
         roll_back_in_place()
         count_appends()
         serialize_items_directly()
+        parse_each_definition_once()
+        stop_from_the_start()
         self._server = make_server(
             self._ip_address,
             self._port,
