@@ -28,7 +28,7 @@ from werkzeug.serving import make_server
 
 from paotui_local.dynamodb_items import serialize_items_directly
 from paotui_local.dynamodb_transactions import roll_back_in_place
-from paotui_local.stepfunctions_executions import stop_from_the_start, parse_each_definition_once
+from paotui_local.stepfunctions_executions import parse_each_definition_once, stop_from_the_start
 from paotui_local.stream_appends import count_appends
 
 _ATOMIC_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
