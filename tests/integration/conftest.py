@@ -30,7 +30,11 @@ from pynamodb.models import Model
 
 from paotui_local.dynamodb_items import serialize_items_directly
 from paotui_local.dynamodb_transactions import roll_back_in_place
-from paotui_local.stepfunctions_executions import parse_each_definition_once, stop_from_the_start
+from paotui_local.stepfunctions_executions import (
+    compile_each_json_path_once,
+    parse_each_definition_once,
+    stop_from_the_start,
+)
 
 RECORD_MODULES = (
     "paotui.accounts.records",
@@ -136,6 +140,7 @@ def fresh_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     serialize_items_directly()
     roll_back_in_place()
     parse_each_definition_once()
+    compile_each_json_path_once()
     stop_from_the_start()
     tables = _empty_tables()
     with mock_aws():

@@ -28,7 +28,11 @@ from werkzeug.serving import make_server
 
 from paotui_local.dynamodb_items import serialize_items_directly
 from paotui_local.dynamodb_transactions import roll_back_in_place
-from paotui_local.stepfunctions_executions import parse_each_definition_once, stop_from_the_start
+from paotui_local.stepfunctions_executions import (
+    compile_each_json_path_once,
+    parse_each_definition_once,
+    stop_from_the_start,
+)
 from paotui_local.stream_appends import count_appends
 
 _ATOMIC_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
@@ -66,6 +70,7 @@ class LocalMotoServer(ThreadedMotoServer):
         count_appends()
         serialize_items_directly()
         parse_each_definition_once()
+        compile_each_json_path_once()
         stop_from_the_start()
         self._server = make_server(
             self._ip_address,
