@@ -19,11 +19,12 @@ moto also sets an execution's environment only after that parse, in the
 execution's own thread, and a stop takes effect only once the program has
 entered its first state. A StopExecution arriving before then failed with an
 AttributeError (a 500) or was lost, and a GetExecutionHistory failed; and the
-execution showed ABORTED only once its thread had noticed the stop, so a
-ListExecutions right after a stop could still see it RUNNING. AWS stops the
-execution at any moment, before StopExecution returns. :func:`stop_from_the_start`
-makes the environment before the thread starts, and has a stop wait the moment
-it takes the program to begin and then to end.
+execution showed ABORTED only once its thread noticed the stop, which a task
+waiting for its token does only at its timeout, so a ListExecutions after a
+stop could still see it RUNNING. AWS stops the execution at any moment, before
+StopExecution returns. :func:`stop_from_the_start` makes the environment before
+the thread starts, has a stop wait the moment it takes the program to begin,
+and shows the execution ABORTED from the stop on.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 
 import moto.stepfunctions.parser.asl.component.common.path.result_path as result_path
 import moto.stepfunctions.parser.asl.utils.json_path as json_path
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.api import ExecutionStatus
@@ -44,8 +46,6 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 PROGRAM_START_SECONDS = 5.0
 """How long a stop waits for the execution's thread to parse the definition and enter the first state."""
-ABORT_SECONDS = 2.0
-"""How long a stop then waits for the program to notice and the execution to end ABORTED."""
 
 
 def parse_each_definition_once() -> None:
@@ -74,8 +74,8 @@ def compile_each_json_path_once() -> None:
 
 
 def stop_from_the_start() -> None:
-    """Give each execution its environment when it starts, and have a stop wait for its program to begin and then
-    for the execution to end ABORTED, as a StopExecution returns in AWS (idempotent)."""
+    """Give each execution its environment when it starts, and have a stop wait for its program to begin and leave
+    the execution ABORTED, as a StopExecution returns in AWS (idempotent)."""
     if getattr(Execution.stop, "waits_for_the_program", False):
         return
     make_environment, start, stop = ExecutionWorker._get_evaluation_environment, ExecutionWorker.start, Execution.stop
@@ -93,7 +93,10 @@ def stop_from_the_start() -> None:
         worker = execution.exec_worker
         _wait_until(lambda: worker is None or worker.env.program_state() is not None, PROGRAM_START_SECONDS)
         stop(execution, stop_date=stop_date, error=error, cause=cause)
-        _wait_until(lambda: execution.exec_status != ExecutionStatus.RUNNING, ABORT_SECONDS)
+        if worker is not None and isinstance(worker.env.program_state(), ProgramStopped):
+            # moto shows it ABORTED once its thread notices, which a task waiting for its token does only at the
+            # task's timeout; its thread records the same when it does
+            execution.exec_status, execution.stop_date = ExecutionStatus.ABORTED, stop_date
 
     stop_once_begun.waits_for_the_program = True  # type: ignore[attr-defined]
     ExecutionWorker._get_evaluation_environment = environment_once
