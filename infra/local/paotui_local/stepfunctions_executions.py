@@ -7,8 +7,7 @@ tree depends only on the definition's text, so :func:`parse_each_definition_once
 keeps it. Each execution still gets its own evaluation components, built from
 that tree as moto builds them, one at a time: moto's ``Preprocessor`` keeps
 its stack of query-language scopes in a class attribute, shared by every
-instance, so two executions starting together could pop each other's scope
-and the execution's thread died before its program began.
+instance.
 
 Every state that reads or writes its input through a JSONPath had jsonpath_ng
 parse the path, building its parser's tables each time (6% of the local
@@ -32,7 +31,6 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import moto.stepfunctions.parser.asl.component.common.path.result_path as result_path
@@ -90,8 +88,9 @@ def stop_from_the_start() -> None:
         start(worker)
 
     def stop_once_begun(execution: Execution, stop_date: Any, error: str | None, cause: str | None) -> None:
-        worker = execution.exec_worker
-        _wait_until(lambda: worker is None or worker.env.program_state() is not None, PROGRAM_START_SECONDS)
+        worker, deadline = execution.exec_worker, time.monotonic() + PROGRAM_START_SECONDS
+        while worker is not None and worker.env.program_state() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
         stop(execution, stop_date=stop_date, error=error, cause=cause)
         if worker is not None and isinstance(worker.env.program_state(), ProgramStopped):
             # moto shows it ABORTED once its thread notices, which a task waiting for its token does only at the
@@ -102,9 +101,3 @@ def stop_from_the_start() -> None:
     ExecutionWorker._get_evaluation_environment = environment_once
     ExecutionWorker.start = start_with_environment
     Execution.stop = stop_once_begun
-
-
-def _wait_until(done: Callable[[], bool], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.005)
