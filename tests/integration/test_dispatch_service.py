@@ -103,7 +103,9 @@ def test_redispatch_withdraws_an_offer_near_its_end_and_moves_to_a_fresh_rider(o
     make_rider("rdr_a", near(SHOP, 100))
     make_rider("rdr_b", near(SHOP, 300))
     make_rider("rdr_c", near(SHOP, 900))
-    near_its_end = -timedelta(seconds=1)  # the watchdog's wait ends a moment before the offer's own expiry
+    # the watchdog's wait ends a moment before the offer's own expiry (under a quarter of its TTL left); 3 s, not
+    # 1 s, so that a slow machine does not reach the expiry itself first
+    near_its_end = -timedelta(seconds=3)
     first = dispatch(ORDER_ID, reason="confirmed", trigger="e1")
     lapse(first, near_its_end)
     second = dispatch(ORDER_ID, reason="timeout", trigger="e2")
