@@ -1,4 +1,4 @@
-"""The whole local cloud over HTTP, started as a subprocess the way `make run` starts it.
+"""The whole local cloud over HTTP, in a process of its own running what `make run` runs.
 
 Each test module gets a fresh cloud (fresh stock, idle riders), with the
 watchdog's timers shortened so timeouts happen within a test. Set

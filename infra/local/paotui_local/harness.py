@@ -1,16 +1,19 @@
-"""Drive a local cloud from outside: start it as a subprocess, and talk to it as clients do.
+"""Drive a local cloud from outside: start it in a process of its own, and talk to it as clients do.
 
-The e2e tests and the benchmarks use this: the cloud runs exactly as
-`make run` runs it, and the client speaks API.md as the mini-program, the
-merchant console and the rider app do (logging in with the OTP from the
-outbox).
+The e2e tests and the benchmarks use this: the cloud runs the same ``main``
+as `make run` (forked from a :class:`Zygote` that has its modules imported),
+and the client speaks API.md as the mini-program, the merchant console and
+the rider app do (logging in with the OTP from the outbox).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -34,21 +37,20 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def start_cloud(timers: Mapping[str, str] | None = None, *, echo_logs: bool = False) -> Iterator[Cloud]:
-    """Run `python -m paotui_local` on a free port (its moto on another) until the block ends."""
+    """Run the local cloud (``paotui_local.__main__.main``) on a free port, its moto on another, until the block
+    ends: forked from this process's :class:`Zygote`, in a process of its own."""
     port, moto_port = free_port(), free_port()
     while moto_port == port:
         moto_port = free_port()
     env = {**os.environ, **(timers or {})}
     env.pop("AWS_ENDPOINT_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "paotui_local", "--port", str(port), "--moto-port", str(moto_port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
+    process = zygote().start(["--port", str(port), "--moto-port", str(moto_port)], env)
     try:
-        base_url = _wait_until_ready(process)
+        try:
+            base_url = _wait_until_ready(process)
+        except BaseException:
+            process.stdout.close()
+            raise
         threading.Thread(target=_pump, args=(process, echo_logs), daemon=True).start()
         yield Cloud(base_url, timers=dict(timers or {}), moto_url=f"http://127.0.0.1:{moto_port}")
     finally:
@@ -58,7 +60,79 @@ def start_cloud(timers: Mapping[str, str] | None = None, *, echo_logs: bool = Fa
         process.wait()
 
 
-def _wait_until_ready(process: subprocess.Popen) -> str:
+class CloudProcess:
+    """A cloud forked by the zygote, as :func:`start_cloud` uses it: its output, whether it ended, a kill.
+
+    The zygote, not this process, is its parent (and reaps it), so it has no exit status here."""
+
+    def __init__(self, pid: int, output: int):
+        self.pid = pid
+        self.stdout = open(output, encoding="utf-8", errors="replace")  # noqa: SIM115 (closed by whoever reads it last)
+
+    def poll(self) -> int | None:
+        """None while it runs."""
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return -1
+        return None
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+class Zygote:
+    """``python -m paotui_local.zygote``: one per process that starts clouds, forking each from its loaded modules.
+
+    A fresh interpreter would import moto, botocore and our modules again for every cloud (~2.5 s of CPU;
+    the e2e tier starts 22). It ends when this process does (its channel closes)."""
+
+    def __init__(self) -> None:
+        self._channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+        with theirs:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "paotui_local.zygote", "--channel", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        self._lock = threading.Lock()
+
+    def start(self, argv: list[str], env: Mapping[str, str]) -> CloudProcess:
+        read, write = os.pipe()
+        try:
+            with self._lock:
+                request = json.dumps({"argv": argv, "env": dict(env)}).encode()
+                socket.send_fds(self._channel, [request], [write])
+                answer = self._channel.recv(4096)
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        if not answer:
+            os.close(read)
+            raise RuntimeError(f"the cloud zygote exited (status {self.process.wait()})")
+        reply = json.loads(answer)
+        if "pid" not in reply:
+            os.close(read)
+            raise RuntimeError(f"the cloud zygote refused: {reply.get('error')}")
+        return CloudProcess(reply["pid"], read)
+
+
+@functools.cache
+def zygote() -> Zygote:
+    return Zygote()
+
+
+def _wait_until_ready(process: CloudProcess) -> str:
     lines: list[str] = []
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -71,11 +145,12 @@ def _wait_until_ready(process: subprocess.Popen) -> str:
     raise TimeoutError("the local cloud did not get ready:\n" + "".join(lines[-50:]))
 
 
-def _pump(process: subprocess.Popen, echo: bool) -> None:
-    """Keep reading the cloud's log so its pipe never fills up and blocks it."""
-    for line in process.stdout:
-        if echo:
-            sys.stderr.write(line)
+def _pump(process: CloudProcess, echo: bool) -> None:
+    """Keep reading the cloud's log so its pipe never fills up and blocks it (until its last writer is gone)."""
+    with process.stdout:
+        for line in process.stdout:
+            if echo:
+                sys.stderr.write(line)
 
 
 HAPPY_PATH = ["PENDING_PAYMENT", "PAID", "CONFIRMED", "ASSIGNED", "PICKING_UP", "DELIVERING", "DELIVERED"]
