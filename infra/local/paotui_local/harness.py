@@ -137,7 +137,7 @@ def _wait_until_ready(process: CloudProcess) -> str:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         line = process.stdout.readline()
-        if not line and process.poll() is not None:
+        if not line:  # the end of its output: the cloud has exited
             raise RuntimeError("the local cloud exited:\n" + "".join(lines[-50:]))
         lines.append(line)
         if line.startswith(READY_LINE):

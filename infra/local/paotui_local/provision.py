@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from paotui_local.template import (
     IMPLICIT_API,
@@ -207,14 +208,16 @@ class Stack:
             self._clients[service] = self.new_client(service)
         return self._clients[service]
 
-    def new_client(self, service: str) -> Any:
-        """A client of its own (its own connections), for a poller whose long polls must not hold the shared ones."""
+    def new_client(self, service: str, connections: int = 10) -> Any:
+        """A client of its own with a pool of ``connections``: the pollers share one per service, a connection
+        each, so that their long polls never hold the shared client's connections."""
         return self._session.client(
             service,
             endpoint_url=self.endpoint_url,
             region_name=self.region,
             aws_access_key_id="local",
             aws_secret_access_key="local",
+            config=Config(max_pool_connections=connections),
         )
 
     # -- physical ids (PhysicalIds protocol of the resolver)

@@ -41,6 +41,9 @@ PRELOADED = (
     "moto.sts",
 )
 
+MOTO_SERVICES = ("dynamodb", "dynamodbstreams", "iam", "s3", "secretsmanager", "sns", "sqs", "stepfunctions", "sts")
+"""The services a cloud's moto serves; each one's botocore data is read on its first request otherwise."""
+
 MAX_REQUEST_BYTES = 1 << 20
 
 
@@ -95,12 +98,27 @@ def _run_cloud(argv: list[str], env: dict[str, str], output: int) -> None:
         os._exit(code)
 
 
+def _load_moto_service_data() -> None:
+    """What moto reads on a service's first request, cached process-wide: its regions (from a botocore
+    session moto keeps) and its botocore service model."""
+    from moto.core.base_backend import AccountSpecificBackend
+    from moto.core.utils import get_service_model
+
+    session = AccountSpecificBackend.get_session()
+    for partition in session.get_available_partitions():
+        for service in MOTO_SERVICES:
+            session.get_available_regions(service, partition_name=partition)
+    for service in MOTO_SERVICES:
+        get_service_model(service)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m paotui_local.zygote", description=__doc__.splitlines()[0])
     parser.add_argument("--channel", type=int, required=True, help="fd of the SOCK_SEQPACKET socket to serve")
     args = parser.parse_args(argv)
     for name in PRELOADED:
         importlib.import_module(name)
+    _load_moto_service_data()
     with socket.socket(fileno=args.channel) as channel:
         serve(channel)
     return 0
