@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -33,7 +32,7 @@ def test_three_orders_from_one_store_go_to_one_rider_as_one_bundle(cloud):
 
     # each order joins its zone's pool when its own round runs: on its confirmation, or at the latest on the
     # watchdog's re-dispatch one offer TTL later
-    time.sleep(3 * int(cloud.timers["OFFER_TTL_SECONDS"]))
+    wait_for(lambda: set(order_ids) <= cloud.pooled(), what="all three orders in their zone's pool", timeout=30)
     near, far = riders[0], riders[2]
     shop = merchant["location"]
     far_away = {"lat": shop["lat"] - 0.018, "lng": shop["lng"]}  # about 2 km south

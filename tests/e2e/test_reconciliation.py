@@ -10,7 +10,6 @@ import json
 import os
 from collections.abc import Iterator
 
-import boto3
 import pytest
 
 from paotui_local.harness import Cloud, start_cloud, wait_for
@@ -33,17 +32,11 @@ def cloud() -> Iterator[Cloud]:
         yield running
 
 
-def aws(cloud: Cloud, service: str):
-    """A client of the cloud's own moto, acting as AWS itself would (an operator, a deploy, an outage)."""
-    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    return boto3.client(service, endpoint_url=cloud.moto_url, region_name="us-east-1", **credentials)
-
-
 class Watchdog:
     """The cloud's OrderWatchdog executions and the task tokens its executions wait on (WatchesTable)."""
 
     def __init__(self, cloud: Cloud) -> None:
-        self.sfn, self.dynamodb = aws(cloud, "stepfunctions"), aws(cloud, "dynamodb")
+        self.sfn, self.dynamodb = cloud.aws("stepfunctions"), cloud.aws("dynamodb")
         machines = self.sfn.list_state_machines()["stateMachines"]
         self.arn = next(m["stateMachineArn"] for m in machines if m["name"].endswith("OrderWatchdog"))
         self.watches = next(t for t in self.dynamodb.list_tables()["TableNames"] if t.endswith("WatchesTable"))

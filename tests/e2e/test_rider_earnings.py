@@ -8,21 +8,12 @@ import json
 import uuid
 from datetime import datetime, timedelta
 
-import boto3
 import pytest
 
 from paotui.platform.clock import CHINA
-from paotui_local.harness import wait_for
+from paotui_local.harness import STACK, wait_for
 
 pytestmark = pytest.mark.e2e
-
-STACK = "paotui"  # the local cloud's stack name: physical names are paotui-<LogicalId>
-
-
-def aws(cloud, service: str):
-    """A client of the cloud's own moto, acting as AWS itself would."""
-    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    return boto3.client(service, endpoint_url=cloud.moto_url, region_name="us-east-1", **credentials)
 
 
 def rules_now() -> dict:
@@ -82,7 +73,7 @@ def test_a_delivery_is_paid_once_and_counted_in_the_riders_kpis(cloud):
     assert (stale.status_code, stale.json()["error"]["code"]) == (409, "VERSION_CONFLICT")
 
     # a tap on the domain events topic, to catch the delivery's event as EventRouter publishes it
-    sns, sqs = aws(cloud, "sns"), aws(cloud, "sqs")
+    sns, sqs = cloud.aws("sns"), cloud.aws("sqs")
     topic = next(
         t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f":{STACK}-DomainEventsTopic")
     )

@@ -5,7 +5,6 @@ pay for each delivery once in the day's statement and KPIs. Riders off duty mean
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import pytest
@@ -34,7 +33,7 @@ def test_a_shift_of_two_bundled_orders_from_offer_to_pay(cloud):
         assert customer.post(f"/orders/{order_ids[-1]}/pay", json={"channel": "sandbox"}).status_code == 200
         assert owner.post(f"/orders/{order_ids[-1]}/transitions", json={"to": "CONFIRMED"}).status_code == 200
     # nobody on duty: both orders wait in their zone's pool (joined on confirmation or the watchdog's next round)
-    time.sleep(3 * int(cloud.timers["OFFER_TTL_SECONDS"]))
+    wait_for(lambda: set(order_ids) <= cloud.pooled(), what="both orders in their zone's pool", timeout=30)
 
     on_duty = worker.put("/riders/me/availability", json={"state": "online"})
     assert (on_duty.status_code, on_duty.json()["state"]) == (200, "online")

@@ -14,10 +14,9 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 
-from paotui_local.harness import Cloud, User, point, start_cloud, take_offer, wait_for
+from paotui_local.harness import STACK, Cloud, User, point, start_cloud, take_offer, wait_for
 from tests.e2e.conftest import E2E_TIMERS
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +28,6 @@ TIMERS = {
     "LATE_GRACE_SECONDS": "1",
     "SCHEDULED_DISPATCH_LEAD_SECONDS": "0",
 }
-STACK = "paotui"  # the local cloud's stack name: physical names are paotui-<LogicalId>
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +36,9 @@ def cloud() -> Iterator[Cloud]:
         yield running
 
 
-def aws(cloud: Cloud, service: str):
-    """A client of the cloud's own moto, acting as AWS itself would."""
-    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    return boto3.client(service, endpoint_url=cloud.moto_url, region_name="us-east-1", **credentials)
-
-
 def alerts(cloud: Cloud, order_id: str) -> list[tuple[str, dict]]:
     """The alerts recorded on the order (orders.alerts): (kind, detail), oldest first."""
-    item = aws(cloud, "dynamodb").get_item(
+    item = cloud.aws("dynamodb").get_item(
         TableName=f"{STACK}-OrdersTable", Key={"id": {"S": order_id}}, ConsistentRead=True
     )["Item"]
     out = []
@@ -59,7 +51,7 @@ def alerts(cloud: Cloud, order_id: str) -> list[tuple[str, dict]]:
 
 def watchdog_states(cloud: Cloud, order_id: str) -> tuple[str, list[str]]:
     """The order's watchdog execution: its status and the states it entered, in order."""
-    sfn = aws(cloud, "stepfunctions")
+    sfn = cloud.aws("stepfunctions")
     machine = next(m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == f"{STACK}-OrderWatchdog")
     execution = machine["stateMachineArn"].replace(":stateMachine:", ":execution:") + f":{order_id}"
     status = sfn.describe_execution(executionArn=execution)["status"]
@@ -213,7 +205,7 @@ def test_an_order_past_its_promise_is_marked_late_and_compensated_and_still_deli
     owner = cloud.login(merchant["phone"])
     customer, order = paid_order(cloud, merchant, seed["customers"][0])
     soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    aws(cloud, "dynamodb").update_item(  # the promise comes due in seconds, not in the ETA's quarter of an hour
+    cloud.aws("dynamodb").update_item(  # the promise comes due in seconds, not in the ETA's quarter of an hour
         TableName=f"{STACK}-OrdersTable",
         Key={"id": {"S": order["id"]}},
         UpdateExpression="SET promised_at = :soon",

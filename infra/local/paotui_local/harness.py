@@ -23,9 +23,12 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+import boto3
 import requests
 
 READY_LINE = "paotui local cloud ready on "
+STACK = "paotui"  # the cloud's stack name: physical names are paotui-<LogicalId>
+REGION = "us-east-1"
 STARTUP_SECONDS = 60
 
 
@@ -174,6 +177,25 @@ class Cloud:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def aws(self, service: str) -> Any:
+        """A client of the cloud's own moto, acting as AWS itself would (an operator, a deploy, an outage)."""
+        credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        return boto3.client(service, endpoint_url=self.moto_url, region_name=REGION, **credentials)
+
+    def pooled(self) -> set[str]:
+        """The orders waiting in their zone's dispatch pool: the Watches table's ``pool#<zone>`` items."""
+        pages = (
+            self.aws("dynamodb")
+            .get_paginator("scan")
+            .paginate(
+                TableName=f"{STACK}-WatchesTable",
+                FilterExpression="begins_with(order_id, :pool)",
+                ExpressionAttributeValues={":pool": {"S": "pool#"}},
+                ConsistentRead=True,
+            )
+        )
+        return {item["step"]["S"] for page in pages for item in page["Items"]}
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.http.get(self.url(path), timeout=15, **kwargs)
