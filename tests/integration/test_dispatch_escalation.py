@@ -316,6 +316,21 @@ def test_when_the_carrier_refuses_the_fallback_our_riders_keep_trying(dada, monk
     assert get_order(ORDER_ID).carrier.handed_over_at and list(dada.orders) == [ORDER_ID]
 
 
+def test_a_rider_whose_offer_the_fallback_withdrew_may_be_offered_the_order_again(dada, monkeypatch):
+    """The fallback takes a fresh offer from its rider before the carrier answers; when the carrier refuses, that
+    rider is not in the refusal cooldown for the order: they never turned it down."""
+    escalate_after(monkeypatch, carrier=1)
+    make_rider("rdr_a", near(SHOP, 100))
+    of_merchant(make_order(), merchant_delivering(fallback=True))
+    fresh = dispatch(trigger="e1")
+    dada.balance = 0  # Dada refuses every quote
+
+    again = dispatch(trigger="e2")  # at the carrier level while the offer is still fresh
+
+    assert {offer.id: offer.status for offer in offers()}[fresh.id] == "WITHDRAWN"
+    assert again is not None and again.rider_id == "rdr_a" and again.id != fresh.id
+
+
 def test_at_the_last_level_operations_are_paged_and_the_customer_told_a_new_eta_once(order, monkeypatch):
     escalate_after(monkeypatch, operations=1)
     make_rider("rdr_a", near(SHOP, 100))

@@ -48,7 +48,7 @@ from paotui.dispatch.engine import (
     plan_round,
 )
 from paotui.dispatch.records import OfferRecord, OfferStatus
-from paotui.dispatch.service import needs_no_rider, open_offers_of_rider
+from paotui.dispatch.service import FOR_A_CARRIER, needs_no_rider, open_offers_of_rider
 from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
@@ -374,12 +374,11 @@ def _refusals(
     for order in open_orders:
         for offer in offers[order.id]:
             lapsed = offer.status == OfferStatus.OPEN.value and offer.expires_at <= clock.iso(now)
-            # withdrawn: closed unanswered near its end by a re-dispatch for another reason than its lapse (a
-            # cancelled order's offers don't matter: it left the pool)
-            closed = offer.status in (
-                OfferStatus.REJECTED.value,
-                OfferStatus.EXPIRED.value,
-                OfferStatus.WITHDRAWN.value,
+            # withdrawn: closed unanswered near its end by a re-dispatch for another reason than its lapse, not
+            # taken away for a carrier the order then went back from (a cancelled order's offers don't matter: it
+            # left the pool)
+            closed = offer.status in (OfferStatus.REJECTED.value, OfferStatus.EXPIRED.value) or (
+                offer.status == OfferStatus.WITHDRAWN.value and offer.decision_reason != FOR_A_CARRIER
             )
             when = offer.decided_at or offer.expires_at
             if (closed or lapsed) and when >= since:

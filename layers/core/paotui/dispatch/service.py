@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 ASSIGNMENT_STEP = "assignment"
 OFFER_REJECTED = "OfferRejected"
 OFFER_EXPIRED = "offer_expired"  # the watchdog's re-dispatch reason when its wait for an answer ran out
+FOR_A_CARRIER = "handed to a carrier"  # the decision_reason of offers withdrawn for a fallback: not refusals
 OFFER_RETENTION_SECONDS = 24 * 3600  # DynamoDB TTL removes an offer this long after it expires
 _RETRIES_ON_RACE = 3
 
@@ -209,23 +210,24 @@ def _standing(offer: OfferRecord, now: datetime) -> bool:
     return offer.status == OfferStatus.OPEN and offer.expires_at > clock.iso(now + margin)
 
 
-def close_offer(offer: OfferRecord, now: datetime, *, lapsed: bool = False) -> bool:
+def close_offer(offer: OfferRecord, now: datetime, *, lapsed: bool = False, reason: str | None = None) -> bool:
     """OPEN → EXPIRED or WITHDRAWN, if still open; True if this call closed it.
 
     EXPIRED when past its time, or ``lapsed``: the order is re-dispatched because the watchdog's wait for an
     answer ran out, which ends a moment before the offer's own expiry (it started before the offer was made), so
     the offer went unanswered for the rider's whole time. WITHDRAWN when taken from the rider before that (the
-    order cancelled, handed to a carrier, assigned through another offer): not the rider's call.
+    order cancelled, handed to a carrier, assigned through another offer): not the rider's call. ``reason`` is
+    kept as the offer's ``decision_reason``.
     """
     if offer.status != OfferStatus.OPEN:
         return False
     now_iso = clock.iso(now)
     status = OfferStatus.EXPIRED if lapsed or offer.expires_at <= now_iso else OfferStatus.WITHDRAWN
+    actions = [OfferRecord.status.set(status.value), OfferRecord.decided_at.set(now_iso)]
+    if reason:
+        actions.append(OfferRecord.decision_reason.set(reason))
     try:
-        offer.update(
-            actions=[OfferRecord.status.set(status.value), OfferRecord.decided_at.set(now_iso)],
-            condition=OfferRecord.status == OfferStatus.OPEN.value,
-        )
+        offer.update(actions=actions, condition=OfferRecord.status == OfferStatus.OPEN.value)
     except UpdateError as error:
         if not condition_failed(error):
             raise
@@ -247,7 +249,7 @@ def _not_ours_to_offer(
     if not carriers.is_with_carrier(order):
         now = clock.now()
         for offer in offers:
-            close_offer(offer, now)
+            close_offer(offer, now, reason=FOR_A_CARRIER)
         order = _dispatchable(order.id)
         if order is None:
             return True
