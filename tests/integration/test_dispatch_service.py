@@ -395,6 +395,32 @@ def test_an_order_confirmed_while_its_zone_plans_is_planned_once_more_without_of
     assert [o.rider_id for o in offers_of(late.id)] == ["rdr_1"]
 
 
+def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planned_by_that_run(aws, monkeypatch):
+    """An order joins the pool after the running round's last read, and its own run finds the lease still taken: the
+    running round reads the pool once more after letting go, so the order is offered now, not an offer wait later."""
+    from paotui.dispatch import rounds, service
+    from paotui.orders.service import get_order
+
+    first, late = make_order("ord_first"), make_order("ord_late")
+    for n in range(2):
+        make_rider(f"rdr_{n}", near(SHOP, 100 + 300 * n), capacity=1)
+    release = rounds._release_lease
+    late_runs: list = []
+
+    def joined_as_the_lease_ends(zone, holder):
+        if not late_runs:  # the late order's own run, between the round's last read and the release
+            rounds.join_pool(get_order(late.id))
+            late_runs.append(rounds.plan(zone, (SHOP["lat"], SHOP["lng"])))
+        release(zone, holder)
+
+    monkeypatch.setattr(rounds, "_release_lease", joined_as_the_lease_ends)
+    service.dispatch(first.id, reason="confirmed", trigger="evt-first")
+
+    assert late_runs == [None]  # it found the lease taken
+    assert [o.rider_id for o in offers_of(first.id)] == ["rdr_0"]
+    assert [o.rider_id for o in offers_of(late.id)] == ["rdr_1"]
+
+
 def test_an_order_cancelled_while_its_zone_plans_leaves_no_offer_open(order, monkeypatch):
     """The customer cancels while the round plans, and the worker withdraws the order's offers (none yet) before the
     round writes its offer: that offer must not stay open for the rider to be pushed and to accept in vain."""

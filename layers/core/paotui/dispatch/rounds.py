@@ -18,7 +18,8 @@ the same rider, sharing a ``bundle_id`` (one trip: one store, several
 drop-offs). Deferred and unplaceable orders stay in the pool for the next
 round. One round runs per zone at a time (a lease item); a run that finds the
 lease taken leaves its order in the pool, and the running round plans once
-more if its pool grew while it planned, for the orders it gave no rider yet.
+more if its pool grew while it planned, or before it let go of the lease (it
+reads the pool again after the release), for the orders it gave no rider yet.
 
 This module reads and writes tables; everything that decides is the engine's,
 imported with the module so that a container pays for numpy and scipy while it
@@ -63,7 +64,7 @@ from paotui.riders.records import RiderRecord
 _LEASE_SECONDS = 30
 _POOL_DAYS = 2
 _CANDIDATE_RIDERS = 24  # riders a round looks at, at most (the engine keeps the nearest per store)
-_MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round
+_MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round or before the lease's release
 
 
 class PoolEntry(Model):
@@ -154,31 +155,47 @@ def plan(zone: str, center: tuple[float, float], rings: int | None = None) -> li
 
     ``rings``: search riders this many H3 rings around ``center``, all of them (an escalated order whose nearest
     riders let it down, ``paotui.dispatch.escalation``); by default the usual search (:func:`_riders_near`).
+
+    A run that finds the lease taken leaves its order to the holder, whose rounds read the pool until it stops
+    growing. An order may still join between the holder's last read and its release, so the holder reads the pool
+    once more after letting go, and takes the lease again for any newcomer: every order whose run was turned away
+    joined before that read, so none waits for its watchdog's next try (an offer wait).
     """
     holder = new_id("rnd_")
-    if not _take_lease(zone, holder):
-        logger.info("a round is already planning this zone", extra={"zone": zone})
-        return None
-    try:
-        params = _params()
-        placements = recent_placements(zone, params.placement_window)
-        planned: list[PlannedOffer] = []
-        seen: set[str] = set()  # every order the pool held when a round read it: only newcomers make another round
-        for _ in range(1 + _MORE_ROUNDS):
-            entries = list(PoolEntry.query(f"pool#{zone}", consistent_read=True))
-            if {entry.step for entry in entries} <= seen:
-                break
-            seen |= {entry.step for entry in entries}
-            open_orders, offers = _open_orders(entries)
-            busy = {p.rider_id for p in planned}
-            given = {p.order.id for p in planned}  # still in the pool: their offers are written after the rounds
-            waiting = [order for order in open_orders if order.id not in given]
-            if not waiting:
-                break
-            planned += _round(waiting, offers, placements, center, params, exclude_riders=busy, rings=rings)
-        return planned
-    finally:
-        _release_lease(zone, holder)
+    planned: list[PlannedOffer] = []
+    seen: set[str] = set()  # every order the pool held when a round read it: only newcomers make another round
+    params = _params()
+    placements: tuple[Placement, ...] | None = None
+    rounds = 0
+    for _ in range(1 + _MORE_ROUNDS):
+        if not _take_lease(zone, holder):
+            logger.info("a round is already planning this zone", extra={"zone": zone})
+            return planned or None
+        try:
+            if placements is None:
+                placements = recent_placements(zone, params.placement_window)
+            while rounds <= _MORE_ROUNDS:
+                entries = _pool(zone)
+                if {entry.step for entry in entries} <= seen:
+                    break
+                seen |= {entry.step for entry in entries}
+                open_orders, offers = _open_orders(entries)
+                busy = {p.rider_id for p in planned}
+                given = {p.order.id for p in planned}  # still in the pool: their offers are written after the rounds
+                waiting = [order for order in open_orders if order.id not in given]
+                if not waiting:
+                    break
+                planned += _round(waiting, offers, placements, center, params, exclude_riders=busy, rings=rings)
+                rounds += 1
+        finally:
+            _release_lease(zone, holder)
+        if rounds > _MORE_ROUNDS or {entry.step for entry in _pool(zone)} <= seen:
+            break
+    return planned
+
+
+def _pool(zone: str) -> list[PoolEntry]:
+    return list(PoolEntry.query(f"pool#{zone}", consistent_read=True))
 
 
 def _params() -> Params:
