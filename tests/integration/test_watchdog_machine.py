@@ -390,6 +390,32 @@ def test_an_older_waits_await_handled_late_does_not_leave_the_order_unwatched(wa
     assert machine.pump(machine.ended(), what="the end") == "SUCCEEDED"
 
 
+def test_a_rejection_before_the_next_assignment_waits_token_is_stored_re_dispatches_at_once(watchdog, order):
+    """The rider turns down the re-dispatched offer before WatchdogWorker has stored the new wait's token: the
+    rejection is kept for that wait, so the order is re-dispatched now, not when the offer's TTL runs out."""
+    from paotui.workflow import service
+    from paotui.workflow.events import handle
+    from paotui.workflow.records import WatchRecord
+
+    machine = watchdog()  # an offer TTL of a minute: only the rejections move the order on within the test
+    machine.start(order)
+    for target in ("PAID", "CONFIRMED"):
+        move(order, target)
+        machine.moved(order)
+    machine.pump(lambda: WatchRecord.count(order, WatchRecord.step == "assignment"), what="the first wait's token")
+    service.fail_step(order, "assignment", "OfferRejected", "rejected by the rider")  # the first offer
+
+    def the_next_assignment_await(event: DomainEvent) -> bool:
+        return event.type == "watchdog.await" and event.data["step"] == "assignment"
+
+    machine.pump(lambda: machine.held, what="the next wait's await", hold=the_next_assignment_await)
+    service.fail_step(order, "assignment", "OfferRejected", "rejected by the rider")  # the re-dispatched offer
+    handle(machine.held.pop())
+
+    machine.pump(lambda: machine.states().count("OfferWasRejected") == 2, what="the second re-dispatch", timeout=10)
+    assert [m["data"]["reason"] for m in machine.sent("dispatch")] == ["offer_rejected", "offer_rejected"]
+
+
 def test_a_rider_who_takes_over_an_order_gets_a_full_pickup_period_of_their_own(watchdog, order, rider):
     """The order taken off its rider and accepted by another before WatchdogWorker saw the CONFIRMED in between:
     the new rider must not be told they are late on the previous rider's clock."""

@@ -457,3 +457,34 @@ def test_a_task_token_crashed_at_any_call_is_answered_once_and_forgotten(aws, mo
         return sqs_event(event), observe
 
     assert crash_at_every_step(faults, load_handler("WatchdogWorker"), awaited)
+
+
+@pytest.mark.parametrize("token_stored", ["after the failure", "between its read and its write"])
+def test_a_failure_that_finds_no_live_wait_fails_the_next_wait_of_the_step_that_began_before_it(
+    aws, monkeypatch, answers, token_stored
+):
+    """A rider rejects the re-dispatched offer before the new assignment wait's token is stored: the rejection is
+    kept, and the wait gets it when its token comes, or the rejection finds the token stored while it kept itself;
+    either way the wait fails now instead of at its timeout. A wait that began after the failure does not get it."""
+    from paotui.workflow import service
+
+    order_id, _ = watched_order("PAID", "CONFIRMED")
+    entered = clock.now_iso()
+    if token_stored == "between its read and its write":
+        read = service._watch
+
+        def stored_after_the_read(*args):
+            found = read(*args)
+            monkeypatch.setattr(service, "_watch", read)
+            service.register_token(order_id, "assignment", "token-next", entered_at=entered)
+            return found
+
+        monkeypatch.setattr(service, "_watch", stored_after_the_read)
+        service.fail_step(order_id, "assignment", "OfferRejected", "rejected by the rider")
+    else:
+        service.fail_step(order_id, "assignment", "OfferRejected", "rejected by the rider")
+        service.register_token(order_id, "assignment", "token-next", entered_at=entered)
+    later = clock.iso(clock.now() + timedelta(seconds=5))
+    service.register_token(order_id, "assignment", "token-after", entered_at=later)
+
+    assert answers == {"token-next": ("failure", "OfferRejected")}

@@ -18,6 +18,10 @@ pickup clock of their own. Some answers carry data the state machine
 branches on: the order's timers (paotui.workflow.schedule) for ReadSchedule,
 the status a failed delivery went on to for AwaitContact.
 
+A failure (a rider's rejection) that comes between two waits of a step,
+when the last one has ended and the next one's token is not stored yet, is
+kept on the step's record and fails the next wait when its token comes.
+
 When a wait times out, the state machine posts ``watchdog.timeout`` and
 ``handle_timeout`` acts for the platform (paotui.workflow.timeouts).
 """
@@ -28,7 +32,7 @@ import json
 from collections.abc import Iterable
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from paotui.orders import service as orders
 from paotui.orders.records import OrderRecord
@@ -64,27 +68,32 @@ def start_watch(order_id: str, *, name: str | None = None, resume: str | None = 
 
 def register_token(order_id: str, step: str, token: str, *, entered_at: str, attempt: int = 0) -> None:
     """Store the token of the wait entered at ``entered_at`` (retried ``attempt`` times) unless a newer wait of the
-    step stored its own, then answer it if the order's status settles the step already."""
+    step stored its own, then answer it if the order's status settles the step already, or fail it with a failure
+    kept for it (:func:`fail_step`)."""
     entered_at = _instant(entered_at)
     newer = (WatchRecord.entered_at < entered_at) | (
         (WatchRecord.entered_at == entered_at) & (WatchRecord.attempt <= attempt)
     )
+    watch = WatchRecord(order_id, step)
     try:
-        WatchRecord(
-            order_id=order_id,
-            step=step,
-            task_token=token,
-            entered_at=entered_at,
-            attempt=attempt,
-            created_at=clock.now_iso(),
-            ttl=clock.epoch_seconds() + _TOKEN_TTL_SECONDS,
-        ).save(condition=WatchRecord.order_id.does_not_exist() | WatchRecord.entered_at.does_not_exist() | newer)
-    except PutError as error:
+        watch.update(  # an update, not a put: a failure kept on the record stays, and comes back with it
+            actions=[
+                WatchRecord.task_token.set(token),
+                WatchRecord.entered_at.set(entered_at),
+                WatchRecord.attempt.set(attempt),
+                WatchRecord.created_at.set(clock.now_iso()),
+                WatchRecord.ttl.set(clock.epoch_seconds() + _TOKEN_TTL_SECONDS),
+            ],
+            condition=WatchRecord.order_id.does_not_exist() | WatchRecord.entered_at.does_not_exist() | newer,
+        )
+    except UpdateError as error:
         if not condition_failed(error):
             raise
         logger.info("a superseded wait's token is dropped", extra={"order_id": order_id, "step": step})
         return
-    sync(order_id, steps=(step,))
+    if not sync(order_id, steps=(step,)) and watch.kept_at and watch.kept_at >= entered_at:
+        logger.info("a failure kept for this wait", extra={"order_id": order_id, "step": step})
+        _fail(watch, watch.kept_error, watch.kept_cause)
 
 
 def sync(order_id: str, steps: Iterable[str] | None = None) -> list[str]:
@@ -116,9 +125,26 @@ def resolve_step(order_id: str, step: str) -> None:
 
 
 def fail_step(order_id: str, step: str, error: str, cause: str) -> None:
+    """Fail the step's wait. One that finds no live wait (the step's last wait ended, and the next one's token is
+    not stored yet: a rider rejects the offer a re-dispatch made before the new wait's ``watchdog.await`` is
+    handled) is kept on the step's record for that next wait, which began before it. Whichever of the two writes
+    second sees the other's write, so the failure reaches the wait now, not at its timeout."""
+    at = _instant(clock.now_iso())
     watch = _watch(order_id, step)
-    if watch:
-        _fail(watch, error, cause)
+    if watch and _fail(watch, error, cause):
+        return
+    kept = WatchRecord(order_id, step)
+    kept.update(
+        actions=[
+            WatchRecord.kept_error.set(error),
+            WatchRecord.kept_cause.set(cause[:256]),
+            WatchRecord.kept_at.set(at),
+            WatchRecord.ttl.set(clock.epoch_seconds() + _TOKEN_TTL_SECONDS),
+        ]
+    )
+    stored_since = kept.task_token and kept.task_token != (watch.task_token if watch else None)
+    if stored_since and kept.entered_at and kept.entered_at <= at:
+        _fail(kept, error, cause)
 
 
 def handle_timeout(order_id: str, step: str) -> None:
@@ -167,35 +193,41 @@ def _instant(text: str) -> str:
 
 def _watches(order_id: str, steps: Iterable[str] | None) -> list[WatchRecord]:
     if steps is None:
-        return list(WatchRecord.query(order_id, consistent_read=True))
+        return [watch for watch in WatchRecord.query(order_id, consistent_read=True) if watch.task_token]
     return [watch for watch in (_watch(order_id, step) for step in steps) if watch]
 
 
 def _watch(order_id: str, step: str) -> WatchRecord | None:
+    """The step's stored wait (a record holding only a kept failure is none)."""
     try:
-        return WatchRecord.get(order_id, step, consistent_read=True)
+        watch = WatchRecord.get(order_id, step, consistent_read=True)
     except DoesNotExist:
         return None
+    return watch if watch.task_token else None
 
 
-def _succeed(watch: WatchRecord, output: dict) -> None:
-    _answer(watch, lambda sfn: sfn.send_task_success(taskToken=watch.task_token, output=json.dumps(output)))
+def _succeed(watch: WatchRecord, output: dict) -> bool:
+    return _answer(watch, lambda sfn: sfn.send_task_success(taskToken=watch.task_token, output=json.dumps(output)))
 
 
-def _fail(watch: WatchRecord, error: str, cause: str) -> None:
-    _answer(watch, lambda sfn: sfn.send_task_failure(taskToken=watch.task_token, error=error, cause=cause[:256]))
+def _fail(watch: WatchRecord, error: str, cause: str) -> bool:
+    return _answer(watch, lambda sfn: sfn.send_task_failure(taskToken=watch.task_token, error=error, cause=cause[:256]))
 
 
-def _answer(watch: WatchRecord, send) -> None:
+def _answer(watch: WatchRecord, send) -> bool:
+    """Answer the wait and forget its token; False when the wait had ended already."""
+    delivered = True
     try:
         send(client("stepfunctions"))
     except ClientError as error:
         if error.response["Error"]["Code"] not in _GONE:
             raise
         logger.info("the watchdog no longer waits here", extra={"order_id": watch.order_id, "step": watch.step})
+        delivered = False
     try:
         watch.delete(condition=WatchRecord.task_token == watch.task_token)
     except DeleteError as error:
         if not condition_failed(error):
             raise
         # otherwise a newer token for the same step replaced this one: keep it
+    return delivered
