@@ -370,6 +370,41 @@ def test_a_round_killed_once_it_offered_an_order_again_leaves_none_of_its_lapsed
     assert [(o.rider_id, o.status) for o in offers_of(first.id)] == [("rdr_a", "EXPIRED"), ("rdr_b", "OPEN")]
 
 
+def test_a_round_killed_after_its_own_orders_offer_is_finished_by_the_redelivery(aws, monkeypatch):
+    """The round for one order also planned a pooled order, and the Lambda died after writing the first order's offer:
+    the redelivered event finds its offer and returns it, and plans the zone again, so the pooled order is offered
+    now rather than at its own watchdog's next try."""
+    from paotui.dispatch import service
+    from paotui.dispatch.records import OfferRecord
+
+    pooled, trigger = make_order("ord_waiting"), make_order("ord_arriving")  # the round plans them in id order
+    assert service.dispatch(pooled.id, reason="confirmed", trigger="evt-pooled") is None  # nobody near yet
+    for n in range(2):
+        make_rider(f"rdr_{n}", near(SHOP, 100 + 300 * n), capacity=1)
+
+    class Killed(BaseException):
+        pass
+
+    save = OfferRecord.save
+
+    def save_then_die(offer, *args, **kwargs):
+        saved = save(offer, *args, **kwargs)
+        if offer.order_id == trigger.id:
+            raise Killed
+        return saved
+
+    monkeypatch.setattr(OfferRecord, "save", save_then_die)
+    with pytest.raises(Killed):
+        service.dispatch(trigger.id, reason="confirmed", trigger="evt-trigger")
+    monkeypatch.undo()
+    assert offers_of(pooled.id) == [], "the round writes the trigger's offer first"
+
+    replayed = service.dispatch(trigger.id, reason="confirmed", trigger="evt-trigger")
+
+    assert [o.id for o in offers_of(trigger.id)] == [replayed.id]
+    assert [(o.status, o.rider_id != replayed.rider_id) for o in offers_of(pooled.id)] == [("OPEN", True)]
+
+
 def test_an_order_confirmed_while_its_zone_plans_is_planned_once_more_without_offering_the_others_twice(
     aws, monkeypatch
 ):

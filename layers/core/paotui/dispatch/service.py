@@ -100,7 +100,10 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
     """Plan a round for the zone of a confirmed, unassigned order and make the round's offers.
 
     ``trigger`` is the id of the event that asked for this run; a second run
-    with the same trigger returns the offer the first one made. Returns this
+    with the same trigger returns the offer the first one made, once it has
+    planned the zone again (the first run may have died before writing its
+    round's other offers, which would leave those orders to their watchdogs'
+    next try, an offer wait later). Returns this
     order's new offer, or None when the order needs no rider, a third-party
     carrier delivers it (``paotui.carriers``: handed over instead, once), or
     the round left it open (no rider now, or worth waiting for: the watchdog
@@ -117,6 +120,7 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         replay = next((offer for offer in prior if offer.trigger == trigger), None)
         if replay:
             logger.info("dispatch already ran for this event", extra={"order_id": order_id, "offer_id": replay.id})
+            _plan_zone(order, reason=reason, trigger=None, now=clock.now())
             return replay
     merchant = carriers.merchant_of(order)  # read once: escalation and carrier routing both go by its settings
     escalated = escalation.escalate(order, len(prior), merchant)
@@ -129,16 +133,24 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         return standing
     for offer in prior:
         close_offer(offer, now, lapsed=reason == OFFER_EXPIRED)
-    from paotui.dispatch import rounds  # the engine's numpy and scipy: DispatchWorker's layer, not RidersApi's
-
-    zone = rounds.join_pool(order)
-    planned = rounds.plan(zone, (float(order.pickup.lat), float(order.pickup.lng)), rings=escalated.rings) or []
-    made = [_offer(p, reason=reason, trigger=trigger if p.order.id == order_id else None, now=now) for p in planned]
-    mine = next((offer for offer in made if offer is not None and offer.order_id == order_id), None)
+    mine = _plan_zone(order, reason=reason, trigger=trigger, now=now, rings=escalated.rings)
     if mine is None:
         logger.info("no offer for this order this round", extra={"order_id": order_id, "reason": reason})
         metrics.add_metric(name="DispatchNoRider", unit="Count", value=1)
     return mine
+
+
+def _plan_zone(
+    order: OrderRecord, *, reason: str, trigger: str | None, now: datetime, rings: int | None = None
+) -> OfferRecord | None:
+    """Put the order in its zone's pool, plan the zone's round and make its offers; the order's own, if it got one
+    (only that one carries ``trigger``)."""
+    from paotui.dispatch import rounds  # the engine's numpy and scipy: DispatchWorker's layer, not RidersApi's
+
+    zone = rounds.join_pool(order)
+    planned = rounds.plan(zone, (float(order.pickup.lat), float(order.pickup.lng)), rings=rings) or []
+    made = [_offer(p, reason=reason, trigger=trigger if p.order.id == order.id else None, now=now) for p in planned]
+    return next((offer for offer in made if offer is not None and offer.order_id == order.id), None)
 
 
 def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: datetime) -> OfferRecord | None:
