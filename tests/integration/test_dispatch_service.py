@@ -17,6 +17,7 @@ from tests.integration.builders import (
     ORDER_ID,
     SHOP,
     FakeWorkflow,
+    Killed,
     confirmed_order,
     lapse,
     load_handler,
@@ -33,6 +34,21 @@ def offers_of(order_id: str = ORDER_ID):
     from paotui.dispatch.service import offers_of_order
 
     return offers_of_order(order_id)
+
+
+def killed_after_writing_an_offer_of(order_id: str, monkeypatch) -> None:
+    """The dispatch Lambda dies right after it writes an offer of ``order_id`` (before any later write)."""
+    from paotui.dispatch.records import OfferRecord
+
+    save = OfferRecord.save
+
+    def save_then_die(offer, *args, **kwargs):
+        saved = save(offer, *args, **kwargs)
+        if offer.order_id == order_id:
+            raise Killed
+        return saved
+
+    monkeypatch.setattr(OfferRecord, "save", save_then_die)
 
 
 @pytest.fixture
@@ -344,7 +360,6 @@ def test_a_round_killed_once_it_offered_an_order_again_leaves_none_of_its_lapsed
     """Another order's round offers the lapsed order to the next rider, and the Lambda dies right after writing that
     offer (its redelivery returns early; the order's own watchdog waits on the new offer): the lapsed one counts."""
     from paotui.dispatch import service
-    from paotui.dispatch.records import OfferRecord
 
     first, other = make_order("ord_first"), make_order("ord_other")
     make_rider("rdr_a", near(SHOP, 100), capacity=1)
@@ -352,18 +367,7 @@ def test_a_round_killed_once_it_offered_an_order_again_leaves_none_of_its_lapsed
     unanswered = service.dispatch(first.id, reason="confirmed", trigger="evt-first")
     lapse(unanswered)
 
-    class Killed(BaseException):
-        pass
-
-    save = OfferRecord.save
-
-    def save_then_die(offer, *args, **kwargs):
-        saved = save(offer, *args, **kwargs)
-        if offer.order_id == first.id:
-            raise Killed
-        return saved
-
-    monkeypatch.setattr(OfferRecord, "save", save_then_die)
+    killed_after_writing_an_offer_of(first.id, monkeypatch)
     with pytest.raises(Killed):
         service.dispatch(other.id, reason="confirmed", trigger="evt-other")
 
@@ -375,25 +379,13 @@ def test_a_round_killed_after_its_own_orders_offer_is_finished_by_the_redelivery
     the redelivered event finds its offer and returns it, and plans the zone again, so the pooled order is offered
     now rather than at its own watchdog's next try."""
     from paotui.dispatch import service
-    from paotui.dispatch.records import OfferRecord
 
     pooled, trigger = make_order("ord_waiting"), make_order("ord_arriving")  # the round plans them in id order
     assert service.dispatch(pooled.id, reason="confirmed", trigger="evt-pooled") is None  # nobody near yet
     for n in range(2):
         make_rider(f"rdr_{n}", near(SHOP, 100 + 300 * n), capacity=1)
 
-    class Killed(BaseException):
-        pass
-
-    save = OfferRecord.save
-
-    def save_then_die(offer, *args, **kwargs):
-        saved = save(offer, *args, **kwargs)
-        if offer.order_id == trigger.id:
-            raise Killed
-        return saved
-
-    monkeypatch.setattr(OfferRecord, "save", save_then_die)
+    killed_after_writing_an_offer_of(trigger.id, monkeypatch)
     with pytest.raises(Killed):
         service.dispatch(trigger.id, reason="confirmed", trigger="evt-trigger")
     monkeypatch.undo()
