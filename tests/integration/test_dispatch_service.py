@@ -568,6 +568,28 @@ def test_an_order_offered_by_another_run_after_the_round_read_it_gets_one_offer(
     assert [(offer.attempt, offer.status) for offer in offers] == [(1, "OPEN")]
 
 
+def test_a_rider_given_the_same_last_slot_by_two_rounds_frees_the_other_order_when_accepting_one(aws, monkeypatch):
+    """Two rounds (adjacent zones) read the rider's room before either wrote its offer, and both offered the last
+    slot: once the rider accepts one, the other offer is withdrawn and its order's wait failed, so that order is
+    re-dispatched now instead of waiting out an offer the rider can no longer accept."""
+    from paotui.dispatch import rounds, service
+
+    first, second = make_order("ord_first"), make_order("ord_second")
+    make_rider("rdr_a", near(SHOP, 100), capacity=1)
+    mine = service.dispatch(first.id, reason="confirmed", trigger="evt-first")
+    with monkeypatch.context() as meanwhile:  # the other round read the rider before the first offer was written
+        meanwhile.setattr(rounds, "open_offers_of_rider", lambda rider_id: [])
+        theirs = service.dispatch(second.id, reason="confirmed", trigger="evt-second")
+    assert (mine.rider_id, theirs.rider_id) == ("rdr_a", "rdr_a")
+    workflow = FakeWorkflow()
+
+    service.accept_offer(mine.id, "rdr_a", workflow=workflow)
+
+    assert service.get_offer(theirs.id).status == "WITHDRAWN"
+    assert workflow.failed == [(second.id, "assignment", "OfferRejected", "the rider is full")]
+    assert service.open_offers_of_rider("rdr_a") == []
+
+
 def test_a_riders_offered_until_only_moves_forward(aws):
     """Two rounds offering one rider at once may write out of order: the later expiry stays, so the rider's open
     offer is still read; an unknown rider gets no record."""

@@ -54,6 +54,7 @@ ASSIGNMENT_STEP = "assignment"
 OFFER_REJECTED = "OfferRejected"
 OFFER_EXPIRED = "offer_expired"  # the watchdog's re-dispatch reason when its wait for an answer ran out
 FOR_A_CARRIER = "handed to a carrier"  # the decision_reason of offers withdrawn for a fallback: not refusals
+RIDER_FULL = "the rider is full"  # ... and of offers a rider at capacity could not accept any more
 OFFER_RETENTION_SECONDS = 24 * 3600  # DynamoDB TTL removes an offer this long after it expires
 _RETRIES_ON_RACE = 3
 
@@ -416,7 +417,23 @@ def accept_offer(offer_id: str, rider_id: str, *, workflow: AssignmentWorkflow) 
         workflow.resolve_step(order.id, ASSIGNMENT_STEP)
     except Exception:  # the assignment is committed; the watchdog also resolves from the order's status
         logger.exception("could not resolve the assignment step", extra={"order_id": order.id})
+    if rider.active_orders + 1 >= rider.capacity:  # this acceptance took the rider's last slot
+        _withdraw_offers_of_full_rider(rider_id, workflow=workflow)
     return orders.get_order(order.id)
+
+
+def _withdraw_offers_of_full_rider(rider_id: str, *, workflow: AssignmentWorkflow) -> None:
+    """A full rider's other open offers can't be accepted (RIDER_AT_CAPACITY): rounds of two adjacent zones may each
+    have given them the rider's last slot. Those offers are withdrawn and their orders' assignment waits failed, so
+    the orders are offered again now rather than when the offers run out."""
+    try:
+        now = clock.now()
+        for offer in open_offers_of_rider(rider_id):
+            if close_offer(offer, now, reason=RIDER_FULL):
+                logger.info("offer withdrawn: its rider is full", extra={"offer_id": offer.id, "rider_id": rider_id})
+                workflow.fail_step(offer.order_id, ASSIGNMENT_STEP, OFFER_REJECTED, RIDER_FULL)
+    except Exception:  # the acceptance is committed; such an offer still lapses at its TTL
+        logger.exception("could not withdraw a full rider's other offers", extra={"rider_id": rider_id})
 
 
 def reject_offer(
