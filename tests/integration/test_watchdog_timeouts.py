@@ -394,9 +394,11 @@ def test_a_timeout_crashed_at_any_call_is_acted_on_once(aws, monkeypatch, step):
 def answers(monkeypatch) -> dict[str, tuple]:
     """Step Functions' side of task tokens: the first answer to each token counts, a later one is refused as for a
     task no longer waiting."""
+    from moto.core.config import default_user_config
     from moto.stepfunctions.exceptions import InvalidToken
     from moto.stepfunctions.models import StepFunctionBackend
 
+    monkeypatch.setitem(default_user_config["stepfunctions"], "execute_state_machine", False)  # this backend's calls
     first: dict[str, tuple] = {}
 
     def answered(token: str, answer: tuple) -> None:

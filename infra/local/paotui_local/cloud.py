@@ -8,6 +8,7 @@ import. Tests start the same object on a fixture template.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 import json
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from moto.core.config import default_user_config
 
 from paotui_local import outbox
 from paotui_local.fakes import FakeServer
@@ -116,6 +118,7 @@ class LocalCloud:
         self.outbox_table = ""
         self._moto: LocalMotoServer | None = None
         self._saved_env: dict[str, str] | None = None
+        self._saved_moto_config: dict[str, Any] | None = None
 
     @property
     def url(self) -> str:
@@ -138,6 +141,7 @@ class LocalCloud:
     def _start(self) -> None:
         options = self.options
         self._saved_env = dict(os.environ)
+        self._saved_moto_config = copy.deepcopy(default_user_config)  # the config call below changes it process-wide
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         self._moto = LocalMotoServer(ip_address="127.0.0.1", port=options.moto_port, verbose=False)
         self._moto.start()
@@ -217,7 +221,7 @@ class LocalCloud:
         log.info("warmed %d functions in %.0f ms", len(self.pools), (time.perf_counter() - started) * 1000)
 
     def stop(self) -> None:
-        """Stop everything that started and put the process environment back."""
+        """Stop everything that started and put the process environment and moto's configuration back."""
         if self.gateway:
             self.gateway.stop()
             self.gateway = None
@@ -239,6 +243,10 @@ class LocalCloud:
             os.environ.clear()
             os.environ.update(self._saved_env)
             self._saved_env = None
+        if self._saved_moto_config is not None:
+            default_user_config.clear()
+            default_user_config.update(self._saved_moto_config)
+            self._saved_moto_config = None
 
     def _create_push_applications(self, template: Template) -> dict[str, str]:
         """SNS platform applications for rider push (FCM, APNs), made in moto as an operator makes them in AWS;
