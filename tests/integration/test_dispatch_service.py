@@ -36,6 +36,12 @@ def offers_of(order_id: str = ORDER_ID):
     return offers_of_order(order_id)
 
 
+def rider_has_room_again(rider_id: str) -> None:
+    from paotui.riders.records import RiderRecord
+
+    RiderRecord(rider_id).update(actions=[RiderRecord.active_orders.set(0)])
+
+
 def killed_after_writing_an_offer_of(order_id: str, monkeypatch) -> None:
     """The dispatch Lambda dies right after it writes an offer of ``order_id`` (before any later write)."""
     from paotui.dispatch.records import OfferRecord
@@ -588,6 +594,8 @@ def test_a_rider_given_the_same_last_slot_by_two_rounds_frees_the_other_order_wh
     assert service.get_offer(theirs.id).status == "WITHDRAWN"
     assert workflow.failed == [(second.id, "assignment", "OfferRejected", "the rider is full")]
     assert service.open_offers_of_rider("rdr_a") == []
+    rider_has_room_again("rdr_a")  # the first order delivered: the rider never turned the second one down
+    assert service.dispatch(second.id, reason="offer_rejected", trigger="evt-again").rider_id == "rdr_a"
 
 
 def test_a_riders_offered_until_only_moves_forward(aws):

@@ -49,7 +49,7 @@ from paotui.dispatch.engine import (
     plan_round,
 )
 from paotui.dispatch.records import OfferRecord, OfferStatus
-from paotui.dispatch.service import FOR_A_CARRIER, needs_no_rider, open_offers_of_rider
+from paotui.dispatch.service import FOR_A_CARRIER, RIDER_FULL, needs_no_rider, open_offers_of_rider
 from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
@@ -392,10 +392,10 @@ def _refusals(
         for offer in offers[order.id]:
             lapsed = offer.status == OfferStatus.OPEN.value and offer.expires_at <= clock.iso(now)
             # withdrawn: closed unanswered near its end by a re-dispatch for another reason than its lapse, not
-            # taken away for a carrier the order then went back from (a cancelled order's offers don't matter: it
-            # left the pool)
+            # taken away for a carrier the order then went back from, or because the rider filled up (a cancelled
+            # order's offers don't matter: it left the pool)
             closed = offer.status in (OfferStatus.REJECTED.value, OfferStatus.EXPIRED.value) or (
-                offer.status == OfferStatus.WITHDRAWN.value and offer.decision_reason != FOR_A_CARRIER
+                offer.status == OfferStatus.WITHDRAWN.value and offer.decision_reason not in (FOR_A_CARRIER, RIDER_FULL)
             )
             when = offer.decided_at or offer.expires_at
             if (closed or lapsed) and when >= since:

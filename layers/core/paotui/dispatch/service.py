@@ -54,7 +54,7 @@ ASSIGNMENT_STEP = "assignment"
 OFFER_REJECTED = "OfferRejected"
 OFFER_EXPIRED = "offer_expired"  # the watchdog's re-dispatch reason when its wait for an answer ran out
 FOR_A_CARRIER = "handed to a carrier"  # the decision_reason of offers withdrawn for a fallback: not refusals
-RIDER_FULL = "the rider is full"  # ... and of offers a rider at capacity could not accept any more
+RIDER_FULL = "the rider is full"  # ... and of offers a rider at capacity could not accept any more: not refusals
 OFFER_RETENTION_SECONDS = 24 * 3600  # DynamoDB TTL removes an offer this long after it expires
 _RETRIES_ON_RACE = 3
 
