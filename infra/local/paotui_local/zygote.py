@@ -24,25 +24,17 @@ import socket
 import sys
 import threading
 
+MOTO_SERVICES = ("dynamodb", "dynamodbstreams", "iam", "s3", "secretsmanager", "sns", "sqs", "stepfunctions", "sts")
+"""The services a cloud's moto serves: moto imports each one's backend, and reads its botocore data, on its first
+request otherwise."""
+
 PRELOADED = (
     "paotui_local.__main__",
     "paotui_local.seed",
-    # moto imports a service's backend on its first request; a cloud uses these
     "moto.awslambda",
-    "moto.dynamodb",
-    "moto.dynamodbstreams",
-    "moto.iam",
     "moto.moto_api",
-    "moto.s3",
-    "moto.secretsmanager",
-    "moto.sns",
-    "moto.sqs",
-    "moto.stepfunctions",
-    "moto.sts",
+    *(f"moto.{service}" for service in MOTO_SERVICES),
 )
-
-MOTO_SERVICES = ("dynamodb", "dynamodbstreams", "iam", "s3", "secretsmanager", "sns", "sqs", "stepfunctions", "sts")
-"""The services a cloud's moto serves; each one's botocore data is read on its first request otherwise."""
 
 MAX_REQUEST_BYTES = 1 << 20
 
