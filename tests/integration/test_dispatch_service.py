@@ -429,8 +429,8 @@ def test_an_order_confirmed_while_its_zone_plans_is_planned_once_more_without_of
 
 
 def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planned_by_that_run(aws, monkeypatch):
-    """An order joins the pool after the running round's last read, and its own run finds the lease still taken: the
-    running round reads the pool once more after letting go, so the order is offered now, not an offer wait later."""
+    """An order joins the pool after the running round's last read, and its own run finds the lease still taken: it
+    asks the holder, who plans it before it stops, so the order is offered now, not an offer wait later."""
     from paotui.dispatch import rounds, service
     from paotui.orders.service import get_order
 
@@ -443,8 +443,8 @@ def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planne
     def joined_as_the_lease_ends(zone, holder):
         if not late_runs:  # the late order's own run, between the round's last read and the release
             rounds.join_pool(get_order(late.id))
-            late_runs.append(rounds.plan(zone, (SHOP["lat"], SHOP["lng"])))
-        release(zone, holder)
+            late_runs.append(rounds.plan(zone, (SHOP["lat"], SHOP["lng"]), late.id))
+        return release(zone, holder)
 
     monkeypatch.setattr(rounds, "_release_lease", joined_as_the_lease_ends)
     service.dispatch(first.id, reason="confirmed", trigger="evt-first")
@@ -452,6 +452,45 @@ def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planne
     assert late_runs == [None]  # it found the lease taken
     assert [o.rider_id for o in offers_of(first.id)] == ["rdr_0"]
     assert [o.rider_id for o in offers_of(late.id)] == ["rdr_1"]
+
+
+@pytest.mark.parametrize("refused", ["rejected", "lapsed"])
+def test_an_order_whose_offer_is_refused_while_its_zone_plans_is_planned_by_that_run(aws, monkeypatch, refused):
+    """An order's rider is still deciding when another order's round reads the pool, so the round skips it; the rider
+    turns it down (or lets it lapse) while the round plans, and the order's re-dispatch finds the lease taken. The
+    running round plans it before it stops, so it is offered now, not at the zone's next round or an offer wait
+    later."""
+    from paotui.dispatch import rounds, service
+
+    offered, late = make_order("ord_offered"), make_order("ord_late")
+    make_rider("rdr_0", near(SHOP, 100), capacity=1)
+    first_offer = service.dispatch(offered.id, reason="confirmed", trigger="evt-offered")
+    for n in (1, 2):
+        make_rider(f"rdr_{n}", near(SHOP, 100 + 300 * n), capacity=1)
+    plan_round = rounds.plan_round
+    redispatches: list = []
+
+    def refused_meanwhile(state, params):
+        if not redispatches:
+            assert offered.id not in {order.id for order in state.orders}, "skipped: its rider is deciding"
+            if refused == "rejected":
+                service.reject_offer(first_offer.id, "rdr_0", workflow=FakeWorkflow())
+                reason = service.OFFER_REJECTED
+            else:
+                lapse(first_offer)
+                reason = service.OFFER_EXPIRED
+            redispatches.append(service.dispatch(offered.id, reason=reason, trigger="evt-redispatch"))
+        return plan_round(state, params)
+
+    monkeypatch.setattr(rounds, "plan_round", refused_meanwhile)
+    service.dispatch(late.id, reason="confirmed", trigger="evt-late")
+
+    assert redispatches == [None], "the re-dispatch found the lease taken"
+    assert [o.rider_id for o in offers_of(late.id)] == ["rdr_1"]
+    assert [(o.rider_id, o.status) for o in offers_of(offered.id)] == [
+        ("rdr_0", "REJECTED" if refused == "rejected" else "EXPIRED"),
+        ("rdr_2", "OPEN"),
+    ]
 
 
 def test_an_order_cancelled_while_its_zone_plans_leaves_no_offer_open(order, monkeypatch):

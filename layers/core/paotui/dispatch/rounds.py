@@ -17,9 +17,10 @@ anything in it is open. The round reads, as one consistent picture:
 the same rider, sharing a ``bundle_id`` (one trip: one store, several
 drop-offs). Deferred and unplaceable orders stay in the pool for the next
 round. One round runs per zone at a time (a lease item); a run that finds the
-lease taken leaves its order in the pool, and the running round plans once
-more if its pool grew while it planned, or before it let go of the lease (it
-reads the pool again after the release), for the orders it gave no rider yet.
+lease taken asks its holder to plan its order (kept on the lease item), and
+the running round plans once more if its pool grew while it planned, or for
+the orders asked of it that it had not planned yet (newcomers, and orders it
+skipped while a rider decided on them, which the rider has since refused).
 
 This module reads and writes tables; everything that decides is the engine's,
 imported with the module so that a container pays for numpy and scipy while it
@@ -33,8 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, PutError
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from paotui.dispatch.engine import (
@@ -54,7 +55,7 @@ from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed, table_meta
+from paotui.platform.dynamo import condition_failed, delete_returning, table_meta
 from paotui.platform.geo import cell_of, ring_cells
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger, metrics
@@ -64,7 +65,8 @@ from paotui.riders.records import RiderRecord
 _LEASE_SECONDS = 30
 _POOL_DAYS = 2
 _CANDIDATE_RIDERS = 24  # riders a round looks at, at most (the engine keeps the nearest per store)
-_MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round or before the lease's release
+_MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round or another run asked
+_LEASE_TRIES = 3  # take the lease or ask its holder: the lease may change hands between the two
 
 
 class PoolEntry(Model):
@@ -105,6 +107,7 @@ class ZoneLease(Model):
     holder = UnicodeAttribute()
     until = NumberAttribute()  # epoch seconds
     ttl = NumberAttribute()
+    asked = UnicodeSetAttribute(null=True)  # orders whose runs found the lease taken: the holder plans them
 
 
 @dataclass(frozen=True)
@@ -150,26 +153,29 @@ def join_pool(order: OrderRecord) -> str:
     return zone
 
 
-def plan(zone: str, center: tuple[float, float], rings: int | None = None) -> list[PlannedOffer] | None:
-    """Run the zone's round(s) under its lease; the offers to make, or None when another run holds the lease.
+def plan(zone: str, center: tuple[float, float], order_id: str, rings: int | None = None) -> list[PlannedOffer] | None:
+    """Run the zone's round(s) under its lease for ``order_id`` and the rest of the pool; the offers to make, or None
+    when another run holds the lease (and has taken the order on).
 
     ``rings``: search riders this many H3 rings around ``center``, all of them (an escalated order whose nearest
     riders let it down, ``paotui.dispatch.escalation``); by default the usual search (:func:`_riders_near`).
 
-    A run that finds the lease taken leaves its order to the holder, whose rounds read the pool until it stops
-    growing. An order may still join between the holder's last read and its release, so the holder reads the pool
-    once more after letting go, and takes the lease again for any newcomer: every order whose run was turned away
-    joined before that read, so none waits for its watchdog's next try (an offer wait).
+    A run that finds the lease taken asks its holder to plan its order (:func:`_take_lease_or_ask`), and the holder
+    learns of every ask as it lets go. It plans once more for the orders it had not yet had in a round: newcomers,
+    and orders it skipped because a rider was deciding on them, whose offer has since been rejected or has lapsed.
+    Without the ask, such an order would wait for its watchdog's next try, an offer wait.
     """
     holder = new_id("rnd_")
     planned: list[PlannedOffer] = []
-    seen: set[str] = set()  # every order the pool held when a round read it: only newcomers make another round
+    seen: set[str] = set()  # orders a round read: only others make another round under the same lease
+    considered: set[str] = set()  # orders a round planned (whatever it decided): an ask for them is answered
     params = _params()
     placements: tuple[Placement, ...] | None = None
     rounds = 0
+    asking = {order_id}
     for _ in range(1 + _MORE_ROUNDS):
-        if not _take_lease(zone, holder):
-            logger.info("a round is already planning this zone", extra={"zone": zone})
+        if not _take_lease_or_ask(zone, holder, asking):
+            logger.info("a round is already planning this zone; it plans these orders too", extra={"zone": zone})
             return planned or None
         try:
             if placements is None:
@@ -183,14 +189,18 @@ def plan(zone: str, center: tuple[float, float], rings: int | None = None) -> li
                 busy = {p.rider_id for p in planned}
                 given = {p.order.id for p in planned}  # still in the pool: their offers are written after the rounds
                 waiting = [order for order in open_orders if order.id not in given]
+                considered |= {order.id for order in waiting}
                 if not waiting:
                     break
                 planned += _round(waiting, offers, placements, center, params, exclude_riders=busy, rings=rings)
                 rounds += 1
         finally:
-            _release_lease(zone, holder)
-        if rounds > _MORE_ROUNDS or {entry.step for entry in _pool(zone)} <= seen:
-            break
+            asked = _release_lease(zone, holder) - considered
+        if not asked or rounds > _MORE_ROUNDS:
+            return planned
+        seen -= asked
+        asking = asked
+    logger.info("this run's rounds are spent; orders asked of it wait", extra={"zone": zone, "orders": sorted(asked)})
     return planned
 
 
@@ -423,21 +433,51 @@ def _minutes(moment: datetime) -> float:
 # --- one round per zone ---------------------------------------------------------------------
 
 
+def _take_lease_or_ask(zone: str, holder: str, order_ids: set[str]) -> bool:
+    """Take the zone's lease (True), or leave ``order_ids`` with the run holding it (False), which plans them before
+    it stops. The lease may be let go between a failed take and the ask, so the two are tried again in turn."""
+    for _ in range(_LEASE_TRIES):
+        if _take_lease(zone, holder):
+            return True
+        if _ask(zone, order_ids):
+            return False
+    logger.warning("the zone's lease changed hands on every try", extra={"zone": zone, "orders": sorted(order_ids)})
+    return False
+
+
 def _take_lease(zone: str, holder: str) -> bool:
+    """An update, not a put: the asks made of a holder whose lease ran out (it died) pass to the next holder."""
     now = clock.epoch_seconds()
-    lease = ZoneLease(f"lease#{zone}", "round", holder=holder, until=now + _LEASE_SECONDS, ttl=now + 3600)
     try:
-        lease.save(condition=ZoneLease.order_id.does_not_exist() | (ZoneLease.until < now))
-    except PutError as error:
+        ZoneLease(f"lease#{zone}", "round").update(
+            actions=[
+                ZoneLease.holder.set(holder),
+                ZoneLease.until.set(now + _LEASE_SECONDS),
+                ZoneLease.ttl.set(now + 3600),
+            ],
+            condition=ZoneLease.order_id.does_not_exist() | (ZoneLease.until < now),
+        )
+    except UpdateError as error:
         if not condition_failed(error):
             raise
         return False
     return True
 
 
-def _release_lease(zone: str, holder: str) -> None:
+def _ask(zone: str, order_ids: set[str]) -> bool:
+    """Add the orders to the live lease's asks; False if there is no live lease to ask."""
     try:
-        ZoneLease(f"lease#{zone}", "round").delete(condition=ZoneLease.holder == holder)
-    except DeleteError as error:
+        ZoneLease(f"lease#{zone}", "round").update(
+            actions=[ZoneLease.asked.add(order_ids)], condition=ZoneLease.until >= clock.epoch_seconds()
+        )
+    except UpdateError as error:
         if not condition_failed(error):
             raise
+        return False
+    return True
+
+
+def _release_lease(zone: str, holder: str) -> set[str]:
+    """Let go of the lease; the orders other runs asked the holder to plan (none if the lease was no longer ours)."""
+    lease = delete_returning(ZoneLease(f"lease#{zone}", "round"), condition=ZoneLease.holder == holder)
+    return set(lease.asked or ()) if lease else set()

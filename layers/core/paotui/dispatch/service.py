@@ -149,7 +149,7 @@ def _plan_zone(
     from paotui.dispatch import rounds  # the engine's numpy and scipy: DispatchWorker's layer, not RidersApi's
 
     zone = rounds.join_pool(order)
-    planned = rounds.plan(zone, (float(order.pickup.lat), float(order.pickup.lng)), rings=rings) or []
+    planned = rounds.plan(zone, (float(order.pickup.lat), float(order.pickup.lng)), order.id, rings=rings) or []
     made = [_offer(p, reason=reason, trigger=trigger if p.order.id == order.id else None, now=now) for p in planned]
     return next((offer for offer in made if offer is not None and offer.order_id == order.id), None)
 

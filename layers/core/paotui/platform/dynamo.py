@@ -13,7 +13,9 @@ from functools import lru_cache
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DeleteError, PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from paotui.platform.settings import get_settings
@@ -75,3 +77,22 @@ def failed_conditions(error: TransactWriteError) -> list[bool]:
     added: condition checks, then deletes, then puts, then updates.
     """
     return [bool(reason and reason.code == "ConditionalCheckFailed") for reason in error.cancellation_reasons or []]
+
+
+def delete_returning(item: Model, condition: Condition) -> Model | None:
+    """Delete ``item`` if ``condition`` holds, and return it as it was just before (None if the condition failed or
+    there was nothing to delete): one write, where a read then a delete would miss what another writer added in
+    between."""
+    key, range_key = item._get_hash_range_key_serialized_values()
+    try:
+        response = (
+            type(item)
+            ._get_connection()
+            .delete_item(key, range_key=range_key, condition=condition, return_values="ALL_OLD")
+        )
+    except DeleteError as error:
+        if not condition_failed(error):
+            raise
+        return None
+    old = response.get("Attributes")
+    return type(item).from_raw_data(old) if old else None
