@@ -384,6 +384,24 @@ def test_a_genuine_callback_with_a_changed_status_is_checked_with_dada(handed_ov
     assert order_of(handed_over.id).status == "ASSIGNED"
 
 
+def test_a_callback_anyone_can_sign_never_gives_the_order_another_dada_number(handed_over, dada):
+    """Dada's callback signature holds no secret, so a stranger can sign one with a 运单号 of their own. The order
+    takes Dada's number only from a callback whose status Dada's own answer bears out, and keeps the first."""
+
+    def signed_by_a_stranger(status: int) -> Notify:
+        genuine = dada.callback(dada.orders[handed_over.id])
+        body = {**json.loads(genuine.body), "client_id": "DD-STRANGER", "order_status": status, "update_time": 1}
+        body["signature"] = callback_signature("DD-STRANGER", handed_over.id, "1")
+        return dataclasses.replace(genuine, body=json.dumps(body).encode())
+
+    assert deliver(dada, signed_by_a_stranger(2))[0] == 200  # Dada says 1 (待接单): its number is not taken
+    assert order_of(handed_over.id).carrier.order_no is None
+    deliver(dada, dada.move(handed_over.id, 2))
+    assert deliver(dada, signed_by_a_stranger(2))[0] == 200  # the status Dada says, but a number is there already
+    after = order_of(handed_over.id)
+    assert (after.status, after.carrier.order_no) == ("ASSIGNED", dada.orders[handed_over.id].client_id)
+
+
 def test_a_callback_for_an_order_dada_was_never_given_is_404(merchant, dada, route):
     order = confirmed_order(merchant)  # not handed over: the callback's signature is easy to make, though
     body = {"client_id": "1", "order_id": order.id, "order_status": 4, "update_time": 1700000000}

@@ -24,7 +24,10 @@ Protocol, as Dada's documentation and its SDKs describe it:
   the MD5 of the values of client_id, order_id and update_time, sorted as
   strings and concatenated. No secret goes into it: anyone who knows an order
   id can sign a callback. A verified callback is therefore only a notice; the
-  caller follows what ``track`` (``status/query``, signed with our secret) says.
+  caller follows what ``track`` (``status/query``, signed with our secret) says,
+  and keeps its ``client_id`` (Dada's 运单号, which ``status/query`` is not
+  known to return) only from a callback whose status Dada's answer bears out,
+  and only the first one.
 
 Statuses onto ours (DESIGN.md §5): 1 待接单 CONFIRMED, 2 待取货 ASSIGNED, 100
 骑士到店 PICKING_UP, 3 配送中 DELIVERING, 4 已完成 DELIVERED, 5 已取消

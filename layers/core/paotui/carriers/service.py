@@ -338,7 +338,8 @@ def on_callback(carrier: Carrier, callback: Any) -> None:
     state = carrier.track(order.id)
     if state.code != notice.code:
         logger.info("the carrier's state differs from its callback", extra={"order_id": order.id, "said": notice.code})
-    _record(order, state, asked_at, order_no=notice.order_no)
+    # anyone can sign a callback: its number for the order is taken only when Dada's own answer bears it out, once
+    _record(order, state, asked_at, order_no=notice.order_no if state.code == notice.code else None)
     if state.gave_up:
         _flag(order, carrier.name, _problem(GAVE_UP, f"{carrier.name} {state.code} {state.label}"))
     if state.status is not None:
@@ -390,14 +391,15 @@ def _follow(order_id: str, name: str, state: CarrierState, reason: str | None) -
 def _record(order: OrderRecord, state: CarrierState, asked_at: str, *, order_no: str | None = None) -> None:
     """Write what the carrier said when asked at ``asked_at`` on the order, unless an answer to a later question is
     there already. The question's time, not the write's: a slow answer to an earlier question, written after a
-    quicker answer to a later one, is the older news."""
+    quicker answer to a later one, is the older news. ``order_no`` (the carrier's number for the order) is kept from
+    the first write that has one: it never changes, and a later one could come from a forger."""
     actions = [
         OrderRecord.carrier.status.set(state.code),
         OrderRecord.carrier.status_label.set(state.label),
         OrderRecord.carrier.seen_at.set(asked_at),
     ]
     if order_no:
-        actions.append(OrderRecord.carrier.order_no.set(order_no))
+        actions.append(OrderRecord.carrier.order_no.set(OrderRecord.carrier.order_no | order_no))  # the first stays
     if state.rider:
         rider = CarrierRiderMap(name=state.rider.name, phone=state.rider.phone, id=state.rider.id)
         actions.append(OrderRecord.carrier.rider.set(rider))
