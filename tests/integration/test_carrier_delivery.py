@@ -28,6 +28,7 @@ from paotui_local.fakes import Notify
 from paotui_local.fakes.dada import TEST_SHOP, FakeDada
 from tests.integration.builders import (
     CUSTOMER,
+    Killed,
     LAMBDA_CONTEXT,
     SHOP,
     LocalRoute,
@@ -201,6 +202,36 @@ def test_a_quote_that_lapsed_before_it_was_published_is_replaced(merchant, dada)
     after = order_of(order.id)
     assert after.carrier.handed_over_at and after.carrier.quote_id != first
     assert [code for _, code in dada.calls(PUBLISH)] == [2062, 0]
+
+
+@pytest.mark.parametrize("lapse_checked_first", [False, True], ids=["dada-says-published", "dada-says-lapsed"])
+def test_a_run_that_died_as_dada_published_the_order_is_finished_by_a_retry_after_the_quote_lapsed(
+    merchant, dada, monkeypatch, lapse_checked_first
+):
+    """The worker dies after Dada publishes the order and before the hand-over is written; by SQS's retry the quote
+    has lapsed. Whichever Dada answers to that quote (published, or lapsed, and then it won't quote the order again),
+    the retry records the hand-over: the order is Dada's to follow and withdraw, not a refusal."""
+    from paotui.carriers import service as carriers
+
+    order = confirmed_order(merchant)
+    body = order_event(order, "CONFIRMED", "PAID")
+    dada.lapse_checked_first = lapse_checked_first
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(carriers, "_handed_over", killed)
+    with pytest.raises(Killed):
+        dispatch_worker_handles(body)
+    monkeypatch.undo()
+    assert list(dada.orders) == [order.id] and order_of(order.id).carrier.handed_over_at is None
+    dada.expire_quotes()
+
+    dispatch_worker_handles(body)  # SQS's retry
+
+    after = order_of(order.id)
+    assert after.carrier.handed_over_at and after.carrier.exception is None
+    assert len(published(dada)) == 1 and list(dada.orders) == [order.id]
 
 
 def test_a_refusal_is_recorded_and_alerted_and_the_next_redispatch_tries_again(merchant, dada):

@@ -144,6 +144,9 @@ class FakeDada(FakeServer):
         self.failing: set[str] = set()
         """Paths answered 502 (with ``down``: every path)."""
         self.quote_ttl_seconds = QUOTE_TTL_SECONDS
+        self.lapse_checked_first = False
+        """Dada's documents don't say which it answers to publishing a quote that was published and has lapsed
+        since: 2065 (already published, by default) or, with this, 2062 (lapsed)."""
         self.shops: dict[str, Shop] = {}
         self.quotes: dict[str, Quote] = {}
         self.orders: dict[str, DadaOrder] = {}
@@ -285,11 +288,14 @@ class FakeDada(FakeServer):
         quote = self.quotes.get(body["deliveryNo"])
         if quote is None:
             raise Refused(2005)
+        lapsed = quote.expires_at < time.time()
+        if lapsed and self.lapse_checked_first:
+            raise Refused(2062)
         if quote.used:
             raise Refused(2065)
         if quote.origin_id in self.orders:
             raise Refused(2063)
-        if quote.expires_at < time.time():
+        if lapsed:
             raise Refused(2062)
         quote.used = True
         shop = self.shops[str(quote.body["shop_no"])]

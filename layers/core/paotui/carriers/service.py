@@ -195,6 +195,11 @@ def _quoted(order: OrderRecord, carrier: Carrier, shop: CarrierShop) -> OrderRec
         again = orders.get_order(order.id)
         if error.code == ORDER_EXISTS and again.carrier and again.carrier.quote_id != replaced:
             return again  # another run published it from the quote it recorded
+        if error.code == ORDER_EXISTS and replaced and _carrier_has(carrier, order.id):
+            # a run published our quote and died before recording it, and the quote has lapsed since, so the
+            # carrier may not say "published" to it again: its order is ours all the same (ours is the only id)
+            _handed_over(again, carrier, again.carrier)
+            return orders.get_order(order.id)
         _refused(again, carrier.name, shop, error)
         return None
     now = clock.now_iso()
@@ -220,6 +225,17 @@ def _quoted(order: OrderRecord, carrier: Carrier, shop: CarrierShop) -> OrderRec
         logger.info("carrier quote", extra={"order_id": order.id, "quote_id": quote.quote_id, "fee": quote.fee})
         return order
     return orders.get_order(order.id)
+
+
+def _carrier_has(carrier: Carrier, order_id: str) -> bool:
+    """Whether the carrier has a live order of ours by this id (asked, not taken from a callback)."""
+    try:
+        state = carrier.track(order_id)
+    except BadGateway:
+        raise
+    except DomainError:
+        return False
+    return not state.gave_up and state.status is not Status.CANCELLED
 
 
 def _handed_over(order: OrderRecord, carrier: Carrier, record: CarrierMap) -> None:
