@@ -116,6 +116,36 @@ def test_once_offers_lapse_the_search_widens_and_a_far_rider_gets_the_offer(orde
     assert alerts() == [("escalated", {"level": 1, "step": "widen"})]
 
 
+def test_a_widened_run_that_finds_its_zone_planning_has_the_round_search_as_widely(order, monkeypatch):
+    """The order's re-dispatch, escalated to the widened search, finds another order's round (the usual search)
+    planning the zone: that round plans the order again out to the widened rings before it stops, so the far rider
+    is offered it now, not at the watchdog's next try."""
+    from paotui.dispatch import rounds
+
+    escalate_after(monkeypatch, widen=1)
+    make_rider("rdr_near", near(SHOP, 100), capacity=1)
+    make_rider("rdr_far", FAR)
+    first = dispatch(trigger="e1")
+    assert first.rider_id == "rdr_near"
+    lapse(first)
+    late = make_order("ord_late")
+    plan_round = rounds.plan_round
+    widened: list = []
+
+    def widened_meanwhile(state, params):
+        if not widened:
+            widened.append(dispatch(trigger="e2"))  # the lease is taken: it asks
+        return plan_round(state, params)
+
+    monkeypatch.setattr(rounds, "plan_round", widened_meanwhile)
+    dispatch(late.id, trigger="e-late")
+
+    assert widened == [None]
+    assert [o.rider_id for o in offers(late.id)] == ["rdr_near"]
+    assert [(o.rider_id, o.status) for o in offers()] == [("rdr_near", "EXPIRED"), ("rdr_far", "OPEN")]
+    assert alerts() == [("escalated", {"level": 1, "step": "widen"})]
+
+
 def test_at_the_bonus_level_the_offer_pays_more_and_the_rider_sees_and_earns_it(order, monkeypatch):
     from paotui.dispatch.service import accept_offer
     from paotui.orders.records import OrderRecord, TimelineEntryMap

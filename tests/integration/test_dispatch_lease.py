@@ -17,41 +17,41 @@ def lease_lapses(zone: str = ZONE) -> None:
 def test_a_run_that_finds_the_lease_taken_leaves_its_order_with_the_holder(aws):
     from paotui.dispatch import rounds
 
-    assert rounds._take_lease_or_ask(ZONE, "rnd_holder", {"ord_a"})
-    assert not rounds._take_lease_or_ask(ZONE, "rnd_b", {"ord_b"})
-    assert not rounds._take_lease_or_ask(ZONE, "rnd_c", {"ord_c", "ord_d"})
+    assert rounds._take_lease_or_ask(ZONE, "rnd_holder", {"ord_a": None})
+    assert not rounds._take_lease_or_ask(ZONE, "rnd_b", {"ord_b": None})
+    assert not rounds._take_lease_or_ask(ZONE, "rnd_c", {"ord_c": None, "ord_d": None})
 
-    assert rounds._release_lease(ZONE, "rnd_holder") == {"ord_b", "ord_c", "ord_d"}
-    assert rounds._take_lease_or_ask(ZONE, "rnd_next", {"ord_e"}), "released: free to take"
-    assert rounds._release_lease(ZONE, "rnd_next") == set(), "the asks went with the last holder's release"
+    assert rounds._release_lease(ZONE, "rnd_holder") == {"ord_b": None, "ord_c": None, "ord_d": None}
+    assert rounds._take_lease_or_ask(ZONE, "rnd_next", {"ord_e": None}), "released: free to take"
+    assert rounds._release_lease(ZONE, "rnd_next") == {}, "the asks went with the last holder's release"
 
 
 def test_the_asks_of_a_holder_that_died_pass_to_the_next_holder(aws):
     from paotui.dispatch import rounds
 
-    assert rounds._take_lease_or_ask(ZONE, "rnd_dead", {"ord_a"})
-    assert not rounds._take_lease_or_ask(ZONE, "rnd_b", {"ord_b"})
+    assert rounds._take_lease_or_ask(ZONE, "rnd_dead", {"ord_a": None})
+    assert not rounds._take_lease_or_ask(ZONE, "rnd_b", {"ord_b": None})
     lease_lapses()
 
-    assert rounds._take_lease_or_ask(ZONE, "rnd_next", {"ord_c"}), "a lapsed lease is free to take"
-    assert rounds._release_lease(ZONE, "rnd_dead") == set(), "no longer its lease"
-    assert rounds._release_lease(ZONE, "rnd_next") == {"ord_b"}
+    assert rounds._take_lease_or_ask(ZONE, "rnd_next", {"ord_c": None}), "a lapsed lease is free to take"
+    assert rounds._release_lease(ZONE, "rnd_dead") == {}, "no longer its lease"
+    assert rounds._release_lease(ZONE, "rnd_next") == {"ord_b": None}
 
 
 def test_a_lapsed_lease_is_taken_not_asked(aws):
     from paotui.dispatch import rounds
 
-    assert rounds._take_lease_or_ask(ZONE, "rnd_dead", {"ord_a"})
+    assert rounds._take_lease_or_ask(ZONE, "rnd_dead", {"ord_a": None})
     lease_lapses()
 
-    assert not rounds._ask(ZONE, {"ord_b"}), "nobody is planning to hear it"
-    assert rounds._take_lease_or_ask(ZONE, "rnd_b", {"ord_b"})
+    assert not rounds._ask(ZONE, {"ord_b": None}), "nobody is planning to hear it"
+    assert rounds._take_lease_or_ask(ZONE, "rnd_b", {"ord_b": None})
 
 
 def test_a_lease_let_go_between_a_failed_take_and_the_ask_is_taken_on_the_next_try(aws, monkeypatch):
     from paotui.dispatch import rounds
 
-    assert rounds._take_lease_or_ask(ZONE, "rnd_holder", {"ord_a"})
+    assert rounds._take_lease_or_ask(ZONE, "rnd_holder", {"ord_a": None})
     ask = rounds._ask
 
     def released_first(zone, order_ids):
@@ -59,6 +59,17 @@ def test_a_lease_let_go_between_a_failed_take_and_the_ask_is_taken_on_the_next_t
         return ask(zone, order_ids)
 
     monkeypatch.setattr(rounds, "_ask", released_first)
-    assert rounds._take_lease_or_ask(ZONE, "rnd_b", {"ord_b"})
+    assert rounds._take_lease_or_ask(ZONE, "rnd_b", {"ord_b": None})
     monkeypatch.undo()
-    assert rounds._release_lease(ZONE, "rnd_b") == set()
+    assert rounds._release_lease(ZONE, "rnd_b") == {}
+
+
+def test_an_order_asked_for_twice_is_searched_for_as_widely_as_either_ask(aws):
+    """An escalated run asks for a wider search (H3 rings) than the usual one; the holder learns the widest."""
+    from paotui.dispatch import rounds
+
+    assert rounds._take_lease_or_ask(ZONE, "rnd_holder", {"ord_a": None})
+    for rings in (None, 10, 8):
+        assert not rounds._take_lease_or_ask(ZONE, f"rnd_{rings}", {"ord_b": rings, "ord_c": None})
+
+    assert rounds._release_lease(ZONE, "rnd_holder") == {"ord_b": 10, "ord_c": None}

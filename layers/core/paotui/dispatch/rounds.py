@@ -67,6 +67,7 @@ _POOL_DAYS = 2
 _CANDIDATE_RIDERS = 24  # riders a round looks at, at most (the engine keeps the nearest per store)
 _MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round or another run asked
 _LEASE_TRIES = 3  # take the lease or ask its holder: the lease may change hands between the two
+_RINGS = "@"  # an ask for a widened search: "<order id>@<rings>"
 
 
 class PoolEntry(Model):
@@ -107,7 +108,7 @@ class ZoneLease(Model):
     holder = UnicodeAttribute()
     until = NumberAttribute()  # epoch seconds
     ttl = NumberAttribute()
-    asked = UnicodeSetAttribute(null=True)  # orders whose runs found the lease taken: the holder plans them
+    asked = UnicodeSetAttribute(null=True)  # orders whose runs found the lease taken ("<id>" or "<id>@<rings>")
 
 
 @dataclass(frozen=True)
@@ -160,19 +161,20 @@ def plan(zone: str, center: tuple[float, float], order_id: str, rings: int | Non
     ``rings``: search riders this many H3 rings around ``center``, all of them (an escalated order whose nearest
     riders let it down, ``paotui.dispatch.escalation``); by default the usual search (:func:`_riders_near`).
 
-    A run that finds the lease taken asks its holder to plan its order (:func:`_take_lease_or_ask`), and the holder
-    learns of every ask as it lets go. It plans once more for the orders it had not yet had in a round: newcomers,
-    and orders it skipped because a rider was deciding on them, whose offer has since been rejected or has lapsed.
-    Without the ask, such an order would wait for its watchdog's next try, an offer wait.
+    A run that finds the lease taken asks its holder to plan its order, with its search (:func:`_take_lease_or_ask`),
+    and the holder learns of every ask as it lets go. It plans once more for the asks no round of its own answered:
+    newcomers, orders it skipped because a rider was deciding on them (who has since refused), and orders it
+    searched less widely for than their escalation asks. Without the ask, such an order would wait for its
+    watchdog's next try, an offer wait.
     """
     holder = new_id("rnd_")
     planned: list[PlannedOffer] = []
     seen: set[str] = set()  # orders a round read: only others make another round under the same lease
-    considered: set[str] = set()  # orders a round planned (whatever it decided): an ask for them is answered
+    considered: set[str] = set()  # orders a round planned (whatever it decided), searching out to ``rings``
     params = _params()
     placements: tuple[Placement, ...] | None = None
     rounds = 0
-    asking = {order_id}
+    asking: dict[str, int | None] = {order_id: rings}
     for _ in range(1 + _MORE_ROUNDS):
         if not _take_lease_or_ask(zone, holder, asking):
             logger.info("a round is already planning this zone; it plans these orders too", extra={"zone": zone})
@@ -195,13 +197,20 @@ def plan(zone: str, center: tuple[float, float], order_id: str, rings: int | Non
                 planned += _round(waiting, offers, placements, center, params, exclude_riders=busy, rings=rings)
                 rounds += 1
         finally:
-            asked = _release_lease(zone, holder) - considered
-        if not asked or rounds > _MORE_ROUNDS:
+            asked = _release_lease(zone, holder)
+        asking = {o: r for o, r in asked.items() if o not in considered or _wider(r, than=rings)}
+        if not asking or rounds > _MORE_ROUNDS:
             return planned
-        seen -= asked
-        asking = asked
-    logger.info("this run's rounds are spent; orders asked of it wait", extra={"zone": zone, "orders": sorted(asked)})
+        if any(_wider(r, than=rings) for r in asking.values()):  # the rounds from now on search as widely as asked
+            rings, considered = max(r for r in asking.values() if r is not None), set()
+        seen -= asking.keys()
+    logger.info("this run's rounds are spent; orders asked of it wait", extra={"zone": zone, "orders": sorted(asking)})
     return planned
+
+
+def _wider(rings: int | None, *, than: int | None) -> bool:
+    """Whether a search out to ``rings`` goes beyond one out to ``than`` (None: the usual search)."""
+    return rings is not None and (than is None or rings > than)
 
 
 def _pool(zone: str) -> list[PoolEntry]:
@@ -433,15 +442,16 @@ def _minutes(moment: datetime) -> float:
 # --- one round per zone ---------------------------------------------------------------------
 
 
-def _take_lease_or_ask(zone: str, holder: str, order_ids: set[str]) -> bool:
-    """Take the zone's lease (True), or leave ``order_ids`` with the run holding it (False), which plans them before
-    it stops. The lease may be let go between a failed take and the ask, so the two are tried again in turn."""
+def _take_lease_or_ask(zone: str, holder: str, asks: Mapping[str, int | None]) -> bool:
+    """Take the zone's lease (True), or leave ``asks`` (order id → the rings to search for it, None for the usual
+    search) with the run holding it (False), which plans them before it stops. The lease may be let go between a
+    failed take and the ask, so the two are tried again in turn."""
     for _ in range(_LEASE_TRIES):
         if _take_lease(zone, holder):
             return True
-        if _ask(zone, order_ids):
+        if _ask(zone, asks):
             return False
-    logger.warning("the zone's lease changed hands on every try", extra={"zone": zone, "orders": sorted(order_ids)})
+    logger.warning("the zone's lease changed hands on every try", extra={"zone": zone, "orders": sorted(asks)})
     return False
 
 
@@ -464,11 +474,12 @@ def _take_lease(zone: str, holder: str) -> bool:
     return True
 
 
-def _ask(zone: str, order_ids: set[str]) -> bool:
-    """Add the orders to the live lease's asks; False if there is no live lease to ask."""
+def _ask(zone: str, asks: Mapping[str, int | None]) -> bool:
+    """Add the asks to the live lease's; False if there is no live lease to ask."""
+    entries = {order_id if rings is None else f"{order_id}{_RINGS}{rings}" for order_id, rings in asks.items()}
     try:
         ZoneLease(f"lease#{zone}", "round").update(
-            actions=[ZoneLease.asked.add(order_ids)], condition=ZoneLease.until >= clock.epoch_seconds()
+            actions=[ZoneLease.asked.add(entries)], condition=ZoneLease.until >= clock.epoch_seconds()
         )
     except UpdateError as error:
         if not condition_failed(error):
@@ -477,7 +488,13 @@ def _ask(zone: str, order_ids: set[str]) -> bool:
     return True
 
 
-def _release_lease(zone: str, holder: str) -> set[str]:
-    """Let go of the lease; the orders other runs asked the holder to plan (none if the lease was no longer ours)."""
+def _release_lease(zone: str, holder: str) -> dict[str, int | None]:
+    """Let go of the lease; the asks other runs made of the holder, each order with the widest search asked for it
+    (none if the lease was no longer ours)."""
     lease = delete_returning(ZoneLease(f"lease#{zone}", "round"), condition=ZoneLease.holder == holder)
-    return set(lease.asked or ()) if lease else set()
+    asks: dict[str, int | None] = {}
+    for entry in (lease.asked or set()) if lease else set():
+        order_id, _, rings = entry.partition(_RINGS)
+        wanted = int(rings) if rings else None
+        asks[order_id] = wanted if _wider(wanted, than=asks.get(order_id)) else asks.get(order_id)
+    return asks
