@@ -432,7 +432,6 @@ def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planne
     """An order joins the pool after the running round's last read, and its own run finds the lease still taken: it
     asks the holder, who plans it before it stops, so the order is offered now, not an offer wait later."""
     from paotui.dispatch import rounds, service
-    from paotui.orders.service import get_order
 
     first, late = make_order("ord_first"), make_order("ord_late")
     for n in range(2):
@@ -442,8 +441,7 @@ def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planne
 
     def joined_as_the_lease_ends(zone, holder):
         if not late_runs:  # the late order's own run, between the round's last read and the release
-            rounds.join_pool(get_order(late.id))
-            late_runs.append(rounds.plan(zone, (SHOP["lat"], SHOP["lng"]), late.id))
+            late_runs.append(service.dispatch(late.id, reason="confirmed", trigger="evt-late"))
         return release(zone, holder)
 
     monkeypatch.setattr(rounds, "_release_lease", joined_as_the_lease_ends)
@@ -452,6 +450,32 @@ def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planne
     assert late_runs == [None]  # it found the lease taken
     assert [o.rider_id for o in offers_of(first.id)] == ["rdr_0"]
     assert [o.rider_id for o in offers_of(late.id)] == ["rdr_1"]
+
+
+def test_the_run_that_takes_the_zones_lease_next_finds_the_last_rounds_offers(aws, monkeypatch):
+    """A round's offers are made before it lets go of the zone's lease: the next run reads them, so it does not plan
+    their orders again (its offers, made first, would split a bundle between two runs) nor count on their rider's
+    room."""
+    from paotui.dispatch import rounds, service
+
+    waiting = make_order("ord_waiting")
+    assert service.dispatch(waiting.id, reason="confirmed", trigger="evt-waiting") is None  # nobody on duty yet
+    make_rider("rdr_a", near(SHOP, 100))
+    starting = make_order("ord_starting")
+    release = rounds._release_lease
+    at_release: list = []
+
+    def next_run_reads_the_offers(zone, holder):
+        asked = release(zone, holder)
+        at_release.append(
+            sorted((o.order_id, o.rider_id, o.status) for o in offers_of(waiting.id) + offers_of(starting.id))
+        )
+        return asked
+
+    monkeypatch.setattr(rounds, "_release_lease", next_run_reads_the_offers)
+    service.dispatch(starting.id, reason="confirmed", trigger="evt-starting")
+
+    assert at_release == [[("ord_starting", "rdr_a", "OPEN"), ("ord_waiting", "rdr_a", "OPEN")]]
 
 
 @pytest.mark.parametrize("refused", ["rejected", "lapsed"])
@@ -491,6 +515,34 @@ def test_an_order_whose_offer_is_refused_while_its_zone_plans_is_planned_by_that
         ("rdr_0", "REJECTED" if refused == "rejected" else "EXPIRED"),
         ("rdr_2", "OPEN"),
     ]
+
+
+def test_a_round_looks_for_riders_around_each_of_its_stores(aws):
+    """An order waits in the pool at a store 4 km from the one whose order starts the round (one zone): the round
+    finds the rider next to that store too, not only the riders around the first one."""
+    from paotui.dispatch import rounds, service
+    from paotui.orders.records import OrderRecord
+    from paotui.platform.dynamo import PlaceMap
+
+    other_store = near(SHOP, -4000)
+    assert rounds.zone_of(other_store["lat"], other_store["lng"]) == rounds.zone_of(SHOP["lat"], SHOP["lng"])
+    waiting = make_order("ord_waiting")
+    waiting.update(
+        actions=[
+            OrderRecord.merchant_id.set("mer_2"),
+            OrderRecord.pickup.set(PlaceMap(lat=other_store["lat"], lng=other_store["lng"], name="小李馄饨")),
+        ]
+    )
+    assert service.dispatch(waiting.id, reason="confirmed", trigger="evt-waiting") is None  # nobody on duty yet
+    for n in range(2):
+        make_rider(f"rdr_{n}", near(SHOP, 100 + 200 * n))
+    make_rider("rdr_there", near(other_store, 100))
+    starting = make_order("ord_starting")
+
+    service.dispatch(starting.id, reason="confirmed", trigger="evt-starting")
+
+    assert [o.rider_id for o in offers_of(starting.id)] == ["rdr_0"]
+    assert [o.rider_id for o in offers_of(waiting.id)] == ["rdr_there"]
 
 
 def test_an_order_cancelled_while_its_zone_plans_leaves_no_offer_open(order, monkeypatch):
@@ -588,24 +640,23 @@ def test_a_run_reads_the_orders_merchant_once(aws, offer_reads):
 
 
 def test_an_order_offered_by_another_run_after_the_round_read_it_gets_one_offer(aws, monkeypatch):
-    """The zone's lease ends with the planning, before the offers are written: a run that plans the same order then
-    writes the same attempt, so only one of the two offers is made and one rider is asked."""
-    from paotui.dispatch import rounds, service
+    """Another run writes the order's next offer between this round's read and its own write (a run whose lease ran
+    out while it planned): both write the same attempt, so only one of the two offers is made and one rider is
+    asked."""
+    from paotui.dispatch import service
     from paotui.platform import clock
 
     order = make_order("ord_contested")
     make_rider("rdr_a", near(SHOP, 100))
     make_rider("rdr_b", near(SHOP, 300))
-    plan = rounds.plan
+    offer = service._offer
 
-    def planned_then_offered_by_another_run(*args, **kwargs):
-        planned = plan(*args, **kwargs)
-        for offer in planned:
-            other = dataclasses.replace(offer, rider_id="rdr_b" if offer.rider_id == "rdr_a" else "rdr_a")
-            service._offer(other, reason="offer_expired", trigger=None, now=clock.now())
-        return planned
+    def another_run_offers_first(planned, **kwargs):
+        other = dataclasses.replace(planned, rider_id="rdr_b" if planned.rider_id == "rdr_a" else "rdr_a")
+        offer(other, reason="offer_expired", trigger=None, now=clock.now())
+        return offer(planned, **kwargs)
 
-    monkeypatch.setattr(rounds, "plan", planned_then_offered_by_another_run)
+    monkeypatch.setattr(service, "_offer", another_run_offers_first)
     mine = service.dispatch(order.id, reason="confirmed", trigger="evt-contested")
 
     offers = service.offers_of_order(order.id)

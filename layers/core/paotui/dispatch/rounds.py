@@ -6,9 +6,9 @@ zone gets a round as soon as an order arrives and again every offer TTL while
 anything in it is open. The round reads, as one consistent picture:
 
 - the zone's open orders (its pool: confirmed, no rider, no live offer);
-- the online riders around the order's store (H3 rings), each with the route of the
-  orders they already carry, so a busy rider is planned after their work, and
-  with room only for what their unanswered offers leave;
+- the online riders around each of those orders' stores (H3 rings), each with
+  the route of the orders they already carry, so a busy rider is planned after
+  their work, and with room only for what their unanswered offers leave;
 - recent refusals (rejected or lapsed offers) for the cooldown;
 - the zone's merchant orders placed lately (``placed#<zone>`` items, written as
   orders join the pool), which tell the engine where the next orders will come from.
@@ -16,11 +16,13 @@ anything in it is open. The round reads, as one consistent picture:
 ``engine.plan_round`` decides. Each assignment becomes one offer per order to
 the same rider, sharing a ``bundle_id`` (one trip: one store, several
 drop-offs). Deferred and unplaceable orders stay in the pool for the next
-round. One round runs per zone at a time (a lease item); a run that finds the
-lease taken asks its holder to plan its order (kept on the lease item), and
-the running round plans once more if its pool grew while it planned, or for
-the orders asked of it that it had not planned yet (newcomers, and orders it
-skipped while a rider decided on them, which the rider has since refused).
+round. One round runs per zone at a time (a lease item), and makes its offers
+before the next may start. A run that finds the lease taken asks its holder to
+plan its order (kept on the lease item), and the running round plans once
+more if its pool grew while it planned, or for the orders asked of it that it
+had not planned yet (newcomers, orders it skipped while a rider decided on
+them, which the rider has since refused, and escalated orders it searched
+less widely for than they ask).
 
 This module reads and writes tables; everything that decides is the engine's,
 imported with the module so that a container pays for numpy and scipy while it
@@ -29,9 +31,11 @@ starts, not during its first round.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -64,7 +68,10 @@ from paotui.riders.records import RiderRecord
 
 _LEASE_SECONDS = 30
 _POOL_DAYS = 2
-_CANDIDATE_RIDERS = 24  # riders a round looks at, at most (the engine keeps the nearest per store)
+_CANDIDATE_RIDERS = 24  # riders a round looks at around a store, at most (as many as the engine keeps per store)
+_PARALLEL_READS = 8  # reads of riders' offers or routes at once
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 _MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round or another run asked
 _LEASE_TRIES = 3  # take the lease or ask its holder: the lease may change hands between the two
 _RINGS = "@"  # an ask for a widened search: "<order id>@<rings>"
@@ -154,12 +161,17 @@ def join_pool(order: OrderRecord) -> str:
     return zone
 
 
-def plan(zone: str, center: tuple[float, float], order_id: str, rings: int | None = None) -> list[PlannedOffer] | None:
-    """Run the zone's round(s) under its lease for ``order_id`` and the rest of the pool; the offers to make, or None
-    when another run holds the lease (and has taken the order on).
+def plan(
+    zone: str, order_id: str, offer: Callable[[PlannedOffer], OfferRecord | None], rings: int | None = None
+) -> list[OfferRecord] | None:
+    """Run the zone's round(s) under its lease for ``order_id`` and the rest of the pool, ``offer`` making each offer
+    a round decides; the offers made, or None when another run holds the lease (and has taken the order on).
 
-    ``rings``: search riders this many H3 rings around ``center``, all of them (an escalated order whose nearest
-    riders let it down, ``paotui.dispatch.escalation``); by default the usual search (:func:`_riders_near`).
+    The offers are made before the lease is let go: a run that takes it next reads them, so it neither plans their
+    orders again (a bundle split between two runs' offers) nor counts on their riders' room.
+
+    ``rings``: search riders this many H3 rings around the order's store, all of them (an escalated order whose
+    nearest riders let it down, ``paotui.dispatch.escalation``); by default the usual search (:func:`_riders_near`).
 
     A run that finds the lease taken asks its holder to plan its order, with its search (:func:`_take_lease_or_ask`),
     and the holder learns of every ask as it lets go. It plans once more for the asks no round of its own answered:
@@ -168,17 +180,19 @@ def plan(zone: str, center: tuple[float, float], order_id: str, rings: int | Non
     watchdog's next try, an offer wait.
     """
     holder = new_id("rnd_")
-    planned: list[PlannedOffer] = []
+    made: list[OfferRecord] = []
     seen: set[str] = set()  # orders a round read: only others make another round under the same lease
-    considered: set[str] = set()  # orders a round planned (whatever it decided), searching out to ``rings``
+    considered: set[str] = set()  # orders a round planned (whatever it decided), with their search as widened
+    widened: dict[str, int] = {}  # escalated orders: the rings to search around their stores
     params = _params()
     placements: tuple[Placement, ...] | None = None
     rounds = 0
     asking: dict[str, int | None] = {order_id: rings}
     for _ in range(1 + _MORE_ROUNDS):
+        widened |= {o: r for o, r in asking.items() if r is not None and _wider(r, than=widened.get(o))}
         if not _take_lease_or_ask(zone, holder, asking):
             logger.info("a round is already planning this zone; it plans these orders too", extra={"zone": zone})
-            return planned or None
+            return made or None
         try:
             if placements is None:
                 placements = recent_placements(zone, params.placement_window)
@@ -187,25 +201,21 @@ def plan(zone: str, center: tuple[float, float], order_id: str, rings: int | Non
                 if {entry.step for entry in entries} <= seen:
                     break
                 seen |= {entry.step for entry in entries}
-                open_orders, offers = _open_orders(entries)
-                busy = {p.rider_id for p in planned}
-                given = {p.order.id for p in planned}  # still in the pool: their offers are written after the rounds
-                waiting = [order for order in open_orders if order.id not in given]
+                waiting, offers = _open_orders(entries)  # those offered by an earlier round are not: theirs are live
                 considered |= {order.id for order in waiting}
                 if not waiting:
                     break
-                planned += _round(waiting, offers, placements, center, params, exclude_riders=busy, rings=rings)
+                planned = _round(waiting, offers, placements, params, widened)
+                made += [made_offer for made_offer in map(offer, planned) if made_offer is not None]
                 rounds += 1
         finally:
             asked = _release_lease(zone, holder)
-        asking = {o: r for o, r in asked.items() if o not in considered or _wider(r, than=rings)}
+        asking = {o: r for o, r in asked.items() if o not in considered or _wider(r, than=widened.get(o))}
         if not asking or rounds > _MORE_ROUNDS:
-            return planned
-        if any(_wider(r, than=rings) for r in asking.values()):  # the rounds from now on search as widely as asked
-            rings, considered = max(r for r in asking.values() if r is not None), set()
+            return made
         seen -= asking.keys()
     logger.info("this run's rounds are spent; orders asked of it wait", extra={"zone": zone, "orders": sorted(asking)})
-    return planned
+    return made
 
 
 def _wider(rings: int | None, *, than: int | None) -> bool:
@@ -230,20 +240,19 @@ def _round(
     open_orders: list[OrderRecord],
     offers: Mapping[str, list[OfferRecord]],
     placements: tuple[Placement, ...],
-    center: tuple[float, float],
     params: Params,
-    exclude_riders: set[str],
-    rings: int | None = None,
+    widened: Mapping[str, int],
 ) -> list[PlannedOffer]:
 
     now = clock.now()
-    nearby = [(rider, offered) for rider, offered in _riders_near(center, rings) if rider.id not in exclude_riders]
+    nearby = _riders_near(_searches(open_orders, widened))
     riders = [rider for rider, _ in nearby]
     prep = prep_minutes(open_orders)
+    carrying = _carrying(riders)
     state = RoundState(
         now=_minutes(now),
         orders=tuple(_engine_order(order, prep) for order in open_orders),
-        riders=tuple(_engine_rider(rider, offered, params, now) for rider, offered in nearby),
+        riders=tuple(_engine_rider(rider, offered, carrying[rider.id], params, now) for rider, offered in nearby),
         refusals=tuple(_refusals(open_orders, offers, now, params.refusal_cooldown))
         + _outside_zones(riders, open_orders, now),
         placements=placements,
@@ -311,39 +320,65 @@ def recent_placements(zone: str, window_minutes: float) -> tuple[Placement, ...]
     )
 
 
-def _riders_near(center: tuple[float, float], rings: int | None = None) -> list[tuple[RiderRecord, int]]:
-    """Online riders with room, each with the count of offers they have yet to answer (which take room too),
-    searched ring by ring of H3 cells around ``center`` (one index query per cell). Those offers are read only for
-    riders whose ``offered_until`` is still ahead: most riders near a store hold no offer, and one query per rider
-    would make a round in a dense area wait for a couple of dozen reads in a row.
+def _searches(orders: Sequence[OrderRecord], widened: Mapping[str, int]) -> dict[str, int | None]:
+    """Where a round looks for riders: around the rider cell of each of its orders' stores, out to the widest search
+    an order there was escalated to (None: the usual search). Every store, not only the one whose order started
+    the run: a zone is several kilometres across, and riders near one store say nothing about another's."""
+    resolution = get_settings().rider_cell_resolution
+    searches: dict[str, int | None] = {}
+    for order in orders:
+        cell = cell_of(float(order.pickup.lat), float(order.pickup.lng), resolution)
+        rings = widened.get(order.id)
+        searches[cell] = rings if _wider(rings, than=searches.get(cell)) else searches.get(cell)
+    return searches
 
-    The search stops once it has enough candidates for a round, or one ring after the ring where it found its
-    second rider: beyond that, riders are farther than ones already found (to within a cell's width). A widened
-    search (``rings`` given) goes on past the second rider to its last ring: the nearest riders had their chance.
+
+def _riders_near(searches: Mapping[str, int | None]) -> list[tuple[RiderRecord, int]]:
+    """Online riders with room around the round's stores (:func:`_searches`), each with the count of offers they
+    have yet to answer (which take room too). Each store's search goes ring by ring of H3 cells around its cell,
+    the searches a ring at a time together, each cell queried once (one index query per cell, in parallel).
+    Offers are read only for riders whose ``offered_until`` is still ahead: most riders near a store hold none.
+
+    A store's search stops once it has enough candidates, or one ring after the ring where it found its second
+    rider: beyond that, riders are farther than ones already found (to within a cell's width). A widened search
+    goes on past the second rider to its last ring: the nearest riders had their chance.
     """
     from paotui.riders.service import online_riders_in
 
-    settings = get_settings()
-    widened = rings is not None
-    cells = ring_cells(
-        cell_of(center[0], center[1], settings.rider_cell_resolution),
-        rings if widened else settings.dispatch_search_rings,
-    )
-    found: dict[str, tuple[RiderRecord, int]] = {}
-    enough_at, now_iso = None, clock.now_iso()
-    for k, ring in enumerate(cells):
-        for rider in online_riders_in(ring):
-            if rider.location is None or rider.active_orders >= rider.capacity:
-                continue
-            holding = rider.offered_until is not None and rider.offered_until > now_iso
-            offered = len(open_offers_of_rider(rider.id)) if holding else 0
-            if rider.active_orders + offered < rider.capacity:
-                found[rider.id] = (rider, offered)
-        if enough_at is None and len(found) >= 2 and not widened:
-            enough_at = k + 1
-        if len(found) >= _CANDIDATE_RIDERS or (enough_at is not None and k >= enough_at):
+    usual = get_settings().dispatch_search_rings
+    disks = {cell: ring_cells(cell, usual if rings is None else rings) for cell, rings in searches.items()}
+    in_cell: dict[str, list[RiderRecord]] = {}
+    with_room: dict[str, tuple[RiderRecord, int] | None] = {}  # rider id → (rider, offers held), None: no room
+    found: dict[str, set[str]] = {cell: set() for cell in searches}
+    enough_at: dict[str, int] = {}
+    going, now_iso = sorted(searches), clock.now_iso()
+    for k in range(max((len(disk) for disk in disks.values()), default=0)):
+        going = [store for store in going if k < len(disks[store])]
+        if not going:
             break
-    return [found[rider_id] for rider_id in sorted(found)]
+        new = sorted({cell for store in going for cell in disks[store][k]} - in_cell.keys())
+        in_cell |= {cell: [] for cell in new}
+        fresh = [rider for rider in online_riders_in(new) if rider.id not in with_room]
+        for rider in fresh:
+            in_cell[rider.cell].append(rider)
+        rooms = _side_by_side(lambda rider: _with_room(rider, now_iso), fresh)
+        with_room |= {rider.id: room for rider, room in zip(fresh, rooms, strict=True)}
+        for store in list(going):
+            found[store] |= {rider.id for cell in disks[store][k] for rider in in_cell[cell] if with_room[rider.id]}
+            if store not in enough_at and len(found[store]) >= 2 and searches[store] is None:
+                enough_at[store] = k + 1
+            if len(found[store]) >= _CANDIDATE_RIDERS or (store in enough_at and k >= enough_at[store]):
+                going.remove(store)
+    return [with_room[rider_id] for rider_id in sorted(set().union(*found.values()))]
+
+
+def _with_room(rider: RiderRecord, now_iso: str) -> tuple[RiderRecord, int] | None:
+    """The rider and the offers they hold, if those leave them room for one more order."""
+    if rider.location is None or rider.active_orders >= rider.capacity:
+        return None
+    holding = rider.offered_until is not None and rider.offered_until > now_iso
+    offered = len(open_offers_of_rider(rider.id)) if holding else 0
+    return (rider, offered) if rider.active_orders + offered < rider.capacity else None
 
 
 def _engine_order(order: OrderRecord, prep: Mapping[str, int]) -> Order:
@@ -361,14 +396,31 @@ def _engine_order(order: OrderRecord, prep: Mapping[str, int]) -> Order:
     )
 
 
-def _engine_rider(rider: RiderRecord, offered: int, params: Params, now: datetime) -> Rider:
+def _carrying(riders: Sequence[RiderRecord]) -> dict[str, list[OrderRecord]]:
+    """The orders each rider carries (a query per busy rider)."""
+    busy = [rider.id for rider in riders if rider.active_orders]
+    routes = dict(zip(busy, _side_by_side(lambda rider_id: list(carried_by(rider_id)), busy), strict=True))
+    return {rider.id: routes.get(rider.id, []) for rider in riders}
+
+
+def _side_by_side(read: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+    """``read`` of each item, the reads side by side: a round around several stores may look at dozens of riders,
+    and a read each in a row would keep its orders waiting."""
+    if len(items) <= 1:
+        return [read(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(_PARALLEL_READS, len(items))) as pool:
+        return list(pool.map(read, items))
+
+
+def _engine_rider(
+    rider: RiderRecord, offered: int, carrying: Sequence[OrderRecord], params: Params, now: datetime
+) -> Rider:
     """The rider with the route of the orders they carry. The engine's room is capacity minus the orders on the
     route; ``active_orders``, which accepting checks, also counts orders off the route (a failed delivery whose
     goods they bring back holds its place until RETURNED), so those come off the capacity the engine sees. So does
     ``offered``, the offers earlier rounds made them that they have yet to answer: accepting those counts too."""
     position = (float(rider.location.lat), float(rider.location.lng))
     active = int(rider.active_orders)
-    carrying = list(carried_by(rider.id)) if active else []
     return Rider(
         id=rider.id,
         position=position,

@@ -149,9 +149,12 @@ def _plan_zone(
     from paotui.dispatch import rounds  # the engine's numpy and scipy: DispatchWorker's layer, not RidersApi's
 
     zone = rounds.join_pool(order)
-    planned = rounds.plan(zone, (float(order.pickup.lat), float(order.pickup.lng)), order.id, rings=rings) or []
-    made = [_offer(p, reason=reason, trigger=trigger if p.order.id == order.id else None, now=now) for p in planned]
-    return next((offer for offer in made if offer is not None and offer.order_id == order.id), None)
+
+    def make(planned: PlannedOffer) -> OfferRecord | None:
+        return _offer(planned, reason=reason, trigger=trigger if planned.order.id == order.id else None, now=now)
+
+    made = rounds.plan(zone, order.id, make, rings=rings) or []
+    return next((offer for offer in made if offer.order_id == order.id), None)
 
 
 def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: datetime) -> OfferRecord | None:
