@@ -201,11 +201,14 @@ def plan(
                 if {entry.step for entry in entries} <= seen:
                     break
                 seen |= {entry.step for entry in entries}
-                waiting, offers = _open_orders(entries)  # those offered by an earlier round are not: theirs are live
+                open_orders, offers = _open_orders(entries)
+                # what this run offered already, whether or not the (eventually consistent) indexes show it yet
+                given, busy = {offer.order_id for offer in made}, {offer.rider_id for offer in made}
+                waiting = [order for order in open_orders if order.id not in given]
                 considered |= {order.id for order in waiting}
                 if not waiting:
                     break
-                planned = _round(waiting, offers, placements, params, widened)
+                planned = _round(waiting, offers, placements, params, widened, exclude_riders=busy)
                 made += [made_offer for made_offer in map(offer, planned) if made_offer is not None]
                 rounds += 1
         finally:
@@ -242,10 +245,12 @@ def _round(
     placements: tuple[Placement, ...],
     params: Params,
     widened: Mapping[str, int],
+    exclude_riders: set[str],
 ) -> list[PlannedOffer]:
 
     now = clock.now()
-    nearby = _riders_near(_searches(open_orders, widened))
+    found = _riders_near(_searches(open_orders, widened))
+    nearby = [(rider, offered) for rider, offered in found if rider.id not in exclude_riders]
     riders = [rider for rider, _ in nearby]
     prep = prep_minutes(open_orders)
     carrying = _carrying(riders)
