@@ -430,8 +430,10 @@ def test_an_order_confirmed_while_its_zone_plans_is_planned_once_more_without_of
 
 def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planned_by_that_run(aws, monkeypatch):
     """An order joins the pool after the running round's last read, and its own run finds the lease still taken: it
-    asks the holder, who plans it before it stops, so the order is offered now, not an offer wait later."""
+    asks the holder, who plans it before it stops, so the order is offered now, not an offer wait later (and the
+    operators' metrics count the run as left to the running round, not as an order no rider was found for)."""
     from paotui.dispatch import rounds, service
+    from paotui.platform.observability import metrics
 
     first, late = make_order("ord_first"), make_order("ord_late")
     for n in range(2):
@@ -445,11 +447,13 @@ def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planne
         return release(zone, holder)
 
     monkeypatch.setattr(rounds, "_release_lease", joined_as_the_lease_ends)
+    metrics.clear_metrics()
     service.dispatch(first.id, reason="confirmed", trigger="evt-first")
 
     assert late_runs == [None]  # it found the lease taken
     assert [o.rider_id for o in offers_of(first.id)] == ["rdr_0"]
     assert [o.rider_id for o in offers_of(late.id)] == ["rdr_1"]
+    assert "DispatchLeftToRunningRound" in metrics.metric_set and "DispatchNoRider" not in metrics.metric_set
 
 
 def test_the_run_that_takes_the_zones_lease_next_finds_the_last_rounds_offers(aws, monkeypatch):

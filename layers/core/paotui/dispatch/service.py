@@ -134,7 +134,11 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         return standing
     for offer in prior:
         close_offer(offer, now, lapsed=reason == OFFER_EXPIRED)
-    mine = _plan_zone(order, reason=reason, trigger=trigger, now=now, rings=escalated.rings)
+    made = _plan_zone(order, reason=reason, trigger=trigger, now=now, rings=escalated.rings)
+    if made is None:  # the run planning the zone was asked to plan this order too
+        metrics.add_metric(name="DispatchLeftToRunningRound", unit="Count", value=1)
+        return None
+    mine = next((offer for offer in made if offer.order_id == order_id), None)
     if mine is None:
         logger.info("no offer for this order this round", extra={"order_id": order_id, "reason": reason})
         metrics.add_metric(name="DispatchNoRider", unit="Count", value=1)
@@ -143,9 +147,10 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
 
 def _plan_zone(
     order: OrderRecord, *, reason: str, trigger: str | None, now: datetime, rings: int | None = None
-) -> OfferRecord | None:
-    """Put the order in its zone's pool, plan the zone's round and make its offers; the order's own, if it got one
-    (only that one carries ``trigger``)."""
+) -> list[OfferRecord] | None:
+    """Put the order in its zone's pool, plan the zone's round and make its offers (only the order's own carries
+    ``trigger``); the offers made, or None when another run was planning the zone and was asked to plan this order
+    too."""
     from paotui.dispatch import rounds  # the engine's numpy and scipy: DispatchWorker's layer, not RidersApi's
 
     zone = rounds.join_pool(order)
@@ -153,8 +158,7 @@ def _plan_zone(
     def make(planned: PlannedOffer) -> OfferRecord | None:
         return _offer(planned, reason=reason, trigger=trigger if planned.order.id == order.id else None, now=now)
 
-    made = rounds.plan(zone, order.id, make, rings=rings) or []
-    return next((offer for offer in made if offer.order_id == order.id), None)
+    return rounds.plan(zone, order.id, make, rings=rings)
 
 
 def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: datetime) -> OfferRecord | None:
