@@ -549,6 +549,33 @@ def test_a_round_looks_for_riders_around_each_of_its_stores(aws):
     assert [o.rider_id for o in offers_of(waiting.id)] == ["rdr_there"]
 
 
+def test_a_round_around_two_nearby_stores_queries_each_rider_cell_once(aws, monkeypatch):
+    """Two stores 300 m apart share most of their search: every cell is read once for both."""
+    from paotui.dispatch import service
+    from paotui.orders.records import OrderRecord
+    from paotui.platform.dynamo import PlaceMap
+    from paotui.riders import service as riders
+
+    other_store = near(SHOP, 300, 300)
+    waiting = make_order("ord_waiting")
+    waiting.update(
+        actions=[OrderRecord.pickup.set(PlaceMap(lat=other_store["lat"], lng=other_store["lng"], name="小李馄饨"))]
+    )
+    assert service.dispatch(waiting.id, reason="confirmed", trigger="evt-waiting") is None  # nobody on duty yet
+    make_rider("rdr_far", near(SHOP, 2500))
+    queried: list[str] = []
+    online_riders_in = riders.online_riders_in
+
+    def recorded(cells):
+        queried.extend(cells)
+        return online_riders_in(cells)
+
+    monkeypatch.setattr(riders, "online_riders_in", recorded)
+    service.dispatch(make_order("ord_starting").id, reason="confirmed", trigger="evt-starting")
+
+    assert len(queried) == len(set(queried)) > 7, "the two searches went out past their first ring, each cell once"
+
+
 def test_an_order_cancelled_while_its_zone_plans_leaves_no_offer_open(order, monkeypatch):
     """The customer cancels while the round plans, and the worker withdraws the order's offers (none yet) before the
     round writes its offer: that offer must not stay open for the rider to be pushed and to accept in vain."""
