@@ -482,6 +482,35 @@ def test_the_run_that_takes_the_zones_lease_next_finds_the_last_rounds_offers(aw
     assert at_release == [[("ord_starting", "rdr_a", "OPEN"), ("ord_waiting", "rdr_a", "OPEN")]]
 
 
+def test_an_offer_turned_down_before_its_round_let_go_of_the_lease_is_planned_again_by_that_run(aws, monkeypatch):
+    """A rider rejects an offer the running round has just made, before the run lets go of the zone's lease, and
+    the order's re-dispatch asks the run for it: the run plans the order again, though it had planned it once."""
+    from paotui.dispatch import rounds, service
+
+    waiting = make_order("ord_waiting")
+    assert service.dispatch(waiting.id, reason="confirmed", trigger="evt-waiting") is None  # nobody on duty yet
+    for n in range(3):
+        make_rider(f"rdr_{n}", near(SHOP, 100 + 300 * n), capacity=1)
+    starting = make_order("ord_starting")
+    release = rounds._release_lease
+    redispatches: list = []
+
+    def rejected_before_the_release(zone, holder):
+        if not redispatches:
+            (offer,) = offers_of(waiting.id)
+            service.reject_offer(offer.id, offer.rider_id, workflow=FakeWorkflow())
+            redispatches.append(service.dispatch(waiting.id, reason=service.OFFER_REJECTED, trigger="evt-rejected"))
+        return release(zone, holder)
+
+    monkeypatch.setattr(rounds, "_release_lease", rejected_before_the_release)
+    service.dispatch(starting.id, reason="confirmed", trigger="evt-starting")
+
+    assert redispatches == [None], "the re-dispatch found the lease taken"
+    first, second = sorted(offers_of(waiting.id), key=lambda offer: offer.attempt)
+    assert (first.status, second.status) == ("REJECTED", "OPEN")
+    assert second.rider_id not in {first.rider_id, offers_of(starting.id)[0].rider_id}
+
+
 @pytest.mark.parametrize("refused", ["rejected", "lapsed"])
 def test_an_order_whose_offer_is_refused_while_its_zone_plans_is_planned_by_that_run(aws, monkeypatch, refused):
     """An order's rider is still deciding when another order's round reads the pool, so the round skips it; the rider

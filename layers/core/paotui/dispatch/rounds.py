@@ -183,6 +183,7 @@ def plan(
     made: list[OfferRecord] = []
     seen: set[str] = set()  # orders a round read: only others make another round under the same lease
     considered: set[str] = set()  # orders a round planned (whatever it decided), with their search as widened
+    given: set[str] = set()  # orders this run offered (their offers still open as far as it knows)
     widened: dict[str, int] = {}  # escalated orders: the rings to search around their stores
     params = _params()
     placements: tuple[Placement, ...] | None = None
@@ -203,22 +204,35 @@ def plan(
                 seen |= {entry.step for entry in entries}
                 open_orders, offers = _open_orders(entries)
                 # what this run offered already, whether or not the (eventually consistent) indexes show it yet
-                given, busy = {offer.order_id for offer in made}, {offer.rider_id for offer in made}
+                busy = {offer.rider_id for offer in made}
                 waiting = [order for order in open_orders if order.id not in given]
                 considered |= {order.id for order in waiting}
                 if not waiting:
                     break
                 planned = _round(waiting, offers, placements, params, widened, exclude_riders=busy)
                 made += [made_offer for made_offer in map(offer, planned) if made_offer is not None]
+                given |= {made_offer.order_id for made_offer in made}
                 rounds += 1
         finally:
             asked = _release_lease(zone, holder)
-        asking = {o: r for o, r in asked.items() if o not in considered or _wider(r, than=widened.get(o))}
+        again = {o for o, r in asked.items() if o not in considered or _wider(r, than=widened.get(o))}
+        refused = _refused_since(made, asked.keys() - again)
+        asking = {o: asked[o] for o in again | refused}
         if not asking or rounds > _MORE_ROUNDS:
             return made
         seen -= asking.keys()
+        given -= refused
     logger.info("this run's rounds are spent; orders asked of it wait", extra={"zone": zone, "orders": sorted(asking)})
     return made
+
+
+def _refused_since(made: Sequence[OfferRecord], asked: set[str]) -> set[str]:
+    """The asked orders whose offer from this run is no longer open: the rider turned it down (or it lapsed, or was
+    withdrawn) while the run still held the lease, and the order's re-dispatch asked for it. Read only for asked
+    orders this run offered; an order's own first run asks as a matter of course."""
+    mine = [offer for offer in made if offer.order_id in asked]
+    now = [OfferRecord.get(offer.id, consistent_read=True) for offer in mine]
+    return {offer.order_id for offer in now if offer.status != OfferStatus.OPEN.value}
 
 
 def _wider(rings: int | None, *, than: int | None) -> bool:
