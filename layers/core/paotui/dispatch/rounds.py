@@ -175,9 +175,9 @@ def plan(
 
     A run that finds the lease taken asks its holder to plan its order, with its search (:func:`_take_lease_or_ask`),
     and the holder learns of every ask as it lets go. It plans once more for the asks no round of its own answered:
-    newcomers, orders it skipped because a rider was deciding on them (who has since refused), and orders it
-    searched less widely for than their escalation asks. Without the ask, such an order would wait for its
-    watchdog's next try, an offer wait.
+    newcomers, orders it skipped because a rider was deciding on them (who has since refused), orders whose offer
+    from this run was turned down before it let go, and orders it searched less widely for than their escalation
+    asks. Without the ask, such an order would wait for its watchdog's next try, an offer wait.
     """
     holder = new_id("rnd_")
     made: list[OfferRecord] = []
