@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
@@ -33,7 +32,7 @@ from paotui.catalog.records import (
     OptionMap,
     ProductRecord,
 )
-from paotui.platform.dynamo import LatLngMap, transact_write
+from paotui.platform.dynamo import LatLngMap, side_by_side, transact_write
 from paotui.platform import clock
 from paotui.platform.auth import Principal
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -107,8 +106,7 @@ def nearby_merchants(
     now = now or clock.now()
     settings = get_settings()
     cells = disk_cells(lat, lng, settings.merchant_cell_resolution, settings.merchant_max_radius_m)
-    with ThreadPoolExecutor(max_workers=_CELL_QUERY_THREADS) as pool:
-        batches = pool.map(lambda cell: list(MerchantRecord.by_cell.query(cell)), cells)
+    batches = side_by_side(lambda cell: list(MerchantRecord.by_cell.query(cell)), cells, at_most=_CELL_QUERY_THREADS)
     found = deliverable((merchant for batch in batches for merchant in batch), lat, lng)
     if cursor is not None:
         after = _position(cursor)

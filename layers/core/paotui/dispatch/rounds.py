@@ -32,10 +32,8 @@ starts, not during its first round.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import numpy as np
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -59,7 +57,7 @@ from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed, delete_returning, table_meta
+from paotui.platform.dynamo import condition_failed, delete_returning, side_by_side, table_meta
 from paotui.platform.geo import cell_of, ring_cells
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger, metrics
@@ -69,9 +67,7 @@ from paotui.riders.records import RiderRecord
 _LEASE_SECONDS = 30
 _POOL_DAYS = 2
 _CANDIDATE_RIDERS = 24  # riders a round looks at around a store, at most (as many as the engine keeps per store)
-_PARALLEL_READS = 8  # reads of riders' offers or routes at once
-_T = TypeVar("_T")
-_R = TypeVar("_R")
+_PARALLEL_READS = 8  # reads of riders' offers or routes at once: a round around several stores sees dozens
 _MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round or another run asked
 _LEASE_TRIES = 3  # take the lease or ask its holder: the lease may change hands between the two
 _RINGS = "@"  # an ask for a widened search: "<order id>@<rings>"
@@ -240,6 +236,11 @@ def _wider(rings: int | None, *, than: int | None) -> bool:
     return rings is not None and (than is None or rings > than)
 
 
+def _widest(rings: int | None, other: int | None) -> int | None:
+    """The wider of two searches (None: the usual search)."""
+    return rings if _wider(rings, than=other) else other
+
+
 def _pool(zone: str) -> list[PoolEntry]:
     return list(PoolEntry.query(f"pool#{zone}", consistent_read=True))
 
@@ -347,8 +348,7 @@ def _searches(orders: Sequence[OrderRecord], widened: Mapping[str, int]) -> dict
     searches: dict[str, int | None] = {}
     for order in orders:
         cell = cell_of(float(order.pickup.lat), float(order.pickup.lng), resolution)
-        rings = widened.get(order.id)
-        searches[cell] = rings if _wider(rings, than=searches.get(cell)) else searches.get(cell)
+        searches[cell] = _widest(widened.get(order.id), searches.get(cell))
     return searches
 
 
@@ -380,7 +380,7 @@ def _riders_near(searches: Mapping[str, int | None]) -> list[tuple[RiderRecord, 
         fresh = [rider for rider in online_riders_in(new) if rider.id not in with_room]
         for rider in fresh:
             in_cell[rider.cell].append(rider)
-        rooms = _side_by_side(lambda rider: _with_room(rider, now_iso), fresh)
+        rooms = side_by_side(lambda rider: _with_room(rider, now_iso), fresh, at_most=_PARALLEL_READS)
         with_room |= {rider.id: room for rider, room in zip(fresh, rooms, strict=True)}
         for store in list(going):
             found[store] |= {rider.id for cell in disks[store][k] for rider in in_cell[cell] if with_room[rider.id]}
@@ -418,17 +418,9 @@ def _engine_order(order: OrderRecord, prep: Mapping[str, int]) -> Order:
 def _carrying(riders: Sequence[RiderRecord]) -> dict[str, list[OrderRecord]]:
     """The orders each rider carries (a query per busy rider)."""
     busy = [rider.id for rider in riders if rider.active_orders]
-    routes = dict(zip(busy, _side_by_side(lambda rider_id: list(carried_by(rider_id)), busy), strict=True))
+    read = side_by_side(lambda rider_id: list(carried_by(rider_id)), busy, at_most=_PARALLEL_READS)
+    routes = dict(zip(busy, read, strict=True))
     return {rider.id: routes.get(rider.id, []) for rider in riders}
-
-
-def _side_by_side(read: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
-    """``read`` of each item, the reads side by side: a round around several stores may look at dozens of riders,
-    and a read each in a row would keep its orders waiting."""
-    if len(items) <= 1:
-        return [read(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(_PARALLEL_READS, len(items))) as pool:
-        return list(pool.map(read, items))
 
 
 def _engine_rider(
@@ -567,5 +559,5 @@ def _release_lease(zone: str, holder: str) -> dict[str, int | None]:
     for entry in (lease.asked or set()) if lease else set():
         order_id, _, rings = entry.partition(_RINGS)
         wanted = int(rings) if rings else None
-        asks[order_id] = wanted if _wider(wanted, than=asks.get(order_id)) else asks.get(order_id)
+        asks[order_id] = _widest(wanted, asks.get(order_id))
     return asks

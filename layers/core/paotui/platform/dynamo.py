@@ -9,7 +9,10 @@ its rider) go through :func:`transact_write`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import TypeVar
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
@@ -21,6 +24,8 @@ from pynamodb.transactions import TransactWrite
 from paotui.platform.settings import get_settings
 
 MAX_RETRY_ATTEMPTS = 5
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def _host() -> str | None:
@@ -96,3 +101,12 @@ def delete_returning(item: Model, condition: Condition) -> Model | None:
         return None
     old = response.get("Attributes")
     return type(item).from_raw_data(old) if old else None
+
+
+def side_by_side(read: Callable[[_T], _R], items: Sequence[_T], *, at_most: int) -> list[_R]:
+    """``read`` of each item (a query or a get), ``at_most`` at a time, in the items' order: reads in a row would add
+    up their latencies. A single item is read in the calling thread."""
+    if len(items) <= 1:
+        return [read(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(at_most, len(items))) as pool:
+        return list(pool.map(read, items))

@@ -19,7 +19,6 @@ so is ``offered_until``, which dispatch sets before it makes an offer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -28,7 +27,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from paotui.platform import clock
-from paotui.platform.dynamo import LatLngMap, condition_failed
+from paotui.platform.dynamo import LatLngMap, condition_failed, side_by_side
 from paotui.platform.errors import Conflict, NotFound
 from paotui.platform.geo import cell_of
 from paotui.platform.observability import logger
@@ -208,10 +207,7 @@ def online_riders_in(cells: Sequence[str]) -> list[RiderRecord]:
     def in_cell(cell: str) -> list[RiderRecord]:
         return [rider for rider in RiderRecord.by_cell.query(cell) if rider.online]
 
-    if len(cells) <= 1:
-        return [rider for cell in cells for rider in in_cell(cell)]
-    with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL_QUERIES, len(cells))) as pool:
-        return [rider for riders in pool.map(in_cell, cells) for rider in riders]
+    return [rider for riders in side_by_side(in_cell, cells, at_most=_MAX_PARALLEL_QUERIES) for rider in riders]
 
 
 def mark_offered(rider_id: str, until: str) -> None:
