@@ -40,7 +40,7 @@ from collections import deque
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from paotui.carriers.interface import (
     ORDER_EXISTS,
@@ -67,7 +67,7 @@ from paotui.platform import clock
 from paotui.platform.errors import BadGateway, Conflict, DomainError, NotFound
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import update_if
 
 GAVE_UP = "CARRIER_GAVE_UP"
 UNFOLLOWABLE = "CARRIER_STATUS_UNFOLLOWABLE"
@@ -221,7 +221,7 @@ def _quoted(order: OrderRecord, carrier: Carrier, shop: CarrierShop) -> OrderRec
         & OrderRecord.carrier.handed_over_at.does_not_exist()
         & unchanged
     )
-    if _updated(order, [OrderRecord.carrier.set(record)], condition):
+    if update_if(order, [OrderRecord.carrier.set(record)], condition):
         logger.info("carrier quote", extra={"order_id": order.id, "quote_id": quote.quote_id, "fee": quote.fee})
         return order
     return orders.get_order(order.id)
@@ -258,7 +258,7 @@ def _handed_over(order: OrderRecord, carrier: Carrier, record: CarrierMap) -> No
     ]
     ours = free & (OrderRecord.carrier.quote_id == record.quote_id)
     refused_meanwhile = free & OrderRecord.carrier.quote_id.does_not_exist()
-    if _updated(order, [handed], ours) or _updated(order, [*quoted, handed], refused_meanwhile):
+    if update_if(order, [handed], ours) or update_if(order, [*quoted, handed], refused_meanwhile):
         logger.info(
             "order handed over", extra={"order_id": order.id, "carrier": carrier.name, "quote_id": record.quote_id}
         )
@@ -276,7 +276,7 @@ def _refused(order: OrderRecord, name: str, shop: CarrierShop, error: DomainErro
     """The carrier won't take the order: say why on it (the next re-dispatch tries again) and alert."""
     problem = _problem(error.code, error.message, error.details)
     record = CarrierMap(name=name, shop_no=shop.shop_no, city_code=shop.city_code, exception=problem)
-    _updated(order, [OrderRecord.carrier.set(record)], OrderRecord.carrier.handed_over_at.does_not_exist())
+    update_if(order, [OrderRecord.carrier.set(record)], OrderRecord.carrier.handed_over_at.does_not_exist())
     _alert(order.id, name, problem, error.details)
 
 
@@ -333,7 +333,7 @@ def _cancel_at(carrier: Carrier, order: OrderRecord, reason: str, *, by_customer
         return
     if not had_it:  # never published: a hand-over still under way withdraws it when it finds the order cancelled
         return
-    _updated(order, [OrderRecord.carrier.cancelled_at.set(clock.now_iso())], OrderRecord.carrier.exists())
+    update_if(order, [OrderRecord.carrier.cancelled_at.set(clock.now_iso())], OrderRecord.carrier.exists())
     logger.info("withdrawn from the carrier", extra={"order_id": order.id, "carrier": carrier.name})
 
 
@@ -429,7 +429,7 @@ def _record(order: OrderRecord, state: CarrierState, asked_at: str, *, order_no:
     if state.status is Status.CANCELLED:
         actions.append(OrderRecord.carrier.cancelled_at.set(asked_at))
     newer = OrderRecord.carrier.seen_at.does_not_exist() | (OrderRecord.carrier.seen_at <= asked_at)
-    if not _updated(order, actions, OrderRecord.carrier.exists() & newer):
+    if not update_if(order, actions, OrderRecord.carrier.exists() & newer):
         logger.info("newer carrier news recorded already", extra={"order_id": order.id, "code": state.code})
 
 
@@ -461,23 +461,12 @@ def rider_position(order: OrderRecord) -> PositionMap | None:
 # --- writing and alerting -----------------------------------------------------------------------------------------
 
 
-def _updated(order: OrderRecord, actions: list[Any], condition: Any) -> bool:
-    """One conditional update of the order's ``carrier``; False when the condition failed."""
-    try:
-        order.update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
-
-
 def _flag(order: OrderRecord, name: str, problem: CarrierExceptionMap, details: dict[str, Any] | None = None) -> None:
     """Record a problem with a handed-over order and alert, once: a repeated callback finds it there already."""
     known = order.carrier.exception
     if known is not None and (known.code, known.message) == (problem.code, problem.message):
         return
-    _updated(order, [OrderRecord.carrier.exception.set(problem)], OrderRecord.carrier.exists())
+    update_if(order, [OrderRecord.carrier.exception.set(problem)], OrderRecord.carrier.exists())
     _alert(order.id, name, problem, details)
 
 

@@ -37,7 +37,6 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from paotui.dispatch.engine import (
@@ -57,7 +56,7 @@ from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed, delete_returning, side_by_side, table_meta
+from paotui.platform.dynamo import delete_returning, side_by_side, table_meta, update_if
 from paotui.platform.geo import cell_of, ring_cells
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger, metrics
@@ -521,43 +520,30 @@ def _take_lease_or_ask(zone: str, holder: str, asks: Mapping[str, int | None]) -
 def _take_lease(zone: str, holder: str) -> bool:
     """An update, not a put: the asks made of a holder whose lease ran out (it died) pass to the next holder."""
     now = clock.epoch_seconds()
-    try:
-        ZoneLease(f"lease#{zone}", "round").update(
-            actions=[
-                ZoneLease.holder.set(holder),
-                ZoneLease.until.set(now + _LEASE_SECONDS),
-                ZoneLease.ttl.set(now + 3600),
-            ],
-            condition=ZoneLease.order_id.does_not_exist() | (ZoneLease.until < now),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
+    return update_if(
+        _lease(zone),
+        [ZoneLease.holder.set(holder), ZoneLease.until.set(now + _LEASE_SECONDS), ZoneLease.ttl.set(now + 3600)],
+        condition=ZoneLease.order_id.does_not_exist() | (ZoneLease.until < now),
+    )
 
 
 def _ask(zone: str, asks: Mapping[str, int | None]) -> bool:
     """Add the asks to the live lease's; False if there is no live lease to ask."""
     entries = {order_id if rings is None else f"{order_id}{_RINGS}{rings}" for order_id, rings in asks.items()}
-    try:
-        ZoneLease(f"lease#{zone}", "round").update(
-            actions=[ZoneLease.asked.add(entries)], condition=ZoneLease.until >= clock.epoch_seconds()
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
+    return update_if(_lease(zone), [ZoneLease.asked.add(entries)], condition=ZoneLease.until >= clock.epoch_seconds())
 
 
 def _release_lease(zone: str, holder: str) -> dict[str, int | None]:
     """Let go of the lease; the asks other runs made of the holder, each order with the widest search asked for it
     (none if the lease was no longer ours)."""
-    lease = delete_returning(ZoneLease(f"lease#{zone}", "round"), condition=ZoneLease.holder == holder)
+    lease = delete_returning(_lease(zone), condition=ZoneLease.holder == holder)
     asks: dict[str, int | None] = {}
     for entry in (lease.asked or set()) if lease else set():
         order_id, _, rings = entry.partition(_RINGS)
         wanted = int(rings) if rings else None
         asks[order_id] = _widest(wanted, asks.get(order_id))
     return asks
+
+
+def _lease(zone: str) -> ZoneLease:
+    return ZoneLease(f"lease#{zone}", "round")

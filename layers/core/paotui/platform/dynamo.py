@@ -12,11 +12,11 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DeleteError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -82,6 +82,17 @@ def failed_conditions(error: TransactWriteError) -> list[bool]:
     added: condition checks, then deletes, then puts, then updates.
     """
     return [bool(reason and reason.code == "ConditionalCheckFailed") for reason in error.cancellation_reasons or []]
+
+
+def update_if(item: Model, actions: list[Any], condition: Condition) -> bool:
+    """Update ``item`` if ``condition`` holds; False when it did not (throttling and outages still raise)."""
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        return False
+    return True
 
 
 def delete_returning(item: Model, condition: Condition) -> Model | None:
