@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from paotui.platform import clock
+from paotui.platform.settings import get_settings
 from tests.integration.builders import (
     dispatch_requested,
     HOME,
@@ -428,6 +429,34 @@ def test_an_order_confirmed_while_its_zone_plans_is_planned_once_more_without_of
     assert [o.rider_id for o in offers_of(late.id)] == ["rdr_1"]
 
 
+def test_an_offer_of_a_runs_later_round_gives_its_rider_the_whole_wait_from_that_round(aws, monkeypatch):
+    """A run's second round (for an order confirmed while the first planned) decides later than the run started:
+    its offer's wait runs from that round, so the rider is not left a shorter time to answer than the TTL."""
+    from paotui.dispatch import rounds, service
+    from paotui.orders.service import get_order
+
+    first, late = make_order("ord_first"), make_order("ord_late")
+    for n in range(2):
+        make_rider(f"rdr_{n}", near(SHOP, 100 + 300 * n), capacity=1)
+    plan_round, now = rounds.plan_round, clock.now
+    second_round_at: list = []
+
+    def slow_first_round(state, params):
+        if not second_round_at:
+            rounds.join_pool(get_order(late.id))  # its own run found the lease taken
+            second_round_at.append(now() + timedelta(seconds=20))
+            monkeypatch.setattr(clock, "now", lambda: now() + timedelta(seconds=20))
+        return plan_round(state, params)
+
+    monkeypatch.setattr(rounds, "plan_round", slow_first_round)
+    service.dispatch(first.id, reason="confirmed", trigger="evt-first")
+
+    [offer] = offers_of(late.id)
+    created, expires = clock.parse_iso(offer.created_at), clock.parse_iso(offer.expires_at)
+    assert created >= second_round_at[0] - timedelta(seconds=1)
+    assert expires - created == timedelta(seconds=get_settings().offer_ttl_seconds)
+
+
 def test_an_order_that_joins_the_pool_as_its_zone_lets_go_of_the_lease_is_planned_by_that_run(aws, monkeypatch):
     """An order joins the pool after the running round's last read, and its own run finds the lease still taken: it
     asks the holder, who plans it before it stops, so the order is offered now, not an offer wait later (and the
@@ -704,7 +733,6 @@ def test_an_order_offered_by_another_run_after_the_round_read_it_gets_one_offer(
     out while it planned): both write the same attempt, so only one of the two offers is made and one rider is
     asked."""
     from paotui.dispatch import service
-    from paotui.platform import clock
 
     order = make_order("ord_contested")
     make_rider("rdr_a", near(SHOP, 100))
@@ -713,7 +741,7 @@ def test_an_order_offered_by_another_run_after_the_round_read_it_gets_one_offer(
 
     def another_run_offers_first(planned, **kwargs):
         other = dataclasses.replace(planned, rider_id="rdr_b" if planned.rider_id == "rdr_a" else "rdr_a")
-        offer(other, reason="offer_expired", trigger=None, now=clock.now())
+        offer(other, reason="offer_expired", trigger=None)
         return offer(planned, **kwargs)
 
     monkeypatch.setattr(service, "_offer", another_run_offers_first)

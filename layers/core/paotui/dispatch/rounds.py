@@ -118,7 +118,9 @@ class PlannedOffer:
     """An offer the round decided: ``order`` to ``rider_id`` as part of ``bundle_id`` (of ``bundle_size``).
 
     ``earlier`` are the order's offers as the round read them, none of them live: the new offer's attempt counts
-    them, so a run that wrote one for the order since then makes this offer's id and it is written once."""
+    them, so a run that wrote one for the order since then makes this offer's id and it is written once.
+    ``decided_at``: when the round read its picture; the offer's wait runs from then (a run's later round decides
+    later than its first)."""
 
     order: OrderRecord
     rider_id: str
@@ -126,6 +128,7 @@ class PlannedOffer:
     bundle_id: str
     bundle_size: int
     earlier: tuple[OfferRecord, ...]
+    decided_at: datetime
 
 
 def zone_of(lat: float, lng: float) -> str:
@@ -291,6 +294,7 @@ def _round(
                     bundle_id,
                     len(assignment.order_ids),
                     tuple(offers[order_id]),
+                    now,
                 )
             )
     logger.info(

@@ -121,7 +121,7 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         replay = next((offer for offer in prior if offer.trigger == trigger), None)
         if replay:
             logger.info("dispatch already ran for this event", extra={"order_id": order_id, "offer_id": replay.id})
-            _plan_zone(order, reason=reason, trigger=None, now=clock.now())
+            _plan_zone(order, reason=reason, trigger=None)
             return replay
     merchant = carriers.merchant_of(order)  # read once: escalation and carrier routing both go by its settings
     escalated = escalation.escalate(order, len(prior), merchant)
@@ -134,7 +134,7 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         return standing
     for offer in prior:
         close_offer(offer, now, lapsed=reason == OFFER_EXPIRED)
-    made = _plan_zone(order, reason=reason, trigger=trigger, now=now, rings=escalated.rings)
+    made = _plan_zone(order, reason=reason, trigger=trigger, rings=escalated.rings)
     if made is None:  # the run planning the zone was asked to plan this order too
         metrics.add_metric(name="DispatchLeftToRunningRound", unit="Count", value=1)
         return None
@@ -146,7 +146,7 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
 
 
 def _plan_zone(
-    order: OrderRecord, *, reason: str, trigger: str | None, now: datetime, rings: int | None = None
+    order: OrderRecord, *, reason: str, trigger: str | None, rings: int | None = None
 ) -> list[OfferRecord] | None:
     """Put the order in its zone's pool, plan the zone's round and make its offers (only the order's own carries
     ``trigger``); the offers made, or None when another run was planning the zone and was asked to plan this order
@@ -156,12 +156,12 @@ def _plan_zone(
     zone = rounds.join_pool(order)
 
     def make(planned: PlannedOffer) -> OfferRecord | None:
-        return _offer(planned, reason=reason, trigger=trigger if planned.order.id == order.id else None, now=now)
+        return _offer(planned, reason=reason, trigger=trigger if planned.order.id == order.id else None)
 
     return rounds.plan(zone, order.id, make, rings=rings)
 
 
-def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: datetime) -> OfferRecord | None:
+def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None) -> OfferRecord | None:
     """The round's offer of one order, written once: its id derives from (order, attempt), the attempt from the
     offers the round read (``planned.earlier``; a run that offered the order since wrote this id).
 
@@ -182,7 +182,6 @@ def _offer(planned: PlannedOffer, *, reason: str, trigger: str | None, now: date
         bonus=escalation.bonus_for(order, made),
         reason=reason,
         trigger=trigger,
-        now=now,
     )
     riders.mark_offered(offer.rider_id, offer.expires_at)
     try:
@@ -313,8 +312,8 @@ def _new_offer(
     bonus: int,
     reason: str,
     trigger: str | None,
-    now: datetime,
 ) -> OfferRecord:
+    now = planned.decided_at  # the wait runs from the round's picture, whichever of the run's rounds decided it
     expires_at = now + timedelta(seconds=get_settings().offer_ttl_seconds)
     return OfferRecord(
         id=offer_id_for(order.id, attempt),
