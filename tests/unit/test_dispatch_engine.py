@@ -10,7 +10,9 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import numpy as np
 import pytest
+from scipy.optimize import linear_sum_assignment
 
 from paotui.dispatch.engine import (
     EuclideanTravel,
@@ -24,6 +26,7 @@ from paotui.dispatch.engine import (
     Stop,
     plan_round,
 )
+from paotui.dispatch.engine.assign import match
 
 PARAMS = Params(travel=EuclideanTravel(speed=100.0))
 
@@ -362,3 +365,31 @@ def test_a_round_never_gives_an_order_or_a_rider_twice_and_keeps_the_rules():
 def test_nothing_to_do():
     assert plan(0, [], [Rider("r", at(0))]).assignments == ()
     assert plan(0, [order("a", 0, 1, ready=1)], []).unassigned == ("a",)
+
+
+# --- the solver -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_assignment_is_optimal_when_most_units_have_no_rider(seed):
+    """A round's first solve has only its singles in play out of all its units: the matching is still the best one
+    (checked against a dense solve), each rider doing at most one unit and each unit done at most once."""
+    rng = random.Random(seed)
+    riders, units = rng.randint(1, 8), rng.randint(1, 12)
+    unit_ids = sorted(rng.sample(range(60), units))  # most unit ids have no pair at all
+    pairs = sorted({(r, u) for r in range(riders) for u in unit_ids if rng.random() < 0.6})
+    if not pairs:
+        pairs = [(0, unit_ids[0])]
+    pair_rider = np.array([r for r, _ in pairs])
+    pair_unit = np.array([u for _, u in pairs])
+    value = np.array([rng.uniform(-50.0, 20.0) for _ in pairs])
+
+    chosen = match(pair_rider, pair_unit, value)
+
+    assert len(set(pair_rider[chosen])) == len(chosen) and len(set(pair_unit[chosen])) == len(chosen)
+    dense = np.zeros((riders, 60 + riders))  # leaving a rider free costs nothing
+    dense[:, :60] = 1e9
+    dense[pair_rider, pair_unit] = value
+    dense[np.arange(riders)[:, None], 60 + np.arange(riders)] = np.where(np.eye(riders, dtype=bool), 0.0, 1e9)
+    rows, cols = linear_sum_assignment(dense)
+    assert value[chosen].sum() == pytest.approx(dense[rows, cols].sum())

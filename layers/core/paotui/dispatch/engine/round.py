@@ -255,7 +255,7 @@ def _assign_with_bundles(units, unit_size, pair_unit, pair_rider, value, n_rider
     for attempt in range(params.bundle_passes + 1):
         in_play = active[pair_unit]
         idx = np.flatnonzero(in_play)
-        chosen = idx[match(pair_rider[idx], pair_unit[idx], value[idx], len(units))]
+        chosen = idx[match(pair_rider[idx], pair_unit[idx], value[idx])]
         if attempt == params.bundle_passes:
             break
         # current value of each active unit: its pair's, or nothing when unserved
