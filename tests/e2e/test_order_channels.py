@@ -70,8 +70,12 @@ def test_an_ele_me_order_goes_from_the_push_to_the_door(cloud):
     merchant = seed["merchants"][0]
     product = merchant["products"][1]
     owner = cloud.login(merchant["phone"])
-    bound = owner.put(f"/merchants/{merchant['id']}/channels/eleme", json={"shop_id": ELEME_SHOP})
-    assert bound.status_code == 200, bound.text
+    started = owner.post(f"/merchants/{merchant['id']}/channels/eleme/authorizations")
+    assert started.status_code == 201, started.text
+    back = cloud.eleme_grant(started.json()["authorize_url"], {ELEME_SHOP: merchant["name"]})
+    granted = cloud.http.get(back, timeout=15)  # the owner's browser, sent back by Ele.me: no token
+    assert granted.status_code == 200, granted.text
+    assert [(shop["shop_id"], shop["proof"]) for shop in granted.json()["shops"]] == [(ELEME_SHOP, "granted")]
     stock_before = stock_of(cloud, merchant["id"], product["id"])
 
     items = [{"extend_code": product["id"], "quantity": 1, "price": product["price"], "name": product["name"]}]

@@ -57,7 +57,9 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/merchants/{merchantId}/alerts"): MERCHANT,
     ("POST", "/merchants/{merchantId}/alerts/read"): MERCHANT,
     ("POST", "/merchants/{merchantId}/orders"): MERCHANT,
-    ("PUT", "/merchants/{merchantId}/channels/eleme"): MERCHANT,
+    ("PUT", "/merchants/{merchantId}/channels/eleme"): ADMIN,  # merchants prove their shops through Ele.me
+    ("POST", "/merchants/{merchantId}/channels/eleme/authorizations"): MERCHANT,
+    ("GET", "/channels/eleme/authorized"): PUBLIC,
     ("POST", "/channels/eleme/push"): PUBLIC,
     ("POST", "/carriers/dada/callback"): PUBLIC,
     ("POST", "/orders"): CUSTOMER,

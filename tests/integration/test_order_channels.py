@@ -1,4 +1,5 @@
-"""Intake channels against moto (docs/adr/0010): phone and walk-in orders a merchant enters, Ele.me's pushes,
+"""Intake channels against moto (docs/adr/0010, 0015): phone and walk-in orders a merchant enters, Ele.me shops
+bound through Ele.me's shop authorization (a local fake that speaks its OAuth and signed API), Ele.me's pushes,
 through ChannelsApi's handler; the stock they hold is committed by StockWorker's, as for any paid order."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -49,7 +51,26 @@ class ChannelsApi:
         return self.call("POST", f"/merchants/{merchant_id}/orders", body=body, key=key, **caller)
 
     def bind(self, merchant_id: str, shop_id: str = SHOP_ID, **caller) -> tuple[int, Any]:
+        """An admin's binding by hand (``caller`` may be someone else)."""
+        caller = {"user": "usr_support", "roles": "admin", **caller}
         return self.call("PUT", f"/merchants/{merchant_id}/channels/eleme", body={"shop_id": shop_id}, **caller)[:2]
+
+    def authorize(self, merchant_id: str, **caller) -> tuple[int, Any]:
+        return self.call("POST", f"/merchants/{merchant_id}/channels/eleme/authorizations", **caller)[:2]
+
+    def back_from_eleme(self, redirect_url: str) -> tuple[int, Any]:
+        """Ele.me's redirect, as the merchant's browser follows it to our callback (no authorizer)."""
+        parts = urlsplit(redirect_url)
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        return answer(self.handler(api_event("GET", parts.path, query=query), LAMBDA_CONTEXT))
+
+    def grant(
+        self, eleme: FakeEleme, merchant_id: str, shops: dict[str, str] | None = None, **caller
+    ) -> tuple[int, Any]:
+        """The merchant's owner binds their Ele.me shops: starts here, grants at Ele.me, comes back."""
+        status, started = self.authorize(merchant_id, **caller)
+        assert status == 201, started
+        return self.back_from_eleme(eleme.grant(started["authorize_url"], shops or {SHOP_ID: "老王饺子"}))
 
     def push(self, notify: Notify) -> tuple[int, Any]:
         """What Ele.me's POST reaches the handler as: no authorizer, the body as sent."""
@@ -69,9 +90,9 @@ def eleme_secret(value: str, monkeypatch) -> None:
 
 @pytest.fixture
 def eleme_app(aws, monkeypatch) -> FakeEleme:
-    fake = FakeEleme()
-    eleme_secret(fake.secret_json(), monkeypatch)
-    return fake
+    with FakeEleme() as fake:
+        eleme_secret(fake.secret_json(), monkeypatch)
+        yield fake
 
 
 @pytest.fixture
@@ -80,10 +101,10 @@ def api(eleme_app) -> ChannelsApi:
 
 
 @pytest.fixture
-def shop(api):
-    """A merchant with products (stock 10 and 3) bound to Ele.me shop SHOP_ID."""
+def shop(api, eleme_app):
+    """A merchant with products (stock 10 and 3) that granted Ele.me shop SHOP_ID."""
     merchant, products = merchant_with_products(10, 3, owner_id=OWNER)
-    assert api.bind(merchant.id)[0] == 200
+    assert api.grant(eleme_app, merchant.id)[0] == 200
     return merchant, products
 
 
@@ -213,17 +234,166 @@ def test_only_the_merchants_owner_or_an_admin_enters_its_orders(api):
 # --- binding an Ele.me shop ---------------------------------------------------------------------------------
 
 
-def test_a_shop_binds_to_one_merchant(api):
+def bound_merchant(shop_id: str = SHOP_ID) -> str | None:
+    from paotui.orders.bindings import merchant_for
+    from paotui.platform.errors import NotFound
+
+    try:
+        return merchant_for("eleme", shop_id)
+    except NotFound:
+        return None
+
+
+def test_a_merchant_binds_the_shops_it_grants_at_ele_me(api, eleme_app):
+    """The owner is sent to Ele.me's authorize page for our app, grants two shops there, and Ele.me sends them back:
+    both shops are the merchant's, on Ele.me's word, and their pushes become its orders."""
+    from paotui.platform.settings import get_settings
+
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    status, started = api.authorize(merchant.id)
+    assert status == 201
+    parts = urlsplit(started["authorize_url"])
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == eleme_app.url + "/authorize"
+    assert query == {
+        "response_type": "code",
+        "client_id": eleme_app.key,
+        "redirect_uri": get_settings().public_base_url.rstrip("/") + "/channels/eleme/authorized",
+        "state": query["state"],
+        "scope": "all",
+    }
+    back = eleme_app.grant(started["authorize_url"], {SHOP_ID: "老王饺子", "968862": "老王饺子(二店)"})
+
+    status, granted = api.back_from_eleme(back)
+
+    assert status == 200 and granted["merchant_id"] == merchant.id and granted["held_elsewhere"] == []
+    shops = {(shop["shop_id"], shop["shop_name"], shop["proof"], shop["merchant_id"]) for shop in granted["shops"]}
+    assert shops == {
+        (SHOP_ID, "老王饺子", "granted", merchant.id),
+        ("968862", "老王饺子(二店)", "granted", merchant.id),
+    }
+    assert api.push(eleme_app.new_order("968862", eleme_items((dumplings, 1)), HOME)) == (200, {"message": "ok"})
+    assert orders_stored() == 1
+    status, replayed = api.back_from_eleme(back)
+    assert (status, replayed["error"]["code"]) == (400, "AUTHORIZATION_EXPIRED"), "a state is used once"
+
+
+def test_a_merchants_word_alone_binds_no_shop(api, eleme_app):
+    """Binding a shop id by hand is an admin's, after checking; the owner proves it at Ele.me instead. A shop a
+    merchant holds on proof is not taken by another's proof or an admin's binding."""
     mine, _ = merchant_with_products(1, owner_id=OWNER)
     theirs, _ = merchant_with_products(1, owner_id="usr_rival")
+    status, refused = api.bind(mine.id, user=OWNER, roles="merchant")
+    assert (status, refused["error"]["code"]) == (403, "FORBIDDEN")
+    assert bound_merchant() is None
+
     status, binding = api.bind(mine.id)
-    assert status == 200 and binding == {**binding, "channel": "eleme", "shop_id": SHOP_ID, "merchant_id": mine.id}
-    assert api.bind(mine.id) == (200, binding), "binding again changes nothing"
-    status, refused = api.bind(theirs.id, user="usr_rival")
+    assert status == 200 and binding == {**binding, "shop_id": SHOP_ID, "merchant_id": mine.id, "proof": "admin"}
+    assert api.bind(mine.id)[0] == 200, "binding again is fine"
+    status, refused = api.bind(theirs.id)
     assert (status, refused["error"]["code"]) == (409, "SHOP_BOUND_ELSEWHERE")
-    status, refused = api.bind(mine.id, "123456", user="usr_rival")
-    assert (status, refused["error"]["code"]) == (403, "NOT_YOUR_MERCHANT")
+    status, refused = api.grant(eleme_app, theirs.id, user="usr_rival")
+    assert (status, refused["error"]["code"]) == (409, "SHOP_BOUND_ELSEWHERE")
+    assert bound_merchant() == mine.id
     assert api.bind(mine.id, "not-a-number")[0] == 422
+
+
+def test_a_shop_bound_on_a_merchants_word_goes_to_the_merchant_who_grants_it(api, eleme_app):
+    """A binding from before proof was asked for (a merchant typed a shop id, maybe not theirs) gives way to the
+    merchant who grants the shop at Ele.me: the shop's orders go to its owner from then on."""
+    from paotui.orders.bindings import binding_key
+    from paotui.orders.records import ChannelBindingRecord, OrderRecord
+
+    squatter, _ = merchant_with_products(1, owner_id="usr_rival")
+    owner, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    ChannelBindingRecord(
+        binding_key("eleme", SHOP_ID),
+        merchant_id=squatter.id,
+        channel="eleme",
+        shop_id=SHOP_ID,
+        bound_at="2026-11-01T00:00:00.000Z",
+        bound_by="usr_rival",
+    ).save()
+
+    status, granted = api.grant(eleme_app, owner.id)
+
+    assert status == 200 and [shop["merchant_id"] for shop in granted["shops"]] == [owner.id]
+    assert bound_merchant() == owner.id
+    assert api.push(eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME))[0] == 200
+    assert [order.merchant_id for order in OrderRecord.scan()] == [owner.id]
+
+
+def test_a_shop_name_with_a_control_character_or_a_lone_surrogate_is_bound_cleaned_not_a_crash(api, eleme_app):
+    """Ele.me's JSON may name a shop with a ``\\ud800`` escape, which no UTF-8 (so no DynamoDB item) holds."""
+    merchant, _ = merchant_with_products(1, owner_id=OWNER)
+
+    status, granted = api.grant(eleme_app, merchant.id, {SHOP_ID: "老王\ud800饺子\n"})
+
+    assert status == 200 and [shop["shop_name"] for shop in granted["shops"]] == ["老王饺子"]
+
+
+def test_shops_another_merchant_holds_on_proof_are_named_and_the_rest_bound(api, eleme_app):
+    mine, _ = merchant_with_products(1, owner_id=OWNER)
+    theirs, _ = merchant_with_products(1, owner_id="usr_rival")
+    assert api.bind(theirs.id, "968862")[0] == 200
+
+    status, granted = api.grant(eleme_app, mine.id, {SHOP_ID: "一店", "968862": "二店"})
+
+    assert status == 200 and granted["held_elsewhere"] == ["968862"]
+    assert [shop["shop_id"] for shop in granted["shops"]] == [SHOP_ID]
+    assert (bound_merchant(), bound_merchant("968862")) == (mine.id, theirs.id)
+
+
+def test_an_authorization_refused_lapsed_or_not_ele_mes_binds_nothing(api, eleme_app, monkeypatch):
+    from datetime import timedelta
+
+    from paotui.platform import clock
+
+    merchant, _ = merchant_with_products(1, owner_id=OWNER)
+    status, refused = api.authorize(merchant.id, user="usr_rival")
+    assert (status, refused["error"]["code"]) == (403, "NOT_YOUR_MERCHANT")
+
+    def started() -> str:
+        return api.authorize(merchant.id)[1]["authorize_url"]
+
+    status, refused = api.back_from_eleme(eleme_app.deny(started()))
+    assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_DENIED")
+    back = eleme_app.grant(started(), {SHOP_ID: "老王饺子"})
+    forged = back.replace("code=", "code=0")  # a code Ele.me never issued, with a state of ours
+    status, refused = api.back_from_eleme(forged)
+    assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_REFUSED")
+    status, refused = api.back_from_eleme(back)
+    assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_EXPIRED"), "its state went with the forged try"
+    status, refused = api.back_from_eleme(back.split("&state=")[0] + "&state=not-one-of-ours")
+    assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_EXPIRED")
+    late = eleme_app.grant(started(), {SHOP_ID: "老王饺子"})
+    now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: now() + timedelta(minutes=11))
+    status, refused = api.back_from_eleme(late)
+    assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_EXPIRED")
+    assert bound_merchant() is None
+
+
+def test_ele_me_unreachable_or_our_app_misconfigured_is_502_and_binds_nothing(aws, monkeypatch):
+    merchant, _ = merchant_with_products(1, owner_id=OWNER)
+    with FakeEleme() as eleme:
+        eleme_secret(json.dumps({**json.loads(eleme.secret_json()), "secret": "not-the-apps"}), monkeypatch)
+        api = ChannelsApi()
+        status, refused = api.grant(eleme, merchant.id)
+        assert (status, refused["error"]["code"]) == (502, "CHANNEL_UNAVAILABLE")
+        started = api.authorize(merchant.id)[1]["authorize_url"]
+        back = eleme.grant(started, {SHOP_ID: "老王饺子"})
+    status, refused = api.back_from_eleme(back)  # Ele.me is gone now
+    assert (status, refused["error"]["code"]) == (502, "CHANNEL_UNAVAILABLE")
+    assert bound_merchant() is None
+
+
+def test_shop_authorization_is_off_without_the_apps_key(aws, monkeypatch):
+    merchant, _ = merchant_with_products(1, owner_id=OWNER)
+    with FakeEleme() as eleme:
+        eleme_secret(json.dumps({"app_id": eleme.app_id, "secret": eleme.secret}), monkeypatch)
+        status, refused = ChannelsApi().authorize(merchant.id)
+    assert (status, refused["error"]["code"]) == (404, "CHANNEL_NOT_FOUND")
 
 
 # --- Ele.me pushes ------------------------------------------------------------------------------------------
@@ -384,7 +554,7 @@ def test_a_push_refused_for_an_unbound_shop_and_then_cancelled_is_not_taken_once
     push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)
     assert api.push(push)[0] == 404
     assert api.push(eleme_app.cancellation(eleme_id_of(push), SHOP_ID))[0] == 200
-    assert api.bind(merchant.id)[0] == 200
+    assert api.grant(eleme_app, merchant.id)[0] == 200
     assert api.push(push) == (200, {"message": "ok"})
     assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
 
@@ -425,10 +595,10 @@ def test_other_messages_and_the_url_check_are_acknowledged(api, eleme_app, shop)
 
 def test_the_channel_is_off_until_its_secret_is_set(aws, monkeypatch):
     eleme_secret("{}", monkeypatch)
-    fake = FakeEleme()
-    status, refused = ChannelsApi().push(
-        fake.new_order(SHOP_ID, [{"extend_code": "p", "quantity": 1, "price": 1}], HOME)
-    )
+    with FakeEleme() as fake:
+        status, refused = ChannelsApi().push(
+            fake.new_order(SHOP_ID, [{"extend_code": "p", "quantity": 1, "price": 1}], HOME)
+        )
     assert (status, refused["error"]["code"]) == (404, "CHANNEL_NOT_FOUND")
 
 

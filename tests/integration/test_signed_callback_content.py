@@ -625,11 +625,11 @@ def eleme(env):
     """The Ele.me app (in ElemeSecret) and ChannelsApi's handler."""
     from paotui.platform.settings import get_settings
 
-    fake = FakeEleme()
-    arn = boto3.client("secretsmanager").create_secret(Name="eleme-content", SecretString=fake.secret_json())
-    env.setenv("ELEME_SECRET_ARN", arn["ARN"])
-    get_settings.cache_clear()
-    return fake, load_handler("ChannelsApi")
+    with FakeEleme() as fake:
+        arn = boto3.client("secretsmanager").create_secret(Name="eleme-content", SecretString=fake.secret_json())
+        env.setenv("ELEME_SECRET_ARN", arn["ARN"])
+        get_settings.cache_clear()
+        yield fake, load_handler("ChannelsApi")
 
 
 @pytest.fixture(scope="module")
@@ -639,7 +639,7 @@ def bound_shop(eleme):
 
     merchant, products = merchant_with_products(10**6, 10**6)
     shop_id = "968861"
-    bindings.bind_shop("eleme", shop_id, merchant.id, by="usr_owner")
+    bindings.bind_shop("eleme", shop_id, merchant.id, by="usr_support", proof=bindings.ADMIN)
     return merchant, products, shop_id
 
 

@@ -102,9 +102,9 @@ def test_another_secret_or_app_is_refused():
 
 
 def test_the_fakes_pushes_verify_and_its_forgeries_do_not():
-    fake = FakeEleme(app_id=APP.app_id)
-    config = ElemeConfig(fake.app_id, fake.secret)
-    push = fake.new_order("968861", [{"extend_code": "prd_1", "quantity": 1, "price": 1890}], ADDRESS)
+    with FakeEleme(app_id=APP.app_id) as fake:  # only builds pushes here; its shop authorization is not called
+        config = ElemeConfig(fake.app_id, fake.secret)
+        push = fake.new_order("968861", [{"extend_code": "prd_1", "quantity": 1, "price": 1890}], ADDRESS)
     eleme.verify(json.loads(push.body), config)
     for forged in (fake.forged(push), fake.tampered(push, shopId=1)):
         with pytest.raises(Unauthorized):

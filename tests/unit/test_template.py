@@ -111,6 +111,9 @@ API_ROUTES = {
     ("POST", "/merchants/{merchantId}/orders", True),
     ("PUT", "/merchants/{merchantId}/channels/eleme", True),
     ("POST", "/channels/eleme/push", False),
+    # docs/adr/0015: Ele.me shop authorization; Ele.me's redirect back carries a one-time state
+    ("POST", "/merchants/{merchantId}/channels/eleme/authorizations", True),
+    ("GET", "/channels/eleme/authorized", False),
     # docs/adr/0012: third-party carriers (issue 6); Dada's callback is signature-checked in code
     ("POST", "/carriers/dada/callback", False),
 }

@@ -232,7 +232,7 @@ class LocalCloud:
         self.pollers = []
         for pool in self.pools.values():
             pool.close()
-        servers = [*self.payment_fakes.values(), self.wechat_login, self.dada]
+        servers = [*self.payment_fakes.values(), self.wechat_login, self.eleme, self.dada]
         for fake in [server for server in servers if server]:
             fake.stop()
         self.payment_fakes, self.wechat_login, self.eleme, self.dada = {}, None, None, None
@@ -281,11 +281,12 @@ class LocalCloud:
             secrets.put_secret_value(SecretId=self.stack.ref(logical_id), SecretString=fake.secret_json())
 
     def _start_eleme(self) -> None:
-        """Ele.me's fake app, its id and secret in ``ElemeSecret`` as an operator sets them in AWS; it pushes orders
-        to the gateway (``POST /dev/eleme/orders``)."""
+        """Ele.me's fake app, its id, key and secret in ``ElemeSecret`` as an operator sets them in AWS; it pushes
+        orders to the gateway (``POST /dev/eleme/orders``) and grants a merchant's shops
+        (``POST /dev/eleme/authorizations``)."""
         if "ElemeSecret" not in self.stack.resources:
             return
-        self.eleme = FakeEleme()
+        self.eleme = FakeEleme().start()
         self.stack.client("secretsmanager").put_secret_value(
             SecretId=self.stack.ref("ElemeSecret"), SecretString=self.eleme.secret_json()
         )

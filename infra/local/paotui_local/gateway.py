@@ -6,6 +6,7 @@ Besides the template's routes it serves what only the local stage has:
 ``POST /dev/pay/<wechat|alipay>/<trade no>`` (the payer pays at the provider's fake, which calls back),
 ``POST /dev/wechat/code`` (``wx.login``: a one-time code for ``POST /auth/wechat``),
 ``POST /dev/eleme/orders`` (the Ele.me fake pushes a new order to ``/channels/eleme/push``),
+``POST /dev/eleme/authorizations`` (the merchant grants shops at the Ele.me fake: where it sends the browser back),
 ``POST /dev/dada/<order id>/<Dada status>`` (the Dada fake moves its order, calling ``/carriers/dada/callback``),
 the web console under ``/console/``, and S3 under ``/s3/`` (moto's, so that a browser can post presigned uploads
 and load product images from the one address it knows, as it would from S3 and the CDN in AWS). Its own answers
@@ -135,6 +136,8 @@ class Gateway:
             return self._wechat_code(body)
         if method == "POST" and parts.path == "/dev/eleme/orders" and self.eleme:
             return self._eleme_order(body)
+        if method == "POST" and parts.path == "/dev/eleme/authorizations" and self.eleme:
+            return self._eleme_grant(body)
         if method == "POST" and parts.path.startswith("/dev/dada/") and self.dada:
             order_id, _, status = parts.path.removeprefix("/dev/dada/").partition("/")
             return self._dada_status(order_id, status, forged=dict(query).get("forged") == "true")
@@ -195,6 +198,17 @@ class Gateway:
         delivery = self.eleme.deliver(push)
         answer = {"status": delivery.status, "body": delivery.body.decode(errors="replace")}
         return json_reply(200, {"eleme_order_id": order_id, "acknowledged": delivery.acknowledged, "answer": answer})
+
+    def _eleme_grant(self, body: bytes) -> Reply:
+        """The merchant signs in at Ele.me: ``{"authorize_url", "shops": {id: name}}`` grants those shops (``"deny":
+        true`` refuses) → ``{"redirect_url"}``, where Ele.me sends their browser back (our callback)."""
+        try:
+            wanted = json.loads(body or b"{}")
+            url = wanted["authorize_url"]
+            back = self.eleme.deny(url) if wanted.get("deny") else self.eleme.grant(url, dict(wanted["shops"]))
+        except (ValueError, KeyError, TypeError) as refused:
+            return error_reply(400, "BAD_REQUEST", f"Not an authorization the Ele.me fake can grant: {refused!r}")
+        return json_reply(200, {"redirect_url": back})
 
     def _dada_status(self, order_id: str, status: str, *, forged: bool) -> Reply:
         """Dada moves its order for ours to ``status`` (2 待取货, 100 骑士到店, 3 配送中, 4 已完成, 5 已取消,

@@ -248,6 +248,14 @@ class Cloud:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def eleme_grant(self, authorize_url: str, shops: dict[str, str] | None = None) -> str:
+        """The merchant signs in at Ele.me and grants ``shops`` ({id: name}; None: refuses): where Ele.me sends
+        their browser back."""
+        body = {"authorize_url": authorize_url, "shops": shops or {}, "deny": shops is None}
+        response = self.http.post(self.url("/dev/eleme/authorizations"), json=body, timeout=15)
+        assert response.status_code == 200, response.text
+        return response.json()["redirect_url"]
+
     def texted_delivery_code(self, phone: str, order_id: str) -> str:
         """The 收货码 a customer without our app (a phone order's) was texted when the order went on its way."""
 

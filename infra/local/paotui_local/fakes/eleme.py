@@ -1,37 +1,42 @@
-"""Ele.me's open platform as a local fake: a test app that pushes signed orders to our push URL.
+"""Ele.me's open platform as a local fake: a test app that pushes signed orders to our push URL, and the shop
+authorization (OAuth) a merchant grants it.
 
-Why: ``paotui.orders.eleme`` must be exercised end to end (the push's shape,
-its MD5 signature, the message as JSON text with yuan amounts, the
-``{"message": "ok"}`` acknowledgement) without an Ele.me account. Ele.me
-calls us (消息推送), never the other way round here, so this fake serves
-nothing: it builds pushes exactly as Ele.me does, signs them with the app's
-secret (or, on request, another one), POSTs them to ``push_url`` as often as a
-test likes and records how each was answered.
+Why: ``paotui.orders.eleme`` and ``.eleme_oauth`` must be exercised end to end (the push's shape, its MD5
+signature, the message as JSON text with yuan amounts, the ``{"message": "ok"}`` acknowledgement; the authorize
+redirect, the code exchange with HTTP Basic, the signed ``eleme.user.getUser`` call) without an Ele.me account.
 
-How: ``FakeEleme()``; ``secret_json()`` is the ``ElemeSecret`` value (the
-local cloud writes it at start and points ``push_url`` at the gateway's
-``/channels/eleme/push``). ``new_order(...)`` is a signed type-10 push (订单生效),
-``cancellation(...)`` a type-14 one (订单被取消), ``forged(push)`` the same push
-signed with a wrong secret; ``deliver(push)`` sends one. Amounts are given in
-fen and written as Ele.me writes them, in yuan. Dev tooling only.
+How: ``with FakeEleme() as fake:`` serves Ele.me's ``/token`` and ``/api/v1/`` on ``fake.url``; ``secret_json()``
+is the ``ElemeSecret`` value pointing at it (the local cloud writes it at start and points ``push_url`` at the
+gateway's ``/channels/eleme/push``). Pushes: ``new_order(...)`` is a signed type-10 push (订单生效),
+``cancellation(...)`` a type-14 one (订单被取消), ``forged(push)`` the same push signed with a wrong secret;
+``deliver(push)`` sends one. Amounts are given in fen and written as Ele.me writes them, in yuan. Authorization:
+``grant(authorize_url, shops)`` plays the merchant signing in at Ele.me and granting ``shops`` ({id: name}); it
+returns the URL Ele.me sends their browser back to (``deny`` the one for a refusal). The token endpoint checks the
+app's Basic credentials, that the code is one it issued for this redirect URI, unused and under 10 minutes old; the
+API checks the call's signature, app key, timestamp (±5 minutes) and token, as Ele.me does. Dev tooling only.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import secrets
-import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from email.message import Message
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from paotui_local.fakes import Delivery, Notify, post
+from paotui_local.fakes import FakeServer, Notify, Response
 
 PUSH_PATH = "/channels/eleme/push"
 ACK = {"message": "ok"}
+CODE_SECONDS = 600  # an authorization code's life at Ele.me
+CLOCK_SKEW_SECONDS = 300  # an API call's timestamp may be this far off
 
 
 def yuan(fen: int) -> float:
@@ -44,17 +49,109 @@ def ele_phone(phone: str) -> str:
     return phone.removeprefix("+86")
 
 
-class FakeEleme:
-    def __init__(self, *, app_id: str = "27394562", push_url: str = ""):
+@dataclass(frozen=True)
+class _Grant:
+    shops: dict[str, str]  # shop id → name
+    redirect_uri: str
+    client_id: str
+    issued: float
+
+
+class FakeEleme(FakeServer):
+    name = "fake-eleme"
+
+    def __init__(self, *, app_id: str = "27394562", push_url: str = "", **server: Any):
+        super().__init__(**server)
         self.app_id = app_id
+        self.key = "fake" + secrets.token_hex(4)
         self.secret = secrets.token_hex(20)
         self.push_url = push_url
-        self.lock = threading.RLock()
-        self.deliveries: list[Delivery] = []
         self._ids = itertools.count(int(time.time() * 1000) * 1000)
+        self._codes: dict[str, _Grant] = {}
+        self._tokens: dict[str, _Grant] = {}
 
     def secret_json(self) -> str:
-        return json.dumps({"app_id": self.app_id, "secret": self.secret})
+        return json.dumps({"app_id": self.app_id, "key": self.key, "secret": self.secret, "base_url": self.url})
+
+    # --- shop authorization ---------------------------------------------------------------------------
+
+    def grant(self, authorize_url: str, shops: Mapping[str, str]) -> str:
+        """The merchant signs in at Ele.me and grants the app ``shops``: the URL their browser is sent back to."""
+        query = self._authorize_query(authorize_url)
+        code = secrets.token_hex(16)
+        with self.lock:
+            self._codes[code] = _Grant(dict(shops), query["redirect_uri"], query["client_id"], time.time())
+        return _back(query, code=code)
+
+    def deny(self, authorize_url: str) -> str:
+        """The merchant says no at Ele.me."""
+        return _back(self._authorize_query(authorize_url), error="access_denied")
+
+    def _authorize_query(self, authorize_url: str) -> dict[str, str]:
+        parts = urlsplit(authorize_url)
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        if parts.path != "/authorize" or query.get("response_type") != "code" or query.get("client_id") != self.key:
+            raise ValueError(f"Ele.me would show an error page for {authorize_url}")
+        if not query.get("redirect_uri") or not query.get("state") or query.get("scope") != "all":
+            raise ValueError(f"Ele.me would show an error page for {authorize_url}")
+        return query
+
+    def handle(self, method: str, target: str, headers: Message, body: bytes) -> Response:
+        path = urlsplit(target).path
+        if method == "POST" and path == "/token":
+            return self._token(headers, body)
+        if method == "POST" and path == "/api/v1/":
+            return self._api(body)
+        return _json_answer(404, {"error": "not_found"})
+
+    def _token(self, headers: Message, body: bytes) -> Response:
+        expected = "Basic " + base64.b64encode(f"{self.key}:{self.secret}".encode()).decode()
+        if headers.get("Authorization") != expected:
+            return _json_answer(401, {"error": "invalid_client", "error_description": "client authentication failed"})
+        form = {key: values[0] for key, values in parse_qs(body.decode()).items()}
+        with self.lock:
+            grant = self._codes.pop(form.get("code", ""), None)
+        fresh = grant is not None and time.time() - grant.issued < CODE_SECONDS
+        if form.get("grant_type") != "authorization_code" or not fresh:
+            return _json_answer(400, {"error": "invalid_grant", "error_description": "code is invalid or expired"})
+        if form.get("redirect_uri") != grant.redirect_uri or form.get("client_id") != grant.client_id:
+            return _json_answer(400, {"error": "invalid_grant", "error_description": "redirect_uri mismatch"})
+        token = secrets.token_hex(16)
+        with self.lock:
+            self._tokens[token] = grant
+        answer = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": 2592000,
+            "refresh_token": secrets.token_hex(16),
+        }
+        return _json_answer(200, answer)
+
+    def _api(self, body: bytes) -> Response:
+        call = json.loads(body)
+        metas, params = call.get("metas") or {}, call.get("params") or {}
+        action, token = call.get("action", ""), call.get("token", "")
+
+        def error(code: str, message: str) -> Response:
+            return _json_answer(
+                200, {"id": call.get("id"), "result": None, "error": {"code": code, "message": message}}
+            )
+
+        if metas.get("app_key") != self.key:
+            return error("INVALID_APP_KEY", "app_key is invalid")
+        if abs(time.time() - int(metas.get("timestamp") or 0)) > CLOCK_SKEW_SECONDS:
+            return error("INVALID_TIMESTAMP", "timestamp is out of range")
+        if call.get("signature") != _call_signature(action, token, metas, params, self.secret):
+            return error("INVALID_SIGNATURE", "signature is invalid")
+        with self.lock:
+            grant = self._tokens.get(token)
+        if grant is None:
+            return error("UNAUTHORIZED", "token is invalid")
+        if action != "eleme.user.getUser":
+            return error("METHOD_NOT_ALLOWED", f"{action} is not served by this fake")
+        shops = [{"id": int(shop_id), "name": name} for shop_id, name in grant.shops.items()]
+        result = {"userId": 75634421, "userName": "fake-merchant", "authorizedShops": shops}
+        return _json_answer(200, {"id": call.get("id"), "result": result, "error": None})
 
     def order_id(self) -> str:
         """A new Ele.me order id (they are long numbers, sent as text)."""
@@ -139,17 +236,22 @@ class FakeEleme:
         """The push with fields changed after it was signed."""
         return replace(notify, body=json.dumps({**json.loads(notify.body), **changes}, ensure_ascii=False).encode())
 
-    def deliver(self, notify: Notify, *, timeout: float = 10) -> Delivery:
-        """POST one push now; Ele.me counts it delivered only on 200 ``{"message": "ok"}``."""
-        status, body = post(notify, timeout=timeout)
-        delivery = Delivery(notify, status, body, status == 200 and _json(body) == ACK)
-        with self.lock:
-            self.deliveries.append(delivery)
-        return delivery
+    def acknowledged(self, status: int, body: bytes) -> bool:
+        """Ele.me counts a push delivered only on 200 ``{"message": "ok"}``."""
+        return status == 200 and _json(body) == ACK
 
     def _notify(self, body: Mapping[str, Any]) -> Notify:
         data = json.dumps(body, ensure_ascii=False).encode()
         return Notify(self.push_url, {"Content-Type": "application/json;charset=utf-8"}, data)
+
+
+def _back(query: Mapping[str, str], **answer: str) -> str:
+    separator = "&" if "?" in query["redirect_uri"] else "?"
+    return query["redirect_uri"] + separator + urlencode({**answer, "state": query["state"]})
+
+
+def _json_answer(status: int, body: Any) -> Response:
+    return Response(status, {"Content-Type": "application/json;charset=utf-8"}, json.dumps(body).encode())
 
 
 def _json(body: bytes) -> Any:
@@ -157,6 +259,14 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return None
+
+
+def _call_signature(action: str, token: str, metas: Mapping[str, Any], params: Mapping[str, Any], secret: str) -> str:
+    """Ele.me's API signature as its documents give it, written out apart from the adapter's so the adapter is
+    checked against it: MD5 of the action, the token, ``key=<JSON>`` of params and metas sorted, the secret."""
+    fields = sorted({**params, **metas}.items())
+    joined = "".join(f"{key}={json.dumps(value, ensure_ascii=False, separators=(',', ':'))}" for key, value in fields)
+    return hashlib.md5(f"{action}{token}{joined}{secret}".encode()).hexdigest().upper()
 
 
 def _sign(body: Mapping[str, Any], secret: str) -> str:

@@ -1,47 +1,122 @@
-"""Which merchant an external platform's shop is: the binding a pushed order is routed by (docs/adr/0010).
+"""Which merchant an external platform's shop is: the binding a pushed order is routed by (docs/adr/0010, 0015).
 
 One item per shop, keyed ``<channel>#shop#<shop id>``, so a push finds its
-merchant with one strongly consistent read. Binding is a conditional put (the
-key is new, or already names this merchant), so a shop binds to one merchant
-however many merchants try at once, and binding again is a no-op.
+merchant with one strongly consistent read. A binding needs proof that the
+shop is the merchant's: the platform's own shop authorization (``granted``:
+the merchant signed in there and granted us the shop, ``orders.eleme_oauth``)
+or an admin's word after checking (``admin``). Binding is a conditional put
+(the key is new, already names this merchant, or is a binding from before
+proof was asked for, which carries none), so a proven binding is never taken
+from its merchant by another, and binding again changes nothing but its time
+and proof.
+
+A shop authorization under way is an item too, keyed by the OAuth ``state``
+the platform sends back, naming the merchant who started it; it is used once
+and lapses after ``AUTHORIZATION_MINUTES``.
 """
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from paotui.orders.records import ChannelBindingRecord
+from paotui.orders.records import ChannelAuthorizationRecord, ChannelBindingRecord
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed
-from paotui.platform.errors import Conflict, NotFound
-from paotui.platform.observability import logger
+from paotui.platform.dynamo import condition_failed, delete_returning
+from paotui.platform.errors import BadRequest, Conflict, NotFound
+from paotui.platform.observability import logger, metrics
+
+GRANTED, ADMIN = "granted", "admin"  # a binding's proof
+AUTHORIZATION_MINUTES = 10  # to sign in at the platform and grant the shops
 
 
 def binding_key(channel: str, shop_id: str) -> str:
     return f"{channel}#shop#{shop_id}"
 
 
-def bind_shop(channel: str, shop_id: str, merchant_id: str, *, by: str) -> ChannelBindingRecord:
-    """Bind the platform's shop to ``merchant_id``; 409 ``SHOP_BOUND_ELSEWHERE`` if another merchant has it."""
+def bind_shop(
+    channel: str, shop_id: str, merchant_id: str, *, by: str, proof: str, shop_name: str | None = None
+) -> ChannelBindingRecord:
+    """Bind the platform's shop to ``merchant_id`` on ``proof``; 409 ``SHOP_BOUND_ELSEWHERE`` if another merchant
+    has it on proof of their own. A binding without proof (made on a merchant's word before proof was asked for)
+    gives way: the proven claim is the shop's owner."""
     key = binding_key(channel, shop_id)
+    before = _binding(key)
     binding = ChannelBindingRecord(
-        key, merchant_id=merchant_id, channel=channel, shop_id=shop_id, bound_at=clock.now_iso(), bound_by=by
+        key,
+        merchant_id=merchant_id,
+        channel=channel,
+        shop_id=shop_id,
+        bound_at=clock.now_iso(),
+        bound_by=by,
+        proof=proof,
+        shop_name=shop_name,
     )
+    record = ChannelBindingRecord
     try:
-        binding.save(condition=ChannelBindingRecord.key.does_not_exist())
+        binding.save(
+            condition=record.key.does_not_exist() | record.proof.does_not_exist() | (record.merchant_id == merchant_id)
+        )
     except PutError as error:
         if not condition_failed(error):
             raise
-        existing = ChannelBindingRecord.get(key, consistent_read=True)
-        if existing.merchant_id != merchant_id:
-            raise Conflict(
-                f"This {channel} shop is bound to another merchant.",
-                code="SHOP_BOUND_ELSEWHERE",
-                details={"channel": channel, "shop_id": shop_id},
-            ) from None
-        return existing
-    logger.info("shop bound", extra={"channel": channel, "shop_id": shop_id, "merchant_id": merchant_id})
+        raise Conflict(
+            f"This {channel} shop is bound to another merchant.",
+            code="SHOP_BOUND_ELSEWHERE",
+            details={"channel": channel, "shop_id": shop_id},
+        ) from None
+    if before is not None and before.merchant_id != merchant_id:
+        logger.warning(
+            "a shop bound without proof went to the merchant who proved it",
+            extra={"channel": channel, "shop_id": shop_id, "merchant_id": merchant_id, "was": before.merchant_id},
+        )
+        metrics.add_metric(name="ChannelShopsReclaimed", unit="Count", value=1)
+    logger.info(
+        "shop bound", extra={"channel": channel, "shop_id": shop_id, "merchant_id": merchant_id, "proof": proof}
+    )
     return binding
+
+
+def start_authorization(channel: str, merchant_id: str, *, by: str) -> tuple[str, ChannelAuthorizationRecord]:
+    """A new shop authorization for the merchant: its OAuth ``state`` (unguessable) and its item."""
+    state = secrets.token_urlsafe(24)
+    expires = clock.now() + timedelta(minutes=AUTHORIZATION_MINUTES)
+    authorization = ChannelAuthorizationRecord(
+        _authorization_key(channel, state),
+        merchant_id=merchant_id,
+        asked_by=by,
+        expires_at=clock.iso(expires),
+        ttl=expires,
+    )
+    authorization.save(condition=ChannelAuthorizationRecord.key.does_not_exist())
+    return state, authorization
+
+
+def take_authorization(channel: str, state: str) -> ChannelAuthorizationRecord:
+    """The authorization ``state`` names, used up: of two callbacks with it, one gets it. 400
+    ``AUTHORIZATION_EXPIRED`` if there is none (never issued, used already, or lapsed)."""
+    taken = None
+    if 0 < len(state) <= 64:
+        item = ChannelAuthorizationRecord(_authorization_key(channel, state))
+        taken = delete_returning(item, ChannelAuthorizationRecord.key.exists())
+    if taken is None or taken.expires_at <= clock.now_iso():
+        raise BadRequest(
+            "This shop authorization has lapsed or was used already; start it again.", code="AUTHORIZATION_EXPIRED"
+        )
+    return taken
+
+
+def _binding(key: str) -> ChannelBindingRecord | None:
+    try:
+        return ChannelBindingRecord.get(key, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _authorization_key(channel: str, state: str) -> str:
+    return f"{channel}#authorization#{state}"
 
 
 def merchant_for(channel: str, shop_id: str) -> str:

@@ -1,4 +1,4 @@
-"""Routes of ChannelsApi (docs/adr/0010): orders a merchant enters, binding an Ele.me shop, Ele.me's pushes."""
+"""Routes of ChannelsApi (docs/adr/0010, 0015): orders a merchant enters, binding Ele.me shops, Ele.me's pushes."""
 
 from __future__ import annotations
 
@@ -6,18 +6,28 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Request, Response
 from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from paotui.catalog.service import managed_merchant
-from paotui.orders import bindings, channels, eleme
+from paotui.orders import bindings, channels, eleme, eleme_oauth
 from paotui.orders.api import IdempotencyKey, placed, required_key
-from paotui.orders.channel_models import MerchantOrder, ShopBinding, ShopBindingView
+from paotui.orders.channel_models import (
+    GrantedShopsView,
+    MerchantOrder,
+    ShopAuthorizationView,
+    ShopBinding,
+    ShopBindingView,
+)
 from paotui.orders.models import OrderView
 from paotui.platform.auth import Principal, require_role
+from paotui.platform.http import json_response
 
 router = APIGatewayRouter()
 
 Manager = Annotated[Principal, Depends(require_role("merchant"))]  # the merchant's owner, or an admin
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+OAuthText = Annotated[str | None, Query(max_length=512)]
 
 
 @router.post(
@@ -33,11 +43,35 @@ def place_merchant_order(
     return placed(*channels.place_merchant_order(merchantId, caller, required_key(idempotency_key), body), caller)
 
 
-@router.put("/merchants/<merchantId>/channels/eleme")
-def bind_eleme_shop(merchantId: str, body: ShopBinding, caller: Manager) -> ShopBindingView:  # noqa: N803
-    """Orders Ele.me pushes for this shop become this merchant's; 409 if another merchant bound it."""
+@router.post(
+    "/merchants/<merchantId>/channels/eleme/authorizations",
+    responses={201: {"description": "Where to send the merchant's browser to grant their Ele.me shops"}},
+)
+def authorize_eleme_shops(merchantId: str, caller: Manager) -> Response[ShopAuthorizationView]:  # noqa: N803
+    """Start binding the merchant's Ele.me shops: the owner signs in at Ele.me and grants them (proof they own them)."""
     merchant = managed_merchant(caller, merchantId)
-    binding = bindings.bind_shop(eleme.CHANNEL, body.shop_id, merchant.id, by=caller.user_id)
+    started = eleme_oauth.begin(merchant.id, by=caller.user_id)
+    view = ShopAuthorizationView(authorize_url=started.authorize_url, expires_at=started.expires_at)
+    return json_response(201, view.model_dump(mode="json"))
+
+
+@router.get(eleme_oauth.CALLBACK_PATH)
+def eleme_shops_granted(state: OAuthText = None, code: OAuthText = None, error: OAuthText = None) -> GrantedShopsView:
+    """Ele.me sends the merchant's browser back here (no authorizer: the one-time ``state`` names the merchant)."""
+    granted = eleme_oauth.complete(state or "", code, error)
+    return GrantedShopsView(
+        merchant_id=granted.merchant_id,
+        shops=[ShopBindingView.of(binding) for binding in granted.bound],
+        held_elsewhere=granted.held_elsewhere,
+    )
+
+
+@router.put("/merchants/<merchantId>/channels/eleme")
+def bind_eleme_shop(merchantId: str, body: ShopBinding, caller: Admin) -> ShopBindingView:  # noqa: N803
+    """An admin binds a shop by hand, having checked it is the merchant's (merchants prove it through Ele.me);
+    409 if another merchant holds it on proof."""
+    merchant = managed_merchant(caller, merchantId)
+    binding = bindings.bind_shop(eleme.CHANNEL, body.shop_id, merchant.id, by=caller.user_id, proof=bindings.ADMIN)
     return ShopBindingView.of(binding)
 
 

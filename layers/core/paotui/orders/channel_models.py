@@ -29,3 +29,19 @@ class ShopBindingView(ResponseModel):
     shop_id: str
     merchant_id: str
     bound_at: str
+    proof: str | None = None  # "granted" (the platform's shop authorization), "admin"; none: bound before proof
+    shop_name: str | None = None
+
+
+class ShopAuthorizationView(ResponseModel):
+    """Send the merchant's browser to ``authorize_url``; the platform sends it back to our callback by
+    ``expires_at``."""
+
+    authorize_url: str
+    expires_at: str
+
+
+class GrantedShopsView(ResponseModel):
+    merchant_id: str
+    shops: list[ShopBindingView]  # bound to the merchant now
+    held_elsewhere: list[str]  # granted, but another merchant holds them on proof of their own

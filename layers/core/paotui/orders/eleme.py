@@ -14,8 +14,9 @@ type 14 订单被取消 cancels our order (or, before we have it, keeps its push
 from being taken later); every other type is acknowledged and logged. Prices
 are yuan with decimals, converted to fen exactly: the message is parsed with
 its numbers kept as written, never as floats. The app id and secret come from
-the ``ElemeSecret`` secret, ``{"app_id", "secret"}``; ``{}`` leaves the channel
-off (404).
+the ``ElemeSecret`` secret, ``{"app_id", "secret"}`` (and, for shop
+authorization, ``key`` and optionally ``base_url``: ``orders.eleme_oauth``);
+``{}`` leaves the channel off (404).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from paotui.platform.secrets import secret_value
 from paotui.platform.settings import get_settings
 
 CHANNEL = "eleme"
+PRODUCTION_URL = "https://open-api.shop.ele.me"
 ACK = {"message": "ok"}
 NEW_ORDER, ORDER_CANCELLED = 10, 14
 GOODS = "normal"  # the group type of ordered dishes (others: packing and delivery "extra", "discount")
@@ -57,8 +59,13 @@ _MAINLAND_MOBILE = re.compile(r"(?:\+?86)?(1\d{10})(?:[,_#-](\d{1,6}))?")
 
 @dataclass(frozen=True)
 class ElemeConfig:
+    """``app_id`` names the app in pushes; ``key`` is its app key (OAuth's client id, API calls' ``app_key``);
+    ``secret`` signs both; ``base_url`` is Ele.me's open API host (its sandbox's, or a local fake's)."""
+
     app_id: str
     secret: str
+    key: str = ""
+    base_url: str = PRODUCTION_URL
 
 
 def configured() -> ElemeConfig:
@@ -67,7 +74,12 @@ def configured() -> ElemeConfig:
     document = json.loads(secret_value(arn)) if arn else {}
     if not document.get("app_id") or not document.get("secret"):
         raise NotFound("The Ele.me channel is not configured in this deployment.", code="CHANNEL_NOT_FOUND")
-    return ElemeConfig(app_id=str(document["app_id"]), secret=document["secret"])
+    return ElemeConfig(
+        app_id=str(document["app_id"]),
+        secret=document["secret"],
+        key=str(document.get("key") or ""),
+        base_url=str(document.get("base_url") or PRODUCTION_URL),
+    )
 
 
 def plain(value: Any) -> str:

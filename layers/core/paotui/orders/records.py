@@ -258,6 +258,22 @@ class ChannelBindingRecord(Model):
     shop_id = UnicodeAttribute()
     bound_at = UnicodeAttribute()
     bound_by = UnicodeAttribute()
+    proof = UnicodeAttribute(null=True)  # "granted" (the platform's shop authorization) or "admin"; None: the
+    # merchant's word, from before bindings needed proof (docs/adr/0015)
+    shop_name = UnicodeAttribute(null=True)  # as the platform named it in the grant
+
+
+class ChannelAuthorizationRecord(Model):
+    """A merchant's shop authorization under way (orders.bindings): the OAuth ``state`` the platform sends back,
+    naming the merchant who asked. In the bindings' table, keyed apart; used once, gone after ``expires_at``."""
+
+    Meta = table_meta("channel_bindings_table")
+
+    key = UnicodeAttribute(hash_key=True)  # "<channel>#authorization#<state>"
+    merchant_id = UnicodeAttribute()
+    asked_by = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    ttl = TTLAttribute()
 
 
 class ChannelCancellationRecord(Model):
