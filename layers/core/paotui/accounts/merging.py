@@ -26,14 +26,14 @@ login as the survivor) finishes the merge first: ``settled``.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from paotui.accounts import addresses, sessions
 from paotui.accounts.records import IdentityRecord, UserRecord
 from paotui.accounts.users import get_user, grant_roles
 from paotui.coupons import service as coupons
 from paotui.orders.service import reassign_customer
-from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
+from paotui.platform.dynamo import failed_conditions, transact_write, update_if
 from paotui.platform.errors import Conflict
 from paotui.platform.observability import logger
 
@@ -99,10 +99,6 @@ def _finish(absorbed: UserRecord, survivor: UserRecord) -> UserRecord:
 
 
 def _repoint(identity: IdentityRecord, absorbed_id: str, survivor_id: str) -> None:
-    try:
-        identity.update(
-            actions=[IdentityRecord.user_id.set(survivor_id)], condition=IdentityRecord.user_id == absorbed_id
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    update_if(
+        identity, actions=[IdentityRecord.user_id.set(survivor_id)], condition=IdentityRecord.user_id == absorbed_id
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from paotui.accounts import merging, otp, sessions, tokens
 from paotui.accounts.records import OtpRecord, UserRecord, phone_key
@@ -25,7 +25,7 @@ from paotui.accounts.users import find_user, get_user, grant_roles, link_phone, 
 from paotui.accounts.wechat import WeChatClient
 from paotui.notify.sms import SmsSender
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import condition_failed, update_if
 from paotui.platform.errors import BadGateway, Conflict, DomainError
 from paotui.platform.observability import logger
 from paotui.platform.settings import Settings
@@ -144,15 +144,12 @@ class AuthService:
         if refusal := self._guess_refusal(current, now):
             raise refusal
         same_code = OtpRecord.code_hash == current.code_hash
-        try:
-            current.update(
-                actions=[OtpRecord.attempts.add(1)],
-                condition=same_code & (OtpRecord.attempts < settings.otp_max_attempts),
-            )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
-            raise self._refusal_after_race(phone, now) from None
+        if not update_if(
+            current,
+            actions=[OtpRecord.attempts.add(1)],
+            condition=same_code & (OtpRecord.attempts < settings.otp_max_attempts),
+        ):
+            raise self._refusal_after_race(phone, now)
         if not otp.code_matches(self._secret(), phone, code, current.code_hash):
             raise otp.invalid_code(settings.otp_max_attempts - int(current.attempts))
         try:

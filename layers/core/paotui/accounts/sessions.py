@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from paotui.accounts import refresh
 from paotui.accounts.records import HEAD, SessionRecord, UserRecord, refresh_entry
 from paotui.accounts.users import account_merged
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
+from paotui.platform.dynamo import failed_conditions, transact_write, update_if
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger
 
@@ -96,14 +96,11 @@ def rotate(token: str, *, now: int, ttl_seconds: int) -> Issued:
 def revoke(session_id: str, *, reason: str) -> None:
     """End a session: its refresh tokens and its access tokens stop working (the first reason is kept)."""
     head = SessionRecord(session_id, HEAD)
-    try:
-        head.update(
-            actions=[SessionRecord.revoked_at.set(clock.now_iso()), SessionRecord.revoked_reason.set(reason)],
-            condition=SessionRecord.id.exists() & SessionRecord.revoked_at.does_not_exist(),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    if not update_if(
+        head,
+        actions=[SessionRecord.revoked_at.set(clock.now_iso()), SessionRecord.revoked_reason.set(reason)],
+        condition=SessionRecord.id.exists() & SessionRecord.revoked_at.does_not_exist(),
+    ):
         return
     logger.info("session revoked", extra={"session_id": session_id, "reason": reason})
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from paotui.accounts.records import IdentityRecord, UserRecord, phone_key, unionid_key, wechat_key
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
+from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write, update_if
 from paotui.platform.errors import Conflict, NotFound, Unauthorized
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger
@@ -88,14 +88,11 @@ def grant_roles(user: UserRecord, roles: Iterable[str]) -> UserRecord:
     for role in roles:
         if role in user.roles:
             continue
-        try:
-            user.update(
-                actions=[UserRecord.roles.set(UserRecord.roles.append([role]))],
-                condition=~UserRecord.roles.contains(role),
-            )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
+        if not update_if(
+            user,
+            actions=[UserRecord.roles.set(UserRecord.roles.append([role]))],
+            condition=~UserRecord.roles.contains(role),
+        ):
             user.refresh(consistent_read=True)  # given meanwhile
     return user
 

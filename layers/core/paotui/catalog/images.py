@@ -25,7 +25,6 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
 
 from paotui.catalog import merchants
 from paotui.catalog.records import ProductRecord
@@ -34,7 +33,7 @@ from paotui.platform.errors import Unprocessable
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import update_if
 
 MAX_IMAGES_PER_PRODUCT = 9
 _CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -93,16 +92,13 @@ def set_images(product: ProductRecord, image_ids: list[str], version: int) -> Pr
 
 def _write(product: ProductRecord, keys: list[str], version: int) -> None:
     """Set the product's image keys if ``version`` is still its version; 409 otherwise."""
-    try:
-        product.update(
-            actions=[ProductRecord.images.set(keys), ProductRecord.version.add(1)],
-            condition=ProductRecord.version == version,
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    if not update_if(
+        product,
+        actions=[ProductRecord.images.set(keys), ProductRecord.version.add(1)],
+        condition=ProductRecord.version == version,
+    ):
         product.refresh(consistent_read=True)
-        raise merchants.version_conflict(product) from None
+        raise merchants.version_conflict(product)
 
 
 def _checked(merchant_id: str, image_id: str) -> str:

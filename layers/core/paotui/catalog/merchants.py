@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from paotui.catalog import adjustments, delivery, service
 from paotui.catalog.merchant_models import CategoryIn, EditProduct, UpdateMerchant
 from paotui.catalog.records import CategoryMap, LedgerKind, MerchantRecord, ProductRecord, StockLedgerRecord
-from paotui.platform.dynamo import LatLngMap, condition_failed, transact_write
+from paotui.platform.dynamo import LatLngMap, transact_write, update_if
 from paotui.platform.errors import Conflict, NotFound, Unprocessable
 from paotui.platform.geo import cell_of
 from paotui.platform.ids import new_id
@@ -95,15 +95,12 @@ def replace_categories(merchant: MerchantRecord, categories: Sequence[CategoryIn
     if in_use:
         raise Conflict("Move the products out of a category first.", code="CATEGORY_IN_USE", details={"ids": in_use})
     stored = [CategoryMap(id=category.id or new_id("cat_"), name=category.name) for category in categories]
-    try:
-        merchant.update(
-            actions=[MerchantRecord.categories.set(stored), MerchantRecord.menu_version.add(1)],
-            condition=MerchantRecord.id.exists() & service.menu_unchanged(merchant),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        raise service.menu_changed(merchant.id) from None
+    if not update_if(
+        merchant,
+        actions=[MerchantRecord.categories.set(stored), MerchantRecord.menu_version.add(1)],
+        condition=MerchantRecord.id.exists() & service.menu_unchanged(merchant),
+    ):
+        raise service.menu_changed(merchant.id)
     return merchant
 
 
@@ -155,15 +152,12 @@ def edit_product(merchant: MerchantRecord, product_id: str, edit: EditProduct, b
 def take_off_sale(merchant: MerchantRecord, product_id: str) -> ProductRecord:
     """DELETE is soft: the product stays (orders and the ledger name it) but can't be ordered."""
     product = ProductRecord(merchant.id, product_id)
-    try:
-        product.update(
-            actions=[ProductRecord.on_sale.set(False), ProductRecord.version.add(1)],
-            condition=ProductRecord.id.exists(),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        raise NotFound("No such product.", code="PRODUCT_NOT_FOUND") from None
+    if not update_if(
+        product,
+        actions=[ProductRecord.on_sale.set(False), ProductRecord.version.add(1)],
+        condition=ProductRecord.id.exists(),
+    ):
+        raise NotFound("No such product.", code="PRODUCT_NOT_FOUND")
     return get_product(merchant.id, product_id)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from paotui.catalog import delivery, pricing, slots
@@ -20,7 +20,7 @@ from paotui.catalog.records import MerchantRecord, SlotRecord
 from paotui.platform import clock
 from paotui.platform.errors import Conflict, Unprocessable
 from paotui.platform.settings import get_settings
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import update_if
 
 _CONDITION_FAILED = "ConditionalCheckFailed"
 
@@ -52,16 +52,11 @@ def stage_booking(
 
 def release_booking(merchant_id: str, slot_start: str, order_id: str) -> bool:
     """Give a cancelled order's place back; False when it holds none (already given back)."""
-    try:
-        SlotRecord(merchant_id, slot_start).update(
-            actions=[SlotRecord.taken.add(-1), SlotRecord.orders.delete({order_id})],
-            condition=SlotRecord.orders.contains(order_id),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
+    return update_if(
+        SlotRecord(merchant_id, slot_start),
+        actions=[SlotRecord.taken.add(-1), SlotRecord.orders.delete({order_id})],
+        condition=SlotRecord.orders.contains(order_id),
+    )
 
 
 def full_refusal() -> Conflict:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from paotui.coupons.records import CouponRecord, CouponStatus
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
+from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write, update_if
 from paotui.platform.errors import Conflict, NotFound, Unprocessable
 from paotui.platform.observability import logger, metrics
 
@@ -129,18 +129,15 @@ def redemption_failed(error: TransactWriteError, customer_id: str, coupon_id: st
 
 def release(customer_id: str, coupon_id: str, order_id: str) -> bool:
     """A cancelled order gives its coupon back; False when the order holds it no more (given back already)."""
-    try:
-        CouponRecord(customer_id, coupon_id).update(
-            actions=[
-                CouponRecord.status.set(CouponStatus.AVAILABLE.value),
-                CouponRecord.order_id.remove(),
-                CouponRecord.used_at.remove(),
-            ],
-            condition=(CouponRecord.status == CouponStatus.USED.value) & (CouponRecord.order_id == order_id),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    if not update_if(
+        CouponRecord(customer_id, coupon_id),
+        actions=[
+            CouponRecord.status.set(CouponStatus.AVAILABLE.value),
+            CouponRecord.order_id.remove(),
+            CouponRecord.used_at.remove(),
+        ],
+        condition=(CouponRecord.status == CouponStatus.USED.value) & (CouponRecord.order_id == order_id),
+    ):
         return False
     logger.info("coupon given back", extra={"coupon_id": coupon_id, "order_id": order_id})
     return True

@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError
 
 from paotui.ops.records import IncidentRecord
 from paotui.platform import clock
 from paotui.platform.aws import client
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import condition_failed, update_if
 from paotui.platform.errors import Conflict, NotFound, invalid_cursor
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
@@ -71,21 +71,18 @@ def resolve(incident: str, *, by: str, note: str | None) -> IncidentRecord:
     if record.status != OPEN:
         raise Conflict("The incident is already resolved.", code="INCIDENT_RESOLVED")
     resolved_at = clock.now()
-    try:
-        record.update(
-            actions=[
-                IncidentRecord.status.set(RESOLVED),
-                IncidentRecord.resolved_at.set(clock.iso(resolved_at)),
-                IncidentRecord.resolved_by.set(by),
-                IncidentRecord.note.set(note) if note else IncidentRecord.note.remove(),
-                IncidentRecord.ttl.set(resolved_at + timedelta(seconds=get_settings().incident_retention_seconds)),
-            ],
-            condition=IncidentRecord.status == OPEN,
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        raise Conflict("The incident is already resolved.", code="INCIDENT_RESOLVED") from error
+    if not update_if(
+        record,
+        actions=[
+            IncidentRecord.status.set(RESOLVED),
+            IncidentRecord.resolved_at.set(clock.iso(resolved_at)),
+            IncidentRecord.resolved_by.set(by),
+            IncidentRecord.note.set(note) if note else IncidentRecord.note.remove(),
+            IncidentRecord.ttl.set(resolved_at + timedelta(seconds=get_settings().incident_retention_seconds)),
+        ],
+        condition=IncidentRecord.status == OPEN,
+    ):
+        raise Conflict("The incident is already resolved.", code="INCIDENT_RESOLVED")
     return record
 
 

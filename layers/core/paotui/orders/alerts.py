@@ -16,13 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
 
 from paotui.orders.records import AlertMap, OrderRecord
 from paotui.platform import clock
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import update_if
 
 
 def alert_id(order_id: str, kind: str, key: str = "") -> str:
@@ -37,17 +36,14 @@ def record_alert(order_id: str, kind: str, *, key: str = "", detail: Mapping[str
     """
     identity = alert_id(order_id, kind, key)
     entry = AlertMap(id=identity, kind=kind, at=clock.now_iso(), detail=dict(detail) if detail else None)
-    try:
-        OrderRecord(order_id).update(
-            actions=[
-                OrderRecord.alerts.set((OrderRecord.alerts | []).append([entry])),
-                OrderRecord.alert_ids.add({identity}),
-            ],
-            condition=OrderRecord.id.exists() & ~OrderRecord.alert_ids.contains(identity),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    if not update_if(
+        OrderRecord(order_id),
+        actions=[
+            OrderRecord.alerts.set((OrderRecord.alerts | []).append([entry])),
+            OrderRecord.alert_ids.add({identity}),
+        ],
+        condition=OrderRecord.id.exists() & ~OrderRecord.alert_ids.contains(identity),
+    ):
         logger.info("alert already recorded", extra={"order_id": order_id, "kind": kind, "key": key})
         return False
     logger.info("alert recorded", extra={"order_id": order_id, "kind": kind, "key": key})

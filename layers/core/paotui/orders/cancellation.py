@@ -15,7 +15,6 @@ Requests are conditional writes on the order's ``version``, like every move.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from paotui.orders import service
@@ -24,7 +23,7 @@ from paotui.orders.transitions import Actor, Status
 from paotui.platform import clock
 from paotui.platform.auth import Principal
 from paotui.platform.errors import Conflict, Forbidden
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import update_if
 
 FREE = frozenset({Status.PENDING_PAYMENT, Status.PAID})
 BY_CONSENT = frozenset({Status.CONFIRMED, Status.ASSIGNED})
@@ -96,12 +95,9 @@ def _answer(status: str, reason: str | None) -> list[Action]:
 
 def _update(order: OrderRecord, actions: list[Action]) -> None:
     """Write ``actions`` if the order is still as read (same version); 409 when it moved meanwhile."""
-    try:
-        order.update(
-            actions=[*actions, OrderRecord.version.add(1), OrderRecord.updated_at.set(clock.now_iso())],
-            condition=OrderRecord.version == order.version,
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        raise Conflict("The order changed while we were updating it; try again.", code="CONCURRENT_UPDATE") from None
+    if not update_if(
+        order,
+        actions=[*actions, OrderRecord.version.add(1), OrderRecord.updated_at.set(clock.now_iso())],
+        condition=OrderRecord.version == order.version,
+    ):
+        raise Conflict("The order changed while we were updating it; try again.", code="CONCURRENT_UPDATE")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from paotui.orders import service
@@ -19,7 +18,7 @@ from paotui.orders.records import ComplaintMap, OrderRecord, RatingMap
 from paotui.orders.transitions import Actor, Status
 from paotui.platform import clock
 from paotui.platform.auth import Principal
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import update_if
 from paotui.platform.errors import Conflict, Forbidden
 
 _RETRIES_ON_RACE = 3
@@ -110,14 +109,11 @@ def _change(order_id: str, caller: Principal, actions_for: Callable[[OrderRecord
     for _ in range(_RETRIES_ON_RACE):
         order = service.get_visible_order(order_id, caller)
         actions = actions_for(order)
-        try:
-            order.update(
-                actions=[*actions, OrderRecord.version.add(1), OrderRecord.updated_at.set(clock.now_iso())],
-                condition=OrderRecord.version == order.version,
-            )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
+        if not update_if(
+            order,
+            actions=[*actions, OrderRecord.version.add(1), OrderRecord.updated_at.set(clock.now_iso())],
+            condition=OrderRecord.version == order.version,
+        ):
             continue
         return order
     raise Conflict("The order changed while we were updating it; try again.", code="CONCURRENT_UPDATE")

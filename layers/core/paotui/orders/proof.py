@@ -39,14 +39,13 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from paotui.orders.records import DeliveryFailureMap, GeofenceOverrideMap, OrderRecord, ProofMap
 from paotui.orders.transitions import Actor, Status
 from paotui.platform import clock, uploads
-from paotui.platform.dynamo import LatLngMap, condition_failed
+from paotui.platform.dynamo import LatLngMap, update_if
 from paotui.platform.errors import Conflict, Forbidden, Unprocessable
 from paotui.platform.geo import haversine_m
 from paotui.platform.ids import new_id
@@ -283,22 +282,19 @@ def _unlocked(limit: int) -> Condition:
 
 def _count_wrong_code(order: OrderRecord, limit: int) -> int:
     """Record one wrong guess, atomically; the attempts left. 409 if the code locked meanwhile."""
-    try:
-        order.update(
-            actions=[OrderRecord.delivery_code_attempts.add(1)],
-            condition=(OrderRecord.status == Status.DELIVERING.value) & _unlocked(limit),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    if not update_if(
+        order,
+        actions=[OrderRecord.delivery_code_attempts.add(1)],
+        condition=(OrderRecord.status == Status.DELIVERING.value) & _unlocked(limit),
+    ):
         order.refresh(consistent_read=True)
         if int(order.delivery_code_attempts or 0) >= limit:
-            raise _locked(limit) from None
+            raise _locked(limit)
         raise Conflict(
             "The order changed while we were checking the code.",
             code="INVALID_TRANSITION",
             details={"status": order.status, "to": Status.DELIVERED.value},
-        ) from None
+        )
     attempts = int(order.delivery_code_attempts)
     logger.info("wrong delivery code", extra={"order_id": order.id, "attempts": attempts})
     return limit - attempts

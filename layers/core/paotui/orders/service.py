@@ -32,7 +32,7 @@ from paotui.orders.records import (
 )
 from paotui.orders.transitions import TERMINAL, UNASSIGNING, Actor, Status, is_allowed, may_move
 from paotui.platform import clock
-from paotui.platform.dynamo import PlaceMap, condition_failed, transact_write
+from paotui.platform.dynamo import PlaceMap, condition_failed, transact_write, update_if
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger
@@ -475,14 +475,11 @@ def reassign_customer(from_customer: str, to_customer: str) -> int:
     """
     moved = 0
     for order in OrderRecord.by_customer.query(from_customer):
-        try:
-            order.update(
-                actions=[OrderRecord.customer_id.set(to_customer)],
-                condition=OrderRecord.customer_id == from_customer,
-            )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
+        if not update_if(
+            order,
+            actions=[OrderRecord.customer_id.set(to_customer)],
+            condition=OrderRecord.customer_id == from_customer,
+        ):
             continue
         moved += 1
     if moved:

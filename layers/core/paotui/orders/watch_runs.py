@@ -10,10 +10,9 @@ status change.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
 
 from paotui.orders.records import OrderRecord
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import update_if
 
 
 def current_execution(order: OrderRecord) -> str:
@@ -25,13 +24,8 @@ def claim_execution(order_id: str, *, replacing: str, name: str, status: str) ->
     current = OrderRecord.watch_execution == replacing
     if replacing == order_id:
         current = current | OrderRecord.watch_execution.does_not_exist()
-    try:
-        OrderRecord(order_id).update(
-            actions=[OrderRecord.watch_execution.set(name)],
-            condition=OrderRecord.id.exists() & (OrderRecord.status == status) & current,
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
+    return update_if(
+        OrderRecord(order_id),
+        actions=[OrderRecord.watch_execution.set(name)],
+        condition=OrderRecord.id.exists() & (OrderRecord.status == status) & current,
+    )

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from paotui.orders import service as orders
 from paotui.orders.records import OrderRecord
@@ -35,7 +35,7 @@ from paotui.payments.providers import NotifyReply, PaymentState, ProviderPayment
 from paotui.payments.records import PAID_BY, PaymentRecord, PaymentStatus, payer_of
 from paotui.platform import clock
 from paotui.platform.auth import Principal
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import condition_failed, update_if
 from paotui.platform.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
@@ -78,14 +78,11 @@ def start_payment(order_id: str, caller: Principal, channel: str, providers: Pro
             notify_url=providers.notify_url(channel),
             expires_at=clock.parse_iso(order.created_at) + timedelta(seconds=get_settings().payment_timeout_seconds),
         )
-        try:
-            payment.update(
-                actions=[PaymentRecord.client_params.set(json.dumps(params, separators=(",", ":")))],
-                condition=PaymentRecord.client_params.does_not_exist(),
-            )
-        except UpdateError as error:  # a double tap: the other request stored the same trade's parameters first
-            if not condition_failed(error):
-                raise
+        update_if(
+            payment,
+            actions=[PaymentRecord.client_params.set(json.dumps(params, separators=(",", ":")))],
+            condition=PaymentRecord.client_params.does_not_exist(),
+        )  # a double tap: the other request stored the same trade's parameters first
     payment.refresh(consistent_read=True)
     return payment
 
@@ -165,19 +162,16 @@ def apply_payment(channel: str, notice: ProviderPayment, providers: Providers) -
         metrics.add_metric(name="PaymentAmountMismatch", unit="Count", value=1)
         raise Unprocessable("The notified amount differs from the payment.", code="AMOUNT_MISMATCH")
 
-    try:
-        payment.update(
-            actions=[
-                PaymentRecord.status.set(PaymentStatus.SUCCEEDED),
-                PaymentRecord.paid_at.set(notice.paid_at or clock.now_iso()),
-                PaymentRecord.provider_txn_id.set(notice.provider_txn_id),
-            ],
-            # a closed trade that still got paid (Alipay keeps a QR code payable) is money received all the same
-            condition=PaymentRecord.status.is_in(PaymentStatus.CREATED, PaymentStatus.CLOSED),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    if not update_if(
+        payment,
+        actions=[
+            PaymentRecord.status.set(PaymentStatus.SUCCEEDED),
+            PaymentRecord.paid_at.set(notice.paid_at or clock.now_iso()),
+            PaymentRecord.provider_txn_id.set(notice.provider_txn_id),
+        ],
+        # a closed trade that still got paid (Alipay keeps a QR code payable) is money received all the same
+        condition=PaymentRecord.status.is_in(PaymentStatus.CREATED, PaymentStatus.CLOSED),
+    ):
         payment.refresh(consistent_read=True)
 
     moved = orders.system_transition(
@@ -230,14 +224,11 @@ def close_unpaid(order_id: str, providers: Providers) -> bool:
             apply_payment(payment.channel, provider.query(payment.trade_no), providers)
             paid = True
             continue
-        try:
-            payment.update(
-                actions=[PaymentRecord.status.set(PaymentStatus.CLOSED)],
-                condition=PaymentRecord.status == PaymentStatus.CREATED,
-            )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
+        update_if(
+            payment,
+            actions=[PaymentRecord.status.set(PaymentStatus.CLOSED)],
+            condition=PaymentRecord.status == PaymentStatus.CREATED,
+        )
         logger.info("trade closed", extra={"order_id": order_id, "channel": payment.channel})
     return paid
 

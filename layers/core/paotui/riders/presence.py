@@ -31,7 +31,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from paotui.notify.push import get_push_sender
 from paotui.notify.templates import presence_offline_message
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import condition_failed, update_if
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
 from paotui.riders.records import NOTICE_PENDING, ON_DUTY, RiderRecord
@@ -73,18 +73,15 @@ def _still_untold(rider: RiderRecord) -> RiderRecord | None:
 
 def _take_offline(rider: RiderRecord) -> bool:
     """Offline with a pending notice, if still on duty and unheard since ``rider`` was read."""
-    try:
-        rider.update(
-            actions=[
-                *off_duty(presence=NOTICE_PENDING),
-                RiderRecord.updated_at.set(clock.now_iso()),
-                RiderRecord.version.add(1),
-            ],
-            condition=(RiderRecord.presence == ON_DUTY) & (RiderRecord.heard_at == rider.heard_at),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    if not update_if(
+        rider,
+        actions=[
+            *off_duty(presence=NOTICE_PENDING),
+            RiderRecord.updated_at.set(clock.now_iso()),
+            RiderRecord.version.add(1),
+        ],
+        condition=(RiderRecord.presence == ON_DUTY) & (RiderRecord.heard_at == rider.heard_at),
+    ):
         logger.info("rider spoke up or changed state meanwhile", extra={"rider_id": rider.id})
         return False
     logger.info("silent rider set offline", extra={"rider_id": rider.id, "heard_at": rider.heard_at})

@@ -27,7 +27,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from paotui.platform import clock
-from paotui.platform.dynamo import LatLngMap, condition_failed, side_by_side
+from paotui.platform.dynamo import LatLngMap, condition_failed, side_by_side, update_if
 from paotui.platform.errors import Conflict, NotFound
 from paotui.platform.geo import cell_of
 from paotui.platform.observability import logger
@@ -215,15 +215,12 @@ def mark_offered(rider_id: str, until: str) -> None:
     riders whose ``offered_until`` is still ahead (see ``dispatch.rounds``). Set before the offer is made, so a
     crash in between costs a round one needless read, never a missed offer; it only moves forward, so a
     concurrent round's earlier expiry can't hide a later one."""
-    try:
-        RiderRecord(rider_id).update(
-            actions=[RiderRecord.offered_until.set(until)],
-            condition=RiderRecord.id.exists()
-            & (RiderRecord.offered_until.does_not_exist() | (RiderRecord.offered_until < until)),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    update_if(
+        RiderRecord(rider_id),
+        actions=[RiderRecord.offered_until.set(until)],
+        condition=RiderRecord.id.exists()
+        & (RiderRecord.offered_until.does_not_exist() | (RiderRecord.offered_until < until)),
+    )
 
 
 def stage_take_order(transaction: TransactWrite, rider_id: str) -> None:
