@@ -55,22 +55,26 @@ class ChannelsApi:
         caller = {"user": "usr_support", "roles": "admin", **caller}
         return self.call("PUT", f"/merchants/{merchant_id}/channels/eleme", body={"shop_id": shop_id}, **caller)[:2]
 
-    def authorize(self, merchant_id: str, **caller) -> tuple[int, Any]:
-        return self.call("POST", f"/merchants/{merchant_id}/channels/eleme/authorizations", **caller)[:2]
+    def authorize(self, merchant_id: str, **caller) -> tuple[int, Any, str]:
+        """Start a shop authorization; its answer, and the cookie the browser keeps for the callback."""
+        status, body, headers = self.call("POST", f"/merchants/{merchant_id}/channels/eleme/authorizations", **caller)
+        cookies = [value.split(";")[0] for value in headers.get("Set-Cookie", [])]
+        return status, body, "; ".join(cookies)
 
-    def back_from_eleme(self, redirect_url: str) -> tuple[int, Any]:
-        """Ele.me's redirect, as the merchant's browser follows it to our callback (no authorizer)."""
+    def back_from_eleme(self, redirect_url: str, cookie: str = "") -> tuple[int, Any]:
+        """Ele.me's redirect, as the merchant's browser follows it to our callback (no authorizer; its cookies)."""
         parts = urlsplit(redirect_url)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-        return answer(self.handler(api_event("GET", parts.path, query=query), LAMBDA_CONTEXT))
+        event = api_event("GET", parts.path, query=query, headers={"Cookie": cookie} if cookie else None)
+        return answer(self.handler(event, LAMBDA_CONTEXT))
 
     def grant(
         self, eleme: FakeEleme, merchant_id: str, shops: dict[str, str] | None = None, **caller
     ) -> tuple[int, Any]:
         """The merchant's owner binds their Ele.me shops: starts here, grants at Ele.me, comes back."""
-        status, started = self.authorize(merchant_id, **caller)
+        status, started, cookie = self.authorize(merchant_id, **caller)
         assert status == 201, started
-        return self.back_from_eleme(eleme.grant(started["authorize_url"], shops or {SHOP_ID: "老王饺子"}))
+        return self.back_from_eleme(eleme.grant(started["authorize_url"], shops or {SHOP_ID: "老王饺子"}), cookie)
 
     def push(self, notify: Notify) -> tuple[int, Any]:
         """What Ele.me's POST reaches the handler as: no authorizer, the body as sent."""
@@ -250,8 +254,8 @@ def test_a_merchant_binds_the_shops_it_grants_at_ele_me(api, eleme_app):
     from paotui.platform.settings import get_settings
 
     merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
-    status, started = api.authorize(merchant.id)
-    assert status == 201
+    status, started, cookie = api.authorize(merchant.id)
+    assert status == 201 and cookie.startswith("paotui_eleme_authorization=")
     parts = urlsplit(started["authorize_url"])
     query = {key: values[0] for key, values in parse_qs(parts.query).items()}
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == eleme_app.url + "/authorize"
@@ -264,7 +268,7 @@ def test_a_merchant_binds_the_shops_it_grants_at_ele_me(api, eleme_app):
     }
     back = eleme_app.grant(started["authorize_url"], {SHOP_ID: "老王饺子", "968862": "老王饺子(二店)"})
 
-    status, granted = api.back_from_eleme(back)
+    status, granted = api.back_from_eleme(back, cookie)
 
     assert status == 200 and granted["merchant_id"] == merchant.id and granted["held_elsewhere"] == []
     shops = {(shop["shop_id"], shop["shop_name"], shop["proof"], shop["merchant_id"]) for shop in granted["shops"]}
@@ -274,7 +278,7 @@ def test_a_merchant_binds_the_shops_it_grants_at_ele_me(api, eleme_app):
     }
     assert api.push(eleme_app.new_order("968862", eleme_items((dumplings, 1)), HOME)) == (200, {"message": "ok"})
     assert orders_stored() == 1
-    status, replayed = api.back_from_eleme(back)
+    status, replayed = api.back_from_eleme(back, cookie)
     assert (status, replayed["error"]["code"]) == (400, "AUTHORIZATION_EXPIRED"), "a state is used once"
 
 
@@ -350,27 +354,49 @@ def test_an_authorization_refused_lapsed_or_not_ele_mes_binds_nothing(api, eleme
     from paotui.platform import clock
 
     merchant, _ = merchant_with_products(1, owner_id=OWNER)
-    status, refused = api.authorize(merchant.id, user="usr_rival")
+    status, refused, _ = api.authorize(merchant.id, user="usr_rival")
     assert (status, refused["error"]["code"]) == (403, "NOT_YOUR_MERCHANT")
 
-    def started() -> str:
-        return api.authorize(merchant.id)[1]["authorize_url"]
+    def started() -> tuple[str, str]:
+        _, body, cookie = api.authorize(merchant.id)
+        return body["authorize_url"], cookie
 
-    status, refused = api.back_from_eleme(eleme_app.deny(started()))
+    url, cookie = started()
+    status, refused = api.back_from_eleme(eleme_app.deny(url), cookie)
     assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_DENIED")
-    back = eleme_app.grant(started(), {SHOP_ID: "老王饺子"})
+    url, cookie = started()
+    back = eleme_app.grant(url, {SHOP_ID: "老王饺子"})
     forged = back.replace("code=", "code=0")  # a code Ele.me never issued, with a state of ours
-    status, refused = api.back_from_eleme(forged)
+    status, refused = api.back_from_eleme(forged, cookie)
     assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_REFUSED")
-    status, refused = api.back_from_eleme(back)
+    status, refused = api.back_from_eleme(back, cookie)
     assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_EXPIRED"), "its state went with the forged try"
-    status, refused = api.back_from_eleme(back.split("&state=")[0] + "&state=not-one-of-ours")
+    status, refused = api.back_from_eleme(back.split("&state=")[0] + "&state=not-one-of-ours", cookie)
     assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_EXPIRED")
-    late = eleme_app.grant(started(), {SHOP_ID: "老王饺子"})
+    url, cookie = started()
+    late = eleme_app.grant(url, {SHOP_ID: "老王饺子"})
     now = clock.now
     monkeypatch.setattr(clock, "now", lambda: now() + timedelta(minutes=11))
-    status, refused = api.back_from_eleme(late)
+    status, refused = api.back_from_eleme(late, cookie)
     assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_EXPIRED")
+    assert bound_merchant() is None
+
+
+@pytest.mark.parametrize("browser", ["no cookie", "another authorization's cookie", "a garbled cookie header"])
+def test_an_authorization_finished_in_another_browser_binds_nothing(api, eleme_app, browser):
+    """A merchant starts an authorization and sends its link to someone else, who grants their own shops at Ele.me:
+    Ele.me sends that person's browser back with the merchant's state, but not with the merchant's cookie. Binding
+    then would give that person's shops (and orders) to the merchant."""
+    squatter, _ = merchant_with_products(1, owner_id="usr_rival")
+    status, started, _ = api.authorize(squatter.id, user="usr_rival")
+    assert status == 201
+    victims_own = api.authorize(merchant_with_products(1, owner_id=OWNER)[0].id)[2]
+    cookie = {"no cookie": "", "another authorization's cookie": victims_own, "a garbled cookie header": '"=;;;"'}
+    back = eleme_app.grant(started["authorize_url"], {SHOP_ID: "老王饺子"})
+
+    status, refused = api.back_from_eleme(back, cookie[browser])
+
+    assert (status, refused["error"]["code"]) == (400, "AUTHORIZATION_NOT_YOURS")
     assert bound_merchant() is None
 
 
@@ -381,9 +407,9 @@ def test_ele_me_unreachable_or_our_app_misconfigured_is_502_and_binds_nothing(aw
         api = ChannelsApi()
         status, refused = api.grant(eleme, merchant.id)
         assert (status, refused["error"]["code"]) == (502, "CHANNEL_UNAVAILABLE")
-        started = api.authorize(merchant.id)[1]["authorize_url"]
-        back = eleme.grant(started, {SHOP_ID: "老王饺子"})
-    status, refused = api.back_from_eleme(back)  # Ele.me is gone now
+        _, started, cookie = api.authorize(merchant.id)
+        back = eleme.grant(started["authorize_url"], {SHOP_ID: "老王饺子"})
+    status, refused = api.back_from_eleme(back, cookie)  # Ele.me is gone now
     assert (status, refused["error"]["code"]) == (502, "CHANNEL_UNAVAILABLE")
     assert bound_merchant() is None
 
@@ -392,7 +418,7 @@ def test_shop_authorization_is_off_without_the_apps_key(aws, monkeypatch):
     merchant, _ = merchant_with_products(1, owner_id=OWNER)
     with FakeEleme() as eleme:
         eleme_secret(json.dumps({"app_id": eleme.app_id, "secret": eleme.secret}), monkeypatch)
-        status, refused = ChannelsApi().authorize(merchant.id)
+        status, refused, _ = ChannelsApi().authorize(merchant.id)
     assert (status, refused["error"]["code"]) == (404, "CHANNEL_NOT_FOUND")
 
 

@@ -11,13 +11,17 @@ from its merchant by another, and binding again changes nothing but its time
 and proof.
 
 A shop authorization under way is an item too, keyed by the OAuth ``state``
-the platform sends back, naming the merchant who started it; it is used once
-and lapses after ``AUTHORIZATION_MINUTES``.
+the platform sends back, naming the merchant who started it and (by a hash)
+the browser that started it, which alone may finish it; it is used once and
+lapses after ``AUTHORIZATION_MINUTES``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -30,6 +34,13 @@ from paotui.platform.observability import logger, metrics
 
 GRANTED, ADMIN = "granted", "admin"  # a binding's proof
 AUTHORIZATION_MINUTES = 10  # to sign in at the platform and grant the shops
+
+
+@dataclass(frozen=True)
+class Authorization:
+    state: str  # sent to the platform, which sends it back
+    browser_key: str  # kept by the browser that started (a cookie), shown again when it comes back
+    expires_at: str
 
 
 def binding_key(channel: str, shop_id: str) -> str:
@@ -79,24 +90,27 @@ def bind_shop(
     return binding
 
 
-def start_authorization(channel: str, merchant_id: str, *, by: str) -> tuple[str, ChannelAuthorizationRecord]:
-    """A new shop authorization for the merchant: its OAuth ``state`` (unguessable) and its item."""
-    state = secrets.token_urlsafe(24)
+def start_authorization(channel: str, merchant_id: str, *, by: str) -> Authorization:
+    """A new shop authorization for the merchant: its OAuth ``state`` and the key the starting browser keeps (both
+    unguessable; only the key's hash is stored)."""
+    state, browser_key = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     expires = clock.now() + timedelta(minutes=AUTHORIZATION_MINUTES)
-    authorization = ChannelAuthorizationRecord(
+    ChannelAuthorizationRecord(
         _authorization_key(channel, state),
         merchant_id=merchant_id,
         asked_by=by,
+        browser=_digest(browser_key),
         expires_at=clock.iso(expires),
         ttl=expires,
-    )
-    authorization.save(condition=ChannelAuthorizationRecord.key.does_not_exist())
-    return state, authorization
+    ).save(condition=ChannelAuthorizationRecord.key.does_not_exist())
+    return Authorization(state, browser_key, clock.iso(expires))
 
 
-def take_authorization(channel: str, state: str) -> ChannelAuthorizationRecord:
+def take_authorization(channel: str, state: str, browser_key: str | None) -> ChannelAuthorizationRecord:
     """The authorization ``state`` names, used up: of two callbacks with it, one gets it. 400
-    ``AUTHORIZATION_EXPIRED`` if there is none (never issued, used already, or lapsed)."""
+    ``AUTHORIZATION_EXPIRED`` if there is none (never issued, used already, or lapsed); 400
+    ``AUTHORIZATION_NOT_YOURS`` if the browser finishing it is not the one that started it (an OAuth state bound
+    to the merchant alone would let a merchant send someone else's browser to grant that person's shops to them)."""
     taken = None
     if 0 < len(state) <= 64:
         item = ChannelAuthorizationRecord(_authorization_key(channel, state))
@@ -105,7 +119,19 @@ def take_authorization(channel: str, state: str) -> ChannelAuthorizationRecord:
         raise BadRequest(
             "This shop authorization has lapsed or was used already; start it again.", code="AUTHORIZATION_EXPIRED"
         )
+    if not browser_key or not hmac.compare_digest(_digest(browser_key), taken.browser):
+        logger.warning(
+            "shop authorization finished elsewhere", extra={"channel": channel, "merchant_id": taken.merchant_id}
+        )
+        raise BadRequest(
+            "Finish the shop authorization in the browser that started it; start it again.",
+            code="AUTHORIZATION_NOT_YOURS",
+        )
     return taken
+
+
+def _digest(browser_key: str) -> str:
+    return hashlib.sha256(browser_key.encode()).hexdigest()
 
 
 def _binding(key: str) -> ChannelBindingRecord | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http.cookies import CookieError, SimpleCookie
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Request, Response
@@ -28,6 +29,7 @@ router = APIGatewayRouter()
 Manager = Annotated[Principal, Depends(require_role("merchant"))]  # the merchant's owner, or an admin
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 OAuthText = Annotated[str | None, Query(max_length=512)]
+AUTHORIZATION_SECONDS = bindings.AUTHORIZATION_MINUTES * 60
 
 
 @router.post(
@@ -48,22 +50,43 @@ def place_merchant_order(
     responses={201: {"description": "Where to send the merchant's browser to grant their Ele.me shops"}},
 )
 def authorize_eleme_shops(merchantId: str, caller: Manager) -> Response[ShopAuthorizationView]:  # noqa: N803
-    """Start binding the merchant's Ele.me shops: the owner signs in at Ele.me and grants them (proof they own them)."""
+    """Start binding the merchant's Ele.me shops: the owner signs in at Ele.me and grants them (proof they own them).
+    The answer sets a cookie for the callback: finish in this browser."""
     merchant = managed_merchant(caller, merchantId)
     started = eleme_oauth.begin(merchant.id, by=caller.user_id)
     view = ShopAuthorizationView(authorize_url=started.authorize_url, expires_at=started.expires_at)
-    return json_response(201, view.model_dump(mode="json"))
+    response = json_response(201, view.model_dump(mode="json"))
+    response.cookies.append(eleme_oauth.browser_cookie(started.browser_key, max_age=AUTHORIZATION_SECONDS))
+    return response
 
 
 @router.get(eleme_oauth.CALLBACK_PATH)
-def eleme_shops_granted(state: OAuthText = None, code: OAuthText = None, error: OAuthText = None) -> GrantedShopsView:
-    """Ele.me sends the merchant's browser back here (no authorizer: the one-time ``state`` names the merchant)."""
-    granted = eleme_oauth.complete(state or "", code, error)
-    return GrantedShopsView(
+def eleme_shops_granted(
+    request: Request, state: OAuthText = None, code: OAuthText = None, error: OAuthText = None
+) -> Response[GrantedShopsView]:
+    """Ele.me sends the merchant's browser back here (no authorizer: the one-time ``state`` names the merchant, the
+    cookie set when it started says it is the same browser)."""
+    granted = eleme_oauth.complete(state or "", code, error, _cookie(request, eleme_oauth.BROWSER_COOKIE))
+    view = GrantedShopsView(
         merchant_id=granted.merchant_id,
         shops=[ShopBindingView.of(binding) for binding in granted.bound],
         held_elsewhere=granted.held_elsewhere,
     )
+    response = json_response(200, view.model_dump(mode="json"))
+    response.cookies.append(eleme_oauth.browser_cookie("", max_age=0))
+    return response
+
+
+def _cookie(request: Request, name: str) -> str | None:
+    """The named cookie the browser sent, if any (header names are the client's case)."""
+    header = next((value for key, value in request.headers.items() if key.lower() == "cookie"), "")
+    jar = SimpleCookie()
+    try:
+        jar.load(header if isinstance(header, str) else "; ".join(header))
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
 
 
 @router.put("/merchants/<merchantId>/channels/eleme")

@@ -16,8 +16,9 @@ OAuth 2.0's authorization code flow as Ele.me's open platform runs it:
 
 Only the shop list is kept: the token proves the grant and is not stored (nothing here calls Ele.me on the
 merchant's behalf yet). :func:`begin` and :func:`complete` are the flow around it: the ``state`` is ours
-(``orders.bindings``), names the merchant who started, and is used once; every shop of the grant is bound to that
-merchant as ``granted``.
+(``orders.bindings``), names the merchant who started, and is used once; the browser that started keeps a key in a
+cookie (:func:`browser_cookie`) that the callback must see, so the state can't be handed to someone else's browser
+(RFC 6749 §10.12); every shop of the grant is bound to that merchant as ``granted``.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from paotui.orders import bindings
 from paotui.orders.eleme import CHANNEL, ElemeConfig, configured
@@ -42,6 +44,7 @@ from paotui.platform.settings import get_settings
 
 GET_USER = "eleme.user.getUser"
 CALLBACK_PATH = "/channels/eleme/authorized"
+BROWSER_COOKIE = "paotui_eleme_authorization"
 CHANNEL_UNAVAILABLE = "CHANNEL_UNAVAILABLE"
 _OUR_FAULT = {"invalid_client", "unauthorized_client"}  # the app's key or secret, not the merchant's code
 _TIMEOUT = (5.0, 10.0)  # connect, read: a merchant's browser waits on the callback
@@ -58,14 +61,33 @@ def _printable(name: Any) -> str:
 class Started:
     authorize_url: str
     expires_at: str
+    browser_key: str  # for the starting browser's cookie (BROWSER_COOKIE): the callback wants it back
 
 
 def begin(merchant_id: str, *, by: str) -> Started:
-    """Start a shop authorization for the merchant: where to send their browser, and until when it may come back."""
+    """Start a shop authorization for the merchant: where to send their browser, until when it may come back, and
+    the key that browser must show when it does."""
     app = _app()
-    state, authorization = bindings.start_authorization(CHANNEL, merchant_id, by=by)
+    authorization = bindings.start_authorization(CHANNEL, merchant_id, by=by)
     logger.info("eleme shop authorization started", extra={"merchant_id": merchant_id})
-    return Started(authorize_url(app, redirect_uri(), state), authorization.expires_at)
+    return Started(
+        authorize_url(app, redirect_uri(), authorization.state), authorization.expires_at, authorization.browser_key
+    )
+
+
+def browser_cookie(value: str, *, max_age: int) -> Cookie:
+    """The cookie that keeps (or, with ``max_age`` 0, drops) the browser's key: sent back only to the callback, by
+    a top-level navigation from Ele.me (``SameSite=Lax``), never readable by scripts."""
+    base = urlsplit(get_settings().public_base_url)
+    return Cookie(
+        name=BROWSER_COOKIE,
+        value=value,
+        path=base.path.rstrip("/") + CALLBACK_PATH,
+        secure=base.scheme == "https",
+        http_only=True,
+        max_age=max_age,
+        same_site=SameSite.LAX_MODE,
+    )
 
 
 @dataclass(frozen=True)
@@ -75,13 +97,14 @@ class Granted:
     held_elsewhere: list[str]  # granted shops another merchant holds on proof of their own
 
 
-def complete(state: str, code: str | None, error: str | None) -> Granted:
+def complete(state: str, code: str | None, error: str | None, browser_key: str | None) -> Granted:
     """Ele.me's redirect back: bind every shop the merchant granted to the merchant who started. 400
-    ``AUTHORIZATION_EXPIRED`` (unknown, used or lapsed state), ``AUTHORIZATION_DENIED`` (the merchant said no at
-    Ele.me), ``AUTHORIZATION_REFUSED`` (Ele.me won't take the code), 422 ``NO_SHOPS_GRANTED``, 409
-    ``SHOP_BOUND_ELSEWHERE`` when another merchant holds every granted shop on proof of their own."""
+    ``AUTHORIZATION_EXPIRED`` (unknown, used or lapsed state), ``AUTHORIZATION_NOT_YOURS`` (another browser than
+    the one that started), ``AUTHORIZATION_DENIED`` (the merchant said no at Ele.me), ``AUTHORIZATION_REFUSED``
+    (Ele.me won't take the code), 422 ``NO_SHOPS_GRANTED``, 409 ``SHOP_BOUND_ELSEWHERE`` when another merchant
+    holds every granted shop on proof of their own."""
     app = _app()
-    authorization = bindings.take_authorization(CHANNEL, state)
+    authorization = bindings.take_authorization(CHANNEL, state, browser_key)
     merchant_id = authorization.merchant_id
     if error or not code:
         logger.info("eleme shop authorization denied", extra={"merchant_id": merchant_id, "error": (error or "")[:64]})

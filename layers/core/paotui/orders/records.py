@@ -272,6 +272,7 @@ class ChannelAuthorizationRecord(Model):
     key = UnicodeAttribute(hash_key=True)  # "<channel>#authorization#<state>"
     merchant_id = UnicodeAttribute()
     asked_by = UnicodeAttribute()
+    browser = UnicodeAttribute()  # SHA-256 of the key in the starting browser's cookie: only it may finish
     expires_at = UnicodeAttribute()
     ttl = TTLAttribute()
 
