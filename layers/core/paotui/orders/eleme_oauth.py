@@ -51,12 +51,6 @@ _TIMEOUT = (5.0, 10.0)  # connect, read: a merchant's browser waits on the callb
 _NAME_LENGTH = 100  # of a shop's name kept on its binding
 
 
-def _printable(name: Any) -> str:
-    """The shop's name as we can store and show it: no control characters or lone surrogates (JSON may carry a
-    ``\\ud800`` escape, which no UTF-8 holds), at most ``_NAME_LENGTH`` characters."""
-    return "".join(ch for ch in str(name or "") if ch.isprintable())[:_NAME_LENGTH]
-
-
 @dataclass(frozen=True)
 class Started:
     authorize_url: str
@@ -112,10 +106,10 @@ def complete(state: str, code: str | None, error: str | None, browser_key: str |
     shops = client(app).shops(code, redirect_uri())
     if not shops:
         raise Unprocessable("The Ele.me account granted no shops.", code="NO_SHOPS_GRANTED")
-    granted = Granted(merchant_id, [], [])
+    bound, held_elsewhere = [], []
     for shop in shops:
         try:
-            granted.bound.append(
+            bound.append(
                 bindings.bind_shop(
                     CHANNEL,
                     shop.id,
@@ -126,15 +120,15 @@ def complete(state: str, code: str | None, error: str | None, browser_key: str |
                 )
             )
         except Conflict:
-            granted.held_elsewhere.append(shop.id)
-    if not granted.bound:
+            held_elsewhere.append(shop.id)
+    if not bound:
         raise Conflict(
             "Every shop Ele.me granted is bound to another merchant.",
             code="SHOP_BOUND_ELSEWHERE",
-            details={"channel": CHANNEL, "shop_ids": granted.held_elsewhere},
+            details={"channel": CHANNEL, "shop_ids": held_elsewhere},
         )
-    metrics.add_metric(name="ElemeShopsGranted", unit="Count", value=len(granted.bound))
-    return granted
+    metrics.add_metric(name="ElemeShopsGranted", unit="Count", value=len(bound))
+    return Granted(merchant_id, bound, held_elsewhere)
 
 
 def redirect_uri() -> str:
@@ -205,11 +199,11 @@ class ElemeAuthorization:
                 "Ele.me does not know this app's key or secret.", code=CHANNEL_UNAVAILABLE, details={"error": error}
             )
         if error or not isinstance(token, str) or not token:
-            logger.info("eleme refused the code", extra={"error": answer.get("error")})
+            logger.info("eleme refused the code", extra={"error": error})
             raise BadRequest(
                 "Ele.me did not accept this authorization; start again.",
                 code="AUTHORIZATION_REFUSED",
-                details={"error": str(answer.get("error") or "no token")[:64]},
+                details={"error": str(error or "no token")[:64]},
             )
         return token
 
@@ -256,3 +250,9 @@ class ElemeAuthorization:
                 "Ele.me did not answer.", code=CHANNEL_UNAVAILABLE, details={"http_status": response.status_code}
             )
         return answer
+
+
+def _printable(name: Any) -> str:
+    """The shop's name as we can store and show it: no control characters or lone surrogates (JSON may carry a
+    ``\\ud800`` escape, which no UTF-8 holds), at most ``_NAME_LENGTH`` characters."""
+    return "".join(ch for ch in str(name or "") if ch.isprintable())[:_NAME_LENGTH]
