@@ -60,6 +60,8 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("PUT", "/merchants/{merchantId}/channels/eleme"): ADMIN,  # merchants prove their shops through Ele.me
     ("POST", "/merchants/{merchantId}/channels/eleme/authorizations"): MERCHANT,
     ("GET", "/channels/eleme/authorized"): PUBLIC,
+    ("GET", "/merchants/{merchantId}/channels/eleme"): MERCHANT,
+    ("DELETE", "/merchants/{merchantId}/channels/eleme/{shopId}"): MERCHANT,
     ("POST", "/channels/eleme/push"): PUBLIC,
     ("POST", "/carriers/dada/callback"): PUBLIC,
     ("POST", "/orders"): CUSTOMER,
@@ -184,6 +186,7 @@ IDS = {
     "deviceId": "dev_none",
     "incidentId": "inc_none",
     "channel": "sandbox",
+    "shopId": "999000111",
 }
 GATEWAY_CODES = {"UNAUTHENTICATED", "FORBIDDEN"}
 

@@ -62,8 +62,15 @@ def record_classes() -> list[type[Model]]:
             continue
         for _, value in inspect.getmembers(module, inspect.isclass):
             if issubclass(value, Model) and value is not Model and hasattr(value.Meta, "table_name"):
-                classes[value.Meta.table_name] = value
+                # models sharing a table: the one that declares its indexes makes it
+                current = classes.get(value.Meta.table_name)
+                if current is None or len(_indexes(value)) > len(_indexes(current)):
+                    classes[value.Meta.table_name] = value
     return list(classes.values())
+
+
+def _indexes(record: type[Model]) -> list:
+    return record._get_schema().get("global_secondary_indexes", [])
 
 
 def create_outbox_table() -> None:

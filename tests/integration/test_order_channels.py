@@ -282,6 +282,36 @@ def test_a_merchant_binds_the_shops_it_grants_at_ele_me(api, eleme_app):
     assert (status, replayed["error"]["code"]) == (400, "AUTHORIZATION_EXPIRED"), "a state is used once"
 
 
+def test_a_merchant_lists_its_shops_and_unbinds_one_whose_orders_then_stop(api, eleme_app):
+    mine, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    theirs, _ = merchant_with_products(1, owner_id="usr_rival")
+    assert api.grant(eleme_app, mine.id, {SHOP_ID: "一店", "968862": "二店"})[0] == 200
+    assert api.bind(theirs.id, "968863")[0] == 200
+
+    status, listed, _ = api.call("GET", f"/merchants/{mine.id}/channels/eleme")
+    assert status == 200 and [(shop["shop_id"], shop["shop_name"]) for shop in listed["items"]] == [
+        (SHOP_ID, "一店"),
+        ("968862", "二店"),
+    ]
+    status, refused, _ = api.call("GET", f"/merchants/{mine.id}/channels/eleme", user="usr_rival")
+    assert (status, refused["error"]["code"]) == (403, "NOT_YOUR_MERCHANT")
+
+    for shop_id in ("968863", "not-a-shop", "9" * 21):  # another merchant's, and no shop id at all
+        status, refused, _ = api.call("DELETE", f"/merchants/{mine.id}/channels/eleme/{shop_id}")
+        assert (status, refused["error"]["code"]) == (404, "SHOP_NOT_BOUND")
+    assert bound_merchant("968863") == theirs.id
+    status, _, _ = api.call("DELETE", f"/merchants/{mine.id}/channels/eleme/968862")
+    assert status == 204
+
+    assert [shop["shop_id"] for shop in api.call("GET", f"/merchants/{mine.id}/channels/eleme")[1]["items"]] == [
+        SHOP_ID
+    ]
+    status, refused = api.push(eleme_app.new_order("968862", eleme_items((dumplings, 1)), HOME))
+    assert (status, refused["error"]["code"]) == (404, "SHOP_NOT_BOUND") and orders_stored() == 0
+    status, _, _ = api.call("DELETE", f"/merchants/{mine.id}/channels/eleme/968862")
+    assert status == 404, "unbound already"
+
+
 def test_a_merchants_word_alone_binds_no_shop(api, eleme_app):
     """Binding a shop id by hand is an admin's, after checking; the owner proves it at Ele.me instead. A shop a
     merchant holds on proof is not taken by another's proof or an admin's binding."""

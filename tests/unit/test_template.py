@@ -114,6 +114,8 @@ API_ROUTES = {
     # docs/adr/0015: Ele.me shop authorization; Ele.me's redirect back carries a one-time state
     ("POST", "/merchants/{merchantId}/channels/eleme/authorizations", True),
     ("GET", "/channels/eleme/authorized", False),
+    ("GET", "/merchants/{merchantId}/channels/eleme", True),
+    ("DELETE", "/merchants/{merchantId}/channels/eleme/{shopId}", True),
     # docs/adr/0012: third-party carriers (issue 6); Dada's callback is signature-checked in code
     ("POST", "/carriers/dada/callback", False),
 }

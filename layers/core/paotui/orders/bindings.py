@@ -90,6 +90,28 @@ def bind_shop(
     return binding
 
 
+def shops_of(channel: str, merchant_id: str) -> list[ChannelBindingRecord]:
+    """The merchant's bound shops on the channel, by shop id (from an index: one bound a moment ago may be missing)."""
+    return [binding for binding in ChannelBindingRecord.by_merchant.query(merchant_id) if binding.channel == channel]
+
+
+def unbind_shop(channel: str, shop_id: str, merchant_id: str, *, by: str) -> None:
+    """Remove the merchant's binding of the shop: its pushes are refused (404 ``SHOP_NOT_BOUND``, which the platform
+    retries) until someone binds it again. 404 ``SHOP_NOT_BOUND`` if the merchant has no such binding."""
+    removed = None
+    if shop_id.isascii() and shop_id.isdigit() and len(shop_id) <= 20:  # platforms' shop ids are numbers
+        removed = delete_returning(
+            ChannelBindingRecord(binding_key(channel, shop_id)), ChannelBindingRecord.merchant_id == merchant_id
+        )
+    if removed is None:
+        raise NotFound(
+            f"This merchant has not bound this {channel} shop.",
+            code="SHOP_NOT_BOUND",
+            details={"channel": channel, "shop_id": shop_id},
+        )
+    logger.info("shop unbound", extra={"channel": channel, "shop_id": shop_id, "merchant_id": merchant_id, "by": by})
+
+
 def start_authorization(channel: str, merchant_id: str, *, by: str) -> Authorization:
     """A new shop authorization for the merchant: its OAuth ``state`` and the key the starting browser keeps (both
     unguessable; only the key's hash is stored)."""

@@ -18,6 +18,7 @@ from paotui.orders.channel_models import (
     MerchantOrder,
     ShopAuthorizationView,
     ShopBinding,
+    ShopBindingsView,
     ShopBindingView,
 )
 from paotui.orders.models import OrderView
@@ -87,6 +88,24 @@ def _cookie(request: Request, name: str) -> str | None:
         return None
     morsel = jar.get(name)
     return morsel.value if morsel else None
+
+
+@router.get("/merchants/<merchantId>/channels/eleme")
+def eleme_shops(merchantId: str, caller: Manager) -> ShopBindingsView:  # noqa: N803
+    """The Ele.me shops whose orders come to this merchant."""
+    merchant = managed_merchant(caller, merchantId)
+    return ShopBindingsView(
+        items=[ShopBindingView.of(binding) for binding in bindings.shops_of(eleme.CHANNEL, merchant.id)]
+    )
+
+
+@router.delete("/merchants/<merchantId>/channels/eleme/<shopId>", responses={204: {"description": "Unbound"}})
+def unbind_eleme_shop(merchantId: str, shopId: str, caller: Manager) -> Response[None]:  # noqa: N803
+    """Stop taking this Ele.me shop's orders (Ele.me is answered 404 ``SHOP_NOT_BOUND`` for its pushes until it is
+    bound again); 404 if this merchant has not bound it."""
+    merchant = managed_merchant(caller, merchantId)
+    bindings.unbind_shop(eleme.CHANNEL, shopId, merchant.id, by=caller.user_id)
+    return Response(status_code=204)
 
 
 @router.put("/merchants/<merchantId>/channels/eleme")

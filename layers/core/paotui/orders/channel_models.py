@@ -33,6 +33,10 @@ class ShopBindingView(ResponseModel):
     shop_name: str | None = None
 
 
+class ShopBindingsView(ResponseModel):
+    items: list[ShopBindingView]
+
+
 class ShopAuthorizationView(ResponseModel):
     """Send the merchant's browser to ``authorize_url``; the platform sends it back to our callback by
     ``expires_at``."""

@@ -247,11 +247,23 @@ class OrderRecord(Model):
     by_rider = _index("by-rider", "rider_id")()
 
 
+class ChannelBindingsByMerchant(GlobalSecondaryIndex):
+    """A merchant's bound shops: only bindings carry both keys (sparse)."""
+
+    class Meta:
+        index_name = "by-merchant"
+        projection = AllProjection()
+
+    merchant_id = UnicodeAttribute(hash_key=True)
+    shop_id = UnicodeAttribute(range_key=True)
+
+
 class ChannelBindingRecord(Model):
     """Which merchant an external platform's shop is (orders.bindings): one shop, one merchant."""
 
     Meta = table_meta("channel_bindings_table")
 
+    by_merchant = ChannelBindingsByMerchant()
     key = UnicodeAttribute(hash_key=True)  # "<channel>#shop#<shop id>", e.g. eleme#shop#968861
     merchant_id = UnicodeAttribute()
     channel = UnicodeAttribute()
