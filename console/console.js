@@ -1,9 +1,11 @@
-// The merchant console: sign in with an SMS code, pick a shop, watch its alerts (refreshed, with an unread badge).
+// The merchant console: sign in with an SMS code, pick a shop, watch its alerts (refreshed, with an unread badge),
+// and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 
 const state = { token: sessionStorage.getItem("token"), merchantId: null, page: null, shown: [], timer: null };
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
+const ELEME_POLL_MS = 500; // how often to look whether Ele.me has sent the popup back
 
 class ApiError extends Error {
   constructor(status, message) {
@@ -47,6 +49,7 @@ async function showShops() {
 async function watch(merchantId) {
   state.merchantId = merchantId;
   clearInterval(state.timer);
+  showElemeShops().catch(showError);
   await refresh();
   state.timer = setInterval(() => refresh().catch(showError), REFRESH_SECONDS * 1000);
 }
@@ -87,6 +90,59 @@ async function markRead() {
   await refresh();
 }
 
+async function showElemeShops() {
+  const shops = await api("GET", `/merchants/${state.merchantId}/channels/eleme`);
+  $("eleme-shops").replaceChildren(
+    ...shops.items.map((shop) => {
+      const li = document.createElement("li");
+      li.textContent = `${shop.shop_name || "店铺"}（${shop.shop_id}）`;
+      const unbind = document.createElement("button");
+      unbind.type = "button";
+      unbind.textContent = "解除绑定";
+      unbind.onclick = () => unbindElemeShop(shop.shop_id).catch(showError);
+      li.append(unbind);
+      return li;
+    }),
+  );
+}
+
+// Ele.me's page (a popup) asks the owner to sign in and grant the shops; Ele.me sends the popup back to the API's
+// callback, which binds them (a cookie set here says it is this browser). The callback is on this site, so once the
+// popup is there its answer can be read: then it closes and the list shows the shops. Without a popup (blocked),
+// this window goes to Ele.me and the owner comes back by hand.
+async function bindElemeShops() {
+  const started = await api("POST", `/merchants/${state.merchantId}/channels/eleme/authorizations`);
+  const popup = window.open(started.authorize_url, "eleme", "width=480,height=640");
+  if (!popup) {
+    window.location.assign(started.authorize_url);
+    return;
+  }
+  const timer = setInterval(() => {
+    let answer = null;
+    try {
+      if (popup.closed) {
+        clearInterval(timer);
+        showElemeShops().catch(showError);
+        return;
+      }
+      const back = popup.location.pathname.endsWith("/channels/eleme/authorized");
+      if (!back || popup.document.readyState !== "complete") return;
+      answer = JSON.parse(popup.document.body.innerText);
+    } catch {
+      return; // still at Ele.me: another site's page can't be read
+    }
+    clearInterval(timer);
+    popup.close();
+    $("error").textContent = answer.error ? answer.error.message : "";
+    showElemeShops().catch(showError);
+  }, ELEME_POLL_MS);
+}
+
+async function unbindElemeShop(shopId) {
+  await api("DELETE", `/merchants/${state.merchantId}/channels/eleme/${encodeURIComponent(shopId)}`);
+  await showElemeShops();
+}
+
 function render() {
   $("badge").textContent = badgeText(state.page);
   $("alerts").replaceChildren(
@@ -103,4 +159,5 @@ function render() {
 $("sign-in").onsubmit = (event) => signIn(event).catch((error) => ($("error").textContent = error.message));
 $("read").onclick = () => markRead().catch(showError);
 $("more").onclick = () => more().catch(showError);
+$("eleme-bind").onclick = () => bindElemeShops().catch(showError);
 if (state.token) showShops().catch(() => sessionStorage.removeItem("token"));

@@ -1,5 +1,6 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
-order's alert unread with a badge, and marks everything read; a timed refresh that fails says so."""
+order's alert unread with a badge, and marks everything read; a timed refresh that fails says so; the owner binds
+the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it."""
 
 from __future__ import annotations
 
@@ -45,14 +46,7 @@ def test_a_merchant_signs_in_sees_the_new_orders_alert_and_marks_it_read(cloud, 
     assert placed.status_code == 201, placed.text
     assert customer.post(f"/orders/{placed.json()['id']}/pay", json={"channel": "sandbox"}).status_code == 200
 
-    page = browser.new_page()
-    page.goto(cloud.url("/console/"))
-    page.fill("#phone", merchant["phone"])
-    page.click("#sign-in button")
-    page.wait_for_selector("#code-row:not([hidden])")
-    page.fill("#code", cloud.sent_otp(merchant["phone"]))
-    page.click("#sign-in button")
-    page.wait_for_selector("#console:not([hidden])")
+    page = signed_in_console(cloud, browser, merchant["phone"])
     assert page.input_value("#shop") == merchant["id"]
 
     # the console refreshes every 15 s: once the alert is there (asked with the page's own session), reload
@@ -68,6 +62,43 @@ def test_a_merchant_signs_in_sees_the_new_orders_alert_and_marks_it_read(cloud, 
     page.click("#read")
     page.wait_for_selector("#alerts li.unread", state="detached")
     assert page.inner_text("#badge") == ""
+    assert page.inner_text("#error") == ""
+
+
+def signed_in_console(cloud, browser, phone: str):
+    page = browser.new_page()
+    page.goto(cloud.url("/console/"))
+    page.fill("#phone", phone)
+    page.click("#sign-in button")
+    page.wait_for_selector("#code-row:not([hidden])")
+    page.fill("#code", cloud.sent_otp(phone))
+    page.click("#sign-in button")
+    page.wait_for_selector("#console:not([hidden])")
+    return page
+
+
+def test_a_merchant_binds_its_ele_me_shop_at_ele_me_and_unbinds_it(cloud, browser):
+    """The owner clicks 绑定饿了么店铺 and grants the shop on Ele.me's page, in a popup Ele.me sends back to the API's
+    callback, which binds it (the cookie set when the console started says it is the same browser); the console
+    closes the popup and lists the shop, and 解除绑定 drops it."""
+    merchant = cloud.seed()["merchants"][1]
+    shop_id = "968866"
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+
+    with page.expect_popup() as opened:
+        page.click("#eleme-bind")
+    eleme = opened.value
+    eleme.wait_for_selector("#grant")  # Ele.me's sign-in and consent page
+    eleme.fill("#shops", shop_id)
+    eleme.click("#grant")
+    eleme.wait_for_event("close")  # sent back to the callback, which bound the shop: the console closed it
+
+    listed = page.locator("#eleme-shops li", has_text=shop_id)
+    listed.wait_for()
+    assert f"店铺 {shop_id}" in listed.inner_text()  # the name Ele.me gave it
+    listed.locator("button").click()
+    page.wait_for_selector(f"#eleme-shops li:has-text('{shop_id}')", state="detached")
     assert page.inner_text("#error") == ""
 
 
@@ -100,6 +131,8 @@ class StubbedApi:
             return route.fulfill(status=self.status, json={"error": {"code": "X", "message": f"HTTP {self.status}"}})
         shops = [{"id": "mer_1", "name": "老王生煎"}]
         body = shops if path == "/merchants/mine" else {"items": [self.ALERT], "next_cursor": None}
+        if path.endswith("/channels/eleme"):
+            body = {"items": []}  # no Ele.me shop bound
         return route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     def open_console(self, browser):

@@ -5,7 +5,8 @@ Why: ``paotui.orders.eleme`` and ``.eleme_oauth`` must be exercised end to end (
 signature, the message as JSON text with yuan amounts, the ``{"message": "ok"}`` acknowledgement; the authorize
 redirect, the code exchange with HTTP Basic, the signed ``eleme.user.getUser`` call) without an Ele.me account.
 
-How: ``with FakeEleme() as fake:`` serves Ele.me's ``/token`` and ``/api/v1/`` on ``fake.url``; ``secret_json()``
+How: ``with FakeEleme() as fake:`` serves Ele.me's ``/authorize`` (a sign-in and consent page for a browser),
+``/token`` and ``/api/v1/`` on ``fake.url``; ``secret_json()``
 is the ``ElemeSecret`` value pointing at it (the local cloud writes it at start and points ``push_url`` at the
 gateway's ``/channels/eleme/push``). Pushes: ``new_order(...)`` is a signed type-10 push (订单生效),
 ``cancellation(...)`` a type-14 one (订单被取消), ``forged(push)`` the same push signed with a wrong secret;
@@ -28,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import Message
+from html import escape
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -98,11 +100,43 @@ class FakeEleme(FakeServer):
 
     def handle(self, method: str, target: str, headers: Message, body: bytes) -> Response:
         path = urlsplit(target).path
+        if method == "GET" and path == "/authorize":
+            return self._sign_in_page(target)
+        if method == "GET" and path == "/authorize/decision":
+            return self._decision(target)
         if method == "POST" and path == "/token":
             return self._token(headers, body)
         if method == "POST" and path == "/api/v1/":
             return self._api(body)
         return _json_answer(404, {"error": "not_found"})
+
+    def _sign_in_page(self, target: str) -> Response:
+        """Ele.me's sign-in and consent page, as a browser sees it: the shops to grant, 授权 or 拒绝."""
+        try:
+            query = self._authorize_query(self.url + target)
+        except ValueError as refused:
+            return Response(400, {"Content-Type": "text/plain; charset=utf-8"}, str(refused).encode())
+        hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in query.items())
+        page = (
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>饿了么商家授权</title></head><body>'
+            f'<h1>授权应用 {escape(query["client_id"])} 访问你的店铺</h1><form action="/authorize/decision">{hidden}'
+            '<label>店铺 ID（逗号分隔）<input id="shops" name="shops"></label>'
+            '<button id="grant" name="decision" value="grant">授权</button>'
+            '<button id="deny" name="decision" value="deny">拒绝</button></form></body></html>'
+        )
+        return Response(200, {"Content-Type": "text/html; charset=utf-8"}, page.encode())
+
+    def _decision(self, target: str) -> Response:
+        """The merchant's answer on the page: Ele.me sends their browser back to the app."""
+        query = {key: values[0] for key, values in parse_qs(urlsplit(target).query).items()}
+        shops = [shop.strip() for shop in query.pop("shops", "").split(",") if shop.strip()]
+        decision = query.pop("decision", "")
+        authorize_url = f"{self.url}/authorize?{urlencode(query)}"
+        if decision == "grant":
+            back = self.grant(authorize_url, {shop: f"店铺 {shop}" for shop in shops})
+        else:
+            back = self.deny(authorize_url)
+        return Response(302, {"Location": back})
 
     def _token(self, headers: Message, body: bytes) -> Response:
         expected = "Basic " + base64.b64encode(f"{self.key}:{self.secret}".encode()).decode()
