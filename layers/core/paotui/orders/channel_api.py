@@ -79,11 +79,10 @@ def eleme_shops_granted(
 
 
 def _cookie(request: Request, name: str) -> str | None:
-    """The named cookie the browser sent, if any (header names are the client's case)."""
-    header = next((value for key, value in request.headers.items() if key.lower() == "cookie"), "")
+    """The named cookie the browser sent, if any (Powertools' headers are case-insensitive)."""
     jar = SimpleCookie()
     try:
-        jar.load(header if isinstance(header, str) else "; ".join(header))
+        jar.load(request.headers.get("cookie") or "")
     except CookieError:
         return None
     morsel = jar.get(name)
