@@ -9,7 +9,7 @@ import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 import pytest
@@ -64,7 +64,7 @@ class ChannelsApi:
     def back_from_eleme(self, redirect_url: str, cookie: str = "") -> tuple[int, Any]:
         """Ele.me's redirect, as the merchant's browser follows it to our callback (no authorizer; its cookies)."""
         parts = urlsplit(redirect_url)
-        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        query = dict(parse_qsl(parts.query))
         event = api_event("GET", parts.path, query=query, headers={"Cookie": cookie} if cookie else None)
         return answer(self.handler(event, LAMBDA_CONTEXT))
 
@@ -257,7 +257,7 @@ def test_a_merchant_binds_the_shops_it_grants_at_ele_me(api, eleme_app):
     status, started, cookie = api.authorize(merchant.id)
     assert status == 201 and cookie.startswith("paotui_eleme_authorization=")
     parts = urlsplit(started["authorize_url"])
-    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    query = dict(parse_qsl(parts.query))
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == eleme_app.url + "/authorize"
     assert query == {
         "response_type": "code",

@@ -31,7 +31,7 @@ from datetime import datetime
 from email.message import Message
 from html import escape
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from paotui_local.fakes import FakeServer, Notify, Response
 
@@ -91,7 +91,7 @@ class FakeEleme(FakeServer):
 
     def _authorize_query(self, authorize_url: str) -> dict[str, str]:
         parts = urlsplit(authorize_url)
-        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        query = dict(parse_qsl(parts.query))
         if parts.path != "/authorize" or query.get("response_type") != "code" or query.get("client_id") != self.key:
             raise ValueError(f"Ele.me would show an error page for {authorize_url}")
         if not query.get("redirect_uri") or not query.get("state") or query.get("scope") != "all":
@@ -128,7 +128,7 @@ class FakeEleme(FakeServer):
 
     def _decision(self, target: str) -> Response:
         """The merchant's answer on the page: Ele.me sends their browser back to the app."""
-        query = {key: values[0] for key, values in parse_qs(urlsplit(target).query).items()}
+        query = dict(parse_qsl(urlsplit(target).query))
         shops = [shop.strip() for shop in query.pop("shops", "").split(",") if shop.strip()]
         decision = query.pop("decision", "")
         authorize_url = f"{self.url}/authorize?{urlencode(query)}"
@@ -142,7 +142,7 @@ class FakeEleme(FakeServer):
         expected = "Basic " + base64.b64encode(f"{self.key}:{self.secret}".encode()).decode()
         if headers.get("Authorization") != expected:
             return _json_answer(401, {"error": "invalid_client", "error_description": "client authentication failed"})
-        form = {key: values[0] for key, values in parse_qs(body.decode()).items()}
+        form = dict(parse_qsl(body.decode()))
         with self.lock:
             grant = self._codes.pop(form.get("code", ""), None)
         fresh = grant is not None and time.time() - grant.issued < CODE_SECONDS
