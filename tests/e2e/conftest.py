@@ -8,7 +8,8 @@ PAOTUI_E2E_LOG=1 to see the cloud's log.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,7 +24,14 @@ E2E_TIMERS = {
 }
 
 
+@contextmanager
+def cloud_with(changed: Mapping[str, str]) -> Iterator[Cloud]:
+    """A fresh cloud with the e2e timers and settings, ``changed`` where a module needs other ones."""
+    with start_cloud({**E2E_TIMERS, **changed}, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+        yield running
+
+
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Cloud]:
-    with start_cloud(E2E_TIMERS, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+    with cloud_with({}) as running:
         yield running

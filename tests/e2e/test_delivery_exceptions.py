@@ -4,13 +4,12 @@ for the last failure (a refused order: the delivery fee back, not the goods)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from paotui_local.harness import Cloud, User, point, start_cloud, take_offer, wait_for
-from tests.e2e.conftest import E2E_TIMERS
+from paotui_local.harness import Cloud, User, point, take_offer, wait_for
+from tests.e2e.conftest import cloud_with
 
 pytestmark = pytest.mark.e2e
 
@@ -19,8 +18,7 @@ CONTACT_WINDOW_SECONDS = 8
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Cloud]:
-    timers = {**E2E_TIMERS, "DELIVERY_CONTACT_WINDOW_SECONDS": str(CONTACT_WINDOW_SECONDS)}
-    with start_cloud(timers, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+    with cloud_with({"DELIVERY_CONTACT_WINDOW_SECONDS": str(CONTACT_WINDOW_SECONDS)}) as running:
         yield running
 
 

@@ -1,12 +1,30 @@
-"""Batch dispatch over HTTP: three orders from one store and two riders make one bundle for the nearer rider."""
+"""Batch dispatch over HTTP: three orders from one store and two riders make one bundle for the nearer rider.
+
+The riders come online only once no dispatch run is under way, in a cloud whose offers wait 20 s: the first round
+that sees them is then the watchdog's next one, with all three orders and both riders. A round already reading
+riders as they came online could see the far rider and miss the near one (it reads the rings of cells around the
+store one after another), and would rightly offer the far rider the orders: a race of the set-up, not what this
+test is about.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from paotui_local.harness import wait_for
+from paotui_local.harness import Cloud, wait_for
+from tests.e2e.conftest import cloud_with
 
 pytestmark = pytest.mark.e2e
+
+OFFER_TTL_SECONDS = 20
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[Cloud]:
+    with cloud_with({"OFFER_TTL_SECONDS": str(OFFER_TTL_SECONDS)}) as running:
+        yield running
 
 
 def described(offers: list[dict]) -> list[tuple]:
@@ -33,9 +51,13 @@ def test_three_orders_from_one_store_go_to_one_rider_as_one_bundle(cloud):
         assert customer.post(f"/orders/{order_ids[-1]}/pay", json={"channel": "sandbox"}).status_code == 200
         assert owner.post(f"/orders/{order_ids[-1]}/transitions", json={"to": "CONFIRMED"}).status_code == 200
 
-    # each order joins its zone's pool when its own round runs: on its confirmation, or at the latest on the
-    # watchdog's re-dispatch one offer TTL later
-    wait_for(lambda: set(order_ids) <= cloud.pooled(), what="all three orders in their zone's pool", timeout=30)
+    # each order joins its zone's pool as its confirmation's run starts; once every run has finished, nothing
+    # dispatches until the watchdog asks again, an offer wait after each confirmation
+    wait_for(
+        lambda: set(order_ids) <= cloud.pooled() and cloud.dispatch_idle(),
+        what="all three orders in their zone's pool, their first rounds over",
+        timeout=30,
+    )
     near, far = riders[0], riders[2]
     shop = merchant["location"]
     far_away = {"lat": shop["lat"] - 0.018, "lng": shop["lng"]}  # about 2 km south
@@ -47,7 +69,7 @@ def test_three_orders_from_one_store_go_to_one_rider_as_one_bundle(cloud):
         offers = [o for o in near.offers() if o["order_id"] in order_ids]
         return offers if len(offers) == 3 else None
 
-    offers = wait_for(bundle, what="one rider offered all three orders", timeout=40)
+    offers = wait_for(bundle, what="one rider offered all three orders", timeout=OFFER_TTL_SECONDS + 30)
     one_bundle = len({offer["bundle_id"] for offer in offers}) == 1 and {o["bundle_size"] for o in offers} == {3}
     assert one_bundle, described(offers)
     assert not [o for o in far.offers() if o["order_id"] in order_ids], described(far.offers())

@@ -4,14 +4,13 @@ a rider takes it; a merchant that allows it has Dada take such an order instead.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from paotui_local.fakes.dada import TEST_SHOP
-from paotui_local.harness import Cloud, User, start_cloud, take_offer, wait_for
-from tests.e2e.conftest import E2E_TIMERS
+from paotui_local.harness import Cloud, User, take_offer, wait_for
+from tests.e2e.conftest import cloud_with
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +28,7 @@ NORTH_6_KM = 0.054  # degrees of latitude: nine rings of H3 cells out, past the 
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Cloud]:
-    with start_cloud({**E2E_TIMERS, **ESCALATION}, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+    with cloud_with(ESCALATION) as running:
         yield running
 
 

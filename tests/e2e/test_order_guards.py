@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from paotui_local.harness import Cloud, start_cloud, wait_for
-from tests.e2e.conftest import E2E_TIMERS
+from paotui_local.harness import Cloud, wait_for
+from tests.e2e.conftest import cloud_with
 
 pytestmark = pytest.mark.e2e
 
@@ -19,8 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Cloud]:
     """Unpaid orders stay held here: a payment timeout mid-burst would hand units back to later orders."""
-    timers = {**E2E_TIMERS, "PAYMENT_TIMEOUT_SECONDS": "300"}
-    with start_cloud(timers, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+    with cloud_with({"PAYMENT_TIMEOUT_SECONDS": "300"}) as running:
         yield running
 
 

@@ -7,13 +7,12 @@ reaches ``/payments/notify/<channel>`` as it would in AWS.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from paotui_local.harness import Cloud, start_cloud, wait_for
-from tests.e2e.conftest import E2E_TIMERS
+from paotui_local.harness import Cloud, wait_for
+from tests.e2e.conftest import cloud_with
 
 pytestmark = pytest.mark.e2e
 
@@ -21,8 +20,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Cloud]:
     """Time enough to pay before the payment timeout on a busy machine, short enough to see it fire."""
-    timers = {**E2E_TIMERS, "PAYMENT_TIMEOUT_SECONDS": "15"}
-    with start_cloud(timers, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+    with cloud_with({"PAYMENT_TIMEOUT_SECONDS": "15"}) as running:
         yield running
 
 

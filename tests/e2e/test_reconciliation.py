@@ -7,18 +7,16 @@ operators, who find the incident in GET /admin/incidents and resolve it."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from paotui_local.harness import Cloud, start_cloud, wait_for
-from tests.e2e.conftest import E2E_TIMERS
+from paotui_local.harness import Cloud, wait_for
+from tests.e2e.conftest import cloud_with
 
 pytestmark = pytest.mark.e2e
 
 SETTINGS = {
-    **E2E_TIMERS,
     "PAYMENT_TIMEOUT_SECONDS": "12",  # time enough to kill the first execution before it times out
     "RECONCILE_GRACE_SECONDS": "1",
     "RECONCILE_MAX_RUNS": "2",
@@ -28,7 +26,7 @@ STOPPED = {"ABORTED", "FAILED"}  # AWS aborts a stopped execution; moto's engine
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Cloud]:
-    with start_cloud(SETTINGS, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+    with cloud_with(SETTINGS) as running:
         yield running
 
 

@@ -16,13 +16,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from paotui_local.harness import STACK, Cloud, User, point, start_cloud, take_offer, wait_for
-from tests.e2e.conftest import E2E_TIMERS
+from paotui_local.harness import STACK, Cloud, User, point, take_offer, wait_for
+from tests.e2e.conftest import cloud_with
 
 pytestmark = pytest.mark.e2e
 
 TIMERS = {
-    **E2E_TIMERS,
     "CONFIRM_TIMEOUT_SECONDS": "4",
     "PICKUP_TIMEOUT_SECONDS": "4",
     "LATE_GRACE_SECONDS": "1",
@@ -32,7 +31,7 @@ TIMERS = {
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Cloud]:
-    with start_cloud(TIMERS, echo_logs=bool(os.environ.get("PAOTUI_E2E_LOG"))) as running:
+    with cloud_with(TIMERS) as running:
         yield running
 
 

@@ -193,6 +193,15 @@ class Cloud:
         )
         return {item["step"]["S"] for page in pages for item in page["Items"]}
 
+    def dispatch_idle(self) -> bool:
+        """No dispatch run under way or waiting: DispatchQueue holds no message, visible or being handled (the
+        poller deletes a message when its run has finished)."""
+        sqs = self.aws("sqs")
+        url = sqs.get_queue_url(QueueName=f"{STACK}-DispatchQueue")["QueueUrl"]
+        counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(counts))["Attributes"]
+        return all(int(attributes[count]) == 0 for count in counts)
+
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.http.get(self.url(path), timeout=15, **kwargs)
 
