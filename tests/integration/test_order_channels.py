@@ -248,7 +248,7 @@ def bound_merchant(shop_id: str = SHOP_ID) -> str | None:
         return None
 
 
-def test_a_merchant_binds_the_shops_it_grants_at_ele_me(api, eleme_app):
+def test_a_merchant_binds_the_shops_it_grants_at_ele_me(api, eleme_app, capsys):
     """The owner is sent to Ele.me's authorize page for our app, grants two shops there, and Ele.me sends them back:
     both shops are the merchant's, on Ele.me's word, and their pushes become its orders."""
     from paotui.platform.settings import get_settings
@@ -276,6 +276,7 @@ def test_a_merchant_binds_the_shops_it_grants_at_ele_me(api, eleme_app):
         (SHOP_ID, "老王饺子", "granted", merchant.id),
         ("968862", "老王饺子(二店)", "granted", merchant.id),
     }
+    assert "ChannelShopsReclaimed" not in capsys.readouterr().out, "new bindings take no shop from anyone"
     assert api.push(eleme_app.new_order("968862", eleme_items((dumplings, 1)), HOME)) == (200, {"message": "ok"})
     assert orders_stored() == 1
     status, replayed = api.back_from_eleme(back, cookie)
@@ -332,7 +333,7 @@ def test_a_merchants_word_alone_binds_no_shop(api, eleme_app):
     assert api.bind(mine.id, "not-a-number")[0] == 422
 
 
-def test_a_shop_bound_on_a_merchants_word_goes_to_the_merchant_who_grants_it(api, eleme_app):
+def test_a_shop_bound_on_a_merchants_word_goes_to_the_merchant_who_grants_it(api, eleme_app, capsys):
     """A binding from before proof was asked for (a merchant typed a shop id, maybe not theirs) gives way to the
     merchant who grants the shop at Ele.me: the shop's orders go to its owner from then on."""
     from paotui.orders.bindings import binding_key
@@ -353,6 +354,7 @@ def test_a_shop_bound_on_a_merchants_word_goes_to_the_merchant_who_grants_it(api
 
     assert status == 200 and [shop["merchant_id"] for shop in granted["shops"]] == [owner.id]
     assert bound_merchant() == owner.id
+    assert '"ChannelShopsReclaimed":[1.0]' in capsys.readouterr().out, "the take-over, counted for operators"
     assert api.push(eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME))[0] == 200
     assert [order.merchant_id for order in OrderRecord.scan()] == [owner.id]
 

@@ -28,7 +28,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from paotui.orders.records import ChannelAuthorizationRecord, ChannelBindingRecord
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed, delete_returning
+from paotui.platform.dynamo import condition_failed, delete_returning, put_returning
 from paotui.platform.errors import BadRequest, Conflict, NotFound
 from paotui.platform.observability import logger, metrics
 
@@ -53,10 +53,8 @@ def bind_shop(
     """Bind the platform's shop to ``merchant_id`` on ``proof``; 409 ``SHOP_BOUND_ELSEWHERE`` if another merchant
     has it on proof of their own. A binding without proof (made on a merchant's word before proof was asked for)
     gives way: the proven claim is the shop's owner."""
-    key = binding_key(channel, shop_id)
-    before = _binding(key)
     binding = ChannelBindingRecord(
-        key,
+        binding_key(channel, shop_id),
         merchant_id=merchant_id,
         channel=channel,
         shop_id=shop_id,
@@ -67,8 +65,8 @@ def bind_shop(
     )
     record = ChannelBindingRecord
     try:
-        binding.save(
-            condition=record.key.does_not_exist() | record.proof.does_not_exist() | (record.merchant_id == merchant_id)
+        before = put_returning(
+            binding, record.key.does_not_exist() | record.proof.does_not_exist() | (record.merchant_id == merchant_id)
         )
     except PutError as error:
         if not condition_failed(error):
@@ -154,13 +152,6 @@ def take_authorization(channel: str, state: str, browser_key: str | None) -> Cha
 
 def _digest(browser_key: str) -> str:
     return hashlib.sha256(browser_key.encode()).hexdigest()
-
-
-def _binding(key: str) -> ChannelBindingRecord | None:
-    try:
-        return ChannelBindingRecord.get(key, consistent_read=True)
-    except DoesNotExist:
-        return None
 
 
 def _authorization_key(channel: str, state: str) -> str:

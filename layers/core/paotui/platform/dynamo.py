@@ -114,6 +114,16 @@ def delete_returning(item: Model, condition: Condition) -> Model | None:
     return type(item).from_raw_data(old) if old else None
 
 
+def put_returning(item: Model, condition: Condition | None = None) -> Model | None:
+    """Put ``item`` if ``condition`` holds (``PutError`` if not, as ``save`` raises) and return the item it replaced,
+    None if there was none: one write, where a read before the put could see another writer's item, not the one
+    replaced."""
+    args, kwargs = item._get_save_args(condition=condition)
+    response = type(item)._get_connection().put_item(*args, return_values="ALL_OLD", **kwargs)
+    old = response.get("Attributes")
+    return type(item).from_raw_data(old) if old else None
+
+
 def side_by_side(read: Callable[[_T], _R], items: Sequence[_T], *, at_most: int) -> list[_R]:
     """``read`` of each item (a query or a get), ``at_most`` at a time, in the items' order: reads in a row would add
     up their latencies. A single item is read in the calling thread."""
