@@ -399,3 +399,58 @@ def test_an_alipay_refund_it_did_not_do_is_asked_again_and_settled_by_the_sweep(
     fakes["alipay"].settle_refund(order.id.removeprefix("ord_"), refund.id, deliver=False)
     assert _swept(providers).succeeded == 1
     assert (_refunds(order.id), _counters(order.id)) == ([("SUCCEEDED", 500)], (500, 0, 0))
+
+
+# --- refunds the provider refuses --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("channel", "words"),
+    [("wechat", "USER_ACCOUNT_ABNORMAL: 退款请求失败，用户帐号注销"), ("alipay", "ACQ.BUYER_ERROR: 买家状态非法")],
+)
+def test_a_refund_the_provider_refuses_for_good_fails_at_once_and_gives_its_amount_back(
+    order, providers, fakes, channel, words
+):
+    """The payer closed their account since paying: the provider will never do this refund. It fails now, with the
+    provider's words, instead of staying 退款中 and being asked again every sweep forever."""
+    from paotui.payments.api import refund_view
+    from paotui.payments.service import payments_of
+
+    current = _paid(order, channel, providers, fakes)
+    fakes[channel].closed_accounts.add(order.id.removeprefix("ord_"))
+
+    refund = _merchant_refunds(current, 500, "refused-for-good", providers)
+
+    assert (refund.status, refund_view(refund).failure) == ("FAILED", words)
+    assert _counters(order.id) == (0, 0, 1)
+    assert [int(p.refunded) for p in payments_of(order.id)] == [0], "the amount is the payment's to refund again"
+    asked = len(fakes[channel].requests)
+    again = _merchant_refunds(_order(order.id), 500, "refused-for-good", providers)
+    assert (again.id, again.status, len(fakes[channel].requests)) == (refund.id, "FAILED", asked), "settled: not asked"
+    assert _swept(providers).checked == 0, "nothing left open for the sweep"
+
+
+@pytest.mark.parametrize("channel", ["wechat", "alipay"])
+def test_a_refund_refused_while_the_balance_is_short_waits_and_the_sweep_does_it_once_topped_up(
+    order, providers, fakes, channel
+):
+    """NOT_ENOUGH / ACQ.SELLER_BALANCE_NOT_ENOUGH is a refusal for now: the refund stays open, its amount reserved,
+    and the sweep asks again until the account is topped up."""
+    from paotui.platform.errors import Conflict
+
+    current = _paid(order, channel, providers, fakes)
+    fakes[channel].balance = 0
+    try:
+        with pytest.raises(Conflict) as refused:
+            _merchant_refunds(current, 500, "balance-short", providers)
+        assert refused.value.code == "PROVIDER_REJECTED"
+        assert (_refunds(order.id), _counters(order.id)) == ([("PROCESSING", 500)], (0, 1, 0))
+        assert _swept(providers).failed == 1  # asked again, refused again: still open
+        assert _refunds(order.id) == [("PROCESSING", 500)]
+    finally:
+        fakes[channel].balance = None  # topped up
+    _swept(providers)
+    if channel == "wechat":  # WeChat takes it PROCESSING and says when it is done
+        fakes["wechat"].complete_refund(_refunds_of(order.id)[0].id, deliver=False)
+        _swept(providers)
+    assert (_refunds(order.id), _counters(order.id)) == ([("SUCCEEDED", 500)], (500, 0, 0))

@@ -293,7 +293,8 @@ def test_wechat_partial_then_full_refund_with_refund_notifies(wx, wx_fake, recei
         wx.refund(
             payment_id=payment_id, refund_id="rc" + payment_id, amount=1, total=2590, reason="", notify_url=notify_url
         )
-    assert refusal.value.code == "PROVIDER_REJECTED"
+    refused = (refusal.value.code, refusal.value.details["provider_code"])
+    assert refused == ("REFUND_REFUSED", "INVALID_REQUEST"), "nothing left to refund: refused for good"
 
 
 def test_wechat_failed_refund_notify(wx, wx_fake, receiver):
@@ -501,7 +502,8 @@ def test_alipay_partial_then_full_refund_with_refund_notifies(ali, ali_fake, rec
     assert ali.query(payment_id).state is PaymentState.SUCCEEDED  # TRADE_CLOSED by the full refund, but paid
     with pytest.raises(Conflict) as refusal:
         ali.refund(payment_id=payment_id, refund_id="rc", amount=1, total=2590, reason="", notify_url="")
-    assert refusal.value.code == "PROVIDER_REJECTED"
+    refused = (refusal.value.code, refusal.value.details["provider_sub_code"])
+    assert refused == ("REFUND_REFUSED", "ACQ.TRADE_STATUS_ERROR"), "closed by the full refund: refused for good"
 
 
 def test_alipay_refund_not_yet_done_is_processing_until_settled(ali, ali_fake, receiver):

@@ -110,6 +110,10 @@ class FakeAlipay(FakeServer):
         self.auto_notify_refunds = auto_notify_refunds
         self.defer_refunds = False
         self.trades: dict[str, Trade] = {}
+        self.balance: int | None = None
+        """The seller's balance in fen that refunds are paid from (None: never short)."""
+        self.closed_accounts: set[str] = set()
+        """Trades whose buyer's Alipay account is closed: their refunds are refused (ACQ.BUYER_ERROR)."""
         self.requests: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         """(method, biz_content, the response object) of every gateway request, in order."""
 
@@ -281,6 +285,12 @@ class FakeAlipay(FakeServer):
                 raise BusinessError("ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
             if amount <= 0 or trade.refunded + amount > trade.total:
                 raise BusinessError("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
+            if trade.out_trade_no in self.closed_accounts:
+                raise BusinessError("ACQ.BUYER_ERROR", "买家状态非法")
+            if self.balance is not None:
+                if amount > self.balance:
+                    raise BusinessError("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足")
+                self.balance -= amount
             refund = Refund(request_no or trade.trade_no, amount, biz.get("refund_reason"), settled=False)
             trade.refunds[refund.out_request_no] = refund
             if self.defer_refunds:

@@ -182,6 +182,10 @@ class FakeWechatPay(FakeServer):
         self.auto_settle_refunds = auto_settle_refunds
         self.trades: dict[str, Trade] = {}
         self.refunds: dict[str, Refund] = {}
+        self.balance: int | None = None
+        """The merchant's balance in fen that refunds are paid from (None: never short); NOT_ENOUGH beyond it."""
+        self.closed_accounts: set[str] = set()
+        """Trades whose payer has closed their WeChat account: their refunds are refused (USER_ACCOUNT_ABNORMAL)."""
         self.requests: list[tuple[str, str, int]] = []
         """(method, target, status) of every request, in order."""
 
@@ -344,6 +348,12 @@ class FakeWechatPay(FakeServer):
             refunded = sum(self.refunds[r].refund for r in trade.refunds if self.refunds[r].status != "CLOSED")
             if refunded + refund > trade.total:
                 raise ApiError(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额")
+            if trade.out_trade_no in self.closed_accounts:
+                raise ApiError(403, "USER_ACCOUNT_ABNORMAL", "退款请求失败，用户帐号注销")
+            if self.balance is not None:
+                if refund > self.balance:
+                    raise ApiError(403, "NOT_ENOUGH", "基本账户余额不足，请充值后重新发起")
+                self.balance -= refund
             record = Refund(
                 out_refund_no=out_refund_no,
                 refund_id="50" + "".join(secrets.choice("0123456789") for _ in range(27)),

@@ -84,10 +84,11 @@ from paotui.payments.providers import (
     RefundState,
     config_from_secret,
     refund_not_found,
+    refund_refused,
     unavailable,
 )
 from paotui.platform.clock import iso
-from paotui.platform.errors import Conflict, NotFound, Unauthorized
+from paotui.platform.errors import Conflict, DomainError, NotFound, Unauthorized
 from paotui.platform.money import fen_to_yuan, yuan_to_fen
 
 DEFAULT_GATEWAY_URL = "https://openapi.alipay.com/gateway.do"
@@ -101,6 +102,19 @@ _TRADE_STATES = {
     "TRADE_FINISHED": PaymentState.SUCCEEDED,
     "TRADE_CLOSED": PaymentState.CLOSED,
 }
+
+_REFUND_REFUSALS = {
+    "ACQ.BUYER_ERROR",  # the buyer's account is abnormal
+    "ACQ.TRADE_HAS_FINISHED",  # the trade is finished: past its refund period
+    "ACQ.TRADE_STATUS_ERROR",  # the trade is in no state to refund (closed, or never paid)
+    "ACQ.TRADE_NOT_ALLOW_REFUND",
+    "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",  # more than is left to refund, or another amount under this out_request_no
+    "ACQ.REASON_TRADE_REFUND_FEE_ERR",
+    "ACQ.DISCORDANT_REPEAT_REQUEST",
+}
+"""Refusals of a refund for good (``refund_refused``). Not these: ACQ.SELLER_BALANCE_NOT_ENOUGH (until the merchant
+tops up), ACQ.REASON_TRADE_BEEN_FREEZEN (until Alipay lifts the freeze), ACQ.SYSTEM_ERROR, and ACQ.INVALID_PARAMETER
+(our request, which a fix makes good): the sweep asks again."""
 
 
 @dataclass(frozen=True)
@@ -363,7 +377,10 @@ class AlipayProvider:
             biz["refund_reason"] = reason[:256]
         node = self._call("alipay.trade.refund", biz)
         if node.get("code") != SUCCESS:
-            raise self._failure(node, payment_id=payment_id, refund_id=refund_id)
+            failure = self._failure(node, payment_id=payment_id, refund_id=refund_id)
+            if node.get("sub_code") in _REFUND_REFUSALS:
+                raise refund_refused("Alipay", **failure.details)
+            raise failure
         if node.get("fund_change") == "Y":
             return ProviderRefund(refund_id, payment_id, None, amount, RefundState.SUCCEEDED)
         # fund_change N: a repeat of a done refund, or not done yet; the refund query says which.
@@ -471,7 +488,7 @@ class AlipayProvider:
         return node
 
     @staticmethod
-    def _failure(node: Mapping[str, Any], **context: str) -> Exception:
+    def _failure(node: Mapping[str, Any], **context: str) -> DomainError:
         code, sub_code = node.get("code"), node.get("sub_code")
         details = {
             "provider_code": code,

@@ -56,6 +56,7 @@ def refund_view(refund: RefundRecord) -> RefundView:
         requested_by=refund.requested_by,
         created_at=refund.created_at,
         updated_at=refund.updated_at,
+        failure=refund.failure,
     )
 
 

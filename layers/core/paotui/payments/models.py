@@ -39,6 +39,8 @@ class RefundView(ResponseModel):
     requested_by: str
     created_at: str
     updated_at: str
+    failure: str | None = None
+    """A FAILED refund: why the provider refused it, in its words (``USER_ACCOUNT_ABNORMAL: …``)."""
 
 
 class OrderMoney(ResponseModel):

@@ -25,11 +25,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from paotui.platform.errors import BadGateway, NotFound
+from paotui.platform.errors import BadGateway, Conflict, NotFound
 
 PROVIDER_UNAVAILABLE = "PAYMENT_PROVIDER_UNAVAILABLE"
 INVALID_SIGNATURE = "INVALID_SIGNATURE"
 REFUND_NOT_FOUND = "REFUND_NOT_FOUND"
+REFUND_REFUSED = "REFUND_REFUSED"
 
 
 class PaymentState(StrEnum):
@@ -114,7 +115,8 @@ class PaymentProvider(Protocol):
     def refund(
         self, *, payment_id: str, refund_id: str, amount: int, total: int, reason: str, notify_url: str
     ) -> ProviderRefund:
-        """Idempotent on ``refund_id``."""
+        """Idempotent on ``refund_id``; ``Conflict(code="REFUND_REFUSED")`` (:func:`refund_refused`) when the
+        provider refuses this refund for good."""
         ...
 
     def query_refund(self, payment_id: str, refund_id: str) -> ProviderRefund:
@@ -130,6 +132,14 @@ class PaymentProvider(Protocol):
 
 def unavailable(message: str, **details: object) -> BadGateway:
     return BadGateway(message, code=PROVIDER_UNAVAILABLE, details=_given(details))
+
+
+def refund_refused(provider: str, **details: object) -> Conflict:
+    """What ``refund`` raises when the provider refuses the refund for good: asked again, it would refuse again (the
+    buyer's account is closed, the trade is past its refund period or no longer refundable, the amount is more than
+    is left). A refusal for now (the merchant's balance is short, the provider is busy) is not this one: the refund
+    sweep asks again later."""
+    return Conflict(f"{provider} refused the refund.", code=REFUND_REFUSED, details=_given(details))
 
 
 def refund_not_found(provider: str, **details: object) -> NotFound:

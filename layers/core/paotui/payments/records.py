@@ -75,6 +75,7 @@ class RefundRecord(Model):
     reason = UnicodeAttribute()
     requested_by = UnicodeAttribute()
     provider_refund_id = UnicodeAttribute(null=True)
+    failure = UnicodeAttribute(null=True)  # a FAILED refund: why the provider refused it, in its own words
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     pending = UnicodeAttribute(null=True)  # PENDING_REFUND while PROCESSING, removed when settled

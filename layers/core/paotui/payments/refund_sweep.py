@@ -19,7 +19,9 @@ within minutes, so the sweep does not race the normal path; Alipay asks for
 - SUCCEEDED or FAILED: settled through ``refunds._settle``, conditional on
   PROCESSING, so a late callback racing the sweep settles it once;
 - not found (the provider never got it; Alipay did not do it): asked for
-  again, idempotent on the refund id at the provider and at our end;
+  again, idempotent on the refund id at the provider and at our end; if the
+  provider refuses it for good then, it is FAILED (``refunds._submit``), and
+  if for now (the balance short), it fails this run and is asked next run;
 - still PROCESSING: left for the next run.
 
 One refund's failure (its provider down) is logged and counted, and the next
@@ -36,6 +38,7 @@ from paotui.payments import refunds
 from paotui.payments.channels import Providers, default_providers
 from paotui.payments.records import PENDING_REFUND, RefundRecord, RefundStatus
 from paotui.platform import clock
+from paotui.platform.errors import DomainError
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
 
@@ -62,8 +65,11 @@ def sweep(providers: Providers | None = None, now: datetime | None = None) -> Sw
     for stale in RefundRecord.by_pending.query(PENDING_REFUND, RefundRecord.created_at < cutoff):
         try:
             refund = refunds.follow_up(stale.id, stale.order_id, providers)
-        except Exception:  # noqa: BLE001 - logged with the refund; the next run asks again
-            logger.exception("refund not followed up", extra={"order_id": stale.order_id, "refund_id": stale.id})
+        except Exception as error:  # noqa: BLE001 - logged with the refund; the next run asks again
+            said = {"code": error.code, **error.details} if isinstance(error, DomainError) else {}
+            logger.exception(
+                "refund not followed up", extra={"order_id": stale.order_id, "refund_id": stale.id, **said}
+            )
             failed += 1
             continue
         outcomes[refund.status] += 1

@@ -11,9 +11,13 @@ and counts it on the order, in one transaction: concurrent refunds can't
 exceed the payment. Settling moves the refund out of PROCESSING conditionally
 with the order's counters in the same transaction, so a provider's duplicate
 refund callbacks settle it once. A FAILED refund gives its amount back to
-the payment (it may be tried again under a new purpose) and alerts operations.
-A refund whose provider call failed, or whose callback never came, is
-followed up by the refund sweep (``follow_up``, payments.refund_sweep).
+the payment (it may be tried again under a new purpose) and alerts operations;
+so does a refund the provider refuses for good (``REFUND_REFUSED``: the payer's
+account closed, the trade past its refund period), at once and with the
+provider's words, since asking again would be refused again.
+A refund whose provider call failed (or was refused for now: the balance
+short), or whose callback never came, is followed up by the refund sweep
+(``follow_up``, payments.refund_sweep).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Actor
-from paotui.payments.providers import REFUND_NOT_FOUND, ProviderRefund, RefundState
+from paotui.payments.providers import REFUND_NOT_FOUND, REFUND_REFUSED, ProviderRefund, RefundState
 from paotui.payments.records import (
     PENDING_REFUND,
     PaymentRecord,
@@ -207,21 +211,42 @@ def _settle_as(refund: RefundRecord, reported: ProviderRefund) -> RefundRecord:
 
 
 def _submit(refund: RefundRecord, payment: PaymentRecord, providers) -> RefundRecord:
-    """Ask the provider (again, harmlessly: it is idempotent on the refund id) unless the refund is settled."""
+    """Ask the provider (again, harmlessly: it is idempotent on the refund id) unless the refund is settled.
+
+    A refusal for good (``REFUND_REFUSED``: the buyer's account closed, the trade past its refund period) fails the
+    refund at once, with the provider's words: asking again would be refused again. Any other error leaves it
+    PROCESSING, for the caller to see and the sweep to ask again."""
     if refund.status != RefundStatus.PROCESSING:
         return refund
-    answer = providers.for_notify(refund.channel).refund(
-        payment_id=payment.trade_no,
-        refund_id=refund.id,
-        amount=int(refund.amount),
-        total=int(payment.amount),
-        reason=refund.reason,
-        notify_url=providers.notify_url(refund.channel),
-    )
+    try:
+        answer = providers.for_notify(refund.channel).refund(
+            payment_id=payment.trade_no,
+            refund_id=refund.id,
+            amount=int(refund.amount),
+            total=int(payment.amount),
+            reason=refund.reason,
+            notify_url=providers.notify_url(refund.channel),
+        )
+    except Conflict as refused:
+        if refused.code != REFUND_REFUSED:
+            raise
+        return _settle(refund, RefundState.FAILED, None, failure=_provider_words(refused))
     return _settle(refund, answer.state, answer.provider_refund_id)
 
 
-def _settle(refund: RefundRecord, state: RefundState, provider_refund_id: str | None) -> RefundRecord:
+def _provider_words(refused: Conflict) -> str:
+    """What the provider said, as its code and message (``USER_ACCOUNT_ABNORMAL: 用户账户异常``)."""
+    details = refused.details
+    code = details.get("provider_sub_code") or details.get("provider_code") or refused.code
+    message = details.get("provider_message")
+    return f"{code}: {message}"[:200] if message else str(code)
+
+
+def _settle(
+    refund: RefundRecord, state: RefundState, provider_refund_id: str | None, *, failure: str | None = None
+) -> RefundRecord:
+    """Move the refund out of PROCESSING as ``state`` says (once), with the order's counters; ``failure``: why the
+    provider refused it, kept on a FAILED refund."""
     if state == RefundState.PROCESSING or refund.status != RefundStatus.PROCESSING:
         return refund
     amount = int(refund.amount)
@@ -237,6 +262,7 @@ def _settle(refund: RefundRecord, state: RefundState, provider_refund_id: str | 
                     RefundRecord.provider_refund_id.set(provider_refund_id),
                     RefundRecord.updated_at.set(clock.now_iso()),
                     RefundRecord.pending.remove(),
+                    *([RefundRecord.failure.set(failure)] if failure else []),
                 ],
                 condition=RefundRecord.status == RefundStatus.PROCESSING,
             )
@@ -251,7 +277,10 @@ def _settle(refund: RefundRecord, state: RefundState, provider_refund_id: str | 
         refund.refresh(consistent_read=True)  # a concurrent callback settled it first
         return refund
     if not succeeded:
-        logger.error("refund failed at the provider", extra={"order_id": refund.order_id, "refund_id": refund.id})
+        logger.error(
+            "refund failed at the provider",
+            extra={"order_id": refund.order_id, "refund_id": refund.id, "failure": failure},
+        )
         metrics.add_metric(name="RefundFailed", unit="Count", value=1)
     logger.info("refund settled", extra={"order_id": refund.order_id, "refund_id": refund.id, "state": str(state)})
     refund.refresh(consistent_read=True)

@@ -53,10 +53,11 @@ from paotui.payments.providers import (
     RefundState,
     config_from_secret,
     refund_not_found,
+    refund_refused,
     unavailable,
 )
 from paotui.platform.clock import iso
-from paotui.platform.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from paotui.platform.errors import Conflict, DomainError, NotFound, Unauthorized, Unprocessable
 
 DEFAULT_BASE_URL = "https://api.mch.weixin.qq.com"
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
@@ -79,6 +80,13 @@ _REFUND_STATES = {
     "CLOSED": RefundState.FAILED,
     "ABNORMAL": RefundState.FAILED,  # e.g. the payer's card was closed: needs a person
 }
+_REFUND_REFUSALS = {
+    "USER_ACCOUNT_ABNORMAL",  # the payer's account is closed or frozen: WeChat Pay advises refunding another way
+    "INVALID_REQUEST",  # the refund breaks WeChat Pay's rules: a trade over a year old, more than is left, ...
+}
+"""Refusals of a refund for good (``refund_refused``). Not these: NOT_ENOUGH (the merchant's balance is short until
+topped up), FREQUENCY_LIMITED, SYSTEM_ERROR, and PARAM_ERROR, SIGN_ERROR or NO_AUTH (our request or our account
+set-up, which a fix makes good): the sweep asks again."""
 
 
 @dataclass(frozen=True)
@@ -282,7 +290,10 @@ class WeChatPayProvider:
             notify_url=notify_url,
         )
         if status != 200 or not isinstance(data, dict):
-            raise self._failure(status, data, payment_id=payment_id, refund_id=refund_id)
+            failure = self._failure(status, data, payment_id=payment_id, refund_id=refund_id)
+            if status in (400, 403) and _provider_code(data) in _REFUND_REFUSALS:
+                raise refund_refused("WeChat Pay", **failure.details)
+            raise failure
         return _understood(self._refund, data)
 
     def query_refund(self, payment_id: str, refund_id: str) -> ProviderRefund:
@@ -367,7 +378,7 @@ class WeChatPayProvider:
         return status, data
 
     @staticmethod
-    def _failure(status: int, data: Any, **context: str) -> Exception:
+    def _failure(status: int, data: Any, **context: str) -> DomainError:
         code, message = _provider_code(data), (data or {}).get("message") if isinstance(data, dict) else None
         details = {"provider_status": status, "provider_code": code, "provider_message": message, **context}
         details = {k: v for k, v in details.items() if v is not None}
