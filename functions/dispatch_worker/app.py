@@ -1,4 +1,4 @@
-"""DispatchWorker: offers confirmed orders to riders (order.status_changed, dispatch.requested)."""
+"""DispatchWorker: offers confirmed orders to riders (order.status_changed, dispatch.requested, rider.online)."""
 
 from paotui.platform.consumers import worker_handler  # first: see its docstring
 from paotui.dispatch.events import handle

@@ -1,10 +1,11 @@
 """Batch dispatch over HTTP: three orders from one store and two riders make one bundle for the nearer rider.
 
-The riders come online only once no dispatch run is under way, in a cloud whose offers wait 20 s: the first round
-that sees them is then the watchdog's next one, with all three orders and both riders. A round already reading
-riders as they came online could see the far rider and miss the near one (it reads the rings of cells around the
-store one after another), and would rightly offer the far rider the orders: a race of the set-up, not what this
-test is about.
+The orders wait in their zone's pool while nobody is on duty. The riders come online only once no dispatch run is
+under way, in a cloud whose offers wait 20 s, so no watchdog asks again meanwhile: the rounds that see them are the
+ones their coming online asks for (``rider.online``), each started after the near rider is on duty. A round already
+reading riders as they came online could see the far rider and miss the near one (it reads the rings of cells
+around the store one after another), and would rightly offer the far rider the orders: a race of the set-up, not
+what this test is about.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def test_three_orders_from_one_store_go_to_one_rider_as_one_bundle(cloud):
         assert owner.post(f"/orders/{order_ids[-1]}/transitions", json={"to": "CONFIRMED"}).status_code == 200
 
     # each order joins its zone's pool as its confirmation's run starts; once every run has finished, nothing
-    # dispatches until the watchdog asks again, an offer wait after each confirmation
+    # dispatches until a rider comes online or the watchdog asks again, an offer wait after each confirmation
     wait_for(
         lambda: set(order_ids) <= cloud.pooled() and cloud.dispatch_idle(),
         what="all three orders in their zone's pool, their first rounds over",
@@ -69,7 +70,7 @@ def test_three_orders_from_one_store_go_to_one_rider_as_one_bundle(cloud):
         offers = [o for o in near.offers() if o["order_id"] in order_ids]
         return offers if len(offers) == 3 else None
 
-    offers = wait_for(bundle, what="one rider offered all three orders", timeout=OFFER_TTL_SECONDS + 30)
+    offers = wait_for(bundle, what="one rider offered all three orders", timeout=OFFER_TTL_SECONDS / 2)
     one_bundle = len({offer["bundle_id"] for offer in offers}) == 1 and {o["bundle_size"] for o in offers} == {3}
     assert one_bundle, described(offers)
     assert not [o for o in far.offers() if o["order_id"] in order_ids], described(far.offers())

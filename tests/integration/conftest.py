@@ -117,6 +117,11 @@ def create_notify_queue() -> str:
     return boto3.client("sqs").create_queue(QueueName="paotui-notify")["QueueUrl"]
 
 
+def create_dispatch_queue() -> str:
+    """DispatchQueue, where RidersApi announces a rider coming online (DISPATCH_QUEUE_URL)."""
+    return boto3.client("sqs").create_queue(QueueName="paotui-dispatch")["QueueUrl"]
+
+
 @cache
 def _default_session() -> boto3.session.Session:
     """boto3's default session for every test of the worker: mock_aws clears it, and a new one reads botocore's
@@ -140,7 +145,8 @@ def _empty_tables() -> tuple[Table, ...]:
 
 @contextmanager
 def fresh_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A fresh moto account with every table and secret, and NotifyQueue; clients cached by paotui are reset."""
+    """A fresh moto account with every table and secret, NotifyQueue and DispatchQueue; clients cached by paotui
+    are reset."""
     from paotui.platform import aws as aws_clients
     from paotui.platform.settings import get_settings
 
@@ -157,6 +163,7 @@ def fresh_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             dynamodb_backends[table.account_id][table.region_name].tables[table.name] = copy.deepcopy(table)
         create_secrets()
         monkeypatch.setenv("NOTIFY_QUEUE_URL", create_notify_queue())
+        monkeypatch.setenv("DISPATCH_QUEUE_URL", create_dispatch_queue())
         get_settings.cache_clear()
         yield
         aws_clients.reset_clients()
@@ -165,7 +172,8 @@ def fresh_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def aws(monkeypatch):
-    """A fresh moto account with every table and secret, and NotifyQueue; clients cached by paotui are reset."""
+    """A fresh moto account with every table and secret, NotifyQueue and DispatchQueue; clients cached by paotui
+    are reset."""
     with fresh_account(monkeypatch):
         yield
 

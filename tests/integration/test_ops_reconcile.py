@@ -39,7 +39,6 @@ def watchdog(aws, monkeypatch) -> str:
         name="paotui-OrderWatchdog", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/sfn"
     )["stateMachineArn"]
     monkeypatch.setenv("WATCHDOG_STATE_MACHINE_ARN", arn)
-    monkeypatch.setenv("DISPATCH_QUEUE_URL", boto3.client("sqs").create_queue(QueueName="paotui-dispatch")["QueueUrl"])
     get_settings.cache_clear()
     return arn
 

@@ -23,5 +23,7 @@ def handle(event: DomainEvent) -> None:
             logger.debug("status needs no dispatch", extra={"order_id": event.subject, "status": status})
     elif event.type == EventType.DISPATCH_REQUESTED:
         service.dispatch(data["order_id"], reason=data.get("reason") or "requested", trigger=event.id)
+    elif event.type == EventType.RIDER_ONLINE:
+        service.dispatch_near_rider(float(data["lat"]), float(data["lng"]))
     else:
         raise ValueError(f"DispatchWorker does not handle {event.type}")

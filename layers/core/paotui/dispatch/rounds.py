@@ -3,7 +3,9 @@
 A run starts when an order is confirmed and whenever the watchdog asks again
 (``dispatch.requested``, every offer TTL while the order has no rider), so a
 zone gets a round as soon as an order arrives and again every offer TTL while
-anything in it is open. The round reads, with consistent reads but not at one
+anything in it is open; and when a rider comes on duty (``rider.online``,
+:func:`plan_near`), for the zones around them with orders waiting, which
+then need not wait for their watchdogs' next try. The round reads, with consistent reads but not at one
 instant (the rider search goes ring by ring, so a rider who comes online while
 it reads may be missed until the next round, and a farther one seen):
 
@@ -59,7 +61,7 @@ from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
 from paotui.platform.dynamo import delete_returning, side_by_side, table_meta, update_if
-from paotui.platform.geo import cell_of, ring_cells
+from paotui.platform.geo import cell_of, cell_points, ring_cells
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
@@ -224,6 +226,34 @@ def plan(
         given -= refused
     logger.info("this run's rounds are spent; orders asked of it wait", extra={"zone": zone, "orders": sorted(asking)})
     return made
+
+
+def plan_near(lat: float, lng: float, offer: Callable[[PlannedOffer], OfferRecord | None]) -> list[OfferRecord]:
+    """A rider came on duty at (lat, lng): plan the round of every zone whose stores' usual rider search reaches
+    them and whose pool holds orders (:func:`zones_reaching`), each under its lease for its oldest order; the
+    offers made. A zone whose lease another run holds is asked to plan that order, which it does only if it has
+    not yet: its orders may then wait for their watchdogs, as they would have without this round."""
+    zones = zones_reaching(lat, lng)
+    pools = side_by_side(_pool, zones, at_most=_PARALLEL_READS)
+    made: list[OfferRecord] = []
+    for zone, entries in zip(zones, pools, strict=True):
+        if entries:
+            oldest = min(entries, key=lambda entry: (entry.created_at, entry.step))
+            made += plan(zone, oldest.step, offer) or []
+    return made
+
+
+def zones_reaching(lat: float, lng: float) -> list[str]:
+    """The zones that may hold a store whose usual search (``dispatch_search_rings`` rings of rider cells) reaches
+    the point: the zones of the centres and corners of the rider cells within that many rings of it (a zone is
+    coarser than a rider cell, and a rider cell may straddle two zones)."""
+    settings = get_settings()
+    around = [
+        cell
+        for ring in ring_cells(cell_of(lat, lng, settings.rider_cell_resolution), settings.dispatch_search_rings)
+        for cell in ring
+    ]
+    return sorted({zone_of(*point) for cell in around for point in cell_points(cell)})
 
 
 def _refused_since(made: Sequence[OfferRecord], asked: set[str]) -> set[str]:

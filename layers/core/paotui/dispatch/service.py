@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 ASSIGNMENT_STEP = "assignment"
 OFFER_REJECTED = "OfferRejected"
 OFFER_EXPIRED = "offer_expired"  # the watchdog's re-dispatch reason when its wait for an answer ran out
+RIDER_ONLINE = "rider_online"  # the reason of offers a round made because a rider came on duty nearby
 FOR_A_CARRIER = "handed to a carrier"  # the decision_reason of offers withdrawn for a fallback: not refusals
 RIDER_FULL = "the rider is full"  # ... and of offers a rider at capacity could not accept any more: not refusals
 OFFER_RETENTION_SECONDS = 24 * 3600  # DynamoDB TTL removes an offer this long after it expires
@@ -143,6 +144,17 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
         logger.info("no offer for this order this round", extra={"order_id": order_id, "reason": reason})
         metrics.add_metric(name="DispatchNoRider", unit="Count", value=1)
     return mine
+
+
+def dispatch_near_rider(lat: float, lng: float) -> list[OfferRecord]:
+    """A rider came on duty at (lat, lng) (``rider.online``): plan the zones around them that have orders waiting
+    (``rounds.plan_near``), so those orders are offered now rather than at their watchdogs' next try. Each order's
+    own runs still escalate it; this round only plans. Returns the offers made."""
+    from paotui.dispatch import rounds
+
+    made = rounds.plan_near(lat, lng, lambda planned: _offer(planned, reason=RIDER_ONLINE, trigger=None))
+    logger.info("rider on duty: nearby orders planned", extra={"offers": len(made)})
+    return made
 
 
 def _plan_zone(

@@ -38,6 +38,7 @@ from enum import StrEnum
 
 from botocore.exceptions import ClientError
 
+from paotui.dispatch import requests
 from paotui.dispatch.service import offers_of_order
 from paotui.ops import rules
 from paotui.ops.incidents import raise_incident
@@ -229,4 +230,4 @@ def _request_dispatch(order_id: str, now: datetime) -> None:
         subject=order_id,
         data={"order_id": order_id, "reason": "reconcile"},
     )
-    client("sqs").send_message(QueueUrl=get_settings().dispatch_queue_url, MessageBody=event.model_dump_json())
+    requests.send(event)

@@ -23,6 +23,7 @@ class EventType:
     OFFER_REMINDER = "offer.reminder"  # NotifyWorker to itself, delayed: text the rider if still unanswered
     PRODUCT_LOW_STOCK = "product.low_stock"
     DISPATCH_REQUESTED = "dispatch.requested"
+    RIDER_ONLINE = "rider.online"  # RidersApi to DispatchQueue: a rider came on duty, where (dispatch.requests)
     WATCHDOG_AWAIT = "watchdog.await"
     WATCHDOG_TIMEOUT = "watchdog.timeout"
     OPS_INCIDENT = "ops.incident"  # to OpsQueue: the watchdog failed (its failure states, EventBridge in AWS)

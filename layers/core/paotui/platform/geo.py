@@ -42,3 +42,10 @@ def disk_cells(lat: float, lng: float, resolution: int, radius_m: float) -> list
     edge = h3.average_hexagon_edge_length(resolution, unit="m")
     k = max(1, math.ceil(radius_m / (edge * 1.5)) + 1)
     return sorted(h3.grid_disk(cell_of(lat, lng, resolution), k))
+
+
+def cell_points(cell: str) -> list[tuple[float, float]]:
+    """The cell's centre and corners, (lat, lng)."""
+    import h3
+
+    return [h3.cell_to_latlng(cell), *h3.cell_to_boundary(cell)]

@@ -26,11 +26,14 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from paotui.dispatch import requests
 from paotui.platform import clock
 from paotui.platform.dynamo import LatLngMap, condition_failed, side_by_side, update_if
 from paotui.platform.errors import Conflict, NotFound
 from paotui.platform.geo import cell_of
-from paotui.platform.observability import logger
+from paotui.platform.events import DomainEvent, EventType
+from paotui.platform.ids import new_id
+from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
 from paotui.riders.records import ON_DUTY, RiderRecord, RiderState, RiderStatus, ZoneMap
 
@@ -169,11 +172,15 @@ def set_state(rider_id: str, state: RiderState) -> RiderRecord:
     now (their app just asked), so the presence job takes them offline once
     they fall silent from here, not at once for a silence while they were off.
     409 RIDER_NOT_APPROVED, LOCATION_REQUIRED, RIDER_OFFLINE (a break is taken
-    from online).
+    from online). A rider who comes online is announced to dispatch
+    (:func:`_announce_on_duty`).
     """
     resolution = get_settings().rider_cell_resolution
+    was_online = False
 
     def change(rider: RiderRecord) -> tuple[list[Action], Condition | None]:
+        nonlocal was_online
+        was_online = bool(rider.online)
         if state is RiderState.OFFLINE:
             return off_duty(), None
         if rider.status != RiderStatus.APPROVED:
@@ -198,7 +205,27 @@ def set_state(rider_id: str, state: RiderState) -> RiderRecord:
 
     rider = compare_and_set(rider_id, change)
     logger.info("rider availability", extra={"rider_id": rider_id, "state": state.value})
+    if state is RiderState.ONLINE and not was_online:
+        _announce_on_duty(rider)
     return rider
+
+
+def _announce_on_duty(rider: RiderRecord) -> None:
+    """Tell dispatch where a rider came online (``rider.online`` on DispatchQueue): the orders waiting around them
+    get a round now, not at their watchdogs' next try, up to an offer wait away. Best effort: if the message is
+    lost, those tries still come, so going online does not fail for it."""
+    event = DomainEvent(
+        id=new_id("onl_"),
+        type=EventType.RIDER_ONLINE,
+        occurred_at=clock.now_iso(),
+        subject=rider.id,
+        data={"rider_id": rider.id, "lat": float(rider.location.lat), "lng": float(rider.location.lng)},
+    )
+    try:
+        requests.send(event)
+    except Exception:  # noqa: BLE001 - the watchdogs' re-dispatch covers a lost announcement
+        logger.exception("rider online not announced to dispatch", extra={"rider_id": rider.id})
+        metrics.add_metric(name="RiderOnlineNotAnnounced", unit="Count", value=1)
 
 
 def online_riders_in(cells: Sequence[str]) -> list[RiderRecord]:

@@ -1,0 +1,152 @@
+"""A rider coming on duty gets the orders waiting around them at once: RidersApi announces it on DispatchQueue
+(``rider.online``) and DispatchWorker plans the zones around them, instead of the orders waiting for their
+watchdogs' next try (up to an offer wait)."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from paotui.platform.settings import get_settings
+from tests.integration.builders import (
+    LAMBDA_CONTEXT,
+    SHOP,
+    load_handler,
+    make_order,
+    make_rider,
+    near,
+    sqs_event,
+)
+
+
+def announced() -> list[dict]:
+    """The ``rider.online`` events waiting on DispatchQueue (taken off it)."""
+    sqs = boto3.client("sqs")
+    url = get_settings().dispatch_queue_url
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        bodies += [json.loads(message["Body"]) for message in messages]
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in messages]
+        )
+    return bodies
+
+
+def go(rider_id: str, state: str) -> None:
+    from paotui.riders.records import RiderState
+    from paotui.riders.service import set_state
+
+    set_state(rider_id, RiderState(state))
+
+
+def waiting(*order_ids: str) -> None:
+    """Confirmed with nobody on duty: each order's run finds no rider and leaves it in its zone's pool."""
+    from paotui.dispatch.service import dispatch
+
+    for order_id in order_ids:
+        make_order(order_id)
+        assert dispatch(order_id, reason="confirmed") is None
+
+
+def offers_of(order_id: str):
+    from paotui.dispatch.service import offers_of_order
+
+    return offers_of_order(order_id)
+
+
+def test_a_rider_coming_online_is_offered_the_orders_waiting_around_them_at_once(aws):
+    make_rider("rdr_a", near(SHOP, 120), online=False)
+    waiting("ord_wait_1", "ord_wait_2")
+    assert announced() == []
+
+    go("rdr_a", "online")
+
+    (event,) = announced()
+    assert (event["type"], event["subject"]) == ("rider.online", "rdr_a")
+    assert (event["data"]["lat"], event["data"]["lng"]) == pytest.approx((near(SHOP, 120)["lat"], SHOP["lng"]))
+    worker = load_handler("DispatchWorker")
+    assert worker(sqs_event(json.dumps(event)), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    offers = [offer for order_id in ("ord_wait_1", "ord_wait_2") for offer in offers_of(order_id)]
+    assert {(o.rider_id, o.reason, o.status, int(o.bundle_size)) for o in offers} == {
+        ("rdr_a", "rider_online", "OPEN", 2)
+    }
+    assert len({o.bundle_id for o in offers}) == 1, "the two orders of one store: one trip"
+
+    assert worker(sqs_event(json.dumps(event)), LAMBDA_CONTEXT)["batchItemFailures"] == []  # redelivered
+    assert [len(offers_of(order_id)) for order_id in ("ord_wait_1", "ord_wait_2")] == [1, 1], "offered once"
+
+
+def test_only_an_arrival_on_duty_is_announced(aws):
+    """Online again while online is no arrival; back from a break is (a rider on a break is not offered orders)."""
+    make_rider("rdr_a", near(SHOP, 120), online=False)
+    go("rdr_a", "online")
+    go("rdr_a", "online")
+    assert len(announced()) == 1
+    go("rdr_a", "break")
+    go("rdr_a", "offline")
+    assert announced() == []
+    go("rdr_a", "online")
+    go("rdr_a", "break")
+    go("rdr_a", "online")
+    assert len(announced()) == 2
+
+
+def test_a_rider_coming_online_far_from_the_waiting_orders_is_offered_none_of_them(aws):
+    make_rider("rdr_far", near(SHOP, 30_000), online=False)  # 30 km north: no store's search reaches that far
+    waiting("ord_wait_1")
+    go("rdr_far", "online")
+
+    (event,) = announced()
+    assert load_handler("DispatchWorker")(sqs_event(json.dumps(event)), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    assert offers_of("ord_wait_1") == []
+
+
+def test_going_online_does_not_fail_when_dispatch_cannot_be_told(aws, monkeypatch):
+    """The announcement is best effort: the orders' watchdogs still ask again, so the rider is not kept off duty."""
+    from paotui.dispatch import requests
+    from paotui.riders.service import get_rider
+
+    def queue_down(event):
+        raise ConnectionError("DispatchQueue unreachable")
+
+    make_rider("rdr_a", near(SHOP, 120), online=False)
+    monkeypatch.setattr(requests, "send", queue_down)
+    go("rdr_a", "online")
+    assert get_rider("rdr_a").online
+
+
+def test_the_zones_reaching_a_rider_hold_every_store_whose_search_reaches_them(aws):
+    """Whichever zone a store's pool is kept in, if its usual rider search (rings of rider cells around the store)
+    reaches the rider's cell, that zone is among those a rider coming online there has planned."""
+    import random
+
+    import h3
+
+    from paotui.dispatch.rounds import zone_of, zones_reaching
+
+    settings = get_settings()
+    rings = settings.dispatch_search_rings
+    generator = random.Random(7)
+    for _ in range(40):
+        rider = near(SHOP, generator.uniform(-20_000, 20_000), generator.uniform(-20_000, 20_000))
+        rider_cell = h3.latlng_to_cell(rider["lat"], rider["lng"], settings.rider_cell_resolution)
+        zones = set(zones_reaching(rider["lat"], rider["lng"]))
+        for _ in range(50):
+            store = near(rider, generator.uniform(-6_000, 6_000), generator.uniform(-6_000, 6_000))
+            store_cell = h3.latlng_to_cell(store["lat"], store["lng"], settings.rider_cell_resolution)
+            if h3.grid_distance(store_cell, rider_cell) <= rings:
+                assert zone_of(store["lat"], store["lng"]) in zones
+
+
+def test_the_sample_event_is_one_dispatch_worker_takes(aws):
+    """``events/DispatchWorker/rider-online.json`` (a point 400 m from the store) plans the orders waiting there."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "events" / "DispatchWorker" / "rider-online.json"
+    waiting("ord_wait_1")
+    make_rider("rdr_a", near(SHOP, 120))  # on duty (made so, not announced)
+
+    assert load_handler("DispatchWorker")(json.loads(sample.read_text()), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    assert [(o.rider_id, o.reason) for o in offers_of("ord_wait_1")] == [("rdr_a", "rider_online")]
