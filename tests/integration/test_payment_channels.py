@@ -431,26 +431,44 @@ def test_a_refund_the_provider_refuses_for_good_fails_at_once_and_gives_its_amou
 
 
 @pytest.mark.parametrize("channel", ["wechat", "alipay"])
-def test_a_refund_refused_while_the_balance_is_short_waits_and_the_sweep_does_it_once_topped_up(
+def test_a_refund_held_up_while_the_balance_is_short_waits_and_the_sweep_does_it_once_topped_up(
     order, providers, fakes, channel
 ):
-    """NOT_ENOUGH / ACQ.SELLER_BALANCE_NOT_ENOUGH is a refusal for now: the refund stays open, its amount reserved,
-    and the sweep asks again until the account is topped up."""
-    from paotui.platform.errors import Conflict
-
+    """NOT_ENOUGH / ACQ.SELLER_BALANCE_NOT_ENOUGH holds the refund up: it is opened and stays 退款中, its amount
+    reserved (the merchant is not told it failed), and the sweep asks again until the account is topped up."""
     current = _paid(order, channel, providers, fakes)
     fakes[channel].balance = 0
     try:
-        with pytest.raises(Conflict) as refused:
-            _merchant_refunds(current, 500, "balance-short", providers)
-        assert refused.value.code == "PROVIDER_REJECTED"
-        assert (_refunds(order.id), _counters(order.id)) == ([("PROCESSING", 500)], (0, 1, 0))
-        assert _swept(providers).failed == 1  # asked again, refused again: still open
-        assert _refunds(order.id) == [("PROCESSING", 500)]
+        refund = _merchant_refunds(current, 500, "balance-short", providers)
+        assert (refund.status, refund.failure) == ("PROCESSING", None)
+        assert _counters(order.id) == (0, 1, 0)
+        swept = _swept(providers)  # asked again, held up again: still open, and no failure of the sweep
+        assert (swept.processing, swept.failed, _refunds(order.id)) == (1, 0, [("PROCESSING", 500)])
     finally:
         fakes[channel].balance = None  # topped up
     _swept(providers)
     if channel == "wechat":  # WeChat takes it PROCESSING and says when it is done
-        fakes["wechat"].complete_refund(_refunds_of(order.id)[0].id, deliver=False)
+        fakes["wechat"].complete_refund(refund.id, deliver=False)
         _swept(providers)
     assert (_refunds(order.id), _counters(order.id)) == ([("SUCCEEDED", 500)], (500, 0, 0))
+
+
+def test_a_cancellations_refund_held_up_is_left_to_the_sweep_not_retried_as_a_failed_message(order, providers, fakes):
+    """RefundWorker's message succeeds (no retries into RefundDLQ for a short balance): the refund is open, and the
+    sweep finishes it once the account is topped up."""
+    from paotui.orders import service as orders
+    from paotui.orders.transitions import Status
+    from paotui.payments import refund_events
+    from paotui.platform.events import DomainEvent
+    from tests.integration.builders import order_event
+
+    _paid(order, "alipay", providers, fakes)
+    cancelled = orders.system_transition(order.id, Status.CANCELLED, expected={Status.PAID}, reason="merchant_rejected")
+    fakes["alipay"].balance = 0
+    try:
+        refund_events.handle(DomainEvent.model_validate_json(order_event(cancelled, "CANCELLED", "PAID")), providers)
+        assert _refunds(order.id) == [("PROCESSING", int(order.amounts.total))]
+    finally:
+        fakes["alipay"].balance = None
+    assert _swept(providers).succeeded == 1
+    assert _refunds(order.id) == [("SUCCEEDED", int(order.amounts.total))]

@@ -83,6 +83,7 @@ from paotui.payments.providers import (
     ProviderRefund,
     RefundState,
     config_from_secret,
+    refund_held_up,
     refund_not_found,
     refund_refused,
     unavailable,
@@ -112,9 +113,12 @@ _REFUND_REFUSALS = {
     "ACQ.REASON_TRADE_REFUND_FEE_ERR",
     "ACQ.DISCORDANT_REPEAT_REQUEST",
 }
-"""Refusals of a refund for good (``refund_refused``). Not these: ACQ.SELLER_BALANCE_NOT_ENOUGH (until the merchant
-tops up), ACQ.REASON_TRADE_BEEN_FREEZEN (until Alipay lifts the freeze), ACQ.SYSTEM_ERROR, and ACQ.INVALID_PARAMETER
-(our request, which a fix makes good): the sweep asks again."""
+_REFUND_HOLD_UPS = {
+    "ACQ.SELLER_BALANCE_NOT_ENOUGH",  # until the merchant account is topped up
+    "ACQ.REASON_TRADE_BEEN_FREEZEN",  # until Alipay lifts the trade's freeze
+}
+"""Refusals of a refund for good (``refund_refused``), and for now (``refund_held_up``). Neither: ACQ.SYSTEM_ERROR,
+and ACQ.INVALID_PARAMETER (our request, which a fix makes good): the caller sees the error, the sweep asks again."""
 
 
 @dataclass(frozen=True)
@@ -380,6 +384,8 @@ class AlipayProvider:
             failure = self._failure(node, payment_id=payment_id, refund_id=refund_id)
             if node.get("sub_code") in _REFUND_REFUSALS:
                 raise refund_refused("Alipay", **failure.details)
+            if node.get("sub_code") in _REFUND_HOLD_UPS:
+                raise refund_held_up("Alipay", **failure.details)
             raise failure
         if node.get("fund_change") == "Y":
             return ProviderRefund(refund_id, payment_id, None, amount, RefundState.SUCCEEDED)

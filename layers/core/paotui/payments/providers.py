@@ -31,6 +31,7 @@ PROVIDER_UNAVAILABLE = "PAYMENT_PROVIDER_UNAVAILABLE"
 INVALID_SIGNATURE = "INVALID_SIGNATURE"
 REFUND_NOT_FOUND = "REFUND_NOT_FOUND"
 REFUND_REFUSED = "REFUND_REFUSED"
+REFUND_HELD_UP = "REFUND_HELD_UP"
 
 
 class PaymentState(StrEnum):
@@ -116,7 +117,8 @@ class PaymentProvider(Protocol):
         self, *, payment_id: str, refund_id: str, amount: int, total: int, reason: str, notify_url: str
     ) -> ProviderRefund:
         """Idempotent on ``refund_id``; ``Conflict(code="REFUND_REFUSED")`` (:func:`refund_refused`) when the
-        provider refuses this refund for good."""
+        provider refuses this refund for good, ``Conflict(code="REFUND_HELD_UP")`` (:func:`refund_held_up`) when
+        it can't do it yet."""
         ...
 
     def query_refund(self, payment_id: str, refund_id: str) -> ProviderRefund:
@@ -137,9 +139,15 @@ def unavailable(message: str, **details: object) -> BadGateway:
 def refund_refused(provider: str, **details: object) -> Conflict:
     """What ``refund`` raises when the provider refuses the refund for good: asked again, it would refuse again (the
     buyer's account is closed, the trade is past its refund period or no longer refundable, the amount is more than
-    is left). A refusal for now (the merchant's balance is short, the provider is busy) is not this one: the refund
-    sweep asks again later."""
+    is left)."""
     return Conflict(f"{provider} refused the refund.", code=REFUND_REFUSED, details=_given(details))
+
+
+def refund_held_up(provider: str, **details: object) -> Conflict:
+    """What ``refund`` raises when the provider can't do the refund yet, for a reason on the merchant account's
+    side that operators clear (its balance is short until topped up, the trade is frozen): the refund stays open and
+    the refund sweep asks again."""
+    return Conflict(f"{provider} can't do the refund yet.", code=REFUND_HELD_UP, details=_given(details))
 
 
 def refund_not_found(provider: str, **details: object) -> NotFound:

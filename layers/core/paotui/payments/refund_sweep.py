@@ -21,7 +21,7 @@ within minutes, so the sweep does not race the normal path; Alipay asks for
 - not found (the provider never got it; Alipay did not do it): asked for
   again, idempotent on the refund id at the provider and at our end; if the
   provider refuses it for good then, it is FAILED (``refunds._submit``), and
-  if for now (the balance short), it fails this run and is asked next run;
+  if it holds it up (the balance short), it stays open for the next run;
 - still PROCESSING: left for the next run.
 
 One refund's failure (its provider down) is logged and counted, and the next

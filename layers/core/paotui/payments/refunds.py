@@ -15,7 +15,7 @@ the payment (it may be tried again under a new purpose) and alerts operations;
 so does a refund the provider refuses for good (``REFUND_REFUSED``: the payer's
 account closed, the trade past its refund period), at once and with the
 provider's words, since asking again would be refused again.
-A refund whose provider call failed (or was refused for now: the balance
+A refund whose provider call failed, that the provider holds up (the balance
 short), or whose callback never came, is followed up by the refund sweep
 (``follow_up``, payments.refund_sweep).
 """
@@ -26,7 +26,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Actor
-from paotui.payments.providers import REFUND_NOT_FOUND, REFUND_REFUSED, ProviderRefund, RefundState
+from paotui.payments.providers import REFUND_HELD_UP, REFUND_NOT_FOUND, REFUND_REFUSED, ProviderRefund, RefundState
 from paotui.payments.records import (
     PENDING_REFUND,
     PaymentRecord,
@@ -214,8 +214,10 @@ def _submit(refund: RefundRecord, payment: PaymentRecord, providers) -> RefundRe
     """Ask the provider (again, harmlessly: it is idempotent on the refund id) unless the refund is settled.
 
     A refusal for good (``REFUND_REFUSED``: the buyer's account closed, the trade past its refund period) fails the
-    refund at once, with the provider's words: asking again would be refused again. Any other error leaves it
-    PROCESSING, for the caller to see and the sweep to ask again."""
+    refund at once, with the provider's words: asking again would be refused again. A hold-up (``REFUND_HELD_UP``:
+    the merchant account's balance short) leaves it PROCESSING, as the provider's own "processing" would, for the
+    sweep to ask again once operators have cleared it (metric ``RefundHeldUp``). Any other error leaves it
+    PROCESSING too, and reaches the caller (a retry, with the same id, is the cure)."""
     if refund.status != RefundStatus.PROCESSING:
         return refund
     try:
@@ -228,14 +230,21 @@ def _submit(refund: RefundRecord, payment: PaymentRecord, providers) -> RefundRe
             notify_url=providers.notify_url(refund.channel),
         )
     except Conflict as refused:
-        if refused.code != REFUND_REFUSED:
+        if refused.code == REFUND_REFUSED:
+            return _settle(refund, RefundState.FAILED, None, failure=_provider_words(refused))
+        if refused.code != REFUND_HELD_UP:
             raise
-        return _settle(refund, RefundState.FAILED, None, failure=_provider_words(refused))
+        logger.warning(
+            "refund held up at the provider",
+            extra={"order_id": refund.order_id, "refund_id": refund.id, "provider": _provider_words(refused)},
+        )
+        metrics.add_metric(name="RefundHeldUp", unit="Count", value=1)
+        return refund
     return _settle(refund, answer.state, answer.provider_refund_id)
 
 
 def _provider_words(refused: Conflict) -> str:
-    """What the provider said, as its code and message (``USER_ACCOUNT_ABNORMAL: 用户账户异常``)."""
+    """What the provider said, as its code and message (``USER_ACCOUNT_ABNORMAL: 退款请求失败，用户帐号注销``)."""
     details = refused.details
     code = details.get("provider_sub_code") or details.get("provider_code") or refused.code
     message = details.get("provider_message")

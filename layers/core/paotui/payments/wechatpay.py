@@ -52,6 +52,7 @@ from paotui.payments.providers import (
     ProviderRefund,
     RefundState,
     config_from_secret,
+    refund_held_up,
     refund_not_found,
     refund_refused,
     unavailable,
@@ -84,9 +85,9 @@ _REFUND_REFUSALS = {
     "USER_ACCOUNT_ABNORMAL",  # the payer's account is closed or frozen: WeChat Pay advises refunding another way
     "INVALID_REQUEST",  # the refund breaks WeChat Pay's rules: a trade over a year old, more than is left, ...
 }
-"""Refusals of a refund for good (``refund_refused``). Not these: NOT_ENOUGH (the merchant's balance is short until
-topped up), FREQUENCY_LIMITED, SYSTEM_ERROR, and PARAM_ERROR, SIGN_ERROR or NO_AUTH (our request or our account
-set-up, which a fix makes good): the sweep asks again."""
+"""Refusals of a refund for good (``refund_refused``); NOT_ENOUGH (the merchant's balance is short until topped up)
+holds it up (``refund_held_up``). Neither: FREQUENCY_LIMITED, SYSTEM_ERROR, and PARAM_ERROR, SIGN_ERROR or NO_AUTH
+(our request or our account set-up, which a fix makes good): the caller sees the error, the sweep asks again."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,8 @@ class WeChatPayProvider:
             failure = self._failure(status, data, payment_id=payment_id, refund_id=refund_id)
             if status in (400, 403) and _provider_code(data) in _REFUND_REFUSALS:
                 raise refund_refused("WeChat Pay", **failure.details)
+            if status == 403 and _provider_code(data) == "NOT_ENOUGH":
+                raise refund_held_up("WeChat Pay", **failure.details)
             raise failure
         return _understood(self._refund, data)
 
