@@ -466,7 +466,7 @@ def test_every_dlq_has_an_alarm():
     alarmed = {}
     for name, alarm in resources("AWS::CloudWatch::Alarm").items():
         a = alarm["Properties"]
-        if a["Namespace"] == "AWS/SQS":
+        if a.get("Namespace") == "AWS/SQS":
             assert a["MetricName"] == "ApproximateNumberOfMessagesVisible"
             assert a["ComparisonOperator"] == "GreaterThanThreshold" and a["Threshold"] == 0
             assert a["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
@@ -479,7 +479,7 @@ def test_every_scheduled_job_alarms_when_it_fails():
     alarmed = {
         ref(a["Dimensions"][0]["Value"])
         for a in (alarm["Properties"] for alarm in resources("AWS::CloudWatch::Alarm").values())
-        if (a["Namespace"], a["MetricName"]) == ("AWS/Lambda", "Errors")
+        if (a.get("Namespace"), a.get("MetricName")) == ("AWS/Lambda", "Errors")
         and a["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
         and a["ComparisonOperator"] == "GreaterThanThreshold"
         and a["Threshold"] == 0
@@ -487,6 +487,26 @@ def test_every_scheduled_job_alarms_when_it_fails():
     scheduled = {name for name in functions() if events_of(name, "Schedule")}
     assert scheduled == {"StockResetJob", "RiderPresenceJob", "ReconcileJob", "RefundSweepJob"}
     assert scheduled <= alarmed
+
+
+def test_a_refund_that_failed_or_is_held_up_pages_operators_from_every_function_that_settles_refunds():
+    """RefundFailed and RefundHeldUp are Powertools metrics (namespace, and a ``service`` dimension per function): the
+    alarm sums each of them from every function whose code submits or settles refunds, so none goes unwatched."""
+    alarm = resources("AWS::CloudWatch::Alarm")["RefundsNeedAPersonAlarm"]["Properties"]
+    namespace = template()["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+    service_of = {name: props(name)["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] for name in functions()}
+    settling = {"PaymentsApi", "RefundWorker", "RefundSweepJob", "WatchdogWorker"}  # late compensation refunds
+    watched = {
+        (m["MetricStat"]["Metric"]["MetricName"], m["MetricStat"]["Metric"]["Dimensions"][0]["Value"])
+        for m in alarm["Metrics"]
+        if "MetricStat" in m and m["MetricStat"]["Metric"]["Namespace"] == namespace
+    }
+    assert watched == {(metric, service_of[name]) for metric in ("RefundFailed", "RefundHeldUp") for name in settling}
+    (total,) = [m for m in alarm["Metrics"] if m.get("ReturnData", True)]
+    summed = set(re.findall(r"FILL\((\w+),0\)", total["Expression"]))
+    assert summed == {m["Id"] for m in alarm["Metrics"] if "MetricStat" in m}
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+    assert alarm["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
 
 
 def test_workers_consume_their_queue():
