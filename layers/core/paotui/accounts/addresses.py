@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -21,7 +21,7 @@ from paotui.accounts.models import EditAddress, NewAddress
 from paotui.accounts.records import AddressRecord, UserRecord
 from paotui.accounts.users import account_merged, get_user
 from paotui.platform import clock
-from paotui.platform.dynamo import LatLngMap, condition_failed, failed_conditions, transact_write
+from paotui.platform.dynamo import LatLngMap, failed_conditions, transact_write, update_if
 from paotui.platform.errors import Conflict, NotFound, Unprocessable
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger
@@ -108,12 +108,8 @@ def edit(user_id: str, address_id: str, change: EditAddress) -> Entry:
                 _stamp(transaction, book, UserRecord.default_address_id.set(address.id))
             address.refresh(consistent_read=True)
             return Entry(address, True)
-        try:
-            address.update(actions=actions, condition=AddressRecord.id.exists())
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
-            raise _not_found() from None  # deleted since it was read
+        if not update_if(address, actions, condition=AddressRecord.id.exists()):
+            raise _not_found()  # deleted since it was read
         return Entry(address, book.is_default(address))
 
     return _changing(user_id, write)

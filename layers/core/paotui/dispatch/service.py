@@ -29,7 +29,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from paotui.carriers import service as carriers
 from paotui.catalog.records import MerchantRecord
@@ -39,7 +39,7 @@ from paotui.orders import service as orders
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
-from paotui.platform.dynamo import PlaceMap, condition_failed, transact_write
+from paotui.platform.dynamo import PlaceMap, condition_failed, transact_write, update_if
 from paotui.platform.errors import Conflict, Forbidden, NotFound
 from paotui.platform.geo import haversine_m
 from paotui.platform.ids import stable_id
@@ -257,13 +257,7 @@ def close_offer(offer: OfferRecord, now: datetime, *, lapsed: bool = False, reas
     actions = [OfferRecord.status.set(status.value), OfferRecord.decided_at.set(now_iso)]
     if reason:
         actions.append(OfferRecord.decision_reason.set(reason))
-    try:
-        offer.update(actions=actions, condition=OfferRecord.status == OfferStatus.OPEN.value)
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
+    return update_if(offer, actions, condition=OfferRecord.status == OfferStatus.OPEN.value)
 
 
 def _not_ours_to_offer(
@@ -466,19 +460,15 @@ def reject_offer(
     now_iso = clock.now_iso()
     if offer.status == OfferStatus.REJECTED:
         return offer
-    try:
-        actions = [OfferRecord.status.set(OfferStatus.REJECTED.value), OfferRecord.decided_at.set(now_iso)]
-        if reason:
-            actions.append(OfferRecord.decision_reason.set(reason))
-        offer.update(
-            actions=actions,
-            condition=(OfferRecord.status == OfferStatus.OPEN.value)
-            & (OfferRecord.expires_at > now_iso)
-            & (OfferRecord.rider_id == rider_id),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    actions = [OfferRecord.status.set(OfferStatus.REJECTED.value), OfferRecord.decided_at.set(now_iso)]
+    if reason:
+        actions.append(OfferRecord.decision_reason.set(reason))
+    open_mine = (
+        (OfferRecord.status == OfferStatus.OPEN.value)
+        & (OfferRecord.expires_at > now_iso)
+        & (OfferRecord.rider_id == rider_id)
+    )
+    if not update_if(offer, actions, condition=open_mine):
         offer = get_offer(offer_id)
         if offer.status == OfferStatus.REJECTED:
             return offer

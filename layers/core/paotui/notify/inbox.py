@@ -30,7 +30,7 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from paotui.notify.channels import PushMessage
 from paotui.notify.records import MESSAGE_PREFIX, InboxRecord, message_entry, read_mark_entry, receipt_entry
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write
+from paotui.platform.dynamo import condition_failed, failed_conditions, transact_write, update_if
 from paotui.platform.errors import Unprocessable
 from paotui.platform.ids import new_id, stable_id
 from paotui.platform.observability import logger
@@ -134,16 +134,12 @@ def mark_read(user_id: str, up_to: datetime, scope: str | None = None) -> str:
     """Everything sent at or before ``up_to`` (at most now, at least the calendar's first moment in UTC, before
     which nothing was sent) is read (in ``scope``, if given); the mark never moves back. Returns it."""
     mark = clock.iso(min(max(up_to, _CALENDAR_START), clock.now()))
-    try:
-        InboxRecord(user_id, read_mark_entry(scope)).update(
-            actions=[InboxRecord.read_up_to.set(mark)],
-            condition=InboxRecord.read_up_to.does_not_exist() | (InboxRecord.read_up_to < mark),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        return read_mark(user_id, scope) or mark  # already marked further
-    return mark
+    moved = update_if(
+        InboxRecord(user_id, read_mark_entry(scope)),
+        actions=[InboxRecord.read_up_to.set(mark)],
+        condition=InboxRecord.read_up_to.does_not_exist() | (InboxRecord.read_up_to < mark),
+    )
+    return mark if moved else read_mark(user_id, scope) or mark  # not moved: already marked further
 
 
 SENDING_LEASE = timedelta(seconds=60)

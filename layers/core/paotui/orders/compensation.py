@@ -19,14 +19,13 @@ from datetime import datetime, timedelta
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pynamodb.exceptions import UpdateError
 
 from paotui.orders import service
 from paotui.orders.alerts import alert_id, record_alert
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import update_if
 from paotui.platform.ids import stable_id
 from paotui.platform.models import Fen
 from paotui.platform.observability import logger, metrics
@@ -109,11 +108,7 @@ def compensate_late(order_id: str, providers=None) -> Compensation | None:
 
 def _mark_late(order: OrderRecord) -> None:
     """Set ``late_at`` once; like alerts it doesn't move ``version``, so it never conflicts with a status change."""
-    try:
-        order.update(actions=[OrderRecord.late_at.set(clock.now_iso())], condition=OrderRecord.late_at.does_not_exist())
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    update_if(order, [OrderRecord.late_at.set(clock.now_iso())], condition=OrderRecord.late_at.does_not_exist())
 
 
 def _refund(order: OrderRecord, amount: int, providers) -> Compensation | None:

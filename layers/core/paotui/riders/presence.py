@@ -26,12 +26,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from paotui.notify.push import get_push_sender
 from paotui.notify.templates import presence_offline_message
 from paotui.platform import clock
-from paotui.platform.dynamo import condition_failed, update_if
+from paotui.platform.dynamo import update_if
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
 from paotui.riders.records import NOTICE_PENDING, ON_DUTY, RiderRecord
@@ -102,9 +102,5 @@ def _tell(rider: RiderRecord, silence_minutes: float) -> bool:
     except Exception:  # the notice stays pending: the next run tries again
         logger.exception("could not tell the rider they were set offline", extra={"rider_id": rider.id})
         return False
-    try:
-        rider.update(actions=[RiderRecord.presence.remove()], condition=RiderRecord.presence == NOTICE_PENDING)
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    update_if(rider, [RiderRecord.presence.remove()], condition=RiderRecord.presence == NOTICE_PENDING)
     return True

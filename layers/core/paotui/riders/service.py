@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -134,12 +134,8 @@ def compare_and_set(
         actions, unchanged = change(rider)
         actions += [RiderRecord.updated_at.set(clock.now_iso()), RiderRecord.version.add(1)]
         condition = RiderRecord.id.exists() if unchanged is None else RiderRecord.id.exists() & unchanged
-        try:
-            rider.update(actions=actions, condition=condition)
+        if update_if(rider, actions, condition=condition):
             return rider
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
     raise Conflict("Your rider state changed while we were updating it; try again.", code="CONCURRENT_UPDATE")
 
 

@@ -32,14 +32,14 @@ import json
 from collections.abc import Iterable
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from paotui.orders import service as orders
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
 from paotui.platform.aws import client
-from paotui.platform.dynamo import condition_failed
+from paotui.platform.dynamo import condition_failed, update_if
 from paotui.platform.errors import NotFound
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
@@ -75,20 +75,18 @@ def register_token(order_id: str, step: str, token: str, *, entered_at: str, att
         (WatchRecord.entered_at == entered_at) & (WatchRecord.attempt <= attempt)
     )
     watch = WatchRecord(order_id, step)
-    try:
-        watch.update(  # an update, not a put: a failure kept on the record stays, and comes back with it
-            actions=[
-                WatchRecord.task_token.set(token),
-                WatchRecord.entered_at.set(entered_at),
-                WatchRecord.attempt.set(attempt),
-                WatchRecord.created_at.set(clock.now_iso()),
-                WatchRecord.ttl.set(clock.epoch_seconds() + _TOKEN_TTL_SECONDS),
-            ],
-            condition=WatchRecord.order_id.does_not_exist() | WatchRecord.entered_at.does_not_exist() | newer,
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    stored = update_if(  # an update, not a put: a failure kept on the record stays, and comes back with it
+        watch,
+        actions=[
+            WatchRecord.task_token.set(token),
+            WatchRecord.entered_at.set(entered_at),
+            WatchRecord.attempt.set(attempt),
+            WatchRecord.created_at.set(clock.now_iso()),
+            WatchRecord.ttl.set(clock.epoch_seconds() + _TOKEN_TTL_SECONDS),
+        ],
+        condition=WatchRecord.order_id.does_not_exist() | WatchRecord.entered_at.does_not_exist() | newer,
+    )
+    if not stored:
         logger.info("a superseded wait's token is dropped", extra={"order_id": order_id, "step": step})
         return
     if not sync(order_id, steps=(step,)) and watch.kept_at and watch.kept_at >= entered_at:
