@@ -7,7 +7,7 @@ PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 PY312 := $(shell PYENV_VERSION=3.12.1 pyenv which python3.12 2>/dev/null || command -v python3.12)
 
-.PHONY: run test unit integration e2e lint build bench bench-cold-start bench-offer-latency bench-nearby bench-dispatch clean
+.PHONY: run test unit integration e2e lint build bench bench-cold-start bench-offer-latency bench-arrival-latency bench-nearby bench-dispatch clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,13 +41,16 @@ build: $(STAMP)
 	@test -n "$(PY312)" || { echo "sam build needs python3.12 on PATH (pyenv install 3.12)"; exit 1; }
 	PATH="$(dir $(PY312)):$$PATH" $(BIN)/sam build --region us-east-1
 
-bench: bench-cold-start bench-offer-latency bench-nearby
+bench: bench-cold-start bench-offer-latency bench-arrival-latency bench-nearby
 
 bench-cold-start: $(STAMP)
 	$(BIN)/python bench/cold_start.py
 
 bench-offer-latency: $(STAMP)
 	$(BIN)/python bench/offer_latency.py
+
+bench-arrival-latency: $(STAMP)
+	$(BIN)/python bench/arrival_latency.py
 
 bench-nearby: $(STAMP)
 	$(BIN)/python bench/nearby_merchants.py
