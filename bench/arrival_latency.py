@@ -18,11 +18,10 @@ delivers, and goes off duty again.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime, timedelta
 
-from offer_latency import OFFER_TTL_SECONDS, OUT, summary
+from offer_latency import OFFER_TTL_SECONDS, report
 from paotui_local.harness import Cloud, User, start_cloud, wait_for
 
 
@@ -73,15 +72,7 @@ def main() -> None:
     latencies, to_round, to_push = (list(leg) for leg in zip(*measured, strict=True))
     if min(to_round) < 0:
         sys.exit("an offer's round began before its rider came online: not the arrival's round")
-    result = {
-        "orders": len(latencies),
-        **summary(latencies),
-        "arrival_to_round": summary(to_round),
-        "round_to_push": summary(to_push),
-    }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "arrival_latency.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result))
+    report("arrival_latency", latencies, {"arrival_to_round": to_round, "round_to_push": to_push})
 
 
 if __name__ == "__main__":

@@ -43,6 +43,14 @@ def summary(seconds: list[float]) -> dict[str, int]:
     }
 
 
+def report(name: str, latencies: list[float], legs: dict[str, list[float]]) -> None:
+    """Summarise the latencies and their legs, write them to ``bench/out/<name>.json`` and print them."""
+    result = {"orders": len(latencies), **summary(latencies), **{leg: summary(times) for leg, times in legs.items()}}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100)
@@ -93,15 +101,7 @@ def main() -> None:
             rider = riders[rider_id]
             rider.post(f"/offers/{push['data']['offer_id']}/accept").raise_for_status()
             rider.deliver(order_id, code=customer.order(order_id)["delivery_code"])
-    result = {
-        "orders": len(latencies),
-        **summary(latencies),
-        "confirm_to_round": summary(to_round),
-        "round_to_push": summary(to_push),
-    }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "offer_latency.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result))
+    report("offer_latency", latencies, {"confirm_to_round": to_round, "round_to_push": to_push})
 
 
 if __name__ == "__main__":
