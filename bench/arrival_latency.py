@@ -21,7 +21,7 @@ import argparse
 import sys
 from datetime import datetime, timedelta
 
-from offer_latency import OFFER_TTL_SECONDS, report
+from offer_latency import CLOUD_TIMERS, OFFER_TTL_SECONDS, report
 from paotui_local.harness import Cloud, User, start_cloud, wait_for
 
 
@@ -62,8 +62,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=30)
     args = parser.parse_args()
 
-    timers = {"OFFER_TTL_SECONDS": str(OFFER_TTL_SECONDS), "PAYMENT_TIMEOUT_SECONDS": "300"}
-    with start_cloud(timers=timers) as cloud:
+    with start_cloud(timers=CLOUD_TIMERS) as cloud:
         seed = cloud.seed()
         merchant, spec = seed["merchants"][0], seed["customers"][0]
         customer, owner = cloud.login(spec["phone"]), cloud.login(merchant["phone"])

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 OFFER_TTL_SECONDS = 30
 """An offer expires this long after its round began (``expires_at``), which splits the latency in two legs."""
+CLOUD_TIMERS = {"OFFER_TTL_SECONDS": str(OFFER_TTL_SECONDS), "PAYMENT_TIMEOUT_SECONDS": "300"}
+"""The cloud the latency benches start: offers of that TTL, and no payment timeout while orders are paid."""
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -56,8 +58,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100)
     args = parser.parse_args()
 
-    timers = {"OFFER_TTL_SECONDS": str(OFFER_TTL_SECONDS), "PAYMENT_TIMEOUT_SECONDS": "300"}
-    with start_cloud(timers=timers) as cloud:
+    with start_cloud(timers=CLOUD_TIMERS) as cloud:
         seed = cloud.seed()
         riders = {r["id"]: cloud.login(r["phone"]) for r in seed["riders"]}
         spec = seed["customers"][0]
