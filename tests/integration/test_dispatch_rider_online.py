@@ -78,6 +78,35 @@ def test_a_rider_coming_online_is_offered_the_orders_waiting_around_them_at_once
     assert [len(offers_of(order_id)) for order_id in ("ord_wait_1", "ord_wait_2")] == [1, 1], "offered once"
 
 
+def test_a_rider_coming_online_while_another_run_plans_the_zone_is_offered_the_order_by_that_run(aws, monkeypatch):
+    """The zone's lease is held by a run whose round read the riders before this one came on duty: the arrival's run
+    asks it to plan the zone's whole pool again, and it offers the waiting order to the newcomer before it lets go
+    (asked for that order alone, it would not plan it again: it had planned it)."""
+    from paotui.dispatch import rounds
+    from paotui.dispatch.service import dispatch
+
+    make_rider("rdr_a", near(SHOP, 120), online=False)
+    make_order("ord_wait_1")
+    worker = load_handler("DispatchWorker")
+    planned_with_nobody_on_duty = rounds._round
+    arrivals = []
+
+    def the_rider_arrives_meanwhile(*args, **kwargs):
+        planned = planned_with_nobody_on_duty(*args, **kwargs)
+        if not arrivals:
+            go("rdr_a", "online")
+            (event,) = announced()
+            arrivals.append(worker(sqs_event(json.dumps(event)), LAMBDA_CONTEXT))
+        return planned
+
+    monkeypatch.setattr(rounds, "_round", the_rider_arrives_meanwhile)
+    offer = dispatch("ord_wait_1", reason="confirmed")
+
+    assert arrivals == [{"batchItemFailures": []}], "the arrival's run found the lease taken and asked"
+    assert offer is not None and (offer.rider_id, offer.reason) == ("rdr_a", "confirmed")
+    assert len(offers_of("ord_wait_1")) == 1
+
+
 def test_only_an_arrival_on_duty_is_announced(aws):
     """Online again while online is no arrival; back from a break is (a rider on a break is not offered orders)."""
     make_rider("rdr_a", near(SHOP, 120), online=False)

@@ -7,8 +7,8 @@ anything in it is open; and when a rider comes on duty (``rider.online``,
 :func:`plan_near`), for the zones around them with orders waiting, which then
 need not wait for their watchdogs' next try. The round reads, with consistent
 reads but not at one instant (the rider search goes ring by ring, so a rider
-who comes online while it reads may be missed until the next round, and a
-farther one seen):
+who comes online while it reads may be missed, and a farther one seen; the
+arrival's own run then has the zone planned again):
 
 - the zone's open orders (its pool: confirmed, no rider, no live offer);
 - the online riders around each of those orders' stores (H3 rings), each with
@@ -75,6 +75,7 @@ _PARALLEL_READS = 8  # reads of riders' offers or routes at once: a round around
 _MORE_ROUNDS = 2  # plan again at most this often when the pool grew during a round or another run asked
 _LEASE_TRIES = 3  # take the lease or ask its holder: the lease may change hands between the two
 _RINGS = "@"  # an ask for a widened search: "<order id>@<rings>"
+_WHOLE_POOL = "*"  # an ask for no one order: riders came on duty around the zone, so plan its whole pool again
 
 
 class PoolEntry(Model):
@@ -165,10 +166,11 @@ def join_pool(order: OrderRecord) -> str:
 
 
 def plan(
-    zone: str, order_id: str, offer: Callable[[PlannedOffer], OfferRecord | None], rings: int | None = None
+    zone: str, order_id: str | None, offer: Callable[[PlannedOffer], OfferRecord | None], rings: int | None = None
 ) -> list[OfferRecord] | None:
     """Run the zone's round(s) under its lease for ``order_id`` and the rest of the pool, ``offer`` making each offer
     a round decides; the offers made, or None when another run holds the lease (and has taken the order on).
+    ``order_id`` None: for the whole pool, because riders came on duty (:func:`plan_near`).
 
     The offers are made before the lease is let go: a run that takes it next reads them, so it neither plans their
     orders again (a bundle split between two runs' offers) nor counts on their riders' room.
@@ -180,7 +182,9 @@ def plan(
     and the holder learns of every ask as it lets go. It plans once more for the asks no round of its own answered:
     newcomers, orders it skipped because a rider was deciding on them (who has since refused), orders whose offer
     from this run was turned down before it let go, and orders it searched less widely for than their escalation
-    asks. Without the ask, such an order would wait for its watchdog's next try, an offer wait.
+    asks. Without the ask, such an order would wait for its watchdog's next try, an offer wait. A run for riders who
+    came on duty asks for the whole pool: the holder's rounds may have read the riders before they came, so it plans
+    every order it has not offered once more.
     """
     holder = new_id("rnd_")
     made: list[OfferRecord] = []
@@ -191,7 +195,7 @@ def plan(
     params = _params()
     placements: tuple[Placement, ...] | None = None
     rounds = 0
-    asking: dict[str, int | None] = {order_id: rings}
+    asking: dict[str, int | None] = {order_id or _WHOLE_POOL: rings}
     for _ in range(1 + _MORE_ROUNDS):
         widened |= {o: r for o, r in asking.items() if r is not None and _wider(r, than=widened.get(o))}
         if not _take_lease_or_ask(zone, holder, asking):
@@ -218,12 +222,14 @@ def plan(
                 rounds += 1
         finally:
             asked = _release_lease(zone, holder)
+        whole_pool = _WHOLE_POOL in asked
+        asked.pop(_WHOLE_POOL, None)
         again = {o for o, r in asked.items() if o not in considered or _wider(r, than=widened.get(o))}
         refused = _refused_since(made, asked.keys() - again)
-        asking = {o: asked[o] for o in again | refused}
+        asking = {o: asked[o] for o in again | refused} | ({_WHOLE_POOL: None} if whole_pool else {})
         if not asking or rounds > _MORE_ROUNDS:
             return made
-        seen -= asking.keys()
+        seen = set() if whole_pool else seen - asking.keys()
         given -= refused
     logger.info("this run's rounds are spent; orders asked of it wait", extra={"zone": zone, "orders": sorted(asking)})
     return made
@@ -231,16 +237,15 @@ def plan(
 
 def plan_near(lat: float, lng: float, offer: Callable[[PlannedOffer], OfferRecord | None]) -> list[OfferRecord]:
     """A rider came on duty at (lat, lng): plan the round of every zone whose stores' usual rider search reaches
-    them and whose pool holds orders (:func:`zones_reaching`), each under its lease for its oldest order; the
-    offers made. A zone whose lease another run holds is asked to plan that order, which it does only if it has
-    not yet: its orders may then wait for their watchdogs, as they would have without this round."""
+    them and whose pool holds orders (:func:`zones_reaching`), each under its lease; the offers made. A zone whose
+    lease another run holds is asked to plan its whole pool once more before it lets go, since its rounds may have
+    read the riders before this one came."""
     zones = zones_reaching(lat, lng)
     pools = side_by_side(_pool, zones, at_most=_PARALLEL_READS)
     made: list[OfferRecord] = []
     for zone, entries in zip(zones, pools, strict=True):
         if entries:
-            oldest = min(entries, key=lambda entry: (entry.created_at, entry.step))
-            made += plan(zone, oldest.step, offer) or []
+            made += plan(zone, None, offer) or []
     return made
 
 
