@@ -1,10 +1,12 @@
 """A rider coming on duty gets the orders waiting around them at once: RidersApi announces it on DispatchQueue
 (``rider.online``) and DispatchWorker plans the zones around them, instead of the orders waiting for their
-watchdogs' next try (up to an offer wait)."""
+watchdogs' next try (up to an offer wait). So does a rider whose order ended (delivered, returned, cancelled)
+while the orders around them waited because they were full."""
 
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import boto3
 import pytest
@@ -13,10 +15,12 @@ from paotui.platform.settings import get_settings
 from tests.integration.builders import (
     LAMBDA_CONTEXT,
     SHOP,
+    FakeWorkflow,
     load_handler,
     make_order,
     make_rider,
     near,
+    order_event,
     sqs_event,
 )
 
@@ -179,3 +183,64 @@ def test_the_sample_event_is_one_dispatch_worker_takes(aws):
 
     assert load_handler("DispatchWorker")(json.loads(sample.read_text()), LAMBDA_CONTEXT)["batchItemFailures"] == []
     assert [(o.rider_id, o.reason) for o in offers_of("ord_wait_1")] == [("rdr_a", "rider_online")]
+
+
+def carrying(rider_id: str, order_id: str) -> None:
+    """The rider is offered the order and takes it (one more order on them)."""
+    from paotui.dispatch.service import accept_offer, dispatch
+
+    make_order(order_id)
+    offer = dispatch(order_id, reason="confirmed")
+    assert offer is not None and offer.rider_id == rider_id
+    accept_offer(offer.id, rider_id, workflow=FakeWorkflow())
+
+
+def delivered(order_id: str) -> str:
+    """The order's rider picks it up and delivers it; the ``order.status_changed`` event the stream makes of it."""
+    from paotui.orders.service import get_order, system_transition
+    from paotui.orders.transitions import Actor, Status
+
+    steps = [Status.ASSIGNED, Status.PICKING_UP, Status.DELIVERING, Status.DELIVERED]
+    for current, target in pairwise(steps):
+        assert system_transition(order_id, target, expected={current}, reason="test", actor=Actor.CARRIER)
+    return order_event(get_order(order_id), "DELIVERED", "DELIVERING")
+
+
+def test_a_full_rider_whose_order_is_delivered_is_offered_the_order_that_waited_meanwhile_at_once(aws):
+    make_rider("rdr_a", near(SHOP, 120), capacity=1)
+    carrying("rdr_a", "ord_carried")
+    waiting("ord_wait_1")  # the only rider near the store is full
+
+    event = delivered("ord_carried")
+    worker = load_handler("DispatchWorker")
+    assert worker(sqs_event(event), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    assert [(o.rider_id, o.reason, o.status) for o in offers_of("ord_wait_1")] == [("rdr_a", "rider_freed", "OPEN")]
+
+    assert worker(sqs_event(event), LAMBDA_CONTEXT)["batchItemFailures"] == []  # redelivered
+    assert len(offers_of("ord_wait_1")) == 1, "offered once"
+
+
+def test_a_rider_who_goes_off_duty_after_their_delivery_is_offered_nothing(aws):
+    make_rider("rdr_a", near(SHOP, 120), capacity=1)
+    carrying("rdr_a", "ord_carried")
+    waiting("ord_wait_1")
+    event = delivered("ord_carried")
+    go("rdr_a", "offline")
+
+    assert load_handler("DispatchWorker")(sqs_event(event), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    assert offers_of("ord_wait_1") == []
+
+
+def test_the_delivered_sample_event_plans_the_orders_waiting_around_its_rider(aws):
+    """``events/DispatchWorker/order-delivered.json``: the order's rider, on duty with room, is offered the order
+    waiting at the store."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "events" / "DispatchWorker" / "order-delivered.json"
+    rider_id = json.loads(json.loads(sample.read_text())["Records"][0]["body"])["data"]["order"]["rider_id"]
+    make_rider(rider_id, near(SHOP, 120), online=False)
+    waiting("ord_wait_1")
+    go(rider_id, "online")  # its announcement is left on the queue: only the sample runs here
+
+    assert load_handler("DispatchWorker")(json.loads(sample.read_text()), LAMBDA_CONTEXT)["batchItemFailures"] == []
+    assert [(o.rider_id, o.reason) for o in offers_of("ord_wait_1")] == [(rider_id, "rider_freed")]

@@ -54,6 +54,7 @@ ASSIGNMENT_STEP = "assignment"
 OFFER_REJECTED = "OfferRejected"
 OFFER_EXPIRED = "offer_expired"  # the watchdog's re-dispatch reason when its wait for an answer ran out
 RIDER_ONLINE = "rider_online"  # the reason of offers a round made because a rider came on duty nearby
+RIDER_FREED = "rider_freed"  # ... because an order of a rider nearby ended, giving them room
 FOR_A_CARRIER = "handed to a carrier"  # the decision_reason of offers withdrawn for a fallback: not refusals
 RIDER_FULL = "the rider is full"  # ... and of offers a rider at capacity could not accept any more: not refusals
 OFFER_RETENTION_SECONDS = 24 * 3600  # DynamoDB TTL removes an offer this long after it expires
@@ -146,15 +147,26 @@ def dispatch(order_id: str, *, reason: str, trigger: str | None = None) -> Offer
     return mine
 
 
-def dispatch_near_rider(lat: float, lng: float) -> list[OfferRecord]:
-    """A rider came on duty at (lat, lng) (``rider.online``): plan the zones around them that have orders waiting
-    (``rounds.plan_near``), so those orders are offered now rather than at their watchdogs' next try. Each order's
-    own runs still escalate it; this round only plans. Returns the offers made."""
+def dispatch_near_rider(lat: float, lng: float, *, reason: str = RIDER_ONLINE) -> list[OfferRecord]:
+    """A rider came on duty at (lat, lng) (``rider.online``), or has room again there: plan the zones around them
+    that have orders waiting (``rounds.plan_near``), so those orders are offered now rather than at their watchdogs'
+    next try. Each order's own runs still escalate it; this round only plans. Returns the offers made."""
     from paotui.dispatch import rounds
 
-    made = rounds.plan_near(lat, lng, lambda planned: _offer(planned, reason=RIDER_ONLINE, trigger=None))
-    logger.info("rider on duty: nearby orders planned", extra={"offers": len(made)})
+    made = rounds.plan_near(lat, lng, lambda planned: _offer(planned, reason=reason, trigger=None))
+    logger.info("rider available: nearby orders planned", extra={"offers": len(made), "reason": reason})
     return made
+
+
+def dispatch_near_freed_rider(rider_id: str) -> list[OfferRecord]:
+    """An order of the rider's ended (delivered, returned, cancelled), so they have room again: plan the zones around
+    where they are now, as for a rider coming on duty. While every rider near a store was full, no round could plan
+    its orders; they would wait for their watchdogs' next try. Nothing if the rider is off duty, full again or
+    unknown."""
+    rider = riders.find_rider(rider_id, consistent=True)  # the stream's event may come before a plain read sees it
+    if rider is None or not rider.online or rider.location is None or rider.active_orders >= rider.capacity:
+        return []
+    return dispatch_near_rider(float(rider.location.lat), float(rider.location.lng), reason=RIDER_FREED)
 
 
 def _plan_zone(

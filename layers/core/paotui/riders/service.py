@@ -48,9 +48,9 @@ def get_rider(rider_id: str, *, consistent: bool = False) -> RiderRecord:
         raise NotFound("You are not registered as a rider.", code="RIDER_NOT_FOUND") from None
 
 
-def find_rider(rider_id: str) -> RiderRecord | None:
+def find_rider(rider_id: str, *, consistent: bool = False) -> RiderRecord | None:
     try:
-        return RiderRecord.get(rider_id)
+        return RiderRecord.get(rider_id, consistent_read=consistent)
     except DoesNotExist:
         return None
 
