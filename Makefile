@@ -50,7 +50,8 @@ bench-offer-latency: $(STAMP)
 	$(BIN)/python bench/offer_latency.py
 
 bench-arrival-latency: $(STAMP)
-	$(BIN)/python bench/arrival_latency.py
+	$(BIN)/python bench/arrival_latency.py --when online
+	$(BIN)/python bench/arrival_latency.py --when freed --orders 15  # four orders each: the first merchant's stock
 
 bench-nearby: $(STAMP)
 	$(BIN)/python bench/nearby_merchants.py
