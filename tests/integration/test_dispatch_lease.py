@@ -73,3 +73,31 @@ def test_an_order_asked_for_twice_is_searched_for_as_widely_as_either_ask(aws):
         assert not rounds._take_lease_or_ask(ZONE, f"rnd_{rings}", {"ord_b": rings, "ord_c": None})
 
     assert rounds._release_lease(ZONE, "rnd_holder") == {"ord_b": 10, "ord_c": None}
+
+
+def test_asks_left_when_a_runs_rounds_are_spent_are_counted_for_operators(aws, monkeypatch, capsys):
+    """Another run asks the holder again during each of its rounds: after its last round the holder stops, and what
+    was asked of it is left to the orders' watchdogs, counted (``DispatchAsksUnanswered``) rather than lost unseen."""
+    from paotui.dispatch import rounds
+    from paotui.orders.service import get_order
+    from tests.integration.builders import LAMBDA_CONTEXT, load_handler, make_order, order_event, sqs_event
+
+    planned = rounds._round
+    zones = []
+
+    def asked_again_meanwhile(orders, *args, **kwargs):
+        decided = planned(orders, *args, **kwargs)
+        zone = rounds.zone_of(float(orders[0].pickup.lat), float(orders[0].pickup.lng))
+        assert rounds._ask(zone, {rounds._WHOLE_POOL: None}), "the holder's lease is live while it plans"
+        zones.append(zone)
+        return decided
+
+    monkeypatch.setattr(rounds, "_round", asked_again_meanwhile)
+    order = make_order("ord_wait_1")  # nobody on duty
+    event = order_event(get_order(order.id), "CONFIRMED", "PAID")
+    assert load_handler("DispatchWorker")(sqs_event(event), LAMBDA_CONTEXT)["batchItemFailures"] == []
+
+    assert len(zones) == 1 + rounds._MORE_ROUNDS, "the first round and the most a run plans again"
+    assert '"DispatchAsksUnanswered":[1.0]' in capsys.readouterr().out
+    assert [entry.step for entry in rounds._pool(zones[0])] == ["ord_wait_1"], "left waiting for its watchdog"
+    assert rounds._take_lease(zones[0], "rnd_next"), "the lease was let go"

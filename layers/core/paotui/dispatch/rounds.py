@@ -227,11 +227,15 @@ def plan(
         again = {o for o, r in asked.items() if o not in considered or _wider(r, than=widened.get(o))}
         refused = _refused_since(made, asked.keys() - again)
         asking = {o: asked[o] for o in again | refused} | ({_WHOLE_POOL: None} if whole_pool else {})
-        if not asking or rounds > _MORE_ROUNDS:
+        if not asking:
             return made
+        if rounds > _MORE_ROUNDS:
+            break
         seen = set() if whole_pool else seen - asking.keys()
         given -= refused
-    logger.info("this run's rounds are spent; orders asked of it wait", extra={"zone": zone, "orders": sorted(asking)})
+    # the orders asked of this run wait for their watchdogs' next try; a rider's arrival, for the orders' next rounds
+    logger.info("this run's rounds are spent; what was asked of it waits", extra={"zone": zone, "asks": sorted(asking)})
+    metrics.add_metric(name="DispatchAsksUnanswered", unit="Count", value=len(asking))
     return made
 
 
