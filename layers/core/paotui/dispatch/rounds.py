@@ -4,11 +4,12 @@ A run starts when an order is confirmed and whenever the watchdog asks again
 (``dispatch.requested``, every offer TTL while the order has no rider), so a
 zone gets a round as soon as an order arrives and again every offer TTL while
 anything in it is open; and when a rider comes on duty (``rider.online``,
-:func:`plan_near`), for the zones around them with orders waiting, which then
-need not wait for their watchdogs' next try. The round reads, with consistent
-reads but not at one instant (the rider search goes ring by ring, so a rider
-who comes online while it reads may be missed, and a farther one seen; the
-arrival's own run then has the zone planned again):
+:func:`plan_near`), or an order's end gives a rider room (its
+``order.status_changed``), for the zones around them with orders waiting,
+which then need not wait for their watchdogs' next try. The round reads,
+with consistent reads but not at one instant (the rider search goes ring by
+ring, so a rider who comes online while it reads may be missed, and a
+farther one seen; the arrival's own run then has the zone planned again):
 
 - the zone's open orders (its pool: confirmed, no rider, no live offer);
 - the online riders around each of those orders' stores (H3 rings), each with
