@@ -401,6 +401,22 @@ def failing_once_for(recipient: str, send: Callable[..., Any]) -> Callable[..., 
     return flaky
 
 
+def dispatch_queue_events() -> list[dict]:
+    """The events waiting on DispatchQueue (taken off it): what was sent there straight, not through SNS."""
+    import boto3
+
+    from paotui.platform.settings import get_settings
+
+    sqs, url = boto3.client("sqs"), get_settings().dispatch_queue_url
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        bodies += [json.loads(message["Body"]) for message in messages]
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in messages]
+        )
+    return bodies
+
+
 def sqs_event(*bodies: str) -> dict[str, Any]:
     return {
         "Records": [

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from itertools import pairwise
 
-import boto3
 import pytest
 
 from paotui.platform.settings import get_settings
@@ -16,6 +15,7 @@ from tests.integration.builders import (
     LAMBDA_CONTEXT,
     SHOP,
     FakeWorkflow,
+    dispatch_queue_events,
     load_handler,
     make_order,
     make_rider,
@@ -23,19 +23,6 @@ from tests.integration.builders import (
     order_event,
     sqs_event,
 )
-
-
-def announced() -> list[dict]:
-    """The ``rider.online`` events waiting on DispatchQueue (taken off it)."""
-    sqs = boto3.client("sqs")
-    url = get_settings().dispatch_queue_url
-    bodies = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        bodies += [json.loads(message["Body"]) for message in messages]
-        sqs.delete_message_batch(
-            QueueUrl=url, Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in messages]
-        )
-    return bodies
 
 
 def go(rider_id: str, state: str) -> None:
@@ -63,11 +50,11 @@ def offers_of(order_id: str):
 def test_a_rider_coming_online_is_offered_the_orders_waiting_around_them_at_once(aws):
     make_rider("rdr_a", near(SHOP, 120), online=False)
     waiting("ord_wait_1", "ord_wait_2")
-    assert announced() == []
+    assert dispatch_queue_events() == []
 
     go("rdr_a", "online")
 
-    (event,) = announced()
+    (event,) = dispatch_queue_events()
     assert (event["type"], event["subject"]) == ("rider.online", "rdr_a")
     assert (event["data"]["lat"], event["data"]["lng"]) == pytest.approx((near(SHOP, 120)["lat"], SHOP["lng"]))
     worker = load_handler("DispatchWorker")
@@ -99,7 +86,7 @@ def test_a_rider_coming_online_while_another_run_plans_the_zone_is_offered_the_o
         planned = planned_with_nobody_on_duty(*args, **kwargs)
         if not arrivals:
             go("rdr_a", "online")
-            (event,) = announced()
+            (event,) = dispatch_queue_events()
             arrivals.append(worker(sqs_event(json.dumps(event)), LAMBDA_CONTEXT))
         return planned
 
@@ -116,14 +103,14 @@ def test_only_an_arrival_on_duty_is_announced(aws):
     make_rider("rdr_a", near(SHOP, 120), online=False)
     go("rdr_a", "online")
     go("rdr_a", "online")
-    assert len(announced()) == 1
+    assert len(dispatch_queue_events()) == 1
     go("rdr_a", "break")
     go("rdr_a", "offline")
-    assert announced() == []
+    assert dispatch_queue_events() == []
     go("rdr_a", "online")
     go("rdr_a", "break")
     go("rdr_a", "online")
-    assert len(announced()) == 2
+    assert len(dispatch_queue_events()) == 2
 
 
 def test_a_rider_coming_online_far_from_the_waiting_orders_is_offered_none_of_them(aws):
@@ -131,7 +118,7 @@ def test_a_rider_coming_online_far_from_the_waiting_orders_is_offered_none_of_th
     waiting("ord_wait_1")
     go("rdr_far", "online")
 
-    (event,) = announced()
+    (event,) = dispatch_queue_events()
     assert load_handler("DispatchWorker")(sqs_event(json.dumps(event)), LAMBDA_CONTEXT)["batchItemFailures"] == []
     assert offers_of("ord_wait_1") == []
 

@@ -18,6 +18,8 @@ def handle(event: DomainEvent) -> None:
         service.dispatch(data["order_id"], reason=data.get("reason") or "requested", trigger=event.id)
     elif event.type == EventType.RIDER_ONLINE:
         service.dispatch_near_rider(float(data["lat"]), float(data["lng"]))
+    elif event.type == EventType.DISPATCH_ASKED:
+        service.dispatch_asked(data["zone"], data["asks"])
     else:
         raise ValueError(f"DispatchWorker does not handle {event.type}")
 

@@ -1,8 +1,9 @@
 """Asking DispatchWorker for a round from outside it: an event sent straight to DispatchQueue.
 
 The watchdog sends ``dispatch.requested`` itself (a Step Functions SQS task);
-the reconcile job (an order left without an offer) and RidersApi (a rider
-came on duty, ``rider.online``) send theirs through :func:`send`.
+the reconcile job (an order left without an offer), RidersApi (a rider came
+on duty, ``rider.online``) and DispatchWorker itself (what a run whose rounds
+were spent was still asked, ``dispatch.asked``) send theirs through :func:`send`.
 """
 
 from __future__ import annotations

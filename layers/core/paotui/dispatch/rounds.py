@@ -37,7 +37,7 @@ starts, not during its first round.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +56,7 @@ from paotui.dispatch.engine import (
     Stop,
     plan_round,
 )
+from paotui.dispatch import requests
 from paotui.dispatch.records import OfferRecord, OfferStatus
 from paotui.dispatch.service import FOR_A_CARRIER, RIDER_FULL, needs_no_rider, open_offers_of_rider
 from paotui.dispatch.workload import carried_by, prep_minutes, ready_at
@@ -63,6 +64,7 @@ from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform import clock
 from paotui.platform.dynamo import delete_returning, side_by_side, table_meta, update_if
+from paotui.platform.events import DomainEvent, EventType
 from paotui.platform.geo import cell_of, cell_points, ring_cells
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger, metrics
@@ -169,15 +171,23 @@ def join_pool(order: OrderRecord) -> str:
 def plan(
     zone: str, order_id: str | None, offer: Callable[[PlannedOffer], OfferRecord | None], rings: int | None = None
 ) -> list[OfferRecord] | None:
-    """Run the zone's round(s) under its lease for ``order_id`` and the rest of the pool, ``offer`` making each offer
-    a round decides; the offers made, or None when another run holds the lease (and has taken the order on).
-    ``order_id`` None: for the whole pool, because riders came on duty (:func:`plan_near`).
+    """Run the zone's round(s) for ``order_id`` and the rest of the pool (:func:`plan_asks`); ``order_id`` None: for
+    the whole pool, because riders came on duty (:func:`plan_near`)."""
+    return plan_asks(zone, {order_id or _WHOLE_POOL: rings}, offer)
+
+
+def plan_asks(
+    zone: str, asks: Mapping[str, int | None], offer: Callable[[PlannedOffer], OfferRecord | None]
+) -> list[OfferRecord] | None:
+    """Run the zone's round(s) under its lease for ``asks`` (order id → rings, or ``*`` for the whole pool) and the
+    rest of the pool, ``offer`` making each offer a round decides; the offers made, or None when another run holds
+    the lease (and has taken the asks on).
 
     The offers are made before the lease is let go: a run that takes it next reads them, so it neither plans their
     orders again (a bundle split between two runs' offers) nor counts on their riders' room.
 
-    ``rings``: search riders this many H3 rings around the order's store, all of them (an escalated order whose
-    nearest riders let it down, ``paotui.dispatch.escalation``); by default the usual search (:func:`_riders_near`).
+    An order's rings: search riders this many H3 rings around its store, all of them (an escalated order whose
+    nearest riders let it down, ``paotui.dispatch.escalation``); None: the usual search (:func:`_riders_near`).
 
     A run that finds the lease taken asks its holder to plan its order, with its search (:func:`_take_lease_or_ask`),
     and the holder learns of every ask as it lets go. It plans once more for the asks no round of its own answered:
@@ -185,7 +195,8 @@ def plan(
     from this run was turned down before it let go, and orders it searched less widely for than their escalation
     asks. Without the ask, such an order would wait for its watchdog's next try, an offer wait. A run for riders who
     came on duty asks for the whole pool: the holder's rounds may have read the riders before they came, so it plans
-    every order it has not offered once more.
+    every order it has not offered once more. A run plans at most ``1 + _MORE_ROUNDS`` rounds; what is still asked
+    of it then goes to a fresh run (:func:`_hand_on`).
     """
     holder = new_id("rnd_")
     made: list[OfferRecord] = []
@@ -196,7 +207,7 @@ def plan(
     params = _params()
     placements: tuple[Placement, ...] | None = None
     rounds = 0
-    asking: dict[str, int | None] = {order_id or _WHOLE_POOL: rings}
+    asking = dict(asks)
     for _ in range(1 + _MORE_ROUNDS):
         widened |= {o: r for o, r in asking.items() if r is not None and _wider(r, than=widened.get(o))}
         if not _take_lease_or_ask(zone, holder, asking):
@@ -234,10 +245,30 @@ def plan(
             break
         seen = set() if whole_pool else seen - asking.keys()
         given -= refused
-    # the orders asked of this run wait for their watchdogs' next try; a rider's arrival, for the orders' next rounds
-    logger.info("this run's rounds are spent; what was asked of it waits", extra={"zone": zone, "asks": sorted(asking)})
-    metrics.add_metric(name="DispatchAsksUnanswered", unit="Count", value=len(asking))
+    _hand_on(zone, asking)
     return made
+
+
+def _hand_on(zone: str, asks: Mapping[str, int | None]) -> None:
+    """What was asked of a run whose rounds are spent goes to a fresh run (``dispatch.asked`` on DispatchQueue), not
+    to the orders' watchdogs' next try, an offer wait away. Best effort: if it cannot be sent, those tries still
+    come (a rider's arrival, ``*``, is then planned at the orders' next rounds)."""
+    entries = sorted(ask_entries(asks))
+    event = DomainEvent(
+        id=new_id("ask_"),
+        type=EventType.DISPATCH_ASKED,
+        occurred_at=clock.now_iso(),
+        subject=zone,
+        data={"zone": zone, "asks": entries},
+    )
+    try:
+        requests.send(event)
+    except Exception:  # noqa: BLE001 - the orders' watchdogs still ask
+        logger.exception("asks left to the watchdogs: not handed on", extra={"zone": zone, "asks": entries})
+        metrics.add_metric(name="DispatchAsksUnanswered", unit="Count", value=len(entries))
+        return
+    logger.info("this run's rounds are spent; what was asked of it goes to a fresh run", extra={"zone": zone})
+    metrics.add_metric(name="DispatchAsksHandedOn", unit="Count", value=len(entries))
 
 
 def plan_near(lat: float, lng: float, offer: Callable[[PlannedOffer], OfferRecord | None]) -> list[OfferRecord]:
@@ -576,19 +607,28 @@ def _take_lease(zone: str, holder: str) -> bool:
 
 def _ask(zone: str, asks: Mapping[str, int | None]) -> bool:
     """Add the asks to the live lease's; False if there is no live lease to ask."""
-    entries = {order_id if rings is None else f"{order_id}{_RINGS}{rings}" for order_id, rings in asks.items()}
-    return update_if(_lease(zone), [ZoneLease.asked.add(entries)], condition=ZoneLease.until >= clock.epoch_seconds())
+    return update_if(
+        _lease(zone), [ZoneLease.asked.add(ask_entries(asks))], condition=ZoneLease.until >= clock.epoch_seconds()
+    )
 
 
 def _release_lease(zone: str, holder: str) -> dict[str, int | None]:
-    """Let go of the lease; the asks other runs made of the holder, each order with the widest search asked for it
-    (none if the lease was no longer ours)."""
+    """Let go of the lease; the asks other runs made of the holder (none if the lease was no longer ours)."""
     lease = delete_returning(_lease(zone), condition=ZoneLease.holder == holder)
+    return parse_asks(lease.asked or set()) if lease else {}
+
+
+def ask_entries(asks: Mapping[str, int | None]) -> set[str]:
+    """Asks as the lease and ``dispatch.asked`` keep them: "<order id>", "<order id>@<rings>" or "*"."""
+    return {order_id if rings is None else f"{order_id}{_RINGS}{rings}" for order_id, rings in asks.items()}
+
+
+def parse_asks(entries: Iterable[str]) -> dict[str, int | None]:
+    """The asks of :func:`ask_entries`, each order with the widest search asked for it."""
     asks: dict[str, int | None] = {}
-    for entry in (lease.asked or set()) if lease else set():
+    for entry in entries:
         order_id, _, rings = entry.partition(_RINGS)
-        wanted = int(rings) if rings else None
-        asks[order_id] = _widest(wanted, asks.get(order_id))
+        asks[order_id] = _widest(int(rings) if rings else None, asks.get(order_id))
     return asks
 
 

@@ -55,6 +55,7 @@ OFFER_REJECTED = "OfferRejected"
 OFFER_EXPIRED = "offer_expired"  # the watchdog's re-dispatch reason when its wait for an answer ran out
 RIDER_ONLINE = "rider_online"  # the reason of offers a round made because a rider came on duty nearby
 RIDER_FREED = "rider_freed"  # ... because an order of a rider nearby ended, giving them room
+ASKED = "asked"  # ... for what a run whose rounds were spent handed on (dispatch.asked)
 FOR_A_CARRIER = "handed to a carrier"  # the decision_reason of offers withdrawn for a fallback: not refusals
 RIDER_FULL = "the rider is full"  # ... and of offers a rider at capacity could not accept any more: not refusals
 OFFER_RETENTION_SECONDS = 24 * 3600  # DynamoDB TTL removes an offer this long after it expires
@@ -167,6 +168,16 @@ def dispatch_near_freed_rider(rider_id: str) -> list[OfferRecord]:
     if rider is None or not rider.online or rider.location is None or rider.active_orders >= rider.capacity:
         return []
     return dispatch_near_rider(float(rider.location.lat), float(rider.location.lng), reason=RIDER_FREED)
+
+
+def dispatch_asked(zone: str, asks: list[str]) -> list[OfferRecord]:
+    """A run whose rounds were spent handed on what was still asked of it (``dispatch.asked``): plan the zone for
+    those asks now, in a run of its own, rather than leave them to the orders' watchdogs. Returns the offers made."""
+    from paotui.dispatch import rounds
+
+    made = rounds.plan_asks(zone, rounds.parse_asks(asks), lambda planned: _offer(planned, reason=ASKED, trigger=None))
+    logger.info("asks handed on: zone planned", extra={"zone": zone, "offers": len(made or [])})
+    return made or []
 
 
 def _plan_zone(

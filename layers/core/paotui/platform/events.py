@@ -24,6 +24,7 @@ class EventType:
     PRODUCT_LOW_STOCK = "product.low_stock"
     DISPATCH_REQUESTED = "dispatch.requested"
     RIDER_ONLINE = "rider.online"  # RidersApi to DispatchQueue: a rider came on duty, where (dispatch.requests)
+    DISPATCH_ASKED = "dispatch.asked"  # DispatchWorker to itself: what a run's spent rounds leave (dispatch.rounds)
     WATCHDOG_AWAIT = "watchdog.await"
     WATCHDOG_TIMEOUT = "watchdog.timeout"
     OPS_INCIDENT = "ops.incident"  # to OpsQueue: the watchdog failed (its failure states, EventBridge in AWS)
