@@ -8,7 +8,7 @@ PAOTUI_E2E_LOG=1 to see the cloud's log.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 import pytest
@@ -31,7 +31,16 @@ def cloud_with(changed: Mapping[str, str]) -> Iterator[Cloud]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[Cloud]:
-    with cloud_with({}) as running:
-        yield running
+def module_cloud(changed: Mapping[str, str]) -> Callable[[], Iterator[Cloud]]:
+    """A module's ``cloud`` fixture: a fresh cloud of :func:`cloud_with` (``cloud = module_cloud({...})`` in the
+    module)."""
+
+    @pytest.fixture(scope="module")
+    def cloud() -> Iterator[Cloud]:
+        with cloud_with(changed) as running:
+            yield running
+
+    return cloud
+
+
+cloud = module_cloud({})

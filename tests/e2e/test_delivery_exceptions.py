@@ -4,22 +4,17 @@ for the last failure (a refused order: the delivery fee back, not the goods)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from paotui_local.harness import Cloud, User, point, take_offer, wait_for
-from tests.e2e.conftest import cloud_with
+from tests.e2e.conftest import module_cloud
 
 pytestmark = pytest.mark.e2e
 
 CONTACT_WINDOW_SECONDS = 8
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[Cloud]:
-    with cloud_with({"DELIVERY_CONTACT_WINDOW_SECONDS": str(CONTACT_WINDOW_SECONDS)}) as running:
-        yield running
+cloud = module_cloud({"DELIVERY_CONTACT_WINDOW_SECONDS": str(CONTACT_WINDOW_SECONDS)})
 
 
 def on_its_way(cloud: Cloud, merchant: dict, customer: User, address: dict) -> tuple[str, User]:

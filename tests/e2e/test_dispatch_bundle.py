@@ -10,22 +10,17 @@ what this test is about.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from paotui_local.harness import Cloud, wait_for
-from tests.e2e.conftest import cloud_with
+from paotui_local.harness import wait_for
+from tests.e2e.conftest import module_cloud
 
 pytestmark = pytest.mark.e2e
 
 OFFER_TTL_SECONDS = 20
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[Cloud]:
-    with cloud_with({"OFFER_TTL_SECONDS": str(OFFER_TTL_SECONDS)}) as running:
-        yield running
+cloud = module_cloud({"OFFER_TTL_SECONDS": str(OFFER_TTL_SECONDS)})
 
 
 def described(offers: list[dict]) -> list[tuple]:

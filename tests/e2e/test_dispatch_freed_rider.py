@@ -11,22 +11,18 @@ offer can only come from the deliveries.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from paotui_local.harness import Cloud, User, wait_for
-from tests.e2e.conftest import cloud_with
+from paotui_local.harness import User, wait_for
+from tests.e2e.conftest import module_cloud
 
 pytestmark = pytest.mark.e2e
 
 OFFER_TTL_SECONDS = 60
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[Cloud]:
-    with cloud_with({"OFFER_TTL_SECONDS": str(OFFER_TTL_SECONDS)}) as running:
-        yield running
+cloud = module_cloud({"OFFER_TTL_SECONDS": str(OFFER_TTL_SECONDS)})
 
 
 def test_a_full_rider_who_delivers_is_offered_the_order_that_waited_meanwhile(cloud):

@@ -4,13 +4,11 @@ a rider takes it; a merchant that allows it has Dada take such an order instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from paotui_local.fakes.dada import TEST_SHOP
 from paotui_local.harness import Cloud, User, take_offer, wait_for
-from tests.e2e.conftest import cloud_with
+from tests.e2e.conftest import module_cloud
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +24,7 @@ ESCALATION = {
 NORTH_6_KM = 0.054  # degrees of latitude: nine rings of H3 cells out, past the usual search, within the widened one
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[Cloud]:
-    with cloud_with(ESCALATION) as running:
-        yield running
+cloud = module_cloud(ESCALATION)
 
 
 def stand_by(rider: User, at: dict | None = None, *, online: bool = True) -> None:

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from paotui_local.harness import Cloud, wait_for
-from tests.e2e.conftest import cloud_with
+from paotui_local.harness import wait_for
+from tests.e2e.conftest import module_cloud
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[Cloud]:
-    """Unpaid orders stay held here: a payment timeout mid-burst would hand units back to later orders."""
-    with cloud_with({"PAYMENT_TIMEOUT_SECONDS": "300"}) as running:
-        yield running
+# Unpaid orders stay held here: a payment timeout mid-burst would hand units back to later orders.
+cloud = module_cloud({"PAYMENT_TIMEOUT_SECONDS": "300"})
 
 
 @pytest.fixture(scope="module")

@@ -7,21 +7,16 @@ reaches ``/payments/notify/<channel>`` as it would in AWS.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from paotui_local.harness import Cloud, wait_for
-from tests.e2e.conftest import cloud_with
+from paotui_local.harness import wait_for
+from tests.e2e.conftest import module_cloud
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[Cloud]:
-    """Time enough to pay before the payment timeout on a busy machine, short enough to see it fire."""
-    with cloud_with({"PAYMENT_TIMEOUT_SECONDS": "15"}) as running:
-        yield running
+# Time enough to pay before the payment timeout on a busy machine, short enough to see it fire.
+cloud = module_cloud({"PAYMENT_TIMEOUT_SECONDS": "15"})
 
 
 def _order_for(cloud, customer, quantity: int = 1) -> tuple[dict, dict]:

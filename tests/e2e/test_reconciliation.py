@@ -7,12 +7,11 @@ operators, who find the incident in GET /admin/incidents and resolve it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from paotui_local.harness import Cloud, wait_for
-from tests.e2e.conftest import cloud_with
+from tests.e2e.conftest import module_cloud
 
 pytestmark = pytest.mark.e2e
 
@@ -24,10 +23,7 @@ SETTINGS = {
 STOPPED = {"ABORTED", "FAILED"}  # AWS aborts a stopped execution; moto's engine fails the task it was waiting on
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[Cloud]:
-    with cloud_with(SETTINGS) as running:
-        yield running
+cloud = module_cloud(SETTINGS)
 
 
 class Watchdog:

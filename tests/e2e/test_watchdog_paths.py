@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from paotui_local.harness import STACK, Cloud, User, point, take_offer, wait_for
-from tests.e2e.conftest import cloud_with
+from tests.e2e.conftest import module_cloud
 
 pytestmark = pytest.mark.e2e
 
@@ -29,10 +28,7 @@ TIMERS = {
 }
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[Cloud]:
-    with cloud_with(TIMERS) as running:
-        yield running
+cloud = module_cloud(TIMERS)
 
 
 def alerts(cloud: Cloud, order_id: str) -> list[tuple[str, dict]]:
