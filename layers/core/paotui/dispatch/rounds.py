@@ -261,14 +261,9 @@ def _hand_on(zone: str, asks: Mapping[str, int | None]) -> None:
         subject=zone,
         data={"zone": zone, "asks": entries},
     )
-    try:
-        requests.send(event)
-    except Exception:  # noqa: BLE001 - the orders' watchdogs still ask
-        logger.exception("asks left to the watchdogs: not handed on", extra={"zone": zone, "asks": entries})
-        metrics.add_metric(name="DispatchAsksUnanswered", unit="Count", value=len(entries))
-        return
-    logger.info("this run's rounds are spent; what was asked of it goes to a fresh run", extra={"zone": zone})
-    metrics.add_metric(name="DispatchAsksHandedOn", unit="Count", value=len(entries))
+    if requests.send_or_count(event, unsent_metric="DispatchAsksUnanswered", count=len(entries)):
+        logger.info("this run's rounds are spent; what was asked of it goes to a fresh run", extra={"zone": zone})
+        metrics.add_metric(name="DispatchAsksHandedOn", unit="Count", value=len(entries))
 
 
 def plan_near(lat: float, lng: float, offer: Callable[[PlannedOffer], OfferRecord | None]) -> list[OfferRecord]:

@@ -33,7 +33,7 @@ from paotui.platform.errors import Conflict, NotFound
 from paotui.platform.geo import cell_of
 from paotui.platform.events import DomainEvent, EventType
 from paotui.platform.ids import new_id
-from paotui.platform.observability import logger, metrics
+from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
 from paotui.riders.records import ON_DUTY, RiderRecord, RiderState, RiderStatus, ZoneMap
 
@@ -217,11 +217,7 @@ def _announce_on_duty(rider: RiderRecord) -> None:
         subject=rider.id,
         data={"rider_id": rider.id, "lat": float(rider.location.lat), "lng": float(rider.location.lng)},
     )
-    try:
-        requests.send(event)
-    except Exception:  # noqa: BLE001 - the watchdogs' re-dispatch covers a lost announcement
-        logger.exception("rider online not announced to dispatch", extra={"rider_id": rider.id})
-        metrics.add_metric(name="RiderOnlineNotAnnounced", unit="Count", value=1)
+    requests.send_or_count(event, unsent_metric="RiderOnlineNotAnnounced")
 
 
 def online_riders_in(cells: Sequence[str]) -> list[RiderRecord]:
