@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger()
 metrics = Metrics()
+
+# An invocation with nothing to count is normal (a read, a login, a poll that found nothing), but
+# Powertools warns about it on stderr, once per container: noise in every function's log.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
 class LazyTracer:
