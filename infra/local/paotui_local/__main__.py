@@ -15,6 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
+from paotui.platform.observability import logger as domain_logger
 from paotui_local.cloud import LOCAL_PARAMETERS, TIMER_VARIABLES, LocalCloud, Options, timer_overrides
 from paotui_local.functions import DEFAULT_TEMPLATE
 from paotui_local.pollers import PollSettings
@@ -73,12 +74,23 @@ def _configure_logging(level: str) -> None:
     log.addHandler(handler)
     log.setLevel(level)
     log.propagate = False
+    _domain_lines_through(handler)
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.WARNING,
         datefmt="%H:%M:%S",
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
+
+
+def _domain_lines_through(handler: logging.Handler) -> None:
+    """The seeder runs the domain's services in this process. Their Powertools logger was made at import,
+    before any of this: it wrote JSON to the real stdout, where only the ready line belongs, and each line
+    again through the root handler, as "service_undefined". Here they read like the cloud's own lines."""
+    domain = logging.getLogger(domain_logger.name)
+    domain.removeHandler(domain_logger.registered_handler)
+    domain.addHandler(handler)
+    domain.propagate = False
 
 
 def main(argv: list[str] | None = None) -> int:
