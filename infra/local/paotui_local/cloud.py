@@ -143,6 +143,10 @@ class LocalCloud:
         self._saved_env = dict(os.environ)
         self._saved_moto_config = copy.deepcopy(default_user_config)  # the config call below changes it process-wide
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
+        # moto's ASL evaluator logs each exception on its way up as an ERROR, also those that a Choice's
+        # IsPresent or a Catch handles (every new order's watchdog, every timeout it waits for). An
+        # execution that does fail shows in its history, and the reconciliation sweep reports it.
+        logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(logging.CRITICAL)
         self._moto = LocalMotoServer(ip_address="127.0.0.1", port=options.moto_port, verbose=False)
         self._moto.start()
         moto_port = self._moto.get_host_and_port()[1]
