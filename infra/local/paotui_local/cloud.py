@@ -44,18 +44,20 @@ log = logging.getLogger("paotui_local")
 
 LOCAL_PARAMETERS = {
     "Stage": "local",
-    "PaymentTimeoutSeconds": "20",
-    "ConfirmTimeoutSeconds": "60",
-    "OfferTtlSeconds": "8",
-    "OfferSmsFallbackSeconds": "4",
-    "DeliveryTimeoutSeconds": "120",
+    "PaymentTimeoutSeconds": "300",
+    "ConfirmTimeoutSeconds": "300",
+    "OfferTtlSeconds": "60",
+    "OfferSmsFallbackSeconds": "20",
+    "DeliveryTimeoutSeconds": "600",
     "PickupTimeoutSeconds": "300",
     "LateGraceSeconds": "60",
     "DeliveryContactWindowSeconds": "60",
     "ReturnTimeoutSeconds": "300",
     "ScheduledDispatchLeadSeconds": "60",
 }
-"""Template parameter values for the local stage (timers in seconds, so that they are seen firing)."""
+"""Template parameter values for the local stage: timers paced for a person trying the flow by hand
+(curl, the console), shorter than AWS's so that they are seen firing. The e2e tests and benches set their
+own through ``TIMER_VARIABLES``."""
 
 TIMER_VARIABLES = {
     "PaymentTimeoutSeconds": "PAYMENT_TIMEOUT_SECONDS",
