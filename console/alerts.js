@@ -39,7 +39,7 @@ export function readUpTo(page) {
   return page.items.length ? page.items[0].sent_at : null;
 }
 
-/** The next page appended to what is shown, without repeating an alert shown already. */
+/** The next page appended to what is shown, without repeating one shown already (an alert, or an order that moved up). */
 export function appendPage(shown, page) {
   const seen = new Set(shown.map((item) => item.id));
   return shown.concat(page.items.filter((item) => !seen.has(item.id)));

@@ -1,8 +1,20 @@
-// The merchant console: sign in with an SMS code, pick a shop, watch its alerts (refreshed, with an unread badge),
-// and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback).
+// The merchant console: sign in with an SMS code, pick a shop, take or refuse its new orders and answer what its
+// orders ask of it (a customer's cancel request, food coming back), follow the day's orders, watch its alerts
+// (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends
+// back to the API's callback).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
+import { ACTIONS, chinaDay, orderRow } from "./orders.js";
 
-const state = { token: sessionStorage.getItem("token"), merchantId: null, page: null, shown: [], timer: null };
+const state = {
+  token: sessionStorage.getItem("token"),
+  merchantId: null,
+  page: null,
+  shown: [],
+  pending: [],
+  today: null,
+  todayShown: [],
+  timer: null,
+};
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
 const ELEME_POLL_MS = 500; // how often to look whether Ele.me has sent the popup back
@@ -55,10 +67,71 @@ async function watch(merchantId) {
 }
 
 async function refresh() {
-  state.page = await api("GET", `/merchants/${state.merchantId}/alerts`);
-  state.shown = state.page.items;
+  const [alerts, pending, today] = await Promise.all([
+    api("GET", `/merchants/${state.merchantId}/alerts`),
+    pendingOrders(),
+    api("GET", `/orders?${ordersQuery({ from: chinaDay(new Date()) })}`),
+  ]);
+  state.page = alerts;
+  state.shown = alerts.items;
+  state.pending = pending;
+  state.today = today;
+  state.todayShown = today.items;
   $("error").textContent = "";
   render();
+}
+
+function ordersQuery(query) {
+  return new URLSearchParams({ role: "merchant", merchant_id: state.merchantId, limit: "20", ...query });
+}
+
+// Every order still waiting to be taken. Each waits minutes at most (the confirmation timeout), so since
+// yesterday (China time) covers the night's turn; the status filter may leave pages short, so all are read.
+async function pendingOrders() {
+  const orders = [];
+  let cursor = null;
+  do {
+    const query = { status: "PAID", from: chinaDay(new Date(), 1), limit: "100", ...(cursor ? { cursor } : {}) };
+    const page = await api("GET", `/orders?${ordersQuery(query)}`);
+    orders.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return orders;
+}
+
+async function moreOrders() {
+  const query = { from: chinaDay(new Date()), cursor: state.today.next_cursor };
+  const page = await api("GET", `/orders?${ordersQuery(query)}`);
+  state.todayShown = appendPage(state.todayShown, page);
+  state.today = page;
+  render();
+}
+
+// What each button does; one that asks the merchant for words does nothing when they cancel the question.
+const ORDER_ACTIONS = {
+  confirm: (orderId) => api("POST", `/orders/${orderId}/transitions`, { to: "CONFIRMED" }),
+  reject: (orderId) => {
+    const reason = window.prompt("拒单原因（顾客会看到）")?.trim();
+    return reason ? api("POST", `/orders/${orderId}/cancel`, { reason }) : null;
+  },
+  approveCancel: (orderId) => api("POST", `/orders/${orderId}/cancel-request`, { approve: true }),
+  refuseCancel: (orderId) => {
+    const reason = window.prompt("拒绝取消的原因（可不填）");
+    if (reason === null) return null;
+    return api("POST", `/orders/${orderId}/cancel-request`, { approve: false, reason: reason.trim() || undefined });
+  },
+  returned: (orderId) => api("POST", `/orders/${orderId}/transitions`, { to: "RETURNED" }),
+};
+
+// The row's buttons stay disabled while its request runs, so that a double click does not send it twice.
+async function act(action, orderId, buttons) {
+  buttons.forEach((button) => (button.disabled = true));
+  try {
+    const done = await ORDER_ACTIONS[action](orderId);
+    if (done) await refresh();
+  } finally {
+    buttons.forEach((button) => (button.disabled = false));
+  }
 }
 
 // A refused session (the 15-minute token expired) must not leave stale alerts looking live: back to signing in.
@@ -143,7 +216,43 @@ async function unbindElemeShop(shopId) {
   await showElemeShops();
 }
 
+function line(text, className) {
+  const div = document.createElement("div");
+  div.className = className;
+  div.textContent = text;
+  return div;
+}
+
+function orderItem(order) {
+  const row = orderRow(order);
+  const li = document.createElement("li");
+  li.dataset.order = row.id;
+  const head = line(`#${row.ref} ${row.when} ${row.channel} ${row.scheduled}`.trim(), "head");
+  const status = document.createElement("span");
+  status.className = "status";
+  status.textContent = row.status;
+  head.append(status);
+  li.append(head, line([row.items, row.total, row.collect].filter(Boolean).join(" · "), "detail"));
+  li.append(line(`${row.contact} ${row.address}`.trim(), "detail"));
+  if (row.note) li.append(line(`备注：${row.note}`, "detail"));
+  if (row.cancelRequest) li.append(line(`顾客申请取消：${row.cancelRequest}`, "asks"));
+  const buttons = row.actions.map((action) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.action = action;
+    button.textContent = ACTIONS[action];
+    return button;
+  });
+  buttons.forEach((button) => (button.onclick = () => act(button.dataset.action, row.id, buttons).catch(showError)));
+  li.append(...buttons);
+  return li;
+}
+
 function render() {
+  $("pending-count").textContent = state.pending.length ? `${state.pending.length}` : "";
+  $("pending").replaceChildren(...state.pending.map(orderItem));
+  $("today").replaceChildren(...state.todayShown.map(orderItem));
+  $("today-more").hidden = !state.today.next_cursor;
   $("badge").textContent = badgeText(state.page);
   $("alerts").replaceChildren(
     ...state.shown.map(alertRow).map((row) => {
@@ -159,5 +268,6 @@ function render() {
 $("sign-in").onsubmit = (event) => signIn(event).catch((error) => ($("error").textContent = error.message));
 $("read").onclick = () => markRead().catch(showError);
 $("more").onclick = () => more().catch(showError);
+$("today-more").onclick = () => moreOrders().catch(showError);
 $("eleme-bind").onclick = () => bindElemeShops().catch(showError);
 if (state.token) showShops().catch(() => sessionStorage.removeItem("token"));

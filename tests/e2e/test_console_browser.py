@@ -1,6 +1,6 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
-order's alert unread with a badge, and marks everything read; a timed refresh that fails says so; the owner binds
-the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it."""
+order's alert unread with a badge, and marks everything read; takes one new order and refuses another; a timed
+refresh that fails says so; the owner binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it."""
 
 from __future__ import annotations
 
@@ -62,6 +62,32 @@ def test_a_merchant_signs_in_sees_the_new_orders_alert_and_marks_it_read(cloud, 
     page.click("#read")
     page.wait_for_selector("#alerts li.unread", state="detached")
     assert page.inner_text("#badge") == ""
+    assert page.inner_text("#error") == ""
+
+
+def test_a_merchant_takes_one_new_order_and_refuses_another_with_a_reason(cloud, browser):
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][1], seed["customers"][1]
+    customer = cloud.login(spec["phone"])
+    taken, refused = (customer.paid_order(merchant, spec["address"]) for _ in range(2))
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.wait_for_selector(f'#pending li[data-order="{refused}"]')
+    assert page.inner_text("#pending-count") == "2"
+    assert "待接单" in page.inner_text(f'#today li[data-order="{taken}"]')
+
+    page.click(f'#pending li[data-order="{taken}"] button[data-action="confirm"]')
+    page.wait_for_selector(f'#pending li[data-order="{taken}"]', state="detached")
+    assert customer.order(taken)["status"] == "CONFIRMED"
+    assert "已接单" in page.inner_text(f'#today li[data-order="{taken}"]')
+
+    page.once("dialog", lambda dialog: dialog.accept("今天的羊肉串卖完了"))
+    page.click(f'#pending li[data-order="{refused}"] button[data-action="reject"]')
+    page.wait_for_selector(f'#pending li[data-order="{refused}"]', state="detached")
+    order = customer.order(refused)
+    assert (order["status"], order["cancel_reason"]) == ("CANCELLED", "今天的羊肉串卖完了")
+    assert "已取消" in page.inner_text(f'#today li[data-order="{refused}"]')
+    assert page.inner_text("#pending-count") == ""
     assert page.inner_text("#error") == ""
 
 
@@ -131,6 +157,8 @@ class StubbedApi:
             return route.fulfill(status=self.status, json={"error": {"code": "X", "message": f"HTTP {self.status}"}})
         shops = [{"id": "mer_1", "name": "老王生煎"}]
         body = shops if path == "/merchants/mine" else {"items": [self.ALERT], "next_cursor": None}
+        if path == "/orders":
+            body = {"items": [], "next_cursor": None}  # no orders today
         if path.endswith("/channels/eleme"):
             body = {"items": []}  # no Ele.me shop bound
         return route.fulfill(status=200, content_type="application/json", body=json.dumps(body))

@@ -1,4 +1,4 @@
-"""The merchant console's JavaScript (console/): its alert logic under node's test runner, and its page's wiring."""
+"""The merchant console's JavaScript (console/): its alert and order logic under node's test runner, and its page's wiring."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ CONSOLE = ROOT / "console"
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_the_alert_logic_passes_its_node_tests():
+def test_the_alert_and_order_logic_passes_its_node_tests():
     run = subprocess.run(
         ["node", "--test", str(ROOT / "tests" / "console")], capture_output=True, text=True, timeout=60, check=False
     )

@@ -314,9 +314,9 @@ class User:
             headers={"Idempotency-Key": key or uuid.uuid4().hex},
         )
 
-    def confirmed_order(self, merchant: dict[str, Any], address: dict[str, Any]) -> str:
-        """The id of a new order of one of ``merchant``'s first product to ``address``, paid in the sandbox and
-        confirmed by the merchant (the seed's ``merchant`` entry: id, phone, products)."""
+    def paid_order(self, merchant: dict[str, Any], address: dict[str, Any]) -> str:
+        """The id of a new order of one of ``merchant``'s first product to ``address``, paid in the sandbox (the
+        seed's ``merchant`` entry: id, phone, products)."""
         placed = self.place_order(
             merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], address
         )
@@ -324,6 +324,11 @@ class User:
         order_id = placed.json()["id"]
         paid = self.post(f"/orders/{order_id}/pay", json={"channel": "sandbox"})
         assert paid.status_code == 200, paid.text
+        return order_id
+
+    def confirmed_order(self, merchant: dict[str, Any], address: dict[str, Any]) -> str:
+        """A :meth:`paid_order`, confirmed by the merchant."""
+        order_id = self.paid_order(merchant, address)
         confirmed = self.cloud.login(merchant["phone"]).move(order_id, "CONFIRMED")
         assert confirmed.status_code == 200, confirmed.text
         return order_id
