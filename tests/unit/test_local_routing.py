@@ -100,6 +100,24 @@ def test_proxy_event_shape():
     assert context["authorizer"] == {"principalId": "u1", "user_id": "u1"}
 
 
+def test_a_trailing_slash_picks_the_same_route_and_stays_in_the_events_paths():
+    event = proxy_event(
+        match=TABLE.match("GET", "/orders/"),
+        method="GET",
+        raw_path="/orders/",
+        query=[],
+        headers=[],
+        body=b"",
+        source_ip="127.0.0.1",
+        request_id="r",
+    )
+    assert (event["resource"], event["path"], event["requestContext"]["path"]) == (
+        "/orders",
+        "/orders/",
+        "/local/orders/",
+    )
+
+
 def test_an_empty_request_has_nulls_where_api_gateway_puts_them():
     event = proxy_event(
         match=TABLE.match("GET", "/orders"),

@@ -147,6 +147,8 @@ def proxy_event(
     now = now or datetime.now(UTC)
     route = match.route
     path = "/" + "/".join(request_segments(raw_path))
+    if raw_path.endswith("/") and path != "/":
+        path += "/"  # the route ignores a trailing slash; the event keeps it, as in AWS
     single_headers, multi_headers = _single_and_multi(headers)
     single_query, multi_query = _single_and_multi(query)
     lower = {name.lower(): value for name, value in (single_headers or {}).items()}
