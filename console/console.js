@@ -17,6 +17,8 @@ const state = {
 };
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
+// The API's root: the page is served by the API itself, at <root>/console/ (in AWS the root is the stage, /prod).
+const API_ROOT = window.location.pathname.replace(/\/console\/[^/]*$/, "");
 const ELEME_POLL_MS = 500; // how often to look whether Ele.me has sent the popup back
 
 class ApiError extends Error {
@@ -29,7 +31,7 @@ class ApiError extends Error {
 async function api(method, path, body) {
   const headers = { "Content-Type": "application/json" };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(API_ROOT + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const payload = response.status === 204 ? null : await response.json();
   if (!response.ok) throw new ApiError(response.status, payload?.error?.message || `${response.status}`);
   return payload;

@@ -142,12 +142,16 @@ class StubbedApi:
         "read": False,
     }
 
-    def __init__(self) -> None:
+    def __init__(self, stage: str = "") -> None:
+        self.stage = stage  # the API's root: in AWS the console is at <ApiUrl>/console/, under the stage
         self.status = 200
         self.alert_calls = 0
 
     def handle(self, route) -> None:
         path = route.request.url.removeprefix(self.ORIGIN).split("?")[0]
+        if not path.startswith(f"{self.stage}/"):  # API Gateway's answer to a path outside the stage
+            return route.fulfill(status=403, json={"message": "Missing Authentication Token"})
+        path = path.removeprefix(self.stage)
         if path.startswith("/console/"):
             name = path.removeprefix("/console/") or "index.html"
             kind = "text/html" if name.endswith(".html") else "text/javascript"
@@ -168,7 +172,7 @@ class StubbedApi:
         page = browser.new_page()
         page.route(f"{self.ORIGIN}/**", self.handle)
         page.clock.install()
-        page.goto(f"{self.ORIGIN}/console/index.html")
+        page.goto(f"{self.ORIGIN}{self.stage}/console/index.html")
         page.evaluate("sessionStorage.setItem('token', 'a-token-signed-in-earlier')")
         page.reload()
         page.wait_for_selector("#alerts li.unread")
@@ -201,3 +205,10 @@ def test_a_failed_refresh_is_shown_and_the_console_keeps_refreshing(browser):
     page.clock.run_for(REFRESH_MS)
     page.wait_for_function("document.getElementById('error').textContent === ''")
     assert page.is_visible("#console") and page.inner_text("#badge") == "1"
+
+
+def test_under_a_stage_the_console_calls_the_api_under_that_stage(browser):
+    api = StubbedApi(stage="/prod")
+    page = api.open_console(browser)  # it shows the shop's alert: its calls went to /prod/...
+    assert api.alert_calls == 1
+    assert page.inner_text("#error") == ""

@@ -58,6 +58,9 @@ API_ROUTES = {
     # issue 8: the merchant console's alerts (notify.console_api)
     ("GET", "/merchants/{merchantId}/alerts", True),
     ("POST", "/merchants/{merchantId}/alerts/read", True),
+    # the merchant console's page and scripts (ConsoleSite, docs/adr/0017): public, its API calls are authorized
+    ("GET", "/console", False),
+    ("GET", "/console/{name}", False),
     ("POST", "/orders", True),
     ("GET", "/orders", True),
     ("GET", "/orders/{orderId}", True),
@@ -238,7 +241,7 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 21
+    assert len(doc_functions()) == 22
     assert len(doc_tables()) == 24
     assert set(doc_filter_policies()) == {
         "DispatchQueue",
@@ -623,4 +626,4 @@ def test_secrets_are_generated():
 
 
 def test_outputs():
-    assert {"ApiUrl", "DomainEventsTopicArn", "OrderWatchdogArn"} <= set(template()["Outputs"])
+    assert {"ApiUrl", "ConsoleUrl", "DomainEventsTopicArn", "OrderWatchdogArn"} <= set(template()["Outputs"])

@@ -89,9 +89,6 @@ def timer_overrides(environ: Mapping[str, str]) -> dict[str, str]:
     return {parameter: environ[name] for parameter, name in TIMER_VARIABLES.items() if environ.get(name)}
 
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
 @dataclass
 class Options:
     template: Path = DEFAULT_TEMPLATE
@@ -102,7 +99,6 @@ class Options:
     seed: bool = True
     max_containers: int = 4
     poll: PollSettings = field(default_factory=PollSettings)
-    console_dir: Path = REPO_ROOT / "console"
 
 
 class LocalCloud:
@@ -198,7 +194,6 @@ class LocalCloud:
             self.pools,
             port=options.port,
             outbox_table=self.outbox_table,
-            console_dir=options.console_dir,
             payment_fakes=self.payment_fakes,
             wechat_login=self.wechat_login,
             eleme=self.eleme,

@@ -8,7 +8,7 @@ Besides the template's routes it serves what only the local stage has:
 ``POST /dev/eleme/orders`` (the Ele.me fake pushes a new order to ``/channels/eleme/push``),
 ``POST /dev/eleme/authorizations`` (the merchant grants shops at the Ele.me fake: where it sends the browser back),
 ``POST /dev/dada/<order id>/<Dada status>`` (the Dada fake moves its order, calling ``/carriers/dada/callback``),
-the web console under ``/console/``, and S3 under ``/s3/`` (moto's, so that a browser can post presigned uploads
+and S3 under ``/s3/`` (moto's, so that a browser can post presigned uploads
 and load product images from the one address it knows, as it would from S3 and the CDN in AWS). Its own answers
 (unknown route, refused token, failed function) are the API's gateway responses (see
 :mod:`paotui_local.responses`), so they look as they will in AWS.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import mimetypes
 import threading
 import time
 import urllib.error
@@ -28,7 +27,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -74,7 +72,6 @@ class Gateway:
         host: str = "127.0.0.1",
         port: int = 3000,
         outbox_table: str | None = None,
-        console_dir: Path | None = None,
         payment_fakes: Mapping[str, Any] | None = None,
         wechat_login: Any = None,
         eleme: Any = None,
@@ -89,7 +86,6 @@ class Gateway:
         self.default_api: ApiSpec | None = next(iter(stack.apis.values()), None)
         """Whose gateway responses answer requests that match no route."""
         self.outbox_table = outbox_table
-        self.console_dir = console_dir if console_dir and console_dir.is_dir() else None
         self.payment_fakes = dict(payment_fakes or {})
         self.wechat_login = wechat_login
         self.eleme = eleme
@@ -159,8 +155,6 @@ class Gateway:
             return json_reply(200, self.seed_fixture)
         if path == "/dev/outbox" and self.outbox_table:
             return json_reply(200, outbox.read(self.stack.client("dynamodb"), self.outbox_table, query.get("to")))
-        if self.console_dir and (path == "/console" or path.startswith("/console/")):
-            return self._console(path)
         return None
 
     def _redrive(self, dlq_logical_id: str) -> Reply:
@@ -288,18 +282,6 @@ class Gateway:
             return error_reply(404, "NOT_FOUND", f"No image {key}.")
         headers = [("Content-Type", found["ContentType"]), ("Cache-Control", found.get("CacheControl", "no-cache"))]
         return Reply(200, headers, found["Body"].read())
-
-    def _console(self, path: str) -> Reply:
-        if path == "/console":
-            return Reply(301, [("Location", "/console/")])
-        root = self.console_dir.resolve()
-        file = (root / path[len("/console/") :]).resolve()
-        if file.is_dir():
-            file = file / "index.html"
-        if not file.is_relative_to(root) or not file.is_file():
-            return error_reply(404, "NOT_FOUND", f"No console file {path}.")
-        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        return Reply(200, [("Content-Type", kind), ("Cache-Control", "no-cache")], file.read_bytes())
 
     def _api(self, method, path, query, headers, body, source_ip) -> Reply:
         request_id = str(uuid.uuid4())
