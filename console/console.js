@@ -19,6 +19,7 @@ const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
 // The API's root: the page is served by the API itself, at <root>/console/ (in AWS the root is the stage, /prod).
 const API_ROOT = window.location.pathname.replace(/\/console\/[^/]*$/, "");
+const PAGE_TITLE = document.title;
 const ELEME_POLL_MS = 500; // how often to look whether Ele.me has sent the popup back
 
 class ApiError extends Error {
@@ -252,6 +253,8 @@ function orderItem(order) {
 
 function render() {
   $("pending-count").textContent = state.pending.length ? `${state.pending.length}` : "";
+  // in a background tab the count shows in the tab's title
+  document.title = state.pending.length ? `(${state.pending.length}) ${PAGE_TITLE}` : PAGE_TITLE;
   $("pending").replaceChildren(...state.pending.map(orderItem));
   $("today").replaceChildren(...state.todayShown.map(orderItem));
   $("today-more").hidden = !state.today.next_cursor;

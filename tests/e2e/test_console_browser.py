@@ -74,6 +74,7 @@ def test_a_merchant_takes_one_new_order_and_refuses_another_with_a_reason(cloud,
     page.select_option("#shop", merchant["id"])
     page.wait_for_selector(f'#pending li[data-order="{refused}"]')
     assert page.inner_text("#pending-count") == "2"
+    assert page.title() == "(2) 跑腿 · 商家后台"
     assert "待接单" in page.inner_text(f'#today li[data-order="{taken}"]')
 
     page.click(f'#pending li[data-order="{taken}"] button[data-action="confirm"]')
@@ -88,6 +89,7 @@ def test_a_merchant_takes_one_new_order_and_refuses_another_with_a_reason(cloud,
     assert (order["status"], order["cancel_reason"]) == ("CANCELLED", "今天的羊肉串卖完了")
     assert "已取消" in page.inner_text(f'#today li[data-order="{refused}"]')
     assert page.inner_text("#pending-count") == ""
+    assert page.title() == "跑腿 · 商家后台"
     assert page.inner_text("#error") == ""
 
 
