@@ -100,17 +100,22 @@ def test_proxy_event_shape():
     assert context["authorizer"] == {"principalId": "u1", "user_id": "u1"}
 
 
-def test_a_trailing_slash_picks_the_same_route_and_stays_in_the_events_paths():
-    event = proxy_event(
-        match=TABLE.match("GET", "/orders/"),
+def bare_get(path: str) -> dict:
+    """The event of a GET of ``path`` with nothing else: no query, headers or body."""
+    return proxy_event(
+        match=TABLE.match("GET", path),
         method="GET",
-        raw_path="/orders/",
+        raw_path=path,
         query=[],
         headers=[],
         body=b"",
         source_ip="127.0.0.1",
         request_id="r",
     )
+
+
+def test_a_trailing_slash_picks_the_same_route_and_stays_in_the_events_paths():
+    event = bare_get("/orders/")
     assert (event["resource"], event["path"], event["requestContext"]["path"]) == (
         "/orders",
         "/orders/",
@@ -119,16 +124,7 @@ def test_a_trailing_slash_picks_the_same_route_and_stays_in_the_events_paths():
 
 
 def test_an_empty_request_has_nulls_where_api_gateway_puts_them():
-    event = proxy_event(
-        match=TABLE.match("GET", "/orders"),
-        method="GET",
-        raw_path="/orders",
-        query=[],
-        headers=[],
-        body=b"",
-        source_ip="127.0.0.1",
-        request_id="r",
-    )
+    event = bare_get("/orders")
     assert event["headers"] is None and event["multiValueHeaders"] is None
     assert event["queryStringParameters"] is None and event["multiValueQueryStringParameters"] is None
     assert event["pathParameters"] is None and event["body"] is None
