@@ -69,14 +69,22 @@ def static_router(prefix: str, folder: Path) -> APIGatewayRouter:
             return Response(status_code=304, body="", headers=headers)
         return Response(status_code=200, content_type=found.content_type, body=found.body, headers=headers)
 
-    @router.get(prefix)
+    page = {
+        200: {
+            "description": "The file",
+            "content": {kind: {"schema": {"type": "string"}} for kind in CONTENT_TYPES.values()},
+        },
+        304: {"description": "Unchanged since the ETag in If-None-Match"},
+    }
+
+    @router.get(prefix, responses={**page, 301: {"description": "To the address with its slash"}})
     def index() -> Response[str]:
         if not router.current_event.path.endswith("/"):
             # relative: under a stage (/prod/console) it must stay under it
             return Response(status_code=301, body="", headers={"Location": prefix.rsplit("/", 1)[-1] + "/"})
         return serve("index.html")
 
-    @router.get(f"{prefix}/<name>")
+    @router.get(f"{prefix}/<name>", responses={**page, 404: {"description": "No such file"}})
     def file(name: str) -> Response[str]:
         return serve(name)
 
