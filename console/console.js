@@ -1,9 +1,10 @@
 // The merchant console: sign in with an SMS code, pick a shop, take or refuse its new orders and answer what its
-// orders ask of it (a customer's cancel request, food coming back), follow the day's orders, watch its alerts
-// (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends
-// back to the API's callback).
+// orders ask of it (a customer's cancel request, food coming back), follow the day's orders, take dishes off the
+// menu or put them back and restock or count them, watch its alerts (refreshed, with an unread badge), and bind its
+// Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import { ACTIONS, chinaDay, orderRow } from "./orders.js";
+import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
 
 const state = {
   token: sessionStorage.getItem("token"),
@@ -13,6 +14,7 @@ const state = {
   pending: [],
   today: null,
   todayShown: [],
+  stock: [],
   timer: null,
 };
 const $ = (id) => document.getElementById(id);
@@ -70,16 +72,18 @@ async function watch(merchantId) {
 }
 
 async function refresh() {
-  const [alerts, pending, today] = await Promise.all([
+  const [alerts, pending, today, stock] = await Promise.all([
     api("GET", `/merchants/${state.merchantId}/alerts`),
     pendingOrders(),
     api("GET", `/orders?${ordersQuery({ from: chinaDay(new Date()) })}`),
+    api("GET", `/merchants/${state.merchantId}/stock`),
   ]);
   state.page = alerts;
   state.shown = alerts.items;
   state.pending = pending;
   state.today = today;
   state.todayShown = today.items;
+  state.stock = stock;
   $("error").textContent = "";
   render();
 }
@@ -126,11 +130,41 @@ const ORDER_ACTIONS = {
   returned: (orderId) => api("POST", `/orders/${orderId}/transitions`, { to: "RETURNED" }),
 };
 
+// What each product's buttons do; a quantity that is not a whole number in range is said, not sent.
+const STOCK_DO = {
+  takeOff: (product) => editProduct(product, { on_sale: false }),
+  putOn: (product) => editProduct(product, { on_sale: true }),
+  restock: (product) => {
+    const asked = window.prompt(`${product.name}：补货数量`);
+    if (asked === null) return null;
+    const qty = quantity(asked, 1);
+    if (qty === null) return mistyped("补货数量须为 1 到 1000000 的整数。");
+    return api("POST", `/merchants/${state.merchantId}/products/${product.id}/restock`, { qty });
+  },
+  count: (product) => {
+    const asked = window.prompt(`${product.name}：盘点后的现有数量`);
+    if (asked === null) return null;
+    const stock = quantity(asked, 0);
+    if (stock === null) return mistyped("现有数量须为 0 到 1000000 的整数。");
+    return api("PUT", `/merchants/${state.merchantId}/stock`, [{ product_id: product.id, stock, reason: "盘点" }]);
+  },
+};
+
+// Compare-and-set on the version shown: an edit made meanwhile elsewhere is a 409, said, and the list refreshed.
+function editProduct(product, fields) {
+  return api("PATCH", `/merchants/${state.merchantId}/products/${product.id}`, { version: product.version, ...fields });
+}
+
+function mistyped(message) {
+  $("error").textContent = message;
+  return null;
+}
+
 // The row's buttons stay disabled while its request runs, so that a double click does not send it twice.
-async function act(action, orderId, buttons) {
+async function act(run, buttons) {
   buttons.forEach((button) => (button.disabled = true));
   try {
-    const done = await ORDER_ACTIONS[action](orderId);
+    const done = await run();
     if (done) await refresh();
   } finally {
     buttons.forEach((button) => (button.disabled = false));
@@ -226,29 +260,62 @@ function line(text, className) {
   return div;
 }
 
-function orderItem(order) {
-  const row = orderRow(order);
+// A list row: its head (with the state on the right), then its lines, then a button per action.
+function rowItem({ key, id, head, state, lines, actions, labels, run }) {
   const li = document.createElement("li");
-  li.dataset.order = row.id;
-  const head = line(`#${row.ref} ${row.when} ${row.channel} ${row.scheduled}`.trim(), "head");
+  li.dataset[key] = id;
+  const top = line(head, "head");
   const status = document.createElement("span");
   status.className = "status";
-  status.textContent = row.status;
-  head.append(status);
-  li.append(head, line([row.items, row.total, row.collect].filter(Boolean).join(" · "), "detail"));
-  li.append(line(`${row.contact} ${row.address}`.trim(), "detail"));
-  if (row.note) li.append(line(`备注：${row.note}`, "detail"));
-  if (row.cancelRequest) li.append(line(`顾客申请取消：${row.cancelRequest}`, "asks"));
-  const buttons = row.actions.map((action) => {
+  status.textContent = state;
+  top.append(status);
+  li.append(top, ...lines);
+  const buttons = actions.map((action) => {
     const button = document.createElement("button");
     button.type = "button";
     button.dataset.action = action;
-    button.textContent = ACTIONS[action];
+    button.textContent = labels[action];
     return button;
   });
-  buttons.forEach((button) => (button.onclick = () => act(button.dataset.action, row.id, buttons).catch(showError)));
+  buttons.forEach((button) => (button.onclick = () => act(() => run(button.dataset.action), buttons).catch(showError)));
   li.append(...buttons);
   return li;
+}
+
+function orderItem(order) {
+  const row = orderRow(order);
+  const lines = [
+    line([row.items, row.total, row.collect].filter(Boolean).join(" · "), "detail"),
+    line(`${row.contact} ${row.address}`.trim(), "detail"),
+  ];
+  if (row.note) lines.push(line(`备注：${row.note}`, "detail"));
+  if (row.cancelRequest) lines.push(line(`顾客申请取消：${row.cancelRequest}`, "asks"));
+  return rowItem({
+    key: "order",
+    id: row.id,
+    head: `#${row.ref} ${row.when} ${row.channel} ${row.scheduled}`.trim(),
+    state: row.status,
+    lines,
+    actions: row.actions,
+    labels: ACTIONS,
+    run: (action) => ORDER_ACTIONS[action](row.id),
+  });
+}
+
+function stockItem(product) {
+  const row = stockRow(product);
+  const lines = [line([`库存 ${row.onHand}`, row.reserved].filter(Boolean).join(" · "), "detail")];
+  if (row.low) lines.push(line("库存不足", "asks"));
+  return rowItem({
+    key: "product",
+    id: row.id,
+    head: `${row.name} ${row.price}`,
+    state: row.state,
+    lines,
+    actions: row.actions,
+    labels: STOCK_ACTIONS,
+    run: (action) => STOCK_DO[action](product),
+  });
 }
 
 function render() {
@@ -258,6 +325,7 @@ function render() {
   $("pending").replaceChildren(...state.pending.map(orderItem));
   $("today").replaceChildren(...state.todayShown.map(orderItem));
   $("today-more").hidden = !state.today.next_cursor;
+  $("stock").replaceChildren(...state.stock.map(stockItem));
   $("badge").textContent = badgeText(state.page);
   $("alerts").replaceChildren(
     ...state.shown.map(alertRow).map((row) => {

@@ -1,6 +1,7 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
-order's alert unread with a badge, and marks everything read; takes one new order and refuses another; a timed
-refresh that fails says so; the owner binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it."""
+order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
+off the menu and restocks another; a timed refresh that fails says so; the owner binds the shop's Ele.me shop at
+(the local fake of) Ele.me and unbinds it."""
 
 from __future__ import annotations
 
@@ -93,6 +94,28 @@ def test_a_merchant_takes_one_new_order_and_refuses_another_with_a_reason(cloud,
     assert page.inner_text("#error") == ""
 
 
+def test_a_merchant_takes_a_dish_off_the_menu_and_restocks_another(cloud, browser):
+    merchant = cloud.seed()["merchants"][0]
+    taken_off, restocked = merchant["products"][1], merchant["products"][2]
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    row = f'#stock li[data-product="{restocked["id"]}"]'
+    page.wait_for_selector(row)
+    assert f"库存 {restocked['stock']}" in page.inner_text(row)
+
+    page.click(f'#stock li[data-product="{taken_off["id"]}"] button[data-action="takeOff"]')
+    page.wait_for_selector(f'#stock li[data-product="{taken_off["id"]}"] button[data-action="putOn"]')
+    menu = {product["id"]: product for product in cloud.get(f"/merchants/{merchant['id']}/products").json()}
+    assert menu[taken_off["id"]]["available"] is False  # customers can no longer order it
+
+    page.once("dialog", lambda dialog: dialog.accept("12"))
+    page.click(f'{row} button[data-action="restock"]')
+    page.wait_for_selector(f"{row}:has-text('库存 {restocked['stock'] + 12}')")
+    menu = {product["id"]: product for product in cloud.get(f"/merchants/{merchant['id']}/products").json()}
+    assert menu[restocked["id"]]["stock"] == restocked["stock"] + 12
+    assert page.inner_text("#error") == ""
+
+
 def signed_in_console(cloud, browser, phone: str):
     page = browser.new_page()
     page.goto(cloud.url("/console/"))
@@ -167,6 +190,8 @@ class StubbedApi:
             body = {"items": [], "next_cursor": None}  # no orders today
         if path.endswith("/channels/eleme"):
             body = {"items": []}  # no Ele.me shop bound
+        if path.endswith("/stock"):
+            body = []  # an empty menu
         return route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     def open_console(self, browser):
