@@ -150,7 +150,8 @@ const STOCK_DO = {
   },
 };
 
-// Compare-and-set on the version shown: an edit made meanwhile elsewhere is a 409, said, and the list refreshed.
+// Compare-and-set on the version shown: an edit made meanwhile elsewhere is a 409, said until the next refresh
+// shows the dish as it is now.
 function editProduct(product, fields) {
   return api("PATCH", `/merchants/${state.merchantId}/products/${product.id}`, { version: product.version, ...fields });
 }
@@ -260,14 +261,14 @@ function line(text, className) {
   return div;
 }
 
-// A list row: its head (with the state on the right), then its lines, then a button per action.
-function rowItem({ key, id, head, state, lines, actions, labels, run }) {
+// A list row: its head (with its status on the right), then its lines, then a button per action.
+function rowItem({ key, id, head, status: statusText, lines, actions, labels, run }) {
   const li = document.createElement("li");
   li.dataset[key] = id;
   const top = line(head, "head");
   const status = document.createElement("span");
   status.className = "status";
-  status.textContent = state;
+  status.textContent = statusText;
   top.append(status);
   li.append(top, ...lines);
   const buttons = actions.map((action) => {
@@ -294,7 +295,7 @@ function orderItem(order) {
     key: "order",
     id: row.id,
     head: `#${row.ref} ${row.when} ${row.channel} ${row.scheduled}`.trim(),
-    state: row.status,
+    status: row.status,
     lines,
     actions: row.actions,
     labels: ACTIONS,
@@ -310,7 +311,7 @@ function stockItem(product) {
     key: "product",
     id: row.id,
     head: `${row.name} ${row.price}`,
-    state: row.state,
+    status: row.state,
     lines,
     actions: row.actions,
     labels: STOCK_ACTIONS,
