@@ -12,6 +12,11 @@ const CHINA_TIME = new Intl.DateTimeFormat("zh-CN", {
   hour12: false,
 });
 
+/** A moment (ISO) as month, day and time in China: 11/25 12:05. */
+export function chinaTime(iso) {
+  return CHINA_TIME.format(new Date(iso));
+}
+
 /** How many alerts are unread; a full first page may hide more, so the badge says so ("20+"). */
 export function badgeText(page) {
   const unread = page.items.filter((item) => !item.read).length;
@@ -28,7 +33,7 @@ export function alertRow(item) {
     kind: data.type === "low_stock" ? "库存" : "订单",
     title: item.title,
     body: item.body,
-    when: CHINA_TIME.format(new Date(item.sent_at)),
+    when: chinaTime(item.sent_at),
     unread: !item.read,
     orderId: data.order_id || null,
   };

@@ -1,17 +1,10 @@
 // The merchant console's orders: what GET /orders?role=merchant answers, made ready to show, and what the
 // merchant may do with each. Pure functions (no DOM, no fetch), so that tests/console runs them under node.
+import { chinaTime } from "./alerts.js";
 
 const CHINA = "Asia/Shanghai";
 const CHINA_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: CHINA, year: "numeric", month: "2-digit", day: "2-digit" });
 const CHINA_CLOCK = new Intl.DateTimeFormat("zh-CN", { timeZone: CHINA, hour: "2-digit", minute: "2-digit", hour12: false });
-const CHINA_SLOT = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: CHINA,
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hour12: false,
-});
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const STATUS_LABELS = {
@@ -69,7 +62,7 @@ export function orderRow(order) {
     id: order.id,
     ref: orderRef(order.id),
     when: CHINA_CLOCK.format(new Date(order.created_at)),
-    scheduled: order.scheduled_for ? `预约 ${CHINA_SLOT.format(new Date(order.scheduled_for))}` : "",
+    scheduled: order.scheduled_for ? `预约 ${chinaTime(order.scheduled_for)}` : "",
     status: STATUS_LABELS[order.status] || order.status,
     channel: CHANNEL_LABELS[order.channel] || order.channel,
     items: (order.items || []).map((item) => `${item.name}×${item.quantity}`).join("，"),
