@@ -1,10 +1,11 @@
-"""CatalogApi: browsing and quotes, the merchant console (with its alerts), and delivery settings."""
+"""CatalogApi: browsing and quotes, the merchant console (with its alerts and analytics), and delivery settings."""
 
+from paotui.analytics.api import merchant_router as analytics_router
 from paotui.catalog.api import router
 from paotui.catalog.delivery_api import router as delivery_router
 from paotui.catalog.merchant_api import router as merchant_router
 from paotui.notify.console_api import router as alerts_router
 from paotui.platform.http import api_handler, create_app
 
-app = create_app(router, merchant_router, delivery_router, alerts_router)
+app = create_app(router, merchant_router, delivery_router, alerts_router, analytics_router)
 handler = api_handler(app)

@@ -1,12 +1,22 @@
-"""The core flow over HTTP: a customer orders, pays, the merchant confirms, a rider delivers."""
+"""The core flow over HTTP: a customer orders, pays, the merchant confirms, a rider delivers; the operators' and
+the merchant's analytics count it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
+from paotui.platform.clock import CHINA
 from paotui_local.harness import HAPPY_PATH, wait_for
 
 pytestmark = pytest.mark.e2e
+
+
+def around_today() -> dict[str, str]:
+    """Yesterday to tomorrow, China time: analytics ranges that hold the test's moves whatever the hour."""
+    today = datetime.now(CHINA).date()
+    return {"from": f"{today - timedelta(days=1)}", "to": f"{today + timedelta(days=1)}"}
 
 
 def test_order_is_delivered_end_to_end(cloud):
@@ -18,6 +28,12 @@ def test_order_is_delivered_end_to_end(cloud):
     customer = cloud.login(customer_spec["phone"])
     merchant_user = cloud.login(merchant["phone"])
     riders = {spec["id"]: cloud.login(spec["phone"]) for spec in seed["riders"]}
+    admin = cloud.login(seed["admin"]["phone"])
+    reports = {
+        "platform": lambda: admin.get("/admin/analytics", params=around_today()),
+        "merchant": lambda: merchant_user.get(f"/merchants/{merchant['id']}/analytics", params=around_today()),
+    }
+    before = {name: report().json()["totals"] for name, report in reports.items()}
 
     nearby = cloud.get("/merchants", params={"lat": address["lat"], "lng": address["lng"]}).json()
     assert merchant["id"] in [m["id"] for m in (nearby["items"] if isinstance(nearby, dict) else nearby)]
@@ -85,6 +101,19 @@ def test_order_is_delivered_end_to_end(cloud):
     assert order["id"] in [o["id"] for o in customer.get("/orders", params={"role": "customer"}).json()["items"]]
     assert order["id"] in [o["id"] for o in rider.get("/orders", params={"role": "rider"}).json()["items"]]
     assert order["id"] in [o["id"] for o in merchant_user.get("/orders", params={"role": "merchant"}).json()["items"]]
+
+    for name, report in reports.items():  # AnalyticsWorker counts from the events, a moment later
+        earlier = before[name]
+        totals = wait_for(
+            lambda report=report, earlier=earlier: (
+                t if (t := report().json()["totals"])["delivered"] == earlier["delivered"] + 1 else None
+            ),
+            what=f"the delivery in the {name}'s analytics",
+        )
+        assert totals["orders"] == earlier["orders"] + 1, name
+        assert totals["gmv"] == earlier["gmv"] + order["amounts"]["total"], name
+        assert (totals["confirmed"], totals["assigned"]) == (earlier["confirmed"] + 1, earlier["assigned"] + 1), name
+        assert totals["click_to_door_minutes_mean"] is not None
 
 
 def test_a_confirmed_order_is_cancelled_only_with_the_merchants_consent_and_refunded(cloud):

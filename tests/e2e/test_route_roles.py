@@ -58,6 +58,7 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/console/{name}"): PUBLIC,
     ("GET", "/merchants/{merchantId}/alerts"): MERCHANT,
     ("POST", "/merchants/{merchantId}/alerts/read"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/analytics"): MERCHANT,
     ("POST", "/merchants/{merchantId}/orders"): MERCHANT,
     ("PUT", "/merchants/{merchantId}/channels/eleme"): ADMIN,  # merchants prove their shops through Ele.me
     ("POST", "/merchants/{merchantId}/channels/eleme/authorizations"): MERCHANT,
@@ -104,6 +105,7 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/admin/riders/leaderboard"): ADMIN,
     ("GET", "/admin/incidents"): ADMIN,
     ("POST", "/admin/incidents/{incidentId}/resolve"): ADMIN,
+    ("GET", "/admin/analytics"): ADMIN,
     ("POST", "/orders/{orderId}/rating"): CUSTOMER,
     ("POST", "/orders/{orderId}/complaints"): CUSTOMER,
     ("POST", "/orders/{orderId}/complaint/decision"): ADMIN,

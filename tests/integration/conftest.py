@@ -48,6 +48,7 @@ RECORD_MODULES = (
     "paotui.notify.records",
     "paotui.coupons.records",
     "paotui.ops.records",
+    "paotui.analytics.records",
 )
 
 

@@ -18,7 +18,7 @@ SAMPLES = ROOT / "events" / "EventRouter"
 
 @pytest.fixture
 def queues(aws, monkeypatch):
-    """The topic and the four worker queues, subscribed with template.yaml's filter policies."""
+    """The topic and the worker queues, subscribed with template.yaml's filter policies."""
     from paotui.platform.settings import get_settings
 
     sns, sqs = boto3.client("sns"), boto3.client("sqs")
@@ -54,11 +54,12 @@ def _sample(name: str) -> dict:
     return json.loads((SAMPLES / name).read_text())
 
 
-def test_a_confirmed_order_reaches_dispatch_notify_and_watchdog_but_not_stock(queues):
+def test_a_confirmed_order_reaches_dispatch_notify_watchdog_and_analytics_but_not_stock(queues):
     event = _sample("order-paid-to-confirmed.json")
     assert load_handler("EventRouter")(event, LAMBDA_CONTEXT) == {"batchItemFailures": []}
     got = {queue: _received(url) for queue, url in queues.items()}
-    assert {queue for queue, messages in got.items() if messages} == {"DispatchQueue", "NotifyQueue", "WatchdogQueue"}
+    reached = {queue for queue, messages in got.items() if messages}
+    assert reached == {"DispatchQueue", "NotifyQueue", "WatchdogQueue", "AnalyticsQueue"}
     (confirmed,) = got["DispatchQueue"]
     assert confirmed["id"] == event["Records"][0]["eventID"]
     assert (confirmed["type"], confirmed["data"]["status"], confirmed["data"]["previous_status"]) == (

@@ -58,6 +58,7 @@ API_ROUTES = {
     # issue 8: the merchant console's alerts (notify.console_api)
     ("GET", "/merchants/{merchantId}/alerts", True),
     ("POST", "/merchants/{merchantId}/alerts/read", True),
+    ("GET", "/merchants/{merchantId}/analytics", True),
     # the merchant console's page and scripts (ConsoleSite, docs/adr/0017): public, its API calls are authorized
     ("GET", "/console", False),
     ("GET", "/console/{name}", False),
@@ -108,6 +109,7 @@ API_ROUTES = {
     # issue 8: operators' incidents (ops.api)
     ("GET", "/admin/incidents", True),
     ("POST", "/admin/incidents/{incidentId}/resolve", True),
+    ("GET", "/admin/analytics", True),
     # docs/architecture.md: the payment provider's callback, signature-checked in code
     ("POST", "/payments/notify/{channel}", False),
     # docs/adr/0010: intake channels (issue 5); Ele.me's push is signature-checked in code
@@ -241,8 +243,8 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 22
-    assert len(doc_tables()) == 24
+    assert len(doc_functions()) == 23
+    assert len(doc_tables()) == 25
     assert set(doc_filter_policies()) == {
         "DispatchQueue",
         "StockQueue",
@@ -250,6 +252,7 @@ def test_the_doc_tables_parse():
         "NotifyQueue",
         "WatchdogQueue",
         "EarningsQueue",
+        "AnalyticsQueue",
     }
     assert "PUBLIC_BASE_URL" in doc_env_vars()
 
@@ -519,6 +522,7 @@ def test_workers_consume_their_queue():
         "NotifyWorker": "NotifyQueue",
         "WatchdogWorker": "WatchdogQueue",
         "EarningsWorker": "EarningsQueue",
+        "AnalyticsWorker": "AnalyticsQueue",
         "OpsWorker": "OpsQueue",
     }
     for function, queue in expected.items():

@@ -46,6 +46,7 @@ class Settings(BaseModel):
     rider_kpis_table: str = "paotui-rider-kpis"  # riders' counters per day, week and month (paotui.riders.kpis)
     coupons_table: str = "paotui-coupons"  # customers' coupons (paotui.coupons)
     incidents_table: str = "paotui-incidents"  # what operators must act on (paotui.ops.incidents)
+    analytics_table: str = "paotui-analytics"  # orders' counters per China-time day and hour (paotui.analytics)
     outbox_table: str = ""  # local stage only: where SMS and pushes land
 
     # messaging and workflow
@@ -194,6 +195,8 @@ class Settings(BaseModel):
     # riders' earnings and KPIs (paotui.riders.earnings, .kpis)
     earnings_statement_max_days: int = 31  # the longest daily statement one request returns
     leaderboard_max_riders: int = 100  # the most riders one leaderboard request ranks
+    analytics_max_days: int = 92  # the longest range one analytics report covers by day
+    analytics_max_hourly_days: int = 2  # ... and by hour
 
     # delivery exceptions and compensation (paotui.orders.exceptions, .refund_rules, .compensation)
     delivery_max_attempts: int = 2  # a customer may ask for another try while fewer deliveries than this failed
