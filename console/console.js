@@ -1,14 +1,22 @@
-// The merchant console: sign in with an SMS code, pick a shop, take or refuse its new orders and answer what its
-// orders ask of it (a customer's cancel request, food coming back), follow the day's orders, take dishes off the
-// menu or put them back and restock or count them, watch its alerts (refreshed, with an unread badge), and bind its
-// Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback).
+// The merchant console: sign in with an SMS code, pick a shop, see its figures for today and the week, take or
+// refuse its new orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow
+// the day's orders, take dishes off the menu or put them back and restock or count them, watch its alerts
+// (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends
+// back to the API's callback). An operator (admin) signing in gets the operations view instead: the platform's
+// figures and the open incidents, each resolved with a note.
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
+import { figures, incidentRow, weekQuery, weekTable } from "./analytics.js";
 import { ACTIONS, chinaDay, orderRow } from "./orders.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
 
 const state = {
   token: sessionStorage.getItem("token"),
+  roles: (sessionStorage.getItem("roles") || "").split(",").filter(Boolean),
+  view: null, // the shown view's refresh: the shop's (refresh) or the operators' (refreshOps)
   merchantId: null,
+  analytics: null,
+  opsAnalytics: null,
+  incidents: [],
   page: null,
   shown: [],
   pending: [],
@@ -50,8 +58,91 @@ async function signIn(event) {
   }
   const session = await api("POST", "/auth/login", { phone, code: $("code").value.trim() });
   state.token = session.token;
+  state.roles = session.user.roles;
   sessionStorage.setItem("token", state.token);
-  await showShops();
+  sessionStorage.setItem("roles", state.roles.join(","));
+  await showView();
+}
+
+function showView() {
+  return state.roles.includes("admin") ? showOps() : showShops();
+}
+
+async function showOps() {
+  $("sign-in").hidden = true;
+  $("ops").hidden = false;
+  $("title").textContent = "运营后台";
+  document.title = "跑腿 · 运营后台";
+  await every(refreshOps);
+}
+
+async function refreshOps() {
+  const [report, incidents] = await Promise.all([
+    api("GET", `/admin/analytics?${weekQuery(new Date())}`),
+    api("GET", "/admin/incidents?limit=100"),
+  ]);
+  state.opsAnalytics = report;
+  state.incidents = incidents.items;
+  $("error").textContent = "";
+  renderFigures("ops-figures", "ops-week", report);
+  $("incident-count").textContent = state.incidents.length ? `${state.incidents.length}` : "";
+  $("incidents").replaceChildren(...state.incidents.map(incidentItem));
+  $("no-incidents").hidden = state.incidents.length > 0;
+}
+
+function incidentItem(incident) {
+  const row = incidentRow(incident);
+  return rowItem({
+    key: "incident",
+    id: row.id,
+    head: `${row.head} ${row.when}`,
+    status: "待处理",
+    lines: row.detail ? [line(row.detail, "detail")] : [],
+    actions: ["resolve"],
+    labels: { resolve: "处理" },
+    run: () => {
+      const note = window.prompt("处理说明");
+      if (note === null) return null;
+      return api("POST", `/admin/incidents/${row.id}/resolve`, { note: note.trim() || undefined });
+    },
+  });
+}
+
+// Today is the week's last day: its figures above, the week's table below them.
+function renderFigures(figuresId, tableId, report) {
+  const today = report.periods[report.periods.length - 1];
+  $(figuresId).replaceChildren(
+    ...figures(today).map(([label, value]) => {
+      const pair = document.createElement("div");
+      const term = document.createElement("dt");
+      term.textContent = label;
+      const data = document.createElement("dd");
+      data.textContent = value;
+      pair.append(term, data);
+      return pair;
+    }),
+  );
+  const table = weekTable(report);
+  const row = (cells, tag) => {
+    const tr = document.createElement("tr");
+    tr.append(
+      ...cells.map((text) => {
+        const cell = document.createElement(tag);
+        cell.textContent = text;
+        return cell;
+      }),
+    );
+    return tr;
+  };
+  $(tableId).replaceChildren(row(table.header, "th"), ...table.rows.map((cells) => row(cells, "td")));
+}
+
+// Refresh the shown view now and then every REFRESH_SECONDS.
+async function every(view) {
+  clearInterval(state.timer);
+  state.view = view;
+  await view();
+  state.timer = setInterval(() => view().catch(showError), REFRESH_SECONDS * 1000);
 }
 
 async function showShops() {
@@ -65,19 +156,19 @@ async function showShops() {
 
 async function watch(merchantId) {
   state.merchantId = merchantId;
-  clearInterval(state.timer);
   showElemeShops().catch(showError);
-  await refresh();
-  state.timer = setInterval(() => refresh().catch(showError), REFRESH_SECONDS * 1000);
+  await every(refresh);
 }
 
 async function refresh() {
-  const [alerts, pending, today, stock] = await Promise.all([
+  const [alerts, pending, today, stock, analytics] = await Promise.all([
     api("GET", `/merchants/${state.merchantId}/alerts`),
     pendingOrders(),
     api("GET", `/orders?${ordersQuery({ from: chinaDay(new Date()) })}`),
     api("GET", `/merchants/${state.merchantId}/stock`),
+    api("GET", `/merchants/${state.merchantId}/analytics?${weekQuery(new Date())}`),
   ]);
+  state.analytics = analytics;
   state.page = alerts;
   state.shown = alerts.items;
   state.pending = pending;
@@ -166,7 +257,7 @@ async function act(run, buttons) {
   buttons.forEach((button) => (button.disabled = true));
   try {
     const done = await run();
-    if (done) await refresh();
+    if (done) await state.view();
   } finally {
     buttons.forEach((button) => (button.disabled = false));
   }
@@ -181,7 +272,9 @@ function showError(error) {
   clearInterval(state.timer);
   state.token = null;
   sessionStorage.removeItem("token");
+  sessionStorage.removeItem("roles");
   $("console").hidden = true;
+  $("ops").hidden = true;
   $("code-row").hidden = true;
   $("code").value = "";
   $("sign-in").hidden = false;
@@ -320,6 +413,7 @@ function stockItem(product) {
 }
 
 function render() {
+  renderFigures("figures", "week", state.analytics);
   $("pending-count").textContent = state.pending.length ? `${state.pending.length}` : "";
   // in a background tab the count shows in the tab's title
   document.title = state.pending.length ? `(${state.pending.length}) ${PAGE_TITLE}` : PAGE_TITLE;
@@ -344,4 +438,4 @@ $("read").onclick = () => markRead().catch(showError);
 $("more").onclick = () => more().catch(showError);
 $("today-more").onclick = () => moreOrders().catch(showError);
 $("eleme-bind").onclick = () => bindElemeShops().catch(showError);
-if (state.token) showShops().catch(() => sessionStorage.removeItem("token"));
+if (state.token) showView().catch(() => sessionStorage.removeItem("token"));

@@ -1,19 +1,22 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
-off the menu and restocks another; a timed refresh that fails says so; the owner binds the shop's Ele.me shop at
-(the local fake of) Ele.me and unbinds it."""
+off the menu and restocks another; reads the shop's figures for the day and the week; a timed refresh that fails
+says so; the owner binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing
+in gets the platform's figures and resolves an open incident."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from paotui_local.harness import wait_for
+from paotui.platform.events import DomainEvent
+from paotui_local.harness import STACK, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +119,57 @@ def test_a_merchant_takes_a_dish_off_the_menu_and_restocks_another(cloud, browse
     assert page.inner_text("#error") == ""
 
 
-def signed_in_console(cloud, browser, phone: str):
+def test_the_owner_reads_the_shops_figures_and_an_operator_the_platforms_and_resolves_an_incident(cloud, browser):
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][1], seed["customers"][0]
+    customer, owner = cloud.login(spec["phone"]), cloud.login(merchant["phone"])
+    customer.paid_order(merchant, spec["address"])
+    analytics = f"/merchants/{merchant['id']}/analytics"
+    counted = wait_for(lambda: owner.get(analytics).json()["totals"]["orders"], what="the order in the analytics")
+
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.wait_for_selector(f"#figures div:has-text('订单'):has-text('{counted}')")
+    figures = page.locator("#figures div").all_inner_texts()
+    assert [text.split("\n")[0] for text in figures][:3] == ["订单", "营业额", "客单价"]
+    assert page.locator("#week tr").count() == 1 + 7, "a header and the last seven days"
+    assert page.is_hidden("#ops")
+
+    # the watchdog's failure state sends this to OpsQueue; OpsWorker makes it an open incident
+    order_id = f"ord_{uuid.uuid4().hex}"
+    sqs = cloud.aws("sqs")
+    queue = sqs.get_queue_url(QueueName=f"{STACK}-OpsQueue")["QueueUrl"]
+    failure = {"order_id": order_id, "kind": "watchdog_failed", "error": "States.Runtime", "cause": "bad path"}
+    envelope = DomainEvent(
+        id=f"{order_id}:Failed",
+        type="ops.incident",
+        occurred_at="2026-11-27T04:00:00.000Z",
+        subject=order_id,
+        data=failure,
+    )
+    sqs.send_message(QueueUrl=queue, MessageBody=envelope.model_dump_json())
+    admin = cloud.login(seed["admin"]["phone"])
+    wait_for(
+        lambda: [i for i in admin.get("/admin/incidents").json()["items"] if i["order_id"] == order_id],
+        what="the incident",
+    )
+
+    ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+    assert ops.inner_text("#title") == "运营后台" and ops.is_hidden("#console")
+    ops.wait_for_selector("#ops-figures div:has-text('订单')")
+    platform = admin.get("/admin/analytics").json()["totals"]["orders"]
+    assert platform >= counted
+    row = f'#incidents li:has-text("{order_id[-6:].upper()}")'
+    assert "订单监控失败" in ops.inner_text(row)
+    ops.once("dialog", lambda dialog: dialog.accept("重启了监控"))
+    ops.click(f'{row} button[data-action="resolve"]')
+    ops.wait_for_selector(row, state="detached")
+    resolved = admin.get("/admin/incidents", params={"status": "RESOLVED"}).json()["items"]
+    assert [(i["note"], i["resolved_by"]) for i in resolved if i["order_id"] == order_id] == [("重启了监控", admin.id)]
+    assert ops.inner_text("#error") == ""
+
+
+def signed_in_console(cloud, browser, phone: str, view: str = "#console"):
     page = browser.new_page()
     page.goto(cloud.url("/console/"))
     page.fill("#phone", phone)
@@ -124,7 +177,7 @@ def signed_in_console(cloud, browser, phone: str):
     page.wait_for_selector("#code-row:not([hidden])")
     page.fill("#code", cloud.sent_otp(phone))
     page.click("#sign-in button")
-    page.wait_for_selector("#console:not([hidden])")
+    page.wait_for_selector(f"{view}:not([hidden])")
     return page
 
 
@@ -167,6 +220,21 @@ class StubbedApi:
         "read": False,
     }
 
+    NOTHING = {  # a day without orders, as GET /merchants/{merchantId}/analytics has it
+        "orders": 0,
+        "gmv": 0,
+        "average_order_value": None,
+        "confirm_minutes_mean": None,
+        "assign_minutes_mean": None,
+        "click_to_door_minutes_mean": None,
+        "click_to_door_minutes_p90": None,
+        "on_time_rate": None,
+        "failed": 0,
+        "cancelled": 0,
+        "cancel_rate": None,
+    }
+    REPORT = {"totals": NOTHING, "periods": [{"period": "2026-01-01", **NOTHING}]}
+
     def __init__(self, stage: str = "") -> None:
         self.stage = stage  # the API's root: in AWS the console is at <ApiUrl>/console/, under the stage
         self.status = 200
@@ -192,6 +260,8 @@ class StubbedApi:
             body = {"items": []}  # no Ele.me shop bound
         if path.endswith("/stock"):
             body = []  # an empty menu
+        if path.endswith("/analytics"):
+            body = self.REPORT
         return route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     def open_console(self, browser):

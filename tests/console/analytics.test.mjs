@@ -1,0 +1,92 @@
+// The console's figures and incidents (console/analytics.js) under node's test runner; tests/unit/test_console.py
+// runs it.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { figures, incidentRow, weekQuery, weekTable } from "../../console/analytics.js";
+
+const metrics = (fields = {}) => ({
+  orders: 12,
+  gmv: 49_200,
+  average_order_value: 4100,
+  confirm_minutes_mean: 1.5,
+  assign_minutes_mean: 2.3,
+  click_to_door_minutes_mean: 31.2,
+  click_to_door_minutes_p90: 44.5,
+  on_time_rate: 0.9167,
+  failed: 0,
+  cancelled: 1,
+  cancel_rate: 0.0833,
+  ...fields,
+});
+
+test("a report's figures read as money, minutes and percentages, in the page's order", () => {
+  assert.deepEqual(figures(metrics()), [
+    ["订单", "12"],
+    ["营业额", "¥492.00"],
+    ["客单价", "¥41.00"],
+    ["平均接单", "1.5 分钟"],
+    ["平均等骑手", "2.3 分钟"],
+    ["平均送达", "31.2 分钟"],
+    ["九成送达", "44.5 分钟"],
+    ["准时率", "91.7%"],
+    ["配送失败", "0"],
+    ["取消", "1 (8.3%)"],
+  ]);
+});
+
+test("a day with nothing to divide shows a dash, not zero", () => {
+  const empty = metrics({
+    orders: 0,
+    gmv: 0,
+    average_order_value: null,
+    confirm_minutes_mean: null,
+    assign_minutes_mean: null,
+    click_to_door_minutes_mean: null,
+    click_to_door_minutes_p90: null,
+    on_time_rate: null,
+    cancelled: 0,
+    cancel_rate: null,
+  });
+  assert.deepEqual(
+    figures(empty).map(([, value]) => value),
+    ["0", "¥0.00", "—", "—", "—", "—", "—", "—", "0", "0"],
+  );
+});
+
+test("the week's table has today first, by month and day", () => {
+  const report = {
+    totals: metrics(),
+    periods: [
+      { period: "2026-11-26", ...metrics({ orders: 5 }) },
+      { period: "2026-11-27", ...metrics({ orders: 7 }) },
+    ],
+  };
+  const table = weekTable(report);
+  assert.equal(table.header[0], "日期");
+  assert.equal(table.header.length, 11);
+  assert.deepEqual(
+    table.rows.map((row) => row.slice(0, 2)),
+    [
+      ["11-27", "7"],
+      ["11-26", "5"],
+    ],
+  );
+});
+
+test("the week runs over the last seven China days, today included", () => {
+  const query = weekQuery(new Date("2026-11-27T17:00:00Z")); // 01:00 on the 28th in China
+  assert.deepEqual(Object.fromEntries(query), { from: "2026-11-22", to: "2026-11-28" });
+});
+
+test("an incident shows what went wrong, on which order, when, and its detail", () => {
+  const row = incidentRow({
+    id: "inc_1",
+    order_id: "ord_0123456789abcdef",
+    kind: "no_rider",
+    detail: { zone: "8831aa", tries: 3 },
+    created_at: "2026-11-27T04:05:00.000Z",
+  });
+  assert.deepEqual(row, { id: "inc_1", head: "无骑手接单 · 订单 #ABCDEF", when: "11/27 12:05", detail: "zone: 8831aa，tries: 3" });
+  assert.equal(incidentRow({ ...row, order_id: "ord_x", kind: "stuck_PAID", detail: null, created_at: "2026-11-27T04:05:00Z" }).head, "订单卡在 PAID · 订单 #ORD_X");
+});
