@@ -1,12 +1,13 @@
-// The merchant console: sign in with an SMS code, pick a shop, see its figures for today and the week, take or
-// refuse its new orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow
+// The merchant console: sign in with an SMS code, pick a shop, see its figures for today and the week, enter a
+// phone or walk-in order (the address looked up on the map and picked by the merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow
 // the day's orders, take dishes off the menu or put them back and restock or count them, watch its alerts
 // (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends
 // back to the API's callback). An operator (admin) signing in gets the operations view instead: the platform's
 // figures and the open incidents, each resolved with a note.
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import { figures, incidentRow, weekQuery, weekTable } from "./analytics.js";
-import { ACTIONS, chinaDay, orderRow } from "./orders.js";
+import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
+import { orderBody, placeRow } from "./phone_order.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
 
 const state = {
@@ -24,6 +25,9 @@ const state = {
   todayShown: [],
   stock: [],
   timer: null,
+  places: [], // where the phone order's address may be, as last looked up
+  orderItemsKey: null, // the dishes the order form lists, so that a refresh leaves what was typed alone
+  orderAttempt: null, // the last order sent and its Idempotency-Key: sent again unchanged, it is the same order
 };
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
@@ -39,8 +43,8 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, body) {
-  const headers = { "Content-Type": "application/json" };
+async function api(method, path, body, extraHeaders = {}) {
+  const headers = { "Content-Type": "application/json", ...extraHeaders };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
   const response = await fetch(API_ROOT + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const payload = response.status === 204 ? null : await response.json();
@@ -156,6 +160,7 @@ async function showShops() {
 
 async function watch(merchantId) {
   state.merchantId = merchantId;
+  resetOrderForm();
   showElemeShops().catch(showError);
   await every(refresh);
 }
@@ -414,6 +419,7 @@ function stockItem(product) {
 
 function render() {
   renderFigures("figures", "week", state.analytics);
+  renderOrderItems();
   $("pending-count").textContent = state.pending.length ? `${state.pending.length}` : "";
   // in a background tab the count shows in the tab's title
   document.title = state.pending.length ? `(${state.pending.length}) ${PAGE_TITLE}` : PAGE_TITLE;
@@ -433,6 +439,116 @@ function render() {
   $("more").hidden = !state.page.next_cursor;
 }
 
+// --- phone and walk-in orders ---------------------------------------------------------------------
+
+async function findPlaces() {
+  const address = $("order-address").value.trim();
+  if (!address) return orderProblem("请先填写地址。");
+  const query = new URLSearchParams({ address });
+  const found = await api("GET", `/merchants/${state.merchantId}/delivery/places?${query}`);
+  state.places = found.items;
+  const deliverable = state.places.filter((place) => place.deliverable);
+  $("order-places").replaceChildren(
+    ...state.places.map((place, index) => {
+      const row = placeRow(place);
+      const label = document.createElement("label");
+      const radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = "order-place";
+      radio.value = `${index}`;
+      radio.disabled = !row.deliverable;
+      radio.checked = deliverable.length === 1 && place === deliverable[0];
+      label.append(radio, ` ${row.label}`);
+      const li = document.createElement("li");
+      li.append(label);
+      return li;
+    }),
+  );
+  $("order-result").textContent = state.places.length ? "" : "没有找到这个地址，换个说法试试（加上区、路名）。";
+  return null;
+}
+
+// The dishes on sale, each with a quantity; rebuilt only when the menu changes, so typing survives the refresh.
+function renderOrderItems() {
+  const orderable = state.stock.filter((product) => product.on_sale && product.available);
+  const key = orderable.map((product) => product.id).join(",");
+  if (key === state.orderItemsKey) return;
+  state.orderItemsKey = key;
+  const typed = orderQuantities();
+  $("order-items").replaceChildren(
+    ...orderable.map((product) => {
+      const input = document.createElement("input");
+      input.dataset.product = product.id;
+      input.inputMode = "numeric";
+      input.size = 3;
+      input.value = typed[product.id] ?? "";
+      const label = document.createElement("label");
+      label.append(`${product.name} ${yuan(product.price)} × `, input);
+      const li = document.createElement("li");
+      li.append(label);
+      return li;
+    }),
+  );
+}
+
+function orderQuantities() {
+  return Object.fromEntries([...$("order-items").querySelectorAll("input")].map((input) => [input.dataset.product, input.value]));
+}
+
+async function placeOrder(event) {
+  event.preventDefault();
+  const picked = document.querySelector('input[name="order-place"]:checked');
+  const described = orderBody({
+    channel: $("order-channel").value,
+    payment: $("order-payment").value,
+    name: $("order-name").value,
+    phone: $("order-phone").value,
+    place: picked ? state.places[Number(picked.value)] : null,
+    room: $("order-room").value,
+    note: $("order-note").value,
+    quantities: orderQuantities(),
+  });
+  if (described.error) return orderProblem(described.error);
+  // the same order sent again (a lost answer, a second click) carries the same key, and is placed once
+  const sent = JSON.stringify(described.body);
+  if (state.orderAttempt?.sent !== sent) state.orderAttempt = { sent, key: crypto.randomUUID() };
+  const button = $("order-submit");
+  button.disabled = true;
+  try {
+    const order = await api("POST", `/merchants/${state.merchantId}/orders`, described.body, {
+      "Idempotency-Key": state.orderAttempt.key,
+    });
+    resetOrderForm();
+    const collect = order.amounts.collect_on_delivery ? `，货到付款 ${yuan(order.amounts.collect_on_delivery)}` : "";
+    $("order-result").textContent = `已下单 #${orderRef(order.id)}（${yuan(order.amounts.total)}${collect}）`;
+    await refresh();
+  } finally {
+    button.disabled = false;
+  }
+  return null;
+}
+
+// What keeps the order from going out is said beside the form, where the merchant is looking.
+function orderProblem(message) {
+  $("order-result").textContent = message;
+  return null;
+}
+
+function orderError(error) {
+  if (SESSION_ENDED.has(error.status)) showError(error);
+  else orderProblem(error.message);
+}
+
+function resetOrderForm() {
+  $("order-form").reset();
+  $("order-places").replaceChildren();
+  $("order-result").textContent = "";
+  state.places = [];
+  state.orderAttempt = null;
+}
+
+$("order-find").onclick = () => findPlaces().catch(orderError);
+$("order-form").onsubmit = (event) => placeOrder(event).catch(orderError);
 $("sign-in").onsubmit = (event) => signIn(event).catch((error) => ($("error").textContent = error.message));
 $("read").onclick = () => markRead().catch(showError);
 $("more").onclick = () => more().catch(showError);

@@ -119,6 +119,44 @@ def test_a_merchant_takes_a_dish_off_the_menu_and_restocks_another(cloud, browse
     assert page.inner_text("#error") == ""
 
 
+def test_a_merchant_enters_a_phone_order_with_the_address_found_on_the_map(cloud, browser):
+    merchant = cloud.seed()["merchants"][0]
+    owner = cloud.login(merchant["phone"])
+    dish = merchant["products"][0]
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.click("#new-order summary")
+    page.wait_for_selector(f'#order-items input[data-product="{dish["id"]}"]')
+
+    page.fill("#order-address", "虹桥火车站")  # 18 km off: found, but not a place the store delivers to
+    page.click("#order-find")
+    page.wait_for_selector("#order-places li:has-text('不在配送范围') input[disabled]")
+    page.click("#order-submit")
+    assert "请至少选一个菜品" in page.inner_text("#order-result")
+
+    page.fill(f'#order-items input[data-product="{dish["id"]}"]', "2")
+    page.fill("#order-name", "周先生")
+    page.fill("#order-phone", "139 0000 0777")
+    page.fill("#order-address", "上海市黄浦区人民广场")
+    page.click("#order-find")
+    page.wait_for_selector("#order-places li:has-text('人民广场') input:checked")  # the one place: picked
+    page.fill("#order-room", "3 号楼 502")
+    page.select_option("#order-payment", "cash_on_delivery")
+    page.click("#order-submit")
+    page.wait_for_selector("#order-result:has-text('已下单')")
+    ref = page.inner_text("#order-result").split("#")[1][:6]
+
+    listed = owner.get("/orders", params={"role": "merchant", "merchant_id": merchant["id"], "status": "PAID"}).json()
+    (order,) = [o for o in listed["items"] if o["id"][-6:].upper() == ref]
+    assert (order["channel"], order["address"]["contact_phone"]) == ("phone", "+8613900000777")
+    assert (order["address"]["lat"], order["address"]["lng"]) == (31.2317, 121.4726)
+    assert order["address"]["detail"] == "上海市黄浦区人民广场 3 号楼 502"
+    assert order["items"][0]["quantity"] == 2
+    assert order["amounts"]["collect_on_delivery"] == order["amounts"]["total"]
+    page.wait_for_selector(f'#pending li[data-order="{order["id"]}"]')  # waiting for the merchant's 接单 like any
+    assert page.input_value("#order-name") == "", "the form is cleared for the next call"
+    assert page.inner_text("#error") == ""
+
+
 def test_the_owner_reads_the_shops_figures_and_an_operator_the_platforms_and_resolves_an_incident(cloud, browser):
     seed = cloud.seed()
     merchant, spec = seed["merchants"][1], seed["customers"][0]

@@ -54,6 +54,7 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("PUT", "/merchants/{merchantId}/products/{productId}/images"): MERCHANT,
     ("GET", "/merchants/{merchantId}/delivery"): MERCHANT,
     ("PUT", "/merchants/{merchantId}/delivery"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/delivery/places"): MERCHANT,
     ("GET", "/console"): PUBLIC,  # the console's page and scripts; what they call is authorized
     ("GET", "/console/{name}"): PUBLIC,
     ("GET", "/merchants/{merchantId}/alerts"): MERCHANT,

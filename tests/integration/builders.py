@@ -217,6 +217,20 @@ def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[A
     return merchant, products
 
 
+def provider_secret(monkeypatch: Any, env_name: str, value: str) -> str:
+    """A Secrets Manager secret holding ``value`` (a provider's keys), named to the functions in ``env_name`` as
+    template.yaml names it (``DADA_SECRET_ARN``): what an operator sets up. Returns its ARN."""
+    import boto3
+
+    from paotui.platform.settings import get_settings
+
+    name = f"{env_name.lower()}-{uuid.uuid4().hex[:8]}"
+    arn = boto3.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
+    monkeypatch.setenv(env_name, arn)
+    get_settings.cache_clear()
+    return arn
+
+
 def delivering_by_dada(merchant: Any) -> None:
     """The merchant hands its orders to Dada, from Dada's test shop (the local fake's), anywhere within 5 km."""
     from paotui.catalog import delivery

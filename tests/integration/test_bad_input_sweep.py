@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import quote
 
+import boto3
 import pytest
 
 from paotui.platform import clock
+from paotui_local.fakes.amap import FakeAMap
 from tests.integration.builders import (
     HOME,
     LAMBDA_CONTEXT,
@@ -90,7 +93,7 @@ def openapi(function_id: str) -> dict[str, Any]:
 
 ROUTES = template_routes()
 API_FUNCTIONS = sorted({route.function for route in ROUTES})
-EXPECTED_ROUTES = 84
+EXPECTED_ROUTES = 85
 """How many routes the sweep must find: a guard against the enumeration quietly losing some."""
 
 
@@ -495,6 +498,11 @@ def apis(module_aws) -> Iterator[dict[str, Callable[[dict[str, Any], Any], dict[
     from paotui.riders.api import get_workflow
 
     wechat = LocalRoute(wechat_refuses_every_code)
+    amap = FakeAMap().start()  # address lookup switched on, as an operator sets it up
+    os.environ["AMAP_SECRET_ARN"] = boto3.client("secretsmanager").create_secret(
+        Name="amap", SecretString=amap.secret_json()
+    )["ARN"]
+    get_settings.cache_clear()
     handlers = {function_id: load_handler(function_id) for function_id in API_FUNCTIONS}
     loaded_module("RidersApi").app.dependency_overrides[get_workflow] = FakeWorkflow
     client = WeChatClient(wechat.base_url, "wx-sweep", lambda: "wechat-secret", timeout=2)
@@ -502,6 +510,9 @@ def apis(module_aws) -> Iterator[dict[str, Callable[[dict[str, Any], Any], dict[
     loaded_module("AuthApi").app.dependency_overrides[get_auth_service] = lambda: service
     yield handlers
     wechat.close()
+    amap.stop()
+    del os.environ["AMAP_SECRET_ARN"]
+    get_settings.cache_clear()
 
 
 def problem(status: int, body: Any, must_refuse: bool) -> str | None:

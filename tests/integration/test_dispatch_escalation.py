@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import boto3
 import pytest
 
 from paotui.platform import clock
@@ -24,6 +23,7 @@ from tests.integration.builders import (
     merchant_with_products,
     near,
     order_event,
+    provider_secret,
     sqs_event,
 )
 
@@ -190,12 +190,8 @@ def test_at_the_bonus_level_the_offer_pays_more_and_the_rider_sees_and_earns_it(
 @pytest.fixture
 def dada(aws, monkeypatch):
     """A configured Dada whose test shop a fallback merchant names."""
-    from paotui.platform.settings import get_settings
-
     with FakeDada() as fake:
-        arn = boto3.client("secretsmanager").create_secret(Name="dada", SecretString=fake.secret_json())["ARN"]
-        monkeypatch.setenv("DADA_SECRET_ARN", arn)
-        get_settings.cache_clear()
+        provider_secret(monkeypatch, "DADA_SECRET_ARN", fake.secret_json())
         yield fake
 
 

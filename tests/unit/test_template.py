@@ -55,6 +55,7 @@ API_ROUTES = {
     ("GET", "/merchants/{merchantId}/products/{productId}/ledger", True),
     ("GET", "/merchants/{merchantId}/delivery", True),
     ("PUT", "/merchants/{merchantId}/delivery", True),
+    ("GET", "/merchants/{merchantId}/delivery/places", True),
     # issue 8: the merchant console's alerts (notify.console_api)
     ("GET", "/merchants/{merchantId}/alerts", True),
     ("POST", "/merchants/{merchantId}/alerts/read", True),

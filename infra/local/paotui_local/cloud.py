@@ -29,6 +29,7 @@ from moto.core.config import default_user_config
 from paotui_local import outbox
 from paotui_local.fakes import FakeServer
 from paotui_local.fakes.alipay import FakeAlipay
+from paotui_local.fakes.amap import FakeAMap
 from paotui_local.fakes.dada import FakeDada
 from paotui_local.fakes.eleme import PUSH_PATH, FakeEleme
 from paotui_local.fakes.wechat_subscribe import FakeWeChat
@@ -112,6 +113,7 @@ class LocalCloud:
         self.wechat_login: FakeWeChat | None = None  # sign-in (code2session) and subscribe messages
         self.eleme: FakeEleme | None = None
         self.dada: FakeDada | None = None
+        self.amap: FakeAMap | None = None
         self.moto_url = ""
         self.outbox_table = ""
         self._moto: LocalMotoServer | None = None
@@ -188,6 +190,7 @@ class LocalCloud:
         self._start_payment_fakes()
         self._start_eleme()
         self._start_dada()
+        self._start_amap()
         self.pools = pools(self.stack.functions, options.max_containers)
         self.gateway = Gateway(
             self.stack,
@@ -233,10 +236,10 @@ class LocalCloud:
         self.pollers = []
         for pool in self.pools.values():
             pool.close()
-        servers = [*self.payment_fakes.values(), self.wechat_login, self.eleme, self.dada]
+        servers = [*self.payment_fakes.values(), self.wechat_login, self.eleme, self.dada, self.amap]
         for fake in [server for server in servers if server]:
             fake.stop()
-        self.payment_fakes, self.wechat_login, self.eleme, self.dada = {}, None, None, None
+        self.payment_fakes, self.wechat_login, self.eleme, self.dada, self.amap = {}, None, None, None, None
         if self._moto:
             self._moto.stop()
             self._moto = None
@@ -301,6 +304,16 @@ class LocalCloud:
         self.dada = FakeDada().start()
         self.stack.client("secretsmanager").put_secret_value(
             SecretId=self.stack.ref("DadaSecret"), SecretString=self.dada.secret_json()
+        )
+
+    def _start_amap(self) -> None:
+        """AMap's geocoding as a local fake, its key (signatures on) in ``AMapSecret`` as an operator sets it in
+        AWS: the console's phone-order form finds addresses around the demo merchants."""
+        if "AMapSecret" not in self.stack.resources:
+            return
+        self.amap = FakeAMap().start()
+        self.stack.client("secretsmanager").put_secret_value(
+            SecretId=self.stack.ref("AMapSecret"), SecretString=self.amap.secret_json()
         )
 
     def _set_aws_environment(self, moto_port: int) -> None:

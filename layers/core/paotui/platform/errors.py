@@ -63,5 +63,11 @@ class BadGateway(DomainError):
     status, code = 502, "UPSTREAM_ERROR"
 
 
+class ServiceUnavailable(DomainError):
+    """A part of the platform an operator has not switched on (its provider's secret is still ``{}``)."""
+
+    status, code = 503, "UNAVAILABLE"
+
+
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or {}}}
