@@ -1,5 +1,5 @@
 // The console's figures: what GET /merchants/{merchantId}/analytics (a merchant's) and GET /admin/analytics (the
-// platform's, for operators) answer, made ready to show, and operators' incidents. Pure functions (no DOM, no
+// platform's, for operators) answer, made ready to show; the day's riders and the open incidents, for operators. Pure functions (no DOM, no
 // fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
 import { chinaDay, orderRef, yuan } from "./orders.js";
@@ -40,6 +40,21 @@ export function weekTable(report) {
     .slice()
     .reverse()
     .map((period) => [period.period.slice(5), ...figures(period).map(([, value]) => value)]);
+  return { header, rows };
+}
+
+/** The day's riders (GET /admin/riders/leaderboard), most deliveries first: the header and a row per rider. */
+export function riderTable(leaderboard) {
+  const header = ["名次", "骑手", "送达", "准时率", "完成率", "接单率", "收入"];
+  const rows = leaderboard.riders.map(({ rank, rider_id: riderId, name, kpis }) => [
+    `${rank}`,
+    name || riderId,
+    `${kpis.delivered}`,
+    percent(kpis.on_time_rate),
+    percent(kpis.completion_rate),
+    percent(kpis.acceptance_rate),
+    yuan(kpis.earnings),
+  ]);
   return { header, rows };
 }
 

@@ -3,9 +3,9 @@
 // the day's orders, take dishes off the menu or put them back and restock or count them, watch its alerts
 // (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends
 // back to the API's callback). An operator (admin) signing in gets the operations view instead: the platform's
-// figures and the open incidents, each resolved with a note.
+// figures, the day's riders and the open incidents, each resolved with a note.
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
-import { figures, incidentRow, weekQuery, weekTable } from "./analytics.js";
+import { figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
 import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
@@ -81,14 +81,17 @@ async function showOps() {
 }
 
 async function refreshOps() {
-  const [report, incidents] = await Promise.all([
+  const [report, riders, incidents] = await Promise.all([
     api("GET", `/admin/analytics?${weekQuery(new Date())}`),
+    api("GET", "/admin/riders/leaderboard?metric=delivered&limit=20"),
     api("GET", "/admin/incidents?limit=100"),
   ]);
   state.opsAnalytics = report;
   state.incidents = incidents.items;
   $("error").textContent = "";
   renderFigures("ops-figures", "ops-week", report);
+  renderTable("riders", riderTable(riders));
+  $("no-riders").hidden = riders.riders.length > 0;
   $("incident-count").textContent = state.incidents.length ? `${state.incidents.length}` : "";
   $("incidents").replaceChildren(...state.incidents.map(incidentItem));
   $("no-incidents").hidden = state.incidents.length > 0;
@@ -126,7 +129,10 @@ function renderFigures(figuresId, tableId, report) {
       return pair;
     }),
   );
-  const table = weekTable(report);
+  renderTable(tableId, weekTable(report));
+}
+
+function renderTable(tableId, table) {
   const row = (cells, tag) => {
     const tr = document.createElement("tr");
     tr.append(

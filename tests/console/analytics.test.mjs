@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { figures, incidentRow, weekQuery, weekTable } from "../../console/analytics.js";
+import { figures, incidentRow, riderTable, weekQuery, weekTable } from "../../console/analytics.js";
 
 const metrics = (fields = {}) => ({
   orders: 12,
@@ -89,4 +89,14 @@ test("an incident shows what went wrong, on which order, when, and its detail", 
   });
   assert.deepEqual(row, { id: "inc_1", head: "无骑手接单 · 订单 #ABCDEF", when: "11/27 12:05", detail: "zone: 8831aa，tries: 3" });
   assert.equal(incidentRow({ ...row, order_id: "ord_x", kind: "stuck_PAID", detail: null, created_at: "2026-11-27T04:05:00Z" }).head, "订单卡在 PAID · 订单 #ORD_X");
+});
+
+test("the day's riders read by rank, with their rates and pay", () => {
+  const kpis = { delivered: 9, on_time_rate: 0.8889, completion_rate: 1, acceptance_rate: null, earnings: 10_350 };
+  const table = riderTable({ riders: [{ rank: 1, rider_id: "usr_r1", name: null, kpis }, { rank: 2, rider_id: "usr_r2", name: "骑手 李四", kpis: { ...kpis, delivered: 4 } }] });
+  assert.deepEqual(table.header, ["名次", "骑手", "送达", "准时率", "完成率", "接单率", "收入"]);
+  assert.deepEqual(table.rows, [
+    ["1", "usr_r1", "9", "88.9%", "100%", "—", "¥103.50"],
+    ["2", "骑手 李四", "4", "88.9%", "100%", "—", "¥103.50"],
+  ]);
 });

@@ -2,7 +2,7 @@
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
 off the menu and restocks another; reads the shop's figures for the day and the week; a timed refresh that fails
 says so; the owner binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing
-in gets the platform's figures and resolves an open incident."""
+in gets the platform's figures and the day's riders, and resolves an open incident."""
 
 from __future__ import annotations
 
@@ -195,6 +195,7 @@ def test_the_owner_reads_the_shops_figures_and_an_operator_the_platforms_and_res
     ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
     assert ops.inner_text("#title") == "运营后台" and ops.is_hidden("#console")
     ops.wait_for_selector("#ops-figures div:has-text('订单')")
+    assert ops.locator("#riders th").all_inner_texts()[:3] == ["名次", "骑手", "送达"]
     platform = admin.get("/admin/analytics").json()["totals"]["orders"]
     assert platform >= counted
     row = f'#incidents li:has-text("{order_id[-6:].upper()}")'
