@@ -20,6 +20,7 @@ from tests.integration.builders import (
     confirmed_order,
     crash_at_every_step,
     load_handler,
+    make_order,
     merchant_with_products,
     order_event,
     sqs_event,
@@ -262,3 +263,79 @@ def test_the_sample_events_run_through_the_handlers(worker):
     status, body = answer(load_handler("OpsApi")(report, LAMBDA_CONTEXT))
     assert (status, body["start"], body["end"], len(body["periods"])) == (200, "2026-01-15", "2026-01-21", 7)
     assert body["totals"]["delivered"] == 1, "the sample's delivery, on 2026-01-15 China time"
+
+
+# --- the backfill: orders from before AnalyticsWorker ---------------------------------------------------------
+
+
+def placed_days_ago(days: int):
+    """An order paid, confirmed and assigned ``days`` ago (its timeline and China day moved back), as the Orders
+    table would hold one from then."""
+    from paotui.orders.records import OrderRecord, TimelineEntryMap
+
+    order = make_order(f"ord_{uuid.uuid4().hex}", status="ASSIGNED", rider_id="usr_rider")
+    then = clock.now() - timedelta(days=days)
+    order.timeline = [
+        TimelineEntryMap(status=status, at=clock.iso(then + timedelta(minutes=minute)), by="test")
+        for status, minute in (("PENDING_PAYMENT", 0), ("PAID", 1), ("CONFIRMED", 3), ("ASSIGNED", 6))
+    ]
+    order.created_at, order.created_day = clock.iso(then), clock.china_date(then)
+    order.save()
+    return OrderRecord.get(order.id)
+
+
+def test_the_backfill_counts_orders_from_before_analytics_once(aws):
+    from paotui.analytics.backfill import backfill
+    from paotui.analytics.report import report
+
+    orders = [placed_days_ago(3) for _ in range(3)]
+    day = clock.china_day(clock.parse_iso(orders[0].created_at))
+    assert backfill(day - timedelta(days=1), day + timedelta(days=1)) == {
+        "orders": 3,
+        "counted": 9,  # paid, confirmed and assigned, each
+        "already": 0,
+        "skipped": 0,
+    }
+    totals = report(None, day - timedelta(days=1), day + timedelta(days=1), "day").totals
+    assert (totals.orders, totals.confirmed, totals.assigned) == (3, 3, 3)
+    assert totals.gmv == sum(order.amounts.total for order in orders)
+    assert backfill(day, day) == {"orders": 3, "counted": 0, "already": 9, "skipped": 0}, "a second run adds nothing"
+
+
+def test_the_backfill_skips_what_the_worker_may_have_counted_and_forgotten(aws, worker):
+    """Counters from 60 days ago on: the worker was running then. A move 40 days ago may have been counted, its
+    fact item gone since (35 days); one 10 days ago still has its item if it was counted."""
+    from paotui.analytics import counters
+    from paotui.analytics.backfill import backfill
+    from paotui.analytics.facts import fact_of
+
+    long_ago = json.loads(paid_event("ord_then", "mer_then", 1000))["data"]["order"]
+    long_ago["timeline"][0]["at"] = clock.iso(clock.now() - timedelta(days=60))
+    counters.apply(fact_of(long_ago, "PAID"), "evt-then")  # the first counters: analytics was live 60 days ago
+
+    forgotten, kept = placed_days_ago(40), placed_days_ago(10)
+    worker(sqs_event(order_event(kept, "PAID", "PENDING_PAYMENT")), LAMBDA_CONTEXT)  # counted live
+    result = backfill(clock.china_day(clock.now()) - timedelta(days=41), clock.china_day(clock.now()))
+    assert result == {"orders": 2, "counted": 2, "already": 1, "skipped": 3}
+    assert forgotten.id not in {item["scope"]["S"].removeprefix("fact#") for item in fact_items()}
+
+
+def fact_items() -> list[dict]:
+    items = boto3.client("dynamodb").scan(TableName="paotui-analytics")["Items"]
+    return [item for item in items if item["scope"]["S"].startswith("fact#")]
+
+
+def test_the_backfill_runs_from_the_command_line(aws, capsys):
+    from paotui.analytics.backfill import main
+
+    order = placed_days_ago(2)
+    day = clock.china_date(clock.parse_iso(order.created_at))
+    assert main([day, day]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {
+        "orders": 1,
+        "counted": 3,
+        "already": 0,
+        "skipped": 0,
+    }
+    with pytest.raises(SystemExit):
+        main([day, "2000-01-01"])

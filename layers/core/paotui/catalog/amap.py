@@ -102,7 +102,8 @@ class AMapGeocoder:
         url = self.config.base_url.rstrip("/") + GEOCODE_PATH
         try:
             response = self._http.get(url, params=params, timeout=(min(self.config.timeout, 3.0), self.config.timeout))
-            answer = response.json() if response.status_code == 200 else None
+            response.raise_for_status()
+            answer = response.json()
         except (requests.RequestException, ValueError) as error:
             logger.warning("AMap geocoding unreachable", extra={"error": str(error)})
             answer = None
