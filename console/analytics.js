@@ -1,6 +1,6 @@
 // The console's figures: what GET /merchants/{merchantId}/analytics (a merchant's) and GET /admin/analytics (the
-// platform's, for operators) answer, made ready to show; the day's riders and the open incidents, for operators. Pure functions (no DOM, no
-// fetch), so that tests/console runs them under node.
+// platform's, for operators) answer, made ready to show; the day's riders and the open incidents, for operators.
+// Pure functions (no DOM, no fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
 import { chinaDay, orderRef, yuan } from "./orders.js";
 
@@ -59,6 +59,7 @@ export function riderTable(leaderboard) {
 }
 
 export const INCIDENT_KINDS = {
+  complaint: "顾客投诉",
   watchdog_failed: "订单监控失败",
   watchdog_lost: "订单监控丢失",
   no_rider: "无骑手接单",
@@ -67,15 +68,22 @@ export const INCIDENT_KINDS = {
   return_overdue: "退回超时",
 };
 
+const DETAIL_LABELS = { reason: "原因", rider_id: "骑手" };
+
+/** What operators may do with an incident: a complaint is decided (which resolves it), anything else resolved. */
+export const INCIDENT_ACTIONS = { resolve: "处理", uphold: "投诉成立", dismiss: "投诉不成立" };
+
 /** One open incident as the operators' list shows it. */
 export function incidentRow(incident) {
   const stuck = incident.kind.startsWith("stuck_") ? `订单卡在 ${incident.kind.slice(6)}` : null;
   return {
     id: incident.id,
+    orderId: incident.order_id,
     head: `${INCIDENT_KINDS[incident.kind] || stuck || incident.kind} · 订单 #${orderRef(incident.order_id)}`,
     when: chinaTime(incident.created_at),
     detail: Object.entries(incident.detail || {})
-      .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : value}`)
+      .map(([key, value]) => `${DETAIL_LABELS[key] || key}: ${typeof value === "object" ? JSON.stringify(value) : value}`)
       .join("，"),
+    actions: incident.kind === "complaint" ? ["uphold", "dismiss"] : ["resolve"],
   };
 }

@@ -1,11 +1,12 @@
 // The merchant console: sign in with an SMS code, pick a shop, see its figures for today and the week, enter a
-// phone or walk-in order (the address looked up on the map and picked by the merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow
-// the day's orders, take dishes off the menu or put them back and restock or count them, watch its alerts
-// (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends
-// back to the API's callback). An operator (admin) signing in gets the operations view instead: the platform's
+// phone or walk-in order (the address looked up on the map and picked by the merchant), take or refuse its new
+// orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow the day's
+// orders, take dishes off the menu or put them back and restock or count them, watch its alerts (refreshed, with an
+// unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's
+// callback). An operator (admin) signing in gets the operations view instead: the platform's
 // figures, the day's riders and the open incidents, each resolved with a note.
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
-import { figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
+import { INCIDENT_ACTIONS, figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
 import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
@@ -16,8 +17,6 @@ const state = {
   view: null, // the shown view's refresh: the shop's (refresh) or the operators' (refreshOps)
   merchantId: null,
   analytics: null,
-  opsAnalytics: null,
-  incidents: [],
   page: null,
   shown: [],
   pending: [],
@@ -86,15 +85,14 @@ async function refreshOps() {
     api("GET", "/admin/riders/leaderboard?metric=delivered&limit=20"),
     api("GET", "/admin/incidents?limit=100"),
   ]);
-  state.opsAnalytics = report;
-  state.incidents = incidents.items;
+  const open = incidents.items;
   $("error").textContent = "";
   renderFigures("ops-figures", "ops-week", report);
   renderTable("riders", riderTable(riders));
   $("no-riders").hidden = riders.riders.length > 0;
-  $("incident-count").textContent = state.incidents.length ? `${state.incidents.length}` : "";
-  $("incidents").replaceChildren(...state.incidents.map(incidentItem));
-  $("no-incidents").hidden = state.incidents.length > 0;
+  $("incident-count").textContent = open.length ? `${open.length}` : "";
+  $("incidents").replaceChildren(...open.map(incidentItem));
+  $("no-incidents").hidden = open.length > 0;
 }
 
 function incidentItem(incident) {
@@ -105,14 +103,28 @@ function incidentItem(incident) {
     head: `${row.head} ${row.when}`,
     status: "待处理",
     lines: row.detail ? [line(row.detail, "detail")] : [],
-    actions: ["resolve"],
-    labels: { resolve: "处理" },
-    run: () => {
-      const note = window.prompt("处理说明");
-      if (note === null) return null;
-      return api("POST", `/admin/incidents/${row.id}/resolve`, { note: note.trim() || undefined });
-    },
+    actions: row.actions,
+    labels: INCIDENT_ACTIONS,
+    run: (action) => INCIDENT_DO[action](row),
   });
+}
+
+// Resolving takes a note; deciding a complaint takes an optional one, and its incident is resolved once the
+// decision has gone through (OpsWorker), which the next refresh shows.
+const INCIDENT_DO = {
+  resolve: (row) => {
+    const note = window.prompt("处理说明");
+    if (note === null) return null;
+    return api("POST", `/admin/incidents/${row.id}/resolve`, { note: note.trim() || undefined });
+  },
+  uphold: (row) => decideComplaint(row, true),
+  dismiss: (row) => decideComplaint(row, false),
+};
+
+function decideComplaint(row, upheld) {
+  const note = window.prompt(upheld ? "投诉成立：说明（骑手会被按规则处罚）" : "投诉不成立：说明（可不填）");
+  if (note === null) return null;
+  return api("POST", `/orders/${row.orderId}/complaint/decision`, { upheld, note: note.trim() || undefined });
 }
 
 // Today is the week's last day: its figures above, the week's table below them.

@@ -87,7 +87,14 @@ test("an incident shows what went wrong, on which order, when, and its detail", 
     detail: { zone: "8831aa", tries: 3 },
     created_at: "2026-11-27T04:05:00.000Z",
   });
-  assert.deepEqual(row, { id: "inc_1", head: "无骑手接单 · 订单 #ABCDEF", when: "11/27 12:05", detail: "zone: 8831aa，tries: 3" });
+  assert.deepEqual(row, {
+    id: "inc_1",
+    orderId: "ord_0123456789abcdef",
+    head: "无骑手接单 · 订单 #ABCDEF",
+    when: "11/27 12:05",
+    detail: "zone: 8831aa，tries: 3",
+    actions: ["resolve"],
+  });
   assert.equal(incidentRow({ ...row, order_id: "ord_x", kind: "stuck_PAID", detail: null, created_at: "2026-11-27T04:05:00Z" }).head, "订单卡在 PAID · 订单 #ORD_X");
 });
 
@@ -99,4 +106,17 @@ test("the day's riders read by rank, with their rates and pay", () => {
     ["1", "usr_r1", "9", "88.9%", "100%", "—", "¥103.50"],
     ["2", "骑手 李四", "4", "88.9%", "100%", "—", "¥103.50"],
   ]);
+});
+
+test("a complaint is decided, not resolved, and says why and about whom", () => {
+  const row = incidentRow({
+    id: "inc_2",
+    order_id: "ord_00000000000000000000c0ffee",
+    kind: "complaint",
+    detail: { reason: "骑手态度差", rider_id: "usr_r1" },
+    created_at: "2026-11-27T04:05:00.000Z",
+  });
+  assert.equal(row.head, "顾客投诉 · 订单 #C0FFEE");
+  assert.equal(row.detail, "原因: 骑手态度差，骑手: usr_r1");
+  assert.deepEqual(row.actions, ["uphold", "dismiss"]);
 });

@@ -2,7 +2,7 @@
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
 off the menu and restocks another; reads the shop's figures for the day and the week; a timed refresh that fails
 says so; the owner binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing
-in gets the platform's figures and the day's riders, and resolves an open incident."""
+in gets the platform's figures and the day's riders, resolves an open incident and decides a customer's complaint."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from paotui.platform.events import DomainEvent
-from paotui_local.harness import STACK, wait_for
+from paotui_local.harness import STACK, take_offer, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -205,6 +205,36 @@ def test_the_owner_reads_the_shops_figures_and_an_operator_the_platforms_and_res
     ops.wait_for_selector(row, state="detached")
     resolved = admin.get("/admin/incidents", params={"status": "RESOLVED"}).json()["items"]
     assert [(i["note"], i["resolved_by"]) for i in resolved if i["order_id"] == order_id] == [("重启了监控", admin.id)]
+    assert ops.inner_text("#error") == ""
+
+
+def test_an_operator_decides_a_customers_complaint_where_the_incidents_are(cloud, browser):
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][0], seed["customers"][1]
+    customer, admin = cloud.login(spec["phone"]), cloud.login(seed["admin"]["phone"])
+    order_id = customer.confirmed_order(merchant, spec["address"])
+    rider = take_offer([cloud.login(r["phone"]) for r in seed["riders"]], order_id)
+    complained = customer.post(f"/orders/{order_id}/complaints", json={"reason": "骑手打电话态度很差"})
+    assert complained.status_code == 200, complained.text
+
+    def open_complaint():
+        items = admin.get("/admin/incidents").json()["items"]
+        return [i for i in items if (i["order_id"], i["kind"]) == (order_id, "complaint")]
+
+    wait_for(open_complaint, what="the complaint among the incidents")
+    ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+    row = f'#incidents li:has-text("{order_id[-6:].upper()}")'
+    ops.wait_for_selector(row)
+    assert "顾客投诉" in ops.inner_text(row) and f"骑手: {rider.id}" in ops.inner_text(row)
+    ops.once("dialog", lambda dialog: dialog.accept("通话录音证实"))
+    ops.click(f'{row} button[data-action="uphold"]')
+    decided = wait_for(lambda: (c := customer.order(order_id)["complaint"])["status"] == "UPHELD" and c, what="UPHELD")
+    assert decided["note"] == "通话录音证实"
+    wait_for(lambda: not open_complaint(), what="the complaint's incident resolved")
+    ops.reload()  # the next refresh would show it too
+    ops.wait_for_selector("#ops:not([hidden])")
+    ops.wait_for_selector("#ops-figures div")
+    assert ops.locator(row).count() == 0
     assert ops.inner_text("#error") == ""
 
 

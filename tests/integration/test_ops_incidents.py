@@ -15,9 +15,12 @@ from tests.integration.builders import (
     LAMBDA_CONTEXT,
     AwsFaults,
     SignedInApi,
+    CUSTOMER,
     answer,
     crash_at_every_step,
     load_handler,
+    make_order,
+    principal,
     sqs_event,
 )
 from paotui.platform import clock
@@ -265,3 +268,70 @@ def test_ops_worker_records_a_failure_once_and_pages_at_most_once_whichever_call
         return sqs_event(ops_event(f"{order_id}:Failed", order_id, data)), observe
 
     assert crash_at_every_step(faults, load_handler("OpsWorker"), failed_watchdog)
+
+
+# --- customers' complaints: incidents until an admin decides (ops.complaints) -----------------------------------
+
+
+def feedback_event(order_id: str, event_type: str, event_id: str | None = None) -> str:
+    """The event the Orders stream makes of the order's complaint, as it is now (filed, or decided)."""
+    import uuid
+
+    from paotui.orders.records import OrderRecord
+    from paotui.platform.stream_router import plain
+
+    image = plain(json.loads(json.dumps(OrderRecord.get(order_id).to_simple_dict(force=True))))
+    complaint = image["complaint"]
+    return DomainEvent(
+        id=event_id or uuid.uuid4().hex,
+        type=event_type,
+        occurred_at=clock.now_iso(),
+        subject=order_id,
+        data={"order": image, "complaint": complaint, "status": complaint["status"]},
+    ).model_dump_json()
+
+
+def complained_order(order_id: str) -> str:
+    """A delivered order whose customer complained about the rider."""
+    from paotui.orders import feedback
+
+    make_order(order_id, status="DELIVERED", rider_id="usr_rider")
+    feedback.complain(order_id, CUSTOMER, "骑手态度差")
+    return order_id
+
+
+def test_a_complaint_is_an_incident_until_an_admin_decides_it_and_pages_nobody(pages, ops_api):
+    from paotui.ops.incidents import get, incident_id
+    from paotui.orders import feedback
+
+    worker = load_handler("OpsWorker")
+    order_id = complained_order("ord_complained")
+    filed = feedback_event(order_id, "order.complaint_filed")
+    assert worker(sqs_event(filed, filed), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    incident = get(incident_id(order_id, "complaint"))
+    assert (incident.status, incident.detail.as_dict()) == ("OPEN", {"reason": "骑手态度差", "rider_id": "usr_rider"})
+    listed = ops_api.call("GET", "/admin/incidents", **ADMIN)[1]["items"]
+    assert [(item["order_id"], item["kind"]) for item in listed] == [(order_id, "complaint")]
+    assert pages() == [], "a complaint waits for office hours: nobody is paged"
+
+    feedback.decide(order_id, principal("usr_admin", "admin"), True, "路线记录证实")
+    decided = feedback_event(order_id, "order.complaint_decided")
+    assert worker(sqs_event(decided, decided), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    incident = get(incident_id(order_id, "complaint"))
+    assert (incident.status, incident.resolved_by, incident.note) == ("RESOLVED", "usr_admin", "成立：路线记录证实")
+    assert ops_api.call("GET", "/admin/incidents", **ADMIN)[1]["items"] == []
+
+
+def test_a_decision_that_arrives_before_the_filing_leaves_no_incident(pages):
+    from paotui.ops.incidents import incident_id
+    from paotui.ops.records import IncidentRecord
+    from paotui.orders import feedback
+
+    worker = load_handler("OpsWorker")
+    order_id = complained_order("ord_decided_first")
+    filed = feedback_event(order_id, "order.complaint_filed")  # as the stream made it, before the decision
+    feedback.decide(order_id, principal("usr_admin", "admin"), False, None)
+    decided = feedback_event(order_id, "order.complaint_decided")
+    assert worker(sqs_event(decided), LAMBDA_CONTEXT) == {"batchItemFailures": []}  # SQS brings it first
+    assert worker(sqs_event(filed), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    assert IncidentRecord.count(incident_id(order_id, "complaint")) == 0

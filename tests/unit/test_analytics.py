@@ -4,10 +4,12 @@ percentiles."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from cfnlint.decode import cfn_yaml
 
-from paotui.analytics.facts import PLATFORM_SHARDS, click_to_door_bucket, fact_of, scopes_of
+from paotui.analytics.facts import FACT_STATUSES, PLATFORM_SHARDS, click_to_door_bucket, fact_of, scopes_of
 from paotui.analytics.report import click_to_door_percentile, metrics_of, period_labels
 from paotui.platform.errors import Unprocessable
 
@@ -152,3 +154,10 @@ def test_periods_are_china_days_or_hours_within_the_limits():
     with pytest.raises(Unprocessable) as too_long:
         period_labels(date(2026, 11, 1), date(2026, 11, 3), "hour")
     assert (too_long.value.code, too_long.value.details) == ("RANGE_TOO_LONG", {"max_days": 2})
+
+
+def test_the_worker_is_sent_exactly_the_moves_that_make_facts():
+    template = cfn_yaml.load(str(Path(__file__).resolve().parents[2] / "template.yaml"))
+    policy = template["Resources"]["AnalyticsSubscription"]["Properties"]["FilterPolicy"]
+    assert policy["type"] == ["order.status_changed"]
+    assert set(policy["status"]) == set(FACT_STATUSES)

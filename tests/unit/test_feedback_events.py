@@ -1,4 +1,5 @@
-"""The Orders stream's feedback events: a rating given, a complaint decided; each once, with filterable status."""
+"""The Orders stream's feedback events: a rating given, a complaint filed or decided; each once, with filterable
+status."""
 
 from __future__ import annotations
 
@@ -31,9 +32,19 @@ def test_a_complaint_decided_carries_the_decision_as_its_status():
     assert orders(MODIFY, dismissed, filed)[1]["status"] == "DISMISSED"
 
 
-def test_filing_a_complaint_and_later_changes_make_no_event():
-    rated = {**DELIVERED, "rating": RATING}
-    assert orders(MODIFY, {**DELIVERED, "complaint": COMPLAINT}, DELIVERED) is None
+def test_a_complaint_filed_is_order_complaint_filed_pending():
+    event_type, data = orders(MODIFY, {**DELIVERED, "complaint": COMPLAINT}, DELIVERED)
+    assert (event_type, data["status"], data["complaint"], data["order"]["id"]) == (
+        "order.complaint_filed",
+        "PENDING",
+        COMPLAINT,
+        "ord_1",
+    )
+
+
+def test_later_changes_make_no_event():
+    rated, filed = {**DELIVERED, "rating": RATING}, {**DELIVERED, "complaint": COMPLAINT}
+    assert orders(MODIFY, {**filed, "version": 8}, filed) is None  # the complaint was there already
     assert orders(MODIFY, {**rated, "note": "x"}, rated) is None  # the rating was there already
     upheld = {**DELIVERED, "complaint": {**COMPLAINT, "status": "UPHELD"}}
     assert orders(MODIFY, {**upheld, "version": 9}, upheld) is None

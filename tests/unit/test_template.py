@@ -254,6 +254,7 @@ def test_the_doc_tables_parse():
         "WatchdogQueue",
         "EarningsQueue",
         "AnalyticsQueue",
+        "OpsQueue",
     }
     assert "PUBLIC_BASE_URL" in doc_env_vars()
 
@@ -564,9 +565,13 @@ def test_the_topic_may_send_to_each_subscribed_queue():
     assert set(allowed) == set(doc_filter_policies())
 
 
-def test_only_the_watchdogs_failed_executions_rule_may_send_to_ops_queue():
-    (statement,) = props("OpsQueuePolicy")["PolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+def test_only_the_watchdogs_failed_executions_rule_and_the_topic_may_send_to_ops_queue():
+    statements = props("OpsQueuePolicy")["PolicyDocument"]["Statement"]
+    by_sender = {s["Principal"]["Service"]: s for s in statements}
+    assert set(by_sender) == {"events.amazonaws.com", "sns.amazonaws.com"} and len(statements) == 2
+    from_the_topic = by_sender["sns.amazonaws.com"]["Condition"]["ArnEquals"]["aws:SourceArn"]
+    assert ref(from_the_topic) == "DomainEventsTopic"  # customers' complaints (ops.complaints)
+    statement = by_sender["events.amazonaws.com"]
     assert ref(statement["Resource"]) == "OpsQueue"
     assert ref(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == "WatchdogExecutionFailedRule"
     rule = props("WatchdogExecutionFailedRule")

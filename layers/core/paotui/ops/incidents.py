@@ -1,7 +1,8 @@
 """Incidents: an order the platform could not put right by itself, raised once for operators.
 
-Callers are OpsWorker (a watchdog execution failed), dispatch escalation (no
-rider at the last level), the watchdog's last timeouts (pickup, delivery,
+Callers are OpsWorker (a watchdog execution failed; a customer's complaint
+waiting for a decision, ``ops.complaints``), dispatch escalation (no rider at
+the last level), the watchdog's last timeouts (pickup, delivery,
 return overdue) and the reconciliation sweep (a watchdog lost for good, an
 order stuck past its deadline). Each raise is a
 conditional put keyed by (order, kind) that succeeds only when no incident of
@@ -39,8 +40,9 @@ def incident_id(order_id: str, kind: str) -> str:
     return stable_id("inc_", order_id, kind)
 
 
-def raise_incident(order_id: str, kind: str, detail: dict) -> bool:
-    """Store incident ``kind`` for the order and page operators; False if it is open already.
+def raise_incident(order_id: str, kind: str, detail: dict, *, page: bool = True) -> bool:
+    """Store incident ``kind`` for the order and page operators (unless ``page`` is False: work for office hours,
+    not for the on-call); False if it is open already.
 
     A resolved incident of the same kind is replaced (reopened, its resolution cleared): the problem is back.
     """
@@ -61,7 +63,8 @@ def raise_incident(order_id: str, kind: str, detail: dict) -> bool:
         return False
     logger.warning("incident raised", extra={"order_id": order_id, "kind": kind, "detail": detail})
     metrics.add_metric(name="IncidentsRaised", unit="Count", value=1)
-    _page({"incident_id": record.id, "order_id": order_id, "kind": kind, "detail": detail, "at": record.created_at})
+    if page:
+        _page({"incident_id": record.id, "order_id": order_id, "kind": kind, "detail": detail, "at": record.created_at})
     return True
 
 
@@ -84,6 +87,15 @@ def resolve(incident: str, *, by: str, note: str | None) -> IncidentRecord:
     ):
         raise Conflict("The incident is already resolved.", code="INCIDENT_RESOLVED")
     return record
+
+
+def close(order_id: str, kind: str, *, by: str, note: str | None) -> bool:
+    """Resolve the order's incident ``kind`` once what it waited for has happened; False if none is open."""
+    try:
+        resolve(incident_id(order_id, kind), by=by, note=note)
+    except (NotFound, Conflict):
+        return False
+    return True
 
 
 def get(incident: str) -> IncidentRecord:

@@ -16,6 +16,7 @@ class EventType:
     ORDER_CREATED = "order.created"
     ORDER_STATUS_CHANGED = "order.status_changed"
     ORDER_RATED = "order.rated"
+    ORDER_COMPLAINT_FILED = "order.complaint_filed"  # a customer's complaint, waiting for an admin's decision
     ORDER_COMPLAINT_DECIDED = "order.complaint_decided"
     ORDER_ALERT = "order.alert"  # one per alert appended to an order (paotui.orders.alerts), for NotifyWorker
     OFFER_CREATED = "offer.created"

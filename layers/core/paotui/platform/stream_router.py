@@ -2,7 +2,7 @@
 
 Only changes a consumer cares about become events: for orders and offers an
 insert or a change of ``status``, and for orders a rating given or a
-complaint decided; for products, ``available`` dropping below
+complaint filed or decided; for products, ``available`` dropping below
 the product's ``low_stock_threshold`` (one stream record per write, so one
 event per crossing, not one per order). The stream record's ``eventID`` becomes the event id, so a batch
 that Lambda retries republishes the same ids and idempotent consumers skip
@@ -64,12 +64,16 @@ def low_stock(change: Change) -> tuple[str, dict[str, Any]] | None:
 
 
 def order_feedback(change: Change) -> tuple[str, dict[str, Any]] | None:
-    """A rating given, or a complaint decided (``status``: the decision, UPHELD or DISMISSED, for filters)."""
+    """A rating given, a complaint filed (``status`` PENDING) or decided (``status``: the decision, UPHELD or
+    DISMISSED, for filters)."""
     name, new, old = change
     if name is not DynamoDBRecordEventName.MODIFY:
         return None
     if new.get("rating") and not old.get("rating"):
         return DomainEventType.ORDER_RATED, {"order": new, "rating": new["rating"], "status": new.get("status")}
+    if new.get("complaint") and not old.get("complaint"):
+        data = {"order": new, "complaint": new["complaint"], "status": new["complaint"].get("status")}
+        return DomainEventType.ORDER_COMPLAINT_FILED, data
     decision = (new.get("complaint") or {}).get("status")
     if decision in ("UPHELD", "DISMISSED") and decision != (old.get("complaint") or {}).get("status"):
         data = {"order": new, "complaint": new["complaint"], "status": decision}
