@@ -335,3 +335,25 @@ def test_a_decision_that_arrives_before_the_filing_leaves_no_incident(pages):
     assert worker(sqs_event(decided), LAMBDA_CONTEXT) == {"batchItemFailures": []}  # SQS brings it first
     assert worker(sqs_event(filed), LAMBDA_CONTEXT) == {"batchItemFailures": []}
     assert IncidentRecord.count(incident_id(order_id, "complaint")) == 0
+
+
+def test_a_complaint_decided_while_its_incident_is_being_raised_is_closed_by_the_filing(pages, monkeypatch):
+    """Two workers at once: the decision's finds no incident to close, the filing's raises one just after. The
+    filing looks again once it has raised it, and closes it with the decision."""
+    from paotui.ops import complaints
+    from paotui.ops.incidents import get, incident_id
+    from paotui.orders import feedback
+
+    order_id = complained_order("ord_decided_meanwhile")
+    filed = feedback_event(order_id, "order.complaint_filed")
+    raise_incident = complaints.raise_incident
+
+    def decided_meanwhile(*args, **kwargs):
+        raised = raise_incident(*args, **kwargs)
+        feedback.decide(order_id, principal("usr_admin", "admin"), False, "重复投诉")
+        return raised
+
+    monkeypatch.setattr(complaints, "raise_incident", decided_meanwhile)
+    assert load_handler("OpsWorker")(sqs_event(filed), LAMBDA_CONTEXT) == {"batchItemFailures": []}
+    incident = get(incident_id(order_id, "complaint"))
+    assert (incident.status, incident.resolved_by, incident.note) == ("RESOLVED", "usr_admin", "不成立：重复投诉")
