@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from paotui.analytics.facts import FACT_STATUSES, PLATFORM_SHARDS, click_to_door_bucket, fact_of, scopes_of
+from paotui.analytics.facts import CHANNELS, FACT_STATUSES, PLATFORM_SHARDS, click_to_door_bucket, fact_of, scopes_of
 from paotui.analytics.report import click_to_door_percentile, metrics_of, period_labels
 from paotui.platform.errors import Unprocessable
 
@@ -161,3 +162,9 @@ def test_the_worker_is_sent_exactly_the_moves_that_make_facts():
     policy = template["Resources"]["AnalyticsSubscription"]["Properties"]["FilterPolicy"]
     assert policy["type"] == ["order.status_changed"]
     assert set(policy["status"]) == set(FACT_STATUSES)
+
+
+def test_the_channels_counted_are_the_orders_channels():
+    from paotui.orders.models import Channel
+
+    assert get_args(Channel) == CHANNELS

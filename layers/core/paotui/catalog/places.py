@@ -3,7 +3,7 @@ nearest the store first, each with whether the merchant delivers there."""
 
 from __future__ import annotations
 
-from paotui.catalog import amap, delivery
+from paotui.catalog import delivery
 from paotui.catalog.records import MerchantRecord
 from paotui.platform.geo import haversine_m
 from paotui.platform.models import ResponseModel
@@ -27,6 +27,8 @@ class DeliveryPlaces(ResponseModel):
 
 def places_for(merchant: MerchantRecord, address: str, city: str | None = None) -> DeliveryPlaces:
     """Where ``address`` may be, nearest the store first, each with whether the merchant delivers there."""
+    from paotui.catalog import amap  # with requests: only this route needs them, not every CatalogApi cold start
+
     store = merchant.location
     places = []
     for place in amap.configured().geocode(address, city):
