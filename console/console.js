@@ -1,4 +1,5 @@
-// The merchant console: sign in with an SMS code, pick a shop, see its figures for today and the week, enter a
+// The merchant console: sign in with an SMS code, pick a shop, pause it or take orders again, see its figures for
+// today and the week, enter a
 // phone or walk-in order (the address looked up on the map and picked by the merchant), take or refuse its new
 // orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow the day's
 // orders, take dishes off the menu or put them back and restock or count them, watch its alerts (refreshed, with an
@@ -9,6 +10,7 @@ import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./al
 import { INCIDENT_ACTIONS, figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
 import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { orderBody, placeRow } from "./phone_order.js";
+import { shopStatus } from "./shop.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
 
 const state = {
@@ -17,6 +19,7 @@ const state = {
   view: null, // the shown view's refresh: the shop's (refresh) or the operators' (refreshOps)
   merchantId: null,
   analytics: null,
+  shop: null, // the merchant as GET /merchants/{merchantId} has it: open, paused, next opening
   page: null,
   shown: [],
   pending: [],
@@ -184,13 +187,15 @@ async function watch(merchantId) {
 }
 
 async function refresh() {
-  const [alerts, pending, today, stock, analytics] = await Promise.all([
+  const [shop, alerts, pending, today, stock, analytics] = await Promise.all([
+    api("GET", `/merchants/${state.merchantId}`),
     api("GET", `/merchants/${state.merchantId}/alerts`),
     pendingOrders(),
     api("GET", `/orders?${ordersQuery({ from: chinaDay(new Date()) })}`),
     api("GET", `/merchants/${state.merchantId}/stock`),
     api("GET", `/merchants/${state.merchantId}/analytics?${weekQuery(new Date())}`),
   ]);
+  state.shop = shop;
   state.analytics = analytics;
   state.page = alerts;
   state.shown = alerts.items;
@@ -263,6 +268,12 @@ const STOCK_DO = {
     return api("PUT", `/merchants/${state.merchantId}/stock`, [{ product_id: product.id, stock, reason: "盘点" }]);
   },
 };
+
+// Pausing takes the shop off customers' lists at once (and every quote and order is refused) until it is resumed.
+function switchShop(paused) {
+  if (paused && !window.confirm("暂停接单？顾客将无法下单，直到恢复接单。")) return null;
+  return api("PATCH", `/merchants/${state.merchantId}`, { paused });
+}
 
 // Compare-and-set on the version shown: an edit made meanwhile elsewhere is a 409, said until the next refresh
 // shows the dish as it is now.
@@ -436,6 +447,11 @@ function stockItem(product) {
 }
 
 function render() {
+  const status = shopStatus(state.shop);
+  $("shop-status").textContent = status.label;
+  $("shop-status").className = status.open ? "open" : "closed";
+  $("shop-switch").textContent = status.switchTo.label;
+  $("shop-switch").onclick = () => act(() => switchShop(status.switchTo.paused), [$("shop-switch")]).catch(showError);
   renderFigures("figures", "week", state.analytics);
   renderOrderItems();
   $("pending-count").textContent = state.pending.length ? `${state.pending.length}` : "";

@@ -1,8 +1,9 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
-off the menu and restocks another; reads the shop's figures for the day and the week; a timed refresh that fails
-says so; the owner binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing
-in gets the platform's figures and the day's riders, resolves an open incident and decides a customer's complaint."""
+off the menu and restocks another; pauses the shop and takes orders again; enters a phone order with the address
+found on the map; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner
+binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets the
+platform's figures and the day's riders, resolves an open incident and decides a customer's complaint."""
 
 from __future__ import annotations
 
@@ -116,6 +117,29 @@ def test_a_merchant_takes_a_dish_off_the_menu_and_restocks_another(cloud, browse
     page.wait_for_selector(f"{row}:has-text('库存 {restocked['stock'] + 12}')")
     menu = {product["id"]: product for product in cloud.get(f"/merchants/{merchant['id']}/products").json()}
     assert menu[restocked["id"]]["stock"] == restocked["stock"] + 12
+    assert page.inner_text("#error") == ""
+
+
+def test_a_merchant_pauses_the_shop_and_customers_cannot_order_until_it_takes_orders_again(cloud, browser):
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][1], seed["customers"][0]
+    customer = cloud.login(spec["phone"])
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.wait_for_selector("#shop-status:has-text('营业中')")
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "暂停接单？顾客将无法下单……"
+    page.click("#shop-switch")
+    page.wait_for_selector("#shop-status:has-text('已暂停接单')")
+    assert cloud.get(f"/merchants/{merchant['id']}").json()["paused"] is True
+    items = [{"product_id": merchant["products"][0]["id"], "quantity": 1}]
+    refused = customer.place_order(merchant["id"], items, spec["address"])
+    assert (refused.status_code, refused.json()["error"]["code"]) == (422, "MERCHANT_CLOSED")
+
+    assert page.inner_text("#shop-switch") == "恢复接单"
+    page.click("#shop-switch")  # taking orders again asks nothing
+    page.wait_for_selector("#shop-status:has-text('营业中')")
+    assert customer.place_order(merchant["id"], items, spec["address"]).status_code == 201
     assert page.inner_text("#error") == ""
 
 
@@ -331,6 +355,8 @@ class StubbedApi:
             body = []  # an empty menu
         if path.endswith("/analytics"):
             body = self.REPORT
+        if path == "/merchants/mer_1":
+            body = {"id": "mer_1", "name": "老王生煎", "open": True, "paused": False, "next_opening": None}
         return route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     def open_console(self, browser):
