@@ -43,6 +43,15 @@ export function weekTable(report) {
   return { header, rows };
 }
 
+export const TOP_DISHES = 10;
+
+/** The week's best-selling dishes (a merchant's report), named from the shop's menu; a dish since deleted shows its id. */
+export function dishTable(report, products) {
+  const names = Object.fromEntries(products.map((product) => [product.id, product.name]));
+  const rows = report.dishes.slice(0, TOP_DISHES).map((dish) => [names[dish.product_id] || dish.product_id, `${dish.quantity}`]);
+  return { header: ["菜品", "送达份数"], rows };
+}
+
 /** The day's riders (GET /admin/riders/leaderboard), most deliveries first: the header and a row per rider. */
 export function riderTable(leaderboard) {
   const header = ["名次", "骑手", "送达", "准时率", "完成率", "接单率", "收入"];

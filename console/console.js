@@ -7,7 +7,7 @@
 // callback). An operator (admin) signing in gets the operations view instead: the platform's
 // figures, the day's riders and the open incidents, each resolved with a note.
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
-import { INCIDENT_ACTIONS, figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
+import { INCIDENT_ACTIONS, dishTable, figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
 import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import { shopStatus } from "./shop.js";
@@ -453,6 +453,8 @@ function render() {
   $("shop-switch").textContent = status.switchTo.label;
   $("shop-switch").onclick = () => act(() => switchShop(status.switchTo.paused), [$("shop-switch")]).catch(showError);
   renderFigures("figures", "week", state.analytics);
+  renderTable("dishes", dishTable(state.analytics, state.stock));
+  $("no-dishes").hidden = state.analytics.dishes.length > 0;
   renderOrderItems();
   $("pending-count").textContent = state.pending.length ? `${state.pending.length}` : "";
   // in a background tab the count shows in the tab's title

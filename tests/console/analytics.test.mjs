@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { figures, incidentRow, riderTable, weekQuery, weekTable } from "../../console/analytics.js";
+import { dishTable, figures, incidentRow, riderTable, weekQuery, weekTable } from "../../console/analytics.js";
 
 const metrics = (fields = {}) => ({
   orders: 12,
@@ -119,4 +119,15 @@ test("a complaint is decided, not resolved, and says why and about whom", () => 
   assert.equal(row.head, "顾客投诉 · 订单 #C0FFEE");
   assert.equal(row.detail, "原因: 骑手态度差，骑手: usr_r1");
   assert.deepEqual(row.actions, ["uphold", "dismiss"]);
+});
+
+test("the week's dishes are named from the menu, most sold first, ten at most", () => {
+  const dishes = Array.from({ length: 12 }, (_, n) => ({ product_id: `prd_${n}`, quantity: 20 - n }));
+  const table = dishTable({ dishes }, [{ id: "prd_0", name: "生煎包" }]);
+  assert.deepEqual(table.header, ["菜品", "送达份数"]);
+  assert.equal(table.rows.length, 10);
+  assert.deepEqual(table.rows.slice(0, 2), [
+    ["生煎包", "20"],
+    ["prd_1", "19"],
+  ]);
 });

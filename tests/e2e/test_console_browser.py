@@ -195,6 +195,7 @@ def test_the_owner_reads_the_shops_figures_and_an_operator_the_platforms_and_res
     figures = page.locator("#figures div").all_inner_texts()
     assert [text.split("\n")[0] for text in figures][:3] == ["订单", "营业额", "客单价"]
     assert page.locator("#week tr").count() == 1 + 7, "a header and the last seven days"
+    assert page.locator("#dishes th").all_inner_texts() == ["菜品", "送达份数"]
     assert page.is_hidden("#ops")
 
     # the watchdog's failure state sends this to OpsQueue; OpsWorker makes it an open incident
@@ -326,7 +327,7 @@ class StubbedApi:
         "cancelled": 0,
         "cancel_rate": None,
     }
-    REPORT = {"totals": NOTHING, "periods": [{"period": "2026-01-01", **NOTHING}]}
+    REPORT = {"totals": NOTHING, "periods": [{"period": "2026-01-01", **NOTHING}], "dishes": []}
 
     def __init__(self, stage: str = "") -> None:
         self.stage = stage  # the API's root: in AWS the console is at <ApiUrl>/console/, under the stage

@@ -126,6 +126,8 @@ def test_an_order_from_payment_to_the_door_shows_in_the_platforms_and_its_mercha
 
     status, own = catalog_api.call("GET", f"/merchants/{merchant.id}/analytics", **OWNER, query=around_today())
     assert (status, own["merchant_id"], own["totals"]) == (200, merchant.id, totals)
+    assert own["dishes"] == [{"product_id": order.items[0].product_id, "quantity": 1}]
+    assert platform["dishes"] == [], "dishes are the merchant's figures"
 
 
 def test_a_fact_is_counted_once_whichever_event_brings_it_and_however_often(worker, ops_api):

@@ -11,7 +11,7 @@ import pytest
 from cfnlint.decode import cfn_yaml
 
 from paotui.analytics.facts import CHANNELS, FACT_STATUSES, PLATFORM_SHARDS, click_to_door_bucket, fact_of, scopes_of
-from paotui.analytics.report import click_to_door_percentile, metrics_of, period_labels
+from paotui.analytics.report import click_to_door_percentile, dishes_of, metrics_of, period_labels
 from paotui.platform.errors import Unprocessable
 
 
@@ -168,3 +168,17 @@ def test_the_channels_counted_are_the_orders_channels():
     from paotui.orders.models import Channel
 
     assert get_args(Channel) == CHANNELS
+
+
+def test_a_delivery_counts_its_dishes_for_the_merchant_only():
+    items = [{"product_id": "prd_a", "quantity": 2}, {"product_id": "prd_b", "quantity": 1}]
+    fact = fact_of(order(PLACED, PAID, CONFIRMED, ASSIGNED, DELIVERED, items=items), "DELIVERED")
+    platform, merchant = fact.scopes
+    assert fact.counters_of(merchant) == {**fact.counters, "sold#prd_a": 2, "sold#prd_b": 1}
+    assert fact.counters_of(platform) == fact.counters, "a city's dishes would not fit in the platform's items"
+    assert fact_of(order(PLACED, PAID, items=items), "PAID").shop_counters == {}, "sold means delivered"
+
+
+def test_dishes_read_most_delivered_first():
+    ranked = dishes_of({"sold#prd_b": 3, "sold#prd_a": 3, "sold#prd_c": 7, "paid": 9})
+    assert [(dish.product_id, dish.quantity) for dish in ranked] == [("prd_c", 7), ("prd_a", 3), ("prd_b", 3)]

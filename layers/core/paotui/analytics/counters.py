@@ -76,12 +76,13 @@ def _transaction(fact: Fact, event_id: str) -> list[dict]:
             "ExpressionAttributeNames": {"#scope": "scope"},
         }
     }
-    names = {f"#c{index}": counter for index, counter in enumerate(fact.counters)}
-    values = {f":c{index}": {"N": str(value)} for index, value in enumerate(fact.counters.values())}
-    adds = "ADD " + ", ".join(f"#c{index} :c{index}" for index in range(len(names)))
     hour_expiry = {":ttl": {"N": str(clock.epoch_seconds(fact.at + timedelta(days=HOURS_KEPT_DAYS)))}}
     updates = []
     for scope in fact.scopes:
+        counted = fact.counters_of(scope)
+        names = {f"#c{index}": counter for index, counter in enumerate(counted)}
+        values = {f":c{index}": {"N": str(value)} for index, value in enumerate(counted.values())}
+        adds = "ADD " + ", ".join(f"#c{index} :c{index}" for index in range(len(names)))
         for period, expires in ((day_key(clock.china_date(fact.at)), False), (hour_key(fact.at), True)):
             update = {
                 "TableName": table,

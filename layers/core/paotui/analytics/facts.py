@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +55,12 @@ class Fact:
     at: datetime  # when it happened: the day and hour it counts in
     scopes: tuple[str, ...]  # the counter items' owners: ``all#<shard>`` and ``merchant#<id>``
     counters: Mapping[str, int]
+    shop_counters: Mapping[str, int] = field(default_factory=dict)
+    """Counted for the merchant only: each dish delivered, ``sold#<product id>`` (a city's dishes would not fit in
+    the platform's items)."""
+
+    def counters_of(self, scope: str) -> Mapping[str, int]:
+        return {**self.counters, **self.shop_counters} if scope.startswith("merchant#") else self.counters
 
 
 def fact_of(order: Mapping[str, Any], status: str) -> Fact:
@@ -62,7 +68,20 @@ def fact_of(order: Mapping[str, Any], status: str) -> Fact:
     name = FACT_STATUSES[status]
     at = entered(order, status) or clock.parse_iso(order["updated_at"])
     counters = _COUNTERS[name](order, at)
-    return Fact(order["id"], name, at, scopes_of(order), {key: value for key, value in counters.items() if value})
+    sold = _sold(order) if name == "delivered" else {}
+    return Fact(order["id"], name, at, scopes_of(order), {key: value for key, value in counters.items() if value}, sold)
+
+
+SOLD = "sold#"
+
+
+def _sold(order: Mapping[str, Any]) -> dict[str, int]:
+    """What the customer got of each dish (an errand has no items)."""
+    sold: dict[str, int] = {}
+    for item in order.get("items") or []:
+        key = f"{SOLD}{item['product_id']}"
+        sold[key] = sold.get(key, 0) + int(item["quantity"])
+    return sold
 
 
 def scopes_of(order: Mapping[str, Any]) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from paotui.analytics import counters
-from paotui.analytics.facts import ACTORS, CHANNELS, CLICK_TO_DOOR_BUCKETS, PLATFORM_SHARDS
+from paotui.analytics.facts import ACTORS, CHANNELS, CLICK_TO_DOOR_BUCKETS, PLATFORM_SHARDS, SOLD
 from paotui.platform import clock
 from paotui.platform.errors import Unprocessable
 from paotui.platform.models import ResponseModel
@@ -57,6 +57,11 @@ class PeriodMetrics(Metrics):
     period: str  # YYYY-MM-DD, or YYYY-MM-DDTHH (China time)
 
 
+class DishSales(ResponseModel):
+    product_id: str
+    quantity: int  # delivered in the range
+
+
 class AnalyticsReport(ResponseModel):
     merchant_id: str | None  # None: the whole platform
     start: date
@@ -64,6 +69,7 @@ class AnalyticsReport(ResponseModel):
     by: Granularity
     totals: Metrics
     periods: list[PeriodMetrics]
+    dishes: list[DishSales]  # a merchant's report: its dishes delivered in the range, most first; the platform's: []
 
 
 def report(merchant_id: str | None, start: date, end: date, by: Granularity) -> AnalyticsReport:
@@ -72,17 +78,26 @@ def report(merchant_id: str | None, start: date, end: date, by: Granularity) -> 
     scopes = [f"merchant#{merchant_id}"] if merchant_id else [f"all#{shard}" for shard in range(PLATFORM_SHARDS)]
     found = counters.summed(scopes, f"{by}#{labels[0]}", f"{by}#{labels[-1]}")
     per_period = [found.get(f"{by}#{label}", Counter()) for label in labels]
+    totals = sum(per_period, Counter())
     return AnalyticsReport(
         merchant_id=merchant_id,
         start=start,
         end=end,
         by=by,
-        totals=metrics_of(sum(per_period, Counter())),
+        totals=metrics_of(totals),
         periods=[
             PeriodMetrics(period=label, **metrics_of(counts).model_dump())
             for label, counts in zip(labels, per_period, strict=True)
         ],
+        dishes=dishes_of(totals),
     )
+
+
+def dishes_of(counts: Mapping[str, int]) -> list[DishSales]:
+    """The dishes delivered, most first (ties by product id, so the order is stable)."""
+    sold = [(name.removeprefix(SOLD), quantity) for name, quantity in counts.items() if name.startswith(SOLD)]
+    ranked = sorted(sold, key=lambda dish: (-dish[1], dish[0]))
+    return [DishSales(product_id=product, quantity=quantity) for product, quantity in ranked]
 
 
 def period_labels(start: date, end: date, by: Granularity) -> list[str]:
