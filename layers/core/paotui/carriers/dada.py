@@ -59,7 +59,7 @@ import hashlib
 import hmac
 import json
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
 from typing import Any
@@ -83,7 +83,7 @@ from paotui.orders.transitions import Status
 from paotui.platform.errors import Conflict, DomainError, Unauthorized, Unprocessable
 from paotui.platform.models import Line, Prose
 from paotui.platform.observability import logger
-from paotui.platform.secrets import secret_value
+from paotui.platform.secrets import optional_config_from_secret, secret_value
 from paotui.platform.settings import get_settings
 
 NAME = "dada"
@@ -135,15 +135,7 @@ class DadaConfig:
     @classmethod
     def from_secret(cls, json_text: str) -> DadaConfig | None:
         """From ``DadaSecret`` (keys in the module docstring); None for ``{}``; unknown keys are refused."""
-        data = json.loads(json_text or "{}")
-        if not isinstance(data, dict):
-            raise ValueError("Dada secret: not a JSON object")
-        if not data:
-            return None
-        unknown, missing = set(data) - {f.name for f in fields(cls)}, {"app_key", "app_secret", "source_id"} - set(data)
-        if unknown or missing:
-            raise ValueError(f"Dada secret: unexpected keys {sorted(unknown)}, missing keys {sorted(missing)}")
-        return cls(**data)
+        return optional_config_from_secret(cls, json_text, "Dada")
 
 
 def request_signature(params: dict[str, str], app_secret: str) -> str:

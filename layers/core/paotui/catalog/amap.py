@@ -29,9 +29,8 @@ cloud has set the tables' names.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -39,7 +38,7 @@ import requests
 
 from paotui.platform.errors import BadGateway, ServiceUnavailable
 from paotui.platform.observability import logger
-from paotui.platform.secrets import secret_value
+from paotui.platform.secrets import optional_config_from_secret, secret_value
 from paotui.platform.settings import get_settings
 
 DEFAULT_BASE_URL = "https://restapi.amap.com"
@@ -61,15 +60,7 @@ class AMapConfig:
     @classmethod
     def from_secret(cls, json_text: str) -> AMapConfig | None:
         """From ``AMapSecret`` (keys in the module docstring); None for ``{}``; unknown keys are refused."""
-        data = json.loads(json_text or "{}")
-        if not isinstance(data, dict):
-            raise ValueError("AMap secret: not a JSON object")
-        if not data:
-            return None
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown or "key" not in data:
-            raise ValueError(f"AMap secret: unexpected keys {sorted(unknown)}, or no key")
-        return cls(**data)
+        return optional_config_from_secret(cls, json_text, "AMap")
 
 
 def signature(params: Mapping[str, str], private_key: str) -> str:

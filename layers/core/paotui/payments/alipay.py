@@ -82,13 +82,13 @@ from paotui.payments.providers import (
     ProviderPayment,
     ProviderRefund,
     RefundState,
-    config_from_secret,
     refund_held_up,
     refund_not_found,
     refund_refused,
     unavailable,
 )
 from paotui.platform.clock import iso
+from paotui.platform.secrets import config_from_secret
 from paotui.platform.errors import Conflict, DomainError, NotFound, Unauthorized
 from paotui.platform.money import fen_to_yuan, yuan_to_fen
 

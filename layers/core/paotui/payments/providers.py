@@ -18,12 +18,11 @@ provider failures raise ``BadGateway(code="PAYMENT_PROVIDER_UNAVAILABLE")``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from paotui.platform.errors import BadGateway, Conflict, NotFound
 
@@ -157,20 +156,3 @@ def refund_not_found(provider: str, **details: object) -> NotFound:
 
 def _given(details: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in details.items() if v is not None}
-
-
-Config = TypeVar("Config")
-
-
-def config_from_secret(config_type: type[Config], json_text: str, provider: str) -> Config:
-    """A provider's config dataclass from its Secrets Manager secret's JSON.
-
-    Unknown keys are refused: a misspelt optional key (``base_url``) must not
-    silently fall back to its default.
-    """
-    data: Any = json.loads(json_text)
-    known = {field.name for field in fields(config_type)}  # type: ignore[arg-type]
-    if not isinstance(data, dict) or set(data) - known:
-        unexpected = sorted(set(data) - known) if isinstance(data, dict) else "not an object"
-        raise ValueError(f"{provider} secret: unexpected keys {unexpected}")
-    return config_type(**data)

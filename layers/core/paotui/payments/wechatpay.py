@@ -51,13 +51,13 @@ from paotui.payments.providers import (
     ProviderPayment,
     ProviderRefund,
     RefundState,
-    config_from_secret,
     refund_held_up,
     refund_not_found,
     refund_refused,
     unavailable,
 )
 from paotui.platform.clock import iso
+from paotui.platform.secrets import config_from_secret
 from paotui.platform.errors import Conflict, DomainError, NotFound, Unauthorized, Unprocessable
 
 DEFAULT_BASE_URL = "https://api.mch.weixin.qq.com"
