@@ -143,3 +143,29 @@ def test_binary_bodies_are_base64():
         request_id="r",
     )
     assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b"\xff\x00"
+
+
+def test_a_client_gone_before_the_answer_is_logged_not_a_traceback(caplog):
+    """A console tab closed while its 15-s refresh ran: the write fails, which is no error of the cloud's. The
+    stdlib server would print a BrokenPipeError traceback for it on the terminal of `make run`."""
+    import email.message
+    import io
+    import logging
+    from types import SimpleNamespace
+
+    from paotui_local.gateway import _Handler, json_reply
+
+    class Gone(io.BytesIO):
+        def write(self, data: bytes) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    handler = object.__new__(_Handler)
+    handler.gateway = SimpleNamespace(handle=lambda *args: json_reply(200, {"items": []}))
+    handler.command, handler.path, handler.request_version = "GET", "/orders", "HTTP/1.1"
+    handler.requestline, handler.client_address = "GET /orders HTTP/1.1", ("127.0.0.1", 50000)
+    handler.headers, handler.rfile, handler.wfile = email.message.Message(), io.BytesIO(), Gone()
+    handler.close_connection = False
+    with caplog.at_level(logging.INFO, logger="paotui_local"):
+        handler._serve()  # raises nothing
+    assert handler.close_connection is True
+    assert any("the client had gone" in record.getMessage() for record in caplog.records)

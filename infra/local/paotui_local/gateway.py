@@ -370,15 +370,21 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             log.exception("gateway failed on %s %s", self.command, self.path)
             reply = json_reply(500, {"message": "Internal server error"})
-        self.send_response(reply.status)
-        for name, value in reply.headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(reply.body)
         via = f" {reply.function_id}" if reply.function_id else ""
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers:
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # a browser tab closed, or a page left, while its request ran: nothing to answer, nothing wrong
+            self.close_connection = True
+            log.info("%s %s → %d%s, but the client had gone", self.command, self.path, reply.status, via)
+            return
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.info("%s %s → %d%s %.0f ms", self.command, self.path, reply.status, via, elapsed_ms)
 
