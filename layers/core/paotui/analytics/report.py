@@ -17,7 +17,6 @@ from typing import Literal
 from paotui.analytics import counters
 from paotui.analytics.facts import ACTORS, CHANNELS, CLICK_TO_DOOR_BUCKETS, PLATFORM_SHARDS, SOLD
 from paotui.platform import clock
-from paotui.platform.errors import Unprocessable
 from paotui.platform.models import ResponseModel
 from paotui.platform.settings import get_settings
 
@@ -101,15 +100,9 @@ def dishes_of(counts: Mapping[str, int]) -> list[DishSales]:
 
 
 def period_labels(start: date, end: date, by: Granularity) -> list[str]:
-    if end < start:
-        raise Unprocessable("The range ends before it starts.", code="INVALID_RANGE")
     settings = get_settings()
-    limit = settings.analytics_max_days if by == "day" else settings.analytics_max_hourly_days
-    days = (end - start).days + 1
-    if days > limit:
-        raise Unprocessable(
-            f"A report by {by} covers at most {limit} days.", code="RANGE_TOO_LONG", details={"max_days": limit}
-        )
+    most = settings.analytics_max_days if by == "day" else settings.analytics_max_hourly_days
+    days = clock.days_in(start, end, most=most, what=f"A report by {by}")
     if by == "day":
         return [(start + timedelta(days=offset)).isoformat() for offset in range(days)]
     first = datetime.combine(start, time(), clock.CHINA)

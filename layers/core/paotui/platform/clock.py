@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from paotui.platform.errors import Unprocessable
+
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991; needs no tz database
 
 
@@ -39,3 +41,15 @@ def china_date(moment: datetime) -> str:
 
 def later(seconds: float) -> datetime:
     return now() + timedelta(seconds=seconds)
+
+
+def days_in(start: date, end: date, *, most: int, what: str) -> int:
+    """How many days ``start`` to ``end`` cover, both included, for a request that may cover ``most``: 422
+    ``INVALID_RANGE`` when it ends before it starts, ``RANGE_TOO_LONG`` past ``most``. ``what`` names it to the
+    caller ("A statement")."""
+    if end < start:
+        raise Unprocessable(f"{what} ends before it starts.", code="INVALID_RANGE")
+    days = (end - start).days + 1
+    if days > most:
+        raise Unprocessable(f"{what} covers at most {most} days.", code="RANGE_TOO_LONG", details={"max_days": most})
+    return days

@@ -32,7 +32,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from paotui.platform import clock
 from paotui.platform.dynamo import transact_write
-from paotui.platform.errors import Conflict, Unprocessable
+from paotui.platform.errors import Conflict
 from paotui.platform.geo import haversine_m
 from paotui.platform.models import ResponseModel
 from paotui.platform.observability import logger
@@ -318,13 +318,7 @@ class Statement(ResponseModel):
 
 def statement(rider_id: str, start: date, end: date) -> Statement:
     """422 ``INVALID_RANGE`` when ``end`` is before ``start``, ``RANGE_TOO_LONG`` past the settings' limit."""
-    if end < start:
-        raise Unprocessable("The statement ends before it starts.", code="INVALID_RANGE")
-    limit = get_settings().earnings_statement_max_days
-    if (end - start).days + 1 > limit:
-        raise Unprocessable(
-            f"A statement covers at most {limit} days.", code="RANGE_TOO_LONG", details={"max_days": limit}
-        )
+    clock.days_in(start, end, most=get_settings().earnings_statement_max_days, what="A statement")
     by_day: dict[str, list[StatementLine]] = {}
     bounds = LedgerLine.entry.between(f"line#{start.isoformat()}#", f"line#{end.isoformat()}#~")
     for line in LedgerLine.query(rider_id, bounds):
