@@ -210,14 +210,16 @@ def doc_tables() -> dict[str, dict]:
     for cells in doc_table("## Tables"):
         name = ticked(cells[0])[0]
         keys = [k for k in ticked(cells[1]) if re.fullmatch(r"[a-z_]+", k)]
-        gsis = {}
+        gsis, keys_only = {}, set()
         for part in cells[2].split(";"):
             names = ticked(part)
             if names:
                 gsis[names[0]] = names[1:]
+            if "keys only" in part:
+                keys_only.add(names[0])
         stream = cells[3].strip("` ") if cells[3].strip("` ") not in ("—", "-", "") else None
         ttl = ticked(cells[4])[0] if ticked(cells[4]) else None
-        out[name] = {"keys": keys, "gsis": gsis, "stream": stream, "ttl": ttl}
+        out[name] = {"keys": keys, "gsis": gsis, "keys_only": keys_only, "stream": stream, "ttl": ttl}
     return out
 
 
@@ -409,7 +411,8 @@ def test_table_matches_the_doc(name):
     assert set(gsis) == set(doc["gsis"])
     for index, gsi in gsis.items():
         assert key_schema(gsi["KeySchema"]) == doc["gsis"][index], f"{name}.{index}"
-        assert gsi["Projection"]["ProjectionType"] == "ALL"
+        projection = "KEYS_ONLY" if index in doc["keys_only"] else "ALL"
+        assert gsi["Projection"]["ProjectionType"] == projection, f"{name}.{index}"
     used = set(doc["keys"]) | {a for attrs in doc["gsis"].values() for a in attrs}
     assert {a["AttributeName"] for a in table["AttributeDefinitions"]} == used
     assert all(a["AttributeType"] == "S" for a in table["AttributeDefinitions"])

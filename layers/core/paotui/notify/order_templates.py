@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from paotui.notify.templates import EN, Message, clock_time, locale_of, order_ref, yuan
+from paotui.notify.templates import EN, Message, clock_time, locale_of, yuan
+from paotui.platform.ids import short_ref
 
 Audience = Literal["customer", "merchant", "rider"]
 CUSTOMER: Audience = "customer"
@@ -364,7 +365,7 @@ def _values(
 ) -> dict[str, Any]:
     pick = 1 if english else 0
     values: dict[str, Any] = {
-        "ref": order_ref(str(order.get("id") or "")),
+        "ref": short_ref(str(order.get("id") or "")),
         "rider": rider_name or ("Your rider" if english else ""),
         "code": order.get("delivery_code") or "",
     }

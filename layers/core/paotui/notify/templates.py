@@ -45,11 +45,6 @@ def clock_time(iso: str) -> str:
     return parse_iso(iso).astimezone(CHINA_TIME).strftime("%H:%M")
 
 
-def order_ref(order_id: str) -> str:
-    """The short reference people read out: the last six characters of the id."""
-    return order_id[-6:].upper()
-
-
 def offer_message(*, pickup_name: str, fee: int, expires_at: str, locale: str | None = None) -> Message:
     """The push that wakes a rider for an offer."""
     if locale_of(locale) == EN:

@@ -46,7 +46,8 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from paotui.notify.templates import CHINA_TIME, EN, Message, locale_of, order_ref
+from paotui.notify.templates import CHINA_TIME, EN, Message, locale_of
+from paotui.platform.ids import short_ref
 from paotui.platform.clock import parse_iso
 from paotui.platform.observability import logger
 from paotui.platform.settings import Settings
@@ -107,7 +108,7 @@ def subscribe_payload(
         "miniprogram_state": settings.wechat_miniprogram_state,
         "lang": "en_US" if locale_of(locale) == EN else "zh_CN",
         "data": {
-            "character_string1": {"value": character_string(order_ref(order_id))},
+            "character_string1": {"value": character_string(short_ref(order_id))},
             "phrase2": {"value": phrase(message.label)},
             "thing3": {"value": thing(message.brief or message.title)},
             "time4": {"value": wechat_time(at)},

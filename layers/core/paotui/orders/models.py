@@ -366,6 +366,8 @@ class OrderPage(ResponseModel):
 
 
 Role = Literal["customer", "merchant", "rider", "admin"]
+# the reference people read out (platform.ids.short_ref), as they write it: AB12CD, ab12cd or #AB12CD
+OrderRef = Annotated[str, StringConstraints(pattern=r"^#?[0-9A-Fa-f]{6}$")]
 
 
 # --- errands (docs/adr/0008) ------------------------------------------------------------------

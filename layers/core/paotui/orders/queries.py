@@ -6,6 +6,11 @@ key condition and costs only what it returns. Operators (admins) read
 ``by-day``, one China-time day per partition, walking the days of the range
 newest first. ``status`` is a filter: a page may come back shorter than
 ``limit`` with a cursor to continue, as DynamoDB filters after it reads.
+
+Operators also look orders up the way a call to support names them: by the
+customer's phone (the account it signs in to, through Identities, then
+``by-customer``) or by the reference people read out (``by-ref``, keys only,
+then the orders themselves), over every day unless ``from``/``to`` say.
 """
 
 from __future__ import annotations
@@ -33,14 +38,25 @@ def list_for(
     status: Status | None = None,
     since: date | None = None,
     until: date | None = None,
+    phone: str | None = None,
+    ref: str | None = None,
 ) -> tuple[list[OrderRecord], dict[str, Any] | None]:
-    """A page of the caller's orders in ``role``, and where the next page starts (None: the last)."""
+    """A page of the caller's orders in ``role``, and where the next page starts (None: the last); for operators,
+    those of the customer with ``phone`` or with the reference ``ref``."""
     if since and until and since > until:
         raise Unprocessable("from must not be after to.", code="INVALID_DATE_RANGE")
     status_filter = OrderRecord.status == status.value if status else None
+    if (phone or ref) and role != "admin":
+        raise Unprocessable("phone and ref are operators' lookups: ask with role=admin.", code="INVALID_FILTER")
     if role == "admin":
         if not caller.is_admin:
             raise Forbidden("This needs the admin role.")
+        if phone and ref:
+            raise Unprocessable("Look orders up by phone or by ref, not both.", code="INVALID_FILTER")
+        if phone:
+            return _of_phone(phone, limit, start, status_filter, since, until)
+        if ref:
+            return _of_ref(ref, limit, start, status, since, until)
         return _by_days(limit, start, status_filter, since, until)
     if role == "customer":
         index, key = OrderRecord.by_customer, caller.user_id
@@ -50,6 +66,13 @@ def list_for(
         index, key = OrderRecord.by_rider, caller.user_id
     else:
         index, key = OrderRecord.by_merchant, _merchant_scope(caller, merchant_id)
+    return _on_index(index, key, limit, start, status_filter, since, until)
+
+
+def _on_index(
+    index: Any, key: str, limit: int, start: Any, status_filter: Any, since: date | None, until: date | None
+) -> tuple[list[OrderRecord], dict[str, Any] | None]:
+    """A page of one partition of an index keyed on ``created_at``, newest first."""
     result = index.query(
         key,
         range_key_condition=_created_between(OrderRecord.created_at, since, until),
@@ -59,6 +82,34 @@ def list_for(
         last_evaluated_key=_start_key(start, index, key),
     )
     return list(result), result.last_evaluated_key
+
+
+def _of_phone(
+    phone: str, limit: int, start: Any, status_filter: Any, since: date | None, until: date | None
+) -> tuple[list[OrderRecord], dict[str, Any] | None]:
+    """The orders of the customer who signs in with ``phone``: after a merge, of the account it leads to now. A
+    phone nobody signs in with has none (a cursor for it is not one we issued)."""
+    from paotui.accounts.records import phone_key
+    from paotui.accounts.users import find_identity
+
+    identity = find_identity(phone_key(phone))
+    if identity is None:
+        if start is not None:
+            raise invalid_cursor()
+        return [], None
+    return _on_index(OrderRecord.by_customer, identity.user_id, limit, start, status_filter, since, until)
+
+
+def _of_ref(
+    ref: str, limit: int, start: Any, status: Status | None, since: date | None, until: date | None
+) -> tuple[list[OrderRecord], dict[str, Any] | None]:
+    """The orders with this reference, newest first: their keys from ``by-ref``, then the orders (the status
+    filtered here, as the index holds keys only). Usually one; six hex digits are shared by one order in 16
+    million."""
+    keys, last_key = _on_index(OrderRecord.by_ref, ref, limit, start, None, since, until)
+    found = {order.id: order for order in OrderRecord.batch_get([key.id for key in keys])}
+    wanted = [found[key.id] for key in keys if key.id in found]
+    return [order for order in wanted if status is None or order.status == status.value], last_key
 
 
 def _created_between(created_at: Any, since: date | None, until: date | None) -> Any:

@@ -10,7 +10,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from paotui.platform.dynamo import LatLngMap, PlaceMap, table_meta
@@ -192,6 +192,18 @@ def _index(name: str, hash_attr: str) -> type[GlobalSecondaryIndex]:
     )
 
 
+class OrdersByRef(GlobalSecondaryIndex):
+    """Orders by the short reference people read out (platform.ids.short_ref), for operators. Keys only: the key
+    never changes, so the index is written once per order, not at every move; a lookup reads the few it finds."""
+
+    class Meta:
+        index_name = "by-ref"
+        projection = KeysOnlyProjection()
+
+    ref = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class OrderRecord(Model):
     Meta = table_meta("orders_table", stream_view_type="NEW_AND_OLD_IMAGES")
 
@@ -206,6 +218,7 @@ class OrderRecord(Model):
     rider_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     created_day = UnicodeAttribute(null=True)  # YYYY-MM-DD in China time: the by-day index
+    ref = UnicodeAttribute(null=True)  # the short reference (platform.ids.short_ref): the by-ref index
     updated_at = UnicodeAttribute()
     items = ListAttribute(of=LineItemMap)
     amounts = AmountsMap()
@@ -245,6 +258,7 @@ class OrderRecord(Model):
     by_day = _index("by-day", "created_day")()  # every order of a China-time day, for operators
     by_merchant = _index("by-merchant", "merchant_id")()
     by_rider = _index("by-rider", "rider_id")()
+    by_ref = OrdersByRef()
 
 
 class ChannelBindingsByMerchant(GlobalSecondaryIndex):

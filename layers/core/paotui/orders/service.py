@@ -34,7 +34,7 @@ from paotui.orders.transitions import TERMINAL, UNASSIGNING, Actor, Status, is_a
 from paotui.platform import clock
 from paotui.platform.dynamo import PlaceMap, condition_failed, transact_write, update_if
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
-from paotui.platform.ids import stable_id
+from paotui.platform.ids import short_ref, stable_id
 from paotui.platform.observability import logger
 
 if TYPE_CHECKING:  # annotations only: the workers that move orders don't load the API's models and resolver
@@ -82,6 +82,7 @@ def pending_order(order_id: str, customer_id: str, digest: str, *, by: str | Non
         customer_id=customer_id,
         created_at=clock.iso(now),
         created_day=clock.china_date(now),
+        ref=short_ref(order_id),
         updated_at=clock.iso(now),
         timeline=[_timeline_entry(Status.PENDING_PAYMENT, now, by or customer_id, None)],
         request_fingerprint=digest,

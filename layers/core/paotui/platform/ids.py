@@ -1,4 +1,5 @@
-"""Identifiers: time-sortable random ids, and stable ids derived from a natural key."""
+"""Identifiers: time-sortable random ids, stable ids derived from a natural key, and the short reference people
+read out."""
 
 from __future__ import annotations
 
@@ -25,3 +26,9 @@ _NAMESPACE = uuid.UUID("6f1c2a52-1c0e-4f4b-9a55-70616f747569")
 def stable_id(prefix: str, *parts: str) -> str:
     """The same id for the same parts, so a retried write lands on the same item."""
     return prefix + uuid.uuid5(_NAMESPACE, "\x1f".join(parts)).hex
+
+
+def short_ref(record_id: str) -> str:
+    """The reference people read out (在订单消息里的单号): the id's last six characters, upper-cased. Six hex
+    digits of a stable id tell two orders apart among millions; operators look one up by it (by-ref)."""
+    return record_id[-6:].upper()
