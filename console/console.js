@@ -4,11 +4,13 @@
 // orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow the day's
 // orders, take dishes off the menu or put them back and restock or count them, watch its alerts (refreshed, with an
 // unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's
-// callback). An operator (admin) signing in gets the operations view instead: the platform's
+// callback). An operator (admin) signing in gets the operations view instead: an order desk (an order looked up by
+// its reference, its id or the customer's phone, its history, and cancelling or refunding it), the platform's
 // figures, the day's riders and the open incidents, each resolved with a note.
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import { INCIDENT_ACTIONS, dishTable, figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
 import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
+import { DESK_ACTIONS, deskRow, lookupPath, ordersIn, refundFen } from "./order_desk.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import { shopStatus } from "./shop.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
@@ -30,6 +32,8 @@ const state = {
   places: [], // where the phone order's address may be, as last looked up
   orderItemsKey: null, // the dishes the order form lists, so that a refresh leaves what was typed alone
   orderAttempt: null, // the last order sent and its Idempotency-Key: sent again unchanged, it is the same order
+  lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, so what it shows is current
+  refundAttempt: null, // the last refund sent and its Idempotency-Key: sent again unchanged, it is the same refund
 };
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
@@ -87,6 +91,7 @@ async function refreshOps() {
     api("GET", `/admin/analytics?${weekQuery(new Date())}`),
     api("GET", "/admin/riders/leaderboard?metric=delivered&limit=20"),
     api("GET", "/admin/incidents?limit=100"),
+    showFound(),
   ]);
   const open = incidents.items;
   $("error").textContent = "";
@@ -97,6 +102,70 @@ async function refreshOps() {
   $("incidents").replaceChildren(...open.map(incidentItem));
   $("no-incidents").hidden = open.length > 0;
 }
+
+// --- the order desk ---------------------------------------------------------------------------------
+
+async function lookUp(event) {
+  event.preventDefault();
+  const asked = lookupPath($("lookup-query").value);
+  if (asked.error) {
+    $("lookup-result").textContent = asked.error;
+    return;
+  }
+  state.lookup = asked.path;
+  await showFound();
+}
+
+async function showFound() {
+  if (!state.lookup) return;
+  let answer;
+  try {
+    answer = await api("GET", state.lookup);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    answer = { items: [], next_cursor: null }; // a whole id no order has
+  }
+  const found = ordersIn(answer);
+  const more = answer.next_cursor ? `，只列出最近 ${found.length} 单` : "";
+  $("lookup-result").textContent = found.length ? `找到 ${found.length} 单${more}` : "没有找到订单。";
+  $("found").replaceChildren(...found.map(foundItem));
+}
+
+function foundItem(order) {
+  const row = deskRow(order);
+  return rowItem({
+    key: "found",
+    id: row.id,
+    head: row.head,
+    status: row.status,
+    lines: row.lines.map((text) => line(text, "detail")),
+    actions: row.actions,
+    labels: DESK_ACTIONS,
+    run: (action) => DESK_DO[action](row),
+  });
+}
+
+// Cancelling takes a reason (the paid part is refunded by RefundWorker); a refund takes an amount in yuan, at most
+// what is left, and a reason, and is sent with an Idempotency-Key kept while it is unchanged.
+const DESK_DO = {
+  cancel: (row) => {
+    const reason = window.prompt("取消原因（顾客和商家会看到）")?.trim();
+    return reason ? api("POST", `/orders/${row.id}/cancel`, { reason }) : null;
+  },
+  refund: (row) => {
+    const asked = window.prompt(`退款金额（元），最多 ${yuan(row.refundable)}`, (row.refundable / 100).toFixed(2));
+    if (asked === null) return null;
+    const amount = refundFen(asked, row.refundable);
+    if (amount === null) return mistyped(`退款金额须在 ¥0.01 到 ${yuan(row.refundable)} 之间。`);
+    const reason = window.prompt("退款原因（顾客会看到）")?.trim();
+    if (!reason) return null;
+    const sent = JSON.stringify([row.id, amount, reason]);
+    if (state.refundAttempt?.sent !== sent) state.refundAttempt = { sent, key: crypto.randomUUID() };
+    return api("POST", `/orders/${row.id}/refunds`, { amount, reason }, { "Idempotency-Key": state.refundAttempt.key });
+  },
+};
+
+// --- incidents -------------------------------------------------------------------------------------
 
 function incidentItem(incident) {
   const row = incidentRow(incident);
@@ -570,9 +639,9 @@ function orderProblem(message) {
   return null;
 }
 
-function orderError(error) {
-  if (SESSION_ENDED.has(error.status)) showError(error);
-  else orderProblem(error.message);
+// What went wrong with a form is said beside it, where the user is looking; an ended session signs them out.
+function saidBeside(id) {
+  return (error) => (SESSION_ENDED.has(error.status) ? showError(error) : ($(id).textContent = error.message));
 }
 
 function resetOrderForm() {
@@ -583,8 +652,9 @@ function resetOrderForm() {
   state.orderAttempt = null;
 }
 
-$("order-find").onclick = () => findPlaces().catch(orderError);
-$("order-form").onsubmit = (event) => placeOrder(event).catch(orderError);
+$("order-find").onclick = () => findPlaces().catch(saidBeside("order-result"));
+$("order-form").onsubmit = (event) => placeOrder(event).catch(saidBeside("order-result"));
+$("lookup").onsubmit = (event) => lookUp(event).catch(saidBeside("lookup-result"));
 $("sign-in").onsubmit = (event) => signIn(event).catch((error) => ($("error").textContent = error.message));
 $("read").onclick = () => markRead().catch(showError);
 $("more").onclick = () => more().catch(showError);

@@ -3,7 +3,8 @@ order's alert unread with a badge, and marks everything read; takes one new orde
 off the menu and restocks another; pauses the shop and takes orders again; enters a phone order with the address
 found on the map; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner
 binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets the
-platform's figures and the day's riders, resolves an open incident and decides a customer's complaint."""
+platform's figures and the day's riders, resolves an open incident, decides a customer's complaint, and finds a
+caller's orders by phone and by reference, refunding part of one and cancelling another."""
 
 from __future__ import annotations
 
@@ -260,6 +261,51 @@ def test_an_operator_decides_a_customers_complaint_where_the_incidents_are(cloud
     ops.wait_for_selector("#ops:not([hidden])")
     ops.wait_for_selector("#ops-figures div")
     assert ops.locator(row).count() == 0
+    assert ops.inner_text("#error") == ""
+
+
+def test_an_operator_finds_a_callers_orders_by_phone_refunds_part_of_one_and_cancels_another_by_its_ref(cloud, browser):
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][0], seed["customers"][0]
+    phone = f"+86137{uuid.uuid4().int % 10**8:08d}"  # a caller of their own: their orders are exactly these
+    customer = cloud.login(phone)
+    refunded, cancelled = (customer.paid_order(merchant, spec["address"]) for _ in range(2))
+    for order_id in (refunded, cancelled):
+        wait_for(lambda order_id=order_id: customer.order(order_id)["status"] == "PAID", what="paid")
+
+    ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+    ops.fill("#lookup-query", "12")
+    ops.click("#lookup button")
+    ops.wait_for_selector("#lookup-result:has-text('请输入单号')")
+
+    ops.fill("#lookup-query", f"{phone[3:6]} {phone[6:10]} {phone[10:]}")  # as the caller says it
+    ops.click("#lookup button")
+    row = f'#found li[data-found="{refunded}"]'
+    ops.wait_for_selector(row)
+    assert ops.locator("#found li").count() == 2
+    assert ops.inner_text("#lookup-result") == "找到 2 单"
+    text = ops.inner_text(row)
+    assert f"#{refunded[-6:].upper()}" in text and "待接单" in text and "待支付" in text and "人民广场" in text
+
+    answers = iter(["1.5", "少送了一瓶饮料"])  # the refund's amount and reason, then (below) the cancel's reason
+    ops.on("dialog", lambda dialog: dialog.accept(next(answers)))
+    ops.click(f'{row} button[data-action="refund"]')
+    given = wait_for(
+        lambda: (r := customer.order(refunded).get("refund")) and r["refunded"] == 150 and r, what="refund"
+    )
+    assert given["status"] == "PARTIALLY_REFUNDED"
+    ops.wait_for_selector(f'{row}:has-text("部分退款 ¥1.50")', timeout=REFRESH_MS + 5_000)
+
+    ops.fill("#lookup-query", f"#{cancelled[-6:].lower()}")
+    ops.click("#lookup button")
+    row = f'#found li[data-found="{cancelled}"]'
+    ops.wait_for_selector(f'#found li:only-child[data-found="{cancelled}"]')
+    answers = iter(["顾客来电取消"])
+    ops.click(f'{row} button[data-action="cancel"]')
+    ended = wait_for(lambda: (o := customer.order(cancelled))["status"] == "CANCELLED" and o, what="cancelled")
+    assert ended["cancel_reason"] == "顾客来电取消"
+    ops.wait_for_selector(f'{row}:has-text("已取消")')
+    assert ops.locator(f'{row} button[data-action="cancel"]').count() == 0
     assert ops.inner_text("#error") == ""
 
 
