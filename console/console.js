@@ -2,7 +2,8 @@
 // today and the week, enter a
 // phone or walk-in order (the address looked up on the map and picked by the merchant), take or refuse its new
 // orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow the day's
-// orders, take dishes off the menu or put them back and restock or count them, watch its alerts (refreshed, with an
+// orders, add dishes and edit them (price, category, photo), take them off the menu or put them back and restock
+// or count them, watch its alerts (refreshed, with an
 // unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's
 // callback). An operator (admin) signing in gets the operations view instead: an order desk (an order looked up by
 // its reference, its id or the customer's phone, its history, and cancelling or refunding it), the platform's
@@ -10,6 +11,7 @@
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import { INCIDENT_ACTIONS, dishTable, figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
 import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
+import { categoryChoices, dishEdit, dishFields, newDishBody, photoTooBig, photoType } from "./dish_form.js";
 import { DESK_ACTIONS, deskRow, lookupPath, ordersIn, refundFen } from "./order_desk.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import { shopStatus } from "./shop.js";
@@ -32,6 +34,8 @@ const state = {
   places: [], // where the phone order's address may be, as last looked up
   orderItemsKey: null, // the dishes the order form lists, so that a refresh leaves what was typed alone
   orderAttempt: null, // the last order sent and its Idempotency-Key: sent again unchanged, it is the same order
+  editing: null, // the dish the dish form edits (as the stock list had it), or null: the form adds a new one
+  categoriesKey: null, // the categories the form's select lists, so that a refresh leaves the choice alone
   lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, so what it shows is current
   refundAttempt: null, // the last refund sent and its Idempotency-Key: sent again unchanged, it is the same refund
 };
@@ -251,6 +255,8 @@ async function showShops() {
 async function watch(merchantId) {
   state.merchantId = merchantId;
   resetOrderForm();
+  resetDishForm();
+  state.categoriesKey = null;
   showElemeShops().catch(showError);
   await every(refresh);
 }
@@ -320,6 +326,11 @@ const ORDER_ACTIONS = {
 
 // What each product's buttons do; a quantity that is not a whole number in range is said, not sent.
 const STOCK_DO = {
+  edit: (product) => {
+    $("dish-photo").value = "";
+    startEditing(product);
+    return null;
+  },
   takeOff: (product) => editProduct(product, { on_sale: false }),
   putOn: (product) => editProduct(product, { on_sale: true }),
   restock: (product) => {
@@ -503,7 +514,7 @@ function stockItem(product) {
   const row = stockRow(product);
   const lines = [line([`库存 ${row.onHand}`, row.reserved].filter(Boolean).join(" · "), "detail")];
   if (row.low) lines.push(line("库存不足", "asks"));
-  return rowItem({
+  const li = rowItem({
     key: "product",
     id: row.id,
     head: `${row.name} ${row.price}`,
@@ -513,6 +524,14 @@ function stockItem(product) {
     labels: STOCK_ACTIONS,
     run: (action) => STOCK_DO[action](product),
   });
+  if (row.photo) {
+    const photo = document.createElement("img");
+    photo.className = "photo";
+    photo.src = row.photo;
+    photo.alt = row.name;
+    li.prepend(photo);
+  }
+  return li;
 }
 
 function render() {
@@ -525,6 +544,7 @@ function render() {
   renderTable("dishes", dishTable(state.analytics, state.stock));
   $("no-dishes").hidden = state.analytics.dishes.length > 0;
   renderOrderItems();
+  renderCategories();
   $("pending-count").textContent = state.pending.length ? `${state.pending.length}` : "";
   // in a background tab the count shows in the tab's title
   document.title = state.pending.length ? `(${state.pending.length}) ${PAGE_TITLE}` : PAGE_TITLE;
@@ -542,6 +562,117 @@ function render() {
     }),
   );
   $("more").hidden = !state.page.next_cursor;
+}
+
+// --- dishes: added, edited, given a photo -----------------------------------------------------------
+
+// The shop's categories to pick from; rebuilt only when they change, so a refresh leaves the choice alone.
+function renderCategories() {
+  const choices = categoryChoices(state.shop.categories);
+  const key = JSON.stringify(choices);
+  if (key === state.categoriesKey) return;
+  state.categoriesKey = key;
+  const picked = $("dish-category").value;
+  $("dish-category").replaceChildren(...choices.map((category) => new Option(category.name, category.id)));
+  $("dish-category").value = choices.some((category) => category.id === picked) ? picked : "";
+}
+
+function startEditing(product) {
+  state.editing = product;
+  const fields = dishFields(product);
+  $("dish-name").value = fields.name;
+  $("dish-price").value = fields.price;
+  $("dish-category").value = fields.category;
+  $("dish-description").value = fields.description;
+  $("dish-stock-row").hidden = true; // stock is counted in the list (盘点)
+  $("dish-summary").textContent = `编辑：${product.name}`;
+  $("dish-submit").textContent = "保存修改";
+  $("dish-cancel").hidden = false;
+  $("dish-result").textContent = "";
+  $("dish-editor").open = true;
+  $("dish-editor").scrollIntoView({ block: "nearest" });
+}
+
+function resetDishForm() {
+  state.editing = null;
+  $("dish-form").reset();
+  $("dish-category").value = "";
+  $("dish-stock-row").hidden = false;
+  $("dish-summary").textContent = "新增菜品";
+  $("dish-submit").textContent = "保存";
+  $("dish-cancel").hidden = true;
+}
+
+// A new dish is created (or the edit sent, compare-and-set on the version shown), then its photo, if one was chosen,
+// uploaded and made the dish's picture. A photo that fails leaves the dish saved and the form editing it, so that
+// trying again sends the photo, not a second dish.
+async function saveDish(event) {
+  event.preventDefault();
+  const form = {
+    name: $("dish-name").value,
+    price: $("dish-price").value,
+    category: $("dish-category").value,
+    description: $("dish-description").value,
+    stock: $("dish-stock").value,
+  };
+  const described = state.editing ? dishEdit(form, state.editing) : newDishBody(form);
+  const photo = photoType($("dish-photo").files[0]);
+  if (described.error || photo.error) return dishProblem(described.error || photo.error);
+  if (described.unchanged && !photo.type) return dishProblem("没有改动。");
+  const button = $("dish-submit");
+  button.disabled = true;
+  try {
+    let dish = state.editing;
+    if (!dish) dish = await api("POST", `/merchants/${state.merchantId}/products`, described.body);
+    else if (!described.unchanged) dish = await api("PATCH", `/merchants/${state.merchantId}/products/${dish.id}`, described.body);
+    if (photo.type) {
+      try {
+        const imageId = await uploadPhoto($("dish-photo").files[0]);
+        const images = { images: [imageId], version: dish.version };
+        dish = await api("PUT", `/merchants/${state.merchantId}/products/${dish.id}/images`, images);
+      } catch (error) {
+        startEditing(dish); // the dish is saved: what is left to send is its photo, still chosen
+        throw Object.assign(new Error(`菜品已保存，图片没有：${error.message}`), { status: error.status });
+      }
+    }
+    resetDishForm();
+    $("dish-result").textContent = `已保存：${dish.name}`;
+    await refresh();
+  } finally {
+    button.disabled = false;
+  }
+  return null;
+}
+
+// Straight to S3 with the presigned POST the API grants (catalog/images.py): the form fields, then the file.
+async function uploadPhoto(file) {
+  const grant = await api("POST", `/merchants/${state.merchantId}/images`, { content_type: file.type });
+  if (file.size > grant.max_bytes) throw new Error(photoTooBig(grant.max_bytes));
+  const body = new FormData();
+  Object.entries(grant.fields).forEach(([name, value]) => body.append(name, value));
+  body.append("file", file);
+  const sent = await fetch(grant.url, { method: "POST", body });
+  if (!sent.ok) throw new Error(`图片上传失败（${sent.status}），请重试。`);
+  return grant.image_id;
+}
+
+// The shop's categories are replaced as a whole (PUT …/categories): the ones it has, and the new one at the end.
+async function newCategory() {
+  const name = window.prompt("新分类名称")?.trim();
+  if (!name) return;
+  const known = state.shop.categories.map((category) => category.id);
+  const categories = await api("PUT", `/merchants/${state.merchantId}/categories`, [
+    ...state.shop.categories.map(({ id, name: named }) => ({ id, name: named })),
+    { name },
+  ]);
+  state.shop = { ...state.shop, categories };
+  renderCategories();
+  $("dish-category").value = categories.find((category) => !known.includes(category.id))?.id ?? "";
+}
+
+function dishProblem(message) {
+  $("dish-result").textContent = message;
+  return null;
 }
 
 // --- phone and walk-in orders ---------------------------------------------------------------------
@@ -655,6 +786,9 @@ function resetOrderForm() {
 $("order-find").onclick = () => findPlaces().catch(saidBeside("order-result"));
 $("order-form").onsubmit = (event) => placeOrder(event).catch(saidBeside("order-result"));
 $("lookup").onsubmit = (event) => lookUp(event).catch(saidBeside("lookup-result"));
+$("dish-form").onsubmit = (event) => saveDish(event).catch(saidBeside("dish-result"));
+$("dish-cancel").onclick = () => resetDishForm();
+$("dish-new-category").onclick = () => newCategory().catch(saidBeside("dish-result"));
 $("sign-in").onsubmit = (event) => signIn(event).catch((error) => ($("error").textContent = error.message));
 $("read").onclick = () => markRead().catch(showError);
 $("more").onclick = () => more().catch(showError);

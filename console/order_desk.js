@@ -2,7 +2,7 @@
 // id, the customer's phone) made into the API's lookup, each order found made ready to show with its history, and
 // what an operator may do with it. Pure functions (no DOM, no fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
-import { CHANNEL_LABELS, STATUS_LABELS, orderRef, yuan } from "./orders.js";
+import { CHANNEL_LABELS, STATUS_LABELS, fenOf, orderRef, yuan } from "./orders.js";
 import { e164 } from "./phone_order.js";
 
 const FOUND_AT_MOST = "20";
@@ -49,11 +49,8 @@ export function refundable(order) {
 
 /** A refund typed in yuan (12, 12.5, ¥12.50) as fen, from 1 fen to ``most``; null if it is not one. */
 export function refundFen(text, most) {
-  const typed = (text ?? "").trim().replace(/^[¥￥]/, "");
-  if (!/^\d+(\.\d{1,2})?$/.test(typed)) return null;
-  const [whole, cents = ""] = typed.split(".");
-  const fen = Number(whole) * 100 + Number(cents.padEnd(2, "0"));
-  return fen >= 1 && fen <= most ? fen : null;
+  const fen = fenOf(text);
+  return fen !== null && fen >= 1 && fen <= most ? fen : null;
 }
 
 /** The order's moves as one line: 待支付 11/25 12:01 → 待接单 11/25 12:02 (why, when one was given). */

@@ -42,6 +42,14 @@ export function yuan(fen) {
   return `¥${(fen / 100).toFixed(2)}`;
 }
 
+/** Yuan as people type them (12, 12.5, ¥12.50) in fen; null if it is not an amount of yuan and fen. */
+export function fenOf(text) {
+  const typed = (text ?? "").trim().replace(/^[¥￥]/, "");
+  if (!/^\d{1,9}(\.\d{1,2})?$/.test(typed)) return null;
+  const [whole, cents = ""] = typed.split(".");
+  return Number(whole) * 100 + Number(cents.padEnd(2, "0"));
+}
+
 /** The short reference people read out, as in the alerts and messages: the id's last six characters. */
 export function orderRef(orderId) {
   return orderId.slice(-6).toUpperCase();

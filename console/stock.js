@@ -2,7 +2,7 @@
 // what the merchant may do with each product. Pure functions (no DOM, no fetch), so that tests/console runs them.
 import { yuan } from "./orders.js";
 
-export const STOCK_ACTIONS = { takeOff: "下架", putOn: "上架", restock: "补货", count: "盘点" };
+export const STOCK_ACTIONS = { edit: "编辑", takeOff: "下架", putOn: "上架", restock: "补货", count: "盘点" };
 const MAX_COUNT = 1_000_000; // the API's bound on a stock count and a restock
 
 /** One product as the stock list shows it. */
@@ -19,7 +19,8 @@ export function stockRow(product) {
     onHand: limited ? `${product.on_hand}` : "不限",
     reserved: product.reserved ? `待支付占用 ${product.reserved}` : "",
     low: limited && product.low_stock_threshold !== null && product.on_hand <= product.low_stock_threshold,
-    actions: [product.on_sale ? "takeOff" : "putOn", ...(limited ? ["restock", "count"] : [])],
+    photo: product.images?.[0] || null,
+    actions: ["edit", product.on_sale ? "takeOff" : "putOn", ...(limited ? ["restock", "count"] : [])],
   };
 }
 

@@ -20,8 +20,8 @@ const product = (fields = {}) => ({
   ...fields,
 });
 
-test("a product on sale shows its price, what is on hand and held, and can be taken off, restocked or counted", () => {
-  assert.deepEqual(stockRow(product()), {
+test("a product on sale shows its price, photo, what is on hand and held, and can be edited, taken off, restocked or counted", () => {
+  assert.deepEqual(stockRow(product({ images: ["https://cdn/images/m/img_1.png"] })), {
     id: "prd_1",
     name: "生煎包 (4只)",
     price: "¥18.00",
@@ -29,18 +29,20 @@ test("a product on sale shows its price, what is on hand and held, and can be ta
     onHand: "50",
     reserved: "待支付占用 2",
     low: false,
-    actions: ["takeOff", "restock", "count"],
+    photo: "https://cdn/images/m/img_1.png",
+    actions: ["edit", "takeOff", "restock", "count"],
   });
+  assert.equal(stockRow(product()).photo, null);
 });
 
 test("off the menu, sold out, low, and unlimited each show as such", () => {
-  assert.deepEqual([stockRow(product({ on_sale: false, available: false })).state, stockRow(product({ on_sale: false })).actions[0]], ["已下架", "putOn"]);
+  assert.deepEqual([stockRow(product({ on_sale: false, available: false })).state, stockRow(product({ on_sale: false })).actions[1]], ["已下架", "putOn"]);
   assert.equal(stockRow(product({ available: false, on_hand: 2, reserved: 2, stock: 0 })).state, "售罄");
   assert.equal(stockRow(product({ on_hand: 5 })).low, true);
   assert.equal(stockRow(product({ on_hand: 6 })).low, false);
   assert.equal(stockRow(product({ low_stock_threshold: null, on_hand: 0 })).low, false);
   const unlimited = stockRow(product({ unlimited: true, on_hand: null, stock: null, reserved: 0 }));
-  assert.deepEqual([unlimited.onHand, unlimited.reserved, unlimited.low, unlimited.actions], ["不限", "", false, ["takeOff"]]);
+  assert.deepEqual([unlimited.onHand, unlimited.reserved, unlimited.low, unlimited.actions], ["不限", "", false, ["edit", "takeOff"]]);
 });
 
 test("a quantity is a whole number from the least allowed up to a million, else nothing is sent", () => {

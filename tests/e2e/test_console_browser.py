@@ -1,6 +1,6 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
-off the menu and restocks another; pauses the shop and takes orders again; enters a phone order with the address
+off the menu and restocks another; adds a dish with its photo in a new category and changes its price; pauses the shop and takes orders again; enters a phone order with the address
 found on the map; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner
 binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets the
 platform's figures and the day's riders, resolves an open incident, decides a customer's complaint, and finds a
@@ -26,6 +26,10 @@ CHROMIUM = shutil.which("chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CONSOLE = Path(__file__).resolve().parents[2] / "console"
 REFRESH_MS = 15_000  # console/alerts.js REFRESH_SECONDS
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8cf"
+    "c0f01f0005000201e226059b0000000049454e44ae426082"
+)  # a 1×1 PNG
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +122,53 @@ def test_a_merchant_takes_a_dish_off_the_menu_and_restocks_another(cloud, browse
     page.wait_for_selector(f"{row}:has-text('库存 {restocked['stock'] + 12}')")
     menu = {product["id"]: product for product in cloud.get(f"/merchants/{merchant['id']}/products").json()}
     assert menu[restocked["id"]]["stock"] == restocked["stock"] + 12
+    assert page.inner_text("#error") == ""
+
+
+def test_a_merchant_adds_a_dish_with_its_photo_in_a_new_category_and_changes_its_price(cloud, browser):
+    merchant = cloud.seed()["merchants"][1]
+    name = f"蟹粉小笼 {uuid.uuid4().hex[:4]}"
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.wait_for_selector("#stock li")
+    page.click("#dish-summary")
+    page.fill("#dish-name", name)
+    page.fill("#dish-price", "二十八")
+    page.click("#dish-submit")
+    page.wait_for_selector("#dish-result:has-text('价格')")  # said, nothing sent
+    page.fill("#dish-price", "28.5")
+    page.fill("#dish-stock", "40")
+    category = f"点心 {uuid.uuid4().hex[:4]}"
+    page.once("dialog", lambda dialog: dialog.accept(category))
+    page.click("#dish-new-category")
+    page.wait_for_selector(f"#dish-category option:has-text('{category}')", state="attached")
+    assert page.eval_on_selector("#dish-category", "select => select.selectedOptions[0].text") == category
+    page.set_input_files("#dish-photo", files=[{"name": "dish.gif", "mimeType": "image/gif", "buffer": b"GIF89a"}])
+    page.click("#dish-submit")
+    page.wait_for_selector("#dish-result:has-text('JPEG')")
+    page.set_input_files("#dish-photo", files=[{"name": "dish.png", "mimeType": "image/png", "buffer": PNG}])
+    page.click("#dish-submit")
+    page.wait_for_selector(f"#dish-result:has-text('已保存：{name}')")
+
+    menu = {product["name"]: product for product in cloud.get(f"/merchants/{merchant['id']}/products").json()}
+    dish = menu[name]
+    assert (dish["price"], dish["stock"], dish["available"]) == (2850, 40, True)
+    categories = {c["name"]: c["id"] for c in cloud.get(f"/merchants/{merchant['id']}").json()["categories"]}
+    assert dish["category_id"] == categories[category]
+    (photo,) = dish["images"]
+    assert cloud.http.get(photo, timeout=15).content == PNG  # what customers' phones load
+    row = f'#stock li[data-product="{dish["id"]}"]'
+    page.wait_for_selector(f"{row} img.photo")
+
+    page.click(f'{row} button[data-action="edit"]')
+    assert page.input_value("#dish-name") == name and page.input_value("#dish-price") == "28.50"
+    assert page.is_hidden("#dish-stock-row")  # stock is counted in the list
+    page.fill("#dish-price", "26")
+    page.click("#dish-submit")
+    page.wait_for_selector(f"{row}:has-text('¥26.00')")
+    menu = {product["name"]: product for product in cloud.get(f"/merchants/{merchant['id']}/products").json()}
+    assert (menu[name]["price"], menu[name]["images"]) == (2600, [photo])
+    assert page.inner_text("#dish-summary") == "新增菜品"
     assert page.inner_text("#error") == ""
 
 
