@@ -4,7 +4,7 @@
 // orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow the day's
 // orders, add dishes and edit them (price, category, photo), take them off the menu or put them back and restock
 // or count them, watch its alerts (refreshed, with an
-// unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's
+// unread badge), set its hours, days off, prep time, auto-confirm and phone, and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's
 // callback). An operator (admin) signing in gets the operations view instead: an order desk (an order looked up by
 // its reference, its id or the customer's phone, its history, and cancelling or refunding it), the platform's
 // figures, the day's riders and the open incidents, each resolved with a note.
@@ -15,6 +15,7 @@ import { categoryChoices, dishEdit, dishFields, newDishBody, photoTooBig, photoT
 import { DESK_ACTIONS, deskRow, lookupPath, ordersIn, refundFen } from "./order_desk.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import { shopStatus } from "./shop.js";
+import { WEEKDAYS, hoursProblem, settingsChanges, settingsFields } from "./shop_settings.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
 
 const state = {
@@ -35,6 +36,7 @@ const state = {
   orderItemsKey: null, // the dishes the order form lists, so that a refresh leaves what was typed alone
   orderAttempt: null, // the last order sent and its Idempotency-Key: sent again unchanged, it is the same order
   editing: null, // the dish the dish form edits (as the stock list had it), or null: the form adds a new one
+  settingsBase: null, // the merchant as the settings form was filled from: what a save compares with
   categoriesKey: null, // the categories the form's select lists, so that a refresh leaves the choice alone
   lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, so what it shows is current
   refundAttempt: null, // the last refund sent and its Idempotency-Key: sent again unchanged, it is the same refund
@@ -47,9 +49,11 @@ const PAGE_TITLE = document.title;
 const ELEME_POLL_MS = 500; // how often to look whether Ele.me has sent the popup back
 
 class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
+  constructor(status, error) {
+    super(error?.message || `${status}`);
     this.status = status;
+    this.code = error?.code;
+    this.details = error?.details;
   }
 }
 
@@ -58,7 +62,7 @@ async function api(method, path, body, extraHeaders = {}) {
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
   const response = await fetch(API_ROOT + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const payload = response.status === 204 ? null : await response.json();
-  if (!response.ok) throw new ApiError(response.status, payload?.error?.message || `${response.status}`);
+  if (!response.ok) throw new ApiError(response.status, payload?.error);
   return payload;
 }
 
@@ -160,7 +164,7 @@ const DESK_DO = {
     const asked = window.prompt(`退款金额（元），最多 ${yuan(row.refundable)}`, (row.refundable / 100).toFixed(2));
     if (asked === null) return null;
     const amount = refundFen(asked, row.refundable);
-    if (amount === null) return mistyped(`退款金额须在 ¥0.01 到 ${yuan(row.refundable)} 之间。`);
+    if (amount === null) return sayBeside("error", `退款金额须在 ¥0.01 到 ${yuan(row.refundable)} 之间。`);
     const reason = window.prompt("退款原因（顾客会看到）")?.trim();
     if (!reason) return null;
     const sent = JSON.stringify([row.id, amount, reason]);
@@ -257,6 +261,7 @@ async function watch(merchantId) {
   resetOrderForm();
   resetDishForm();
   state.categoriesKey = null;
+  $("settings").open = false; // another shop's settings are filled when opened
   showElemeShops().catch(showError);
   await every(refresh);
 }
@@ -337,14 +342,14 @@ const STOCK_DO = {
     const asked = window.prompt(`${product.name}：补货数量`);
     if (asked === null) return null;
     const qty = quantity(asked, 1);
-    if (qty === null) return mistyped("补货数量须为 1 到 1000000 的整数。");
+    if (qty === null) return sayBeside("error", "补货数量须为 1 到 1000000 的整数。");
     return api("POST", `/merchants/${state.merchantId}/products/${product.id}/restock`, { qty });
   },
   count: (product) => {
     const asked = window.prompt(`${product.name}：盘点后的现有数量`);
     if (asked === null) return null;
     const stock = quantity(asked, 0);
-    if (stock === null) return mistyped("现有数量须为 0 到 1000000 的整数。");
+    if (stock === null) return sayBeside("error", "现有数量须为 0 到 1000000 的整数。");
     return api("PUT", `/merchants/${state.merchantId}/stock`, [{ product_id: product.id, stock, reason: "盘点" }]);
   },
 };
@@ -361,20 +366,21 @@ function editProduct(product, fields) {
   return api("PATCH", `/merchants/${state.merchantId}/products/${product.id}`, { version: product.version, ...fields });
 }
 
-function mistyped(message) {
-  $("error").textContent = message;
-  return null;
-}
-
-// The row's buttons stay disabled while its request runs, so that a double click does not send it twice.
-async function act(run, buttons) {
+// Buttons stay disabled while their request runs, so that a double click does not send it twice.
+async function whileBusy(buttons, run) {
   buttons.forEach((button) => (button.disabled = true));
   try {
-    const done = await run();
-    if (done) await state.view();
+    return await run();
   } finally {
     buttons.forEach((button) => (button.disabled = false));
   }
+}
+
+// A row's action; the view is refreshed once it has gone through.
+function act(run, buttons) {
+  return whileBusy(buttons, async () => {
+    if (await run()) await state.view();
+  });
 }
 
 // A refused session (the 15-minute token expired) must not leave stale alerts looking live: back to signing in.
@@ -617,11 +623,9 @@ async function saveDish(event) {
   };
   const described = state.editing ? dishEdit(form, state.editing) : newDishBody(form);
   const photo = photoType($("dish-photo").files[0]);
-  if (described.error || photo.error) return dishProblem(described.error || photo.error);
-  if (described.unchanged && !photo.type) return dishProblem("没有改动。");
-  const button = $("dish-submit");
-  button.disabled = true;
-  try {
+  if (described.error || photo.error) return sayBeside("dish-result", described.error || photo.error);
+  if (described.unchanged && !photo.type) return sayBeside("dish-result", "没有改动。");
+  await whileBusy([$("dish-submit")], async () => {
     let dish = state.editing;
     if (!dish) dish = await api("POST", `/merchants/${state.merchantId}/products`, described.body);
     else if (!described.unchanged) dish = await api("PATCH", `/merchants/${state.merchantId}/products/${dish.id}`, described.body);
@@ -636,11 +640,9 @@ async function saveDish(event) {
       }
     }
     resetDishForm();
-    $("dish-result").textContent = `已保存：${dish.name}`;
+    sayBeside("dish-result", `已保存：${dish.name}`);
     await refresh();
-  } finally {
-    button.disabled = false;
-  }
+  });
   return null;
 }
 
@@ -670,16 +672,57 @@ async function newCategory() {
   $("dish-category").value = categories.find((category) => !known.includes(category.id))?.id ?? "";
 }
 
-function dishProblem(message) {
-  $("dish-result").textContent = message;
+
+// --- shop settings ---------------------------------------------------------------------------------
+
+// Filled when opened (and after a save), never by the refresh, so that what is typed stays. A save sends what differs
+// from what the form was filled with, so a setting changed elsewhere meanwhile, and not touched here, is kept.
+function fillSettings() {
+  state.settingsBase = state.shop;
+  const fields = settingsFields(state.shop);
+  $("hours-always").checked = fields.always;
+  for (const [day] of WEEKDAYS) $(`hours-${day}`).value = fields.days[day];
+  $("hours-days").disabled = fields.always;
+  $("holidays").value = fields.holidays;
+  $("prep-minutes").value = fields.prep;
+  $("auto-confirm").checked = fields.autoConfirm;
+  $("shop-phone").value = fields.phone;
+}
+
+async function saveSettings(event) {
+  event.preventDefault();
+  const fields = {
+    always: $("hours-always").checked,
+    days: Object.fromEntries(WEEKDAYS.map(([day]) => [day, $(`hours-${day}`).value])),
+    holidays: $("holidays").value,
+    prep: $("prep-minutes").value,
+    autoConfirm: $("auto-confirm").checked,
+    phone: $("shop-phone").value,
+  };
+  const changes = settingsChanges(fields, state.settingsBase);
+  if (changes.error || changes.unchanged) return sayBeside("settings-result", changes.error || "没有改动。");
+  await whileBusy([$("settings-submit")], async () => {
+    try {
+      state.shop = await api("PATCH", `/merchants/${state.merchantId}`, changes.body);
+    } catch (error) {
+      const overlapping = error.code === "VALIDATION_ERROR" && hoursProblem(error.details);
+      if (!overlapping) throw error;
+      return sayBeside("settings-result", overlapping);
+    }
+    fillSettings();
+    sayBeside("settings-result", "已保存。");
+    render();
+    return null;
+  });
   return null;
 }
+
 
 // --- phone and walk-in orders ---------------------------------------------------------------------
 
 async function findPlaces() {
   const address = $("order-address").value.trim();
-  if (!address) return orderProblem("请先填写地址。");
+  if (!address) return sayBeside("order-result", "请先填写地址。");
   const query = new URLSearchParams({ address });
   const found = await api("GET", `/merchants/${state.merchantId}/delivery/places?${query}`);
   state.places = found.items;
@@ -744,35 +787,32 @@ async function placeOrder(event) {
     note: $("order-note").value,
     quantities: orderQuantities(),
   });
-  if (described.error) return orderProblem(described.error);
+  if (described.error) return sayBeside("order-result", described.error);
   // the same order sent again (a lost answer, a second click) carries the same key, and is placed once
   const sent = JSON.stringify(described.body);
   if (state.orderAttempt?.sent !== sent) state.orderAttempt = { sent, key: crypto.randomUUID() };
-  const button = $("order-submit");
-  button.disabled = true;
-  try {
+  await whileBusy([$("order-submit")], async () => {
     const order = await api("POST", `/merchants/${state.merchantId}/orders`, described.body, {
       "Idempotency-Key": state.orderAttempt.key,
     });
     resetOrderForm();
     const collect = order.amounts.collect_on_delivery ? `，货到付款 ${yuan(order.amounts.collect_on_delivery)}` : "";
-    $("order-result").textContent = `已下单 #${orderRef(order.id)}（${yuan(order.amounts.total)}${collect}）`;
+    sayBeside("order-result", `已下单 #${orderRef(order.id)}（${yuan(order.amounts.total)}${collect}）`);
     await refresh();
-  } finally {
-    button.disabled = false;
-  }
+  });
   return null;
 }
 
-// What keeps the order from going out is said beside the form, where the merchant is looking.
-function orderProblem(message) {
-  $("order-result").textContent = message;
+
+// What keeps a form's work from going out, or what came of it, is said beside the form, where the user is looking.
+function sayBeside(id, message) {
+  $(id).textContent = message;
   return null;
 }
 
-// What went wrong with a form is said beside it, where the user is looking; an ended session signs them out.
+// A form's failure, said beside it; an ended session signs the user out.
 function saidBeside(id) {
-  return (error) => (SESSION_ENDED.has(error.status) ? showError(error) : ($(id).textContent = error.message));
+  return (error) => (SESSION_ENDED.has(error.status) ? showError(error) : sayBeside(id, error.message));
 }
 
 function resetOrderForm() {
@@ -786,6 +826,9 @@ function resetOrderForm() {
 $("order-find").onclick = () => findPlaces().catch(saidBeside("order-result"));
 $("order-form").onsubmit = (event) => placeOrder(event).catch(saidBeside("order-result"));
 $("lookup").onsubmit = (event) => lookUp(event).catch(saidBeside("lookup-result"));
+$("settings").ontoggle = () => $("settings").open && state.shop && fillSettings();
+$("settings-form").onsubmit = (event) => saveSettings(event).catch(saidBeside("settings-result"));
+$("hours-always").onchange = () => ($("hours-days").disabled = $("hours-always").checked);
 $("dish-form").onsubmit = (event) => saveDish(event).catch(saidBeside("dish-result"));
 $("dish-cancel").onclick = () => resetDishForm();
 $("dish-new-category").onclick = () => newCategory().catch(saidBeside("dish-result"));

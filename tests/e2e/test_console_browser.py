@@ -1,6 +1,7 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
-off the menu and restocks another; adds a dish with its photo in a new category and changes its price; pauses the shop and takes orders again; enters a phone order with the address
+off the menu and restocks another; adds a dish with its photo in a new category and changes its price; sets the shop's hours, days off and prep
+time; pauses the shop and takes orders again; enters a phone order with the address
 found on the map; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner
 binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets the
 platform's figures and the day's riders, resolves an open incident, decides a customer's complaint, and finds a
@@ -170,6 +171,41 @@ def test_a_merchant_adds_a_dish_with_its_photo_in_a_new_category_and_changes_its
     assert (menu[name]["price"], menu[name]["images"]) == (2600, [photo])
     assert page.inner_text("#dish-summary") == "新增菜品"
     assert page.inner_text("#error") == ""
+
+
+def test_a_merchant_sets_the_shops_hours_days_off_and_prep_time(cloud, browser):
+    from playwright.sync_api import expect
+
+    merchant = cloud.seed()["merchants"][0]
+    owner = cloud.login(merchant["phone"])
+    before = owner.get(f"/merchants/{merchant['id']}").json()
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.wait_for_selector("#stock li")
+    page.click("#settings summary")
+    expect(page.locator("#prep-minutes")).to_have_value(str(before["prep_minutes"]))  # filled once opened
+    try:
+        page.uncheck("#hours-always")
+        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+            page.fill(f"#hours-{day}", "00:00-24:00")  # open all day still: the module's other tests order here
+        page.fill("#hours-tue", "10:00-14:00, 13:00-21:00")
+        page.click("#settings-submit")
+        page.wait_for_selector("#settings-result:has-text('周二的时段须按先后填写')")  # the API's refusal, said
+        assert owner.get(f"/merchants/{merchant['id']}").json()["hours"] == before["hours"]
+        page.fill("#hours-tue", "0:00-24:00")
+        page.fill("#holidays", "2030-01-01")
+        page.fill("#prep-minutes", "25")
+        page.click("#settings-submit")
+        page.wait_for_selector("#settings-result:has-text('已保存')")
+        after = owner.get(f"/merchants/{merchant['id']}").json()
+        assert after["hours"]["tue"] == [["00:00", "24:00"]] and len(after["hours"]) == 7
+        assert (after["holidays"], after["prep_minutes"], after["open"]) == (["2030-01-01"], 25, True)
+        assert after["phone"] == before["phone"] and after["auto_confirm"] == before["auto_confirm"]
+        assert page.inner_text("#error") == ""
+    finally:
+        fields = ("hours", "holidays", "prep_minutes")
+        restored = owner.request("PATCH", f"/merchants/{merchant['id']}", json={f: before[f] for f in fields})
+        assert restored.status_code == 200, restored.text
 
 
 def test_a_merchant_pauses_the_shop_and_customers_cannot_order_until_it_takes_orders_again(cloud, browser):
