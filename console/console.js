@@ -7,13 +7,15 @@
 // unread badge), set its hours, days off, prep time, auto-confirm and phone, and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's
 // callback). An operator (admin) signing in gets the operations view instead: an order desk (an order looked up by
 // its reference, its id or the customer's phone, its history, and cancelling or refunding it), the platform's
-// figures, the day's riders and the open incidents, each resolved with a note.
+// figures, the day's riders, the riders themselves (applications approved or declined, riders suspended or let work
+// again, their capacity, a rider registered by hand) and the open incidents, each resolved with a note.
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import { INCIDENT_ACTIONS, dishTable, figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
 import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { categoryChoices, dishEdit, dishFields, newDishBody, photoTooBig, photoType } from "./dish_form.js";
 import { DESK_ACTIONS, deskRow, lookupPath, ordersIn, refundFen } from "./order_desk.js";
 import { orderBody, placeRow } from "./phone_order.js";
+import { ACTION_STATUS, RIDER_ACTIONS, VEHICLES, capacityOf, newRiderBody, riderRow } from "./riders.js";
 import { shopStatus } from "./shop.js";
 import { WEEKDAYS, hoursProblem, settingsChanges, settingsFields } from "./shop_settings.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
@@ -40,6 +42,8 @@ const state = {
   categoriesKey: null, // the categories the form's select lists, so that a refresh leaves the choice alone
   lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, so what it shows is current
   refundAttempt: null, // the last refund sent and its Idempotency-Key: sent again unchanged, it is the same refund
+  riderPage: null, // the riders of the chosen status: the last page read, and all shown so far
+  ridersShown: [],
 };
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
@@ -48,9 +52,12 @@ const API_ROOT = window.location.pathname.replace(/\/console\/[^/]*$/, "");
 const PAGE_TITLE = document.title;
 const ELEME_POLL_MS = 500; // how often to look whether Ele.me has sent the popup back
 
+// A refusal as the API words it; for an invalid request, with what was wrong first (capacity: at most 10).
 class ApiError extends Error {
   constructor(status, error) {
-    super(error?.message || `${status}`);
+    const first = error?.code === "VALIDATION_ERROR" ? error.details?.errors?.[0] : null;
+    const why = first ? ` ${first.loc?.at(-1)}: ${first.msg}` : "";
+    super(`${error?.message || status}${why}`);
     this.status = status;
     this.code = error?.code;
     this.details = error?.details;
@@ -100,6 +107,7 @@ async function refreshOps() {
     api("GET", "/admin/riders/leaderboard?metric=delivered&limit=20"),
     api("GET", "/admin/incidents?limit=100"),
     showFound(),
+    showRiders(),
   ]);
   const open = incidents.items;
   $("error").textContent = "";
@@ -141,16 +149,7 @@ async function showFound() {
 
 function foundItem(order) {
   const row = deskRow(order);
-  return rowItem({
-    key: "found",
-    id: row.id,
-    head: row.head,
-    status: row.status,
-    lines: row.lines.map((text) => line(text, "detail")),
-    actions: row.actions,
-    labels: DESK_ACTIONS,
-    run: (action) => DESK_DO[action](row),
-  });
+  return listItem("found", row, DESK_ACTIONS, (action) => DESK_DO[action](row));
 }
 
 // Cancelling takes a reason (the paid part is refunded by RefundWorker); a refund takes an amount in yuan, at most
@@ -172,6 +171,72 @@ const DESK_DO = {
     return api("POST", `/orders/${row.id}/refunds`, { amount, reason }, { "Idempotency-Key": state.refundAttempt.key });
   },
 };
+
+// --- riders: applications, suspensions, capacity, a rider registered by hand ---------------------------
+
+// The chosen status's first page, and the applications waiting (the heading's count) whatever is chosen.
+async function showRiders() {
+  const status = $("rider-status").value;
+  const [page, waiting] = await Promise.all([
+    api("GET", `/admin/riders?status=${status}&limit=50`),
+    status === "PENDING" ? null : api("GET", "/admin/riders?status=PENDING&limit=100"),
+  ]);
+  state.riderPage = page;
+  state.ridersShown = page.items;
+  const applied = (waiting || page).items.length;
+  $("applicant-count").textContent = applied ? `${applied}${(waiting || page).next_cursor ? "+" : ""}` : "";
+  renderRiders();
+}
+
+async function moreRiders() {
+  const query = new URLSearchParams({ status: $("rider-status").value, limit: "50", cursor: state.riderPage.next_cursor });
+  const page = await api("GET", `/admin/riders?${query}`);
+  state.ridersShown = appendPage(state.ridersShown, page);
+  state.riderPage = page;
+  renderRiders();
+}
+
+function renderRiders() {
+  $("rider-list").replaceChildren(...state.ridersShown.map(riderItem));
+  $("no-rider-rows").hidden = state.ridersShown.length > 0;
+  $("riders-more").hidden = !state.riderPage.next_cursor;
+}
+
+function riderItem(rider) {
+  return listItem("rider", riderRow(rider), RIDER_ACTIONS, (action) => RIDER_DO[action](rider));
+}
+
+// Declining and suspending are asked to be confirmed: a suspended rider goes offline at once (riders/onboarding.py).
+const RIDER_DO = {
+  approve: (rider) => setRiderStatus(rider, "approve"),
+  reinstate: (rider) => setRiderStatus(rider, "reinstate"),
+  decline: (rider) => window.confirm(`拒绝 ${rider.name} 的申请？`) && setRiderStatus(rider, "decline"),
+  suspend: (rider) => window.confirm(`停用 ${rider.name}？骑手会立即下线，不再收到订单。`) && setRiderStatus(rider, "suspend"),
+  capacity: (rider) => {
+    const asked = window.prompt(`${rider.name}：最多同时配送几单`, `${rider.capacity}`);
+    if (asked === null) return null;
+    const capacity = capacityOf(asked);
+    if (capacity === null) return sayBeside("error", "容量须为正整数。");
+    return api("PATCH", `/admin/riders/${rider.id}`, { capacity });
+  },
+};
+
+function setRiderStatus(rider, action) {
+  return api("PATCH", `/admin/riders/${rider.id}`, { status: ACTION_STATUS[action] });
+}
+
+async function addRider(event) {
+  event.preventDefault();
+  const described = newRiderBody({ name: $("rider-name").value, phone: $("rider-phone").value, vehicle: $("rider-vehicle").value });
+  if (described.error) return sayBeside("rider-result", described.error);
+  await whileBusy([$("rider-submit")], async () => {
+    const rider = await api("POST", "/admin/riders", described.body);
+    $("rider-form").reset();
+    sayBeside("rider-result", `已添加：${rider.name}（${rider.phone}）`);
+    await refreshOps();
+  });
+  return null;
+}
 
 // --- incidents -------------------------------------------------------------------------------------
 
@@ -494,6 +559,12 @@ function rowItem({ key, id, head, status: statusText, lines, actions, labels, ru
   buttons.forEach((button) => (button.onclick = () => act(() => run(button.dataset.action), buttons).catch(showError)));
   li.append(...buttons);
   return li;
+}
+
+// A row as the pure modules make it ({ id, head, status, lines, actions }), its lines as details.
+function listItem(key, row, labels, run) {
+  const lines = row.lines.map((text) => line(text, "detail"));
+  return rowItem({ key, id: row.id, head: row.head, status: row.status, lines, actions: row.actions, labels, run });
 }
 
 function orderItem(order) {
@@ -826,6 +897,10 @@ function resetOrderForm() {
 $("order-find").onclick = () => findPlaces().catch(saidBeside("order-result"));
 $("order-form").onsubmit = (event) => placeOrder(event).catch(saidBeside("order-result"));
 $("lookup").onsubmit = (event) => lookUp(event).catch(saidBeside("lookup-result"));
+$("rider-vehicle").replaceChildren(...Object.entries(VEHICLES).map(([value, label]) => new Option(label, value)));
+$("rider-status").onchange = () => showRiders().catch(showError);
+$("riders-more").onclick = () => moreRiders().catch(showError);
+$("rider-form").onsubmit = (event) => addRider(event).catch(saidBeside("rider-result"));
 $("settings").ontoggle = () => $("settings").open && state.shop && fillSettings();
 $("settings-form").onsubmit = (event) => saveSettings(event).catch(saidBeside("settings-result"));
 $("hours-always").onchange = () => ($("hours-days").disabled = $("hours-always").checked);

@@ -5,7 +5,8 @@ time; pauses the shop and takes orders again; enters a phone order with the addr
 found on the map; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner
 binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets the
 platform's figures and the day's riders, resolves an open incident, decides a customer's complaint, and finds a
-caller's orders by phone and by reference, refunding part of one and cancelling another."""
+caller's orders by phone and by reference, refunding part of one and cancelling another, and approves a rider's
+application, registers a rider, sets a capacity and suspends a rider."""
 
 from __future__ import annotations
 
@@ -393,6 +394,48 @@ def test_an_operator_finds_a_callers_orders_by_phone_refunds_part_of_one_and_can
     assert ended["cancel_reason"] == "顾客来电取消"
     ops.wait_for_selector(f'{row}:has-text("已取消")')
     assert ops.locator(f'{row} button[data-action="cancel"]').count() == 0
+    assert ops.inner_text("#error") == ""
+
+
+def test_an_operator_approves_an_application_registers_a_rider_sets_a_capacity_and_suspends_a_rider(cloud, browser):
+    seed = cloud.seed()
+    admin = cloud.login(seed["admin"]["phone"])
+    applicant = cloud.login(f"+86136{uuid.uuid4().int % 10**8:08d}")
+    applied = applicant.post("/riders/applications", json={"name": "申请人 钱七", "vehicle": "bike"})
+    assert applied.status_code == 201, applied.text
+
+    ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+    row = f'#rider-list li[data-rider="{applicant.id}"]'
+    ops.wait_for_selector(row)
+    assert "待审核" in ops.inner_text(row) and "自行车" in ops.inner_text(row)
+    assert ops.inner_text("#applicant-count") != ""
+    ops.click(f'{row} button[data-action="approve"]')
+    ops.wait_for_selector(row, state="detached")  # no longer waiting
+    approved = admin.get("/admin/riders", params={"status": "APPROVED", "limit": "100"}).json()["items"]
+    assert applicant.id in {r["id"] for r in approved}
+
+    phone = f"+86135{uuid.uuid4().int % 10**8:08d}"
+    ops.click("#new-rider summary")
+    ops.fill("#rider-name", "骑手 孙八")
+    ops.fill("#rider-phone", f"{phone[3:6]} {phone[6:10]} {phone[10:]}")
+    ops.select_option("#rider-vehicle", "scooter")
+    ops.click("#rider-submit")
+    ops.wait_for_selector("#rider-result:has-text('已添加：骑手 孙八')")
+    registered = cloud.login(phone)
+    assert "rider" in registered.roles
+
+    ops.select_option("#rider-status", "APPROVED")
+    row = f'#rider-list li[data-rider="{registered.id}"]'
+    ops.wait_for_selector(row)
+    assert "摩托车" in ops.inner_text(row)
+    ops.once("dialog", lambda dialog: dialog.accept("5"))
+    ops.click(f'{row} button[data-action="capacity"]')
+    ops.wait_for_selector(f"{row}:has-text('容量 5')")
+    ops.once("dialog", lambda dialog: dialog.accept())
+    ops.click(f'{row} button[data-action="suspend"]')
+    ops.wait_for_selector(row, state="detached")
+    suspended = admin.get("/admin/riders", params={"status": "SUSPENDED"}).json()["items"]
+    assert [(r["capacity"], r["online"]) for r in suspended if r["id"] == registered.id] == [(5, False)]
     assert ops.inner_text("#error") == ""
 
 
