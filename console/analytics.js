@@ -16,6 +16,23 @@ export function weekQuery(now) {
   return new URLSearchParams({ from: chinaDay(now, WEEK_DAYS - 1), to: chinaDay(now) });
 }
 
+/** The report's range for today, hour by hour. */
+export function todayByHourQuery(now) {
+  return new URLSearchParams({ from: chinaDay(now), to: chinaDay(now), by: "hour" });
+}
+
+/**
+ * Today's orders hour by hour as bars: each hour's orders and its bar's height, a percentage of the busiest hour's
+ * (an hour without orders is 0), and the hour's label where the axis shows one (every sixth hour).
+ */
+export function hourBars(report) {
+  const busiest = Math.max(1, ...report.periods.map((period) => period.orders));
+  return report.periods.map((period) => {
+    const hour = Number(period.period.slice(11, 13));
+    return { hour, orders: period.orders, height: Math.round((period.orders / busiest) * 100), label: hour % 6 === 0 ? `${hour}时` : "" };
+  });
+}
+
 /** One report's metrics (its totals, or a period's) as [label, value] pairs, in the order the page shows them. */
 export function figures(metrics) {
   const cancelled = metrics.cancel_rate === null ? `${metrics.cancelled}` : `${metrics.cancelled} (${percent(metrics.cancel_rate)})`;

@@ -10,7 +10,17 @@
 // figures, the day's riders, the riders themselves (applications approved or declined, riders suspended or let work
 // again, their capacity, a rider registered by hand) and the open incidents, each resolved with a note.
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
-import { INCIDENT_ACTIONS, dishTable, figures, incidentRow, riderTable, weekQuery, weekTable } from "./analytics.js";
+import {
+  INCIDENT_ACTIONS,
+  dishTable,
+  figures,
+  hourBars,
+  incidentRow,
+  riderTable,
+  todayByHourQuery,
+  weekQuery,
+  weekTable,
+} from "./analytics.js";
 import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { categoryChoices, dishEdit, dishFields, newDishBody, photoTooBig, photoType } from "./dish_form.js";
 import { DESK_ACTIONS, deskRow, lookupPath, ordersIn, refundFen } from "./order_desk.js";
@@ -26,6 +36,7 @@ const state = {
   view: null, // the shown view's refresh: the shop's (refresh) or the operators' (refreshOps)
   merchantId: null,
   analytics: null,
+  hours: null, // today's report hour by hour
   shop: null, // the merchant as GET /merchants/{merchantId} has it: open, paused, next opening
   page: null,
   shown: [],
@@ -102,8 +113,9 @@ async function showOps() {
 }
 
 async function refreshOps() {
-  const [report, riders, incidents] = await Promise.all([
+  const [report, hours, riders, incidents] = await Promise.all([
     api("GET", `/admin/analytics?${weekQuery(new Date())}`),
+    api("GET", `/admin/analytics?${todayByHourQuery(new Date())}`),
     api("GET", "/admin/riders/leaderboard?metric=delivered&limit=20"),
     api("GET", "/admin/incidents?limit=100"),
     showFound(),
@@ -112,6 +124,7 @@ async function refreshOps() {
   const open = incidents.items;
   $("error").textContent = "";
   renderFigures("ops-figures", "ops-week", report);
+  renderHours("ops-hours-chart", hours);
   renderTable("riders", riderTable(riders));
   $("no-riders").hidden = riders.riders.length > 0;
   $("incident-count").textContent = open.length ? `${open.length}` : "";
@@ -289,6 +302,23 @@ function renderFigures(figuresId, tableId, report) {
   renderTable(tableId, weekTable(report));
 }
 
+// Each hour a bar as tall as its share of the busiest hour's orders; its orders on hover.
+function renderHours(chartId, report) {
+  $(chartId).replaceChildren(
+    ...hourBars(report).map((bar) => {
+      const column = document.createElement("div");
+      column.className = "bar";
+      column.title = `${bar.hour} 时：${bar.orders} 单`;
+      const fill = document.createElement("div");
+      fill.style.height = `${bar.height}%`;
+      const label = document.createElement("span");
+      label.textContent = bar.label;
+      column.append(fill, label);
+      return column;
+    }),
+  );
+}
+
 function renderTable(tableId, table) {
   const row = (cells, tag) => {
     const tr = document.createElement("tr");
@@ -332,16 +362,18 @@ async function watch(merchantId) {
 }
 
 async function refresh() {
-  const [shop, alerts, pending, today, stock, analytics] = await Promise.all([
+  const [shop, alerts, pending, today, stock, analytics, hours] = await Promise.all([
     api("GET", `/merchants/${state.merchantId}`),
     api("GET", `/merchants/${state.merchantId}/alerts`),
     pendingOrders(),
     api("GET", `/orders?${ordersQuery({ from: chinaDay(new Date()) })}`),
     api("GET", `/merchants/${state.merchantId}/stock`),
     api("GET", `/merchants/${state.merchantId}/analytics?${weekQuery(new Date())}`),
+    api("GET", `/merchants/${state.merchantId}/analytics?${todayByHourQuery(new Date())}`),
   ]);
   state.shop = shop;
   state.analytics = analytics;
+  state.hours = hours;
   state.page = alerts;
   state.shown = alerts.items;
   state.pending = pending;
@@ -618,6 +650,7 @@ function render() {
   $("shop-switch").textContent = status.switchTo.label;
   $("shop-switch").onclick = () => act(() => switchShop(status.switchTo.paused), [$("shop-switch")]).catch(showError);
   renderFigures("figures", "week", state.analytics);
+  renderHours("hours-chart", state.hours);
   renderTable("dishes", dishTable(state.analytics, state.stock));
   $("no-dishes").hidden = state.analytics.dishes.length > 0;
   renderOrderItems();

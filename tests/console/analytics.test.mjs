@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { dishTable, figures, incidentRow, riderTable, weekQuery, weekTable } from "../../console/analytics.js";
+import { dishTable, figures, hourBars, incidentRow, riderTable, todayByHourQuery, weekQuery, weekTable } from "../../console/analytics.js";
 
 const metrics = (fields = {}) => ({
   orders: 12,
@@ -130,4 +130,17 @@ test("the week's dishes are named from the menu, most sold first, ten at most", 
     ["生煎包", "20"],
     ["prd_1", "19"],
   ]);
+});
+
+test("today's orders hour by hour are bars as tall as their share of the busiest hour, the axis every six hours", () => {
+  const period = (hour, orders) => ({ period: `2026-11-28T${String(hour).padStart(2, "0")}`, orders });
+  const bars = hourBars({ periods: [period(0, 0), period(11, 8), period(12, 2), period(18, 3)] });
+  assert.deepEqual(bars, [
+    { hour: 0, orders: 0, height: 0, label: "0时" },
+    { hour: 11, orders: 8, height: 100, label: "" },
+    { hour: 12, orders: 2, height: 25, label: "12时" },
+    { hour: 18, orders: 3, height: 38, label: "18时" },
+  ]);
+  assert.deepEqual(hourBars({ periods: [period(9, 0)] }), [{ hour: 9, orders: 0, height: 0, label: "" }]);
+  assert.equal(todayByHourQuery(new Date("2026-11-27T17:00:00Z")).toString(), "from=2026-11-28&to=2026-11-28&by=hour");
 });

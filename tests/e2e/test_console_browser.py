@@ -284,6 +284,12 @@ def test_the_owner_reads_the_shops_figures_and_an_operator_the_platforms_and_res
     figures = page.locator("#figures div").all_inner_texts()
     assert [text.split("\n")[0] for text in figures][:3] == ["订单", "营业额", "客单价"]
     assert page.locator("#week tr").count() == 1 + 7, "a header and the last seven days"
+    assert page.locator("#hours-chart .bar").count() == 24, "today hour by hour"
+    busiest = max(
+        float(h.removesuffix("%") or 0)
+        for h in page.locator("#hours-chart .bar > div").evaluate_all("bars => bars.map((bar) => bar.style.height)")
+    )
+    assert busiest == 100  # the hour of the order is the day's busiest so far
     assert page.locator("#dishes th").all_inner_texts() == ["菜品", "送达份数"]
     assert page.is_hidden("#ops")
 
@@ -309,6 +315,7 @@ def test_the_owner_reads_the_shops_figures_and_an_operator_the_platforms_and_res
     ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
     assert ops.inner_text("#title") == "运营后台" and ops.is_hidden("#console")
     ops.wait_for_selector("#ops-figures div:has-text('订单')")
+    assert ops.locator("#ops-hours-chart .bar").count() == 24
     assert ops.locator("#riders th").all_inner_texts()[:3] == ["名次", "骑手", "送达"]
     platform = admin.get("/admin/analytics").json()["totals"]["orders"]
     assert platform >= counted
