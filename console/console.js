@@ -4,7 +4,8 @@
 // orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow the day's
 // orders, add dishes and edit them (price, category, photo), take them off the menu or put them back and restock
 // or count them, watch its alerts (refreshed, with an
-// unread badge), set its hours, days off, prep time, auto-confirm and phone, and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's
+// unread badge), set its hours, days off, prep time, auto-confirm, what an unanswered order becomes, what proves a
+// delivery and its phone, and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's
 // callback). An operator (admin) signing in gets the operations view instead: an order desk (an order looked up by
 // its reference, its id or the customer's phone, its history, and cancelling or refunding it), the platform's
 // figures, the day's riders, the riders themselves (applications approved or declined, riders suspended or let work
@@ -27,7 +28,7 @@ import { DESK_ACTIONS, deskRow, lookupPath, ordersIn, refundFen } from "./order_
 import { orderBody, placeRow } from "./phone_order.js";
 import { ACTION_STATUS, RIDER_ACTIONS, VEHICLES, capacityOf, newRiderBody, riderRow } from "./riders.js";
 import { shopStatus } from "./shop.js";
-import { WEEKDAYS, hoursProblem, settingsChanges, settingsFields } from "./shop_settings.js";
+import { PROOF_CHOICES, UNANSWERED_CHOICES, WEEKDAYS, hoursProblem, settingsChanges, settingsFields } from "./shop_settings.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
 
 const state = {
@@ -790,6 +791,8 @@ function fillSettings() {
   $("holidays").value = fields.holidays;
   $("prep-minutes").value = fields.prep;
   $("auto-confirm").checked = fields.autoConfirm;
+  $("unanswered").value = fields.unanswered;
+  $("proof").value = fields.proof;
   $("shop-phone").value = fields.phone;
 }
 
@@ -801,6 +804,8 @@ async function saveSettings(event) {
     holidays: $("holidays").value,
     prep: $("prep-minutes").value,
     autoConfirm: $("auto-confirm").checked,
+    unanswered: $("unanswered").value,
+    proof: $("proof").value,
     phone: $("shop-phone").value,
   };
   const changes = settingsChanges(fields, state.settingsBase);
@@ -930,6 +935,9 @@ function resetOrderForm() {
 $("order-find").onclick = () => findPlaces().catch(saidBeside("order-result"));
 $("order-form").onsubmit = (event) => placeOrder(event).catch(saidBeside("order-result"));
 $("lookup").onsubmit = (event) => lookUp(event).catch(saidBeside("lookup-result"));
+for (const [id, choices] of [["unanswered", UNANSWERED_CHOICES], ["proof", PROOF_CHOICES]]) {
+  $(id).replaceChildren(...Object.entries(choices).map(([value, label]) => new Option(label, value)));
+}
 $("rider-vehicle").replaceChildren(...Object.entries(VEHICLES).map(([value, label]) => new Option(label, value)));
 $("rider-status").onchange = () => showRiders().catch(showError);
 $("riders-more").onclick = () => moreRiders().catch(showError);

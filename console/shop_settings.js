@@ -1,5 +1,6 @@
 // The merchant console's shop settings: opening hours day by day (or around the clock), days off, the kitchen's
-// prep time, taking orders without a click, the shop's phone; the merchant as GET /merchants/{merchantId} has it
+// prep time, taking orders without a click, what an order left unanswered becomes, what proves a delivery, the
+// shop's phone; the merchant as GET /merchants/{merchantId} has it
 // made into the form's fields, and the form into PATCH /merchants/{merchantId}'s body (only what changed), or what
 // is wrong with it. Pure functions (no DOM, no fetch), so that tests/console runs them under node.
 import { e164 } from "./phone_order.js";
@@ -15,6 +16,11 @@ export const WEEKDAYS = [
   ["sun", "周日"],
 ];
 const DAY_NAMES = Object.fromEntries(WEEKDAYS);
+
+/** What proves the shop's deliveries (orders/proof.py), as the form offers it. */
+export const PROOF_CHOICES = { code: "顾客收货码", photo: "骑手拍照", code_or_photo: "收货码或拍照", none: "无需凭证" };
+/** What a paid order the shop leaves unanswered past the confirm timeout becomes (the watchdog). */
+export const UNANSWERED_CHOICES = { cancel: "自动取消并全额退款", confirm: "自动接单" };
 const MAX_RANGES = 6; // a day's ranges (merchant_models.DayHours)
 const MAX_HOLIDAYS = 366;
 
@@ -51,6 +57,8 @@ export function settingsFields(merchant) {
     holidays: merchant.holidays.join(", "),
     prep: `${merchant.prep_minutes}`,
     autoConfirm: merchant.auto_confirm,
+    unanswered: merchant.on_confirm_timeout,
+    proof: merchant.proof_of_delivery,
     phone: merchant.phone,
   };
 }
@@ -77,10 +85,18 @@ export function settingsChanges(fields, merchant) {
   if (!/^\d+$/.test(prep) || Number(prep) < 1 || Number(prep) > 180) return { error: "备餐时间须为 1 到 180 分钟。" };
   const phone = e164(fields.phone);
   if (!phone) return { error: "门店电话不对：手机号 11 位，或带国家码（+86…）。" };
-  const wanted = { hours, holidays: [...new Set(holidays)].sort(), prep_minutes: Number(prep), auto_confirm: fields.autoConfirm, phone };
-  const now = { hours: merchant.hours, holidays: merchant.holidays, prep_minutes: merchant.prep_minutes, auto_confirm: merchant.auto_confirm, phone: merchant.phone };
+  if (!(fields.unanswered in UNANSWERED_CHOICES) || !(fields.proof in PROOF_CHOICES)) return { error: "请在列表中选择。" };
+  const wanted = {
+    hours,
+    holidays: [...new Set(holidays)].sort(),
+    prep_minutes: Number(prep),
+    auto_confirm: fields.autoConfirm,
+    on_confirm_timeout: fields.unanswered,
+    proof_of_delivery: fields.proof,
+    phone,
+  };
   const body = Object.fromEntries(
-    Object.entries(wanted).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(normalised(field, now[field]))),
+    Object.entries(wanted).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(normalised(field, merchant[field]))),
   );
   return Object.keys(body).length ? { body } : { unchanged: true };
 }

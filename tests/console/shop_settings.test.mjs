@@ -9,6 +9,8 @@ const MERCHANT = {
   holidays: ["2026-12-25"],
   prep_minutes: 15,
   auto_confirm: false,
+  on_confirm_timeout: "cancel",
+  proof_of_delivery: "code",
   phone: "+8613800000101",
 };
 
@@ -20,6 +22,8 @@ test("the form shows each day's hours, the days off, the prep time, and whether 
     holidays: "2026-12-25",
     prep: "15",
     autoConfirm: false,
+    unanswered: "cancel",
+    proof: "code",
     phone: "+8613800000101",
   });
   assert.equal(settingsFields({ ...MERCHANT, hours: null }).always, true);
@@ -49,6 +53,9 @@ test("only what changed is sent; hours go whole, and around the clock is no hour
   assert.deepEqual(settingsChanges({ ...fields, autoConfirm: true, phone: "139 0000 1111" }, MERCHANT), {
     body: { auto_confirm: true, phone: "+8613900001111" },
   });
+  assert.deepEqual(settingsChanges({ ...fields, unanswered: "confirm", proof: "photo" }, MERCHANT), {
+    body: { on_confirm_timeout: "confirm", proof_of_delivery: "photo" },
+  });
 });
 
 test("what is mistyped is said, naming the day", () => {
@@ -57,6 +64,7 @@ test("what is mistyped is said, naming the day", () => {
   assert.match(settingsChanges({ ...fields, holidays: "2026-02-30" }, MERCHANT).error, /休息日/);
   assert.match(settingsChanges({ ...fields, prep: "0" }, MERCHANT).error, /备餐/);
   assert.match(settingsChanges({ ...fields, phone: "110" }, MERCHANT).error, /电话/);
+  assert.match(settingsChanges({ ...fields, proof: "fingerprint" }, MERCHANT).error, /选择/);
 });
 
 test("the API's refusal of overlapping hours is said in the merchant's words", () => {

@@ -174,7 +174,7 @@ def test_a_merchant_adds_a_dish_with_its_photo_in_a_new_category_and_changes_its
     assert page.inner_text("#error") == ""
 
 
-def test_a_merchant_sets_the_shops_hours_days_off_and_prep_time(cloud, browser):
+def test_a_merchant_sets_the_shops_hours_days_off_prep_time_and_proof_of_delivery(cloud, browser):
     from playwright.sync_api import expect
 
     merchant = cloud.seed()["merchants"][0]
@@ -196,15 +196,17 @@ def test_a_merchant_sets_the_shops_hours_days_off_and_prep_time(cloud, browser):
         page.fill("#hours-tue", "0:00-24:00")
         page.fill("#holidays", "2030-01-01")
         page.fill("#prep-minutes", "25")
+        page.select_option("#proof", "code_or_photo")
         page.click("#settings-submit")
         page.wait_for_selector("#settings-result:has-text('已保存')")
         after = owner.get(f"/merchants/{merchant['id']}").json()
         assert after["hours"]["tue"] == [["00:00", "24:00"]] and len(after["hours"]) == 7
         assert (after["holidays"], after["prep_minutes"], after["open"]) == (["2030-01-01"], 25, True)
+        assert after["proof_of_delivery"] == "code_or_photo"
         assert after["phone"] == before["phone"] and after["auto_confirm"] == before["auto_confirm"]
         assert page.inner_text("#error") == ""
     finally:
-        fields = ("hours", "holidays", "prep_minutes")
+        fields = ("hours", "holidays", "prep_minutes", "proof_of_delivery")
         restored = owner.request("PATCH", f"/merchants/{merchant['id']}", json={f: before[f] for f in fields})
         assert restored.status_code == 200, restored.text
 
