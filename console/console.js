@@ -24,7 +24,7 @@ import {
 } from "./analytics.js";
 import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { categoryChoices, dishEdit, dishFields, newDishBody, photoTooBig, photoType } from "./dish_form.js";
-import { DESK_ACTIONS, deskRow, lookupPath, ordersIn, refundFen } from "./order_desk.js";
+import { DESK_ACTIONS, deskRow, lookupPath, moneyLines, ordersIn, refundFen } from "./order_desk.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import { ACTION_STATUS, RIDER_ACTIONS, VEHICLES, capacityOf, newRiderBody, riderRow } from "./riders.js";
 import { shopStatus } from "./shop.js";
@@ -54,6 +54,7 @@ const state = {
   categoriesKey: null, // the categories the form's select lists, so that a refresh leaves the choice alone
   lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, so what it shows is current
   refundAttempt: null, // the last refund sent and its Idempotency-Key: sent again unchanged, it is the same refund
+  money: new Map(), // the orders found whose payments and refunds are shown: order id → their lines, read at each refresh
   riderPage: null, // the riders of the chosen status: the last page read, and all shown so far
   ridersShown: [],
 };
@@ -143,6 +144,7 @@ async function lookUp(event) {
     return;
   }
   state.lookup = asked.path;
+  state.money = new Map();
   await showFound();
 }
 
@@ -156,6 +158,9 @@ async function showFound() {
     answer = { items: [], next_cursor: null }; // a whole id no order has
   }
   const found = ordersIn(answer);
+  const shown = found.filter((order) => state.money.has(order.id));
+  const money = await Promise.all(shown.map((order) => api("GET", `/orders/${order.id}/payments`)));
+  state.money = new Map(shown.map((order, index) => [order.id, moneyLines(money[index])]));
   const more = answer.next_cursor ? `，只列出最近 ${found.length} 单` : "";
   $("lookup-result").textContent = found.length ? `找到 ${found.length} 单${more}` : "没有找到订单。";
   $("found").replaceChildren(...found.map(foundItem));
@@ -163,12 +168,18 @@ async function showFound() {
 
 function foundItem(order) {
   const row = deskRow(order);
-  return listItem("found", row, DESK_ACTIONS, (action) => DESK_DO[action](row));
+  const shown = { ...row, lines: [...row.lines, ...(state.money.get(row.id) || [])] };
+  return listItem("found", shown, DESK_ACTIONS, (action) => DESK_DO[action](row));
 }
 
-// Cancelling takes a reason (the paid part is refunded by RefundWorker); a refund takes an amount in yuan, at most
+// 款项 shows the order's payments and refunds below it, or hides them. Cancelling takes a reason (the paid part is refunded by RefundWorker); a refund takes an amount in yuan, at most
 // what is left, and a reason, and is sent with an Idempotency-Key kept while it is unchanged.
 const DESK_DO = {
+  money: (row) => {
+    if (state.money.has(row.id)) state.money.delete(row.id);
+    else state.money.set(row.id, []); // read with the lookup, now and at each refresh
+    return true;
+  },
   cancel: (row) => {
     const reason = window.prompt("取消原因（顾客和商家会看到）")?.trim();
     return reason ? api("POST", `/orders/${row.id}/cancel`, { reason }) : null;

@@ -11,8 +11,12 @@ const CANCELLABLE = new Set(["PENDING_PAYMENT", "PAID", "CONFIRMED", "ASSIGNED",
 const REFUND_LABELS = { PROCESSING: "退款处理中", FAILED: "退款失败，待处理", REFUNDED: "已全额退款", PARTIALLY_REFUNDED: "部分退款" };
 const COMPLAINT_LABELS = { PENDING: "待裁定", UPHELD: "成立", DISMISSED: "不成立" };
 
-/** What an operator may do with an order found. */
-export const DESK_ACTIONS = { cancel: "取消订单", refund: "退款" };
+const PAY_CHANNELS = { wechat: "微信支付", alipay: "支付宝", sandbox: "沙箱支付" };
+const PAYMENT_STATES = { CREATED: "未支付", SUCCEEDED: "已支付", CLOSED: "已关闭" };
+const REFUND_STATES = { PROCESSING: "退款中", SUCCEEDED: "已退款", FAILED: "退款失败" };
+
+/** What an operator may do with an order found: show or hide its payments and refunds, cancel it, refund it. */
+export const DESK_ACTIONS = { money: "款项", cancel: "取消订单", refund: "退款" };
 
 /**
  * The lookup the operator typed, as the API's path: ``{ path }``, or ``{ error }`` to say. An order's reference
@@ -91,7 +95,7 @@ export function deskRow(order) {
     complaint,
     timelineText(order),
   ];
-  const actions = [];
+  const actions = ["money"];
   if (CANCELLABLE.has(order.status)) actions.push("cancel");
   if (refundable(order) > 0 && order.refund?.status !== "PROCESSING") actions.push("refund");
   return {
@@ -102,4 +106,21 @@ export function deskRow(order) {
     actions,
     refundable: refundable(order),
   };
+}
+
+/** An order's payments and refunds (GET /orders/{orderId}/payments), oldest first, each a line, with the provider's
+ * reason for a refund that failed. */
+export function moneyLines(money) {
+  const payments = money.payments.map((payment) => {
+    const when = payment.paid_at ? ` ${chinaTime(payment.paid_at)}` : "";
+    const state = PAYMENT_STATES[payment.status] || payment.status;
+    return `${PAY_CHANNELS[payment.channel] || payment.channel} ${yuan(payment.amount)} ${state}${when} · ${payment.payment_id}`;
+  });
+  const refunds = money.refunds.map((refund) => {
+    const failure = refund.failure ? `（${refund.failure}）` : "";
+    const state = REFUND_STATES[refund.status] || refund.status;
+    return `退款 ${yuan(refund.amount)} ${state} ${chinaTime(refund.created_at)}：${refund.reason}${failure}`;
+  });
+  const lines = [...payments, ...refunds];
+  return lines.length ? lines : ["没有线上付款或退款。"];
 }

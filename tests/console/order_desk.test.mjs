@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { deskRow, lookupPath, ordersIn, refundFen, refundable, timelineText } from "../../console/order_desk.js";
+import { deskRow, lookupPath, moneyLines, ordersIn, refundFen, refundable, timelineText } from "../../console/order_desk.js";
 
 const ID = "ord_0123456789abcdef0123456789ab12cd";
 const order = (fields = {}) => ({
@@ -72,15 +72,15 @@ test("a cancelled order says why, a complaint its verdict, a carrier its rider, 
     "投诉（待裁定）：餐洒了",
     "已取消 11/28 12:05（顾客来电取消）",
   ]);
-  assert.deepEqual(row.actions, []);
+  assert.deepEqual(row.actions, ["money"]);
 });
 
 test("an operator may cancel until the food is on its way, and refund what was paid online and not given back", () => {
-  assert.deepEqual(deskRow(order({ status: "PICKING_UP" })).actions, ["cancel", "refund"]);
-  assert.deepEqual(deskRow(order()).actions, ["refund"]); // on its way: too late to cancel
+  assert.deepEqual(deskRow(order({ status: "PICKING_UP" })).actions, ["money", "cancel", "refund"]);
+  assert.deepEqual(deskRow(order()).actions, ["money", "refund"]); // on its way: too late to cancel
   const unpaid = order({ status: "PENDING_PAYMENT", timeline: order().timeline.slice(0, 1) });
-  assert.deepEqual(deskRow(unpaid).actions, ["cancel"]);
-  assert.deepEqual(deskRow(order({ refund: { status: "PROCESSING", refunded: 0 } })).actions, []);
+  assert.deepEqual(deskRow(unpaid).actions, ["money", "cancel"]);
+  assert.deepEqual(deskRow(order({ refund: { status: "PROCESSING", refunded: 0 } })).actions, ["money"]);
   assert.equal(refundable(order({ refund: { status: "PARTIALLY_REFUNDED", refunded: 600 } })), 4000);
   assert.equal(refundable(order({ refund: { status: "REFUNDED", refunded: 4600 } })), 0);
   assert.equal(refundable(order({ amounts: { total: 4600, collect_on_delivery: 4600 } })), 0); // cash at the door
@@ -101,4 +101,24 @@ test("a refund is typed in yuan and must be within what is left", () => {
 
 test("the timeline of an order without moves is empty", () => {
   assert.equal(timelineText({ timeline: [] }), "");
+});
+
+test("an order's money: each payment, then each refund with its reason and why a failed one failed", () => {
+  const money = {
+    payments: [
+      { payment_id: "pay_1", channel: "wechat", amount: 4600, status: "SUCCEEDED", paid_at: "2026-11-28T04:02:00.000Z" },
+      { payment_id: "pay_0", channel: "alipay", amount: 4600, status: "CLOSED", paid_at: null },
+    ],
+    refunds: [
+      { amount: 150, status: "SUCCEEDED", created_at: "2026-11-28T04:30:00.000Z", reason: "少送饮料", failure: null },
+      { amount: 500, status: "FAILED", created_at: "2026-11-28T04:40:00.000Z", reason: "补偿", failure: "USER_ACCOUNT_ABNORMAL: 账户异常" },
+    ],
+  };
+  assert.deepEqual(moneyLines(money), [
+    "微信支付 ¥46.00 已支付 11/28 12:02 · pay_1",
+    "支付宝 ¥46.00 已关闭 · pay_0",
+    "退款 ¥1.50 已退款 11/28 12:30：少送饮料",
+    "退款 ¥5.00 退款失败 11/28 12:40：补偿（USER_ACCOUNT_ABNORMAL: 账户异常）",
+  ]);
+  assert.deepEqual(moneyLines({ payments: [], refunds: [] }), ["没有线上付款或退款。"]);
 });

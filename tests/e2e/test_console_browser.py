@@ -392,6 +392,9 @@ def test_an_operator_finds_a_callers_orders_by_phone_refunds_part_of_one_and_can
     )
     assert given["status"] == "PARTIALLY_REFUNDED"
     ops.wait_for_selector(f'{row}:has-text("部分退款 ¥1.50")', timeout=REFRESH_MS + 5_000)
+    ops.click(f'{row} button[data-action="money"]')  # its payments and refunds, each a line
+    ops.wait_for_selector(f'{row}:has-text("退款 ¥1.50 已退款")')
+    assert "少送了一瓶饮料" in ops.inner_text(row) and "沙箱支付" in ops.inner_text(row)
 
     ops.fill("#lookup-query", f"#{cancelled[-6:].lower()}")
     ops.click("#lookup button")
