@@ -29,7 +29,8 @@ export function hourBars(report) {
   const busiest = Math.max(1, ...report.periods.map((period) => period.orders));
   return report.periods.map((period) => {
     const hour = Number(period.period.slice(11, 13));
-    return { hour, orders: period.orders, height: Math.round((period.orders / busiest) * 100), label: hour % 6 === 0 ? `${hour}时` : "" };
+    const height = Math.round((period.orders / busiest) * 100);
+    return { hour, orders: period.orders, height, label: hour % 6 === 0 ? `${hour}时` : "" };
   });
 }
 

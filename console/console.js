@@ -1,15 +1,14 @@
 // The merchant console: sign in with an SMS code, pick a shop, pause it or take orders again, see its figures for
-// today and the week, enter a
-// phone or walk-in order (the address looked up on the map and picked by the merchant), take or refuse its new
-// orders and answer what its orders ask of it (a customer's cancel request, food coming back), follow the day's
-// orders, add dishes and edit them (price, category, photo), take them off the menu or put them back and restock
-// or count them, watch its alerts (refreshed, with an
-// unread badge), set its hours, days off, prep time, auto-confirm, what an unanswered order becomes, what proves a
-// delivery and its phone, and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's
-// callback). An operator (admin) signing in gets the operations view instead: an order desk (an order looked up by
-// its reference, its id or the customer's phone, its history, and cancelling or refunding it), the platform's
-// figures, the day's riders, the riders themselves (applications approved or declined, riders suspended or let work
-// again, their capacity, a rider registered by hand) and the open incidents, each resolved with a note.
+// today (hour by hour) and the week, enter a phone or walk-in order (the address looked up on the map and picked by
+// the merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request,
+// food coming back), follow the day's orders, add dishes and edit them (price, category, photo), take them off the
+// menu or put them back and restock or count them, set the shop's hours, days off, prep time, auto-confirm, what an
+// unanswered order becomes, what proves a delivery and its phone, watch its alerts (refreshed, with an unread
+// badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback).
+// An operator (admin) signing in gets the operations view instead: an order desk (an order looked up by its
+// reference, its id or the customer's phone, its history and money, and cancelling or refunding it), the open
+// incidents, each resolved with a note, the platform's figures, the day's riders, and the riders themselves
+// (applications approved or declined, riders suspended or let work again, their capacity, a rider registered by hand).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -28,7 +27,14 @@ import { DESK_ACTIONS, deskRow, lookupPath, moneyLines, ordersIn, refundFen } fr
 import { orderBody, placeRow } from "./phone_order.js";
 import { ACTION_STATUS, RIDER_ACTIONS, VEHICLES, capacityOf, newRiderBody, riderRow } from "./riders.js";
 import { shopStatus } from "./shop.js";
-import { PROOF_CHOICES, UNANSWERED_CHOICES, WEEKDAYS, hoursProblem, settingsChanges, settingsFields } from "./shop_settings.js";
+import {
+  PROOF_CHOICES,
+  UNANSWERED_CHOICES,
+  WEEKDAYS,
+  hoursProblem,
+  settingsChanges,
+  settingsFields,
+} from "./shop_settings.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
 
 const state = {
@@ -52,9 +58,9 @@ const state = {
   editing: null, // the dish the dish form edits (as the stock list had it), or null: the form adds a new one
   settingsBase: null, // the merchant as the settings form was filled from: what a save compares with
   categoriesKey: null, // the categories the form's select lists, so that a refresh leaves the choice alone
-  lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, so what it shows is current
+  lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, to show what is now
   refundAttempt: null, // the last refund sent and its Idempotency-Key: sent again unchanged, it is the same refund
-  money: new Map(), // the orders found whose payments and refunds are shown: order id → their lines, read at each refresh
+  money: new Map(), // order id → the lines of its payments and refunds, for those shown; read at each refresh
   riderPage: null, // the riders of the chosen status: the last page read, and all shown so far
   ridersShown: [],
 };
@@ -172,8 +178,9 @@ function foundItem(order) {
   return listItem("found", shown, DESK_ACTIONS, (action) => DESK_DO[action](row));
 }
 
-// 款项 shows the order's payments and refunds below it, or hides them. Cancelling takes a reason (the paid part is refunded by RefundWorker); a refund takes an amount in yuan, at most
-// what is left, and a reason, and is sent with an Idempotency-Key kept while it is unchanged.
+// 款项 shows the order's payments and refunds below it, or hides them. Cancelling takes a reason (the paid part is
+// refunded by RefundWorker); a refund takes an amount in yuan, at most what is left, and a reason, and is sent with
+// an Idempotency-Key kept while it is unchanged.
 const DESK_DO = {
   money: (row) => {
     if (state.money.has(row.id)) state.money.delete(row.id);
@@ -208,13 +215,15 @@ async function showRiders() {
   ]);
   state.riderPage = page;
   state.ridersShown = page.items;
-  const applied = (waiting || page).items.length;
-  $("applicant-count").textContent = applied ? `${applied}${(waiting || page).next_cursor ? "+" : ""}` : "";
+  const applicants = waiting || page;
+  const count = applicants.items.length;
+  $("applicant-count").textContent = count ? `${count}${applicants.next_cursor ? "+" : ""}` : "";
   renderRiders();
 }
 
 async function moreRiders() {
-  const query = new URLSearchParams({ status: $("rider-status").value, limit: "50", cursor: state.riderPage.next_cursor });
+  const cursor = state.riderPage.next_cursor;
+  const query = new URLSearchParams({ status: $("rider-status").value, limit: "50", cursor });
   const page = await api("GET", `/admin/riders?${query}`);
   state.ridersShown = appendPage(state.ridersShown, page);
   state.riderPage = page;
@@ -252,7 +261,8 @@ function setRiderStatus(rider, action) {
 
 async function addRider(event) {
   event.preventDefault();
-  const described = newRiderBody({ name: $("rider-name").value, phone: $("rider-phone").value, vehicle: $("rider-vehicle").value });
+  const form = { name: $("rider-name").value, phone: $("rider-phone").value, vehicle: $("rider-vehicle").value };
+  const described = newRiderBody(form);
   if (described.error) return sayBeside("rider-result", described.error);
   await whileBusy([$("rider-submit")], async () => {
     const rider = await api("POST", "/admin/riders", described.body);
@@ -744,7 +754,9 @@ async function saveDish(event) {
   await whileBusy([$("dish-submit")], async () => {
     let dish = state.editing;
     if (!dish) dish = await api("POST", `/merchants/${state.merchantId}/products`, described.body);
-    else if (!described.unchanged) dish = await api("PATCH", `/merchants/${state.merchantId}/products/${dish.id}`, described.body);
+    else if (!described.unchanged) {
+      dish = await api("PATCH", `/merchants/${state.merchantId}/products/${dish.id}`, described.body);
+    }
     if (photo.type) {
       try {
         const imageId = await uploadPhoto($("dish-photo").files[0]);

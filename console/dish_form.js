@@ -43,7 +43,12 @@ export function newDishBody(form) {
 export function dishEdit(form, product) {
   const dish = common(form);
   if (dish.error) return dish;
-  const was = { name: product.name, price: product.price, category_id: product.category_id || null, description: product.description || "" };
+  const was = {
+    name: product.name,
+    price: product.price,
+    category_id: product.category_id || null,
+    description: product.description || "",
+  };
   const changed = Object.fromEntries(Object.entries(dish.body).filter(([field, value]) => value !== was[field]));
   if (!Object.keys(changed).length) return { unchanged: true };
   return { body: { version: product.version, ...changed } };

@@ -95,9 +95,8 @@ export function settingsChanges(fields, merchant) {
     proof_of_delivery: fields.proof,
     phone,
   };
-  const body = Object.fromEntries(
-    Object.entries(wanted).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(normalised(field, merchant[field]))),
-  );
+  const changed = ([field, value]) => JSON.stringify(value) !== JSON.stringify(normalised(field, merchant[field]));
+  const body = Object.fromEntries(Object.entries(wanted).filter(changed));
   return Object.keys(body).length ? { body } : { unchanged: true };
 }
 
