@@ -67,6 +67,19 @@ def test_an_operator_finds_a_customers_orders_by_their_phone_newest_first(api):
     assert every_page(api, phone="+8613900009999") == []  # nobody signs in with it
 
 
+def test_after_a_wechat_account_is_merged_into_the_phones_its_orders_are_found_by_the_phone(api):
+    from paotui.accounts import merging
+    from paotui.accounts.records import wechat_key
+    from paotui.accounts.users import get_user, user_for_identity
+
+    by_phone = signed_up(PHONE)
+    wechat_only = user_for_identity(wechat_key("o-wechat-only")).id
+    (before,) = orders_of(wechat_only, 1, "wechat")
+    assert every_page(api, phone=PHONE) == []
+    merging.merge(get_user(wechat_only), get_user(by_phone))  # the customer bound the phone in the mini-program
+    assert every_page(api, phone=PHONE) == [before.id]
+
+
 def test_an_operator_finds_an_order_by_its_reference_however_it_is_written(api):
     from paotui.platform.ids import short_ref
 

@@ -29,6 +29,7 @@ def stable_id(prefix: str, *parts: str) -> str:
 
 
 def short_ref(record_id: str) -> str:
-    """The reference people read out (在订单消息里的单号): the id's last six characters, upper-cased. Six hex
-    digits of a stable id tell two orders apart among millions; operators look one up by it (by-ref)."""
+    """The reference people read out, as every message and alert shows it: the id's last six characters,
+    upper-cased. Short enough to say on the phone, not unique (16.7 million of them for hex ids), so operators'
+    lookup by it (the Orders table's by-ref) may find more than one order."""
     return record_id[-6:].upper()
