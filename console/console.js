@@ -21,9 +21,9 @@ import {
   weekQuery,
   weekTable,
 } from "./analytics.js";
-import { ACTIONS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
+import { ACTIONS, STATUS_LABELS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { categoryChoices, dishEdit, dishFields, newDishBody, photoTooBig, photoType } from "./dish_form.js";
-import { DESK_ACTIONS, deskRow, lookupPath, moneyLines, ordersIn, refundFen } from "./order_desk.js";
+import { DESK_ACTIONS, deskRow, lookupPath, moneyLines, nextPath, ordersIn, refundFen, todayPath } from "./order_desk.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import { ACTION_STATUS, RIDER_ACTIONS, VEHICLES, capacityOf, newRiderBody, riderRow } from "./riders.js";
 import { shopStatus } from "./shop.js";
@@ -59,6 +59,8 @@ const state = {
   settingsBase: null, // the merchant as the settings form was filled from: what a save compares with
   categoriesKey: null, // the categories the form's select lists, so that a refresh leaves the choice alone
   lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, to show what is now
+  deskPage: null, // the answer to it (or to its last "more"): where the next page starts
+  found: [], // the orders it shows: its first page, and those "more" added
   refundAttempt: null, // the last refund sent and its Idempotency-Key: sent again unchanged, it is the same refund
   money: new Map(), // order id → the lines of its payments and refunds, for those shown; read at each refresh
   riderPage: null, // the riders of the chosen status: the last page read, and all shown so far
@@ -145,13 +147,22 @@ async function refreshOps() {
 async function lookUp(event) {
   event.preventDefault();
   const asked = lookupPath($("lookup-query").value);
-  if (asked.error) {
-    $("lookup-result").textContent = asked.error;
-    return;
-  }
-  state.lookup = asked.path;
+  if (asked.error) return sayBeside("lookup-result", asked.error);
+  $("today-status").value = "";
+  return lookAt(asked.path);
+}
+
+// Today's orders of the chosen status: where orders wait now (待接单, 等骑手), how many are on their way.
+function watchToday() {
+  const status = $("today-status").value;
+  return status ? lookAt(todayPath(status, new Date())) : null;
+}
+
+async function lookAt(path) {
+  state.lookup = path;
   state.money = new Map();
   await showFound();
+  return null;
 }
 
 async function showFound() {
@@ -163,13 +174,27 @@ async function showFound() {
     if (error.status !== 404) throw error;
     answer = { items: [], next_cursor: null }; // a whole id no order has
   }
-  const found = ordersIn(answer);
-  const shown = found.filter((order) => state.money.has(order.id));
+  state.deskPage = answer;
+  state.found = ordersIn(answer);
+  await renderFound();
+}
+
+async function moreFound() {
+  const page = await api("GET", nextPath(state.lookup, state.deskPage.next_cursor));
+  state.deskPage = page;
+  state.found = appendPage(state.found, page);
+  await renderFound();
+}
+
+// The orders found, each with its payments and refunds when they are shown (read now, so they are current).
+async function renderFound() {
+  const shown = state.found.filter((order) => state.money.has(order.id));
   const money = await Promise.all(shown.map((order) => api("GET", `/orders/${order.id}/payments`)));
   state.money = new Map(shown.map((order, index) => [order.id, moneyLines(money[index])]));
-  const more = answer.next_cursor ? `，只列出最近 ${found.length} 单` : "";
-  $("lookup-result").textContent = found.length ? `找到 ${found.length} 单${more}` : "没有找到订单。";
-  $("found").replaceChildren(...found.map(foundItem));
+  const more = state.deskPage.next_cursor ? "，还有更多" : "";
+  $("lookup-result").textContent = state.found.length ? `找到 ${state.found.length} 单${more}` : "没有找到订单。";
+  $("found").replaceChildren(...state.found.map(foundItem));
+  $("found-more").hidden = !state.deskPage.next_cursor;
 }
 
 function foundItem(order) {
@@ -958,6 +983,12 @@ function resetOrderForm() {
 $("order-find").onclick = () => findPlaces().catch(saidBeside("order-result"));
 $("order-form").onsubmit = (event) => placeOrder(event).catch(saidBeside("order-result"));
 $("lookup").onsubmit = (event) => lookUp(event).catch(saidBeside("lookup-result"));
+$("today-status").replaceChildren(
+  new Option("选择状态…", ""),
+  ...Object.entries(STATUS_LABELS).map(([status, label]) => new Option(label, status)),
+);
+$("today-status").onchange = () => watchToday()?.catch(saidBeside("lookup-result"));
+$("found-more").onclick = () => moreFound().catch(saidBeside("lookup-result"));
 for (const [id, choices] of [["unanswered", UNANSWERED_CHOICES], ["proof", PROOF_CHOICES]]) {
   $(id).replaceChildren(...Object.entries(choices).map(([value, label]) => new Option(label, value)));
 }

@@ -2,7 +2,7 @@
 // id, the customer's phone) made into the API's lookup, each order found made ready to show with its history, and
 // what an operator may do with it. Pure functions (no DOM, no fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
-import { CHANNEL_LABELS, STATUS_LABELS, fenOf, orderRef, yuan } from "./orders.js";
+import { CHANNEL_LABELS, STATUS_LABELS, chinaDay, fenOf, orderRef, yuan } from "./orders.js";
 import { e164 } from "./phone_order.js";
 
 const FOUND_AT_MOST = "20";
@@ -30,6 +30,16 @@ export function lookupPath(text) {
   const phone = e164(typed);
   if (phone) return { path: listPath({ phone }) };
   return { error: "请输入单号（6 位，如 AB12CD）、完整订单号（ord_…）或顾客手机号。" };
+}
+
+/** The platform's orders of one status placed today (China time), newest first, to watch them: where orders wait. */
+export function todayPath(status, now) {
+  return listPath({ status, from: chinaDay(now), to: chinaDay(now) });
+}
+
+/** The next page of a list the desk shows. */
+export function nextPath(path, cursor) {
+  return `${path}&${new URLSearchParams({ cursor })}`;
 }
 
 function listPath(query) {

@@ -2,7 +2,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { deskRow, lookupPath, moneyLines, ordersIn, refundFen, refundable, timelineText } from "../../console/order_desk.js";
+import {
+  deskRow,
+  lookupPath,
+  moneyLines,
+  nextPath,
+  ordersIn,
+  refundFen,
+  refundable,
+  timelineText,
+  todayPath,
+} from "../../console/order_desk.js";
 
 const ID = "ord_0123456789abcdef0123456789ab12cd";
 const order = (fields = {}) => ({
@@ -121,4 +131,10 @@ test("an order's money: each payment, then each refund with its reason and why a
     "退款 ¥5.00 退款失败 11/28 12:40：补偿（USER_ACCOUNT_ABNORMAL: 账户异常）",
   ]);
   assert.deepEqual(moneyLines({ payments: [], refunds: [] }), ["没有线上付款或退款。"]);
+});
+
+test("the platform's orders of one status placed today (China time), and the next page of a list", () => {
+  const path = todayPath("CONFIRMED", new Date("2026-11-27T17:30:00Z"));
+  assert.equal(path, "/orders?role=admin&status=CONFIRMED&from=2026-11-28&to=2026-11-28&limit=20");
+  assert.equal(nextPath(path, "eyJ+/="), `${path}&cursor=eyJ%2B%2F%3D`);
 });

@@ -406,6 +406,9 @@ def test_an_operator_finds_a_callers_orders_by_phone_refunds_part_of_one_and_can
     assert ended["cancel_reason"] == "顾客来电取消"
     ops.wait_for_selector(f'{row}:has-text("已取消")')
     assert ops.locator(f'{row} button[data-action="cancel"]').count() == 0
+    ops.select_option("#today-status", "CANCELLED")  # today's cancelled orders, the platform's
+    ops.wait_for_selector(f'#found li[data-found="{cancelled}"]')
+    assert ops.locator(f'#found li[data-found="{refunded}"]').count() == 0  # paid, not cancelled
     assert ops.inner_text("#error") == ""
 
 
