@@ -54,14 +54,13 @@ const state = {
   timer: null,
   places: [], // where the phone order's address may be, as last looked up
   orderItemsKey: null, // the dishes the order form lists, so that a refresh leaves what was typed alone
-  orderAttempt: null, // the last order sent and its Idempotency-Key: sent again unchanged, it is the same order
   editing: null, // the dish the dish form edits (as the stock list had it), or null: the form adds a new one
   settingsBase: null, // the merchant as the settings form was filled from: what a save compares with
   categoriesKey: null, // the categories the form's select lists, so that a refresh leaves the choice alone
   lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, to show what is now
   deskPage: null, // the answer to it (or to its last "more"): where the next page starts
   found: [], // the orders it shows: its first page, and those "more" added
-  refundAttempt: null, // the last refund sent and its Idempotency-Key: sent again unchanged, it is the same refund
+  attempts: {}, // per form (order, dish, refund): the last request sent and its Idempotency-Key (idempotencyKey)
   money: new Map(), // order id → the lines of its payments and refunds, for those shown; read at each refresh
   riderPage: null, // the riders of the chosen status: the last page read, and all shown so far
   ridersShown: [],
@@ -223,9 +222,11 @@ const DESK_DO = {
     if (amount === null) return sayBeside("error", `退款金额须在 ¥0.01 到 ${yuan(row.refundable)} 之间。`);
     const reason = window.prompt("退款原因（顾客会看到）")?.trim();
     if (!reason) return null;
-    const sent = JSON.stringify([row.id, amount, reason]);
-    if (state.refundAttempt?.sent !== sent) state.refundAttempt = { sent, key: crypto.randomUUID() };
-    return api("POST", `/orders/${row.id}/refunds`, { amount, reason }, { "Idempotency-Key": state.refundAttempt.key });
+    const key = idempotencyKey("refund", [row.id, amount, reason]);
+    return api("POST", `/orders/${row.id}/refunds`, { amount, reason }, { "Idempotency-Key": key }).then((refund) => {
+      delete state.attempts.refund; // gone through: the same amount and reason again is another refund
+      return refund;
+    });
   },
 };
 
@@ -510,6 +511,14 @@ function editProduct(product, fields) {
   return api("PATCH", `/merchants/${state.merchantId}/products/${product.id}`, { version: product.version, ...fields });
 }
 
+// The Idempotency-Key for what a form sends: the same while it sends the same (a retry after a lost answer, a second
+// click), so the API makes it once; a new one once what is sent changes, or the form is reset after it went through.
+function idempotencyKey(form, body) {
+  const sent = JSON.stringify(body);
+  if (state.attempts[form]?.sent !== sent) state.attempts[form] = { sent, key: crypto.randomUUID() };
+  return state.attempts[form].key;
+}
+
 // Buttons stay disabled while their request runs, so that a double click does not send it twice.
 async function whileBusy(buttons, run) {
   buttons.forEach((button) => (button.disabled = true));
@@ -752,6 +761,7 @@ function startEditing(product) {
 
 function resetDishForm() {
   state.editing = null;
+  delete state.attempts.dish;
   $("dish-form").reset();
   $("dish-category").value = "";
   $("dish-stock-row").hidden = false;
@@ -778,7 +788,10 @@ async function saveDish(event) {
   if (described.unchanged && !photo.type) return sayBeside("dish-result", "没有改动。");
   await whileBusy([$("dish-submit")], async () => {
     let dish = state.editing;
-    if (!dish) dish = await api("POST", `/merchants/${state.merchantId}/products`, described.body);
+    if (!dish) {
+      const key = idempotencyKey("dish", described.body);
+      dish = await api("POST", `/merchants/${state.merchantId}/products`, described.body, { "Idempotency-Key": key });
+    }
     else if (!described.unchanged) {
       dish = await api("PATCH", `/merchants/${state.merchantId}/products/${dish.id}`, described.body);
     }
@@ -945,13 +958,9 @@ async function placeOrder(event) {
     quantities: orderQuantities(),
   });
   if (described.error) return sayBeside("order-result", described.error);
-  // the same order sent again (a lost answer, a second click) carries the same key, and is placed once
-  const sent = JSON.stringify(described.body);
-  if (state.orderAttempt?.sent !== sent) state.orderAttempt = { sent, key: crypto.randomUUID() };
+  const key = idempotencyKey("order", described.body);
   await whileBusy([$("order-submit")], async () => {
-    const order = await api("POST", `/merchants/${state.merchantId}/orders`, described.body, {
-      "Idempotency-Key": state.orderAttempt.key,
-    });
+    const order = await api("POST", `/merchants/${state.merchantId}/orders`, described.body, { "Idempotency-Key": key });
     resetOrderForm();
     const collect = order.amounts.collect_on_delivery ? `，货到付款 ${yuan(order.amounts.collect_on_delivery)}` : "";
     sayBeside("order-result", `已下单 #${orderRef(order.id)}（${yuan(order.amounts.total)}${collect}）`);
@@ -977,7 +986,7 @@ function resetOrderForm() {
   $("order-places").replaceChildren();
   $("order-result").textContent = "";
   state.places = [];
-  state.orderAttempt = null;
+  delete state.attempts.order;
 }
 
 $("order-find").onclick = () => findPlaces().catch(saidBeside("order-result"));

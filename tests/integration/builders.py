@@ -213,7 +213,7 @@ def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[A
         delivery=DELIVERY,
         prep_minutes=10,
     )
-    products = [add_product(merchant.id, f"item {i}", 1000 + i, stock) for i, stock in enumerate(stocks)]
+    products = [add_product(merchant.id, f"item {i}", 1000 + i, stock)[0] for i, stock in enumerate(stocks)]
     return merchant, products
 
 

@@ -260,6 +260,52 @@ def test_products_are_created_edited_with_compare_and_set_and_taken_off_sale(con
     assert [(p["id"], p["available"], p["price"]) for p in listed] == [(created["id"], False, 2400)]
 
 
+def test_a_product_sent_again_under_its_idempotency_key_is_made_once(console):
+    import json
+
+    from paotui.catalog.service import list_products
+
+    merchant, before = merchant_with_products()
+    path = f"/merchants/{merchant.id}/products"
+    body = {"name": "蟹粉小笼", "price": 2850, "stock": None}
+
+    def create(sent: dict, key: str) -> tuple[int, dict, str | None]:
+        event = api_event("POST", path, body=sent, authorizer=OWNER, headers={"Idempotency-Key": key})
+        response = console.app.resolve(event, None)
+        replayed = response["multiValueHeaders"].get("Idempotent-Replayed", [None])[0]
+        return response["statusCode"], json.loads(response["body"]), replayed
+
+    status, first, replayed = create(body, "dish-key-0001")
+    assert (status, replayed) == (201, "false")
+    status, again, replayed = create(body, "dish-key-0001")  # the answer was lost: the console sends it again
+    assert (status, replayed, again["id"]) == (201, "true", first["id"])
+    assert len(list_products(merchant.id)) == len(before) + 1
+    status, other, _ = create({**body, "price": 2600}, "dish-key-0001")
+    assert (status, other["error"]["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
+    status, second, _ = create(body, "dish-key-0002")  # another key: another dish of the same name
+    assert status == 201 and second["id"] != first["id"]
+    status, refused, _ = create(body, "short")
+    assert (status, refused["error"]["code"]) == (400, "INVALID_IDEMPOTENCY_KEY")
+    assert len(list_products(merchant.id)) == len(before) + 2
+
+
+def test_a_retry_racing_its_first_try_gets_the_product_the_first_made(console, monkeypatch):
+    from paotui.catalog import service
+
+    merchant, _ = merchant_with_products()
+    made = service.add_product(merchant.id, "汤", 800, 5, idempotency=("soup-key-0001", "digest"))[0]
+    real, looked = service._made_with, []
+
+    def looked_too_soon(*args):  # the retry looked before the first try had written; then its write is refused
+        looked.append(args)
+        return None if len(looked) == 1 else real(*args)
+
+    monkeypatch.setattr(service, "_made_with", looked_too_soon)
+    again, created = service.add_product(merchant.id, "汤", 800, 5, idempotency=("soup-key-0001", "digest"))
+    assert (again.id, created) == (made.id, False)
+    assert len(looked) == 2  # the refused write looked again
+
+
 @pytest.mark.parametrize(
     "body",
     [

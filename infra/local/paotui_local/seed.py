@@ -85,7 +85,7 @@ def seed() -> dict[str, Any]:
             delivery=DELIVERY,
             prep_minutes=10,
         )
-        products = [add_product(merchant.id, name, price, stock) for name, price, stock in spec["products"]]
+        products = [add_product(merchant.id, name, price, stock)[0] for name, price, stock in spec["products"]]
         merchants.append(
             {
                 "id": merchant.id,

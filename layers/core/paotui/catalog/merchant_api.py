@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from paotui.catalog import adjustments, hours, images, merchants, pricing, service
@@ -32,7 +33,9 @@ from paotui.catalog.models import Location, MerchantProductView
 from paotui.catalog.records import MerchantRecord
 from paotui.platform import clock
 from paotui.platform.auth import Principal, require_role
-from paotui.platform.errors import Unprocessable
+from paotui.platform.errors import BadRequest, Unprocessable
+from paotui.platform.http import json_response
+from paotui.platform.ids import fingerprint
 
 router = APIGatewayRouter()
 
@@ -88,10 +91,20 @@ def put_categories(  # noqa: N803 (API path name)
     return [Category(id=category.id, name=category.name) for category in merchant.categories]
 
 
-@router.post("/merchants/<merchantId>/products")
-def create_product(merchantId: str, body: NewProduct, caller: MerchantCaller) -> tuple[MerchantProductView, int]:  # noqa: N803
+@router.post("/merchants/<merchantId>/products", responses={201: {"description": "The product, created or replayed"}})
+def create_product(  # noqa: N803 (API path name)
+    merchantId: str,
+    body: NewProduct,
+    caller: MerchantCaller,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response[MerchantProductView]:
+    """A new product. With an ``Idempotency-Key`` (8 to 128 characters), sending it again after a lost answer is
+    the same product (``Idempotent-Replayed: true``), not a second; the key with another body is 422
+    ``IDEMPOTENCY_KEY_REUSED``."""
+    if idempotency_key is not None and not 8 <= len(idempotency_key) <= 128:
+        raise BadRequest("An Idempotency-Key has 8 to 128 characters.", code="INVALID_IDEMPOTENCY_KEY")
     merchant = service.managed_merchant(caller, merchantId)
-    product = service.add_product(
+    product, created = service.add_product(
         merchant.id,
         body.name,
         body.price,
@@ -102,8 +115,11 @@ def create_product(merchantId: str, body: NewProduct, caller: MerchantCaller) ->
         on_sale=body.on_sale,
         low_stock_threshold=body.low_stock_threshold,
         daily_stock=body.daily_stock,
+        idempotency=(idempotency_key, fingerprint(body)) if idempotency_key else None,
     )
-    return MerchantProductView.of(product), 201
+    response = json_response(201, MerchantProductView.of(product).model_dump(mode="json"))
+    response.headers["Idempotent-Replayed"] = "false" if created else "true"
+    return response
 
 
 @router.patch("/merchants/<merchantId>/products/<productId>")

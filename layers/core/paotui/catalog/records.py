@@ -135,6 +135,7 @@ class ProductRecord(Model):
     images = ListAttribute(of=UnicodeAttribute, default=list)  # S3 keys in display order (catalog.images)
     version = NumberAttribute(default=1)  # bumped by every write, for compare-and-set edits
     created_at = UnicodeAttribute()
+    request_fingerprint = UnicodeAttribute(null=True)  # created under an Idempotency-Key: the body's digest
 
 
 class LedgerState(StrEnum):

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from paotui.catalog import delivery, hours, pricing, search
@@ -37,7 +37,7 @@ from paotui.platform import clock
 from paotui.platform.auth import Principal
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from paotui.platform.geo import cell_of, disk_cells
-from paotui.platform.ids import new_id
+from paotui.platform.ids import new_id, stable_id
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
 
@@ -254,15 +254,23 @@ def add_product(
     on_sale: bool = True,
     low_stock_threshold: int | None = None,
     daily_stock: int | None = None,
-) -> ProductRecord:
-    """A new product; ``stock=None`` sells it without limit. ``options``: [{name, min, max, options: [...]}]."""
+    idempotency: tuple[str, str] | None = None,
+) -> tuple[ProductRecord, bool]:
+    """A new product, and whether this call created it; ``stock=None`` sells it without limit. ``options``:
+    [{name, min, max, options: [...]}]. ``idempotency``: (the caller's key, the body's digest): the product's id
+    is derived from the key, so a retry after a lost answer finds the product it made (422
+    ``IDEMPOTENCY_KEY_REUSED`` if the key came with another body) instead of making a second."""
     merchant = get_merchant(merchant_id)
+    key, digest = idempotency or (None, None)
+    product_id = stable_id("prd_", merchant_id, key) if key else new_id("prd_")
+    if key and (made := _made_with(merchant_id, product_id, digest)):
+        return made, False
     if category_id is not None:
         check_category(merchant, category_id)
     on_hand = UNLIMITED_STOCK if stock is None else stock
     product = ProductRecord(
         merchant_id,
-        new_id("prd_"),
+        product_id,
         name=name,
         description=description,
         category_id=category_id,
@@ -277,16 +285,31 @@ def add_product(
         daily_stock=daily_stock,
         version=1,
         created_at=clock.now_iso(),
+        request_fingerprint=digest,
     )
-    if category_id is None:
-        product.save(condition=ProductRecord.id.does_not_exist())
-        return product
     try:
+        if category_id is None:
+            product.save(condition=ProductRecord.id.does_not_exist())
+            return product, True
         with transact_write() as transaction:
             transaction.save(product, condition=ProductRecord.id.does_not_exist())
             claim_menu(transaction, merchant)
-    except TransactWriteError as error:
-        if error.cause_response_code != "TransactionCanceledException":
+    except (PutError, TransactWriteError) as error:
+        made = _made_with(merchant_id, product_id, digest) if key else None  # a retry that raced its first try
+        if made:
+            return made, False
+        if isinstance(error, PutError) or error.cause_response_code != "TransactionCanceledException":
             raise
         raise menu_changed(merchant_id, category_id) from None
-    return product
+    return product, True
+
+
+def _made_with(merchant_id: str, product_id: str, digest: str | None) -> ProductRecord | None:
+    """The product an earlier request under the same key made, or None; 422 if that request had another body."""
+    try:
+        made = ProductRecord.get(merchant_id, product_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if made.request_fingerprint != digest:
+        raise Unprocessable("This Idempotency-Key was used for a different product.", code="IDEMPOTENCY_KEY_REUSED")
+    return made

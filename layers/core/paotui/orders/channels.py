@@ -42,7 +42,7 @@ from paotui.platform import clock
 from paotui.platform.auth import Principal
 from paotui.platform.dynamo import failed_conditions, transact_write
 from paotui.platform.errors import NotFound, Unprocessable
-from paotui.platform.ids import stable_id
+from paotui.platform.ids import fingerprint, stable_id
 from paotui.platform.models import Fen, Line, Prose
 from paotui.platform.observability import logger, metrics
 
@@ -93,7 +93,7 @@ def place_merchant_order(
 
     merchant = managed_merchant(caller, merchant_id)
     order_id = stable_id("ord_", merchant.id, idempotency_key)
-    digest = service.fingerprint(request)
+    digest = fingerprint(request)
     order, created = service.replay(order_id, digest), False
     if order is None:
         customer = ensure_user(request.address.contact_phone, ["customer"])
@@ -174,7 +174,7 @@ def accept_external(order: ExternalOrder) -> tuple[OrderRecord, bool] | None:
     from paotui.catalog.service import get_merchant, get_products
 
     order_id = external_order_id(order.channel, order.external_id)
-    digest = service.fingerprint(order)
+    digest = fingerprint(order)
     record, created = service.replay(order_id, digest), False
     if record is None:
         if order.scheduled_for is not None:  # a platform's time may be past (a late push), not beyond our booking

@@ -28,6 +28,7 @@ from paotui.platform import clock
 from paotui.platform.dynamo import PlaceMap, condition_failed
 from paotui.platform.errors import Unprocessable
 from paotui.platform.geo import haversine_m
+from paotui.platform.ids import fingerprint
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
 
@@ -91,7 +92,7 @@ def place_errand(customer_id: str, idempotency_key: str, request: PlaceErrand) -
     Returns the order and whether this call created it; nothing is written when the errand is refused.
     """
     order_id = service.order_id_for(customer_id, idempotency_key)
-    digest = service.fingerprint(request)
+    digest = fingerprint(request)
     existing = service.replay(order_id, digest)
     if existing:
         return existing, False

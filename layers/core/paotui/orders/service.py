@@ -10,8 +10,6 @@ the Orders stream.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -34,7 +32,7 @@ from paotui.orders.transitions import TERMINAL, UNASSIGNING, Actor, Status, is_a
 from paotui.platform import clock
 from paotui.platform.dynamo import PlaceMap, condition_failed, transact_write, update_if
 from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
-from paotui.platform.ids import short_ref, stable_id
+from paotui.platform.ids import fingerprint, short_ref, stable_id
 from paotui.platform.observability import logger
 
 if TYPE_CHECKING:  # annotations only: the workers that move orders don't load the API's models and resolver
@@ -42,15 +40,8 @@ if TYPE_CHECKING:  # annotations only: the workers that move orders don't load t
     from paotui.catalog.records import MerchantRecord
     from paotui.orders.models import PlaceOrder, TransitionRequest
     from paotui.platform.auth import Principal
-    from paotui.platform.models import RequestModel
 
 _RETRIES_ON_RACE = 3
-
-
-def fingerprint(request: RequestModel) -> str:
-    """A digest of the request body, to tell a retry from a reused idempotency key."""
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def get_order(order_id: str) -> OrderRecord:

@@ -1,11 +1,17 @@
-"""Identifiers: time-sortable random ids, stable ids derived from a natural key, and the short reference people
-read out."""
+"""Identifiers: time-sortable random ids, stable ids derived from a natural key (an idempotency key), the digest
+that tells a retry under such a key from the key reused, and the short reference people read out."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -26,6 +32,13 @@ _NAMESPACE = uuid.UUID("6f1c2a52-1c0e-4f4b-9a55-70616f747569")
 def stable_id(prefix: str, *parts: str) -> str:
     """The same id for the same parts, so a retried write lands on the same item."""
     return prefix + uuid.uuid5(_NAMESPACE, "\x1f".join(parts)).hex
+
+
+def fingerprint(body: BaseModel) -> str:
+    """A digest of a request's body: the same body sent again under its idempotency key is a retry, another body
+    under it is the key reused (422 ``IDEMPOTENCY_KEY_REUSED``)."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def short_ref(record_id: str) -> str:
