@@ -1,7 +1,7 @@
 // The merchant console: sign in with an SMS code, pick a shop, pause it or take orders again, see its figures for
 // today (hour by hour) and the week, enter a phone or walk-in order (the address looked up on the map and picked by
 // the merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request,
-// food coming back), follow the day's orders, add dishes and edit them (price, category, photo), take them off the
+// food coming back), follow the day's orders and print their kitchen tickets, add dishes and edit them (price, category, photo), take them off the
 // menu or put them back and restock or count them, set the shop's hours, days off, prep time, auto-confirm, what an
 // unanswered order becomes, what proves a delivery and its phone, watch its alerts (refreshed, with an unread
 // badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback).
@@ -36,6 +36,7 @@ import {
   settingsFields,
 } from "./shop_settings.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
+import { ticketLines } from "./ticket.js";
 
 const state = {
   token: sessionStorage.getItem("token"),
@@ -472,7 +473,16 @@ const ORDER_ACTIONS = {
     return api("POST", `/orders/${orderId}/cancel-request`, { approve: false, reason: reason.trim() || undefined });
   },
   returned: (orderId) => api("POST", `/orders/${orderId}/transitions`, { to: "RETURNED" }),
+  print: (orderId) => printTicket(orderId),
 };
+
+// The browser's print dialog with only the ticket on the page (index.html's print style): the shop's receipt printer.
+function printTicket(orderId) {
+  const order = [...state.pending, ...state.todayShown].find((shown) => shown.id === orderId);
+  $("ticket").textContent = ticketLines(order, state.shop.name).join("\n");
+  window.print();
+  return null;
+}
 
 // What each product's buttons do; a quantity that is not a whole number in range is said, not sent.
 const STOCK_DO = {

@@ -30,7 +30,11 @@ export const ACTIONS = {
   approveCancel: "同意取消",
   refuseCancel: "拒绝取消",
   returned: "确认收到退回",
+  print: "打印小票",
 };
+
+// the statuses whose food the kitchen still makes or hands over: their ticket may be printed
+const IN_THE_KITCHEN = new Set(["PAID", "CONFIRMED", "ASSIGNED", "PICKING_UP"]);
 
 /** The China-time day (YYYY-MM-DD) ``daysBack`` days before ``now``: the API's ``from``/``to`` are China days. */
 export function chinaDay(now, daysBack = 0) {
@@ -55,11 +59,15 @@ export function orderRef(orderId) {
   return orderId.slice(-6).toUpperCase();
 }
 
-function actionsFor(order) {
+function answersFor(order) {
   if (order.status === "PAID") return ["confirm", "reject"];
   if (order.cancel_request?.status === "PENDING") return ["approveCancel", "refuseCancel"];
   if (order.status === "RETURNING") return ["returned"];
   return [];
+}
+
+function actionsFor(order) {
+  return [...answersFor(order), ...(IN_THE_KITCHEN.has(order.status) ? ["print"] : [])];
 }
 
 /** One order as the lists show it. */

@@ -36,7 +36,7 @@ test("a new order shows its reference, China time, channel, what and for whom, a
     address: "人民广场 1 号楼 1201",
     note: "",
     cancelRequest: "",
-    actions: ["confirm", "reject"],
+    actions: ["confirm", "reject", "print"],
   });
 });
 
@@ -55,16 +55,17 @@ test("a phone order paid on delivery says what the rider collects; a scheduled o
   assert.equal(row.note, "不要辣");
 });
 
-test("each state offers only what the merchant may do then", () => {
+test("each state offers only what the merchant may do then, and a ticket while the kitchen has the order", () => {
   const actions = (fields) => orderRow(order(fields)).actions;
-  assert.deepEqual(actions({ status: "CONFIRMED" }), []);
+  assert.deepEqual(actions({ status: "CONFIRMED" }), ["print"]);
+  assert.deepEqual(actions({ status: "PICKING_UP" }), ["print"]);
   assert.deepEqual(actions({ status: "DELIVERING" }), []);
   assert.deepEqual(actions({ status: "CANCELLED" }), []);
   const asked = { status: "CONFIRMED", cancel_request: { reason: "买错了", at: "2026-11-27T16:06:00.000Z", status: "PENDING" } };
-  assert.deepEqual(actions(asked), ["approveCancel", "refuseCancel"]);
+  assert.deepEqual(actions(asked), ["approveCancel", "refuseCancel", "print"]);
   assert.equal(orderRow(order(asked)).cancelRequest, "买错了");
   const answered = { ...asked, cancel_request: { ...asked.cancel_request, status: "REJECTED" } };
-  assert.deepEqual(actions(answered), []);
+  assert.deepEqual(actions(answered), ["print"]);
   assert.equal(orderRow(order(answered)).cancelRequest, "");
   assert.deepEqual(actions({ status: "RETURNING" }), ["returned"]);
 });

@@ -93,6 +93,11 @@ def test_a_merchant_takes_one_new_order_and_refuses_another_with_a_reason(cloud,
     page.wait_for_selector(f'#pending li[data-order="{taken}"]', state="detached")
     assert customer.order(taken)["status"] == "CONFIRMED"
     assert "已接单" in page.inner_text(f'#today li[data-order="{taken}"]')
+    # its kitchen ticket: the print dialog shows only the ticket (stubbed here: what would have been printed)
+    page.evaluate("window.print = () => { window.printed = document.getElementById('ticket').textContent; }")
+    page.click(f'#today li[data-order="{taken}"] button[data-action="print"]')
+    printed = page.evaluate("window.printed")
+    assert f"#{taken[-6:].upper()}" in printed and merchant["products"][0]["name"] in printed
 
     page.once("dialog", lambda dialog: dialog.accept("今天的羊肉串卖完了"))
     page.click(f'#pending li[data-order="{refused}"] button[data-action="reject"]')
