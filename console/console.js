@@ -1,14 +1,15 @@
 // The merchant console: sign in with an SMS code, pick a shop, pause it or take orders again, see its figures for
 // today (hour by hour) and the week, enter a phone or walk-in order (the address looked up on the map and picked by
 // the merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request,
-// food coming back), follow the day's orders and print their kitchen tickets, add dishes and edit them (price, category, photo), take them off the
-// menu or put them back and restock or count them, set the shop's hours, days off, prep time, auto-confirm, what an
-// unanswered order becomes, what proves a delivery and its phone, watch its alerts (refreshed, with an unread
-// badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback).
-// An operator (admin) signing in gets the operations view instead: an order desk (an order looked up by its
-// reference, its id or the customer's phone, its history and money, and cancelling or refunding it), the open
-// incidents, each resolved with a note, the platform's figures, the day's riders, and the riders themselves
-// (applications approved or declined, riders suspended or let work again, their capacity, a rider registered by hand).
+// food coming back), follow the day's orders and print their kitchen tickets, add dishes and edit them (price,
+// category, photo), take them off the menu or put them back and restock or count them, set the shop's hours, days
+// off, prep time, auto-confirm, what an unanswered order becomes, what proves a delivery and its phone, watch its
+// alerts (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me
+// sends back to the API's callback). An operator (admin) signing in gets the operations view instead: an order desk
+// (an order looked up by its reference, its id or the customer's phone, or today's orders of a status; its history
+// and money, and cancelling or refunding it), the open incidents, each resolved with a note, the platform's figures,
+// the day's riders, and the riders themselves (applications approved or declined, riders suspended or let work
+// again, their capacity, a rider registered by hand).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
