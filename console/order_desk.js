@@ -1,6 +1,7 @@
 // The operators' order desk: what a call to support names an order by (the reference people read out, the whole
-// id, the customer's phone) made into the API's lookup, each order found made ready to show with its history, and
-// what an operator may do with it. Pure functions (no DOM, no fetch), so that tests/console runs them under node.
+// id, the customer's phone), or today's orders of one status, made into the API's lookup; each order found made
+// ready to show with its history and money, and what an operator may do with it. Pure functions (no DOM, no fetch),
+// so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
 import { CHANNEL_LABELS, STATUS_LABELS, chinaDay, fenOf, orderRef, yuan } from "./orders.js";
 import { e164 } from "./phone_order.js";
