@@ -2,10 +2,10 @@
 // today (hour by hour) and the week, enter a phone or walk-in order (the address looked up on the map and picked by
 // the merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request,
 // food coming back), follow the day's orders and print their kitchen tickets, add dishes and edit them (price,
-// category, photo), take them off the menu or put them back and restock or count them, set the shop's hours, days
-// off, prep time, auto-confirm, what an unanswered order becomes, what proves a delivery and its phone, watch its
-// alerts (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me
-// sends back to the API's callback). An operator (admin) signing in gets the operations view instead: an order desk
+// category, options, photo), take them off the menu or put them back and restock or count them, set the shop's
+// hours, days off, prep time, auto-confirm, what an unanswered order becomes, what proves a delivery and its phone,
+// watch its alerts (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which
+// Ele.me sends back to the API's callback). An operator (admin) signing in gets the operations view instead: an order desk
 // (an order looked up by its reference, its id or the customer's phone, or today's orders of a status; its history
 // and money, and cancelling or refunding it), the open incidents, each resolved with a note, the platform's figures,
 // the day's riders, and the riders themselves (applications approved or declined, riders suspended or let work
@@ -761,6 +761,7 @@ function startEditing(product) {
   $("dish-price").value = fields.price;
   $("dish-category").value = fields.category;
   $("dish-description").value = fields.description;
+  $("dish-options").value = fields.options;
   $("dish-stock-row").hidden = true; // stock is counted in the list (盘点)
   $("dish-summary").textContent = `编辑：${product.name}`;
   $("dish-submit").textContent = "保存修改";
@@ -791,6 +792,7 @@ async function saveDish(event) {
     price: $("dish-price").value,
     category: $("dish-category").value,
     description: $("dish-description").value,
+    options: $("dish-options").value,
     stock: $("dish-stock").value,
   };
   const described = state.editing ? dishEdit(form, state.editing) : newDishBody(form);

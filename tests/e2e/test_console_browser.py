@@ -1,6 +1,6 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
-off the menu and restocks another; adds a dish with its photo in a new category and changes its price; sets the shop's hours, days off and prep
+off the menu and restocks another; adds a dish with its photo and sizes in a new category and changes its price; sets the shop's hours, days off and prep
 time; pauses the shop and takes orders again; enters a phone order with the address
 found on the map; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner
 binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets the
@@ -132,7 +132,7 @@ def test_a_merchant_takes_a_dish_off_the_menu_and_restocks_another(cloud, browse
     assert page.inner_text("#error") == ""
 
 
-def test_a_merchant_adds_a_dish_with_its_photo_in_a_new_category_and_changes_its_price(cloud, browser):
+def test_a_merchant_adds_a_dish_with_its_photo_and_sizes_in_a_new_category_and_changes_its_price(cloud, browser):
     merchant = cloud.seed()["merchants"][1]
     name = f"蟹粉小笼 {uuid.uuid4().hex[:4]}"
     page = signed_in_console(cloud, browser, merchant["phone"])
@@ -145,6 +145,7 @@ def test_a_merchant_adds_a_dish_with_its_photo_in_a_new_category_and_changes_its
     page.wait_for_selector("#dish-result:has-text('价格')")  # said, nothing sent
     page.fill("#dish-price", "28.5")
     page.fill("#dish-stock", "40")
+    page.fill("#dish-options", "规格（必选）：六只、十只+20")
     category = f"点心 {uuid.uuid4().hex[:4]}"
     page.once("dialog", lambda dialog: dialog.accept(category))
     page.click("#dish-new-category")
@@ -160,6 +161,8 @@ def test_a_merchant_adds_a_dish_with_its_photo_in_a_new_category_and_changes_its
     menu = {product["name"]: product for product in cloud.get(f"/merchants/{merchant['id']}/products").json()}
     dish = menu[name]
     assert (dish["price"], dish["stock"], dish["available"]) == (2850, 40, True)
+    sizes = [(o["name"], o["price_delta"]) for o in dish["options"][0]["options"]]
+    assert (dish["options"][0]["min"], dish["options"][0]["max"], sizes) == (1, 1, [("六只", 0), ("十只", 2000)])
     categories = {c["name"]: c["id"] for c in cloud.get(f"/merchants/{merchant['id']}").json()["categories"]}
     assert dish["category_id"] == categories[category]
     (photo,) = dish["images"]
@@ -169,12 +172,13 @@ def test_a_merchant_adds_a_dish_with_its_photo_in_a_new_category_and_changes_its
 
     page.click(f'{row} button[data-action="edit"]')
     assert page.input_value("#dish-name") == name and page.input_value("#dish-price") == "28.50"
+    assert page.input_value("#dish-options") == "规格（必选）：六只、十只+20.00"
     assert page.is_hidden("#dish-stock-row")  # stock is counted in the list
     page.fill("#dish-price", "26")
     page.click("#dish-submit")
     page.wait_for_selector(f"{row}:has-text('¥26.00')")
     menu = {product["name"]: product for product in cloud.get(f"/merchants/{merchant['id']}/products").json()}
-    assert (menu[name]["price"], menu[name]["images"]) == (2600, [photo])
+    assert (menu[name]["price"], menu[name]["images"], menu[name]["options"]) == (2600, [photo], dish["options"])
     assert page.inner_text("#dish-summary") == "新增菜品"
     assert page.inner_text("#error") == ""
 
