@@ -289,8 +289,7 @@ function setRiderStatus(rider, action) {
 
 async function addRider(event) {
   event.preventDefault();
-  const form = { name: $("rider-name").value, phone: $("rider-phone").value, vehicle: $("rider-vehicle").value };
-  const described = newRiderBody(form);
+  const described = newRiderBody(readForm(RIDER_FIELDS));
   if (described.error) return sayBeside("rider-result", described.error);
   await whileBusy([$("rider-submit")], async () => {
     const rider = await api("POST", "/admin/riders", described.body);
@@ -520,6 +519,49 @@ function switchShop(paused) {
 // shows the dish as it is now.
 function editProduct(product, fields) {
   return api("PATCH", `/merchants/${state.merchantId}/products/${product.id}`, { version: product.version, ...fields });
+}
+
+// The console's forms, each a map of its fields' names to their elements' ids: what the pure modules read and fill.
+const ORDER_FIELDS = {
+  channel: "order-channel",
+  payment: "order-payment",
+  name: "order-name",
+  phone: "order-phone",
+  room: "order-room",
+  note: "order-note",
+};
+const DISH_FIELDS = {
+  name: "dish-name",
+  price: "dish-price",
+  category: "dish-category",
+  description: "dish-description",
+  options: "dish-options",
+  stock: "dish-stock",
+};
+const SETTINGS_FIELDS = {
+  always: "hours-always",
+  holidays: "holidays",
+  prep: "prep-minutes",
+  autoConfirm: "auto-confirm",
+  unanswered: "unanswered",
+  proof: "proof",
+  phone: "shop-phone",
+};
+const RIDER_FIELDS = { name: "rider-name", phone: "rider-phone", vehicle: "rider-vehicle" };
+
+// A form's fields as an object (a checkbox as whether it is checked).
+function readForm(fields) {
+  const value = (id) => ($(id).type === "checkbox" ? $(id).checked : $(id).value);
+  return Object.fromEntries(Object.entries(fields).map(([name, id]) => [name, value(id)]));
+}
+
+// A form's fields filled from ``values``; a field ``values`` leaves out is left as it is.
+function fillForm(fields, values) {
+  for (const [name, id] of Object.entries(fields)) {
+    if (!(name in values)) continue;
+    if ($(id).type === "checkbox") $(id).checked = values[name];
+    else $(id).value = values[name];
+  }
 }
 
 // The Idempotency-Key for what a form sends: the same while it sends the same (a retry after a lost answer, a second
@@ -756,12 +798,7 @@ function renderCategories() {
 
 function startEditing(product) {
   state.editing = product;
-  const fields = dishFields(product);
-  $("dish-name").value = fields.name;
-  $("dish-price").value = fields.price;
-  $("dish-category").value = fields.category;
-  $("dish-description").value = fields.description;
-  $("dish-options").value = fields.options;
+  fillForm(DISH_FIELDS, dishFields(product));
   $("dish-stock-row").hidden = true; // stock is counted in the list (盘点)
   $("dish-summary").textContent = `编辑：${product.name}`;
   $("dish-submit").textContent = "保存修改";
@@ -787,14 +824,7 @@ function resetDishForm() {
 // trying again sends the photo, not a second dish.
 async function saveDish(event) {
   event.preventDefault();
-  const form = {
-    name: $("dish-name").value,
-    price: $("dish-price").value,
-    category: $("dish-category").value,
-    description: $("dish-description").value,
-    options: $("dish-options").value,
-    stock: $("dish-stock").value,
-  };
+  const form = readForm(DISH_FIELDS);
   const described = state.editing ? dishEdit(form, state.editing) : newDishBody(form);
   const photo = photoType($("dish-photo").files[0]);
   if (described.error || photo.error) return sayBeside("dish-result", described.error || photo.error);
@@ -859,28 +889,16 @@ async function newCategory() {
 function fillSettings() {
   state.settingsBase = state.shop;
   const fields = settingsFields(state.shop);
-  $("hours-always").checked = fields.always;
+  fillForm(SETTINGS_FIELDS, fields);
   for (const [day] of WEEKDAYS) $(`hours-${day}`).value = fields.days[day];
   $("hours-days").disabled = fields.always;
-  $("holidays").value = fields.holidays;
-  $("prep-minutes").value = fields.prep;
-  $("auto-confirm").checked = fields.autoConfirm;
-  $("unanswered").value = fields.unanswered;
-  $("proof").value = fields.proof;
-  $("shop-phone").value = fields.phone;
 }
 
 async function saveSettings(event) {
   event.preventDefault();
   const fields = {
-    always: $("hours-always").checked,
+    ...readForm(SETTINGS_FIELDS),
     days: Object.fromEntries(WEEKDAYS.map(([day]) => [day, $(`hours-${day}`).value])),
-    holidays: $("holidays").value,
-    prep: $("prep-minutes").value,
-    autoConfirm: $("auto-confirm").checked,
-    unanswered: $("unanswered").value,
-    proof: $("proof").value,
-    phone: $("shop-phone").value,
   };
   const changes = settingsChanges(fields, state.settingsBase);
   if (changes.error || changes.unchanged) return sayBeside("settings-result", changes.error || "没有改动。");
@@ -961,13 +979,8 @@ async function placeOrder(event) {
   event.preventDefault();
   const picked = document.querySelector('input[name="order-place"]:checked');
   const described = orderBody({
-    channel: $("order-channel").value,
-    payment: $("order-payment").value,
-    name: $("order-name").value,
-    phone: $("order-phone").value,
+    ...readForm(ORDER_FIELDS),
     place: picked ? state.places[Number(picked.value)] : null,
-    room: $("order-room").value,
-    note: $("order-note").value,
     quantities: orderQuantities(),
   });
   if (described.error) return sayBeside("order-result", described.error);

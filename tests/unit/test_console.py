@@ -45,5 +45,7 @@ def test_the_page_calls_only_routes_the_api_has():
     for method, path in called:
         assert (method, re.sub(r"\$\{[^}]+\}", "*", path)) in routes, (method, path)
     page = (CONSOLE / "index.html").read_text(encoding="utf-8")
-    for element in re.findall(r'\$\("([a-z-]+)"\)', script):
+    forms = "".join(re.findall(r"const [A-Z]+_FIELDS = \{([^}]*)\}", script))  # the forms' fields' ids
+    assert forms, "no form fields found"
+    for element in re.findall(r'\$\("([a-z-]+)"\)', script) + re.findall(r': "([a-z-]+)"', forms):
         assert f'id="{element}"' in page, element
