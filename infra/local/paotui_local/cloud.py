@@ -151,6 +151,7 @@ class LocalCloud:
         self._moto.start()
         moto_port = self._moto.get_host_and_port()[1]
         self.moto_url = f"http://127.0.0.1:{moto_port}"
+        log.info("AWS services (moto) on %s", self.moto_url)  # for the AWS CLI, and the e2e harness
         self._set_aws_environment(moto_port)
         self._moto_api("reset", {})  # moto's backends are per process: start from nothing
         self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})

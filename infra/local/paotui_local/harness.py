@@ -27,35 +27,31 @@ import boto3
 import requests
 
 READY_LINE = "paotui local cloud ready on "
+MOTO_LINE = re.compile(r"AWS services \(moto\) on (\S+)")
+"""How the cloud's log tells where its moto listens: the harness lets it pick a free port, as the gateway does."""
 STACK = "paotui"  # the cloud's stack name: physical names are paotui-<LogicalId>
 REGION = "us-east-1"
 STARTUP_SECONDS = 60
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def start_cloud(timers: Mapping[str, str] | None = None, *, echo_logs: bool = False) -> Iterator[Cloud]:
-    """Run the local cloud (``paotui_local.__main__.main``) on a free port, its moto on another, until the block
-    ends: forked from this process's :class:`Zygote`, in a process of its own."""
-    port, moto_port = free_port(), free_port()
-    while moto_port == port:
-        moto_port = free_port()
+    """Run the local cloud (``paotui_local.__main__.main``) until the block ends: forked from this process's
+    :class:`Zygote`, in a process of its own.
+
+    The gateway and moto each bind port 0 and the cloud says which ports it got. A port picked here and bound
+    there later could be taken meanwhile (by any connection's ephemeral port), failing the start."""
     env = {**os.environ, **(timers or {})}
     env.pop("AWS_ENDPOINT_URL", None)
-    process = zygote().start(["--port", str(port), "--moto-port", str(moto_port)], env)
+    process = zygote().start(["--port", "0", "--moto-port", "0"], env)
     try:
         try:
-            base_url = _wait_until_ready(process)
+            base_url, moto_url = _wait_until_ready(process)
         except BaseException:
             process.stdout.close()
             raise
         threading.Thread(target=_pump, args=(process, echo_logs), daemon=True).start()
-        yield Cloud(base_url, timers=dict(timers or {}), moto_url=f"http://127.0.0.1:{moto_port}")
+        yield Cloud(base_url, timers=dict(timers or {}), moto_url=moto_url)
     finally:
         # a test's cloud holds nothing worth an orderly stop (4 s: long polls, moto): killed, its
         # containers see their pipe close and exit, and its fork server follows it
@@ -131,16 +127,22 @@ def zygote() -> Zygote:
     return Zygote()
 
 
-def _wait_until_ready(process: CloudProcess) -> str:
+def _wait_until_ready(process: CloudProcess) -> tuple[str, str]:
+    """The gateway's URL and moto's, once the cloud takes requests."""
     lines: list[str] = []
+    moto_url = ""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:  # the end of its output: the cloud has exited
             raise RuntimeError("the local cloud exited:\n" + "".join(lines[-50:]))
         lines.append(line)
+        if found := MOTO_LINE.search(line):
+            moto_url = found[1]
         if line.startswith(READY_LINE):
-            return line[len(READY_LINE) :].strip()
+            if not moto_url:
+                raise RuntimeError("the local cloud did not say where its moto listens:\n" + "".join(lines[-50:]))
+            return line[len(READY_LINE) :].strip(), moto_url
     raise TimeoutError("the local cloud did not get ready:\n" + "".join(lines[-50:]))
 
 
