@@ -4,6 +4,7 @@
 // food coming back), follow the day's orders and print their kitchen tickets, add dishes and edit them (price,
 // category, options, photo), take them off the menu or put them back and restock or count them, set the shop's
 // hours, days off, prep time, auto-confirm, what an unanswered order becomes, what proves a delivery and its phone,
+// set who delivers (its riders, Dada, or its riders with Dada as a fallback) and its delivery areas with their fees,
 // watch its alerts (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which
 // Ele.me sends back to the API's callback). An operator (admin) signing in gets the operations view instead: an order desk
 // (an order looked up by its reference, its id or the customer's phone, or today's orders of a status; its history
@@ -24,6 +25,15 @@ import {
 } from "./analytics.js";
 import { ACTIONS, STATUS_LABELS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { categoryChoices, dishEdit, dishFields, newDishBody, photoTooBig, photoType } from "./dish_form.js";
+import {
+  MAX_AREAS,
+  MODE_CHOICES,
+  SHAPE_CHOICES,
+  deliveryBody,
+  deliveryFields,
+  deliveryProblem,
+  newAreaFields,
+} from "./delivery_settings.js";
 import { DESK_ACTIONS, deskRow, lookupPath, moneyLines, nextPath, ordersIn, refundFen, todayPath } from "./order_desk.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import { ACTION_STATUS, RIDER_ACTIONS, VEHICLES, capacityOf, newRiderBody, riderRow } from "./riders.js";
@@ -58,6 +68,7 @@ const state = {
   orderItemsKey: null, // the dishes the order form lists, so that a refresh leaves what was typed alone
   editing: null, // the dish the dish form edits (as the stock list had it), or null: the form adds a new one
   settingsBase: null, // the merchant as the settings form was filled from: what a save compares with
+  deliveryBase: null, // the delivery settings the form was filled from (null until read): what a save builds on
   categoriesKey: null, // the categories the form's select lists, so that a refresh leaves the choice alone
   lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, to show what is now
   deskPage: null, // the answer to it (or to its last "more"): where the next page starts
@@ -406,6 +417,8 @@ async function watch(merchantId) {
   resetDishForm();
   state.categoriesKey = null;
   $("settings").open = false; // another shop's settings are filled when opened
+  $("delivery").open = false;
+  state.deliveryBase = null;
   showElemeShops().catch(showError);
   await every(refresh);
 }
@@ -547,20 +560,34 @@ const SETTINGS_FIELDS = {
   proof: "proof",
   phone: "shop-phone",
 };
+// (the delivery form's areas are fieldsets of their own, each field named by its data-field)
+const DELIVERY_FIELDS = {
+  mode: "delivery-mode",
+  fallback: "carrier-fallback",
+  shopNo: "carrier-shop-no",
+  cityCode: "carrier-city-code",
+};
 const RIDER_FIELDS = { name: "rider-name", phone: "rider-phone", vehicle: "rider-vehicle" };
 
-// A form's fields as an object (a checkbox as whether it is checked).
+// A field's value as the pure modules take it (a checkbox as whether it is checked), and a field set to one.
+function valueOf(input) {
+  return input.type === "checkbox" ? input.checked : input.value;
+}
+
+function setValue(input, value) {
+  if (input.type === "checkbox") input.checked = value;
+  else input.value = value;
+}
+
+// A form's fields as an object.
 function readForm(fields) {
-  const value = (id) => ($(id).type === "checkbox" ? $(id).checked : $(id).value);
-  return Object.fromEntries(Object.entries(fields).map(([name, id]) => [name, value(id)]));
+  return Object.fromEntries(Object.entries(fields).map(([name, id]) => [name, valueOf($(id))]));
 }
 
 // A form's fields filled from ``values``; a field ``values`` leaves out is left as it is.
 function fillForm(fields, values) {
   for (const [name, id] of Object.entries(fields)) {
-    if (!(name in values)) continue;
-    if ($(id).type === "checkbox") $(id).checked = values[name];
-    else $(id).value = values[name];
+    if (name in values) setValue($(id), values[name]);
   }
 }
 
@@ -919,6 +946,92 @@ async function saveSettings(event) {
 }
 
 
+// --- delivery settings ------------------------------------------------------------------------------
+
+// Read when opened, never by the refresh, so that what is typed stays; after a save, filled from the API's answer.
+// The API replaces the settings whole, so a save builds on what the form was filled from.
+async function openDelivery() {
+  const merchantId = state.merchantId;
+  state.deliveryBase = null;
+  await whileBusy([$("delivery-submit")], async () => {
+    const settings = await api("GET", `/merchants/${merchantId}/delivery`);
+    if (merchantId === state.merchantId) fillDelivery(settings); // not if another shop was picked meanwhile
+  });
+}
+
+function fillDelivery(settings) {
+  state.deliveryBase = settings;
+  const fields = deliveryFields(settings);
+  fillForm(DELIVERY_FIELDS, fields);
+  $("delivery-areas").replaceChildren(...fields.areas.map(areaFieldset));
+  showDeliveryChoices();
+}
+
+// An area's fieldset (index.html's template) filled with ``fields``; it remembers which area read it shows.
+function areaFieldset(fields) {
+  const fieldset = $("area-template").content.firstElementChild.cloneNode(true);
+  fieldset.dataset.from = fields.from ?? "";
+  for (const input of fieldset.querySelectorAll("[data-field]")) setValue(input, fields[input.dataset.field]);
+  fieldset.querySelector('[data-field="shape"]').onchange = showDeliveryChoices;
+  fieldset.querySelector('[data-action="remove"]').onclick = () => {
+    fieldset.remove();
+    showDeliveryChoices();
+  };
+  return fieldset;
+}
+
+function readAreas() {
+  return [...$("delivery-areas").children].map((fieldset) => {
+    const inputs = [...fieldset.querySelectorAll("[data-field]")];
+    const from = fieldset.dataset.from === "" ? null : Number(fieldset.dataset.from);
+    return { from, ...Object.fromEntries(inputs.map((input) => [input.dataset.field, valueOf(input)])) };
+  });
+}
+
+// What the choices made show: Dada's shop where Dada delivers, each area's radius or polygon, and adding or removing
+// areas within the API's bounds.
+function showDeliveryChoices() {
+  const carrier = $("delivery-mode").value === "carrier";
+  $("carrier-fallback").disabled = carrier; // Dada already delivers all
+  $("carrier-shop").hidden = !carrier && !$("carrier-fallback").checked;
+  const areas = [...$("delivery-areas").children];
+  areas.forEach((fieldset, index) => {
+    fieldset.querySelector("legend").textContent = `区域 ${index + 1}`;
+    const shape = fieldset.querySelector('[data-field="shape"]').value;
+    for (const shown of fieldset.querySelectorAll("[data-shape]")) shown.hidden = shown.dataset.shape !== shape;
+    fieldset.querySelector('[data-action="remove"]').disabled = areas.length === 1;
+  });
+  $("area-add").disabled = areas.length >= MAX_AREAS;
+}
+
+function addArea() {
+  const fieldset = areaFieldset(newAreaFields());
+  $("delivery-areas").append(fieldset);
+  showDeliveryChoices();
+  fieldset.querySelector('[data-field="name"]').focus();
+}
+
+async function saveDelivery(event) {
+  event.preventDefault();
+  if (!state.deliveryBase) return sayBeside("delivery-result", "配送设置还没有读取成功：请收起后重新打开。");
+  const described = deliveryBody({ ...readForm(DELIVERY_FIELDS), areas: readAreas() }, state.deliveryBase);
+  if (described.error || described.unchanged) return sayBeside("delivery-result", described.error || "没有改动。");
+  await whileBusy([$("delivery-submit")], async () => {
+    let saved;
+    try {
+      saved = await api("PUT", `/merchants/${state.merchantId}/delivery`, described.body);
+    } catch (error) {
+      const problem = error.status === 422 && deliveryProblem(error.code, error.details, described.body);
+      if (!problem) throw error;
+      return sayBeside("delivery-result", problem);
+    }
+    fillDelivery(saved);
+    return sayBeside("delivery-result", "已保存。");
+  });
+  return null;
+}
+
+
 // --- phone and walk-in orders ---------------------------------------------------------------------
 
 async function findPlaces() {
@@ -1024,9 +1137,13 @@ $("today-status").replaceChildren(
 );
 $("today-status").onchange = () => watchToday()?.catch(saidBeside("lookup-result"));
 $("found-more").onclick = () => moreFound().catch(saidBeside("lookup-result"));
-for (const [id, choices] of [["unanswered", UNANSWERED_CHOICES], ["proof", PROOF_CHOICES]]) {
+const CHOICES = [["unanswered", UNANSWERED_CHOICES], ["proof", PROOF_CHOICES], ["delivery-mode", MODE_CHOICES]];
+for (const [id, choices] of CHOICES) {
   $(id).replaceChildren(...Object.entries(choices).map(([value, label]) => new Option(label, value)));
 }
+$("area-template").content.querySelector('[data-field="shape"]').replaceChildren(
+  ...Object.entries(SHAPE_CHOICES).map(([value, label]) => new Option(label, value)),
+);
 $("rider-vehicle").replaceChildren(...Object.entries(VEHICLES).map(([value, label]) => new Option(label, value)));
 $("rider-status").onchange = () => showRiders().catch(showError);
 $("riders-more").onclick = () => moreRiders().catch(showError);
@@ -1034,6 +1151,12 @@ $("rider-form").onsubmit = (event) => addRider(event).catch(saidBeside("rider-re
 $("settings").ontoggle = () => $("settings").open && state.shop && fillSettings();
 $("settings-form").onsubmit = (event) => saveSettings(event).catch(saidBeside("settings-result"));
 $("hours-always").onchange = () => ($("hours-days").disabled = $("hours-always").checked);
+$("delivery").ontoggle = () =>
+  $("delivery").open && state.merchantId && openDelivery().catch(saidBeside("delivery-result"));
+$("delivery-form").onsubmit = (event) => saveDelivery(event).catch(saidBeside("delivery-result"));
+$("delivery-mode").onchange = showDeliveryChoices;
+$("carrier-fallback").onchange = showDeliveryChoices;
+$("area-add").onclick = addArea;
 $("dish-form").onsubmit = (event) => saveDish(event).catch(saidBeside("dish-result"));
 $("dish-cancel").onclick = () => resetDishForm();
 $("dish-new-category").onclick = () => newCategory().catch(saidBeside("dish-result"));

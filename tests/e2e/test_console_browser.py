@@ -1,12 +1,13 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
-off the menu and restocks another; adds a dish with its photo and sizes in a new category and changes its price; sets the shop's hours, days off and prep
-time; pauses the shop and takes orders again; enters a phone order with the address
-found on the map; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner
-binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets the
-platform's figures and the day's riders, resolves an open incident, decides a customer's complaint, and finds a
-caller's orders by phone and by reference, refunding part of one and cancelling another, and approves a rider's
-application, registers a rider, sets a capacity and suspends a rider."""
+off the menu and restocks another; adds a dish with its photo and sizes in a new category and changes its price; sets
+the shop's hours, days off and prep time; raises its delivery fee and adds a delivery area pasted from the map;
+pauses the shop and takes orders again; enters a phone order with the address found on the map; reads the shop's
+figures for the day and the week; a timed refresh that fails says so; the owner binds the shop's Ele.me shop at (the
+local fake of) Ele.me and unbinds it. An operator signing in gets the platform's figures and the day's riders,
+resolves an open incident, decides a customer's complaint, and finds a caller's orders by phone and by reference,
+refunding part of one and cancelling another, and approves a rider's application, registers a rider, sets a capacity
+and suspends a rider."""
 
 from __future__ import annotations
 
@@ -217,6 +218,69 @@ def test_a_merchant_sets_the_shops_hours_days_off_prep_time_and_proof_of_deliver
     finally:
         fields = ("hours", "holidays", "prep_minutes", "proof_of_delivery")
         restored = owner.request("PATCH", f"/merchants/{merchant['id']}", json={f: before[f] for f in fields})
+        assert restored.status_code == 200, restored.text
+
+
+def test_a_merchant_raises_the_base_fee_and_adds_an_area_pasted_from_the_map(cloud, browser):
+    from playwright.sync_api import expect
+
+    seed = cloud.seed()
+    merchant, near, far = seed["merchants"][0], seed["customers"][0], seed["customers"][1]
+    owner, customer = cloud.login(merchant["phone"]), cloud.login(near["phone"])
+    path = f"/merchants/{merchant['id']}/delivery"
+    before = owner.get(path).json()
+    # ~600 x 450 m around the second customer, ~1 km from the shop, as AMap's 坐标拾取器 gives points (lng,lat)
+    square = [[121.482, 31.236], [121.488, 31.236], [121.488, 31.240], [121.482, 31.240]]
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.wait_for_selector("#stock li")
+    page.click("#delivery summary")
+    areas = page.locator("#delivery-areas fieldset")
+    expect(areas).to_have_count(len(before["areas"]))  # filled once opened
+    seeded = areas.first
+    expect(seeded.locator('[data-field="name"]')).to_have_value(before["areas"][0]["name"])
+    expect(seeded.locator('[data-field="baseFee"]')).to_have_value("¥5.00")
+    try:
+        seeded.locator('[data-field="tiers"]').fill("5000: 1.50")
+        page.click("#delivery-submit")
+        page.wait_for_selector("#delivery-result:has-text('第 1 个区域（默认）：距离加价第 1 行写法不对')")
+        assert owner.get(path).json() == before  # refused in the page: nothing sent
+
+        seeded.locator('[data-field="tiers"]').fill("5000米内 每公里 ¥1.00")
+        seeded.locator('[data-field="baseFee"]').fill("6.50")
+        page.click("#area-add")
+        added = areas.nth(1)
+        added.locator('[data-field="name"]').fill("外滩")
+        added.locator('[data-field="priority"]').fill("10")
+        added.locator('[data-field="shape"]').select_option("polygon")
+        bow_tie = [square[0], square[2], square[1], square[3]]
+        added.locator('[data-field="polygon"]').fill("\n".join(f"{lng},{lat}" for lng, lat in bow_tie))
+        added.locator('[data-field="baseFee"]').fill("2")
+        added.locator('[data-field="baseDistance"]').fill("3000")
+        page.click("#delivery-submit")
+        page.wait_for_selector("#delivery-result:has-text('第 2 个区域（外滩）：多边形的第 1 条边和第 3 条边相交')")
+        assert owner.get(path).json() == before  # the API's refusal, said in the merchant's words
+
+        added.locator('[data-field="polygon"]').fill("\n".join(f"{lng},{lat}" for lng, lat in square))
+        page.click("#delivery-submit")
+        page.wait_for_selector("#delivery-result:has-text('已保存')")
+
+        after = owner.get(path).json()
+        assert [area["fees"]["base_fee"] for area in after["areas"]] == [650, 200]
+        assert after["areas"][0] == before["areas"][0] | {"fees": before["areas"][0]["fees"] | {"base_fee": 650}}
+        assert after["areas"][1]["polygon"] == {"type": "Polygon", "coordinates": [[*square, square[0]]]}  # closed
+        expect(added.locator('[data-field="polygon"]')).to_have_value(  # filled again from the answer
+            "\n".join(f"{lng},{lat}" for lng, lat in [*square, square[0]])
+        )
+        item = [{"product_id": merchant["products"][0]["id"], "quantity": 1}]
+        for spec, fee in ((near, 650), (far, 200)):  # the near one is outside the square: the raised base fee
+            address = {"lat": spec["address"]["lat"], "lng": spec["address"]["lng"]}
+            quote = customer.post("/quotes", json={"merchant_id": merchant["id"], "items": item, "address": address})
+            assert quote.status_code == 200, quote.text
+            assert quote.json()["delivery_fee"] == fee
+        assert page.inner_text("#error") == ""
+    finally:
+        restored = owner.put(path, json=before)
         assert restored.status_code == 200, restored.text
 
 
