@@ -1,4 +1,5 @@
-"""CatalogApi: browsing and quotes, the merchant console (with its alerts and analytics), and delivery settings."""
+"""CatalogApi: browsing and quotes, the merchant console (with its alerts and analytics), delivery settings and the
+shop's cloud printer."""
 
 from paotui.analytics.api import merchant_router as analytics_router
 from paotui.catalog.api import router
@@ -6,6 +7,7 @@ from paotui.catalog.delivery_api import router as delivery_router
 from paotui.catalog.merchant_api import router as merchant_router
 from paotui.notify.console_api import router as alerts_router
 from paotui.platform.http import api_handler, create_app
+from paotui.printing.api import router as printer_router
 
-app = create_app(router, merchant_router, delivery_router, alerts_router, analytics_router)
+app = create_app(router, merchant_router, delivery_router, alerts_router, analytics_router, printer_router)
 handler = api_handler(app)

@@ -1,8 +1,11 @@
-"""The merchant console over HTTP: the seeded merchant pauses, builds and stocks its menu; a customer orders."""
+"""The merchant console over HTTP: the seeded merchant pauses, builds and stocks its menu; a customer orders; the
+shop's cloud printer prints the kitchen ticket of each order it confirms."""
 
 from __future__ import annotations
 
 import pytest
+
+from paotui_local.harness import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -168,3 +171,33 @@ def test_a_product_image_is_uploaded_by_the_browser_and_served_from_its_url(clou
     assert served.headers["Content-Type"] == "image/png"
     menu = cloud.get(f"/merchants/{spec['id']}/products").json()
     assert next(p for p in menu if p["id"] == product["id"])["images"] == [image_url]
+
+
+def test_a_shop_binds_its_cloud_printer_and_each_order_it_confirms_prints_one_ticket(cloud):
+    """The printer is the Feieyun fake's demo 960238952; ``/dev/feie/<SN>`` is what it printed."""
+    seed = cloud.seed()
+    merchant, customer_spec = seed["merchants"][0], seed["customers"][0]
+    owner = cloud.login(merchant["phone"])
+    path = f"/merchants/{merchant['id']}/printer"
+    refused = owner.put(path, json={"sn": "960238952", "key": "wrongkey"})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (422, "PRINTER_REFUSED")
+    bound = owner.put(path, json={"sn": "960238952", "key": "kx9b3m2q", "label": "后厨", "copies": 2})
+    assert bound.status_code == 200, bound.text
+    assert (bound.json()["state"], bound.json()["copies"]) == ("ready", 2)
+    try:
+        customer = cloud.login(customer_spec["phone"])
+        order_id = customer.confirmed_order(merchant, customer_spec["address"])
+        sent = wait_for(
+            lambda: (o := customer.order(order_id))["kitchen_print"] and o["kitchen_print"]["state"] == "sent" and o,
+            what="the kitchen ticket sent to the printer",
+        )
+        assert sent["kitchen_print"]["attempts"] == 1
+        jobs = cloud.get("/dev/feie/960238952").json()["jobs"]
+        assert "打印机已绑定" in jobs[0]["content"], "binding printed a page saying so"
+        (ticket,) = [job for job in jobs if f"#{order_id[-6:].upper()}" in job["content"]]
+        assert ticket["copies"] == 2 and merchant["products"][0]["name"] in ticket["content"]
+        assert customer_spec["phone"] not in ticket["content"], "the customer's phone is masked on the bag"
+    finally:
+        assert owner.request("DELETE", path).status_code == 204
+    assert cloud.get("/dev/feie/960238952").json()["in_account"] is False
+    assert owner.get(path).status_code == 404

@@ -55,6 +55,9 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/merchants/{merchantId}/delivery"): MERCHANT,
     ("PUT", "/merchants/{merchantId}/delivery"): MERCHANT,
     ("GET", "/merchants/{merchantId}/delivery/places"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/printer"): MERCHANT,
+    ("PUT", "/merchants/{merchantId}/printer"): MERCHANT,
+    ("DELETE", "/merchants/{merchantId}/printer"): MERCHANT,
     ("GET", "/console"): PUBLIC,  # the console's page and scripts; what they call is authorized
     ("GET", "/console/{name}"): PUBLIC,
     ("GET", "/merchants/{merchantId}/alerts"): MERCHANT,
@@ -168,6 +171,7 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", "/orders/{orderId}/pay"): {"channel": "sandbox"},
     ("POST", "/orders/{orderId}/refunds"): {"amount": 100, "reason": "test"},
+    ("PUT", "/merchants/{merchantId}/printer"): {"sn": "960238952", "key": "kx9b3m2q"},
     ("PUT", "/riders/me/location"): POINT,
     ("PUT", "/riders/me/availability"): {"online": True},
     ("POST", "/riders/applications"): {"name": "申请 测试", "vehicle": "bike"},  # the seeded rider: 409

@@ -54,12 +54,12 @@ def _sample(name: str) -> dict:
     return json.loads((SAMPLES / name).read_text())
 
 
-def test_a_confirmed_order_reaches_dispatch_notify_watchdog_and_analytics_but_not_stock(queues):
+def test_a_confirmed_order_reaches_dispatch_notify_watchdog_analytics_and_printing_but_not_stock(queues):
     event = _sample("order-paid-to-confirmed.json")
     assert load_handler("EventRouter")(event, LAMBDA_CONTEXT) == {"batchItemFailures": []}
     got = {queue: _received(url) for queue, url in queues.items()}
     reached = {queue for queue, messages in got.items() if messages}
-    assert reached == {"DispatchQueue", "NotifyQueue", "WatchdogQueue", "AnalyticsQueue"}
+    assert reached == {"DispatchQueue", "NotifyQueue", "WatchdogQueue", "AnalyticsQueue", "PrintQueue"}
     (confirmed,) = got["DispatchQueue"]
     assert confirmed["id"] == event["Records"][0]["eventID"]
     assert (confirmed["type"], confirmed["data"]["status"], confirmed["data"]["previous_status"]) == (

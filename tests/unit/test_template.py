@@ -56,6 +56,9 @@ API_ROUTES = {
     ("GET", "/merchants/{merchantId}/delivery", True),
     ("PUT", "/merchants/{merchantId}/delivery", True),
     ("GET", "/merchants/{merchantId}/delivery/places", True),
+    ("GET", "/merchants/{merchantId}/printer", True),
+    ("PUT", "/merchants/{merchantId}/printer", True),
+    ("DELETE", "/merchants/{merchantId}/printer", True),
     # issue 8: the merchant console's alerts (notify.console_api)
     ("GET", "/merchants/{merchantId}/alerts", True),
     ("POST", "/merchants/{merchantId}/alerts/read", True),
@@ -246,7 +249,7 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 23
+    assert len(doc_functions()) == 24
     assert len(doc_tables()) == 25
     assert set(doc_filter_policies()) == {
         "DispatchQueue",
@@ -256,6 +259,7 @@ def test_the_doc_tables_parse():
         "WatchdogQueue",
         "EarningsQueue",
         "AnalyticsQueue",
+        "PrintQueue",
         "OpsQueue",
     }
     assert "PUBLIC_BASE_URL" in doc_env_vars()

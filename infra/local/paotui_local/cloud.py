@@ -32,6 +32,7 @@ from paotui_local.fakes.alipay import FakeAlipay
 from paotui_local.fakes.amap import FakeAMap
 from paotui_local.fakes.dada import FakeDada
 from paotui_local.fakes.eleme import PUSH_PATH, FakeEleme
+from paotui_local.fakes.feie import FakeFeie
 from paotui_local.fakes.wechat_subscribe import FakeWeChat
 from paotui_local.fakes.wechatpay import FakeWechatPay
 from paotui_local.functions import DEFAULT_TEMPLATE, FunctionPool, pools
@@ -114,6 +115,7 @@ class LocalCloud:
         self.eleme: FakeEleme | None = None
         self.dada: FakeDada | None = None
         self.amap: FakeAMap | None = None
+        self.feie: FakeFeie | None = None
         self.moto_url = ""
         self.outbox_table = ""
         self._moto: LocalMotoServer | None = None
@@ -192,6 +194,7 @@ class LocalCloud:
         self._start_eleme()
         self._start_dada()
         self._start_amap()
+        self._start_feie()
         self.pools = pools(self.stack.functions, options.max_containers)
         self.gateway = Gateway(
             self.stack,
@@ -202,6 +205,7 @@ class LocalCloud:
             wechat_login=self.wechat_login,
             eleme=self.eleme,
             dada=self.dada,
+            feie=self.feie,
         )
         if self.eleme:
             self.eleme.push_url = self.gateway.url + PUSH_PATH
@@ -237,10 +241,11 @@ class LocalCloud:
         self.pollers = []
         for pool in self.pools.values():
             pool.close()
-        servers = [*self.payment_fakes.values(), self.wechat_login, self.eleme, self.dada, self.amap]
+        servers = [*self.payment_fakes.values(), self.wechat_login, self.eleme, self.dada, self.amap, self.feie]
         for fake in [server for server in servers if server]:
             fake.stop()
-        self.payment_fakes, self.wechat_login, self.eleme, self.dada, self.amap = {}, None, None, None, None
+        self.payment_fakes = {}
+        self.wechat_login = self.eleme = self.dada = self.amap = self.feie = None
         if self._moto:
             self._moto.stop()
             self._moto = None
@@ -315,6 +320,17 @@ class LocalCloud:
         self.amap = FakeAMap().start()
         self.stack.client("secretsmanager").put_secret_value(
             SecretId=self.stack.ref("AMapSecret"), SecretString=self.amap.secret_json()
+        )
+
+    def _start_feie(self) -> None:
+        """Feieyun's printer cloud as a local fake, the platform's account in ``FeieSecret`` as an operator sets it in
+        AWS: a merchant binds one of its demo printers (``fakes.feie.DEMO_PRINTERS``) in the console, and ``GET
+        /dev/feie/<SN>`` shows the tickets it printed."""
+        if "FeieSecret" not in self.stack.resources:
+            return
+        self.feie = FakeFeie().start()
+        self.stack.client("secretsmanager").put_secret_value(
+            SecretId=self.stack.ref("FeieSecret"), SecretString=self.feie.secret_json()
         )
 
     def _set_aws_environment(self, moto_port: int) -> None:

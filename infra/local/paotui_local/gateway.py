@@ -8,6 +8,7 @@ Besides the template's routes it serves what only the local stage has:
 ``POST /dev/eleme/orders`` (the Ele.me fake pushes a new order to ``/channels/eleme/push``),
 ``POST /dev/eleme/authorizations`` (the merchant grants shops at the Ele.me fake: where it sends the browser back),
 ``POST /dev/dada/<order id>/<Dada status>`` (the Dada fake moves its order, calling ``/carriers/dada/callback``),
+``GET /dev/feie/<printer SN>`` (what the Feieyun fake's printer has printed),
 and S3 under ``/s3/`` (moto's, so that a browser can post presigned uploads
 and load product images from the one address it knows, as it would from S3 and the CDN in AWS). Its own answers
 (unknown route, refused token, failed function) are the API's gateway responses (see
@@ -76,6 +77,7 @@ class Gateway:
         wechat_login: Any = None,
         eleme: Any = None,
         dada: Any = None,
+        feie: Any = None,
     ):
         self.stack = stack
         self.pools = pools
@@ -90,6 +92,7 @@ class Gateway:
         self.wechat_login = wechat_login
         self.eleme = eleme
         self.dada = dada
+        self.feie = feie
         self.seed_fixture: dict[str, Any] | None = None
         """The demo fixture ``GET /dev/seed`` returns; the runner sets it after seeding."""
         handler = type("Handler", (_Handler,), {"gateway": self})
@@ -155,7 +158,15 @@ class Gateway:
             return json_reply(200, self.seed_fixture)
         if path == "/dev/outbox" and self.outbox_table:
             return json_reply(200, outbox.read(self.stack.client("dynamodb"), self.outbox_table, query.get("to")))
+        if path.startswith("/dev/feie/") and self.feie:
+            return json_reply(200, self._printed(path.removeprefix("/dev/feie/")))
         return None
+
+    def _printed(self, sn: str) -> dict[str, Any]:
+        """A printer at the Feieyun fake: whether the platform's account has it, and the jobs it printed, oldest
+        first, their content in Feieyun's markup."""
+        jobs = [{"id": job.id, "content": job.content, "copies": job.copies} for job in self.feie.printed(sn)]
+        return {"sn": sn, "in_account": sn in self.feie.account, "jobs": jobs}
 
     def _redrive(self, dlq_logical_id: str) -> Reply:
         resource = self.stack.resources.get(dlq_logical_id)

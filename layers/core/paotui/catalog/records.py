@@ -82,6 +82,16 @@ class ByOwner(GlobalSecondaryIndex):
     owner_id = UnicodeAttribute(hash_key=True)
 
 
+class PrinterMap(MapAttribute):
+    """The shop's cloud receipt printer (paotui.printing): kitchen tickets print there when an order is confirmed."""
+
+    provider = UnicodeAttribute(default="feie")
+    sn = UnicodeAttribute()  # the printer's number at the provider (its label's SN)
+    label = UnicodeAttribute()  # what the shop calls it (后厨, 前台)
+    copies = NumberAttribute(default=1)
+    bound_at = UnicodeAttribute()
+
+
 class MerchantRecord(Model):
     Meta = table_meta("merchants_table")
 
@@ -107,6 +117,7 @@ class MerchantRecord(Model):
     delivery = DeliveryMap()  # the settings a merchant starts with: one radius area, until it saves its own
     delivery_settings = UnicodeAttribute(null=True)  # JSON; see paotui.catalog.delivery
     reach_m = NumberAttribute(null=True)  # farthest any saved area reaches; lets a search skip parsing the rest
+    printer = PrinterMap(null=True)  # bound by its owner (printing.binding); None: tickets print from the console
     created_at = UnicodeAttribute()
 
     by_cell = ByCell()

@@ -218,6 +218,17 @@ class CarrierView(ResponseModel):
     exception: CarrierProblem | None = None
 
 
+class KitchenPrintView(ResponseModel):
+    """The order's kitchen ticket on the shop's cloud printer: ``printing`` until the printer's cloud took it (tried
+    again meanwhile), ``sent`` once it did (a printer offline or out of paper prints it when it can), ``failed``
+    with the cloud's reason."""
+
+    state: Literal["printing", "sent", "failed"]
+    attempts: int
+    reason: str | None = None
+    at: str
+
+
 class GeofenceOverride(ResponseModel):
     """A move the rider made away from where it belongs (``step`` arrival: the pick-up; dropoff: the address)."""
 
@@ -301,6 +312,7 @@ class OrderView(ResponseModel):
     rider_position: RiderPosition | None = None
     navigation: OrderNavigation | None = None  # for its rider while it is on their way: the next place, map links
     carrier: CarrierView | None = None
+    kitchen_print: KitchenPrintView | None = None
     errand: ErrandView | None = None
     rating: RatingView | None = None
     complaint: ComplaintView | None = None

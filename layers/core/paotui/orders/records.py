@@ -115,6 +115,17 @@ class CarrierExceptionMap(MapAttribute):
     at = UnicodeAttribute()
 
 
+class KitchenPrintMap(MapAttribute):
+    """The order's kitchen ticket on the shop's cloud printer (paotui.printing writes it, once per order)."""
+
+    state = UnicodeAttribute()  # printing (sent, or being retried) | sent | failed
+    sn = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    job_id = UnicodeAttribute(null=True)  # the provider's id of the print job
+    reason = UnicodeAttribute(null=True)  # why the provider refused it
+    at = UnicodeAttribute()  # the last change
+
+
 class CarrierMap(MapAttribute):
     """The third-party carrier delivering the order instead of our riders (paotui.carriers writes it)."""
 
@@ -240,6 +251,7 @@ class OrderRecord(Model):
     rating = RatingMap(null=True)
     complaint = ComplaintMap(null=True)
     carrier = CarrierMap(null=True)  # a third-party carrier delivers it (paotui.carriers); rider_id stays empty
+    kitchen_print = KitchenPrintMap(null=True)  # its ticket on the shop's cloud printer (paotui.printing)
     # the rider's status flow (orders.proof)
     delivery_code = UnicodeAttribute(null=True)  # the 收货码: only the customer (and admins) may read it
     delivery_code_attempts = NumberAttribute(null=True)  # wrong guesses so far, an atomic counter

@@ -63,6 +63,7 @@ class Settings(BaseModel):
     alipay_secret_arn: str = ""  # Alipay app keys (payments.alipay); "{}" until configured
     eleme_secret_arn: str = ""  # Ele.me open platform app id and secret (orders.eleme); "{}" leaves the channel off
     dada_secret_arn: str = ""  # Dada open platform app (carriers.dada); "{}" leaves the carrier off
+    feie_secret_arn: str = ""  # Feieyun cloud printers (printing.feie); "{}" leaves cloud printing off
     amap_secret_arn: str = ""  # AMap Web service key (catalog.geocoding); "{}" leaves address lookup off
 
     # delivery channels: "sns" in AWS, "outbox" locally
