@@ -1,16 +1,17 @@
-// The merchant console: sign in with an SMS code, pick a shop, pause it or take orders again, see its figures for
-// today (hour by hour) and the week, enter a phone or walk-in order (the address looked up on the map and picked by
-// the merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request,
-// food coming back), follow the day's orders and print their kitchen tickets, add dishes and edit them (price,
-// category, options, photo), take them off the menu or put them back and restock or count them, set the shop's
-// hours, days off, prep time, auto-confirm, what an unanswered order becomes, what proves a delivery and its phone,
-// set who delivers (its riders, Dada, or its riders with Dada as a fallback) and its delivery areas with their fees,
-// watch its alerts (refreshed, with an unread badge), and bind its Ele.me shops (granted at Ele.me in a popup, which
-// Ele.me sends back to the API's callback). An operator (admin) signing in gets the operations view instead: an order desk
-// (an order looked up by its reference, its id or the customer's phone, or today's orders of a status; its history
-// and money, and cancelling or refunding it), the open incidents, each resolved with a note, the platform's figures,
-// the day's riders, and the riders themselves (applications approved or declined, riders suspended or let work
-// again, their capacity, a rider registered by hand).
+// The merchant console: sign in with an SMS code, pick a shop, pause it or take orders again, see its figures for today
+// (hour by hour) and the week, enter a phone or walk-in order (the address looked up on the map and picked by the
+// merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request, food
+// coming back), follow the day's orders and print their kitchen tickets, add dishes and edit them (price, category,
+// options, photo), take them off the menu or put them back and restock or count them, set the shop's hours, days off,
+// prep time, auto-confirm, what an unanswered order becomes, what proves a delivery and its phone, set who delivers
+// (its riders, Dada, or its riders with Dada as a fallback) and its delivery areas with their fees, bind its cloud
+// receipt printer (Feieyun, by the SN and KEY on its label), see its state and unbind it (each order the shop takes
+// then prints its ticket there, and the order's row says how that went), watch its alerts (refreshed, with an unread
+// badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback). An
+// operator (admin) signing in gets the operations view instead: an order desk (an order looked up by its reference, its
+// id or the customer's phone, or today's orders of a status; its history and money, and cancelling or refunding it),
+// the open incidents, each resolved with a note, the platform's figures, the day's riders, and the riders themselves
+// (applications approved or declined, riders suspended or let work again, their capacity, a rider registered by hand).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -36,6 +37,14 @@ import {
 } from "./delivery_settings.js";
 import { DESK_ACTIONS, deskRow, lookupPath, moneyLines, nextPath, ordersIn, refundFen, todayPath } from "./order_desk.js";
 import { orderBody, placeRow } from "./phone_order.js";
+import {
+  COPIES_CHOICES,
+  printerBody,
+  printerFields,
+  printerProblem,
+  printerShown,
+  printerSubmitLabel,
+} from "./printer.js";
 import { ACTION_STATUS, RIDER_ACTIONS, VEHICLES, capacityOf, newRiderBody, riderRow } from "./riders.js";
 import { shopStatus } from "./shop.js";
 import {
@@ -69,6 +78,7 @@ const state = {
   editing: null, // the dish the dish form edits (as the stock list had it), or null: the form adds a new one
   settingsBase: null, // the merchant as the settings form was filled from: what a save compares with
   deliveryBase: null, // the delivery settings the form was filled from (null until read): what a save builds on
+  printer: undefined, // the shop's cloud printer as last read (null: none bound; undefined: not read yet)
   categoriesKey: null, // the categories the form's select lists, so that a refresh leaves the choice alone
   lookup: null, // the order desk's last lookup (the API's path): asked again at every refresh, to show what is now
   deskPage: null, // the answer to it (or to its last "more"): where the next page starts
@@ -419,6 +429,8 @@ async function watch(merchantId) {
   $("settings").open = false; // another shop's settings are filled when opened
   $("delivery").open = false;
   state.deliveryBase = null;
+  $("printer").open = false;
+  state.printer = undefined;
   showElemeShops().catch(showError);
   await every(refresh);
 }
@@ -567,6 +579,7 @@ const DELIVERY_FIELDS = {
   shopNo: "carrier-shop-no",
   cityCode: "carrier-city-code",
 };
+const PRINTER_FIELDS = { sn: "printer-sn", key: "printer-key", label: "printer-label", copies: "printer-copies" };
 const RIDER_FIELDS = { name: "rider-name", phone: "rider-phone", vehicle: "rider-vehicle" };
 
 // A field's value as the pure modules take it (a checkbox as whether it is checked), and a field set to one.
@@ -742,6 +755,7 @@ function orderItem(order) {
     line(`${row.contact} ${row.address}`.trim(), "detail"),
   ];
   if (row.note) lines.push(line(`备注：${row.note}`, "detail"));
+  if (row.ticket) lines.push(line(row.ticket, row.ticketFailed ? "asks" : "detail"));
   if (row.cancelRequest) lines.push(line(`顾客申请取消：${row.cancelRequest}`, "asks"));
   return rowItem({
     key: "order",
@@ -1032,6 +1046,81 @@ async function saveDelivery(event) {
 }
 
 
+// --- the cloud printer ------------------------------------------------------------------------------
+
+// Read when opened, the form filled from it, and by 刷新状态, the form left as typed; never by the refresh: each read
+// asks Feieyun for the printer's state.
+async function readPrinter({ fill }) {
+  const merchantId = state.merchantId;
+  if (fill) state.printer = undefined;
+  await whileBusy(printerButtons(), async () => {
+    let printer = null;
+    try {
+      printer = await api("GET", `/merchants/${merchantId}/printer`);
+    } catch (error) {
+      if (error.code !== "PRINTER_NOT_BOUND") throw error;
+    }
+    if (merchantId === state.merchantId) showPrinter(printer, { fill }); // not if another shop was picked meanwhile
+  });
+}
+
+// The shop's printer (null: none), and the form's button for it: 绑定, or 保存 while the form shows the bound one.
+function showPrinter(printer, { fill }) {
+  state.printer = printer;
+  $("no-printer").hidden = printer !== null;
+  $("printer-bound").hidden = printer === null;
+  if (printer) {
+    const shown = printerShown(printer);
+    $("printer-summary").textContent = shown.summary;
+    $("printer-state").textContent = shown.state;
+    $("printer-state").className = shown.ready ? "ready" : "";
+  }
+  if (fill) fillForm(PRINTER_FIELDS, printerFields(printer));
+  showPrinterSubmit();
+}
+
+function showPrinterSubmit() {
+  $("printer-submit").textContent = printerSubmitLabel($("printer-sn").value, state.printer);
+}
+
+function printerButtons() {
+  return [$("printer-submit"), $("printer-refresh"), $("printer-unbind")];
+}
+
+// A refusal by the printer routes, thrown on in the merchant's words when it is one they can put right or wait out.
+function inPrinterWords(error) {
+  error.message = printerProblem(error.code, error.details) || error.message;
+  throw error;
+}
+
+// Binding a printer (or another one) checks its KEY at Feieyun and prints a page there; the bound one's name and
+// copies change without it.
+async function savePrinter(event) {
+  event.preventDefault();
+  if (state.printer === undefined) return sayBeside("printer-result", "云打印机还没有读取成功：请收起后重新打开。");
+  const described = printerBody(readForm(PRINTER_FIELDS), state.printer);
+  if (described.error || described.unchanged) return sayBeside("printer-result", described.error || "没有改动。");
+  await whileBusy(printerButtons(), async () => {
+    const bound = await api("PUT", `/merchants/${state.merchantId}/printer`, described.body).catch(inPrinterWords);
+    const fresh = state.printer?.sn !== bound.sn;
+    showPrinter(bound, { fill: true });
+    sayBeside("printer-result", fresh ? "已绑定：打印机会打出一张“打印机已绑定”。" : "已保存。");
+  });
+  return null;
+}
+
+// Unbinding stops the tickets of the orders taken from then on: asked to be confirmed.
+async function unbindPrinter() {
+  if (!window.confirm(`解绑打印机 ${state.printer.sn}？之后接单不再自动打印小票。`)) return null;
+  await whileBusy(printerButtons(), async () => {
+    await api("DELETE", `/merchants/${state.merchantId}/printer`).catch(inPrinterWords);
+    showPrinter(null, { fill: true });
+    sayBeside("printer-result", "已解绑。");
+  });
+  return null;
+}
+
+
 // --- phone and walk-in orders ---------------------------------------------------------------------
 
 async function findPlaces() {
@@ -1137,7 +1226,12 @@ $("today-status").replaceChildren(
 );
 $("today-status").onchange = () => watchToday()?.catch(saidBeside("lookup-result"));
 $("found-more").onclick = () => moreFound().catch(saidBeside("lookup-result"));
-const CHOICES = [["unanswered", UNANSWERED_CHOICES], ["proof", PROOF_CHOICES], ["delivery-mode", MODE_CHOICES]];
+const CHOICES = [
+  ["unanswered", UNANSWERED_CHOICES],
+  ["proof", PROOF_CHOICES],
+  ["delivery-mode", MODE_CHOICES],
+  ["printer-copies", COPIES_CHOICES],
+];
 for (const [id, choices] of CHOICES) {
   $(id).replaceChildren(...Object.entries(choices).map(([value, label]) => new Option(label, value)));
 }
@@ -1157,6 +1251,12 @@ $("delivery-form").onsubmit = (event) => saveDelivery(event).catch(saidBeside("d
 $("delivery-mode").onchange = showDeliveryChoices;
 $("carrier-fallback").onchange = showDeliveryChoices;
 $("area-add").onclick = addArea;
+$("printer").ontoggle = () =>
+  $("printer").open && state.merchantId && readPrinter({ fill: true }).catch(saidBeside("printer-result"));
+$("printer-form").onsubmit = (event) => savePrinter(event).catch(saidBeside("printer-result"));
+$("printer-sn").oninput = showPrinterSubmit;
+$("printer-refresh").onclick = () => readPrinter({ fill: false }).catch(saidBeside("printer-result"));
+$("printer-unbind").onclick = () => unbindPrinter().catch(saidBeside("printer-result"));
 $("dish-form").onsubmit = (event) => saveDish(event).catch(saidBeside("dish-result"));
 $("dish-cancel").onclick = () => resetDishForm();
 $("dish-new-category").onclick = () => newCategory().catch(saidBeside("dish-result"));

@@ -1,6 +1,7 @@
 // The merchant console's orders: what GET /orders?role=merchant answers, made ready to show, and what the
 // merchant may do with each. Pure functions (no DOM, no fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
+import { kitchenPrintLabel } from "./printer.js";
 
 const CHINA = "Asia/Shanghai";
 const CHINA_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: CHINA, year: "numeric", month: "2-digit", day: "2-digit" });
@@ -88,6 +89,8 @@ export function orderRow(order) {
     address: address.detail || "",
     note: order.note || "",
     cancelRequest: order.cancel_request?.status === "PENDING" ? order.cancel_request.reason : "",
+    ticket: kitchenPrintLabel(order.kitchen_print), // on the shop's cloud printer; 打印小票 stays, to print it again
+    ticketFailed: order.kitchen_print?.state === "failed",
     actions: actionsFor(order),
   };
 }

@@ -2,6 +2,7 @@
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
 off the menu and restocks another; adds a dish with its photo and sizes in a new category and changes its price; sets
 the shop's hours, days off and prep time; raises its delivery fee and adds a delivery area pasted from the map;
+binds a cloud printer (at the local fake of Feieyun), which prints the ticket of an order it takes, and unbinds it;
 pauses the shop and takes orders again; enters a phone order with the address found on the map; reads the shop's
 figures for the day and the week; a timed refresh that fails says so; the owner binds the shop's Ele.me shop at (the
 local fake of) Ele.me and unbinds it. An operator signing in gets the platform's figures and the day's riders,
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from paotui.platform.events import DomainEvent
+from paotui_local.fakes.feie import DEMO_PRINTERS
 from paotui_local.harness import STACK, take_offer, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -282,6 +284,73 @@ def test_a_merchant_raises_the_base_fee_and_adds_an_area_pasted_from_the_map(clo
     finally:
         restored = owner.put(path, json=before)
         assert restored.status_code == 200, restored.text
+
+
+def test_a_merchant_binds_a_cloud_printer_which_prints_the_tickets_of_the_orders_it_takes_and_unbinds_it(
+    cloud, browser
+):
+    from playwright.sync_api import expect
+
+    sn = "960238953"  # 960238952, the other demo printer, is left to other tests
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][0], seed["customers"][0]
+    owner, customer = cloud.login(merchant["phone"]), cloud.login(spec["phone"])
+    path = f"/merchants/{merchant['id']}/printer"
+
+    def printer() -> dict:  # what the printer at the Feieyun fake has printed
+        return cloud.get(f"/dev/feie/{sn}").json()
+
+    order_id = customer.paid_order(merchant, spec["address"])
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    pending = f'#pending li[data-order="{order_id}"]'
+    page.wait_for_selector(pending)
+    try:
+        page.click("#printer summary")
+        expect(page.locator("#no-printer")).to_be_visible()  # once read
+        expect(page.locator("#no-printer")).to_contain_text("未绑定云打印机")
+        expect(page.locator("#printer-submit")).to_have_text("绑定")
+
+        page.fill("#printer-sn", sn)
+        page.fill("#printer-key", "wrongkey")
+        page.click("#printer-submit")
+        expect(page.locator("#printer-result")).to_have_text("飞鹅云拒绝：识别码不正确")
+        assert owner.get(path).status_code == 404
+        expect(page.locator("#no-printer")).to_be_visible()
+
+        page.fill("#printer-key", DEMO_PRINTERS[sn])
+        page.fill("#printer-label", "前台")
+        page.select_option("#printer-copies", "2")
+        page.click("#printer-submit")
+        expect(page.locator("#printer-state")).to_have_text("在线")
+        expect(page.locator("#printer-summary")).to_contain_text(f"{sn}（前台 · 每单 2 联")
+        expect(page.locator("#printer-submit")).to_have_text("保存")  # the bound printer's name and copies
+        assert page.is_hidden("#no-printer") and page.input_value("#printer-key") == ""
+        bound = owner.get(path).json()
+        assert (bound["sn"], bound["label"], bound["copies"]) == (sn, "前台", 2)
+        assert "打印机已绑定" in printer()["jobs"][0]["content"]
+
+        page.click(f'{pending} button[data-action="confirm"]')
+        reference = f"#{order_id[-6:].upper()}"
+        ticket = wait_for(
+            lambda: next((job for job in printer()["jobs"][1:] if reference in job["content"]), None),
+            what="the order's ticket printed",
+        )
+        assert ticket["copies"] == 2
+        page.wait_for_selector(
+            f'#today li[data-order="{order_id}"]:has-text("小票已发送到打印机")', timeout=REFRESH_MS + 5_000
+        )
+
+        page.once("dialog", lambda dialog: dialog.accept())  # "解绑打印机……？之后接单不再自动打印小票。"
+        page.click("#printer-unbind")
+        expect(page.locator("#no-printer")).to_be_visible()
+        expect(page.locator("#printer-result")).to_have_text("已解绑。")
+        expect(page.locator("#printer-submit")).to_have_text("绑定")
+        assert printer()["in_account"] is False and owner.get(path).status_code == 404
+        assert page.inner_text("#error") == ""
+    finally:
+        unbound = owner.request("DELETE", path)
+        assert unbound.status_code == 204, unbound.text
 
 
 def test_a_merchant_pauses_the_shop_and_customers_cannot_order_until_it_takes_orders_again(cloud, browser):
