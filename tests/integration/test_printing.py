@@ -175,13 +175,16 @@ def test_a_confirmed_order_prints_its_ticket_once_whatever_the_queue_delivers(fe
     state = kitchen_print(order.id)
     assert (state["state"], state["attempts"], state["job_id"]) == ("sent", 1, ticket.id)
 
-    status, seen = SignedInApi("OrdersApi").call("GET", f"/orders/{order.id}", **OWNER)
+    orders_api = SignedInApi("OrdersApi")
+    status, seen = orders_api.call("GET", f"/orders/{order.id}", **OWNER)
     assert status == 200 and seen["kitchen_print"] == {
         "state": "sent",
         "attempts": 1,
         "reason": None,
         "at": state["at"],
     }
+    as_customer = orders_api.call("GET", f"/orders/{order.id}", user=order.customer_id, roles="customer")[1]
+    assert as_customer["kitchen_print"] is None, "the kitchen's ticket is the shop's business"
 
 
 def test_a_ticket_feieyun_could_not_take_is_tried_again_and_one_it_refuses_is_not(feie, catalog_api, print_worker):

@@ -33,8 +33,8 @@ from paotui.catalog.models import Location, MerchantProductView
 from paotui.catalog.records import MerchantRecord
 from paotui.platform import clock
 from paotui.platform.auth import Principal, require_role
-from paotui.platform.errors import BadRequest, Unprocessable
-from paotui.platform.http import json_response
+from paotui.platform.errors import Unprocessable
+from paotui.platform.http import made, optional_idempotency_key
 from paotui.platform.ids import fingerprint
 
 router = APIGatewayRouter()
@@ -42,7 +42,7 @@ router = APIGatewayRouter()
 MerchantCaller = Annotated[Principal, Depends(require_role("merchant"))]
 
 
-def _view(merchant: MerchantRecord) -> MerchantView:
+def merchant_view(merchant: MerchantRecord) -> MerchantView:
     now = clock.now()
     paused = not merchant.open
     opening = hours.next_opening(merchant.hours, merchant.holidays, paused, now)
@@ -70,17 +70,17 @@ def _view(merchant: MerchantRecord) -> MerchantView:
 
 @router.get("/merchants/mine")
 def my_merchants(caller: MerchantCaller) -> list[MerchantView]:
-    return [_view(merchant) for merchant in service.owned_merchants(caller.user_id)]
+    return [merchant_view(merchant) for merchant in service.owned_merchants(caller.user_id)]
 
 
 @router.get("/merchants/<merchantId>")
 def get_merchant(merchantId: str) -> MerchantView:  # noqa: N803 (API path name)
-    return _view(service.get_merchant(merchantId))
+    return merchant_view(service.get_merchant(merchantId))
 
 
 @router.patch("/merchants/<merchantId>")
 def update_merchant(merchantId: str, body: UpdateMerchant, caller: MerchantCaller) -> MerchantView:  # noqa: N803
-    return _view(merchants.update_profile(service.managed_merchant(caller, merchantId), body))
+    return merchant_view(merchants.update_profile(service.managed_merchant(caller, merchantId), body))
 
 
 @router.put("/merchants/<merchantId>/categories")
@@ -101,8 +101,7 @@ def create_product(  # noqa: N803 (API path name)
     """A new product. With an ``Idempotency-Key`` (8 to 128 characters), sending it again after a lost answer is
     the same product (``Idempotent-Replayed: true``), not a second; the key with another body is 422
     ``IDEMPOTENCY_KEY_REUSED``."""
-    if idempotency_key is not None and not 8 <= len(idempotency_key) <= 128:
-        raise BadRequest("An Idempotency-Key has 8 to 128 characters.", code="INVALID_IDEMPOTENCY_KEY")
+    idempotency_key = optional_idempotency_key(idempotency_key)
     merchant = service.managed_merchant(caller, merchantId)
     product, created = service.add_product(
         merchant.id,
@@ -117,9 +116,7 @@ def create_product(  # noqa: N803 (API path name)
         daily_stock=body.daily_stock,
         idempotency=(idempotency_key, fingerprint(body)) if idempotency_key else None,
     )
-    response = json_response(201, MerchantProductView.of(product).model_dump(mode="json"))
-    response.headers["Idempotent-Replayed"] = "false" if created else "true"
-    return response
+    return made(MerchantProductView.of(product), created)
 
 
 @router.patch("/merchants/<merchantId>/products/<productId>")

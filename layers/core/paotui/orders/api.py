@@ -33,7 +33,7 @@ from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform.auth import Principal, current_principal, require_role
 from paotui.platform.errors import BadRequest, invalid_cursor
-from paotui.platform.http import json_response
+from paotui.platform.http import json_response, made
 from paotui.platform.models import Phone
 
 router = APIGatewayRouter()
@@ -53,7 +53,8 @@ def required_key(idempotency_key: str | None) -> str:
 def views_for(caller: Principal) -> Callable[[OrderRecord], OrderView]:
     """How ``caller`` sees orders: the 收货码 only on their own orders as the customer (and to admins), never to
     the rider or the merchant; a proof photo's short-lived link for the customer, the merchant and admins; why a
-    carrier can't carry the order (its codes, the merchant's account with it) only to the merchant and admins."""
+    carrier can't carry the order (its codes, the merchant's account with it) and how its kitchen ticket printed
+    only to the merchant and admins."""
 
     @cache
     def merchant_ids() -> frozenset[str]:
@@ -68,8 +69,10 @@ def views_for(caller: Principal) -> Callable[[OrderRecord], OrderView]:
             shown.delivery_code = order.delivery_code
         if shown.proof and shown.proof.photo_key and (receives or order.merchant_id in merchant_ids()):
             shown.proof.photo_url = proof.photo_url(shown.proof.photo_key)
-        if shown.carrier and not (caller.is_admin or order.merchant_id in merchant_ids()):
-            shown.carrier.exception = None
+        if not (caller.is_admin or order.merchant_id in merchant_ids()):
+            if shown.carrier:
+                shown.carrier.exception = None
+            shown.kitchen_print = None
         return shown
 
     return view
@@ -78,9 +81,7 @@ def views_for(caller: Principal) -> Callable[[OrderRecord], OrderView]:
 def placed(order: OrderRecord, created: bool, caller: Principal) -> Response[OrderView]:
     """An intake's 201: the order as ``caller`` sees it, and in ``Idempotent-Replayed`` whether an earlier request
     created it."""
-    response = json_response(201, views_for(caller)(order).model_dump(mode="json"))
-    response.headers["Idempotent-Replayed"] = "false" if created else "true"
-    return response
+    return made(views_for(caller)(order), created)
 
 
 @router.post("/orders", responses={201: {"description": "The order, created or replayed"}})

@@ -16,12 +16,27 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.logging import correlation_paths
 
-from paotui.platform.errors import DomainError, error_body
+from paotui.platform.errors import BadRequest, DomainError, error_body
 from paotui.platform.observability import logger, metrics, tracer
 
 
 def json_response(status: int, body: Any) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def made(view: Any, created: bool) -> Response:
+    """201 with ``view`` (a response model); ``Idempotent-Replayed`` says whether an earlier request made it, this
+    being a retry's answer."""
+    response = json_response(201, view.model_dump(mode="json"))
+    response.headers["Idempotent-Replayed"] = "false" if created else "true"
+    return response
+
+
+def optional_idempotency_key(key: str | None) -> str | None:
+    """An optional ``Idempotency-Key`` header; 400 ``INVALID_IDEMPOTENCY_KEY`` unless it has 8 to 128 characters."""
+    if key is not None and not 8 <= len(key) <= 128:
+        raise BadRequest("An Idempotency-Key has 8 to 128 characters.", code="INVALID_IDEMPOTENCY_KEY")
+    return key
 
 
 def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

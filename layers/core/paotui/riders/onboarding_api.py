@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from paotui.platform.auth import Principal, current_principal, require_role
-from paotui.platform.http import json_response
+from paotui.platform.http import made
 from paotui.riders import onboarding
 from paotui.riders.models import NewRider, RiderApplication, RiderChange, RiderPage, RiderView
 from paotui.riders.records import RiderRecord, RiderStatus
@@ -23,9 +23,7 @@ Admin = Annotated[Principal, Depends(require_role("admin"))]
 
 def _registered(rider: RiderRecord, created: bool) -> Response[RiderView]:
     """201 with the rider; ``Idempotent-Replayed`` says whether an earlier request registered it."""
-    response = json_response(201, RiderView.of(rider).model_dump(mode="json"))
-    response.headers["Idempotent-Replayed"] = "false" if created else "true"
-    return response
+    return made(RiderView.of(rider), created)
 
 
 @router.post("/riders/applications", responses={201: {"description": "The application (PENDING), new or replayed"}})
