@@ -58,6 +58,11 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/merchants/{merchantId}/printer"): MERCHANT,
     ("PUT", "/merchants/{merchantId}/printer"): MERCHANT,
     ("DELETE", "/merchants/{merchantId}/printer"): MERCHANT,
+    ("POST", "/merchants/applications"): ANYONE_SIGNED_IN,
+    ("GET", "/merchants/applications/mine"): ANYONE_SIGNED_IN,
+    ("GET", "/admin/merchant-applications"): ADMIN,
+    ("POST", "/admin/merchant-applications/{applicantId}/decision"): ADMIN,
+    ("POST", "/admin/merchants"): ADMIN,
     ("GET", "/console"): PUBLIC,  # the console's page and scripts; what they call is authorized
     ("GET", "/console/{name}"): PUBLIC,
     ("GET", "/merchants/{merchantId}/alerts"): MERCHANT,
@@ -172,6 +177,20 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/orders/{orderId}/pay"): {"channel": "sandbox"},
     ("POST", "/orders/{orderId}/refunds"): {"amount": 100, "reason": "test"},
     ("PUT", "/merchants/{merchantId}/printer"): {"sn": "960238952", "key": "kx9b3m2q"},
+    ("POST", "/merchants/applications"): {
+        "name": "测试 小店",
+        "phone": "+8621000000001",
+        "address": "上海市黄浦区南京东路 1 号",
+        "location": {"lat": 31.2304, "lng": 121.4737},
+    },
+    ("POST", "/admin/merchant-applications/{applicantId}/decision"): {"approve": False, "reason": "test"},
+    ("POST", "/admin/merchants"): {
+        "owner_phone": "+8613800000396",
+        "name": "测试 登记店",
+        "phone": "+8621000000002",
+        "address": "上海市黄浦区南京东路 2 号",
+        "location": {"lat": 31.2304, "lng": 121.4737},
+    },
     ("PUT", "/riders/me/location"): POINT,
     ("PUT", "/riders/me/availability"): {"online": True},
     ("POST", "/riders/applications"): {"name": "申请 测试", "vehicle": "bike"},  # the seeded rider: 409
@@ -197,6 +216,7 @@ IDS = {
     "riderId": "usr_none",
     "deviceId": "dev_none",
     "incidentId": "inc_none",
+    "applicantId": "usr_none",
     "channel": "sandbox",
     "shopId": "999000111",
 }

@@ -59,6 +59,11 @@ API_ROUTES = {
     ("GET", "/merchants/{merchantId}/printer", True),
     ("PUT", "/merchants/{merchantId}/printer", True),
     ("DELETE", "/merchants/{merchantId}/printer", True),
+    ("POST", "/merchants/applications", True),
+    ("GET", "/merchants/applications/mine", True),
+    ("GET", "/admin/merchant-applications", True),
+    ("POST", "/admin/merchant-applications/{applicantId}/decision", True),
+    ("POST", "/admin/merchants", True),
     # issue 8: the merchant console's alerts (notify.console_api)
     ("GET", "/merchants/{merchantId}/alerts", True),
     ("POST", "/merchants/{merchantId}/alerts/read", True),
@@ -250,7 +255,7 @@ def doc_env_vars() -> set[str]:
 
 def test_the_doc_tables_parse():
     assert len(doc_functions()) == 24
-    assert len(doc_tables()) == 25
+    assert len(doc_tables()) == 26
     assert set(doc_filter_policies()) == {
         "DispatchQueue",
         "StockQueue",

@@ -124,6 +124,28 @@ class MerchantRecord(Model):
     by_owner = ByOwner()
 
 
+class MerchantApplicationRecord(Model):
+    """A user's application to open a shop on the platform (catalog.onboarding): one per user, keyed by the applicant;
+    applying again after a decline replaces it."""
+
+    Meta = table_meta("merchant_applications_table")
+
+    applicant_id = UnicodeAttribute(hash_key=True)  # the user applying, the shop's owner once approved
+    applicant_phone = UnicodeAttribute()  # the account's phone, which operators call back
+    status = UnicodeAttribute()  # PENDING | APPROVED | DECLINED
+    name = UnicodeAttribute()
+    phone = UnicodeAttribute()  # the shop's, as customers will see it
+    address = UnicodeAttribute()
+    location = LatLngMap()
+    note = UnicodeAttribute(null=True)  # what the applicant adds: what it sells, its licence
+    reason = UnicodeAttribute(null=True)  # why it was declined
+    merchant_id = UnicodeAttribute(null=True)  # the shop made on approval
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()  # each change: what an edit or a decision is conditional on
+
+
 class ProductRecord(Model):
     Meta = table_meta("products_table", stream_view_type="NEW_AND_OLD_IMAGES")  # low-stock alerts
 

@@ -161,8 +161,9 @@ def create_merchant(
     address: str,
     delivery: Mapping[str, Any],
     prep_minutes: int,
+    merchant_id: str | None = None,
 ) -> MerchantRecord:
-    """A new, open merchant.
+    """A new, open merchant, under ``merchant_id`` if given (a retry's: the write is on condition the id is new).
 
     ``delivery``: radius_m, base_fee, base_distance_m, tiers [{up_to_m, fee_per_km}], min_order.
     """
@@ -175,7 +176,7 @@ def create_merchant(
             details={"max_radius_m": settings.merchant_max_radius_m},
         )
     merchant = MerchantRecord(
-        new_id("mer_"),
+        merchant_id or new_id("mer_"),
         owner_id=owner_id,
         name=name,
         phone=phone,

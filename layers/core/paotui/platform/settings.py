@@ -26,6 +26,7 @@ class Settings(BaseModel):
     identities_table: str = "paotui-identities"
     otp_table: str = "paotui-otp"
     merchants_table: str = "paotui-merchants"
+    merchant_applications_table: str = "paotui-merchant-applications"
     products_table: str = "paotui-products"
     stock_ledger_table: str = "paotui-stock-ledger"
     slots_table: str = "paotui-slots"

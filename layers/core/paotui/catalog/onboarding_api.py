@@ -1,0 +1,127 @@
+"""Routes of CatalogApi for opening shops: a user applies (入驻申请), operators decide, and register shops by hand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import Field, StringConstraints, model_validator
+
+from paotui.catalog import onboarding
+from paotui.catalog.merchant_api import merchant_view
+from paotui.catalog.merchant_models import MerchantView, Name, Reason
+from paotui.catalog.models import Location
+from paotui.catalog.onboarding import ApplicationStatus
+from paotui.catalog.records import MerchantApplicationRecord
+from paotui.platform.auth import Principal, current_principal, require_role
+from paotui.platform.http import json_response, made, optional_idempotency_key
+from paotui.platform.models import LatLng, Line, Phone, Prose, RequestModel, ResponseModel
+
+router = APIGatewayRouter()
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+Address = Annotated[Line, StringConstraints(min_length=1, max_length=120)]
+
+
+class Shop(RequestModel):
+    """A shop as it will show to customers: its name, phone, address and where it is (GCJ-02)."""
+
+    name: Name
+    phone: Phone
+    address: Address
+    location: LatLng
+
+
+class MerchantApplication(Shop):
+    note: Annotated[Prose, StringConstraints(max_length=500)] | None = None  # what it sells, its licence number
+
+
+class NewMerchant(Shop):
+    owner_phone: Phone  # who signs in to run it (E.164); their account is made if new
+    prep_minutes: int = Field(default=onboarding.DEFAULT_PREP_MINUTES, ge=1, le=180)
+
+
+class Decision(RequestModel):
+    approve: bool
+    reason: Reason | None = None  # required to decline: the applicant reads it
+
+    @model_validator(mode="after")
+    def _declined_with_a_reason(self) -> Decision:
+        if not self.approve and not self.reason:
+            raise ValueError("a reason is required to decline")
+        return self
+
+
+class ApplicationView(ResponseModel):
+    applicant_id: str
+    applicant_phone: str
+    status: ApplicationStatus
+    name: str
+    phone: str
+    address: str
+    location: Location
+    note: str | None = None
+    reason: str | None = None
+    merchant_id: str | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class ApplicationPage(ResponseModel):
+    """A page of ``GET /admin/merchant-applications``; pass ``next_cursor`` back as ``cursor`` (null: the last)."""
+
+    items: list[ApplicationView]
+    next_cursor: str | None
+
+
+def _view(application: MerchantApplicationRecord) -> ApplicationView:
+    return ApplicationView.of(application)
+
+
+@router.post("/merchants/applications", responses={201: {"description": "A new application (PENDING)"}})
+def apply(body: MerchantApplication, caller: Caller) -> Response[ApplicationView]:
+    """Apply to open a shop, or change the pending application: 201 when it is new, 200 when it was pending."""
+    application, new = onboarding.apply(caller.user_id, body.model_dump())
+    return json_response(201 if new else 200, _view(application).model_dump(mode="json"))
+
+
+@router.get("/merchants/applications/mine")
+def my_application(caller: Caller) -> ApplicationView:
+    """The caller's application and how it was decided; 404 ``APPLICATION_NOT_FOUND``."""
+    return _view(onboarding.application_of(caller.user_id))
+
+
+@router.get("/admin/merchant-applications")
+def list_applications(
+    _admin: Admin,
+    status: Annotated[ApplicationStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ApplicationPage:
+    applications, next_cursor = onboarding.page(status, limit, cursor)
+    return ApplicationPage(items=[_view(application) for application in applications], next_cursor=next_cursor)
+
+
+@router.post("/admin/merchant-applications/<applicantId>/decision")
+def decide(applicantId: str, body: Decision, admin: Admin) -> ApplicationView:  # noqa: N803 (API path name)
+    """Approve (the shop is made, its owner given the merchant role) or decline with a reason. 409
+    ``ALREADY_DECIDED`` (decided the other way), ``APPLICATION_CHANGED`` (edited meanwhile: read it again)."""
+    return _view(onboarding.decide(applicantId, approve=body.approve, reason=body.reason, by=admin.user_id))
+
+
+@router.post("/admin/merchants", responses={201: {"description": "The shop, registered or replayed"}})
+def register(
+    body: NewMerchant,
+    _admin: Admin,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response[MerchantView]:
+    """Register a shop for its owner's phone, open, with the platform's default delivery area and no menu yet."""
+    shop = body.model_dump(exclude={"owner_phone"})
+    merchant, created = onboarding.register(body.owner_phone, shop, key=optional_idempotency_key(idempotency_key))
+    return made(merchant_view(merchant), created)

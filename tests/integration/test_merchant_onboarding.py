@@ -1,0 +1,180 @@
+"""Opening shops against moto, through CatalogApi: a user applies (入驻申请), operators approve or decline, and
+register shops by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.builders import LAMBDA_CONTEXT, SHOP, SignedInApi, answer, api_event
+
+ADMIN = {"user": "usr_admin", "roles": "admin"}
+SHOP_FORM = {
+    "name": "阿婆馄饨",
+    "phone": "+862163210000",
+    "address": "上海市黄浦区福州路 88 号",
+    "location": {"lat": SHOP["lat"], "lng": SHOP["lng"]},
+    "note": "小吃，营业执照 91310101MA1FP0000X",
+}
+
+
+@pytest.fixture
+def api(aws) -> SignedInApi:
+    return SignedInApi("CatalogApi")
+
+
+def user(phone: str | None = "+8613800000556"):
+    from paotui.accounts.service import ensure_user
+    from paotui.accounts.users import user_for_identity
+
+    return ensure_user(phone, ["customer"]) if phone else user_for_identity("wechat#no-phone")
+
+
+def roles_of(user_id: str) -> list[str]:
+    from paotui.accounts.users import get_user
+
+    return list(get_user(user_id).roles)
+
+
+def apply(api, applicant, form: dict = SHOP_FORM):
+    return api.call("POST", "/merchants/applications", user=applicant.id, roles="customer", body=form)
+
+
+def decide(api, applicant_id: str, **decision):
+    return api.call("POST", f"/admin/merchant-applications/{applicant_id}/decision", **ADMIN, body=decision)
+
+
+def test_a_user_applies_changes_the_application_and_an_operator_approves_it_into_an_open_shop(api):
+    applicant = user()
+    status, application = apply(api, applicant)
+    assert status == 201
+    assert (application["status"], application["applicant_phone"], application["merchant_id"]) == (
+        "PENDING",
+        "+8613800000556",
+        None,
+    )
+    status, changed = apply(api, applicant, {**SHOP_FORM, "name": "阿婆鲜肉馄饨"})
+    assert status == 200 and changed["created_at"] == application["created_at"], "the same application, changed"
+    pending = api.call("GET", "/admin/merchant-applications", **ADMIN, query={"status": "PENDING"})[1]["items"]
+    assert [item["name"] for item in pending if item["applicant_id"] == applicant.id] == ["阿婆鲜肉馄饨"]
+
+    status, approved = decide(api, applicant.id, approve=True)
+    assert status == 200 and approved["status"] == "APPROVED" and approved["decided_by"] == "usr_admin"
+    assert "merchant" in roles_of(applicant.id)
+    merchant_id = approved["merchant_id"]
+    status, shop = api.call("GET", f"/merchants/{merchant_id}", user=applicant.id, roles="customer")
+    assert status == 200
+    assert (shop["name"], shop["phone"], shop["address"], shop["paused"]) == (
+        "阿婆鲜肉馄饨",
+        "+862163210000",
+        "上海市黄浦区福州路 88 号",
+        False,
+    )
+    mine = api.call("GET", "/merchants/mine", user=applicant.id, roles="customer,merchant")[1]
+    assert [m["id"] for m in mine] == [merchant_id], "the owner runs it in the console"
+    nearby = api.call("GET", "/merchants", user=applicant.id, roles="customer", query=SHOP_QUERY)[1]
+    assert merchant_id in [card["id"] for card in nearby["items"]], "customers find it"
+
+    assert decide(api, applicant.id, approve=True) == (200, approved), "deciding again answers the decision"
+    status, refused = decide(api, applicant.id, approve=False, reason="改主意")
+    assert (status, refused["error"]["code"]) == (409, "ALREADY_DECIDED")
+    status, again = apply(api, applicant)
+    assert (status, again["error"]["code"]) == (409, "ALREADY_A_MERCHANT")
+    assert again["error"]["details"]["merchant_id"] == merchant_id
+
+
+SHOP_QUERY = {"lat": str(SHOP["lat"]), "lng": str(SHOP["lng"])}
+
+
+def test_a_declined_applicant_reads_why_and_applies_again(api):
+    applicant = user("+8613800000557")
+    apply(api, applicant)
+    status, missing = decide(api, applicant.id, approve=False)
+    assert (status, missing["error"]["code"]) == (422, "VALIDATION_ERROR"), "declining needs a reason"
+    status, declined = decide(api, applicant.id, approve=False, reason="营业执照不清晰，请重新上传")
+    assert (status, declined["status"]) == (200, "DECLINED")
+    status, mine = api.call("GET", "/merchants/applications/mine", user=applicant.id, roles="customer")
+    assert (mine["status"], mine["reason"]) == ("DECLINED", "营业执照不清晰，请重新上传")
+    assert "merchant" not in roles_of(applicant.id)
+
+    status, renewed = apply(api, applicant)
+    assert status == 201 and renewed["status"] == "PENDING" and renewed["reason"] is None
+    assert decide(api, applicant.id, approve=True)[1]["status"] == "APPROVED"
+
+
+def test_applying_needs_a_phone_and_a_complete_shop_and_operators_decide(api):
+    nobody = user(None)
+    status, refused = apply(api, nobody)
+    assert (status, refused["error"]["code"]) == (409, "PHONE_REQUIRED")
+    applicant = user("+8613800000558")
+    for broken in ({**SHOP_FORM, "phone": "63210000"}, {**SHOP_FORM, "name": ""}, {**SHOP_FORM, "location": None}):
+        assert apply(api, applicant, broken)[0] == 422
+    status, none = api.call("GET", "/merchants/applications/mine", user=applicant.id, roles="customer")
+    assert (status, none["error"]["code"]) == (404, "APPLICATION_NOT_FOUND"), "nothing was stored"
+    apply(api, applicant)
+    as_customer = api.call(
+        "POST",
+        f"/admin/merchant-applications/{applicant.id}/decision",
+        user=applicant.id,
+        roles="customer",
+        body={"approve": True},
+    )
+    assert as_customer[0] == 403
+    assert decide(api, "usr_nobody", approve=True)[0] == 404
+
+
+def test_an_approval_retried_after_a_crash_makes_one_shop(api, monkeypatch):
+    from paotui.catalog import onboarding
+    from paotui.catalog.records import MerchantRecord
+
+    applicant = user("+8613800000559")
+    apply(api, applicant)
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("the function timed out")
+
+    with monkeypatch.context() as patched:  # the shop made, the application not yet marked
+        patched.setattr(onboarding.MerchantApplicationRecord, "update", crash)
+        with pytest.raises(RuntimeError):
+            onboarding.decide(applicant.id, approve=True, reason=None, by="usr_admin")
+    status, approved = decide(api, applicant.id, approve=True)
+    assert status == 200
+    owned = list(MerchantRecord.by_owner.query(applicant.id))
+    assert [merchant.id for merchant in owned] == [approved["merchant_id"]]
+
+
+def test_an_operator_registers_a_shop_once_under_its_idempotency_key(api):
+    body = {
+        "owner_phone": "+8613800000560",
+        "name": "老李面馆",
+        "phone": "+862163220000",
+        "address": "上海市黄浦区福州路 90 号",
+        "location": {"lat": SHOP["lat"], "lng": SHOP["lng"]},
+        "prep_minutes": 20,
+    }
+
+    def register(sent: dict, key: str | None = "register-0001"):
+        headers = {"Idempotency-Key": key} if key else None
+        event = api_event("POST", "/admin/merchants", body=sent, authorizer=ADMIN_CONTEXT, headers=headers)
+        response = api.handler(event, LAMBDA_CONTEXT)
+        return answer(response), response["multiValueHeaders"].get("Idempotent-Replayed", [None])[0]
+
+    (status, shop), replayed = register(body)
+    assert (status, replayed, shop["prep_minutes"]) == (201, "false", 20)
+    (status, again), replayed = register(body)
+    assert (status, replayed, again["id"]) == (201, "true", shop["id"])
+    (status, reused), _ = register({**body, "name": "老李拉面"})
+    assert (status, reused["error"]["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
+    (status, short), _ = register(body, key="short")
+    assert (status, short["error"]["code"]) == (400, "INVALID_IDEMPOTENCY_KEY")
+
+    from paotui.accounts.records import phone_key
+    from paotui.accounts.users import find_user
+
+    owner = find_user(phone_key("+8613800000560"))
+    assert owner is not None and "merchant" in owner.roles
+    mine = api.call("GET", "/merchants/mine", user=owner.id, roles="merchant")[1]
+    assert [m["id"] for m in mine] == [shop["id"]]
+    assert api.call("POST", "/admin/merchants", user=owner.id, roles="merchant", body=body)[0] == 403
+
+
+ADMIN_CONTEXT = {"user_id": "usr_admin", "roles": "admin"}
