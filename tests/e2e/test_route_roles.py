@@ -63,6 +63,8 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/admin/merchant-applications"): ADMIN,
     ("POST", "/admin/merchant-applications/{applicantId}/decision"): ADMIN,
     ("POST", "/admin/merchants"): ADMIN,
+    ("GET", "/admin/merchants"): ADMIN,
+    ("PATCH", "/admin/merchants/{merchantId}"): ADMIN,
     ("GET", "/console"): PUBLIC,  # the console's page and scripts; what they call is authorized
     ("GET", "/console/{name}"): PUBLIC,
     ("GET", "/merchants/{merchantId}/alerts"): MERCHANT,
@@ -184,6 +186,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "location": {"lat": 31.2304, "lng": 121.4737},
     },
     ("POST", "/admin/merchant-applications/{applicantId}/decision"): {"approve": False, "reason": "test"},
+    ("PATCH", "/admin/merchants/{merchantId}"): {"suspended": False},
     ("POST", "/admin/merchants"): {
         "owner_phone": "+8613800000396",
         "name": "测试 登记店",

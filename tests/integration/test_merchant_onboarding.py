@@ -178,3 +178,44 @@ def test_an_operator_registers_a_shop_once_under_its_idempotency_key(api):
 
 
 ADMIN_CONTEXT = {"user_id": "usr_admin", "roles": "admin"}
+
+
+def test_a_suspended_shop_takes_no_order_is_not_found_and_its_owner_reads_why(api):
+    from tests.integration.builders import HOME, merchant_with_products, order_request
+
+    from paotui.catalog.service import nearby_merchants
+    from paotui.orders import service
+
+    merchant, (product,) = merchant_with_products(10)
+    path = f"/admin/merchants/{merchant.id}"
+    status, refused = api.call("PATCH", path, **ADMIN, body={"suspended": True})
+    assert (status, refused["error"]["code"]) == (422, "VALIDATION_ERROR"), "suspending needs a reason"
+    status, shop = api.call("PATCH", path, **ADMIN, body={"suspended": True, "reason": "食品安全抽检不合格"})
+    assert status == 200 and shop["suspended"] and shop["open"] is False and shop["paused"] is False
+    assert (shop["suspension_reason"], shop["suspended_by"]) == ("食品安全抽检不合格", "usr_admin")
+
+    found, _ = nearby_merchants(HOME["lat"], HOME["lng"], limit=50)
+    assert merchant.id not in [near.merchant.id for near in found], "customers don't find it"
+    where = {"lat": HOME["lat"], "lng": HOME["lng"]}
+    quote = {"merchant_id": merchant.id, "items": [{"product_id": product.id, "quantity": 1}], "address": where}
+    status, quoted = api.call("POST", "/quotes", user="usr_c", roles="customer", body=quote)
+    assert (status, quoted["error"]["code"]) == (409, "MERCHANT_SUSPENDED")
+    with pytest.raises(Exception, match="suspended"):
+        service.place_order("usr_c", "suspended-0001", order_request(merchant, (product, 1)))
+    unpaused = api.call(
+        "PATCH", f"/merchants/{merchant.id}", user="usr_owner", roles="merchant", body={"paused": False}
+    )
+    assert unpaused[0] == 200, "the owner's switch is theirs; it doesn't lift a suspension"
+    (mine,) = api.call("GET", "/merchants/mine", user="usr_owner", roles="merchant")[1]
+    assert (mine["suspended"], mine["open"], mine["suspension_reason"]) == (True, False, "食品安全抽检不合格")
+    public = api.call("GET", f"/merchants/{merchant.id}", user="usr_c", roles="customer")[1]
+    assert public["suspended"] and "suspension_reason" not in public, "the reason is the owner's and operators'"
+
+    listed = api.call("GET", "/admin/merchants", **ADMIN, query={"suspended": "true", "name": "老王"})[1]["items"]
+    assert merchant.id in [item["id"] for item in listed]
+    status, back = api.call("PATCH", path, **ADMIN, body={"suspended": False})
+    assert status == 200 and not back["suspended"] and back["suspension_reason"] is None
+    assert api.call("POST", "/quotes", user="usr_c", roles="customer", body=quote)[0] == 200
+    assert api.call("PATCH", "/admin/merchants/mer_none", **ADMIN, body={"suspended": False})[0] == 404
+    as_owner = api.call("PATCH", path, user="usr_owner", roles="merchant", body={"suspended": False})
+    assert as_owner[0] == 403

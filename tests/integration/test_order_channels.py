@@ -494,6 +494,18 @@ def test_a_push_for_a_time_we_do_not_book_is_refused_and_takes_nothing(api, elem
     assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
 
 
+def test_a_push_for_a_shop_operators_suspended_is_refused_and_takes_nothing(api, eleme_app, shop):
+    from paotui.catalog import onboarding
+
+    merchant, (dumplings, _) = shop
+    onboarding.suspend(merchant.id, reason="证照过期", by="usr_admin")
+    status, body = api.push(eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME))
+    assert (status, body["error"]["code"]) == (409, "MERCHANT_SUSPENDED"), body
+    status, body, _ = api.phone_order(merchant.id, phone_body(dumplings), key="phone-0001")
+    assert (status, body["error"]["code"]) == (409, "MERCHANT_SUSPENDED"), "nor its own phone orders"
+    assert orders_stored() == 0 and stock_of(dumplings) == (10, 0, 10)
+
+
 def test_a_push_delivered_five_times_is_one_order(api, eleme_app, shop):
     _, (dumplings, _) = shop
     push = eleme_app.new_order(SHOP_ID, eleme_items((dumplings, 1)), HOME)

@@ -64,6 +64,8 @@ API_ROUTES = {
     ("GET", "/admin/merchant-applications", True),
     ("POST", "/admin/merchant-applications/{applicantId}/decision", True),
     ("POST", "/admin/merchants", True),
+    ("GET", "/admin/merchants", True),
+    ("PATCH", "/admin/merchants/{merchantId}", True),
     # issue 8: the merchant console's alerts (notify.console_api)
     ("GET", "/merchants/{merchantId}/alerts", True),
     ("POST", "/merchants/{merchantId}/alerts/read", True),

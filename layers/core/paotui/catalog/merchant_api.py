@@ -23,6 +23,7 @@ from paotui.catalog.merchant_models import (
     ImageUploadRequest,
     LedgerEntry,
     MerchantView,
+    OwnedMerchantView,
     NewProduct,
     ProductImages,
     Restock,
@@ -45,7 +46,7 @@ MerchantCaller = Annotated[Principal, Depends(require_role("merchant"))]
 def merchant_view(merchant: MerchantRecord) -> MerchantView:
     now = clock.now()
     paused = not merchant.open
-    opening = hours.next_opening(merchant.hours, merchant.holidays, paused, now)
+    opening = hours.next_opening(merchant.hours, merchant.holidays, merchant.switched_off, now)
     return MerchantView(
         id=merchant.id,
         name=merchant.name,
@@ -55,6 +56,7 @@ def merchant_view(merchant: MerchantRecord) -> MerchantView:
         open=pricing.is_open(merchant, now),
         next_opening=clock.iso(opening) if opening else None,
         paused=paused,
+        suspended=merchant.suspended_at is not None,
         hours=merchant.hours,
         holidays=list(merchant.holidays),
         prep_minutes=int(merchant.prep_minutes),
@@ -69,8 +71,11 @@ def merchant_view(merchant: MerchantRecord) -> MerchantView:
 
 
 @router.get("/merchants/mine")
-def my_merchants(caller: MerchantCaller) -> list[MerchantView]:
-    return [merchant_view(merchant) for merchant in service.owned_merchants(caller.user_id)]
+def my_merchants(caller: MerchantCaller) -> list[OwnedMerchantView]:
+    return [
+        OwnedMerchantView(**merchant_view(merchant).model_dump(), suspension_reason=merchant.suspension_reason)
+        for merchant in service.owned_merchants(caller.user_id)
+    ]
 
 
 @router.get("/merchants/<merchantId>")

@@ -154,7 +154,8 @@ class MerchantView(ResponseModel):
     phone: str
     open: bool
     next_opening: str | None
-    paused: bool
+    paused: bool  # by its owner (暂停营业)
+    suspended: bool = False  # by operators: no orders until they reinstate it
     hours: dict[str, list[TimeRange]] | None
     holidays: list[str]
     prep_minutes: int
@@ -165,6 +166,12 @@ class MerchantView(ResponseModel):
     on_confirm_timeout: OnConfirmTimeout = "cancel"
     refund_rules: dict[str, str] = {}
     categories: list[Category]
+
+
+class OwnedMerchantView(MerchantView):
+    """A merchant as its owner sees it: also why operators suspended it, while they have."""
+
+    suspension_reason: str | None = None
 
 
 class LedgerEntry(ResponseModel):

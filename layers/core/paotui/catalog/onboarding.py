@@ -1,4 +1,5 @@
-"""Who may open a shop: a user's application (入驻申请), decided by operators, and shops operators register by hand.
+"""Who may run a shop: a user's application (入驻申请), decided by operators, shops operators register by hand, and
+shops operators suspend (and reinstate).
 
 An application is one item per user, keyed by the applicant, PENDING until an
 operator approves or declines it. The applicant may change a pending one, and
@@ -15,6 +16,11 @@ made, which an edit keeps), so a decision retried after a crash between those
 steps, or after an edit raced it, makes no second shop. A shop starts with
 the platform's default delivery area (:data:`DEFAULT_DELIVERY`), open, with no
 menu: its owner takes it from there in the console.
+
+A suspended shop takes no order of any channel (``pricing.not_suspended``),
+is left out of customers' searches and shows closed, whatever its owner's
+switch says; orders already taken go on. Its owner reads the reason in the
+console.
 """
 
 from __future__ import annotations
@@ -163,6 +169,59 @@ def page(
     applications = list(result)
     last = result.last_evaluated_key
     return applications, last["applicant_id"]["S"] if last else None
+
+
+def suspend(merchant_id: str, *, reason: str, by: str) -> MerchantRecord:
+    """Suspend the shop (again: the reason and time are updated)."""
+    merchant = get_merchant(merchant_id)
+    merchant.update(
+        actions=[
+            MerchantRecord.suspended_at.set(clock.now_iso()),
+            MerchantRecord.suspended_by.set(by),
+            MerchantRecord.suspension_reason.set(reason),
+        ],
+        condition=MerchantRecord.id.exists(),
+    )
+    logger.info("shop suspended", extra={"merchant_id": merchant_id, "by": by})
+    metrics.add_metric(name="ShopsSuspended", unit="Count", value=1)
+    return merchant
+
+
+def reinstate(merchant_id: str, *, by: str) -> MerchantRecord:
+    """Lift the shop's suspension (one not suspended: nothing changes); its owner's own switch is as they left it."""
+    merchant = get_merchant(merchant_id)
+    if merchant.suspended_at is not None:
+        merchant.update(
+            actions=[
+                MerchantRecord.suspended_at.remove(),
+                MerchantRecord.suspended_by.remove(),
+                MerchantRecord.suspension_reason.remove(),
+            ],
+            condition=MerchantRecord.id.exists(),
+        )
+        logger.info("shop reinstated", extra={"merchant_id": merchant_id, "by": by})
+    return merchant
+
+
+def shops(
+    name: str | None, suspended: bool | None, limit: int, after: str | None
+) -> tuple[list[MerchantRecord], str | None]:
+    """Shops for operators, those whose name contains ``name`` and whose suspension is ``suspended``, if given: a
+    page and the shop to continue after (None: the last page). A filtered scan, as for applications."""
+    conditions = []
+    if name:
+        conditions.append(MerchantRecord.name.contains(name))
+    if suspended is not None:
+        exists = MerchantRecord.suspended_at.exists()
+        conditions.append(exists if suspended else ~exists)
+    condition = None
+    for one in conditions:
+        condition = one if condition is None else condition & one
+    start = {"id": {"S": after}} if after else None
+    result = MerchantRecord.scan(filter_condition=condition, limit=limit, last_evaluated_key=start)
+    found = list(result)
+    last = result.last_evaluated_key
+    return found, last["id"]["S"] if last else None
 
 
 def _open_shop(application: MerchantApplicationRecord) -> str:

@@ -1,4 +1,5 @@
-"""Routes of CatalogApi for opening shops: a user applies (入驻申请), operators decide, and register shops by hand."""
+"""Routes of CatalogApi for who runs shops: a user applies (入驻申请), operators decide, register shops by hand,
+list shops, and suspend or reinstate them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from paotui.catalog.merchant_api import merchant_view
 from paotui.catalog.merchant_models import MerchantView, Name, Reason
 from paotui.catalog.models import Location
 from paotui.catalog.onboarding import ApplicationStatus
-from paotui.catalog.records import MerchantApplicationRecord
+from paotui.catalog.records import MerchantApplicationRecord, MerchantRecord
 from paotui.platform.auth import Principal, current_principal, require_role
 from paotui.platform.http import json_response, made, optional_idempotency_key
 from paotui.platform.models import LatLng, Line, Phone, Prose, RequestModel, ResponseModel
@@ -54,6 +55,45 @@ class Decision(RequestModel):
         if not self.approve and not self.reason:
             raise ValueError("a reason is required to decline")
         return self
+
+
+class ShopStanding(RequestModel):
+    suspended: bool
+    reason: Reason | None = None  # required to suspend: the shop's owner reads it
+
+    @model_validator(mode="after")
+    def _suspended_with_a_reason(self) -> ShopStanding:
+        if self.suspended and not self.reason:
+            raise ValueError("a reason is required to suspend a shop")
+        return self
+
+
+class ShopView(MerchantView):
+    """A shop as operators see it: its profile, its owner, and why and since when it is suspended."""
+
+    owner_id: str
+    suspended_at: str | None = None
+    suspended_by: str | None = None
+    suspension_reason: str | None = None
+    created_at: str
+
+
+class ShopPage(ResponseModel):
+    """A page of ``GET /admin/merchants``; pass ``next_cursor`` back as ``cursor`` (null: the last)."""
+
+    items: list[ShopView]
+    next_cursor: str | None
+
+
+def shop_view(merchant: MerchantRecord) -> ShopView:
+    return ShopView(
+        **merchant_view(merchant).model_dump(),
+        owner_id=merchant.owner_id,
+        suspended_at=merchant.suspended_at,
+        suspended_by=merchant.suspended_by,
+        suspension_reason=merchant.suspension_reason,
+        created_at=merchant.created_at,
+    )
 
 
 class ApplicationView(ResponseModel):
@@ -125,3 +165,23 @@ def register(
     shop = body.model_dump(exclude={"owner_phone"})
     merchant, created = onboarding.register(body.owner_phone, shop, key=optional_idempotency_key(idempotency_key))
     return made(merchant_view(merchant), created)
+
+
+@router.get("/admin/merchants")
+def list_shops(
+    _admin: Admin,
+    name: Annotated[Line | None, Query(max_length=60, description="a part of the shop's name")] = None,
+    suspended: Annotated[bool | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ShopPage:
+    found, next_cursor = onboarding.shops(name, suspended, limit, cursor)
+    return ShopPage(items=[shop_view(merchant) for merchant in found], next_cursor=next_cursor)
+
+
+@router.patch("/admin/merchants/<merchantId>")
+def set_standing(merchantId: str, body: ShopStanding, admin: Admin) -> ShopView:  # noqa: N803 (API path name)
+    """Suspend the shop with a reason (it takes no orders of any channel; orders taken go on), or reinstate it."""
+    if body.suspended:
+        return shop_view(onboarding.suspend(merchantId, reason=body.reason or "", by=admin.user_id))
+    return shop_view(onboarding.reinstate(merchantId, by=admin.user_id))

@@ -45,8 +45,14 @@ def fee_lines(
 
 
 def is_open(merchant: MerchantRecord, at: datetime) -> bool:
-    """Switched on, within its opening hours and not on a holiday."""
-    return hours.is_open(merchant.hours, merchant.holidays, not merchant.open, at)
+    """Switched on (by its owner, and not suspended), within its opening hours and not on a holiday."""
+    return hours.is_open(merchant.hours, merchant.holidays, merchant.switched_off, at)
+
+
+def not_suspended(merchant: MerchantRecord) -> None:
+    """409 ``MERCHANT_SUSPENDED`` while operators have suspended the shop: no order of any channel is taken."""
+    if merchant.suspended_at is not None:
+        raise Conflict("The platform has suspended this shop.", code="MERCHANT_SUSPENDED")
 
 
 def riding_minutes(distance: int) -> int:
@@ -99,14 +105,16 @@ def price_order(
     order, and any ``scheduled_for`` must fall within its opening hours: the
     kitchen hands over during them (``MERCHANT_CLOSED``'s ``next_opening`` is
     the next one from the time asked for).
-    422 ``MERCHANT_CLOSED`` / ``OUT_OF_RANGE`` (no area contains the address) / ``DUPLICATE_ITEM`` /
-    ``UNKNOWN_PRODUCT`` / ``BELOW_MIN_ORDER`` / ``SCHEDULE_IN_PAST``; 409 ``OUT_OF_STOCK`` (not on sale, or
-    fewer available than asked; the stock reservation re-checks this atomically at intake).
+    409 ``MERCHANT_SUSPENDED`` (by operators); 422 ``MERCHANT_CLOSED`` / ``OUT_OF_RANGE`` (no area contains the
+    address) / ``DUPLICATE_ITEM`` / ``UNKNOWN_PRODUCT`` / ``BELOW_MIN_ORDER`` / ``SCHEDULE_IN_PAST``; 409
+    ``OUT_OF_STOCK`` (not on sale, or fewer available than asked; the stock reservation re-checks this atomically
+    at intake).
     """
     now = now or clock.now()
     scheduled_for = scheduled_time(scheduled_for, now)
+    not_suspended(merchant)
     if not is_open(merchant, scheduled_for or now):
-        opening = hours.next_opening(merchant.hours, merchant.holidays, not merchant.open, scheduled_for or now)
+        opening = hours.next_opening(merchant.hours, merchant.holidays, merchant.switched_off, scheduled_for or now)
         raise Unprocessable(
             "This merchant is closed then.",
             code="MERCHANT_CLOSED",

@@ -118,10 +118,19 @@ class MerchantRecord(Model):
     delivery_settings = UnicodeAttribute(null=True)  # JSON; see paotui.catalog.delivery
     reach_m = NumberAttribute(null=True)  # farthest any saved area reaches; lets a search skip parsing the rest
     printer = PrinterMap(null=True)  # bound by its owner (printing.binding); None: tickets print from the console
+    # set while operators have suspended the shop (catalog.onboarding): it takes no orders, whatever ``open`` says
+    suspended_at = UnicodeAttribute(null=True)
+    suspended_by = UnicodeAttribute(null=True)
+    suspension_reason = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
     by_cell = ByCell()
     by_owner = ByOwner()
+
+    @property
+    def switched_off(self) -> bool:
+        """Taking no orders whatever its hours: paused by its owner, or suspended by operators."""
+        return not self.open or self.suspended_at is not None
 
 
 class MerchantApplicationRecord(Model):

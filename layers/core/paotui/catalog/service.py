@@ -86,7 +86,7 @@ def owned_merchant_ids(owner_id: str) -> list[str]:
 
 def taking_orders(merchant: MerchantRecord, now: datetime) -> bool:
     """Open now, or opening soon enough to take a scheduled order for then."""
-    opening = hours.next_opening(merchant.hours, merchant.holidays, not merchant.open, now)
+    opening = hours.next_opening(merchant.hours, merchant.holidays, merchant.switched_off, now)
     return opening is not None and opening <= now + timedelta(hours=get_settings().scheduled_horizon_hours)
 
 

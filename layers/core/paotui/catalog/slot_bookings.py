@@ -86,7 +86,7 @@ def offered(
             "The point is outside this merchant's delivery area.", code="OUT_OF_RANGE", details={"distance_m": distance}
         )
     horizon = now + timedelta(days=get_settings().schedule_max_days)
-    if not merchant.open or not clock.china_day(now) <= day <= clock.china_day(horizon):
+    if merchant.switched_off or not clock.china_day(now) <= day <= clock.china_day(horizon):
         return []  # (the day's bounds also keep the calendar's ends out of the date arithmetic)
     lead = pricing.eta_minutes(merchant, distance)
     day_slots = slots.day_slots(merchant.hours, merchant.holidays, day, int(merchant.slot_minutes))
