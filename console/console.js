@@ -7,11 +7,14 @@
 // (its riders, Dada, or its riders with Dada as a fallback) and its delivery areas with their fees, bind its cloud
 // receipt printer (Feieyun, by the SN and KEY on its label), see its state and unbind it (each order the shop takes
 // then prints its ticket there, and the order's row says how that went), watch its alerts (refreshed, with an unread
-// badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback). An
-// operator (admin) signing in gets the operations view instead: an order desk (an order looked up by its reference, its
-// id or the customer's phone, or today's orders of a status; its history and money, and cancelling or refunding it),
-// the open incidents, each resolved with a note, the platform's figures, the day's riders, and the riders themselves
-// (applications approved or declined, riders suspended or let work again, their capacity, a rider registered by hand).
+// badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback). A
+// user with no shop gets a form to apply to open one instead, and follows the application (under review and changed
+// meanwhile, declined with the reason and applied for again, approved: signing in again brings the shop). An operator
+// (admin) signing in gets the operations view instead: an order desk (an order looked up by its reference, its id or
+// the customer's phone, or today's orders of a status; its history and money, and cancelling or refunding it), the
+// open incidents, each resolved with a note, the platform's figures, the day's riders, the riders themselves
+// (applications approved or declined, riders suspended or let work again, their capacity, a rider registered by hand),
+// and the shops opening (applications approved or declined with a reason, a shop registered by hand for its owner).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -36,6 +39,16 @@ import {
   newAreaFields,
 } from "./delivery_settings.js";
 import { DESK_ACTIONS, deskRow, lookupPath, moneyLines, nextPath, ordersIn, refundFen, todayPath } from "./order_desk.js";
+import {
+  APPLICATION_ACTIONS,
+  applicationBody,
+  applicationFields,
+  applicationRow,
+  declineBody,
+  myApplication,
+  newShopBody,
+  onboardingProblem,
+} from "./onboarding.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import {
   COPIES_CHOICES,
@@ -87,6 +100,9 @@ const state = {
   money: new Map(), // order id → the lines of its payments and refunds, for those shown; read at each refresh
   riderPage: null, // the riders of the chosen status: the last page read, and all shown so far
   ridersShown: [],
+  applicationPage: null, // the shop applications of the chosen status: the last page read, and all shown so far
+  applicationsShown: [],
+  myApplicationAt: undefined, // the updated_at of the user's own application the form was filled from (null: none)
 };
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
@@ -152,6 +168,7 @@ async function refreshOps() {
     api("GET", "/admin/incidents?limit=100"),
     showFound(),
     showRiders(),
+    showShopApplications(),
   ]);
   const open = incidents.items;
   $("error").textContent = "";
@@ -264,10 +281,14 @@ async function showRiders() {
   ]);
   state.riderPage = page;
   state.ridersShown = page.items;
-  const applicants = waiting || page;
-  const count = applicants.items.length;
-  $("applicant-count").textContent = count ? `${count}${applicants.next_cursor ? "+" : ""}` : "";
+  $("applicant-count").textContent = waitingCount(waiting || page);
   renderRiders();
+}
+
+// The heading's count of what waits, from the first page of it ("50+": more pages follow).
+function waitingCount(page) {
+  const count = page.items.length;
+  return count ? `${count}${page.next_cursor ? "+" : ""}` : "";
 }
 
 async function moreRiders() {
@@ -317,6 +338,74 @@ async function addRider(event) {
     $("rider-form").reset();
     sayBeside("rider-result", `已添加：${rider.name}（${rider.phone}）`);
     await refreshOps();
+  });
+  return null;
+}
+
+// --- shops opening: applications, a shop registered by hand ------------------------------------------
+
+// The chosen status's first page, and the applications waiting (the heading's count) whatever is chosen.
+async function showShopApplications() {
+  const status = $("shop-application-status").value;
+  const [page, waiting] = await Promise.all([
+    api("GET", `/admin/merchant-applications?status=${status}&limit=50`),
+    status === "PENDING" ? null : api("GET", "/admin/merchant-applications?status=PENDING&limit=100"),
+  ]);
+  state.applicationPage = page;
+  state.applicationsShown = page.items;
+  $("shop-applicant-count").textContent = waitingCount(waiting || page);
+  renderShopApplications();
+}
+
+async function moreShopApplications() {
+  const cursor = state.applicationPage.next_cursor;
+  const query = new URLSearchParams({ status: $("shop-application-status").value, limit: "50", cursor });
+  const page = await api("GET", `/admin/merchant-applications?${query}`);
+  state.applicationsShown = state.applicationsShown.concat(page.items); // a scan: its pages never repeat an applicant
+  state.applicationPage = page;
+  renderShopApplications();
+}
+
+function renderShopApplications() {
+  $("shop-applications").replaceChildren(...state.applicationsShown.map(shopApplicationItem));
+  $("no-shop-applications").hidden = state.applicationsShown.length > 0;
+  $("shop-applications-more").hidden = !state.applicationPage.next_cursor;
+}
+
+function shopApplicationItem(application) {
+  const row = applicationRow(application);
+  return listItem("application", row, APPLICATION_ACTIONS, (action) => APPLICATION_DO[action](application));
+}
+
+// Approving opens the shop at once, so it is confirmed first; declining takes a reason, which the applicant reads.
+const APPLICATION_DO = {
+  approve: (application) =>
+    window.confirm(`通过 ${application.name} 的开店申请？店铺会立即开业，申请人重新登录后即可管理。`) &&
+    decideApplication(application, { approve: true }),
+  decline: (application) => {
+    const asked = window.prompt(`拒绝 ${application.name} 的开店申请：原因（申请人会看到）`);
+    if (asked === null) return null;
+    const decline = declineBody(asked);
+    if (decline.error) return sayBeside("error", decline.error);
+    return decideApplication(application, decline.body);
+  },
+};
+
+function decideApplication(application, decision) {
+  const applicantId = application.applicant_id;
+  return api("POST", `/admin/merchant-applications/${applicantId}/decision`, decision).catch(inOnboardingWords);
+}
+
+async function registerShop(event) {
+  event.preventDefault();
+  const described = newShopBody(readForm(REGISTER_FIELDS));
+  if (described.error) return sayBeside("register-result", described.error);
+  const headers = { "Idempotency-Key": idempotencyKey("register", described.body) };
+  await whileBusy([$("register-submit")], async () => {
+    const shop = await api("POST", "/admin/merchants", described.body, headers).catch(inOnboardingWords);
+    $("register-form").reset();
+    delete state.attempts.register; // gone through: the same shop again is another shop
+    sayBeside("register-result", `已登记：${shop.name}（${shop.id}）`);
   });
   return null;
 }
@@ -412,13 +501,15 @@ async function every(view) {
   state.timer = setInterval(() => view().catch(showError), REFRESH_SECONDS * 1000);
 }
 
+// A user who is not a merchant (the API refuses them the merchants' routes) or has no shop is offered to apply for one.
 async function showShops() {
-  const shops = await api("GET", "/merchants/mine");
+  const shops = state.roles.includes("merchant") ? await api("GET", "/merchants/mine") : [];
+  if (!shops.length) return showApplying();
   $("sign-in").hidden = true;
   $("console").hidden = false;
   $("shop").replaceChildren(...shops.map((shop) => new Option(shop.name, shop.id)));
   $("shop").onchange = () => watch($("shop").value).catch(showError);
-  if (shops.length) await watch(shops[0].id);
+  return watch(shops[0].id);
 }
 
 async function watch(merchantId) {
@@ -581,6 +672,21 @@ const DELIVERY_FIELDS = {
 };
 const PRINTER_FIELDS = { sn: "printer-sn", key: "printer-key", label: "printer-label", copies: "printer-copies" };
 const RIDER_FIELDS = { name: "rider-name", phone: "rider-phone", vehicle: "rider-vehicle" };
+const REGISTER_FIELDS = {
+  owner: "register-owner",
+  name: "register-name",
+  phone: "register-phone",
+  address: "register-address",
+  location: "register-location",
+  prep: "register-prep",
+};
+const APPLY_FIELDS = {
+  name: "apply-name",
+  phone: "apply-phone",
+  address: "apply-address",
+  location: "apply-location",
+  note: "apply-note",
+};
 
 // A field's value as the pure modules take it (a checkbox as whether it is checked), and a field set to one.
 function valueOf(input) {
@@ -635,16 +741,22 @@ function showError(error) {
     $("error").textContent = error.message;
     return;
   }
+  signOut("登录已过期，请重新登录。");
+}
+
+// Back to signing in, the session forgotten and the refresh stopped; ``message`` says why.
+function signOut(message) {
   clearInterval(state.timer);
   state.token = null;
   sessionStorage.removeItem("token");
   sessionStorage.removeItem("roles");
   $("console").hidden = true;
   $("ops").hidden = true;
+  $("apply").hidden = true;
   $("code-row").hidden = true;
   $("code").value = "";
   $("sign-in").hidden = false;
-  $("error").textContent = "登录已过期，请重新登录。";
+  $("error").textContent = message;
 }
 
 async function more() {
@@ -823,6 +935,55 @@ function render() {
   );
   $("more").hidden = !state.page.next_cursor;
 }
+
+// --- applying to open a shop -----------------------------------------------------------------------
+
+// The user's application as it stands, refreshed so that a decision shows when it is made, and the form.
+async function showApplying() {
+  $("sign-in").hidden = true;
+  $("apply").hidden = false;
+  state.myApplicationAt = undefined; // the form is filled for whoever signed in
+  await every(refreshApplying);
+}
+
+async function refreshApplying() {
+  let application = null;
+  try {
+    application = await api("GET", "/merchants/applications/mine");
+  } catch (error) {
+    if (error.code !== "APPLICATION_NOT_FOUND") throw error;
+  }
+  $("error").textContent = "";
+  showMyApplication(application);
+}
+
+// The form is filled from the application when it changes (sent, decided), not at every refresh: what is typed stays.
+function showMyApplication(application) {
+  const shown = myApplication(application);
+  $("apply-status").textContent = shown.status;
+  $("apply-form").hidden = !shown.form;
+  $("apply-submit").textContent = shown.submit;
+  $("apply-sign-in").hidden = !shown.signInAgain;
+  const at = application?.updated_at ?? null;
+  if (at === state.myApplicationAt) return;
+  state.myApplicationAt = at;
+  fillForm(APPLY_FIELDS, applicationFields(application));
+  $("apply-result").textContent = ""; // said of the application as it was
+}
+
+// Sent again while pending, it changes the application; after a decline, it is a new one.
+async function applyForShop(event) {
+  event.preventDefault();
+  const described = applicationBody(readForm(APPLY_FIELDS));
+  if (described.error) return sayBeside("apply-result", described.error);
+  await whileBusy([$("apply-submit")], async () => {
+    const application = await api("POST", "/merchants/applications", described.body).catch(inOnboardingWords);
+    showMyApplication(application);
+    sayBeside("apply-result", "已提交，请等待平台审核。");
+  });
+  return null;
+}
+
 
 // --- dishes: added, edited, given a photo -----------------------------------------------------------
 
@@ -1087,12 +1248,6 @@ function printerButtons() {
   return [$("printer-submit"), $("printer-refresh"), $("printer-unbind")];
 }
 
-// A refusal by the printer routes, thrown on in the merchant's words when it is one they can put right or wait out.
-function inPrinterWords(error) {
-  error.message = printerProblem(error.code, error.details) || error.message;
-  throw error;
-}
-
 // Binding a printer (or another one) checks its KEY at Feieyun and prints a page there; the bound one's name and
 // copies change without it.
 async function savePrinter(event) {
@@ -1209,6 +1364,17 @@ function saidBeside(id) {
   return (error) => (SESSION_ENDED.has(error.status) ? showError(error) : sayBeside(id, error.message));
 }
 
+// A refusal thrown on in the user's words when ``problem`` (a pure module's code → words) has them: one they can put
+// right or wait out.
+function inWords(problem) {
+  return (error) => {
+    error.message = problem(error.code, error.details) || error.message;
+    throw error;
+  };
+}
+const inPrinterWords = inWords(printerProblem);
+const inOnboardingWords = inWords(onboardingProblem);
+
 function resetOrderForm() {
   $("order-form").reset();
   $("order-places").replaceChildren();
@@ -1242,6 +1408,11 @@ $("rider-vehicle").replaceChildren(...Object.entries(VEHICLES).map(([value, labe
 $("rider-status").onchange = () => showRiders().catch(showError);
 $("riders-more").onclick = () => moreRiders().catch(showError);
 $("rider-form").onsubmit = (event) => addRider(event).catch(saidBeside("rider-result"));
+$("shop-application-status").onchange = () => showShopApplications().catch(showError);
+$("shop-applications-more").onclick = () => moreShopApplications().catch(showError);
+$("register-form").onsubmit = (event) => registerShop(event).catch(saidBeside("register-result"));
+$("apply-form").onsubmit = (event) => applyForShop(event).catch(saidBeside("apply-result"));
+$("apply-sign-in").onclick = () => signOut("");
 $("settings").ontoggle = () => $("settings").open && state.shop && fillSettings();
 $("settings-form").onsubmit = (event) => saveSettings(event).catch(saidBeside("settings-result"));
 $("hours-always").onchange = () => ($("hours-days").disabled = $("hours-always").checked);

@@ -287,10 +287,13 @@ function geoJsonPoints(text) {
   return { list };
 }
 
+/** A point as AMap's 坐标拾取器 copies it, 经度,纬度 (a comma, a full-width one or a space between). */
+export const LNG_LAT = /^(-?\d+(?:\.\d+)?)\s*(?:[,，]|\s)\s*(-?\d+(?:\.\d+)?)$/;
+
 function linePoints(text) {
   const list = [];
   for (const { line, number } of numberedLines(text)) {
-    const match = /^(-?\d+(?:\.\d+)?)\s*(?:[,，]|\s)\s*(-?\d+(?:\.\d+)?)$/.exec(line);
+    const match = LNG_LAT.exec(line);
     if (!match) return { error: `多边形第 ${number} 行不是 经度,纬度（如 121.4737,31.2304）。` };
     const point = checkedPoint([Number(match[1]), Number(match[2])], `第 ${number} 行`);
     if (point.error) return point;
@@ -299,11 +302,16 @@ function linePoints(text) {
   return { list };
 }
 
-// A [lng, lat] within range; a latitude given first (lat,lng) is said as such.
-function checkedPoint([lng, lat], where) {
-  if (Math.abs(lng) <= 180 && Math.abs(lat) <= 90) return { position: [lng, lat] };
-  if (Math.abs(lng) <= 90 && Math.abs(lat) <= 180) return { error: `多边形${where}像是先写了纬度：请按 经度,纬度 的顺序。` };
-  return { error: `多边形${where}超出经纬度范围。` };
+/** What is wrong with a [lng, lat]: null (nothing), "swapped" (a latitude given first) or "out_of_range". */
+export function lngLatProblem([lng, lat]) {
+  if (Math.abs(lng) <= 180 && Math.abs(lat) <= 90) return null;
+  return Math.abs(lng) <= 90 && Math.abs(lat) <= 180 ? "swapped" : "out_of_range";
+}
+
+function checkedPoint(position, where) {
+  const problem = lngLatProblem(position);
+  if (problem === "swapped") return { error: `多边形${where}像是先写了纬度：请按 经度,纬度 的顺序。` };
+  return problem ? { error: `多边形${where}超出经纬度范围。` } : { position };
 }
 
 // catalog/areas.py validate_ring and delivery._cover's reasons, in the merchant's words

@@ -8,12 +8,14 @@ figures for the day and the week; a timed refresh that fails says so; the owner 
 local fake of) Ele.me and unbinds it. An operator signing in gets the platform's figures and the day's riders,
 resolves an open incident, decides a customer's complaint, and finds a caller's orders by phone and by reference,
 refunding part of one and cancelling another, and approves a rider's application, registers a rider, sets a capacity
-and suspends a rider."""
+and suspends a rider. A new user applies to open a shop, which an operator declines with a reason; the user applies
+again, is approved, and signs in again to run the shop; an operator registers a shop by hand for a new owner."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -596,16 +598,100 @@ def test_an_operator_approves_an_application_registers_a_rider_sets_a_capacity_a
     assert ops.inner_text("#error") == ""
 
 
+def test_a_new_user_applies_to_open_a_shop_is_declined_applies_again_and_runs_it_once_approved(cloud, browser):
+    from playwright.sync_api import expect
+
+    admin_phone = cloud.seed()["admin"]["phone"]
+    phone, name = f"+86134{uuid.uuid4().int % 10**8:08d}", f"阿婆馄饨 {uuid.uuid4().hex[:4]}"
+    page = signed_in_console(cloud, browser, phone, view="#apply")  # a new account, a customer's: no shop
+    expect(page.locator("#apply-submit")).to_have_text("提交申请")
+    page.fill("#apply-name", name)
+    page.fill("#apply-phone", "+86 21 6321 0000")
+    page.fill("#apply-address", "上海市黄浦区福州路 88 号")
+    page.fill("#apply-location", "31.2304,121.4737")  # the latitude first: said, not sent
+    page.click("#apply-submit")
+    expect(page.locator("#apply-result")).to_contain_text("先写了纬度")
+    page.fill("#apply-location", "121.4737,31.2304")
+    page.fill("#apply-note", "小吃，营业执照 91310101MA1FP0000X")
+    page.click("#apply-submit")
+    expect(page.locator("#apply-status")).to_contain_text("审核中")
+
+    ops = signed_in_console(cloud, browser, admin_phone, view="#ops")
+    row = ops.locator("#shop-applications li", has_text=name)
+    expect(row).to_contain_text("待审核")
+    expect(row).to_contain_text("上海市黄浦区福州路 88 号 · 坐标 121.4737,31.2304")
+    expect(ops.locator("#shop-applicant-count")).not_to_have_text("")
+    ops.once("dialog", lambda dialog: dialog.accept("营业执照照片不清楚"))
+    row.locator('button[data-action="decline"]').click()
+    expect(row).to_have_count(0)  # no longer waiting
+    ops.select_option("#shop-application-status", "DECLINED")
+    expect(row).to_contain_text("未通过：营业执照照片不清楚")
+
+    page.reload()
+    expect(page.locator("#apply-status")).to_have_text("未通过：营业执照照片不清楚。可修改后重新申请。")
+    expect(page.locator("#apply-location")).to_have_value("121.4737,31.2304")  # the application, to put right
+    page.click("#apply-submit")
+    expect(page.locator("#apply-status")).to_contain_text("审核中")
+
+    ops.select_option("#shop-application-status", "PENDING")
+    ops.once("dialog", lambda dialog: dialog.accept())
+    row.locator('button[data-action="approve"]').click()
+    expect(row).to_have_count(0)
+
+    page.reload()
+    expect(page.locator("#apply-status")).to_have_text("已通过：请重新登录以管理店铺。")
+    page.click("#apply-sign-in")  # the merchant role comes with the next token
+    sign_in(cloud, page, phone)
+    expect(page.locator("#shop option")).to_have_text([name])
+    expect(page.locator("#shop-status")).not_to_have_text("")
+    expect(page.locator("#error")).to_have_text("")
+    expect(ops.locator("#error")).to_have_text("")
+
+
+def test_an_operator_registers_a_shop_by_hand_for_a_new_owner(cloud, browser):
+    from playwright.sync_api import expect
+
+    owner = f"+86133{uuid.uuid4().int % 10**8:08d}"
+    ops = signed_in_console(cloud, browser, cloud.seed()["admin"]["phone"], view="#ops")
+    ops.click("#new-shop summary")
+    ops.fill("#register-owner", f"{owner[3:6]} {owner[6:10]} {owner[10:]}")
+    ops.fill("#register-name", "老街烧饼")
+    ops.fill("#register-phone", "+86 21 6321 0001")
+    ops.fill("#register-address", "上海市黄浦区河南中路 100 号")
+    ops.fill("#register-location", "121.4846,31.2317")
+    ops.fill("#register-prep", "20")
+    ops.click("#register-submit")
+    result = ops.locator("#register-result")
+    expect(result).to_contain_text("已登记：老街烧饼（mer_")
+    merchant_id = re.search(r"（(mer_\w+)）", result.inner_text()).group(1)
+
+    shop = cloud.http.get(cloud.url(f"/merchants/{merchant_id}"), timeout=15).json()
+    assert (shop["name"], shop["phone"], shop["address"], shop["prep_minutes"]) == (
+        "老街烧饼",
+        "+862163210001",
+        "上海市黄浦区河南中路 100 号",
+        20,
+    )
+    assert shop["location"] == {"lat": 31.2317, "lng": 121.4846}
+    assert "merchant" in cloud.login(owner).roles
+    expect(ops.locator("#error")).to_have_text("")
+
+
 def signed_in_console(cloud, browser, phone: str, view: str = "#console"):
     page = browser.new_page()
     page.goto(cloud.url("/console/"))
+    sign_in(cloud, page, phone, view)
+    return page
+
+
+def sign_in(cloud, page, phone: str, view: str = "#console") -> None:
+    """Through the console's sign-in form: the phone, then the SMS code."""
     page.fill("#phone", phone)
     page.click("#sign-in button")
     page.wait_for_selector("#code-row:not([hidden])")
     page.fill("#code", cloud.sent_otp(phone))
     page.click("#sign-in button")
     page.wait_for_selector(f"{view}:not([hidden])")
-    return page
 
 
 def test_a_merchant_binds_its_ele_me_shop_at_ele_me_and_unbinds_it(cloud, browser):
@@ -694,12 +780,14 @@ class StubbedApi:
         return route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     def open_console(self, browser):
-        """A console signed in earlier (a token in the session), showing the shop's unread alert."""
+        """A console a merchant signed in to earlier (a token and its roles in the session), showing the shop's
+        unread alert."""
         page = browser.new_page()
         page.route(f"{self.ORIGIN}/**", self.handle)
         page.clock.install()
         page.goto(f"{self.ORIGIN}{self.stage}/console/index.html")
         page.evaluate("sessionStorage.setItem('token', 'a-token-signed-in-earlier')")
+        page.evaluate("sessionStorage.setItem('roles', 'merchant')")
         page.reload()
         page.wait_for_selector("#alerts li.unread")
         return page

@@ -1,0 +1,146 @@
+// Opening shops (入驻): a user's application (POST /merchants/applications, GET /merchants/applications/mine) as its
+// applicant follows it, applications as operators decide them (GET /admin/merchant-applications, POST …/decision),
+// the shop forms' fields made into the API's bodies (or what is wrong with them; a shop registered by hand is POST
+// /admin/merchants), and the API's refusals in Chinese. Pure functions (no DOM, no fetch), so that tests/console runs
+// them under node.
+import { chinaTime } from "./alerts.js";
+import { LNG_LAT, lngLatProblem } from "./delivery_settings.js";
+import { e164 } from "./phone_order.js";
+
+// catalog/onboarding_api.py: Shop, MerchantApplication, NewMerchant, Decision
+const NAME_MAX = 60;
+const ADDRESS_MAX = 120;
+const NOTE_MAX = 500;
+const REASON_MAX = 200;
+const PREP_MAX = 180;
+const POINT_EXAMPLE = "121.4737,31.2304";
+
+const STATUS_LABELS = { PENDING: "待审核", APPROVED: "已通过", DECLINED: "未通过" };
+
+/** What an operator may do with an application: only a pending one is decided. */
+export const APPLICATION_ACTIONS = { approve: "通过", decline: "拒绝" };
+
+/** One application as operators see it: the shop, where it is, what it sells, who applied, and how it was decided. */
+export function applicationRow(application) {
+  const { lat, lng } = application.location;
+  const label = STATUS_LABELS[application.status] || application.status;
+  const decided = application.decided_at ? ` · ${chinaTime(application.decided_at)} 审核` : "";
+  const shop = application.merchant_id ? ` · 店铺 ${application.merchant_id}` : "";
+  return {
+    id: application.applicant_id,
+    head: `${application.name} ${application.phone}`,
+    status: application.reason ? `${label}：${application.reason}` : label,
+    lines: [
+      `${application.address} · 坐标 ${lng},${lat}`,
+      ...(application.note ? [`说明：${application.note}`] : []),
+      `申请人 ${application.applicant_phone} · ${chinaTime(application.created_at)} 申请${decided}${shop}`,
+    ],
+    actions: application.status === "PENDING" ? Object.keys(APPLICATION_ACTIONS) : [],
+  };
+}
+
+/** Declining an application, the reason as typed (the applicant reads it): ``{ body }`` or ``{ error }``. */
+export function declineBody(typed) {
+  const reason = (typed ?? "").trim();
+  if (!reason) return { error: "请填写拒绝原因：申请人会看到。" };
+  if ([...reason].length > REASON_MAX) return { error: `拒绝原因最多 ${REASON_MAX} 个字。` };
+  return { body: { approve: false, reason } };
+}
+
+/**
+ * The applicant's own application (null: none yet) as the 申请开店 section says it, and what it offers: the form (to
+ * apply, to change a pending application, or to apply again after a decline) with its button's words, or signing in
+ * again once approved (the merchant role comes with the next token).
+ */
+export function myApplication(application) {
+  if (application?.status === "APPROVED") {
+    return { status: "已通过：请重新登录以管理店铺。", form: false, submit: "", signInAgain: true };
+  }
+  if (application?.status === "DECLINED") {
+    return { status: `未通过：${application.reason}。可修改后重新申请。`, form: true, submit: "重新申请", signInAgain: false };
+  }
+  if (application?.status === "PENDING") {
+    const sent = chinaTime(application.updated_at);
+    return { status: `审核中：${sent} 提交，审核前可修改。`, form: true, submit: "修改申请", signInAgain: false };
+  }
+  return { status: "填写店铺信息申请开店，平台审核通过后即可在这里管理店铺。", form: true, submit: "提交申请", signInAgain: false };
+}
+
+/** The application form's fields for ``application`` (null: empty), the coordinate as it is typed: 经度,纬度. */
+export function applicationFields(application) {
+  return {
+    name: application?.name ?? "",
+    phone: application?.phone ?? "",
+    address: application?.address ?? "",
+    location: application ? `${application.location.lng},${application.location.lat}` : "",
+    note: application?.note ?? "",
+  };
+}
+
+/**
+ * A coordinate typed as AMap's 坐标拾取器 copies it, ``经度,纬度`` (GCJ-02): ``{ location }`` ({lat, lng}) or
+ * ``{ error }``. A latitude typed first (within ±90, then a number beyond it) is said as such.
+ */
+export function shopLocation(text) {
+  const match = LNG_LAT.exec((text ?? "").trim());
+  if (!match) return { error: `坐标须为 经度,纬度（如 ${POINT_EXAMPLE}）：在高德坐标拾取器点选店铺后复制。` };
+  const [lng, lat] = [Number(match[1]), Number(match[2])];
+  const problem = lngLatProblem([lng, lat]);
+  if (problem === "swapped") return { error: `坐标像是先写了纬度：请按 经度,纬度 的顺序，如 ${POINT_EXAMPLE}。` };
+  if (problem) return { error: "坐标超出经纬度范围：经度 ±180 以内，纬度 ±90 以内。" };
+  return { location: { lat, lng } };
+}
+
+/** An application (POST /merchants/applications's body) from its form's fields, or the first thing to put right. */
+export function applicationBody(fields) {
+  const shop = shopBody(fields);
+  if (shop.error) return shop;
+  const note = (fields.note ?? "").trim();
+  if ([...note].length > NOTE_MAX) return { error: `说明最多 ${NOTE_MAX} 个字。` };
+  return { body: { ...shop.body, ...(note ? { note } : {}) } };
+}
+
+/**
+ * A shop registered by hand (POST /admin/merchants's body) from its form's fields: ``owner`` (who will run it), the
+ * shop's, and ``prep`` (minutes; blank for the API's default). ``{ body }`` or the first thing to put right.
+ */
+export function newShopBody(fields) {
+  const owner = e164(fields.owner);
+  if (!owner) return { error: "店主手机号不对：11 位，或带国家码（+86…）。" };
+  const shop = shopBody(fields);
+  if (shop.error) return shop;
+  const prep = (fields.prep ?? "").trim();
+  if (prep && !(/^\d{1,3}$/.test(prep) && Number(prep) >= 1 && Number(prep) <= PREP_MAX)) {
+    return { error: `备餐时间须为 1 到 ${PREP_MAX} 分钟。` };
+  }
+  return { body: { owner_phone: owner, ...shop.body, ...(prep ? { prep_minutes: Number(prep) } : {}) } };
+}
+
+// The shop as customers will see it: what both forms have.
+function shopBody(fields) {
+  const name = (fields.name ?? "").trim();
+  if (!name) return { error: "请填写店名。" };
+  if ([...name].length > NAME_MAX) return { error: `店名最多 ${NAME_MAX} 个字。` };
+  const phone = e164(fields.phone);
+  if (!phone) return { error: "门店电话不对：手机号 11 位，或带国家码（+86…）。" };
+  const address = (fields.address ?? "").trim();
+  if (!address) return { error: "请填写店铺地址。" };
+  if ([...address].length > ADDRESS_MAX) return { error: `地址最多 ${ADDRESS_MAX} 个字。` };
+  const where = shopLocation(fields.location);
+  if (where.error) return where;
+  return { body: { name, phone, address, location: where.location } };
+}
+
+// The API's refusals about opening a shop that the user can put right, in their words
+const PROBLEMS = {
+  PHONE_REQUIRED: "请先在小程序绑定手机号，再申请开店：平台审核时会打电话联系。",
+  ALREADY_DECIDED: "这份申请已经审核过了：请刷新查看结果。",
+  APPLICATION_CHANGED: "申请刚被修改，请刷新后再处理。",
+  IDEMPOTENCY_KEY_REUSED: "这次登记与先前同一请求登记的店铺不一致：请刷新页面后重新登记。",
+};
+
+/** The API's refusal about opening a shop (catalog/onboarding.py) in Chinese; null for others. */
+export function onboardingProblem(code, details) {
+  if (code === "ALREADY_A_MERCHANT") return `店铺已开通（${details?.merchant_id}）：请重新登录以管理店铺。`;
+  return Object.hasOwn(PROBLEMS, code) ? PROBLEMS[code] : null;
+}
