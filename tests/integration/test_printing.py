@@ -51,7 +51,9 @@ def bound(api, merchant, sn: str = SN, key: str = KEY, who: dict = OWNER, **fiel
     return view
 
 
-def test_a_shop_binds_its_printer_with_the_key_on_its_label_and_it_prints_a_page_saying_so(feie, catalog_api):
+def test_a_shop_binds_its_printer_with_the_key_on_its_label_and_it_prints_a_page_saying_so(
+    feie, catalog_api, monkeypatch
+):
     merchant, _ = merchant_with_products()
     assert printer(catalog_api, merchant.id)[1]["error"]["code"] == "PRINTER_NOT_BOUND"
 
@@ -70,6 +72,8 @@ def test_a_shop_binds_its_printer_with_the_key_on_its_label_and_it_prints_a_page
     assert printer(catalog_api, merchant.id)[1]["state"] == "needs_attention"
     feie.down = True
     assert printer(catalog_api, merchant.id)[1]["state"] == "unknown", "the binding shows while Feieyun can't say"
+    provider_secret(monkeypatch, "FEIE_SECRET_ARN", "{}")  # an operator switched cloud printing off
+    assert printer(catalog_api, merchant.id)[1]["state"] == "unknown"
 
 
 def test_no_two_shops_hold_one_printer_and_a_refused_claim_is_given_back(feie, catalog_api):

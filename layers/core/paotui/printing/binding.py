@@ -18,7 +18,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 from paotui.catalog.records import MerchantRecord, PrinterMap
 from paotui.platform import clock
 from paotui.platform.dynamo import condition_failed
-from paotui.platform.errors import BadGateway, DomainError, NotFound, Unprocessable
+from paotui.platform.errors import DomainError, NotFound, Unprocessable
 from paotui.platform.models import Line, RequestModel, ResponseModel
 from paotui.platform.observability import logger, metrics
 from paotui.printing import feie
@@ -149,9 +149,10 @@ def _print_bound_page(cloud: feie.FeieCloud, sn: str, shop_name: str, label: str
 
 
 def _state(sn: str) -> PrinterState:
+    """What Feieyun says of the printer; unknown while it can't be asked (unreachable, refusing, switched off)."""
     try:
         return feie.required().printer_state(sn)
-    except (BadGateway, Unprocessable):
+    except DomainError:
         return PrinterState.UNKNOWN
 
 
