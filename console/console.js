@@ -7,14 +7,16 @@
 // (its riders, Dada, or its riders with Dada as a fallback) and its delivery areas with their fees, bind its cloud
 // receipt printer (Feieyun, by the SN and KEY on its label), see its state and unbind it (each order the shop takes
 // then prints its ticket there, and the order's row says how that went), watch its alerts (refreshed, with an unread
-// badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback). A
-// user with no shop gets a form to apply to open one instead, and follows the application (under review and changed
-// meanwhile, declined with the reason and applied for again, approved: signing in again brings the shop). An operator
-// (admin) signing in gets the operations view instead: an order desk (an order looked up by its reference, its id or
-// the customer's phone, or today's orders of a status; its history and money, and cancelling or refunding it), the
-// open incidents, each resolved with a note, the platform's figures, the day's riders, the riders themselves
-// (applications approved or declined, riders suspended or let work again, their capacity, a rider registered by hand),
-// and the shops opening (applications approved or declined with a reason, a shop registered by hand for its owner).
+// badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback); a
+// shop the platform has suspended says so at the top, with the platform's reason. A user with no shop gets a form to
+// apply to open one instead, and follows the application (under review and changed meanwhile, declined with the
+// reason and applied for again, approved: signing in again brings the shop). An operator (admin) signing in gets the
+// operations view instead: an order desk (an order looked up by its reference, its id or the customer's phone, or
+// today's orders of a status; its history and money, and cancelling or refunding it), the open incidents, each resolved
+// with a note, the platform's figures, the day's riders, the riders themselves (applications approved or declined,
+// riders suspended or let work again, their capacity, a rider registered by hand), the shops opening (applications
+// approved or declined with a reason, a shop registered by hand for its owner), and the shops themselves (found by a
+// part of the name and by whether they are suspended, suspended with a reason their owner reads, or reinstated).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -60,6 +62,7 @@ import {
 } from "./printer.js";
 import { ACTION_STATUS, RIDER_ACTIONS, VEHICLES, capacityOf, newRiderBody, riderRow } from "./riders.js";
 import { shopStatus } from "./shop.js";
+import { SHOP_ACTIONS, STANDINGS, shopRow, shopsPath, suspendBody, suspensionNotice } from "./shops.js";
 import {
   PROOF_CHOICES,
   UNANSWERED_CHOICES,
@@ -75,6 +78,7 @@ const state = {
   token: sessionStorage.getItem("token"),
   roles: (sessionStorage.getItem("roles") || "").split(",").filter(Boolean),
   view: null, // the shown view's refresh: the shop's (refresh) or the operators' (refreshOps)
+  shops: [], // the user's shops as GET /merchants/mine has them: why the platform suspended one
   merchantId: null,
   analytics: null,
   hours: null, // today's report hour by hour
@@ -98,10 +102,7 @@ const state = {
   found: [], // the orders it shows: its first page, and those "more" added
   attempts: {}, // per form (order, dish, refund): the last request sent and its Idempotency-Key (idempotencyKey)
   money: new Map(), // order id → the lines of its payments and refunds, for those shown; read at each refresh
-  riderPage: null, // the riders of the chosen status: the last page read, and all shown so far
-  ridersShown: [],
-  applicationPage: null, // the shop applications of the chosen status: the last page read, and all shown so far
-  applicationsShown: [],
+  lists: {}, // per operators' list (OPS_LISTS): its path (the API's query), the last page read, and all shown so far
   myApplicationAt: undefined, // the updated_at of the user's own application the form was filled from (null: none)
 };
 const $ = (id) => document.getElementById(id);
@@ -169,6 +170,7 @@ async function refreshOps() {
     showFound(),
     showRiders(),
     showShopApplications(),
+    showShopList(),
   ]);
   const open = incidents.items;
   $("error").textContent = "";
@@ -270,40 +272,78 @@ const DESK_DO = {
   },
 };
 
+// --- the operators' lists: riders, shop applications, shops -------------------------------------------
+
+// Where each list shows (its rows, what says it has none, its 更多 button) and how an item is made its row.
+const OPS_LISTS = {
+  riders: { rows: "rider-list", none: "no-rider-rows", more: "riders-more", item: riderItem },
+  applications: {
+    rows: "shop-applications",
+    none: "no-shop-applications",
+    more: "shop-applications-more",
+    item: shopApplicationItem,
+  },
+  shops: { rows: "shop-list", none: "no-shop-rows", more: "shops-more", item: shopItem },
+};
+const SCAN_PAGES = 5; // pages read at most to find one that holds rows (scanPage)
+
+// The list's first page at ``path`` (the API's query, with its limit), in place of what it showed; that page.
+async function showList(name, path) {
+  const page = await scanPage(path, null);
+  state.lists[name] = { path, page, shown: page.items };
+  renderList(name);
+  return page;
+}
+
+// 更多: the list's next page, after what it shows.
+async function moreOf(name) {
+  const list = state.lists[name];
+  const page = await scanPage(list.path, list.page.next_cursor);
+  list.shown = list.shown.concat(page.items); // a scan: its pages never repeat an item
+  list.page = page;
+  renderList(name);
+}
+
+function renderList(name) {
+  const { rows, none, more, item } = OPS_LISTS[name];
+  const { page, shown } = state.lists[name];
+  $(rows).replaceChildren(...shown.map(item));
+  $(none).hidden = shown.length > 0;
+  $(more).hidden = !page.next_cursor;
+}
+
+// The page of a list at ``path`` from ``cursor`` (null: the first). The API's lists are filtered scans: a page may
+// hold none of what is asked for while more follow, so up to SCAN_PAGES are read until one holds some, for a list
+// not to look empty when it is not.
+async function scanPage(path, cursor) {
+  let page;
+  let next = cursor;
+  let read = 0;
+  do {
+    const pagePath = next ? nextPath(path, next) : path;
+    page = await api("GET", pagePath);
+    next = page.next_cursor;
+    read += 1;
+  } while (!page.items.length && next && read < SCAN_PAGES);
+  return page;
+}
+
 // --- riders: applications, suspensions, capacity, a rider registered by hand ---------------------------
 
 // The chosen status's first page, and the applications waiting (the heading's count) whatever is chosen.
 async function showRiders() {
   const status = $("rider-status").value;
   const [page, waiting] = await Promise.all([
-    api("GET", `/admin/riders?status=${status}&limit=50`),
-    status === "PENDING" ? null : api("GET", "/admin/riders?status=PENDING&limit=100"),
+    showList("riders", `/admin/riders?status=${status}&limit=50`),
+    status === "PENDING" ? null : scanPage("/admin/riders?status=PENDING&limit=100", null),
   ]);
-  state.riderPage = page;
-  state.ridersShown = page.items;
   $("applicant-count").textContent = waitingCount(waiting || page);
-  renderRiders();
 }
 
-// The heading's count of what waits, from the first page of it ("50+": more pages follow).
+// The heading's count of what waits, from the first page of it that holds some ("50+": more pages follow).
 function waitingCount(page) {
   const count = page.items.length;
   return count ? `${count}${page.next_cursor ? "+" : ""}` : "";
-}
-
-async function moreRiders() {
-  const cursor = state.riderPage.next_cursor;
-  const query = new URLSearchParams({ status: $("rider-status").value, limit: "50", cursor });
-  const page = await api("GET", `/admin/riders?${query}`);
-  state.ridersShown = appendPage(state.ridersShown, page);
-  state.riderPage = page;
-  renderRiders();
-}
-
-function renderRiders() {
-  $("rider-list").replaceChildren(...state.ridersShown.map(riderItem));
-  $("no-rider-rows").hidden = state.ridersShown.length > 0;
-  $("riders-more").hidden = !state.riderPage.next_cursor;
 }
 
 function riderItem(rider) {
@@ -348,28 +388,10 @@ async function addRider(event) {
 async function showShopApplications() {
   const status = $("shop-application-status").value;
   const [page, waiting] = await Promise.all([
-    api("GET", `/admin/merchant-applications?status=${status}&limit=50`),
-    status === "PENDING" ? null : api("GET", "/admin/merchant-applications?status=PENDING&limit=100"),
+    showList("applications", `/admin/merchant-applications?status=${status}&limit=50`),
+    status === "PENDING" ? null : scanPage("/admin/merchant-applications?status=PENDING&limit=100", null),
   ]);
-  state.applicationPage = page;
-  state.applicationsShown = page.items;
   $("shop-applicant-count").textContent = waitingCount(waiting || page);
-  renderShopApplications();
-}
-
-async function moreShopApplications() {
-  const cursor = state.applicationPage.next_cursor;
-  const query = new URLSearchParams({ status: $("shop-application-status").value, limit: "50", cursor });
-  const page = await api("GET", `/admin/merchant-applications?${query}`);
-  state.applicationsShown = state.applicationsShown.concat(page.items); // a scan: its pages never repeat an applicant
-  state.applicationPage = page;
-  renderShopApplications();
-}
-
-function renderShopApplications() {
-  $("shop-applications").replaceChildren(...state.applicationsShown.map(shopApplicationItem));
-  $("no-shop-applications").hidden = state.applicationsShown.length > 0;
-  $("shop-applications-more").hidden = !state.applicationPage.next_cursor;
 }
 
 function shopApplicationItem(application) {
@@ -408,6 +430,47 @@ async function registerShop(event) {
     sayBeside("register-result", `已登记：${shop.name}（${shop.id}）`);
   });
   return null;
+}
+
+// --- shops: found by name and standing, suspended with a reason or reinstated ---------------------------
+
+// The shops the search fields ask for, when they are sent or the status is chosen; each refresh reads them again.
+async function searchShops(event) {
+  event?.preventDefault();
+  const asked = shopsPath(readForm(SHOP_SEARCH_FIELDS));
+  if (asked.error) return sayBeside("shop-search-result", asked.error);
+  $("shop-search-result").textContent = "";
+  await showList("shops", asked.path);
+  return null;
+}
+
+// As last searched (what is typed meanwhile waits for 查找); the first time, as the search fields say.
+function showShopList() {
+  return state.lists.shops ? showList("shops", state.lists.shops.path) : searchShops();
+}
+
+function shopItem(shop) {
+  return listItem("shop", shopRow(shop), SHOP_ACTIONS, (action) => SHOP_DO[action](shop));
+}
+
+// Both are confirmed: a suspended shop takes no order of any channel from then on and customers no longer find it
+// (the orders it has taken go on); suspending takes a reason, which its owner reads.
+const SHOP_DO = {
+  suspend: (shop) => {
+    const asked = window.prompt(`暂停 ${shop.name} 的营业资格：原因（店主会看到）`);
+    if (asked === null) return null;
+    const suspension = suspendBody(asked);
+    if (suspension.error) return sayBeside("error", suspension.error);
+    const warning = "店铺会立即停止接单，顾客也找不到它，直到平台恢复；已接的订单照常完成。";
+    return window.confirm(`暂停 ${shop.name}？${warning}`) && setStanding(shop, suspension.body);
+  },
+  reinstate: (shop) =>
+    window.confirm(`恢复 ${shop.name} 的营业资格？店铺会按店主的设置重新接单。`) &&
+    setStanding(shop, { suspended: false }),
+};
+
+function setStanding(shop, standing) {
+  return api("PATCH", `/admin/merchants/${shop.id}`, standing);
 }
 
 // --- incidents -------------------------------------------------------------------------------------
@@ -505,6 +568,7 @@ async function every(view) {
 async function showShops() {
   const shops = state.roles.includes("merchant") ? await api("GET", "/merchants/mine") : [];
   if (!shops.length) return showApplying();
+  state.shops = shops;
   $("sign-in").hidden = true;
   $("console").hidden = false;
   $("shop").replaceChildren(...shops.map((shop) => new Option(shop.name, shop.id)));
@@ -536,6 +600,8 @@ async function refresh() {
     api("GET", `/merchants/${state.merchantId}/analytics?${weekQuery(new Date())}`),
     api("GET", `/merchants/${state.merchantId}/analytics?${todayByHourQuery(new Date())}`),
   ]);
+  // only GET /merchants/mine says why the platform suspended the shop: read again while it is or was suspended
+  if (shop.suspended || pickedShop()?.suspended) state.shops = await api("GET", "/merchants/mine");
   state.shop = shop;
   state.analytics = analytics;
   state.hours = hours;
@@ -547,6 +613,11 @@ async function refresh() {
   state.stock = stock;
   $("error").textContent = "";
   render();
+}
+
+// The picked shop as GET /merchants/mine has it.
+function pickedShop() {
+  return state.shops.find((shop) => shop.id === state.merchantId);
 }
 
 function ordersQuery(query) {
@@ -680,6 +751,7 @@ const REGISTER_FIELDS = {
   location: "register-location",
   prep: "register-prep",
 };
+const SHOP_SEARCH_FIELDS = { name: "shop-search-name", standing: "shop-search-standing" };
 const APPLY_FIELDS = {
   name: "apply-name",
   phone: "apply-phone",
@@ -906,6 +978,10 @@ function stockItem(product) {
 }
 
 function render() {
+  // the owner's own switch stays theirs while suspended; the notice says no order comes in until the platform lifts it
+  const notice = suspensionNotice(pickedShop());
+  $("suspended-banner").textContent = notice ?? "";
+  $("suspended-banner").hidden = !notice;
   const status = shopStatus(state.shop);
   $("shop-status").textContent = status.label;
   $("shop-status").className = status.open ? "open" : "closed";
@@ -1397,6 +1473,7 @@ const CHOICES = [
   ["proof", PROOF_CHOICES],
   ["delivery-mode", MODE_CHOICES],
   ["printer-copies", COPIES_CHOICES],
+  ["shop-search-standing", STANDINGS],
 ];
 for (const [id, choices] of CHOICES) {
   $(id).replaceChildren(...Object.entries(choices).map(([value, label]) => new Option(label, value)));
@@ -1406,11 +1483,14 @@ $("area-template").content.querySelector('[data-field="shape"]').replaceChildren
 );
 $("rider-vehicle").replaceChildren(...Object.entries(VEHICLES).map(([value, label]) => new Option(label, value)));
 $("rider-status").onchange = () => showRiders().catch(showError);
-$("riders-more").onclick = () => moreRiders().catch(showError);
+$("riders-more").onclick = () => moreOf("riders").catch(showError);
 $("rider-form").onsubmit = (event) => addRider(event).catch(saidBeside("rider-result"));
 $("shop-application-status").onchange = () => showShopApplications().catch(showError);
-$("shop-applications-more").onclick = () => moreShopApplications().catch(showError);
+$("shop-applications-more").onclick = () => moreOf("applications").catch(showError);
 $("register-form").onsubmit = (event) => registerShop(event).catch(saidBeside("register-result"));
+$("shop-search").onsubmit = (event) => searchShops(event).catch(saidBeside("shop-search-result"));
+$("shop-search-standing").onchange = () => searchShops().catch(saidBeside("shop-search-result"));
+$("shops-more").onclick = () => moreOf("shops").catch(showError);
 $("apply-form").onsubmit = (event) => applyForShop(event).catch(saidBeside("apply-result"));
 $("apply-sign-in").onclick = () => signOut("");
 $("settings").ontoggle = () => $("settings").open && state.shop && fillSettings();

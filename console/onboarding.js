@@ -41,10 +41,16 @@ export function applicationRow(application) {
 
 /** Declining an application, the reason as typed (the applicant reads it): ``{ body }`` or ``{ error }``. */
 export function declineBody(typed) {
+  const checked = typedReason(typed, "拒绝原因", "申请人");
+  return checked.error ? checked : { body: { approve: false, reason: checked.reason } };
+}
+
+/** A reason an operator types for ``reader`` to read (``what``: its name): ``{ reason }``, or ``{ error }``. */
+export function typedReason(typed, what, reader) {
   const reason = (typed ?? "").trim();
-  if (!reason) return { error: "请填写拒绝原因：申请人会看到。" };
-  if ([...reason].length > REASON_MAX) return { error: `拒绝原因最多 ${REASON_MAX} 个字。` };
-  return { body: { approve: false, reason } };
+  if (!reason) return { error: `请填写${what}：${reader}会看到。` };
+  if ([...reason].length > REASON_MAX) return { error: `${what}最多 ${REASON_MAX} 个字。` };
+  return { reason };
 }
 
 /**

@@ -1,4 +1,5 @@
-// The shop's state as the console's header shows it: taking orders, paused by the merchant, or closed by its hours
+// The shop's state as the console's header shows it: taking orders, suspended by the platform, paused by the
+// merchant, or closed by its hours
 // until the next opening; and the one switch the merchant has (暂停接单 / 恢复接单, PATCH /merchants/{id}
 // {paused}). Pure functions (no DOM, no fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
@@ -6,7 +7,8 @@ import { chinaTime } from "./alerts.js";
 /** One merchant (GET /merchants/{merchantId}) as the header shows it. */
 export function shopStatus(merchant) {
   let label = "营业中";
-  if (merchant.paused) label = "已暂停接单";
+  if (merchant.suspended) label = "已被平台暂停营业";
+  else if (merchant.paused) label = "已暂停接单";
   else if (!merchant.open) label = merchant.next_opening ? `休息中，${chinaTime(merchant.next_opening)} 开始营业` : "休息中";
   return {
     label,

@@ -20,3 +20,8 @@ test("a shop closed by its hours says when it opens, and can still be paused", (
   assert.equal(status.label, "休息中，11/28 10:00 开始营业");
   assert.equal(status.switchTo.paused, true);
 });
+
+test("a shop the platform suspended says so, whatever its own switch", () => {
+  const status = shopStatus(merchant({ open: false, suspended: true }));
+  assert.deepEqual([status.label, status.switchTo.label], ["已被平台暂停营业", "暂停接单"]);
+});

@@ -9,7 +9,9 @@ local fake of) Ele.me and unbinds it. An operator signing in gets the platform's
 resolves an open incident, decides a customer's complaint, and finds a caller's orders by phone and by reference,
 refunding part of one and cancelling another, and approves a rider's application, registers a rider, sets a capacity
 and suspends a rider. A new user applies to open a shop, which an operator declines with a reason; the user applies
-again, is approved, and signs in again to run the shop; an operator registers a shop by hand for a new owner."""
+again, is approved, and signs in again to run the shop; an operator registers a shop by hand for a new owner. An
+operator finds a shop by a part of its name and suspends it with a reason, which its owner reads at the top of the
+console while customers can't order from it, and reinstates it."""
 
 from __future__ import annotations
 
@@ -675,6 +677,59 @@ def test_an_operator_registers_a_shop_by_hand_for_a_new_owner(cloud, browser):
     assert shop["location"] == {"lat": 31.2317, "lng": 121.4846}
     assert "merchant" in cloud.login(owner).roles
     expect(ops.locator("#error")).to_have_text("")
+
+
+def test_an_operator_suspends_a_shop_with_a_reason_its_owner_reads_and_reinstates_it(cloud, browser):
+    from playwright.sync_api import expect
+
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][1], seed["customers"][0]
+    admin, customer = cloud.login(seed["admin"]["phone"]), cloud.login(spec["phone"])
+    address = {"lat": spec["address"]["lat"], "lng": spec["address"]["lng"]}
+    items = [{"product_id": merchant["products"][0]["id"], "quantity": 1}]
+    quote = {"merchant_id": merchant["id"], "items": items, "address": address}
+    reason = "食品安全抽检不合格"
+    try:
+        ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+        ops.fill("#shop-search-name", merchant["name"][1:3])  # 杨烧, of 小杨烧烤
+        ops.click("#shop-search button")
+        row = ops.locator(f'#shop-list li[data-shop="{merchant["id"]}"]')
+        expect(row).to_contain_text("营业中")
+        asked, answers = [], [reason, ""]  # the reason, then "暂停 …？" confirmed
+
+        def answer(dialog) -> None:
+            asked.append(dialog.message)
+            dialog.accept(answers.pop(0))
+
+        ops.on("dialog", answer)
+        row.locator('button[data-action="suspend"]').click()
+        expect(row).to_contain_text(f"已被平台暂停：{reason}")
+        ops.remove_listener("dialog", answer)
+        assert "原因（店主会看到）" in asked[0] and "停止接单" in asked[1]
+        expect(row.locator("button")).to_have_text(["恢复"])
+        refused = customer.post("/quotes", json=quote)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "MERCHANT_SUSPENDED")
+
+        page = signed_in_console(cloud, browser, merchant["phone"])
+        page.select_option("#shop", merchant["id"])
+        banner = page.locator("#suspended-banner")
+        expect(banner).to_have_text(f"店铺已被平台暂停营业：{reason}。暂停期间不能接新订单，请联系平台。")
+
+        ops.select_option("#shop-search-standing", "suspended")
+        expect(ops.locator("#shop-list li")).to_have_count(1)  # the name's part still asked
+        expect(row).to_contain_text(f"已被平台暂停：{reason}")
+        ops.once("dialog", lambda dialog: dialog.accept())  # "恢复 …的营业资格？"
+        row.locator('button[data-action="reinstate"]').click()
+        expect(row).to_have_count(0)  # no longer suspended
+        assert customer.post("/quotes", json=quote).status_code == 200
+        page.reload()
+        expect(page.locator("#shop-status")).to_have_text("营业中")
+        expect(banner).to_be_hidden()
+        expect(page.locator("#error")).to_have_text("")
+        expect(ops.locator("#error")).to_have_text("")
+    finally:
+        lifted = admin.request("PATCH", f"/admin/merchants/{merchant['id']}", json={"suspended": False})
+        assert lifted.status_code == 200, lifted.text
 
 
 def signed_in_console(cloud, browser, phone: str, view: str = "#console"):

@@ -36,16 +36,23 @@ def declared_routes() -> set[tuple[str, str]]:
 def test_the_page_calls_only_routes_the_api_has():
     script = (CONSOLE / "console.js").read_text(encoding="utf-8")
     called = set(re.findall(r'api\("(GET|POST|PUT|PATCH|DELETE)", [`"]([^`"?]+)', script))
-    # the calls whose path is made elsewhere: the order desk's lookup and its next page, paths order_desk.js writes out
-    assert set(re.findall(r'api\("[A-Z]+", (?![`"])([^,)]+)', script)) == {"state.lookup", "nextPath(state.lookup"}
+    # the calls whose path is made elsewhere: the order desk's lookup and its next page, paths order_desk.js writes
+    # out, and a page of an operators' list (scanPage), at a path console.js hands it or shops.js writes out
+    made_elsewhere = {"state.lookup", "nextPath(state.lookup", "pagePath"}
+    assert set(re.findall(r'api\("[A-Z]+", (?![`"])([^,)]+)', script)) == made_elsewhere
     desk = (CONSOLE / "order_desk.js").read_text(encoding="utf-8")
     called |= {("GET", path) for path in re.findall(r"`(/orders[^`?]*)", desk)}
+    called |= {("GET", path) for path in re.findall(r'(?:showList\("\w+", |scanPage\()[`"]([^`"?]+)', script)}
+    shops = (CONSOLE / "shops.js").read_text(encoding="utf-8")
+    called |= {("GET", path) for path in re.findall(r"`(/admin/merchants[^`?]*)", shops)}
     routes = declared_routes()
     assert called, "no API call found"
     for method, path in called:
         assert (method, re.sub(r"\$\{[^}]+\}", "*", path)) in routes, (method, path)
     page = (CONSOLE / "index.html").read_text(encoding="utf-8")
-    forms = "".join(re.findall(r"const [A-Z]+_FIELDS = \{([^}]*)\}", script))  # the forms' fields' ids
+    forms = "".join(re.findall(r"const [A-Z_]+_FIELDS = \{([^}]*)\}", script))  # the forms' fields' ids
     assert forms, "no form fields found"
-    for element in re.findall(r'\$\("([a-z-]+)"\)', script) + re.findall(r': "([a-z-]+)"', forms):
+    lists = re.search(r"const OPS_LISTS = \{(.*?)\n\};", script, re.DOTALL)  # where the operators' lists show
+    assert lists, "no operators' lists found"
+    for element in re.findall(r'\$\("([a-z-]+)"\)', script) + re.findall(r': "([a-z-]+)"', forms + lists.group(1)):
         assert f'id="{element}"' in page, element
