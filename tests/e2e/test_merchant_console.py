@@ -188,9 +188,10 @@ def test_a_shop_binds_its_cloud_printer_and_each_order_it_confirms_prints_one_ti
         customer = cloud.login(customer_spec["phone"])
         order_id = customer.confirmed_order(merchant, customer_spec["address"])
         sent = wait_for(
-            lambda: (o := customer.order(order_id))["kitchen_print"] and o["kitchen_print"]["state"] == "sent" and o,
+            lambda: (o := owner.order(order_id))["kitchen_print"] and o["kitchen_print"]["state"] == "sent" and o,
             what="the kitchen ticket sent to the printer",
         )
+        assert customer.order(order_id)["kitchen_print"] is None, "the shop's business, not the customer's"
         assert sent["kitchen_print"]["attempts"] == 1
         jobs = cloud.get("/dev/feie/960238952").json()["jobs"]
         assert "打印机已绑定" in jobs[0]["content"], "binding printed a page saying so"
