@@ -661,6 +661,7 @@ const ORDER_ACTIONS = {
   },
   returned: (orderId) => api("POST", `/orders/${orderId}/transitions`, { to: "RETURNED" }),
   print: (orderId) => printTicket(orderId),
+  reprint: (orderId) => api("POST", `/orders/${orderId}/kitchen-ticket`),
 };
 
 // The browser's print dialog with only the ticket on the page (index.html's print style): the shop's receipt printer.

@@ -32,6 +32,7 @@ export const ACTIONS = {
   refuseCancel: "拒绝取消",
   returned: "确认收到退回",
   print: "打印小票",
+  reprint: "云打印补打",
 };
 
 // the statuses whose food the kitchen still makes or hands over: their ticket may be printed
@@ -67,8 +68,12 @@ function answersFor(order) {
   return [];
 }
 
+// 打印小票 is the browser's; 云打印补打 prints again on the shop's cloud printer, once the shop has taken the order and
+// if it had one then (the order has a kitchen_print).
 function actionsFor(order) {
-  return [...answersFor(order), ...(IN_THE_KITCHEN.has(order.status) ? ["print"] : [])];
+  const printed = IN_THE_KITCHEN.has(order.status) ? ["print"] : [];
+  if (order.kitchen_print && order.status !== "PAID" && IN_THE_KITCHEN.has(order.status)) printed.push("reprint");
+  return [...answersFor(order), ...printed];
 }
 
 /** One order as the lists show it. */

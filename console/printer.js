@@ -86,7 +86,9 @@ export function printerProblem(code, details) {
 
 /** How the order's kitchen ticket went on the shop's cloud printer; "" when it has none (no printer, not taken yet). */
 export function kitchenPrintLabel(kitchenPrint) {
-  if (kitchenPrint?.state === "sent") return "小票已发送到打印机";
+  if (kitchenPrint?.state === "sent") {
+    return kitchenPrint.reprints ? `小票已发送到打印机（补打 ${kitchenPrint.reprints} 次）` : "小票已发送到打印机";
+  }
   if (kitchenPrint?.state === "printing") return "小票打印中";
   if (kitchenPrint?.state === "failed") return `小票打印失败：${kitchenPrint.reason}`;
   return "";

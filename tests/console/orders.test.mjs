@@ -42,14 +42,16 @@ test("a new order shows its reference, China time, channel, what and for whom, a
   });
 });
 
-test("a taken order says how its ticket went on the cloud printer, and can still be printed in the browser", () => {
+test("a taken order says how its ticket went on the cloud printer, and prints again there or in the browser", () => {
   const printed = (kitchenPrint) => orderRow(order({ status: "CONFIRMED", kitchen_print: kitchenPrint }));
   const at = "2026-11-27T16:06:00.000Z";
   const sent = printed({ state: "sent", attempts: 1, reason: null, at });
-  assert.deepEqual([sent.ticket, sent.ticketFailed, sent.actions], ["小票已发送到打印机", false, ["print"]]);
+  assert.deepEqual([sent.ticket, sent.ticketFailed, sent.actions], ["小票已发送到打印机", false, ["print", "reprint"]]);
   const failed = printed({ state: "failed", attempts: 1, reason: "打印机编号错误或未添加", at });
   assert.deepEqual([failed.ticket, failed.ticketFailed], ["小票打印失败：打印机编号错误或未添加", true]);
-  assert.equal(printed(null).ticket, "");
+  assert.deepEqual([printed(null).ticket, printed(null).actions], ["", ["print"]], "no cloud printer then");
+  const waiting = orderRow(order({ status: "PAID", kitchen_print: null }));
+  assert.deepEqual(waiting.actions, ["confirm", "reject", "print"], "not taken yet: nothing to print again");
 });
 
 test("a phone order paid on delivery says what the rider collects; a scheduled one says when", () => {

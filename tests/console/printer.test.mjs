@@ -99,4 +99,5 @@ test("an order says how its kitchen ticket went on the cloud printer, and nothin
   assert.equal(kitchenPrintLabel(failed), "小票打印失败：Feieyun refused: 错误：打印机编号错误或未添加.");
   assert.equal(kitchenPrintLabel(null), "");
   assert.equal(kitchenPrintLabel(undefined), "");
+  assert.equal(kitchenPrintLabel({ state: "sent", attempts: 0, reprints: 2, at }), "小票已发送到打印机（补打 2 次）");
 });

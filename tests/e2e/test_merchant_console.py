@@ -198,6 +198,10 @@ def test_a_shop_binds_its_cloud_printer_and_each_order_it_confirms_prints_one_ti
         (ticket,) = [job for job in jobs if f"#{order_id[-6:].upper()}" in job["content"]]
         assert ticket["copies"] == 2 and merchant["products"][0]["name"] in ticket["content"]
         assert customer_spec["phone"] not in ticket["content"], "the customer's phone is masked on the bag"
+        again = owner.post(f"/orders/{order_id}/kitchen-ticket")  # 补打: the bag's ticket got wet
+        assert again.status_code == 200 and again.json()["kitchen_print"]["reprints"] == 1, again.text
+        jobs = cloud.get("/dev/feie/960238952").json()["jobs"]
+        assert [job["copies"] for job in jobs if f"#{order_id[-6:].upper()}" in job["content"]] == [2, 1]
     finally:
         assert owner.request("DELETE", path).status_code == 204
     assert cloud.get("/dev/feie/960238952").json()["in_account"] is False

@@ -185,6 +185,7 @@ def test_a_confirmed_order_prints_its_ticket_once_whatever_the_queue_delivers(fe
         "state": "sent",
         "attempts": 1,
         "reason": None,
+        "reprints": None,
         "at": state["at"],
     }
     as_customer = orders_api.call("GET", f"/orders/{order.id}", user=order.customer_id, roles="customer")[1]
@@ -229,3 +230,44 @@ def test_two_tries_at_once_print_one_ticket(feie, catalog_api):
     second = OrderRecord.get(order.id, consistent_read=True)
     assert kitchen._claim(first, SN) is True
     assert kitchen._claim(second, SN) is False, "the other try read the ticket before the claim"
+
+
+def test_the_shop_prints_a_ticket_again_and_a_try_still_waiting_then_prints_nothing(feie, catalog_api, print_worker):
+    order, _ = confirmed_with_printer(catalog_api)
+    orders_api = SignedInApi("OrdersApi")
+    path = f"/orders/{order.id}/kitchen-ticket"
+    feie.down = True
+    event = sqs_event(order_event(order, "CONFIRMED", "PAID", event_id="evt-lost"))
+    with pytest.raises(BatchProcessingError):
+        print_worker(event, LAMBDA_CONTEXT)
+    status, down = orders_api.call("POST", path, **OWNER)
+    assert (status, down["error"]["code"]) == (502, "PRINTER_CLOUD_UNAVAILABLE")
+    feie.down = False
+
+    status, again = orders_api.call("POST", path, **OWNER)
+    assert status == 200 and again["kitchen_print"]["state"] == "sent" and again["kitchen_print"]["reprints"] == 1
+    (reprinted,) = tickets(feie)
+    assert reprinted.copies == 1 and f"#{order.id[-6:].upper()}" in reprinted.content
+    assert print_worker(event, LAMBDA_CONTEXT) == {"batchItemFailures": []}  # the redelivered try
+    assert len(tickets(feie)) == 1, "the reprint stands for the ticket the queue still held"
+    assert orders_api.call("POST", path, **OWNER)[1]["kitchen_print"]["reprints"] == 2
+    assert len(tickets(feie)) == 2
+
+
+def test_only_the_orders_shop_reprints_and_only_what_the_kitchen_has(feie, catalog_api):
+    from tests.integration.builders import placed_order
+
+    orders_api = SignedInApi("OrdersApi")
+    order, _ = confirmed_with_printer(catalog_api)
+    for who in ({"user": order.customer_id, "roles": "customer"}, {"user": "usr_rival", "roles": "merchant"}):
+        status, refused = orders_api.call("POST", f"/orders/{order.id}/kitchen-ticket", **who)
+        assert (status, refused["error"]["code"]) == (403, "NOT_YOUR_ORDER")
+    assert orders_api.call("POST", f"/orders/{order.id}/kitchen-ticket", user="usr_ops", roles="admin")[0] == 200
+
+    unconfirmed, _ = placed_order("reprint-unpaid-0001", 1)
+    status, early = orders_api.call("POST", f"/orders/{unconfirmed.id}/kitchen-ticket", **OWNER)
+    assert (status, early["error"]["code"]) == (409, "NOT_IN_THE_KITCHEN")
+    no_printer, _ = confirmed_order()
+    status, none = orders_api.call("POST", f"/orders/{no_printer.id}/kitchen-ticket", **OWNER)
+    assert (status, none["error"]["code"]) == (409, "PRINTER_NOT_BOUND")
+    assert orders_api.call("POST", "/orders/ord_missing/kitchen-ticket", **OWNER)[0] == 404

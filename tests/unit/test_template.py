@@ -59,6 +59,7 @@ API_ROUTES = {
     ("GET", "/merchants/{merchantId}/printer", True),
     ("PUT", "/merchants/{merchantId}/printer", True),
     ("DELETE", "/merchants/{merchantId}/printer", True),
+    ("POST", "/orders/{orderId}/kitchen-ticket", True),
     ("POST", "/merchants/applications", True),
     ("GET", "/merchants/applications/mine", True),
     ("GET", "/admin/merchant-applications", True),

@@ -226,6 +226,7 @@ class KitchenPrintView(ResponseModel):
     state: Literal["printing", "sent", "failed"]
     attempts: int
     reason: str | None = None
+    reprints: int | None = None  # how often printed again at the shop's asking
     at: str
 
 

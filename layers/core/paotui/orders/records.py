@@ -123,6 +123,7 @@ class KitchenPrintMap(MapAttribute):
     attempts = NumberAttribute(default=0)
     job_id = UnicodeAttribute(null=True)  # the provider's id of the print job
     reason = UnicodeAttribute(null=True)  # why the provider refused it
+    reprints = NumberAttribute(null=True)  # printed again at the shop's asking (printing.kitchen.reprint)
     at = UnicodeAttribute()  # the last change
 
 
