@@ -34,11 +34,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-import requests
-
 from paotui.platform.errors import BadGateway, Conflict, ServiceUnavailable, Unprocessable
 from paotui.platform.observability import logger
-from paotui.platform.secrets import optional_config_from_secret, secret_value
 from paotui.platform.settings import get_settings
 
 NAME = "feie"
@@ -76,6 +73,8 @@ class FeieConfig:
     @classmethod
     def from_secret(cls, json_text: str) -> FeieConfig | None:
         """From ``FeieSecret`` (keys in the module docstring); None for ``{}``; unknown keys are refused."""
+        from paotui.platform.secrets import optional_config_from_secret
+
         return optional_config_from_secret(cls, json_text, "Feieyun")
 
 
@@ -106,6 +105,8 @@ class FeieCloud:
     name = NAME
 
     def __init__(self, config: FeieConfig):
+        import requests  # here, not at the top: see ``configured``
+
         self.config = config
         self._http = requests.Session()
 
@@ -155,6 +156,8 @@ class FeieCloud:
 
     def _call(self, apiname: str, fields: dict[str, str], *, sn: str) -> Any:
         """One signed call: its ``data``; a refusal → 422 ``PRINTER_REFUSED``; unreachable or failing → 502."""
+        import requests
+
         form = signed_form(self.config, apiname, fields, int(time.time()))
         timeout = (min(5.0, self.config.timeout), self.config.timeout)
         try:
@@ -187,7 +190,10 @@ def taken() -> Conflict:
 
 
 def configured() -> FeieCloud | None:
-    """The deployment's Feieyun account, or None while ``FeieSecret`` is ``{}``."""
+    """The deployment's Feieyun account, or None while ``FeieSecret`` is ``{}``. (Secrets Manager and ``requests``
+    are loaded when the account is first used: CatalogApi and OrdersApi load this module at every cold start.)"""
+    from paotui.platform.secrets import secret_value
+
     arn = get_settings().feie_secret_arn
     return _cloud(secret_value(arn)) if arn else None
 
