@@ -34,7 +34,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from paotui.catalog.records import MerchantApplicationRecord, MerchantRecord
 from paotui.catalog.service import create_merchant, get_merchant
 from paotui.platform import clock
-from paotui.platform.dynamo import LatLngMap, condition_failed
+from paotui.platform.dynamo import LatLngMap, condition_failed, scan_page
 from paotui.platform.errors import Conflict, NotFound, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
@@ -116,11 +116,12 @@ def decide(applicant_id: str, *, approve: bool, reason: str | None, by: str) -> 
     if application.status != ApplicationStatus.PENDING:
         return _as_decided(application, wanted)
     merchant_id = _open_shop(application) if approve else None
+    now = clock.now_iso()
     decided = [
         MerchantApplicationRecord.status.set(wanted.value),
         MerchantApplicationRecord.decided_by.set(by),
-        MerchantApplicationRecord.decided_at.set(clock.now_iso()),
-        MerchantApplicationRecord.updated_at.set(clock.now_iso()),
+        MerchantApplicationRecord.decided_at.set(now),
+        MerchantApplicationRecord.updated_at.set(now),
         MerchantApplicationRecord.reason.set(reason) if reason else MerchantApplicationRecord.reason.remove(),
     ]
     if merchant_id:
@@ -144,13 +145,9 @@ def register(owner_phone: str, shop: Mapping[str, Any], *, key: str | None) -> t
 
     owner = ensure_user(owner_phone, [MERCHANT_ROLE])
     merchant_id = stable_id("mer_", "registered", key) if key else None
-    if merchant_id is not None:
-        made = _existing(merchant_id)
-        if made is not None:
-            return _same_shop(made, owner.id, shop), False
     try:
         merchant = _create(owner.id, shop, merchant_id)
-    except PutError as error:  # a retry racing its first try, which made it
+    except PutError as error:  # a retry: its first try made it
         if merchant_id is None or not condition_failed(error):
             raise
         return _same_shop(get_merchant(merchant_id), owner.id, shop), False
@@ -164,11 +161,7 @@ def page(
     """Applications for operators, ``status`` only if given: a page and the applicant to continue after (None: the
     last page). A filtered scan: applications are few, and operators list them rarely."""
     condition = MerchantApplicationRecord.status == status.value if status else None
-    start = {"applicant_id": {"S": after}} if after else None
-    result = MerchantApplicationRecord.scan(filter_condition=condition, limit=limit, last_evaluated_key=start)
-    applications = list(result)
-    last = result.last_evaluated_key
-    return applications, last["applicant_id"]["S"] if last else None
+    return scan_page(MerchantApplicationRecord, condition, limit, after)
 
 
 def suspend(merchant_id: str, *, reason: str, by: str) -> MerchantRecord:
@@ -217,11 +210,7 @@ def shops(
     condition = None
     for one in conditions:
         condition = one if condition is None else condition & one
-    start = {"id": {"S": after}} if after else None
-    result = MerchantRecord.scan(filter_condition=condition, limit=limit, last_evaluated_key=start)
-    found = list(result)
-    last = result.last_evaluated_key
-    return found, last["id"]["S"] if last else None
+    return scan_page(MerchantRecord, condition, limit, after)
 
 
 def _open_shop(application: MerchantApplicationRecord) -> str:
@@ -229,18 +218,17 @@ def _open_shop(application: MerchantApplicationRecord) -> str:
     from paotui.accounts.users import get_user, grant_roles
 
     merchant_id = stable_id("mer_", "application", application.applicant_id, application.created_at)
-    if _existing(merchant_id) is None:
-        shop = {
-            "name": application.name,
-            "phone": application.phone,
-            "address": application.address,
-            "location": {"lat": application.location.lat, "lng": application.location.lng},
-        }
-        try:
-            _create(application.applicant_id, shop, merchant_id)
-        except PutError as error:
-            if not condition_failed(error):
-                raise
+    shop = {
+        "name": application.name,
+        "phone": application.phone,
+        "address": application.address,
+        "location": {"lat": application.location.lat, "lng": application.location.lng},
+    }
+    try:
+        _create(application.applicant_id, shop, merchant_id)
+    except PutError as error:  # a decision retried: its first try made it
+        if not condition_failed(error):
+            raise
     grant_roles(get_user(application.applicant_id), [MERCHANT_ROLE])
     return merchant_id
 
@@ -256,13 +244,6 @@ def _create(owner_id: str, shop: Mapping[str, Any], merchant_id: str | None) -> 
         prep_minutes=int(shop.get("prep_minutes") or DEFAULT_PREP_MINUTES),
         merchant_id=merchant_id,
     )
-
-
-def _existing(merchant_id: str) -> MerchantRecord | None:
-    try:
-        return MerchantRecord.get(merchant_id, consistent_read=True)
-    except DoesNotExist:
-        return None
 
 
 def _same_shop(merchant: MerchantRecord, owner_id: str, shop: Mapping[str, Any]) -> MerchantRecord:

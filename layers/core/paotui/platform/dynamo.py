@@ -131,3 +131,21 @@ def side_by_side(read: Callable[[_T], _R], items: Sequence[_T], *, at_most: int)
         return [read(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(at_most, len(items))) as pool:
         return list(pool.map(read, items))
+
+
+_M = TypeVar("_M", bound=Model)
+
+
+def scan_page(
+    model: type[_M], condition: Condition | None, limit: int, after: str | None
+) -> tuple[list[_M], str | None]:
+    """A page of a filtered scan of a table keyed by a string hash key alone, for operators' lists of what is few
+    (riders, shops, applications): up to ``limit`` items read (those of them ``condition`` keeps) from the key
+    ``after``, and the key to go on from (None: the last page). A page may keep none while more follow."""
+    key = model._hash_key_attribute().attr_name
+    result = model.scan(
+        filter_condition=condition, limit=limit, last_evaluated_key={key: {"S": after}} if after else None
+    )
+    found = list(result)
+    last = result.last_evaluated_key
+    return found, last[key]["S"] if last else None

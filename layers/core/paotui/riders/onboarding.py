@@ -22,6 +22,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from paotui.platform.dynamo import scan_page
 from paotui.platform.errors import Conflict
 from paotui.platform.observability import logger
 from paotui.riders.records import RiderRecord, RiderStatus
@@ -131,12 +132,7 @@ def page(status: RiderStatus | None, limit: int, after: str | None) -> tuple[lis
         condition = approved()
     else:
         condition = RiderRecord.status == status.value
-    result = RiderRecord.scan(
-        filter_condition=condition, limit=limit, last_evaluated_key={"id": {"S": after}} if after else None
-    )
-    riders = list(result)
-    last = result.last_evaluated_key
-    return riders, last["id"]["S"] if last else None
+    return scan_page(RiderRecord, condition, limit, after)
 
 
 def _grant_rider_role(rider: RiderRecord | None) -> None:
