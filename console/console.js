@@ -1,22 +1,23 @@
 // The merchant console: sign in with an SMS code, pick a shop, pause it or take orders again, see its figures for today
 // (hour by hour) and the week, enter a phone or walk-in order (the address looked up on the map and picked by the
 // merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request, food
-// coming back), follow the day's orders and print their kitchen tickets, add dishes and edit them (price, category,
-// options, photo), take them off the menu or put them back and restock or count them, set the shop's hours, days off,
-// prep time, auto-confirm, what an unanswered order becomes, what proves a delivery and its phone, set who delivers
-// (its riders, Dada, or its riders with Dada as a fallback) and its delivery areas with their fees, bind its cloud
-// receipt printer (Feieyun, by the SN and KEY on its label), see its state and unbind it (each order the shop takes
-// then prints its ticket there, and the order's row says how that went), watch its alerts (refreshed, with an unread
-// badge), and bind its Ele.me shops (granted at Ele.me in a popup, which Ele.me sends back to the API's callback); a
-// shop the platform has suspended says so at the top, with the platform's reason. A user with no shop gets a form to
-// apply to open one instead, and follows the application (under review and changed meanwhile, declined with the
-// reason and applied for again, approved: signing in again brings the shop). An operator (admin) signing in gets the
-// operations view instead: an order desk (an order looked up by its reference, its id or the customer's phone, or
-// today's orders of a status; its history and money, and cancelling or refunding it), the open incidents, each resolved
-// with a note, the platform's figures, the day's riders, the riders themselves (applications approved or declined,
-// riders suspended or let work again, their capacity, a rider registered by hand), the shops opening (applications
-// approved or declined with a reason, a shop registered by hand for its owner), and the shops themselves (found by a
-// part of the name and by whether they are suspended, suspended with a reason their owner reads, or reinstated).
+// coming back), follow the day's orders and print their kitchen tickets, download its orders of a range of days as a
+// CSV file for its bookkeeping (对账), add dishes and edit them (price, category, options, photo), take them off the menu
+// or put them back and restock or count them, set the shop's hours, days off, prep time, auto-confirm, what an
+// unanswered order becomes, what proves a delivery and its phone, set who delivers (its riders, Dada, or its riders
+// with Dada as a fallback) and its delivery areas with their fees, bind its cloud receipt printer (Feieyun, by the SN
+// and KEY on its label), see its state and unbind it (each order the shop takes then prints its ticket there, and the
+// order's row says how that went), watch its alerts (refreshed, with an unread badge), and bind its Ele.me shops
+// (granted at Ele.me in a popup, which Ele.me sends back to the API's callback); a shop the platform has suspended says
+// so at the top, with the platform's reason. A user with no shop gets a form to apply to open one instead, and follows
+// the application (under review and changed meanwhile, declined with the reason and applied for again, approved:
+// signing in again brings the shop). An operator (admin) signing in gets the operations view instead: an order desk (an
+// order looked up by its reference, its id or the customer's phone, or today's orders of a status; its history and
+// money, and cancelling or refunding it), the open incidents, each resolved with a note, the platform's figures, the
+// day's riders, the riders themselves (applications approved or declined, riders suspended or let work again, their
+// capacity, a rider registered by hand), the shops opening (applications approved or declined with a reason, a shop
+// registered by hand for its owner), and the shops themselves (found by a part of the name and by whether they are
+// suspended, suspended with a reason their owner reads, or reinstated).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -31,6 +32,7 @@ import {
 } from "./analytics.js";
 import { ACTIONS, STATUS_LABELS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { categoryChoices, dishEdit, dishFields, newDishBody, photoTooBig, photoType } from "./dish_form.js";
+import { exportFileName, exportRange, ordersCsv } from "./export.js";
 import {
   MAX_AREAS,
   MODE_CHOICES,
@@ -111,6 +113,8 @@ const SESSION_ENDED = new Set([401, 403]);
 const API_ROOT = window.location.pathname.replace(/\/console\/[^/]*$/, "");
 const PAGE_TITLE = document.title;
 const ELEME_POLL_MS = 500; // how often to look whether Ele.me has sent the popup back
+const WHOLE_PAGE = "100"; // the API's largest page of orders (orders/api.py list_orders): the fewest requests
+const REVOKE_AFTER_MS = 40_000; // a saved file's blob: URL is let go once the download has surely read it
 
 // A refusal as the API words it; for an invalid request, with what was wrong first (capacity: at most 10).
 class ApiError extends Error {
@@ -586,6 +590,7 @@ async function watch(merchantId) {
   state.deliveryBase = null;
   $("printer").open = false;
   state.printer = undefined;
+  $("export-result").textContent = ""; // what was exported of the shop picked before
   showElemeShops().catch(showError);
   await every(refresh);
 }
@@ -626,13 +631,19 @@ function ordersQuery(query) {
 
 // Every order still waiting to be taken. Each waits minutes at most (the confirmation timeout), so since
 // yesterday (China time) covers the night's turn; the status filter may leave pages short, so all are read.
-async function pendingOrders() {
+function pendingOrders() {
+  return allOrders({ status: "PAID", from: chinaDay(new Date(), 1) });
+}
+
+// Every order ``query`` asks for, page after page (its next_cursor followed); ``progress`` hears how many so far.
+async function allOrders(query, progress = () => {}) {
   const orders = [];
   let cursor = null;
   do {
-    const query = { status: "PAID", from: chinaDay(new Date(), 1), limit: "100", ...(cursor ? { cursor } : {}) };
-    const page = await api("GET", `/orders?${ordersQuery(query)}`);
+    const paged = { ...query, limit: WHOLE_PAGE, ...(cursor ? { cursor } : {}) };
+    const page = await api("GET", `/orders?${ordersQuery(paged)}`);
     orders.push(...page.items);
+    progress(orders.length);
     cursor = page.next_cursor;
   } while (cursor);
   return orders;
@@ -1430,6 +1441,42 @@ async function placeOrder(event) {
 }
 
 
+// --- exporting orders (对账) -----------------------------------------------------------------------
+
+// Today (China time), when the section opens with no day picked.
+function fillExportDays() {
+  const today = chinaDay(new Date());
+  if (!$("export-from").value) $("export-from").value = today;
+  if (!$("export-to").value) $("export-to").value = today;
+}
+
+// The shop's orders of the days picked, read page by page (the count said as it grows), saved as a CSV file; of the
+// shop picked when 导出 was clicked, should another be picked meanwhile.
+async function exportOrders(event) {
+  event.preventDefault();
+  const range = exportRange($("export-from").value, $("export-to").value);
+  if (range.error) return sayBeside("export-result", range.error);
+  const shop = pickedShop();
+  await whileBusy([$("export-submit")], async () => {
+    const query = { merchant_id: shop.id, from: range.from, to: range.to };
+    const orders = await allOrders(query, (count) => sayBeside("export-result", `已读取 ${count} 单…`));
+    saveCsv(ordersCsv(orders), exportFileName(shop.name, range));
+    sayBeside("export-result", `已导出 ${orders.length} 单`);
+  });
+  return null;
+}
+
+// Saved as a download from a blob: URL, clicked in a link made here: nothing inline, as the page's CSP wants.
+function saveCsv(text, fileName) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS);
+}
+
+
 // What keeps a form's work from going out, or what came of it, is said beside the form, where the user is looking.
 function sayBeside(id, message) {
   $(id).textContent = message;
@@ -1509,6 +1556,8 @@ $("printer-form").onsubmit = (event) => savePrinter(event).catch(saidBeside("pri
 $("printer-sn").oninput = showPrinterSubmit;
 $("printer-refresh").onclick = () => readPrinter({ fill: false }).catch(saidBeside("printer-result"));
 $("printer-unbind").onclick = () => unbindPrinter().catch(saidBeside("printer-result"));
+$("export").ontoggle = () => $("export").open && fillExportDays();
+$("export-form").onsubmit = (event) => exportOrders(event).catch(saidBeside("export-result"));
 $("dish-form").onsubmit = (event) => saveDish(event).catch(saidBeside("dish-result"));
 $("dish-cancel").onclick = () => resetDishForm();
 $("dish-new-category").onclick = () => newCategory().catch(saidBeside("dish-result"));

@@ -5,7 +5,12 @@ import { kitchenPrintLabel } from "./printer.js";
 
 const CHINA = "Asia/Shanghai";
 const CHINA_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: CHINA, year: "numeric", month: "2-digit", day: "2-digit" });
-const CHINA_CLOCK = new Intl.DateTimeFormat("zh-CN", { timeZone: CHINA, hour: "2-digit", minute: "2-digit", hour12: false });
+const CHINA_CLOCK = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: CHINA,
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const STATUS_LABELS = {
@@ -37,6 +42,11 @@ export const ACTIONS = {
 
 // the statuses whose food the kitchen still makes or hands over: their ticket may be printed
 const IN_THE_KITCHEN = new Set(["PAID", "CONFIRMED", "ASSIGNED", "PICKING_UP"]);
+
+/** The China-time hour and minute of ``moment`` (a Date): 09:05, 00:30 (never 24:30). */
+export function chinaClock(moment) {
+  return CHINA_CLOCK.format(moment);
+}
 
 /** The China-time day (YYYY-MM-DD) ``daysBack`` days before ``now``: the API's ``from``/``to`` are China days. */
 export function chinaDay(now, daysBack = 0) {
@@ -83,7 +93,7 @@ export function orderRow(order) {
   return {
     id: order.id,
     ref: orderRef(order.id),
-    when: CHINA_CLOCK.format(new Date(order.created_at)),
+    when: chinaClock(new Date(order.created_at)),
     scheduled: order.scheduled_for ? `预约 ${chinaTime(order.scheduled_for)}` : "",
     status: STATUS_LABELS[order.status] || order.status,
     channel: CHANNEL_LABELS[order.channel] || order.channel,

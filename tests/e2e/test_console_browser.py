@@ -1,17 +1,17 @@
 """The merchant console in a real browser (headless Chromium): the owner signs in with an SMS code, sees the new
 order's alert unread with a badge, and marks everything read; takes one new order and refuses another; takes a dish
 off the menu and restocks another; adds a dish with its photo and sizes in a new category and changes its price; sets
-the shop's hours, days off and prep time; raises its delivery fee and adds a delivery area pasted from the map;
-binds a cloud printer (at the local fake of Feieyun), which prints the ticket of an order it takes, and unbinds it;
-pauses the shop and takes orders again; enters a phone order with the address found on the map; reads the shop's
-figures for the day and the week; a timed refresh that fails says so; the owner binds the shop's Ele.me shop at (the
-local fake of) Ele.me and unbinds it. An operator signing in gets the platform's figures and the day's riders,
-resolves an open incident, decides a customer's complaint, and finds a caller's orders by phone and by reference,
-refunding part of one and cancelling another, and approves a rider's application, registers a rider, sets a capacity
-and suspends a rider. A new user applies to open a shop, which an operator declines with a reason; the user applies
-again, is approved, and signs in again to run the shop; an operator registers a shop by hand for a new owner. An
-operator finds a shop by a part of its name and suspends it with a reason, which its owner reads at the top of the
-console while customers can't order from it, and reinstates it."""
+the shop's hours, days off and prep time; raises its delivery fee and adds a delivery area pasted from the map; binds
+a cloud printer (at the local fake of Feieyun), which prints the ticket of an order it takes, and unbinds it; pauses
+the shop and takes orders again; enters a phone order with the address found on the map; downloads the day's orders
+as a CSV file for its bookkeeping; reads the shop's figures for the day and the week; a timed refresh that fails says
+so; the owner binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets
+the platform's figures and the day's riders, resolves an open incident, decides a customer's complaint, and finds a
+caller's orders by phone and by reference, refunding part of one and cancelling another, and approves a rider's
+application, registers a rider, sets a capacity and suspends a rider. A new user applies to open a shop, which an
+operator declines with a reason; the user applies again, is approved, and signs in again to run the shop; an operator
+registers a shop by hand for a new owner. An operator finds a shop by a part of its name and suspends it with a
+reason, which its owner reads at the top of the console while customers can't order from it, and reinstates it."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from paotui.platform import clock
 from paotui.platform.events import DomainEvent
 from paotui_local.fakes.feie import DEMO_PRINTERS
 from paotui_local.harness import STACK, take_offer, wait_for
@@ -415,6 +416,44 @@ def test_a_merchant_enters_a_phone_order_with_the_address_found_on_the_map(cloud
     assert order["amounts"]["collect_on_delivery"] == order["amounts"]["total"]
     page.wait_for_selector(f'#pending li[data-order="{order["id"]}"]')  # waiting for the merchant's 接单 like any
     assert page.input_value("#order-name") == "", "the form is cleared for the next call"
+    assert page.inner_text("#error") == ""
+
+
+def test_a_merchant_exports_the_days_orders_as_a_csv_file_for_its_bookkeeping(cloud, browser):
+    from playwright.sync_api import expect
+
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][1], seed["customers"][1]
+    customer = cloud.login(spec["phone"])
+    note = "=1+1, 不要香菜"  # a formula the spreadsheet must not run, and a comma the CSV must quote
+    items = [{"product_id": merchant["products"][0]["id"], "quantity": 2}]
+    body = {"merchant_id": merchant["id"], "items": items, "address": spec["address"], "note": note}
+    placed = customer.post("/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    assert customer.post(f"/orders/{order['id']}/pay", json={"channel": "sandbox"}).status_code == 200
+
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.wait_for_selector(f'#today li[data-order="{order["id"]}"]')
+    page.click("#export summary")
+    today = clock.china_date(clock.now())
+    expect(page.locator("#export-from")).to_have_value(today)  # today … today, once opened
+    expect(page.locator("#export-to")).to_have_value(today)
+    with page.expect_download() as downloading:
+        page.click("#export-submit")
+    download = downloading.value
+    assert download.suggested_filename == f"订单_{merchant['name']}_{today}_{today}.csv"
+    csv = Path(download.path()).read_bytes().decode("utf-8")  # as written: read_text would turn CRLF into LF
+    header = "订单号,单号(完整),下单时间,渠道,状态,菜品,菜品金额,配送费,优惠,实付,货到付款,已退款,取消原因,备注"
+    assert csv.startswith(f"\ufeff{header}\r\n")
+    lines = csv.removesuffix("\r\n").split("\r\n")
+    (row,) = [line for line in lines if order["id"] in line]
+    assert row.startswith(f"#{order['id'][-6:].upper()},{order['id']},{today} ")
+    assert f",{order['amounts']['total'] / 100:.2f}," in row
+    assert row.endswith(',"\'=1+1, 不要香菜"'), row  # neutralised, and quoted for its comma
+    assert re.fullmatch(r"合计,\d+ 单（不含待支付、已取消）,.*", lines[-1])
+    expect(page.locator("#export-result")).to_have_text(f"已导出 {len(lines) - 2} 单")  # the header and 合计 aside
     assert page.inner_text("#error") == ""
 
 
