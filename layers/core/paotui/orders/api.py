@@ -32,8 +32,8 @@ from paotui.orders.models import (
 from paotui.orders.records import OrderRecord
 from paotui.orders.transitions import Status
 from paotui.platform.auth import Principal, current_principal, require_role
-from paotui.platform.errors import BadRequest, invalid_cursor
-from paotui.platform.http import json_response, made
+from paotui.platform.errors import invalid_cursor
+from paotui.platform.http import json_response, made, required_idempotency_key
 from paotui.platform.models import Phone
 
 router = APIGatewayRouter()
@@ -41,13 +41,6 @@ router = APIGatewayRouter()
 Caller = Annotated[Principal, Depends(current_principal)]
 Customer = Annotated[Principal, Depends(require_role("customer"))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-
-
-def required_key(idempotency_key: str | None) -> str:
-    """The intake's Idempotency-Key (shared with orders.channel_api); 400 without a usable one."""
-    if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
-        raise BadRequest("Send an Idempotency-Key header of 8 to 128 characters.", code="IDEMPOTENCY_KEY_REQUIRED")
-    return idempotency_key
 
 
 def views_for(caller: Principal) -> Callable[[OrderRecord], OrderView]:
@@ -86,7 +79,7 @@ def placed(order: OrderRecord, created: bool, caller: Principal) -> Response[Ord
 
 @router.post("/orders", responses={201: {"description": "The order, created or replayed"}})
 def place_order(body: PlaceOrder, caller: Customer, idempotency_key: IdempotencyKey = None) -> Response[OrderView]:
-    return placed(*service.place_order(caller.user_id, required_key(idempotency_key), body), caller)
+    return placed(*service.place_order(caller.user_id, required_idempotency_key(idempotency_key), body), caller)
 
 
 @router.post("/errands/quotes")
@@ -97,7 +90,7 @@ def quote_errand(body: ErrandQuoteRequest, _customer: Customer) -> ErrandQuote:
 
 @router.post("/errands", responses={201: {"description": "The errand order, created or replayed"}})
 def place_errand(body: PlaceErrand, caller: Customer, idempotency_key: IdempotencyKey = None) -> Response[OrderView]:
-    return placed(*errands.place_errand(caller.user_id, required_key(idempotency_key), body), caller)
+    return placed(*errands.place_errand(caller.user_id, required_idempotency_key(idempotency_key), body), caller)
 
 
 @router.get("/orders")

@@ -12,7 +12,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from paotui.catalog.service import managed_merchant
 from paotui.orders import bindings, channels, eleme, eleme_oauth
-from paotui.orders.api import IdempotencyKey, placed, required_key
+from paotui.orders.api import IdempotencyKey, placed
+from paotui.platform.http import required_idempotency_key
 from paotui.orders.channel_models import (
     GrantedShopsView,
     MerchantOrder,
@@ -43,7 +44,9 @@ def place_merchant_order(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[OrderView]:
     """A phone or walk-in order, entered by the merchant's owner (or an admin)."""
-    return placed(*channels.place_merchant_order(merchantId, caller, required_key(idempotency_key), body), caller)
+    return placed(
+        *channels.place_merchant_order(merchantId, caller, required_idempotency_key(idempotency_key), body), caller
+    )
 
 
 @router.post(

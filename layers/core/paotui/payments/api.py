@@ -16,8 +16,7 @@ from paotui.payments.channels import Providers, default_providers
 from paotui.payments.models import OrderMoney, PaymentView, PayRequest, RefundRequest, RefundView
 from paotui.payments.records import PaymentRecord, RefundRecord
 from paotui.platform.auth import Principal, current_principal, require_role
-from paotui.platform.errors import BadRequest
-from paotui.platform.http import json_response
+from paotui.platform.http import json_response, required_idempotency_key
 
 router = APIGatewayRouter()
 
@@ -87,15 +86,14 @@ def refund(
     providers: Channels,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response[RefundView]:
-    if not idempotency_key or not 8 <= len(idempotency_key) <= 128:
-        raise BadRequest("Send an Idempotency-Key header of 8 to 128 characters.", code="IDEMPOTENCY_KEY_REQUIRED")
+    key = required_idempotency_key(idempotency_key)
     order = orders.get_visible_order(orderId, caller)
     opened = refunds.refund_part(
         order,
         orders.actors_for(order, caller),
         amount=body.amount,
         reason=body.reason,
-        key=idempotency_key,
+        key=key,
         by=caller.user_id,
         providers=providers,
     )

@@ -39,6 +39,13 @@ def optional_idempotency_key(key: str | None) -> str | None:
     return key
 
 
+def required_idempotency_key(key: str | None) -> str:
+    """A required ``Idempotency-Key`` header; 400 ``IDEMPOTENCY_KEY_REQUIRED`` without one of 8 to 128 characters."""
+    if not key or not 8 <= len(key) <= 128:
+        raise BadRequest("Send an Idempotency-Key header of 8 to 128 characters.", code="IDEMPOTENCY_KEY_REQUIRED")
+    return key
+
+
 def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {"loc": [str(part) for part in err.get("loc", ())], "type": err.get("type"), "msg": err.get("msg")}
