@@ -21,8 +21,6 @@ deploying analytics and nothing is skipped.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections import Counter
 from datetime import date, datetime, time, timedelta
@@ -30,10 +28,9 @@ from datetime import date, datetime, time, timedelta
 from paotui.analytics import counters
 from paotui.analytics.facts import FACT_STATUSES, PLATFORM_SHARDS, entered, fact_of
 from paotui.analytics.records import FACTS_KEPT_DAYS
-from paotui.orders.records import OrderRecord
 from paotui.platform import clock
 from paotui.platform.aws import client
-from paotui.platform.observability import logger
+from paotui.platform.backfill import orders_placed, run_over_days
 from paotui.platform.settings import get_settings
 
 
@@ -43,22 +40,19 @@ def backfill(start: date, end: date) -> dict[str, int]:
     live_since = first_counted_moment()
     forgotten_before = clock.now() - timedelta(days=FACTS_KEPT_DAYS - 1)
     tally: Counter[str] = Counter()
-    day = start
-    while day <= end:
-        for record in OrderRecord.by_day.query(day.isoformat()):
-            tally["orders"] += 1
-            image = record.to_simple_dict(force=True)
-            for status in FACT_STATUSES:
-                moved = entered(image, status)
-                if moved is None:
-                    continue
-                if live_since is not None and live_since <= moved < forgotten_before:
-                    tally["skipped"] += 1
-                    continue
-                fact = fact_of(image, status)
-                counted = counters.apply(fact, f"backfill:{record.id}:{fact.name}")
-                tally["counted" if counted else "already"] += 1
-        day += timedelta(days=1)
+    for record in orders_placed(start, end):
+        tally["orders"] += 1
+        image = record.to_simple_dict(force=True)
+        for status in FACT_STATUSES:
+            moved = entered(image, status)
+            if moved is None:
+                continue
+            if live_since is not None and live_since <= moved < forgotten_before:
+                tally["skipped"] += 1
+                continue
+            fact = fact_of(image, status)
+            counted = counters.apply(fact, f"backfill:{record.id}:{fact.name}")
+            tally["counted" if counted else "already"] += 1
     return {name: tally[name] for name in ("orders", "counted", "already", "skipped")}
 
 
@@ -80,19 +74,7 @@ def first_counted_moment() -> datetime | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m paotui.analytics.backfill", description=__doc__.splitlines()[0])
-    parser.add_argument("start", type=date.fromisoformat, help="first China day whose orders to count, YYYY-MM-DD")
-    parser.add_argument("end", type=date.fromisoformat, help="last China day, YYYY-MM-DD")
-    arguments = parser.parse_args(argv)
-    if arguments.end < arguments.start:
-        parser.error("the range ends before it starts")
-    level = logger.log_level
-    logger.setLevel("WARNING")  # a line per fact counted would bury the result
-    try:
-        print(json.dumps(backfill(arguments.start, arguments.end)))
-    finally:
-        logger.setLevel(level)
-    return 0
+    return run_over_days("python -m paotui.analytics.backfill", __doc__.splitlines()[0], backfill, argv)
 
 
 if __name__ == "__main__":
