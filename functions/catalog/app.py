@@ -1,5 +1,5 @@
 """CatalogApi: browsing and quotes, the merchant console (with its alerts and analytics), delivery settings, the
-shop's cloud printer, and opening shops (applications, registrations)."""
+shop's cloud printer, opening shops (applications, registrations), and a shop's settlement statement."""
 
 from paotui.analytics.api import merchant_router as analytics_router
 from paotui.catalog.api import router
@@ -9,8 +9,16 @@ from paotui.catalog.onboarding_api import router as onboarding_router
 from paotui.notify.console_api import router as alerts_router
 from paotui.platform.http import api_handler, create_app
 from paotui.printing.api import router as printer_router
+from paotui.settlement.api import merchant_router as settlement_router
 
 app = create_app(
-    router, merchant_router, delivery_router, alerts_router, analytics_router, printer_router, onboarding_router
+    router,
+    merchant_router,
+    delivery_router,
+    alerts_router,
+    analytics_router,
+    printer_router,
+    onboarding_router,
+    settlement_router,
 )
 handler = api_handler(app)

@@ -12,6 +12,7 @@ import pytest
 
 from paotui.platform.clock import CHINA
 from paotui_local.harness import STACK, wait_for
+from tests.e2e.flows import deliver
 
 pytestmark = pytest.mark.e2e
 
@@ -28,38 +29,6 @@ def rules_now() -> dict:
         "late_penalty": 200,
         "complaint_penalty": 500,
     }
-
-
-def deliver(cloud, seed) -> tuple[dict, object, dict]:
-    """A customer's order, paid and confirmed, accepted and delivered by the seeded rider offered it:
-    (the delivered order, the rider, the accepted offer)."""
-    merchant, spec = seed["merchants"][0], seed["customers"][0]
-    customer, owner = cloud.login(spec["phone"]), cloud.login(merchant["phone"])
-    riders = [cloud.login(rider["phone"]) for rider in seed["riders"]]
-    placed = customer.place_order(
-        merchant["id"], [{"product_id": merchant["products"][0]["id"], "quantity": 1}], spec["address"]
-    )
-    assert placed.status_code == 201, placed.text
-    order = placed.json()
-    assert order["promised_at"] > order["created_at"]
-    assert customer.post(f"/orders/{order['id']}/pay", json={"channel": "sandbox"}).status_code == 200
-    assert owner.post(f"/orders/{order['id']}/transitions", json={"to": "CONFIRMED"}).status_code == 200
-
-    def offered():
-        return next(((r, o) for r in riders for o in r.offers() if o["order_id"] == order["id"]), None)
-
-    rider, offer = wait_for(offered, what="an offer to a seeded rider")
-    assert rider.post(f"/offers/{offer['id']}/accept").status_code == 200
-    code = customer.order(order["id"]).get("delivery_code")
-    address = {"lat": spec["address"]["lat"], "lng": spec["address"]["lng"]}
-    for move in (
-        {"to": "PICKING_UP", "position": merchant["location"]},
-        {"to": "DELIVERING", "items_checked": True},
-        {"to": "DELIVERED", "position": address, **({"proof": {"code": code}} if code else {})},
-    ):
-        moved = rider.post(f"/orders/{order['id']}/transitions", json=move)
-        assert moved.status_code == 200, moved.text
-    return customer.order(order["id"]), rider, offer
 
 
 def test_a_delivery_is_paid_once_and_counted_in_the_riders_kpis(cloud):

@@ -71,6 +71,11 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/merchants/{merchantId}/alerts"): MERCHANT,
     ("POST", "/merchants/{merchantId}/alerts/read"): MERCHANT,
     ("GET", "/merchants/{merchantId}/analytics"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/settlement"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/settlement/lines"): MERCHANT,
+    ("GET", "/admin/settlement"): ADMIN,
+    ("POST", "/admin/merchants/{merchantId}/payouts"): ADMIN,
+    ("PUT", "/admin/merchants/{merchantId}/commission"): ADMIN,
     ("POST", "/merchants/{merchantId}/orders"): MERCHANT,
     ("PUT", "/merchants/{merchantId}/channels/eleme"): ADMIN,  # merchants prove their shops through Ele.me
     ("POST", "/merchants/{merchantId}/channels/eleme/authorizations"): MERCHANT,
@@ -188,6 +193,8 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", "/admin/merchant-applications/{applicantId}/decision"): {"approve": False, "reason": "test"},
     ("PATCH", "/admin/merchants/{merchantId}"): {"suspended": False},
+    ("POST", "/admin/merchants/{merchantId}/payouts"): {"amount": 100, "reference": "roles test"},
+    ("PUT", "/admin/merchants/{merchantId}/commission"): {"commission_bp": 800},
     ("POST", "/admin/merchants"): {
         "owner_phone": "+8613800000396",
         "name": "测试 登记店",
@@ -210,6 +217,7 @@ BODIES: dict[tuple[str, str], Any] = {
 }
 QUERIES: dict[tuple[str, str], dict[str, str]] = {  # the required query parameters, so that a call is complete
     ("GET", "/merchants/{merchantId}/delivery/places"): {"address": "上海市黄浦区人民广场"},
+    ("GET", "/merchants/{merchantId}/settlement/lines"): {"day": "2026-11-25"},
 }
 IDS = {
     "merchantId": "mer_none",

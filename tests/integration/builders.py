@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
@@ -199,6 +199,14 @@ class ManualClock:
 
     def __call__(self) -> int:
         return self.now
+
+
+class HandClock:
+    """``clock.now`` for the code under test, at ``at`` until a test moves it (``now.at += timedelta(...)``)."""
+
+    def __init__(self, monkeypatch: Any, at: datetime) -> None:
+        self.at = at
+        monkeypatch.setattr(clock, "now", lambda: self.at)
 
 
 def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[Any, list[Any]]:

@@ -49,6 +49,7 @@ RECORD_MODULES = (
     "paotui.coupons.records",
     "paotui.ops.records",
     "paotui.analytics.records",
+    "paotui.settlement.records",
 )
 
 

@@ -20,6 +20,7 @@ import pytest
 from paotui.platform import clock
 from paotui.platform.events import DomainEvent
 from tests.integration.builders import (
+    HandClock,
     CUSTOMER,
     HOME,
     LAMBDA_CONTEXT,
@@ -53,17 +54,9 @@ RULES = {
 OFFER_FEE = 700  # what the accepted offer pays; the order's delivery fee is 650
 
 
-class Clock:
-    """``clock.now`` for the code under test, moved by hand."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.at = RULES_SAVED
-        monkeypatch.setattr(clock, "now", lambda: self.at)
-
-
 @pytest.fixture
-def now(aws, monkeypatch) -> Clock:
-    return Clock(monkeypatch)
+def now(aws, monkeypatch) -> HandClock:
+    return HandClock(monkeypatch, RULES_SAVED)
 
 
 @pytest.fixture

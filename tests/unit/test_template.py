@@ -71,6 +71,12 @@ API_ROUTES = {
     ("GET", "/merchants/{merchantId}/alerts", True),
     ("POST", "/merchants/{merchantId}/alerts/read", True),
     ("GET", "/merchants/{merchantId}/analytics", True),
+    # docs/adr/0024: merchants' settlement (settlement.api)
+    ("GET", "/merchants/{merchantId}/settlement", True),
+    ("GET", "/merchants/{merchantId}/settlement/lines", True),
+    ("GET", "/admin/settlement", True),
+    ("POST", "/admin/merchants/{merchantId}/payouts", True),
+    ("PUT", "/admin/merchants/{merchantId}/commission", True),
     # the merchant console's page and scripts (ConsoleSite, docs/adr/0017): public, its API calls are authorized
     ("GET", "/console", False),
     ("GET", "/console/{name}", False),
@@ -257,8 +263,8 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 24
-    assert len(doc_tables()) == 26
+    assert len(doc_functions()) == 25
+    assert len(doc_tables()) == 28
     assert set(doc_filter_policies()) == {
         "DispatchQueue",
         "StockQueue",
@@ -268,6 +274,7 @@ def test_the_doc_tables_parse():
         "EarningsQueue",
         "AnalyticsQueue",
         "PrintQueue",
+        "SettlementQueue",
         "OpsQueue",
     }
     assert "PUBLIC_BASE_URL" in doc_env_vars()
@@ -438,7 +445,12 @@ def test_table_matches_the_doc(name):
 
 def test_event_router_reads_every_stream_with_partial_failures_and_a_dlq():
     streams = events_of("EventRouter", "DynamoDB")
-    assert {ref(s["Stream"]) for s in streams.values()} == {"OrdersTable", "OffersTable", "ProductsTable"}
+    assert {ref(s["Stream"]) for s in streams.values()} == {
+        "OrdersTable",
+        "OffersTable",
+        "ProductsTable",
+        "PaymentsTable",
+    }
     for s in streams.values():
         assert s["StartingPosition"] == "LATEST"
         assert s["BatchSize"] == 100

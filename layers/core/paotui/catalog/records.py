@@ -122,6 +122,7 @@ class MerchantRecord(Model):
     suspended_at = UnicodeAttribute(null=True)
     suspended_by = UnicodeAttribute(null=True)
     suspension_reason = UnicodeAttribute(null=True)
+    commission_bp = NumberAttribute(null=True)  # the platform's share of its dishes (settlement); None: the default
     created_at = UnicodeAttribute()
 
     by_cell = ByCell()

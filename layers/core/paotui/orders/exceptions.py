@@ -28,6 +28,7 @@ from paotui.orders.alerts import record_alert
 from paotui.orders.proof import check_retry_left, failed_attempts
 from paotui.orders.records import OrderRecord
 from paotui.orders.refund_rules import (
+    RETURN_PURPOSE,
     UNSPECIFIED,
     RefundRule,
     parse_reasons,
@@ -41,9 +42,6 @@ from paotui.platform.auth import Principal
 from paotui.platform.errors import Conflict, Forbidden
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
-
-RETURN_PURPOSE = "return"
-"""The refund of a returned order: one per payment, however often RETURNED is delivered."""
 
 
 def failure_reason(order: OrderRecord) -> str:

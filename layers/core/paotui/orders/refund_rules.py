@@ -24,6 +24,9 @@ from pydantic import TypeAdapter
 
 FailureReason = Literal["buyer_refused", "unreachable", "wrong_address"]
 """Why a rider could not hand an order over (DELIVERY_FAILED's ``failure_reason``)."""
+RETURN_PURPOSE = "return"
+"""The refund of a returned order, by the merchant's rule: one per payment, however often RETURNED is delivered."""
+
 UNSPECIFIED = "unspecified"
 """The reason of a failure reported without one."""
 RuledReason = Literal[FailureReason, "unspecified"]

@@ -19,6 +19,7 @@ class EventType:
     ORDER_COMPLAINT_FILED = "order.complaint_filed"  # a customer's complaint, waiting for an admin's decision
     ORDER_COMPLAINT_DECIDED = "order.complaint_decided"
     ORDER_ALERT = "order.alert"  # one per alert appended to an order (paotui.orders.alerts), for NotifyWorker
+    REFUND_STATUS_CHANGED = "refund.status_changed"  # a refund settled (SUCCEEDED or FAILED) or opened
     OFFER_CREATED = "offer.created"
     OFFER_STATUS_CHANGED = "offer.status_changed"
     OFFER_REMINDER = "offer.reminder"  # NotifyWorker to itself, delayed: text the rider if still unanswered

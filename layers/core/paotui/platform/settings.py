@@ -48,6 +48,8 @@ class Settings(BaseModel):
     coupons_table: str = "paotui-coupons"  # customers' coupons (paotui.coupons)
     incidents_table: str = "paotui-incidents"  # what operators must act on (paotui.ops.incidents)
     analytics_table: str = "paotui-analytics"  # orders' counters per China-time day and hour (paotui.analytics)
+    merchant_ledger_table: str = "paotui-merchant-ledger"  # merchants' lines, day totals, payouts (paotui.settlement)
+    merchant_accounts_table: str = "paotui-merchant-accounts"  # merchants' balances (paotui.settlement)
     outbox_table: str = ""  # local stage only: where SMS and pushes land
 
     # messaging and workflow
@@ -197,6 +199,8 @@ class Settings(BaseModel):
 
     # riders' earnings and KPIs (paotui.riders.earnings, .kpis)
     earnings_statement_max_days: int = 31  # the longest daily statement one request returns
+    settlement_statement_max_days: int = 92  # the longest merchant statement (a quarter) one request returns
+    default_commission_bp: int = 800  # a shop's commission without a rate of its own: 8% of its dishes
     leaderboard_max_riders: int = 100  # the most riders one leaderboard request ranks
     analytics_max_days: int = 92  # the longest range one analytics report covers by day
     analytics_max_hourly_days: int = 2  # ... and by hour

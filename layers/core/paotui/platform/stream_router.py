@@ -2,7 +2,7 @@
 
 Only changes a consumer cares about become events: for orders and offers an
 insert or a change of ``status``, and for orders a rating given or a
-complaint filed or decided; for products, ``available`` dropping below
+complaint filed or decided; for refunds a change of ``status``; for products, ``available`` dropping below
 the product's ``low_stock_threshold`` (one stream record per write, so one
 event per crossing, not one per order). The stream record's ``eventID`` becomes the event id, so a batch
 that Lambda retries republishes the same ids and idempotent consumers skip
@@ -81,6 +81,14 @@ def order_feedback(change: Change) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def refund_status(change: Change) -> tuple[str, dict[str, Any]] | None:
+    """A refund opened or moved (the payments table holds payments too: those are left out)."""
+    name, new, old = change
+    if new.get("kind") != "refund" or name is DynamoDBRecordEventName.REMOVE or new.get("status") == old.get("status"):
+        return None
+    return DomainEventType.REFUND_STATUS_CHANGED, {"refund": new, "status": new.get("status")}
+
+
 def order_alerts(change: Change) -> list[tuple[str, str, dict[str, Any]]]:
     """(event id, type, data) of each alert the new image has and the old one had not."""
     name, new, old = change
@@ -110,6 +118,7 @@ SOURCES: dict[str, Mapper] = {
     ),
     "offers_table": status_events("offer", DomainEventType.OFFER_CREATED, DomainEventType.OFFER_STATUS_CHANGED),
     "products_table": low_stock,
+    "payments_table": refund_status,
 }
 # stream source → the further events a change may carry, each with its own id
 KEYED_SOURCES: dict[str, Callable[[Change], list[tuple[str, str, dict[str, Any]]]]] = {
