@@ -2,7 +2,9 @@
 // (hour by hour) and the week, enter a phone or walk-in order (the address looked up on the map and picked by the
 // merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request, food
 // coming back), follow the day's orders and print their kitchen tickets, download its orders of a range of days as a
-// CSV file for its bookkeeping (对账), add dishes and edit them (price, category, options, photo), take them off the menu
+// CSV file for its bookkeeping (对账), read its settlement (对账结算: what it is owed and may withdraw, its days of a
+// range summed by kind with each day's lines order by order, the payouts made to it, its commission rate), add dishes
+// and edit them (price, category, options, photo), take them off the menu
 // or put them back and restock or count them, set the shop's hours, days off, prep time, auto-confirm, what an
 // unanswered order becomes, what proves a delivery and its phone, set who delivers (its riders, Dada, or its riders
 // with Dada as a fallback) and its delivery areas with their fees, bind its cloud receipt printer (Feieyun, by the SN
@@ -16,8 +18,10 @@
 // money, and cancelling or refunding it), the open incidents, each resolved with a note, the platform's figures, the
 // day's riders, the riders themselves (applications approved or declined, riders suspended or let work again, their
 // capacity, a rider registered by hand), the shops opening (applications approved or declined with a reason, a shop
-// registered by hand for its owner), and the shops themselves (found by a part of the name and by whether they are
-// suspended, suspended with a reason their owner reads, or reinstated).
+// registered by hand for its owner), the shops themselves (found by a part of the name and by whether they are
+// suspended, suspended with a reason their owner reads, or reinstated), and the merchants' settlement accounts (a
+// transfer made to a shop recorded as its payout, with the bank's reference, at most what is payable; a shop's
+// commission rate set).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -73,6 +77,21 @@ import {
   settingsChanges,
   settingsFields,
 } from "./shop_settings.js";
+import {
+  ACCOUNT_ACTIONS,
+  COMMISSION_HINT,
+  accountFigures,
+  accountRow,
+  commissionBp,
+  commissionNote,
+  commissionText,
+  dayTable,
+  lineTable,
+  payoutBody,
+  payoutTable,
+  settlementProblem,
+  settlementRange,
+} from "./settlement.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
 import { ticketLines } from "./ticket.js";
 
@@ -106,6 +125,9 @@ const state = {
   money: new Map(), // order id → the lines of its payments and refunds, for those shown; read at each refresh
   lists: {}, // per operators' list (OPS_LISTS): its path (the API's query), the last page read, and all shown so far
   myApplicationAt: undefined, // the updated_at of the user's own application the form was filled from (null: none)
+  settlementQuery: null, // the range 对账结算 last read (the API's query), read again at each refresh while it is open
+  dayLines: null, // the day whose lines it shows: its date, the lines read so far, and where the next page starts
+  payee: null, // the merchant's account the payout form is for (as the list had it), or null: the form is hidden
 };
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
@@ -115,6 +137,7 @@ const PAGE_TITLE = document.title;
 const ELEME_POLL_MS = 500; // how often to look whether Ele.me has sent the popup back
 const WHOLE_PAGE = "100"; // the API's largest page of orders (orders/api.py list_orders): the fewest requests
 const REVOKE_AFTER_MS = 40_000; // a saved file's blob: URL is let go once the download has surely read it
+const LINES_PAGE = "50"; // a day's settlement lines read at once
 
 // A refusal as the API words it; for an invalid request, with what was wrong first (capacity: at most 10).
 class ApiError extends Error {
@@ -175,6 +198,7 @@ async function refreshOps() {
     showRiders(),
     showShopApplications(),
     showShopList(),
+    showList("accounts", "/admin/settlement?limit=50"),
   ]);
   const open = incidents.items;
   $("error").textContent = "";
@@ -288,6 +312,7 @@ const OPS_LISTS = {
     item: shopApplicationItem,
   },
   shops: { rows: "shop-list", none: "no-shop-rows", more: "shops-more", item: shopItem },
+  accounts: { rows: "account-list", none: "no-account-rows", more: "accounts-more", item: accountItem },
 };
 const SCAN_PAGES = 5; // pages read at most to find one that holds rows (scanPage)
 
@@ -477,6 +502,69 @@ function setStanding(shop, standing) {
   return api("PATCH", `/admin/merchants/${shop.id}`, standing);
 }
 
+// --- merchants' settlement: accounts, payouts, commission rates ------------------------------------------
+
+function accountItem(account) {
+  return listItem("account", accountRow(account), ACCOUNT_ACTIONS, (action) => ACCOUNT_DO[action](account));
+}
+
+// 登记打款 opens the payout form for the shop; 佣金 asks for the rate, the shop's current one offered, which the orders
+// settled from then on pay (the list does not show it: nothing to refresh).
+const ACCOUNT_DO = {
+  payout: (account) => {
+    startPayout(account);
+    return null;
+  },
+  commission: async (account) => {
+    const { commission_bp: current } = await api("GET", `/merchants/${account.merchant_id}/settlement`);
+    const asked = window.prompt(`${account.name}：佣金比例（%），之后结算的订单按此计算`, commissionText(current));
+    if (asked === null) return null;
+    const basisPoints = commissionBp(asked);
+    if (basisPoints === null) return sayBeside("accounts-result", COMMISSION_HINT);
+    const body = { commission_bp: basisPoints };
+    const set = await api("PUT", `/admin/merchants/${account.merchant_id}/commission`, body);
+    const rate = commissionText(set.commission_bp);
+    return sayBeside("accounts-result", `${account.name} 的佣金已设为 ${rate}，之后结算的订单按此计算。`);
+  },
+};
+
+// The form for ``account``'s shop, what was typed for another shop cleared.
+function startPayout(account) {
+  if (state.payee?.merchant_id !== account.merchant_id) closePayout();
+  state.payee = account;
+  $("payout-title").textContent = `向 ${account.name} 登记打款（可提现 ${yuan(account.payable)}）`;
+  $("payout-form").hidden = false;
+  $("payout-form").scrollIntoView({ block: "nearest" });
+  $("payout-amount").focus();
+}
+
+function closePayout() {
+  state.payee = null;
+  delete state.attempts.payout;
+  $("payout-form").reset();
+  $("payout-form").hidden = true;
+  $("payout-result").textContent = "";
+}
+
+// A transfer made to the shop, recorded, with an Idempotency-Key kept while it is unchanged (for this shop). Whether
+// it is at most what is payable is checked by the API, which says how much is: the list may be older than the account.
+async function recordPayout(event) {
+  event.preventDefault();
+  const described = payoutBody(readForm(PAYOUT_FIELDS));
+  if (described.error) return sayBeside("payout-result", described.error);
+  const payee = state.payee;
+  const key = idempotencyKey("payout", { merchant_id: payee.merchant_id, ...described.body });
+  await whileBusy([$("payout-submit")], async () => {
+    const headers = { "Idempotency-Key": key };
+    const sent = api("POST", `/admin/merchants/${payee.merchant_id}/payouts`, described.body, headers);
+    const payout = await sent.catch(inSettlementWords);
+    closePayout(); // gone through: the same amount again is another payout
+    sayBeside("accounts-result", `已登记：向 ${payee.name} 打款 ${yuan(payout.amount)}（流水号 ${payout.reference}）`);
+    await refreshOps();
+  });
+  return null;
+}
+
 // --- incidents -------------------------------------------------------------------------------------
 
 function incidentItem(incident) {
@@ -513,9 +601,14 @@ function decideComplaint(row, upheld) {
 
 // Today is the week's last day: its figures above, the week's table below them.
 function renderFigures(figuresId, tableId, report) {
-  const today = report.periods[report.periods.length - 1];
-  $(figuresId).replaceChildren(
-    ...figures(today).map(([label, value]) => {
+  renderPairs(figuresId, figures(report.periods[report.periods.length - 1]));
+  renderTable(tableId, weekTable(report));
+}
+
+// [label, value] pairs as figures: each its label over its value.
+function renderPairs(id, pairs) {
+  $(id).replaceChildren(
+    ...pairs.map(([label, value]) => {
       const pair = document.createElement("div");
       const term = document.createElement("dt");
       term.textContent = label;
@@ -525,7 +618,6 @@ function renderFigures(figuresId, tableId, report) {
       return pair;
     }),
   );
-  renderTable(tableId, weekTable(report));
 }
 
 // Each hour a bar as tall as its share of the busiest hour's orders; its orders on hover.
@@ -591,6 +683,10 @@ async function watch(merchantId) {
   $("printer").open = false;
   state.printer = undefined;
   $("export-result").textContent = ""; // what was exported of the shop picked before
+  $("settlement").open = false; // another shop's settlement is read when opened
+  state.settlementQuery = null;
+  state.dayLines = null;
+  $("settlement-day").hidden = true;
   showElemeShops().catch(showError);
   await every(refresh);
 }
@@ -604,6 +700,7 @@ async function refresh() {
     api("GET", `/merchants/${state.merchantId}/stock`),
     api("GET", `/merchants/${state.merchantId}/analytics?${weekQuery(new Date())}`),
     api("GET", `/merchants/${state.merchantId}/analytics?${todayByHourQuery(new Date())}`),
+    refreshSettlement(),
   ]);
   // only GET /merchants/mine says why the platform suspended the shop: read again while it is or was suspended
   if (shop.suspended || pickedShop()?.suspended) state.shops = await api("GET", "/merchants/mine");
@@ -764,6 +861,8 @@ const REGISTER_FIELDS = {
   prep: "register-prep",
 };
 const SHOP_SEARCH_FIELDS = { name: "shop-search-name", standing: "shop-search-standing" };
+const SETTLEMENT_FIELDS = { from: "settlement-from", to: "settlement-to" };
+const PAYOUT_FIELDS = { amount: "payout-amount", reference: "payout-reference", note: "payout-note" };
 const APPLY_FIELDS = {
   name: "apply-name",
   phone: "apply-phone",
@@ -1477,6 +1576,84 @@ function saveCsv(text, fileName) {
 }
 
 
+// --- settlement (对账结算) ---------------------------------------------------------------------------
+
+// Read when opened: the range typed, or none the first time (the API's own, the last 7 days, fills the fields).
+function openSettlement() {
+  return $("settlement-from").value ? readSettlement() : showSettlement("");
+}
+
+// 查询: the range typed, checked first.
+async function readSettlement(event) {
+  event?.preventDefault();
+  const range = settlementRange($("settlement-from").value, $("settlement-to").value);
+  if (range.error) return sayBeside("settlement-result", range.error);
+  await whileBusy([$("settlement-submit")], () => showSettlement(`${new URLSearchParams(range)}`));
+  return null;
+}
+
+// At each refresh while open, the range last read (what is typed meanwhile waits for 查询): the day's money as it
+// comes in (the lines are written once an order is delivered, a moment later).
+function refreshSettlement() {
+  return $("settlement").open && state.settlementQuery !== null ? showSettlement(state.settlementQuery) : null;
+}
+
+// The statement for ``query`` (the API's from and to; "": its default range); not shown if another shop was picked
+// meanwhile.
+async function showSettlement(query) {
+  const merchantId = state.merchantId;
+  const statement = await api("GET", `/merchants/${merchantId}/settlement?${query}`).catch(inSettlementWords);
+  if (merchantId !== state.merchantId) return;
+  const range = { from: statement.start, to: statement.end };
+  if (!query) fillForm(SETTLEMENT_FIELDS, range);
+  state.settlementQuery = `${new URLSearchParams(range)}`;
+  $("settlement-result").textContent = "";
+  renderPairs("settlement-account", accountFigures(statement.account));
+  $("settlement-commission").textContent = commissionNote(statement.commission_bp);
+  renderDays(statement);
+  renderTable("payouts", payoutTable(statement.payouts));
+  $("no-payouts").hidden = statement.payouts.length > 0;
+  $("payouts").hidden = !statement.payouts.length;
+}
+
+// The days' table, a 明细 button on each day that has lines.
+function renderDays(statement) {
+  const table = dayTable(statement);
+  renderTable("settlement-days", table);
+  [...$("settlement-days").rows].slice(1).forEach((row, index) => {
+    const date = table.dates[index];
+    if (!date) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.day = date;
+    button.textContent = "明细";
+    button.onclick = () => openDay(date).catch(saidBeside("settlement-result"));
+    const cell = document.createElement("td");
+    cell.append(button);
+    row.append(cell);
+  });
+}
+
+// 明细: the day's lines, order by order, in place of the day shown before; 更多 adds the next page.
+function openDay(date) {
+  state.dayLines = { date, lines: [], next: null };
+  return moreLines();
+}
+
+async function moreLines() {
+  const day = state.dayLines;
+  const query = new URLSearchParams({ day: day.date, limit: LINES_PAGE, ...(day.next ? { cursor: day.next } : {}) });
+  const page = await api("GET", `/merchants/${state.merchantId}/settlement/lines?${query}`);
+  if (day !== state.dayLines) return; // another day, or shop, picked meanwhile
+  day.lines = day.lines.concat(page.lines);
+  day.next = page.next_cursor;
+  $("settlement-lines-title").textContent = `${day.date} 明细（${day.lines.length} 笔${day.next ? "，还有更多" : ""}）`;
+  renderTable("settlement-lines", lineTable(day.lines));
+  $("settlement-lines-more").hidden = !day.next;
+  $("settlement-day").hidden = false;
+}
+
+
 // What keeps a form's work from going out, or what came of it, is said beside the form, where the user is looking.
 function sayBeside(id, message) {
   $(id).textContent = message;
@@ -1498,6 +1675,7 @@ function inWords(problem) {
 }
 const inPrinterWords = inWords(printerProblem);
 const inOnboardingWords = inWords(onboardingProblem);
+const inSettlementWords = inWords(settlementProblem);
 
 function resetOrderForm() {
   $("order-form").reset();
@@ -1539,6 +1717,9 @@ $("register-form").onsubmit = (event) => registerShop(event).catch(saidBeside("r
 $("shop-search").onsubmit = (event) => searchShops(event).catch(saidBeside("shop-search-result"));
 $("shop-search-standing").onchange = () => searchShops().catch(saidBeside("shop-search-result"));
 $("shops-more").onclick = () => moreOf("shops").catch(showError);
+$("accounts-more").onclick = () => moreOf("accounts").catch(showError);
+$("payout-form").onsubmit = (event) => recordPayout(event).catch(saidBeside("payout-result"));
+$("payout-cancel").onclick = closePayout;
 $("apply-form").onsubmit = (event) => applyForShop(event).catch(saidBeside("apply-result"));
 $("apply-sign-in").onclick = () => signOut("");
 $("settings").ontoggle = () => $("settings").open && state.shop && fillSettings();
@@ -1558,6 +1739,10 @@ $("printer-refresh").onclick = () => readPrinter({ fill: false }).catch(saidBesi
 $("printer-unbind").onclick = () => unbindPrinter().catch(saidBeside("printer-result"));
 $("export").ontoggle = () => $("export").open && fillExportDays();
 $("export-form").onsubmit = (event) => exportOrders(event).catch(saidBeside("export-result"));
+$("settlement").ontoggle = () =>
+  $("settlement").open && state.merchantId && openSettlement().catch(saidBeside("settlement-result"));
+$("settlement-form").onsubmit = (event) => readSettlement(event).catch(saidBeside("settlement-result"));
+$("settlement-lines-more").onclick = () => moreLines().catch(saidBeside("settlement-result"));
 $("dish-form").onsubmit = (event) => saveDish(event).catch(saidBeside("dish-result"));
 $("dish-cancel").onclick = () => resetDishForm();
 $("dish-new-category").onclick = () => newCategory().catch(saidBeside("dish-result"));

@@ -4,14 +4,17 @@ off the menu and restocks another; adds a dish with its photo and sizes in a new
 the shop's hours, days off and prep time; raises its delivery fee and adds a delivery area pasted from the map; binds
 a cloud printer (at the local fake of Feieyun), which prints the ticket of an order it takes, and unbinds it; pauses
 the shop and takes orders again; enters a phone order with the address found on the map; downloads the day's orders
-as a CSV file for its bookkeeping; reads the shop's figures for the day and the week; a timed refresh that fails says
-so; the owner binds the shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets
+as a CSV file for its bookkeeping; reads the settlement of an order delivered (the day's dishes and commission) and the
+day's lines; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner binds the
+shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets
 the platform's figures and the day's riders, resolves an open incident, decides a customer's complaint, and finds a
 caller's orders by phone and by reference, refunding part of one and cancelling another, and approves a rider's
 application, registers a rider, sets a capacity and suspends a rider. A new user applies to open a shop, which an
 operator declines with a reason; the user applies again, is approved, and signs in again to run the shop; an operator
 registers a shop by hand for a new owner. An operator finds a shop by a part of its name and suspends it with a
-reason, which its owner reads at the top of the console while customers can't order from it, and reinstates it."""
+reason, which its owner reads at the top of the console while customers can't order from it, and reinstates it. An
+operator sets a shop's commission rate in the merchants' settlement accounts, and is refused a payout past what the
+shop may be paid now."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -457,6 +461,60 @@ def test_a_merchant_exports_the_days_orders_as_a_csv_file_for_its_bookkeeping(cl
     assert page.inner_text("#error") == ""
 
 
+def test_the_owner_reads_the_settlement_of_a_delivered_order_and_the_days_lines(cloud, browser):
+    from playwright.sync_api import expect
+
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][0], seed["customers"][0]
+    owner = cloud.login(merchant["phone"])
+    today = clock.china_date(clock.now())
+    statement = owner.get(f"/merchants/{merchant['id']}/settlement").json()
+    assert statement["commission_bp"] == 800  # the platform's default: 8% of the dishes
+    before = statement["days"][-1]  # today's sums so far
+
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.wait_for_selector("#stock li")
+    page.click("#settlement summary")
+    expect(page.locator("#settlement-to")).to_have_value(today)  # the last 7 days, once opened
+    expect(page.locator("#settlement-from")).to_have_value(f"{date.fromisoformat(today) - timedelta(days=6)}")
+    expect(page.locator("#settlement-days tr")).to_have_count(1 + 7 + 1)  # a header, the days, 合计
+    expect(page.locator("#settlement-commission")).to_contain_text("小程序订单菜品金额的 8%")
+    expect(page.locator("#no-payouts")).to_be_visible()
+
+    order = delivered_order(cloud, seed, merchant, spec)
+    goods = order["amounts"]["items_total"]
+    commission = (goods * 800 + 5_000) // 10_000  # rounded half up
+    kinds = ("delivery_fee", "carrier_fee", "refund", "commission_back")  # none for an order paid online
+    day = page.locator("#settlement-days tr").nth(1)  # the last day first: today
+    # SettlementWorker writes the lines a moment after the delivery; the open section reads them at its refresh
+    expect(day.locator("td")).to_have_text(
+        [
+            today,
+            f"{before['orders'] + 1}",
+            shown(before["goods"] + goods),
+            shown(before["commission"] - commission),
+            *(shown(before[kind]) for kind in kinds),
+            shown(before["total"] + goods - commission),
+            "明细",
+        ],
+        timeout=REFRESH_MS + 10_000,
+    )
+    account = owner.get(f"/merchants/{merchant['id']}/settlement").json()["account"]
+    figures = page.locator("#settlement-account div")
+    expect(figures.filter(has_text="今日入账")).to_contain_text(shown(account["today"]))
+    expect(figures.filter(has_text="可提现")).to_contain_text(shown(account["payable"]))
+
+    day.locator(f'button[data-day="{today}"]').click()
+    expect(page.locator("#settlement-lines-title")).to_contain_text(f"{today} 明细")
+    lines = page.locator("#settlement-lines tr").filter(has_text=f"#{order['id'][-6:].upper()}")
+    expect(lines).to_have_count(2)
+    expect(lines.filter(has_text="菜品收入")).to_contain_text(shown(goods))
+    expect(lines.filter(has_text="平台佣金 8%")).to_contain_text(shown(-commission))
+    expect(page.locator("#settlement-lines-more")).to_be_hidden()
+    expect(page.locator("#error")).to_have_text("")
+
+
 def test_the_owner_reads_the_shops_figures_and_an_operator_the_platforms_and_resolves_an_incident(cloud, browser):
     seed = cloud.seed()
     merchant, spec = seed["merchants"][1], seed["customers"][0]
@@ -771,11 +829,97 @@ def test_an_operator_suspends_a_shop_with_a_reason_its_owner_reads_and_reinstate
         assert lifted.status_code == 200, lifted.text
 
 
+def test_an_operator_sets_a_shops_commission_and_is_refused_a_payout_past_what_is_payable(cloud, browser):
+    from playwright.sync_api import expect
+
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][1], seed["customers"][1]
+    admin = cloud.login(seed["admin"]["phone"])
+    statement = f"/merchants/{merchant['id']}/settlement"
+    rate = admin.get(statement).json()["commission_bp"]
+    delivered_order(cloud, seed, merchant, spec)  # a shop has an account once an order of it has settled
+    account = wait_for(
+        lambda: (a := admin.get(statement).json()["account"])["updated_at"] and a, what="the shop's account"
+    )
+    payable = account["payable"]  # 0 on the day its lines were written: a day is paid out once it is over
+    try:
+        ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+        row = ops.locator(f'#account-list li[data-account="{merchant["id"]}"]')
+        expect(row).to_contain_text(merchant["name"])
+        expect(row).to_contain_text(f"可提现 {shown(payable)}")
+        expect(row).to_contain_text("还没有打款")
+
+        asked, answers = [], ["60", "12.5"]
+
+        def answer(dialog) -> None:
+            asked.append(dialog.default_value)
+            dialog.accept(answers.pop(0))
+
+        ops.on("dialog", answer)
+        row.locator('button[data-action="commission"]').click()
+        expect(ops.locator("#accounts-result")).to_have_text(
+            "佣金比例须为 0 到 50 之间的百分数，最多两位小数，如 8 或 8.5。"
+        )
+        row.locator('button[data-action="commission"]').click()
+        expect(ops.locator("#accounts-result")).to_have_text(
+            f"{merchant['name']} 的佣金已设为 12.5%，之后结算的订单按此计算。"
+        )
+        ops.remove_listener("dialog", answer)
+        assert asked == [f"{rate / 100:g}%", f"{rate / 100:g}%"]  # the shop's rate, offered
+        assert admin.get(statement).json()["commission_bp"] == 1250
+
+        posted = []  # the payouts the console sends
+        ops.on("request", lambda request: "/payouts" in request.url and posted.append(request))
+        row.locator('button[data-action="payout"]').click()
+        expect(ops.locator("#payout-title")).to_contain_text(f"向 {merchant['name']} 登记打款")
+        ops.fill("#payout-reference", "ICBC20261128001")
+        for typed in ("12.345", "abc"):
+            ops.fill("#payout-amount", typed)
+            ops.click("#payout-submit")
+            expect(ops.locator("#payout-result")).to_have_text(
+                "打款金额须以元为单位，最多两位小数，如 1200 或 1200.50。"
+            )
+        assert posted == [], "refused in the form: nothing sent"
+
+        more = payable + 100
+        ops.fill("#payout-amount", f"{more // 100}.{more % 100:02d}")
+        ops.click("#payout-submit")
+        expect(ops.locator("#payout-result")).to_have_text(
+            f"打款金额超过可提现金额：该商户现在可提现 {shown(payable)}（当天的入账次日起可提现）。"
+        )
+        (sent,) = posted  # the refused amounts were never sent
+        assert json.loads(sent.post_data) == {"amount": more, "reference": "ICBC20261128001"}
+        assert len(sent.headers["idempotency-key"]) >= 8
+        after = admin.get(statement).json()
+        assert (after["account"]["paid"], after["payouts"]) == (0, [])
+        expect(ops.locator("#payout-form")).to_be_visible()  # to put right
+        expect(ops.locator("#error")).to_have_text("")
+    finally:
+        restored = admin.put(f"/admin/merchants/{merchant['id']}/commission", json={"commission_bp": rate})
+        assert restored.status_code == 200, restored.text
+
+
 def signed_in_console(cloud, browser, phone: str, view: str = "#console"):
     page = browser.new_page()
     page.goto(cloud.url("/console/"))
     sign_in(cloud, page, phone, view)
     return page
+
+
+def delivered_order(cloud, seed, merchant: dict, spec: dict) -> dict:
+    """A customer's (``spec``'s) order of ``merchant``'s first dish, paid in the sandbox, confirmed, and taken to the
+    door by the seeded rider offered it: the order, DELIVERED."""
+    customer = cloud.login(spec["phone"])
+    order_id = customer.confirmed_order(merchant, spec["address"])
+    rider = take_offer([cloud.login(r["phone"]) for r in seed["riders"]], order_id)
+    assert rider.deliver(order_id, code=customer.order(order_id).get("delivery_code"))["status"] == "DELIVERED"
+    return customer.order(order_id)
+
+
+def shown(fen: int) -> str:
+    """Fen as the settlement shows them (console/settlement.js signedYuan): ¥52.00, a debit -¥4.16."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 def sign_in(cloud, page, phone: str, view: str = "#console") -> None:
