@@ -1,5 +1,5 @@
-"""Money under crashes: a payment's callback, a cancellation's refund, a merchant's refund and a rider's pay, each
-run with its N-th call (to DynamoDB, or to the payment provider) failing, for N = 1, 2, 3 ... until a run gets
+"""Money under crashes: a payment's callback, a cancellation's refund, a merchant's refund, a rider's pay and a
+shop's settlement, each run with its N-th call (to DynamoDB, or to the payment provider) failing, for N = 1, 2, 3 ... until a run gets
 through without reaching N. A failed run is followed by what the platform does next (the provider sends its
 callback again, SQS delivers the message again, the merchant's app retries the request) until it succeeds; the end
 state must be that of one clean run: no money lost, none moved twice.
@@ -21,7 +21,16 @@ from pathlib import Path
 import pytest
 
 from paotui.platform.events import DomainEvent
-from tests.integration.builders import CUSTOMER, AwsFaults, Killed, order_event, placed_order, principal
+from tests.integration.builders import (
+    CUSTOMER,
+    AwsFaults,
+    Killed,
+    confirmed_order,
+    order_event,
+    placed_order,
+    principal,
+    sqs_event,
+)
 
 MERCHANT_OWNER = principal("usr_owner", "merchant")
 SCHEDULED_REFUND_SWEEP = json.loads(
@@ -316,3 +325,50 @@ def test_a_delivery_crashing_at_any_call_pays_the_rider_and_the_streak_bonus_onc
 
     calls = crashing(faults, setup, step, pay)
     assert calls > 3
+
+
+def test_a_settlement_crashing_at_any_call_credits_the_shop_once(faults):
+    """The shop's refund succeeded while its order was on the way; the delivery's event then settles both, under
+    every crash SettlementWorker can meet."""
+    from paotui.settlement.records import AccountRecord, DayTotals, LedgerLine
+    from tests.integration.builders import crash_at_every_step, load_handler
+    from tests.integration.test_settlement import delivered, refund
+
+    def scenario():
+        order, merchant = confirmed_order()
+        refund(order, 300)
+        event = sqs_event(order_event(delivered(order.id), "DELIVERED", "DELIVERING"))
+
+        def books() -> dict:
+            written = LedgerLine.query(merchant.id, LedgerLine.entry.startswith("line#"))
+            lines = sorted((line.kind, int(line.amount)) for line in written)
+            days = [int(day.total) for day in DayTotals.query(merchant.id, DayTotals.entry.startswith("day#"))]
+            return {"lines": lines, "days": days, "accrued": int(AccountRecord.get(merchant.id).accrued)}
+
+        return event, books
+
+    assert crash_at_every_step(faults, load_handler("SettlementWorker"), scenario) > 3
+
+
+def test_a_payout_crashing_at_any_call_is_recorded_once(faults):
+    """An operator's payout killed at any call, then sent again under its Idempotency-Key: paid once."""
+    from paotui.settlement import accounts, ledger
+    from paotui.settlement.models import PayoutRequest
+    from paotui.settlement.records import AccountRecord, PayoutRecord
+    from tests.integration.test_settlement import delivered
+
+    def setup() -> str:
+        order, merchant = confirmed_order()
+        ledger.settle(delivered(order.id).id, "evt-delivered")
+        faults.waited += timedelta(days=1)  # the day is over: its credits are payable
+        return merchant.id
+
+    def step(merchant_id: str) -> None:
+        request = PayoutRequest(amount=500, reference="ICBC 20261125-01")
+        accounts.pay_out(merchant_id, request, key="payout-crash-0001", by="usr_admin")
+
+    def books(merchant_id: str) -> dict:
+        payouts = PayoutRecord.query(merchant_id, PayoutRecord.entry.startswith("payout#"))
+        return {"paid": int(AccountRecord.get(merchant_id).paid), "payouts": [int(p.amount) for p in payouts]}
+
+    assert crashing(faults, setup, step, books) > 3
