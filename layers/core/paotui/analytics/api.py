@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from paotui.analytics import report
 from paotui.analytics.report import AnalyticsReport, Granularity
-from paotui.catalog.service import managed_merchant
+from paotui.catalog.lookup import managed_merchant
 from paotui.platform import clock
 from paotui.platform.auth import Principal, require_role
 

@@ -8,8 +8,9 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from paotui.catalog import delivery, places, service
+from paotui.catalog import delivery, places
 from paotui.catalog.delivery import DeliverySettings
+from paotui.catalog.lookup import managed_merchant
 from paotui.catalog.places import DeliveryPlaces
 from paotui.platform.auth import Principal, require_role
 
@@ -21,13 +22,13 @@ _TEXT = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"  # something t
 
 @router.get("/merchants/<merchantId>/delivery")
 def get_delivery(merchantId: str, principal: Manager) -> DeliverySettings:  # noqa: N803 (API path name)
-    return delivery.settings_of(service.managed_merchant(principal, merchantId)).public()
+    return delivery.settings_of(managed_merchant(principal, merchantId)).public()
 
 
 @router.put("/merchants/<merchantId>/delivery")
 def put_delivery(merchantId: str, body: DeliverySettings, principal: Manager) -> DeliverySettings:  # noqa: N803
     """Replace the settings whole: mode, carrier and areas with their fee rules and minimum orders."""
-    return delivery.save(service.managed_merchant(principal, merchantId), body).public()
+    return delivery.save(managed_merchant(principal, merchantId), body).public()
 
 
 @router.get("/merchants/<merchantId>/delivery/places")
@@ -40,4 +41,4 @@ def find_places(
     """Where an address a customer gives on the phone may be (AMap's geocoding), nearest the store first, each with
     whether the merchant delivers there: the coordinates of a phone order. 502 ``GEOCODING_FAILED``, 503
     ``GEOCODING_OFF``."""
-    return places.places_for(service.managed_merchant(principal, merchantId), address.strip(), city)
+    return places.places_for(managed_merchant(principal, merchantId), address.strip(), city)

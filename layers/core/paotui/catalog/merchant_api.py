@@ -1,6 +1,6 @@
 """Routes of CatalogApi for the merchant console: profile, menu and stock.
 
-Every write is the owner's or an admin's (``service.managed_merchant``); a merchant's
+Every write is the owner's or an admin's (``lookup.managed_merchant``); a merchant's
 public profile needs no sign-in. ``/merchants/mine`` is declared before
 ``/merchants/<merchantId>`` so the literal wins, as it does in API Gateway.
 """
@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from paotui.catalog import adjustments, hours, images, merchants, pricing, service
+from paotui.catalog.lookup import managed_merchant
 from paotui.catalog.merchant_models import (
     Category,
     CategoryIn,
@@ -85,14 +86,14 @@ def get_merchant(merchantId: str) -> MerchantView:  # noqa: N803 (API path name)
 
 @router.patch("/merchants/<merchantId>")
 def update_merchant(merchantId: str, body: UpdateMerchant, caller: MerchantCaller) -> MerchantView:  # noqa: N803
-    return merchant_view(merchants.update_profile(service.managed_merchant(caller, merchantId), body))
+    return merchant_view(merchants.update_profile(managed_merchant(caller, merchantId), body))
 
 
 @router.put("/merchants/<merchantId>/categories")
 def put_categories(  # noqa: N803 (API path name)
     merchantId: str, body: Annotated[list[CategoryIn], Body(max_length=50)], caller: MerchantCaller
 ) -> list[Category]:
-    merchant = merchants.replace_categories(service.managed_merchant(caller, merchantId), body)
+    merchant = merchants.replace_categories(managed_merchant(caller, merchantId), body)
     return [Category(id=category.id, name=category.name) for category in merchant.categories]
 
 
@@ -107,7 +108,7 @@ def create_product(  # noqa: N803 (API path name)
     the same product (``Idempotent-Replayed: true``), not a second; the key with another body is 422
     ``IDEMPOTENCY_KEY_REUSED``."""
     idempotency_key = optional_idempotency_key(idempotency_key)
-    merchant = service.managed_merchant(caller, merchantId)
+    merchant = managed_merchant(caller, merchantId)
     product, created = service.add_product(
         merchant.id,
         body.name,
@@ -126,20 +127,20 @@ def create_product(  # noqa: N803 (API path name)
 
 @router.patch("/merchants/<merchantId>/products/<productId>")
 def edit_product(merchantId: str, productId: str, body: EditProduct, caller: MerchantCaller) -> MerchantProductView:  # noqa: N803
-    merchant = service.managed_merchant(caller, merchantId)
+    merchant = managed_merchant(caller, merchantId)
     return MerchantProductView.of(merchants.edit_product(merchant, productId, body, caller.user_id))
 
 
 @router.delete("/merchants/<merchantId>/products/<productId>")
 def delete_product(merchantId: str, productId: str, caller: MerchantCaller) -> MerchantProductView:  # noqa: N803
-    return MerchantProductView.of(merchants.take_off_sale(service.managed_merchant(caller, merchantId), productId))
+    return MerchantProductView.of(merchants.take_off_sale(managed_merchant(caller, merchantId), productId))
 
 
 @router.put("/merchants/<merchantId>/stock")
 def put_stock(  # noqa: N803 (API path name)
     merchantId: str, body: Annotated[list[StockCount], Body(min_length=1, max_length=50)], caller: MerchantCaller
 ) -> list[MerchantProductView]:
-    merchant = service.managed_merchant(caller, merchantId)
+    merchant = managed_merchant(caller, merchantId)
     counts = {line.product_id: (line.stock, line.reason) for line in body}
     if len(counts) != len(body):
         raise Unprocessable("List each product once.", code="DUPLICATE_ITEM")
@@ -148,14 +149,14 @@ def put_stock(  # noqa: N803 (API path name)
 
 @router.post("/merchants/<merchantId>/products/<productId>/restock")
 def restock(merchantId: str, productId: str, body: Restock, caller: MerchantCaller) -> MerchantProductView:  # noqa: N803
-    merchant = service.managed_merchant(caller, merchantId)
+    merchant = managed_merchant(caller, merchantId)
     return MerchantProductView.of(adjustments.restock(merchant.id, productId, body.qty, caller.user_id, body.reason))
 
 
 @router.get("/merchants/<merchantId>/stock")
 def get_stock(merchantId: str, caller: MerchantCaller) -> list[MerchantProductView]:  # noqa: N803 (API path name)
     """The whole menu with stock on hand, holds and stock settings: what the console's stock page shows."""
-    merchant = service.managed_merchant(caller, merchantId)
+    merchant = managed_merchant(caller, merchantId)
     return [MerchantProductView.of(product) for product in service.list_products(merchant.id)]
 
 
@@ -163,7 +164,7 @@ def get_stock(merchantId: str, caller: MerchantCaller) -> list[MerchantProductVi
 def upload_image(  # noqa: N803 (API path name)
     merchantId: str, body: ImageUploadRequest, caller: MerchantCaller
 ) -> tuple[ImageUpload, int]:
-    merchant = service.managed_merchant(caller, merchantId)
+    merchant = managed_merchant(caller, merchantId)
     return ImageUpload(**images.new_upload(merchant.id, body.content_type)), 201
 
 
@@ -171,7 +172,7 @@ def upload_image(  # noqa: N803 (API path name)
 def put_images(  # noqa: N803 (API path name)
     merchantId: str, productId: str, body: ProductImages, caller: MerchantCaller
 ) -> MerchantProductView:
-    merchant = service.managed_merchant(caller, merchantId)
+    merchant = managed_merchant(caller, merchantId)
     product = merchants.get_product(merchant.id, productId)
     return MerchantProductView.of(images.set_images(product, body.images, body.version))
 
@@ -183,6 +184,6 @@ def product_ledger(  # noqa: N803 (API path name)
     caller: MerchantCaller,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[LedgerEntry]:
-    merchant = service.managed_merchant(caller, merchantId)
+    merchant = managed_merchant(caller, merchantId)
     merchants.get_product(merchant.id, productId)
     return adjustments.ledger(merchant.id, productId, limit)

@@ -1,6 +1,6 @@
 """What a merchant changes about its shop and menu: profile, categories, products.
 
-Only the owner (or an admin) may (``service.managed_merchant``). Product edits are
+Only the owner (or an admin) may (``lookup.managed_merchant``). Product edits are
 compare-and-set on ``version``, which every write to the product bumps (a
 reservation too), so an editor never overwrites a change it has not seen.
 Orders copy name and unit price at intake, so no edit here reaches an order

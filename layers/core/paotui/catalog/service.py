@@ -22,6 +22,7 @@ from pynamodb.transactions import TransactWrite
 
 from paotui.catalog import delivery, hours, pricing, search
 from paotui.catalog.delivery import StoredArea
+from paotui.catalog.lookup import get_merchant
 from paotui.catalog.models import Quote, QuoteRequest
 from paotui.catalog.records import (
     UNLIMITED_STOCK,
@@ -34,8 +35,7 @@ from paotui.catalog.records import (
 )
 from paotui.platform.dynamo import LatLngMap, side_by_side, transact_write
 from paotui.platform import clock
-from paotui.platform.auth import Principal
-from paotui.platform.errors import Conflict, Forbidden, NotFound, Unprocessable
+from paotui.platform.errors import Conflict, Unprocessable
 from paotui.platform.geo import cell_of, disk_cells
 from paotui.platform.ids import new_id, stable_id
 from paotui.platform.observability import logger
@@ -48,21 +48,6 @@ class Nearby(NamedTuple):
     merchant: MerchantRecord
     distance_m: int
     area: StoredArea  # the area that prices deliveries to the point
-
-
-def get_merchant(merchant_id: str) -> MerchantRecord:
-    try:
-        return MerchantRecord.get(merchant_id)
-    except DoesNotExist:
-        raise NotFound("No such merchant.", code="MERCHANT_NOT_FOUND") from None
-
-
-def managed_merchant(principal: Principal, merchant_id: str) -> MerchantRecord:
-    """The merchant, if ``principal`` owns it or is an admin: 404 ``MERCHANT_NOT_FOUND``, 403 ``NOT_YOUR_MERCHANT``."""
-    merchant = get_merchant(merchant_id)
-    if merchant.owner_id != principal.user_id and not principal.is_admin:
-        raise Forbidden("That merchant is not yours.", code="NOT_YOUR_MERCHANT")
-    return merchant
 
 
 def get_products(merchant_id: str, product_ids: Iterable[str]) -> dict[str, ProductRecord]:

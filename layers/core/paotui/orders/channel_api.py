@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from paotui.catalog.service import managed_merchant
+from paotui.catalog.lookup import managed_merchant
 from paotui.orders import bindings, channels, eleme, eleme_oauth
 from paotui.orders.api import IdempotencyKey, placed
 from paotui.platform.http import required_idempotency_key

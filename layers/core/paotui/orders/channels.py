@@ -89,7 +89,7 @@ def place_merchant_order(
     when they sign in with it. Returns the order and whether this call created it.
     """
     from paotui.accounts.service import ensure_user
-    from paotui.catalog.service import managed_merchant
+    from paotui.catalog.lookup import managed_merchant
 
     merchant = managed_merchant(caller, merchant_id)
     order_id = stable_id("ord_", merchant.id, idempotency_key)

@@ -16,14 +16,14 @@ from datetime import date, timedelta
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from paotui.catalog.records import MerchantRecord
-from paotui.catalog.service import get_merchant
+from paotui.catalog.lookup import get_merchant
 from paotui.platform import clock
 from paotui.platform.dynamo import scan_page, transact_write
 from paotui.platform.errors import Conflict, Unprocessable, invalid_cursor
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
-from paotui.settlement.ledger import commission_bp
+from paotui.settlement.rate import commission_bp
 from paotui.settlement.models import (
     AccountPage,
     AccountRow,

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from paotui.catalog.service import managed_merchant
+from paotui.catalog.lookup import managed_merchant
 from paotui.platform import clock
 from paotui.platform.auth import Principal, require_role
 from paotui.platform.http import made, required_idempotency_key

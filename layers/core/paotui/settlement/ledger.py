@@ -34,8 +34,8 @@ from paotui.platform.dynamo import transact_write
 from paotui.platform.errors import Conflict
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
-from paotui.platform.settings import get_settings
 from paotui.settlement import rules
+from paotui.settlement.rate import commission_bp
 from paotui.settlement.records import AccountRecord, DayTotals, LedgerLine, SettledOrder, SettledRefund
 from paotui.settlement.rules import Line, Sale, Settled
 
@@ -54,12 +54,6 @@ class _Entry:
     refund_id: str | None
     at: str
     lines: Sequence[Line]
-
-
-def commission_bp(merchant: MerchantRecord) -> int:
-    """The merchant's commission rate in basis points: its own, or the platform's default."""
-    own = merchant.commission_bp
-    return get_settings().default_commission_bp if own is None else int(own)
 
 
 def settle(order_id: str, event_id: str) -> bool:
