@@ -739,6 +739,13 @@ def test_a_new_user_applies_to_open_a_shop_is_declined_applies_again_and_runs_it
 
     page.reload()
     expect(page.locator("#apply-status")).to_have_text("已通过：请重新登录以管理店铺。")
+    texts = [m["body"] for m in cloud.outbox(phone) if m["channel"] == "sms" and "审核" in m["body"]]
+    assert sorted(texts) == sorted(
+        [
+            f"您的店铺「{name}」未通过审核：营业执照照片不清楚。您可修改后重新申请。",
+            f"您的店铺「{name}」已通过审核，请重新登录商家后台开始营业。",
+        ]
+    ), "the applicant is texted each decision"
     page.click("#apply-sign-in")  # the merchant role comes with the next token
     sign_in(cloud, page, phone)
     expect(page.locator("#shop option")).to_have_text([name])

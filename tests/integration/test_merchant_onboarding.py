@@ -99,6 +99,35 @@ def test_a_declined_applicant_reads_why_and_applies_again(api):
     status, renewed = apply(api, applicant)
     assert status == 201 and renewed["status"] == "PENDING" and renewed["reason"] is None
     assert decide(api, applicant.id, approve=True)[1]["status"] == "APPROVED"
+    assert decide(api, applicant.id, approve=True)[0] == 200, "the operator's second click"
+    assert texts_to("+8613800000557") == [
+        "您的店铺「阿婆馄饨」未通过审核：营业执照不清晰，请重新上传。您可修改后重新申请。",
+        "您的店铺「阿婆馄饨」已通过审核，请重新登录商家后台开始营业。",
+    ], "each decision texted once"
+
+
+def texts_to(phone: str) -> list[str]:
+    """The SMS bodies sent to ``phone``, oldest first (the outbox: where the local stage's texts land)."""
+    from paotui.notify import outbox
+
+    return [message["body"] for message in reversed(outbox.read(phone)) if message["channel"] == "sms"]
+
+
+def test_a_decision_stands_when_its_text_fails_and_deciding_again_texts_it(api, monkeypatch):
+    from paotui.notify import sms
+
+    class Down:
+        def send(self, phone: str, message: str, *, data=None) -> None:
+            raise ConnectionError("SNS unreachable")
+
+    applicant, working = user("+8613800000559"), sms.get_sms_sender
+    apply(api, applicant)
+    monkeypatch.setattr(sms, "get_sms_sender", Down)
+    assert decide(api, applicant.id, approve=True)[1]["status"] == "APPROVED"
+    assert texts_to("+8613800000559") == []
+    monkeypatch.setattr(sms, "get_sms_sender", working)
+    assert decide(api, applicant.id, approve=True)[0] == 200
+    assert texts_to("+8613800000559") == ["您的店铺「阿婆馄饨」已通过审核，请重新登录商家后台开始营业。"]
 
 
 def test_applying_needs_a_phone_and_a_complete_shop_and_operators_decide(api):

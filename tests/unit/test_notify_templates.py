@@ -35,6 +35,13 @@ def test_the_offer_reminder_sms_says_where_and_by_when_in_both_languages():
     )
 
 
+def test_an_applicant_reads_the_decision_on_the_shop_and_why_it_was_declined():
+    declined = templates.shop_application_message(shop_name="阿婆馄饨", approved=False, reason="执照不清晰")
+    assert declined.body == "您的店铺「阿婆馄饨」未通过审核：执照不清晰。您可修改后重新申请。"
+    approved = templates.shop_application_message(shop_name="Apo", approved=True, reason=None, locale="en")
+    assert approved.body == "Your shop Apo is approved. Sign in again to run it."
+
+
 @pytest.mark.parametrize(
     ("tag", "locale"), [(None, "zh-CN"), ("zh", "zh-CN"), ("en", "en"), ("EN_gb", "en"), ("fr", "zh-CN")]
 )

@@ -114,7 +114,7 @@ def decide(applicant_id: str, *, approve: bool, reason: str | None, by: str) -> 
     application = application_of(applicant_id)
     wanted = ApplicationStatus.APPROVED if approve else ApplicationStatus.DECLINED
     if application.status != ApplicationStatus.PENDING:
-        return _as_decided(application, wanted)
+        return _told(_as_decided(application, wanted))
     merchant_id = _open_shop(application) if approve else None
     now = clock.now_iso()
     decided = [
@@ -131,8 +131,32 @@ def decide(applicant_id: str, *, approve: bool, reason: str | None, by: str) -> 
     except UpdateError as error:
         if not condition_failed(error):
             raise
-        return _as_decided(application_of(applicant_id), wanted)
+        return _told(_as_decided(application_of(applicant_id), wanted))
     logger.info("merchant application decided", extra={"applicant_id": applicant_id, "status": wanted.value})
+    return _told(application)
+
+
+def _told(application: MerchantApplicationRecord) -> MerchantApplicationRecord:
+    """The applicant texted the decision, once per decision: a retried decision (the operator's second click, a
+    retry after a crash) texts only if no text went out. A text that fails is logged and counted
+    (``ApplicantsNotTexted``), not the decision's failure: the applicant sees it in the console too, and deciding
+    again the same way texts it then."""
+    from paotui.notify import inbox
+    from paotui.notify.sms import get_sms_sender
+    from paotui.notify.templates import shop_application_message
+
+    approved = application.status == ApplicationStatus.APPROVED
+    text = shop_application_message(shop_name=application.name, approved=approved, reason=application.reason).body
+    data = {"kind": "shop_application", "status": application.status}
+
+    def send() -> None:
+        get_sms_sender().send(application.applicant_phone, text, data=data)
+
+    try:
+        inbox.send_once(application.applicant_id, f"shop-application:{application.decided_at}", send)
+    except Exception:  # noqa: BLE001 (the decision stands; see the docstring)
+        logger.exception("applicant not texted", extra={"applicant_id": application.applicant_id})
+        metrics.add_metric(name="ApplicantsNotTexted", unit="Count", value=1)
     return application
 
 

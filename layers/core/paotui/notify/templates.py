@@ -88,3 +88,16 @@ def presence_offline_message(*, silent_minutes: float, locale: str | None = None
     return Message(
         "已自动下线", f"您已 {silent_minutes:g} 分钟未上报位置，系统已将您设为下线。如需继续接单，请重新上线。"
     )
+
+
+def shop_application_message(
+    *, shop_name: str, approved: bool, reason: str | None, locale: str | None = None
+) -> Message:
+    """The SMS an applicant gets once the platform decided their application to open a shop."""
+    if locale_of(locale) == EN:
+        if approved:
+            return Message("Shop approved", f"Your shop {shop_name} is approved. Sign in again to run it.")
+        return Message("Shop declined", f"Your shop {shop_name} was declined: {reason}. You may apply again.")
+    if approved:
+        return Message("开店申请已通过", f"您的店铺「{shop_name}」已通过审核，请重新登录商家后台开始营业。")
+    return Message("开店申请未通过", f"您的店铺「{shop_name}」未通过审核：{reason}。您可修改后重新申请。")
