@@ -242,7 +242,7 @@ def test_a_returned_order_settles_with_the_refund_its_rules_made(now, worker, ca
     assert (day["goods"], day["refund"], day["total"]) == (1000, -1000, 0), "the customer had it all back"
 
 
-def test_sales_of_one_merchant_settled_at_once_are_all_counted(now, worker, catalog, monkeypatch):
+def test_sales_of_one_merchant_settled_at_once_are_all_counted(now, worker, catalog, serialized_moto):
     from paotui.catalog.records import MerchantRecord
 
     orders = []
@@ -294,7 +294,7 @@ def test_operators_pay_out_what_is_payable_once_per_key(now, worker, catalog, op
     assert (mine["name"], mine["balance"], mine["payable"]) == ("老王生煎", 20, 20)
 
 
-def test_two_payouts_at_once_cannot_pay_more_than_is_payable(now, worker, ops):
+def test_two_payouts_at_once_cannot_pay_more_than_is_payable(now, worker, ops, serialized_moto):
     order, merchant = confirmed_order()
     worker(order_event(delivered(order.id), "DELIVERED", "DELIVERING"))
     now.at = TODAY_NOON

@@ -82,7 +82,7 @@ def _settle_once(order_id: str, event_id: str) -> bool:
     if sold is None:
         rate = commission_bp(merchant)
         lines, settled = rules.sale_lines(_sale(order, rate))
-        sold_at = clock.iso(_moved_at(order))
+        sold_at = _settled_at(order)
         entries.append(_Entry(order.id, None, sold_at, lines))
     else:
         rate, sold_at = int(sold.commission_bp), sold.at
@@ -111,13 +111,13 @@ def _sale(order: OrderRecord, rate: int) -> Sale:
     )
 
 
-def _moved_at(order: OrderRecord):
-    """When the order reached the status it settles at."""
+def _settled_at(order: OrderRecord) -> str:
+    """When the order reached the status it settles at (ISO, as the timeline has it)."""
     entered = [entry.at for entry in order.timeline if entry.status == order.status]
-    return clock.parse_iso(entered[-1] if entered else order.updated_at)
+    return entered[-1] if entered else order.updated_at
 
 
-def merchants_refund(refund: RefundRecord, merchant: MerchantRecord) -> bool:
+def _merchants_refund(refund: RefundRecord, merchant: MerchantRecord) -> bool:
     """A refund the merchant gave: asked for by its owner, or made by its refund rules for a returned order. The
     platform's own (a late order's compensation, an operator's decision) are the platform's to bear."""
     by_rules = refund.id == stable_id("rfd_", refund.payment_id, RETURN_PURPOSE)
@@ -129,7 +129,7 @@ def _merchants_refunds(order: OrderRecord, merchant: MerchantRecord) -> list[Ref
     found = [
         refund
         for refund in RefundRecord.query(order.id, RefundRecord.id.startswith("rfd_"), consistent_read=True)
-        if refund.status == RefundStatus.SUCCEEDED and merchants_refund(refund, merchant)
+        if refund.status == RefundStatus.SUCCEEDED and _merchants_refund(refund, merchant)
     ]
     return sorted(found, key=lambda refund: (refund.updated_at, refund.id))
 
