@@ -209,6 +209,13 @@ class HandClock:
         monkeypatch.setattr(clock, "now", lambda: self.at)
 
 
+def texts_to(phone: str) -> list[str]:
+    """The SMS bodies sent to ``phone``, oldest first (the outbox: where the local stage's texts land)."""
+    from paotui.notify import outbox
+
+    return [message["body"] for message in reversed(outbox.read(phone)) if message["channel"] == "sms"]
+
+
 def merchant_with_products(*stocks: int, owner_id: str = "usr_owner") -> tuple[Any, list[Any]]:
     from paotui.catalog.service import add_product, create_merchant
 

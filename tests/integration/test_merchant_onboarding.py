@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.builders import LAMBDA_CONTEXT, SHOP, SignedInApi, answer, api_event
+from tests.integration.builders import LAMBDA_CONTEXT, SHOP, SignedInApi, answer, api_event, texts_to
 
 ADMIN = {"user": "usr_admin", "roles": "admin"}
 SHOP_FORM = {
@@ -106,26 +106,19 @@ def test_a_declined_applicant_reads_why_and_applies_again(api):
     ], "each decision texted once"
 
 
-def texts_to(phone: str) -> list[str]:
-    """The SMS bodies sent to ``phone``, oldest first (the outbox: where the local stage's texts land)."""
-    from paotui.notify import outbox
-
-    return [message["body"] for message in reversed(outbox.read(phone)) if message["channel"] == "sms"]
-
-
 def test_a_decision_stands_when_its_text_fails_and_deciding_again_texts_it(api, monkeypatch):
-    from paotui.notify import sms
+    from paotui.notify import texts
 
     class Down:
         def send(self, phone: str, message: str, *, data=None) -> None:
             raise ConnectionError("SNS unreachable")
 
-    applicant, working = user("+8613800000559"), sms.get_sms_sender
+    applicant, working = user("+8613800000559"), texts.get_sms_sender
     apply(api, applicant)
-    monkeypatch.setattr(sms, "get_sms_sender", Down)
+    monkeypatch.setattr(texts, "get_sms_sender", Down)
     assert decide(api, applicant.id, approve=True)[1]["status"] == "APPROVED"
     assert texts_to("+8613800000559") == []
-    monkeypatch.setattr(sms, "get_sms_sender", working)
+    monkeypatch.setattr(texts, "get_sms_sender", working)
     assert decide(api, applicant.id, approve=True)[0] == 200
     assert texts_to("+8613800000559") == ["您的店铺「阿婆馄饨」已通过审核，请重新登录商家后台开始营业。"]
 

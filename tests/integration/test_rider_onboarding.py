@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.builders import SHOP, SignedInApi, answer, make_rider, near
+from tests.integration.builders import SHOP, SignedInApi, answer, make_rider, near, texts_to
 
 ADMIN = {"user": "usr_admin", "roles": "admin"}
 ZONE = {"center": SHOP, "radius_m": 3000}
@@ -175,6 +175,10 @@ def test_approval_grants_the_role_and_suspension_takes_the_rider_offline(api):
 
     status, view = api.call("PATCH", f"/admin/riders/{user.id}", **ADMIN, body={"status": "APPROVED"})
     assert (status, view["status"], view["state"]) == (200, "APPROVED", "offline")  # back, but not online by itself
+    assert api.call("PATCH", f"/admin/riders/{user.id}", **ADMIN, body={"status": "APPROVED"})[0] == 200
+    assert texts_to(user.phone) == ["您的骑手申请已通过审核，请重新登录骑手 App 上线接单。"], (
+        "the application's decision texted once; the suspension and reinstatement are not it"
+    )
 
 
 def test_status_moves_outside_the_lifecycle_are_refused_and_change_nothing(api):
@@ -190,7 +194,9 @@ def test_status_moves_outside_the_lifecycle_are_refused_and_change_nothing(api):
     status, view = api.call("PATCH", f"/admin/riders/{user.id}", **ADMIN, body={"status": "SUSPENDED"})
     assert (status, view["status"]) == (200, "SUSPENDED")  # an application declined
     assert roles_of(user.id) == ["customer"]
+    assert texts_to(user.phone) == ["您的骑手申请未通过审核，如有疑问请联系平台。"]
     assert int(stored("usr_rider1").version) == version + 1  # the no-op PATCH only stamped it
+    assert texts_to(stored("usr_rider1").phone) == [], "a rider made by an admin applied for nothing"
 
 
 def test_an_admin_changes_vehicle_capacity_and_zone_and_removes_the_zone(api):
@@ -242,3 +248,22 @@ def test_a_record_from_before_the_lifecycle_reads_as_approved_and_goes_online(ap
     assert [(r["id"], r["status"], r["state"]) for r in view["items"]] == [("usr_old", "APPROVED", "offline")]
     status, view = api.call("PUT", "/riders/me/availability", user="usr_old", roles="rider", body={"online": True})
     assert (status, view["status"], view["state"]) == (200, "APPROVED", "online")
+
+
+def test_an_approval_whose_text_failed_texts_when_approved_again(api, monkeypatch):
+    from paotui.notify import texts
+
+    class Down:
+        def send(self, phone: str, message: str, *, data=None) -> None:
+            raise ConnectionError("SNS unreachable")
+
+    user, working = customer("+8613800000566"), texts.get_sms_sender
+    api.call("POST", "/riders/applications", user=user.id, roles="customer", body={"name": "小王", "vehicle": "ebike"})
+    monkeypatch.setattr(texts, "get_sms_sender", Down)
+    assert (
+        api.call("PATCH", f"/admin/riders/{user.id}", **ADMIN, body={"status": "APPROVED"})[1]["status"] == "APPROVED"
+    )
+    assert texts_to(user.phone) == [], "approved all the same"
+    monkeypatch.setattr(texts, "get_sms_sender", working)
+    assert api.call("PATCH", f"/admin/riders/{user.id}", **ADMIN, body={"status": "APPROVED"})[0] == 200
+    assert texts_to(user.phone) == ["您的骑手申请已通过审核，请重新登录骑手 App 上线接单。"]

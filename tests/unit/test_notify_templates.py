@@ -40,6 +40,8 @@ def test_an_applicant_reads_the_decision_on_the_shop_and_why_it_was_declined():
     assert declined.body == "您的店铺「阿婆馄饨」未通过审核：执照不清晰。您可修改后重新申请。"
     approved = templates.shop_application_message(shop_name="Apo", approved=True, reason=None, locale="en")
     assert approved.body == "Your shop Apo is approved. Sign in again to run it."
+    rider = templates.rider_application_message(approved=False, locale="en-US")
+    assert rider.body == "Your application to ride was declined. Contact us to know more."
 
 
 @pytest.mark.parametrize(

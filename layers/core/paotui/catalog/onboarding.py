@@ -137,26 +137,16 @@ def decide(applicant_id: str, *, approve: bool, reason: str | None, by: str) -> 
 
 
 def _told(application: MerchantApplicationRecord) -> MerchantApplicationRecord:
-    """The applicant texted the decision, once per decision: a retried decision (the operator's second click, a
-    retry after a crash) texts only if no text went out. A text that fails is logged and counted
-    (``ApplicantsNotTexted``), not the decision's failure: the applicant sees it in the console too, and deciding
-    again the same way texts it then."""
-    from paotui.notify import inbox
-    from paotui.notify.sms import get_sms_sender
+    """The applicant texted the decision, once per decision (its time is in the key: a later application's
+    decision is another): a retried decision texts only if no text went out (notify.texts)."""
     from paotui.notify.templates import shop_application_message
+    from paotui.notify.texts import text_once
 
     approved = application.status == ApplicationStatus.APPROVED
-    text = shop_application_message(shop_name=application.name, approved=approved, reason=application.reason).body
+    text = shop_application_message(shop_name=application.name, approved=approved, reason=application.reason)
+    key = f"shop-application:{application.decided_at}"
     data = {"kind": "shop_application", "status": application.status}
-
-    def send() -> None:
-        get_sms_sender().send(application.applicant_phone, text, data=data)
-
-    try:
-        inbox.send_once(application.applicant_id, f"shop-application:{application.decided_at}", send)
-    except Exception:  # noqa: BLE001 (the decision stands; see the docstring)
-        logger.exception("applicant not texted", extra={"applicant_id": application.applicant_id})
-        metrics.add_metric(name="ApplicantsNotTexted", unit="Count", value=1)
+    text_once(application.applicant_id, key, application.applicant_phone, text.body, data=data)
     return application
 
 

@@ -101,3 +101,14 @@ def shop_application_message(
     if approved:
         return Message("开店申请已通过", f"您的店铺「{shop_name}」已通过审核，请重新登录商家后台开始营业。")
     return Message("开店申请未通过", f"您的店铺「{shop_name}」未通过审核：{reason}。您可修改后重新申请。")
+
+
+def rider_application_message(*, approved: bool, locale: str | None = None) -> Message:
+    """The SMS an applicant gets once the platform decided their application to ride."""
+    if locale_of(locale) == EN:
+        if approved:
+            return Message("Rider approved", "You are approved to ride. Sign in to the rider app again to go on duty.")
+        return Message("Rider declined", "Your application to ride was declined. Contact us to know more.")
+    if approved:
+        return Message("骑手申请已通过", "您的骑手申请已通过审核，请重新登录骑手 App 上线接单。")
+    return Message("骑手申请未通过", "您的骑手申请未通过审核，如有疑问请联系平台。")

@@ -1,7 +1,8 @@
 """Who may ride: applications, riders created and approved by admins, suspensions.
 
 A rider's lifecycle ``status``: PENDING (applied) → APPROVED ⇄ SUSPENDED; an
-admin may also decline an application (PENDING → SUSPENDED). Only an APPROVED
+admin may also decline an application (PENDING → SUSPENDED). Leaving PENDING
+records the application's decision on the rider, who is texted it once. Only an APPROVED
 rider goes on duty (``riders.service.set_state``), and suspending takes the
 rider offline in the same conditional write, so a suspended rider can't be
 online for a moment, nor accept an offer (acceptance needs ``online``).
@@ -105,6 +106,8 @@ def update(rider_id: str, changes: Mapping[str, Any]) -> RiderRecord:
                     details={"status": rider.status, "to": target.value},
                 )
             actions.append(RiderRecord.status.set(target.value))
+            if rider.status == RiderStatus.PENDING:
+                actions.append(RiderRecord.application_decision.set(target.value))
             if target is RiderStatus.SUSPENDED:
                 actions += off_duty()
         if changes.get("vehicle"):
@@ -118,7 +121,22 @@ def update(rider_id: str, changes: Mapping[str, Any]) -> RiderRecord:
 
     rider = compare_and_set(rider_id, change)
     logger.info("rider changed by an admin", extra={"rider_id": rider_id, "changed": sorted(changes)})
+    if target is not None and rider.status == target.value == rider.application_decision:
+        _tell_applicant(rider)
     return rider
+
+
+def _tell_applicant(rider: RiderRecord) -> None:
+    """The applicant texted how their application went, once: the decision, or the same decision sent again (a
+    retry after a crash between the decision and its text); a rider's later suspension or reinstatement is not
+    the application's decision and texts nothing (notify.texts)."""
+    from paotui.notify.templates import rider_application_message
+    from paotui.notify.texts import text_once
+
+    approved = rider.application_decision == RiderStatus.APPROVED
+    text = rider_application_message(approved=approved, locale=rider.locale)
+    data = {"kind": "rider_application", "status": rider.application_decision}
+    text_once(rider.id, f"rider-application:{rider.id}", rider.phone, text.body, data=data)
 
 
 def page(status: RiderStatus | None, limit: int, after: str | None) -> tuple[list[RiderRecord], str | None]:

@@ -96,6 +96,7 @@ class RiderRecord(Model):
     reported_at = UnicodeAttribute(null=True)  # the last accepted location update: the rate limit's clock
     presence = UnicodeAttribute(null=True)  # ON_DUTY or NOTICE_PENDING, else absent (``by-presence`` is sparse)
     locale = UnicodeAttribute(default="zh-CN")
+    application_decision = UnicodeAttribute(null=True)  # APPROVED | SUSPENDED (declined): how its application went
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
