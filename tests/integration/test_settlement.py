@@ -422,3 +422,48 @@ def test_the_sample_events_run_through_the_worker(aws, catalog):
         assert handler(sample, LAMBDA_CONTEXT) == {"batchItemFailures": []}
     day = statement(catalog, order["merchant_id"], user=given["requested_by"], to="2026-01-15")[1]["days"][-1]
     assert (day["goods"], day["commission"], day["refund"], day["commission_back"]) == (3000, -240, -500, 40)
+
+
+@pytest.mark.parametrize(
+    ("payment", "status", "expected"),
+    [
+        ("cash_on_delivery", "DELIVERED", {"goods": 2 * 1000}),  # our rider took the cash: the dishes are the shop's
+        ("cash_on_delivery", "RETURNED", {"delivery_fee": -500}),  # never collected; the ride is owed
+        ("paid_in_store", "DELIVERED", {"delivery_fee": -500}),  # the shop has the money: it owes the delivery
+    ],
+)
+def test_the_shops_own_orders_settle_by_who_holds_the_money(now, worker, catalog, payment, status, expected):
+    from paotui.orders.channel_models import MerchantOrder
+    from paotui.orders.channels import place_merchant_order
+    from tests.integration.builders import HOME, merchant_with_products, principal
+
+    merchant, (dumplings,) = merchant_with_products(10, owner_id=OWNER)
+    body = {"channel": "phone", "payment": payment, "address": HOME}
+    request = MerchantOrder.model_validate({**body, "items": [{"product_id": dumplings.id, "quantity": 2}]})
+    order, _ = place_merchant_order(merchant.id, principal(OWNER, "merchant"), "phone-order-settle", request)
+    assert int(order.amounts.delivery_fee) == 500 and int(dumplings.price) == 1000
+    worker(order_event(delivered(order.id, status), status, "DELIVERING"))
+
+    day = statement(catalog, merchant.id, to="2026-11-24")[1]["days"][-1]
+    assert {kind: day[kind] for kind in expected} == expected
+    assert day["commission"] == 0, "the shop's own channels pay no commission"
+    assert day["total"] == sum(expected.values())
+
+
+def test_an_order_the_shops_carrier_delivered_passes_it_the_customers_fee_and_charges_the_carriers(
+    now, worker, catalog
+):
+    from paotui.orders.records import CarrierMap, OrderRecord
+
+    order, merchant = confirmed_order()
+    handed_over = CarrierMap(name="dada", shop_no="11047059", fee=830, handed_over_at=clock.now_iso())
+    order.update(actions=[OrderRecord.carrier.set(handed_over)])
+    worker(order_event(delivered(order.id), "DELIVERED", "DELIVERING"))
+
+    fee = int(order.amounts.delivery_fee)
+    assert sorted(lines_of(catalog, merchant.id, "2026-11-24")) == [
+        ("carrier_fee", -830),
+        ("commission", -80),
+        ("delivery_fee", fee),
+        ("goods", 1000),
+    ]
