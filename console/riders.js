@@ -1,6 +1,7 @@
 // The operators' riders: applications to approve or decline, riders to suspend or let work again or give another
 // capacity (GET/PATCH /admin/riders), and a rider registered by hand (POST /admin/riders), as the console shows them.
 // Pure functions (no DOM, no fetch), so that tests/console runs them under node.
+import { yuan } from "./orders.js";
 import { e164 } from "./phone_order.js";
 
 export const VEHICLES = { ebike: "电动车", bike: "自行车", scooter: "摩托车", car: "汽车", walk: "步行" };
@@ -24,6 +25,7 @@ export function riderRow(rider) {
     working ? STATE_LABELS[rider.state] || rider.state : "",
     working && rider.active_orders ? `配送中 ${rider.active_orders} 单` : "",
     rider.zone ? `服务半径 ${(rider.zone.radius_m / 1000).toFixed(1)} 公里` : "",
+    rider.cash_held ? `持有现金 ${yuan(rider.cash_held)}` : "", // taken at doors, not handed in yet
   ];
   return {
     id: rider.id,

@@ -28,6 +28,8 @@ test("a working rider shows how they ride, how much they carry, whether they are
   });
   const zoned = riderRow(rider({ state: "offline", active_orders: 0, zone: { center: {}, radius_m: 3500 } }));
   assert.deepEqual(zoned.lines, ["电动车 · 容量 3 · 离线 · 服务半径 3.5 公里"]);
+  const holding = riderRow(rider({ cash_held: 4750 }));
+  assert.deepEqual(holding.lines, ["电动车 · 容量 3 · 在线 · 配送中 1 单 · 持有现金 ¥47.50"]);
 });
 
 test("an application is approved or declined, a suspended rider let work again", () => {

@@ -64,6 +64,20 @@ def test_a_phone_order_goes_from_the_merchants_console_to_the_door(cloud):
     assert [entry["status"] for entry in final["timeline"]] == HAPPY_PATH
     assert final["timeline"][1]["reason"] == "cash on delivery"
 
+    def collected() -> dict | None:  # SettlementWorker puts the cash the rider took on the rider's balance
+        return next((m for m in rider.get("/riders/me/cash").json()["moves"] if m["order_id"] == order["id"]), None)
+
+    assert wait_for(collected, what="the cash on the rider's balance")["amount"] == order["amounts"]["total"]
+    held = rider.get("/riders/me/cash").json()["held"]
+    admin = cloud.login(seed["admin"]["phone"])
+    handed = admin.post(
+        f"/admin/riders/{rider.id}/cash-handins",
+        json={"amount": held, "note": "站点收款"},
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert (handed.status_code, handed.json()["held"]) == (201, 0), handed.text
+    assert rider.get("/riders/me/cash").json()["held"] == 0
+
 
 def test_an_ele_me_order_goes_from_the_push_to_the_door(cloud):
     seed = cloud.seed()

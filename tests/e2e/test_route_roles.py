@@ -76,6 +76,9 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/admin/settlement"): ADMIN,
     ("POST", "/admin/merchants/{merchantId}/payouts"): ADMIN,
     ("PUT", "/admin/merchants/{merchantId}/commission"): ADMIN,
+    ("GET", "/riders/me/cash"): RIDER,
+    ("GET", "/admin/riders/{riderId}/cash"): ADMIN,
+    ("POST", "/admin/riders/{riderId}/cash-handins"): ADMIN,
     ("POST", "/merchants/{merchantId}/orders"): MERCHANT,
     ("PUT", "/merchants/{merchantId}/channels/eleme"): ADMIN,  # merchants prove their shops through Ele.me
     ("POST", "/merchants/{merchantId}/channels/eleme/authorizations"): MERCHANT,
@@ -195,6 +198,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/admin/merchants/{merchantId}"): {"suspended": False},
     ("POST", "/admin/merchants/{merchantId}/payouts"): {"amount": 100, "reference": "roles test"},
     ("PUT", "/admin/merchants/{merchantId}/commission"): {"commission_bp": 800},
+    ("POST", "/admin/riders/{riderId}/cash-handins"): {"amount": 100},
     ("POST", "/admin/merchants"): {
         "owner_phone": "+8613800000396",
         "name": "测试 登记店",

@@ -372,3 +372,37 @@ def test_a_payout_crashing_at_any_call_is_recorded_once(faults):
         return {"paid": int(AccountRecord.get(merchant_id).paid), "payouts": [int(p.amount) for p in payouts]}
 
     assert crashing(faults, setup, step, books) > 3
+
+
+def test_a_cash_delivery_and_a_hand_in_crashing_at_any_call_move_the_riders_cash_once(faults):
+    """The worker settling a cash order (the shop's lines, the rider's cash), then an operator's hand-in, each killed
+    at every call and tried again: the rider holds what one clean run leaves."""
+    from paotui.riders.records import RiderRecord
+    from paotui.settlement import cash
+    from paotui.settlement.models import HandInRequest
+    from paotui.settlement.records import CashMove
+    from tests.integration.builders import SHOP, crash_at_every_step, load_handler, make_rider, near
+    from tests.integration.test_rider_cash import cash_order
+
+    def held(rider_id: str) -> dict:
+        moves = CashMove.query(rider_id, CashMove.entry.startswith("move#"))
+        return {"held": int(RiderRecord.get(rider_id).cash_held or 0), "moves": sorted(int(m.amount) for m in moves)}
+
+    def scenario():
+        rider = f"usr_rider_{uuid.uuid4().hex[:8]}"
+        make_rider(rider, near(SHOP, 100))
+        order = cash_order(rider=rider)
+        return sqs_event(order_event(order, "DELIVERED", "DELIVERING")), lambda: held(rider)
+
+    assert crash_at_every_step(faults, load_handler("SettlementWorker"), scenario) > 3
+
+    def setup() -> str:
+        rider = f"usr_rider_{uuid.uuid4().hex[:8]}"
+        make_rider(rider, near(SHOP, 100))
+        cash.collect(cash_order(rider=rider).id, "evt-delivered")
+        return rider
+
+    def step(rider: str) -> None:
+        cash.hand_in(rider, HandInRequest(amount=2000, note="站点收款"), key="handin-crash-0001", by="usr_admin")
+
+    assert crashing(faults, setup, step, held) == 3  # the rider read, the key looked up, the transaction

@@ -77,6 +77,9 @@ API_ROUTES = {
     ("GET", "/admin/settlement", True),
     ("POST", "/admin/merchants/{merchantId}/payouts", True),
     ("PUT", "/admin/merchants/{merchantId}/commission", True),
+    ("GET", "/riders/me/cash", True),
+    ("GET", "/admin/riders/{riderId}/cash", True),
+    ("POST", "/admin/riders/{riderId}/cash-handins", True),
     # the merchant console's page and scripts (ConsoleSite, docs/adr/0017): public, its API calls are authorized
     ("GET", "/console", False),
     ("GET", "/console/{name}", False),
@@ -264,7 +267,7 @@ def doc_env_vars() -> set[str]:
 
 def test_the_doc_tables_parse():
     assert len(doc_functions()) == 25
-    assert len(doc_tables()) == 28
+    assert len(doc_tables()) == 29
     assert set(doc_filter_policies()) == {
         "DispatchQueue",
         "StockQueue",

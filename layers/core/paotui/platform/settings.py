@@ -50,6 +50,7 @@ class Settings(BaseModel):
     analytics_table: str = "paotui-analytics"  # orders' counters per China-time day and hour (paotui.analytics)
     merchant_ledger_table: str = "paotui-merchant-ledger"  # merchants' lines, day totals, payouts (paotui.settlement)
     merchant_accounts_table: str = "paotui-merchant-accounts"  # merchants' balances (paotui.settlement)
+    rider_cash_table: str = "paotui-rider-cash"  # cash riders took at doors and handed in (paotui.settlement.cash)
     outbox_table: str = ""  # local stage only: where SMS and pushes land
 
     # messaging and workflow

@@ -136,6 +136,7 @@ class RiderView(ResponseModel):
     active_orders: int
     vehicle: str
     zone: ZoneView | None = None
+    cash_held: int = 0  # fen taken at doors for the platform and not handed in yet (settlement.cash)
 
     @classmethod
     def of(cls, record: RiderRecord) -> Self:

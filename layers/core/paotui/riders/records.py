@@ -97,6 +97,7 @@ class RiderRecord(Model):
     presence = UnicodeAttribute(null=True)  # ON_DUTY or NOTICE_PENDING, else absent (``by-presence`` is sparse)
     locale = UnicodeAttribute(default="zh-CN")
     application_decision = UnicodeAttribute(null=True)  # APPROVED | SUSPENDED (declined): how its application went
+    cash_held = NumberAttribute(null=True)  # fen the rider took at doors and has not handed in (settlement.cash)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)

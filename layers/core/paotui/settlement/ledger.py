@@ -82,7 +82,7 @@ def _settle_once(order_id: str, event_id: str) -> bool:
     if sold is None:
         rate = commission_bp(merchant)
         lines, settled = rules.sale_lines(_sale(order, rate))
-        sold_at = _settled_at(order)
+        sold_at = settled_at(order)
         entries.append(_Entry(order.id, None, sold_at, lines))
     else:
         rate, sold_at = int(sold.commission_bp), sold.at
@@ -111,7 +111,7 @@ def _sale(order: OrderRecord, rate: int) -> Sale:
     )
 
 
-def _settled_at(order: OrderRecord) -> str:
+def settled_at(order: OrderRecord) -> str:
     """When the order reached the status it settles at (ISO, as the timeline has it)."""
     entered = [entry.at for entry in order.timeline if entry.status == order.status]
     return entered[-1] if entered else order.updated_at

@@ -140,3 +140,39 @@ class AccountRecord(Model):
     paid = NumberAttribute(default=0)
     updated_at = UnicodeAttribute()
     last_payout_at = UnicodeAttribute(null=True)
+
+
+class CashMove(Model):
+    """Cash a rider took at a door for the platform (``kind`` collected, ``+amount``), or handed in (handed_in,
+    ``-amount``): ``entry`` = ``move#<at>#<order or hand-in id>``, so a query reads them by time. The rider's
+    balance is ``RiderRecord.cash_held``, changed in the same transaction."""
+
+    Meta = table_meta("rider_cash_table")
+
+    rider_id = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # collected | handed_in
+    amount = NumberAttribute()  # fen; a hand-in is negative
+    at = UnicodeAttribute()
+    order_id = UnicodeAttribute(null=True)  # collected: the order paid at the door
+    note = UnicodeAttribute(null=True)  # handed_in: the operator's (where, the receipt's number)
+    by = UnicodeAttribute(null=True)  # handed_in: the operator who took it
+    event_id = UnicodeAttribute(null=True)  # collected: the event that brought it first
+
+    @staticmethod
+    def entry_of(at: str, source_id: str) -> str:
+        return f"move#{at}#{source_id}"
+
+
+class HandInKey(Model):
+    """Where the hand-in recorded under an Idempotency-Key is: ``handin-key#<hand-in id>``."""
+
+    Meta = table_meta("rider_cash_table")
+
+    rider_id = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+    move_entry = UnicodeAttribute()
+
+    @staticmethod
+    def entry_of(handin_id: str) -> str:
+        return f"handin-key#{handin_id}"
