@@ -3,7 +3,8 @@
 // merchant), take or refuse its new orders and answer what its orders ask of it (a customer's cancel request, food
 // coming back), follow the day's orders and print their kitchen tickets, download its orders of a range of days as a
 // CSV file for its bookkeeping (对账), read its settlement (对账结算: what it is owed and may withdraw, its days of a
-// range summed by kind with each day's lines order by order, the payouts made to it, its commission rate), add dishes
+// range summed by kind with each day's lines order by order, the payouts made to it, its commission rate) and download
+// the range's lines as a CSV file (导出对账单), add dishes
 // and edit them (price, category, options, photo), take them off the menu
 // or put them back and restock or count them, set the shop's hours, days off, prep time, auto-confirm, what an
 // unanswered order becomes, what proves a delivery and its phone, set who delivers (its riders, Dada, or its riders
@@ -86,11 +87,14 @@ import {
   commissionNote,
   commissionText,
   dayTable,
+  daysWithLines,
   lineTable,
   payoutBody,
   payoutTable,
   settlementProblem,
   settlementRange,
+  statementCsv,
+  statementFileName,
 } from "./settlement.js";
 import { STOCK_ACTIONS, quantity, stockRow } from "./stock.js";
 import { ticketLines } from "./ticket.js";
@@ -135,7 +139,7 @@ const SESSION_ENDED = new Set([401, 403]);
 const API_ROOT = window.location.pathname.replace(/\/console\/[^/]*$/, "");
 const PAGE_TITLE = document.title;
 const ELEME_POLL_MS = 500; // how often to look whether Ele.me has sent the popup back
-const WHOLE_PAGE = "100"; // the API's largest page of orders (orders/api.py list_orders): the fewest requests
+const WHOLE_PAGE = "100"; // the API's largest page (of orders, of settlement lines; their api.py): the fewest requests
 const REVOKE_AFTER_MS = 40_000; // a saved file's blob: URL is let go once the download has surely read it
 const LINES_PAGE = "50"; // a day's settlement lines read at once
 
@@ -684,6 +688,7 @@ async function watch(merchantId) {
   state.printer = undefined;
   $("export-result").textContent = ""; // what was exported of the shop picked before
   $("settlement").open = false; // another shop's settlement is read when opened
+  $("settlement-export-result").textContent = "";
   state.settlementQuery = null;
   state.dayLines = null;
   $("settlement-day").hidden = true;
@@ -732,18 +737,23 @@ function pendingOrders() {
   return allOrders({ status: "PAID", from: chinaDay(new Date(), 1) });
 }
 
-// Every order ``query`` asks for, page after page (its next_cursor followed); ``progress`` hears how many so far.
-async function allOrders(query, progress = () => {}) {
-  const orders = [];
+// Every order ``query`` asks for; ``progress`` hears how many so far.
+function allOrders(query, progress) {
+  return allPages((paging) => api("GET", `/orders?${ordersQuery({ ...query, ...paging })}`), "items", progress);
+}
+
+// Every item of a list, page after page (its next_cursor followed): ``read(paging)`` reads the page ``paging`` (its
+// limit and cursor) says, whose items are its ``field``; ``progress`` hears how many so far.
+async function allPages(read, field, progress = () => {}) {
+  const items = [];
   let cursor = null;
   do {
-    const paged = { ...query, limit: WHOLE_PAGE, ...(cursor ? { cursor } : {}) };
-    const page = await api("GET", `/orders?${ordersQuery(paged)}`);
-    orders.push(...page.items);
-    progress(orders.length);
+    const page = await read({ limit: WHOLE_PAGE, ...(cursor ? { cursor } : {}) });
+    items.push(...page[field]);
+    progress(items.length);
     cursor = page.next_cursor;
   } while (cursor);
-  return orders;
+  return items;
 }
 
 async function moreOrders() {
@@ -1653,6 +1663,30 @@ async function moreLines() {
   $("settlement-day").hidden = false;
 }
 
+// 导出对账单: the range the section last showed (what is typed meanwhile waits for 查询), its statement read again and
+// the lines of each of its days that has any, day after day (the count said as it grows), saved as a CSV file; of
+// the shop picked when clicked, should another be picked meanwhile.
+async function exportStatement() {
+  const beside = "settlement-export-result";
+  if (state.settlementQuery === null) return sayBeside(beside, "对账结算还没有读取成功：请先点“查询”。");
+  const shop = pickedShop();
+  await whileBusy([$("settlement-export")], async () => {
+    const query = state.settlementQuery;
+    const statement = await api("GET", `/merchants/${shop.id}/settlement?${query}`).catch(inSettlementWords);
+    const lines = [];
+    for (const day of daysWithLines(statement)) {
+      const read = (paging) =>
+        api("GET", `/merchants/${shop.id}/settlement/lines?${new URLSearchParams({ day, ...paging })}`);
+      const before = lines.length;
+      lines.push(...(await allPages(read, "lines", (count) => sayBeside(beside, `已读取 ${before + count} 笔…`))));
+    }
+    const range = { from: statement.start, to: statement.end };
+    saveCsv(statementCsv(lines), statementFileName(shop.name, range));
+    sayBeside(beside, `已导出 ${lines.length} 笔（${range.from} 至 ${range.to}）`);
+  });
+  return null;
+}
+
 
 // What keeps a form's work from going out, or what came of it, is said beside the form, where the user is looking.
 function sayBeside(id, message) {
@@ -1743,6 +1777,7 @@ $("settlement").ontoggle = () =>
   $("settlement").open && state.merchantId && openSettlement().catch(saidBeside("settlement-result"));
 $("settlement-form").onsubmit = (event) => readSettlement(event).catch(saidBeside("settlement-result"));
 $("settlement-lines-more").onclick = () => moreLines().catch(saidBeside("settlement-result"));
+$("settlement-export").onclick = () => exportStatement().catch(saidBeside("settlement-export-result"));
 $("dish-form").onsubmit = (event) => saveDish(event).catch(saidBeside("dish-result"));
 $("dish-cancel").onclick = () => resetDishForm();
 $("dish-new-category").onclick = () => newCategory().catch(saidBeside("dish-result"));

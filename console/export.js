@@ -1,6 +1,7 @@
 // 导出订单: a shop's orders of a range of days as a CSV file for its bookkeeping, one row per order with its money
-// in yuan as plain numbers (so that a spreadsheet sums them) and a 合计 row. Pure functions (no DOM, no fetch), so
-// that tests/console runs them under node.
+// in yuan as plain numbers (so that a spreadsheet sums them) and a 合计 row; and how such a file is written and named,
+// for the console's other files (导出对账单, settlement.js). Pure functions (no DOM, no fetch), so that tests/console
+// runs them under node.
 import { CHANNEL_LABELS, STATUS_LABELS, chinaClock, chinaDay, orderRef, yuan } from "./orders.js";
 
 /**
@@ -14,19 +15,23 @@ const UNCOUNTED = new Set(["PENDING_PAYMENT", "CANCELLED"]); // left out of 合�
 const BOM = "\uFEFF"; // without it Excel reads the file in the system's code page, the Chinese as mojibake
 const LINE_END = "\r\n"; // RFC 4180
 const FORMULA_START = /^[=+\-@\t\r]/; // what a spreadsheet takes for a formula to run (OWASP: CSV injection)
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/; // a debit (-4.16) runs nothing: left a number, for the sums
 const NEEDS_QUOTES = /[",\r\n]/;
 const NOT_IN_FILE_NAMES = /[\\/:*?"<>|\u0000-\u001f]+/g; // Windows' reserved characters, control characters
 
-// Plain yuan (57.00): a spreadsheet sums numbers, not ¥57.00.
-const amount = (fen) => yuan(fen).replace("¥", "");
+/** Plain yuan (57.00, a debit -4.16): a spreadsheet sums numbers, not ¥57.00. */
+export function plainYuan(fen) {
+  return yuan(fen).replace("¥", "");
+}
+
 const sum = (numbers) => numbers.reduce((total, number) => total + number, 0);
 
 // A column: its title, its cell for an order, and its cell in the 合计 row (given the orders counted there).
 const text = (title, cell, total = () => "") => ({ title, cell, total });
 const money = (title, fen) => ({
   title,
-  cell: (order) => amount(fen(order)),
-  total: (orders) => amount(sum(orders.map(fen))),
+  cell: (order) => plainYuan(fen(order)),
+  total: (orders) => plainYuan(sum(orders.map(fen))),
 });
 
 const COLUMNS = [
@@ -55,7 +60,7 @@ function chinaMinute(iso) {
 
 // One field as RFC 4180 writes it, a formula neutralised first (a leading ' makes the spreadsheet show it as text).
 function csvField(value) {
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
+  const safe = FORMULA_START.test(value) && !NEGATIVE_NUMBER.test(value) ? `'${value}` : value;
   return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
@@ -63,21 +68,25 @@ function csvLine(fields) {
   return fields.map(csvField).join(",") + LINE_END;
 }
 
+/** A CSV file's text, its rows (each a list of strings) as Excel and WPS read them. */
+export function csvText(rows) {
+  return BOM + rows.map(csvLine).join("");
+}
+
 /** The file: the header, a row per order as the API lists them, and the 合计 of the money of those paid for (or
  * to be paid at the door) and not cancelled: an order still waiting for its payment has brought in nothing yet. */
 export function ordersCsv(orders) {
   const counted = orders.filter((order) => !UNCOUNTED.has(order.status));
-  const lines = [
+  return csvText([
     COLUMNS.map((column) => column.title),
     ...orders.map((order) => COLUMNS.map((column) => column.cell(order))),
     COLUMNS.map((column) => column.total(counted)),
-  ];
-  return BOM + lines.map(csvLine).join("");
+  ]);
 }
 
-/** 订单_<shop>_<from>_<to>.csv, the shop's name made fit for a file name. */
-export function exportFileName(shopName, { from, to }) {
-  return `订单_${shopName.replace(NOT_IN_FILE_NAMES, "_").trim()}_${from}_${to}.csv`;
+/** <title>_<shop>_<from>_<to>.csv (订单_… unless told), the shop's name made fit for a file name. */
+export function exportFileName(shopName, { from, to }, title = "订单") {
+  return `${title}_${shopName.replace(NOT_IN_FILE_NAMES, "_").trim()}_${from}_${to}.csv`;
 }
 
 /** The days picked (YYYY-MM-DD as date inputs give them, "" if none), checked: ``{ from, to }`` or ``{ error }``. */

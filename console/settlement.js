@@ -1,12 +1,13 @@
 // 对账结算: a shop's settlement as its owner reads it (GET /merchants/{merchantId}/settlement and its day's lines):
 // what it is owed and may be paid out, its days summed by kind, a day's lines order by order, the payouts made to it
-// and its commission rate; and the merchants' accounts as operators see them (GET /admin/settlement), a payout
-// recorded (POST /admin/merchants/{merchantId}/payouts) and a commission rate set (PUT …/commission): the forms'
-// fields made into the API's bodies (or what is wrong with them) and the API's refusals in Chinese. Amounts are fen,
-// a shop's debit (or a balance it owes) negative. Pure functions (no DOM, no fetch), so that tests/console runs them
-// under node.
+// and its commission rate, and the range's lines as a CSV file (导出对账单); and the merchants' accounts as operators
+// see them (GET /admin/settlement), a payout recorded (POST /admin/merchants/{merchantId}/payouts) and a commission
+// rate set (PUT …/commission): the forms' fields made into the API's bodies (or what is wrong with them) and the API's
+// refusals in Chinese. Amounts are fen, a shop's debit (or a balance it owes) negative. Pure functions (no DOM, no
+// fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
-import { chinaClock, fenOf, orderRef, yuan } from "./orders.js";
+import { csvText, exportFileName, plainYuan } from "./export.js";
+import { chinaClock, chinaDay, fenOf, orderRef, yuan } from "./orders.js";
 
 // platform/settings.py settlement_statement_max_days; settlement/models.py PayoutRequest, MAX_COMMISSION_BP
 export const MAX_DAYS = 92;
@@ -61,6 +62,7 @@ export function accountFigures(account) {
 
 const KINDS = Object.keys(KIND_LABELS);
 const hasLines = (day) => day.orders > 0 || KINDS.some((kind) => day[kind] !== 0);
+const kindLabel = (line) => KIND_LABELS[line.kind] || line.kind;
 const dayCells = (day) => [`${day.orders}`, ...[...KINDS, "total"].map((field) => signedYuan(day[field]))];
 
 /**
@@ -85,10 +87,53 @@ export function lineTable(lines) {
     rows: lines.map((line) => [
       chinaClock(new Date(line.at)),
       `#${orderRef(line.order_id)}`,
-      line.detail || KIND_LABELS[line.kind] || line.kind,
+      line.detail || kindLabel(line),
       signedYuan(line.amount),
     ]),
   };
+}
+
+/** The days of the statement that have lines to read (GET …/settlement/lines), the first day first. */
+export function daysWithLines(statement) {
+  return statement.days.filter(hasLines).map((day) => day.date);
+}
+
+const STATEMENT_HEADER = ["日期", "时间", "订单号", "单号(完整)", "退款单号", "项目", "说明", "金额"];
+const fenSum = (lines) => lines.reduce((total, line) => total + line.amount, 0);
+const sumRow = (label, note, fen) => ["合计", "", "", "", "", label, note, plainYuan(fen)];
+
+function statementRow(line) {
+  const at = new Date(line.at);
+  return [
+    chinaDay(at), // the day the statement sums it under (settlement/ledger.py: the China day of ``at``)
+    chinaClock(at),
+    `#${orderRef(line.order_id)}`, // as the console shows it (and a bare 001234 would become a number in Excel)
+    line.order_id,
+    line.refund_id ?? "",
+    kindLabel(line),
+    line.detail,
+    plainYuan(line.amount),
+  ];
+}
+
+/**
+ * 导出对账单: the lines of a range's days (the first day first, each day's as the API lists them: in time order) as a
+ * CSV file, the amounts plain yuan that a spreadsheet sums, a debit negative; then a 合计 row per kind and one of all.
+ * The sums are the lines' own, so that the file adds up: the statement's days' sums, which settlement/ledger.py
+ * writes with the lines, at once.
+ */
+export function statementCsv(lines) {
+  return csvText([
+    STATEMENT_HEADER,
+    ...lines.map(statementRow),
+    ...KINDS.map((kind) => sumRow(KIND_LABELS[kind], "", fenSum(lines.filter((line) => line.kind === kind)))),
+    sumRow("", `${lines.length} 笔`, fenSum(lines)),
+  ]);
+}
+
+/** 对账单_<shop>_<from>_<to>.csv, named as 导出订单 names its file. */
+export function statementFileName(shopName, range) {
+  return exportFileName(shopName, range, "对账单");
 }
 
 /** The latest payouts, newest first, as a table. */

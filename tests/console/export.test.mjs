@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { MAX_DAYS, exportFileName, exportRange, ordersCsv } from "../../console/export.js";
+import { MAX_DAYS, csvText, exportFileName, exportRange, ordersCsv, plainYuan } from "../../console/export.js";
 
 const HEADER = "订单号,单号(完整),下单时间,渠道,状态,菜品,菜品金额,配送费,优惠,实付,货到付款,已退款,取消原因,备注";
 
@@ -107,6 +107,22 @@ test("the file is named after the shop and the days, the shop's name made fit fo
   assert.equal(exportFileName("老王生煎 Lao Wang", days), "订单_老王生煎 Lao Wang_2026-11-01_2026-11-30.csv");
   assert.equal(exportFileName(' 王记/面馆: "总店"?? ', days), "订单_王记_面馆_ _总店__2026-11-01_2026-11-30.csv");
   assert.equal(exportFileName("a\\b*c<d>e|f\tg", days), "订单_a_b_c_d_e_f_g_2026-11-01_2026-11-30.csv");
+});
+
+test("another file (导出对账单) is written the same way: a BOM, CRLF, quoting, a formula neutralised", () => {
+  assert.equal(csvText([["项目", "说明"], ["商家退款", "=1+1, 补差"]]), '\uFEFF项目,说明\r\n商家退款,"\'=1+1, 补差"\r\n');
+  assert.equal(csvText([]), "\uFEFF");
+});
+
+test("money is plain yuan, a debit negative: a spreadsheet sums it, so a negative number is not neutralised", () => {
+  assert.deepEqual([5_200, 0, -416, -5, -160_000].map(plainYuan), ["52.00", "0.00", "-4.16", "-0.05", "-1600.00"]);
+  const written = csvText([[plainYuan(-416), "-4", "-4.", "-4.1.6", "-4+1", "- 4"]]);
+  assert.equal(written, "\uFEFF-4.16,-4,'-4.,'-4.1.6,'-4+1,'- 4\r\n");
+});
+
+test("another file is named as the orders' file is, with its own title", () => {
+  const days = { from: "2026-11-22", to: "2026-11-28" };
+  assert.equal(exportFileName("老王生煎", days, "对账单"), "对账单_老王生煎_2026-11-22_2026-11-28.csv");
 });
 
 test("the days are checked: both picked, the first not after the last, at most the API's range", () => {

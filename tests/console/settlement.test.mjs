@@ -14,12 +14,15 @@ import {
   commissionNote,
   commissionText,
   dayTable,
+  daysWithLines,
   lineTable,
   payoutBody,
   payoutTable,
   settlementProblem,
   settlementRange,
   signedYuan,
+  statementCsv,
+  statementFileName,
 } from "../../console/settlement.js";
 
 // as GET /merchants/{merchantId}/settlement answers (settlement/models.py; tests/integration/test_settlement.py)
@@ -124,6 +127,96 @@ test("a day's lines show their time (China's), order, what they are and their am
     ],
   });
   assert.deepEqual(lineTable([]).rows, []);
+});
+
+// STATEMENT's days' lines as GET …/settlement/lines answers them (settlement/rules.py), each day's in time order (a
+// moment's by kind, as the ledger's keys sort): on
+// 11/26 an order paid online (at 00:30 China time, still 11/25 in UTC) and a phone order whose delivery by the
+// platform's rider the shop owes, on 11/28 an order paid online and refunded in part.
+const SOLD = "ord_1dce5662f2ab52c48d228793b6877946";
+const ONLINE = "ord_000000000000000000000000001a2b3c";
+const PHONE = "ord_000000000000000000000000004d5e6f";
+function line(order_id, at, kind, amount, detail, refund_id = null) {
+  return { order_id, refund_id, kind, amount, detail, at };
+}
+const LINES = [
+  line(ONLINE, "2026-11-25T16:30:00.000Z", "commission", -672, "平台佣金 8%"),
+  line(ONLINE, "2026-11-25T16:30:00.000Z", "goods", 8_400, "菜品收入"),
+  line(PHONE, "2026-11-26T11:45:00.000Z", "delivery_fee", -500, "平台配送费"),
+  line(SOLD, "2026-11-28T04:05:00.000Z", "commission", -416, "平台佣金 8%"),
+  line(SOLD, "2026-11-28T04:05:00.000Z", "goods", 5_200, "菜品收入"),
+  line(SOLD, "2026-11-28T06:30:00.000Z", "commission_back", 128, "退还佣金", "rfd_01HZX"),
+  line(SOLD, "2026-11-28T06:30:00.000Z", "refund", -1_600, "商家退款", "rfd_01HZX"),
+];
+const STATEMENT_HEADER = "日期,时间,订单号,单号(完整),退款单号,项目,说明,金额";
+
+// The file's lines without the BOM and the last line end.
+const csvLines = (csv) => csv.slice(1).replace(/\r\n$/, "").split("\r\n");
+
+test("the days with lines to read are those with an order or a sum, the first day first", () => {
+  assert.deepEqual(daysWithLines(STATEMENT), ["2026-11-26", "2026-11-28"]);
+  const refundOnly = day("2026-11-29", { refund: -800, commission_back: 64, total: -736 });
+  assert.deepEqual(daysWithLines({ ...STATEMENT, days: [day("2026-11-30"), refundOnly] }), ["2026-11-29"]);
+  assert.deepEqual(daysWithLines({ ...STATEMENT, days: [day("2026-11-30")] }), []);
+});
+
+test("the statement's file: a BOM for Excel, CRLF line ends, a row per line with its China day and minute", () => {
+  const csv = statementCsv(LINES);
+  assert.equal(csv[0], "\uFEFF");
+  assert.ok(csv.endsWith("\r\n"));
+  assert.equal(csv.replaceAll("\r\n", "").includes("\n"), false, "no bare line feed");
+  const rows = csvLines(csv);
+  assert.equal(rows[0], STATEMENT_HEADER);
+  assert.deepEqual(rows.slice(1, 1 + LINES.length), [
+    `2026-11-26,00:30,#1A2B3C,${ONLINE},,平台佣金,平台佣金 8%,-6.72`, // a debit: a number still, not '-6.72
+    `2026-11-26,00:30,#1A2B3C,${ONLINE},,菜品收入,菜品收入,84.00`,
+    `2026-11-26,19:45,#4D5E6F,${PHONE},,配送费,平台配送费,-5.00`,
+    `2026-11-28,12:05,#877946,${SOLD},,平台佣金,平台佣金 8%,-4.16`,
+    `2026-11-28,12:05,#877946,${SOLD},,菜品收入,菜品收入,52.00`,
+    `2026-11-28,14:30,#877946,${SOLD},rfd_01HZX,退还佣金,退还佣金,1.28`,
+    `2026-11-28,14:30,#877946,${SOLD},rfd_01HZX,商家退款,商家退款,-16.00`,
+  ]);
+});
+
+test("the file ends with a 合计 per kind and one of all, the statement's sums of the range's days", () => {
+  const rows = csvLines(statementCsv(LINES)).slice(1 + LINES.length);
+  const fen = (text) => Math.round(Number(text) * 100);
+  const sums = rows.map((row) => row.split(","));
+  assert.deepEqual(
+    sums.map(([first, , , , , label]) => [first, label]),
+    [...Object.values(KIND_LABELS).map((label) => ["合计", label]), ["合计", ""]],
+  );
+  const overDays = (field) => STATEMENT.days.reduce((total, statementDay) => total + statementDay[field], 0);
+  for (const [index, kind] of Object.keys(KIND_LABELS).entries()) {
+    assert.equal(fen(sums[index][7]), overDays(kind), kind);
+  }
+  assert.equal(fen(sums.at(-1)[7]), overDays("total"));
+  assert.deepEqual(rows, [
+    "合计,,,,,菜品收入,,136.00",
+    "合计,,,,,平台佣金,,-10.88",
+    "合计,,,,,配送费,,-5.00",
+    "合计,,,,,第三方配送费,,0.00",
+    "合计,,,,,商家退款,,-16.00",
+    "合计,,,,,退还佣金,,1.28",
+    "合计,,,,,,7 笔,105.40",
+  ]);
+});
+
+test("no lines: the header and sums of nothing; a line's text is written as 导出订单 writes it", () => {
+  assert.deepEqual(csvLines(statementCsv([])), [
+    STATEMENT_HEADER,
+    ...Object.values(KIND_LABELS).map((label) => `合计,,,,,${label},,0.00`),
+    "合计,,,,,,0 笔,0.00",
+  ]);
+  const [, written] = csvLines(statementCsv([line(SOLD, "2026-11-28T04:05:00.000Z", "adjustment", -5, "=1+1, 补差")]));
+  const unknown = "a kind the console has no label for, and a formula in the detail";
+  assert.equal(written, `2026-11-28,12:05,#877946,${SOLD},,adjustment,"'=1+1, 补差",-0.05`, unknown);
+});
+
+test("the statement's file is named after the shop and the days, as 导出订单 names its own", () => {
+  const days = { from: "2026-11-22", to: "2026-11-28" };
+  assert.equal(statementFileName("老王生煎", days), "对账单_老王生煎_2026-11-22_2026-11-28.csv");
+  assert.equal(statementFileName(' 王记/面馆: "总店" ', days), "对账单_王记_面馆_ _总店__2026-11-22_2026-11-28.csv");
 });
 
 test("the payouts show when, how much, the bank's reference and the note", () => {

@@ -5,7 +5,7 @@ the shop's hours, days off and prep time; raises its delivery fee and adds a del
 a cloud printer (at the local fake of Feieyun), which prints the ticket of an order it takes, and unbinds it; pauses
 the shop and takes orders again; enters a phone order with the address found on the map; downloads the day's orders
 as a CSV file for its bookkeeping; reads the settlement of an order delivered (the day's dishes and commission) and the
-day's lines; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner binds the
+day's lines, and downloads the range's lines and sums as a CSV statement; reads the shop's figures for the day and the week; a timed refresh that fails says so; the owner binds the
 shop's Ele.me shop at (the local fake of) Ele.me and unbinds it. An operator signing in gets
 the platform's figures and the day's riders, resolves an open incident, decides a customer's complaint, and finds a
 caller's orders by phone and by reference, refunding part of one and cancelling another, and approves a rider's
@@ -461,7 +461,7 @@ def test_a_merchant_exports_the_days_orders_as_a_csv_file_for_its_bookkeeping(cl
     assert page.inner_text("#error") == ""
 
 
-def test_the_owner_reads_the_settlement_of_a_delivered_order_and_the_days_lines(cloud, browser):
+def test_the_owner_reads_the_settlement_of_a_delivered_order_and_the_days_lines_and_exports_them(cloud, browser):
     from playwright.sync_api import expect
 
     seed = cloud.seed()
@@ -476,8 +476,9 @@ def test_the_owner_reads_the_settlement_of_a_delivered_order_and_the_days_lines(
     page.select_option("#shop", merchant["id"])
     page.wait_for_selector("#stock li")
     page.click("#settlement summary")
+    start = f"{date.fromisoformat(today) - timedelta(days=6)}"
     expect(page.locator("#settlement-to")).to_have_value(today)  # the last 7 days, once opened
-    expect(page.locator("#settlement-from")).to_have_value(f"{date.fromisoformat(today) - timedelta(days=6)}")
+    expect(page.locator("#settlement-from")).to_have_value(start)
     expect(page.locator("#settlement-days tr")).to_have_count(1 + 7 + 1)  # a header, the days, 合计
     expect(page.locator("#settlement-commission")).to_contain_text("小程序订单菜品金额的 8%")
     expect(page.locator("#no-payouts")).to_be_visible()
@@ -512,6 +513,29 @@ def test_the_owner_reads_the_settlement_of_a_delivered_order_and_the_days_lines(
     expect(lines.filter(has_text="菜品收入")).to_contain_text(shown(goods))
     expect(lines.filter(has_text="平台佣金 8%")).to_contain_text(shown(-commission))
     expect(page.locator("#settlement-lines-more")).to_be_hidden()
+
+    # 导出对账单: every line of the range shown, then its sums by kind and of all: the statement's
+    with page.expect_download() as downloading:
+        page.click("#settlement-export")
+    download = downloading.value
+    assert download.suggested_filename == f"对账单_{merchant['name']}_{start}_{today}.csv"
+    csv = Path(download.path()).read_bytes().decode("utf-8")  # as written: read_text would turn CRLF into LF
+    assert csv.startswith("\ufeff日期,时间,订单号,单号(完整),退款单号,项目,说明,金额\r\n")
+    rows = [line.split(",") for line in csv.removesuffix("\r\n").split("\r\n")]
+    ours = [row for row in rows if row[3] == order["id"]]
+    assert [row[:3] for row in ours] == [[today, ours[0][1], f"#{order['id'][-6:].upper()}"]] * 2
+    assert re.fullmatch(r"\d\d:\d\d", ours[0][1]), ours  # China time
+    assert sorted(row[4:] for row in ours) == [  # of one moment, in the API's order (明细's)
+        ["", "平台佣金", "平台佣金 8%", plain(-commission)],  # a debit, a number the spreadsheet sums
+        ["", "菜品收入", "菜品收入", plain(goods)],
+    ]
+    days = owner.get(f"/merchants/{merchant['id']}/settlement", params={"from": start, "to": today}).json()["days"]
+    over_range = {field: sum(each[field] for each in days) for field in ("goods", "commission", "total")}
+    sums = {row[5]: row[7] for row in rows[-7:-1]}  # a 合计 per kind
+    assert (sums["菜品收入"], sums["平台佣金"]) == (plain(over_range["goods"]), plain(over_range["commission"]))
+    count = len(rows) - 1 - 7  # the header and the sums aside
+    assert rows[-1] == ["合计", "", "", "", "", "", f"{count} 笔", plain(over_range["total"])]
+    expect(page.locator("#settlement-export-result")).to_have_text(f"已导出 {count} 笔（{start} 至 {today}）")
     expect(page.locator("#error")).to_have_text("")
 
 
@@ -840,7 +864,8 @@ def test_an_operator_sets_a_shops_commission_and_is_refused_a_payout_past_what_i
     from playwright.sync_api import expect
 
     seed = cloud.seed()
-    merchant, spec = seed["merchants"][1], seed["customers"][1]
+    # the shop the seeded riders wait next to: its order is offered at once (the other is 1.7 km from them)
+    merchant, spec = seed["merchants"][0], seed["customers"][1]
     admin = cloud.login(seed["admin"]["phone"])
     statement = f"/merchants/{merchant['id']}/settlement"
     rate = admin.get(statement).json()["commission_bp"]
@@ -927,6 +952,11 @@ def shown(fen: int) -> str:
     """Fen as the settlement shows them (console/settlement.js signedYuan): ¥52.00, a debit -¥4.16."""
     sign = "-" if fen < 0 else ""
     return f"{sign}¥{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def plain(fen: int) -> str:
+    """Fen as the CSV files write them (console/export.js plainYuan): 52.00, a debit -4.16."""
+    return f"{fen / 100:.2f}"
 
 
 def sign_in(cloud, page, phone: str, view: str = "#console") -> None:
