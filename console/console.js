@@ -18,8 +18,8 @@
 // order looked up by its reference, its id or the customer's phone, or today's orders of a status; its history and
 // money, and cancelling or refunding it), the open incidents, each resolved with a note, the platform's figures, the
 // day's riders, the riders themselves (applications approved or declined, riders suspended or let work again, their
-// capacity, a rider registered by hand), the shops opening (applications approved or declined with a reason, a shop
-// registered by hand for its owner), the shops themselves (found by a part of the name and by whether they are
+// capacity, a rider registered by hand, the cash a rider collected at doors taken in), the shops opening
+// (applications approved or declined with a reason, a shop registered by hand for its owner), the shops themselves (found by a part of the name and by whether they are
 // suspended, suspended with a reason their owner reads, or reinstated), and the merchants' settlement accounts (a
 // transfer made to a shop recorded as its payout, with the bank's reference, at most what is payable; a shop's
 // commission rate set).
@@ -37,7 +37,7 @@ import {
 } from "./analytics.js";
 import { ACTIONS, STATUS_LABELS, chinaDay, orderRef, orderRow, yuan } from "./orders.js";
 import { categoryChoices, dishEdit, dishFields, newDishBody, photoTooBig, photoType } from "./dish_form.js";
-import { exportFileName, exportRange, ordersCsv } from "./export.js";
+import { exportFileName, exportRange, ordersCsv, plainYuan } from "./export.js";
 import {
   MAX_AREAS,
   MODE_CHOICES,
@@ -67,7 +67,16 @@ import {
   printerShown,
   printerSubmitLabel,
 } from "./printer.js";
-import { ACTION_STATUS, RIDER_ACTIONS, VEHICLES, capacityOf, newRiderBody, riderRow } from "./riders.js";
+import {
+  ACTION_STATUS,
+  RIDER_ACTIONS,
+  VEHICLES,
+  capacityOf,
+  cashProblem,
+  handInBody,
+  newRiderBody,
+  riderRow,
+} from "./riders.js";
 import { shopStatus } from "./shop.js";
 import { SHOP_ACTIONS, STANDINGS, shopRow, shopsPath, suspendBody, suspensionNotice } from "./shops.js";
 import {
@@ -395,6 +404,18 @@ const RIDER_DO = {
     const capacity = capacityOf(asked);
     if (capacity === null) return sayBeside("error", "容量须为正整数。");
     return api("PATCH", `/admin/riders/${rider.id}`, { capacity });
+  },
+  // 收现金: what the rider hands in (what they hold, offered), with a note (the station, the receipt's number), under
+  // an Idempotency-Key kept while the same is sent again
+  cash: (rider) => {
+    const asked = window.prompt(`${rider.name} 交回现金（元），现持有 ${yuan(rider.cash_held)}`, plainYuan(rider.cash_held));
+    if (asked === null) return null;
+    const note = window.prompt("备注（站点、收据号，可不填）", "");
+    if (note === null) return null;
+    const described = handInBody(asked, note);
+    if (described.error) return sayBeside("error", described.error);
+    const headers = { "Idempotency-Key": idempotencyKey("handin", { rider: rider.id, ...described.body }) };
+    return api("POST", `/admin/riders/${rider.id}/cash-handins`, described.body, headers).catch(inCashWords);
   },
 };
 
@@ -1710,6 +1731,7 @@ function inWords(problem) {
 const inPrinterWords = inWords(printerProblem);
 const inOnboardingWords = inWords(onboardingProblem);
 const inSettlementWords = inWords(settlementProblem);
+const inCashWords = inWords(cashProblem);
 
 function resetOrderForm() {
   $("order-form").reset();

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ACTION_STATUS, capacityOf, newRiderBody, riderRow } from "../../console/riders.js";
+import { ACTION_STATUS, capacityOf, cashProblem, handInBody, newRiderBody, riderRow } from "../../console/riders.js";
 
 const rider = (fields = {}) => ({
   id: "usr_r1",
@@ -30,6 +30,8 @@ test("a working rider shows how they ride, how much they carry, whether they are
   assert.deepEqual(zoned.lines, ["电动车 · 容量 3 · 离线 · 服务半径 3.5 公里"]);
   const holding = riderRow(rider({ cash_held: 4750 }));
   assert.deepEqual(holding.lines, ["电动车 · 容量 3 · 在线 · 配送中 1 单 · 持有现金 ¥47.50"]);
+  assert.deepEqual(holding.actions, ["suspend", "capacity", "cash"]);
+  assert.deepEqual(riderRow(rider({ status: "SUSPENDED", cash_held: 100 })).actions, ["reinstate", "cash"]);
 });
 
 test("an application is approved or declined, a suspended rider let work again", () => {
@@ -55,4 +57,15 @@ test("a rider registered by hand needs a name, a phone and a vehicle", () => {
   assert.match(newRiderBody({ name: "", phone: "13700000001", vehicle: "ebike" }).error, /姓名/);
   assert.match(newRiderBody({ name: "赵六", phone: "123", vehicle: "ebike" }).error, /手机号/);
   assert.match(newRiderBody({ name: "赵六", phone: "13700000001", vehicle: "plane" }).error, /交通工具/);
+});
+
+test("cash handed in is typed in yuan and sent in fen exactly, with a note if one is given", () => {
+  assert.deepEqual(handInBody("47.5", ""), { body: { amount: 4750 } });
+  assert.deepEqual(handInBody(" ¥0.29 ", " 人民广场站 收据 0042 "), { body: { amount: 29, note: "人民广场站 收据 0042" } });
+  for (const typed of ["", "0", "12.345", "abc", "-5"]) {
+    assert.equal(handInBody(typed, "").error, "金额须以元为单位，最多两位小数，如 47.50。", typed);
+  }
+  assert.equal(handInBody("1", "x".repeat(201)).error, "备注最多 200 个字。");
+  assert.equal(cashProblem("CASH_EXCEEDS_HELD", { held: 2500 }), "交回金额超过骑手持有的现金：现在持有 ¥25.00。");
+  assert.equal(cashProblem("RIDER_NOT_FOUND", {}), undefined);
 });

@@ -721,6 +721,56 @@ def test_an_operator_approves_an_application_registers_a_rider_sets_a_capacity_a
     assert ops.inner_text("#error") == ""
 
 
+def test_an_operator_takes_in_the_cash_a_rider_collected_at_the_door(cloud, browser):
+    from playwright.sync_api import expect
+
+    seed = cloud.seed()
+    merchant = seed["merchants"][0]
+    owner, admin = cloud.login(merchant["phone"]), cloud.login(seed["admin"]["phone"])
+    contact = f"+86137{uuid.uuid4().int % 10**8:08d}"
+    address = {**seed["customers"][0]["address"], "contact_name": "吴先生", "contact_phone": contact}
+    body = {"channel": "phone", "payment": "cash_on_delivery", "address": address}
+    body["items"] = [{"product_id": merchant["products"][0]["id"], "quantity": 1}]
+    placed = owner.post(f"/merchants/{merchant['id']}/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    assert owner.post(f"/orders/{order['id']}/transitions", json={"to": "CONFIRMED"}).status_code == 200
+    rider = take_offer([cloud.login(r["phone"]) for r in seed["riders"]], order["id"])
+    rider.pick_up(order["id"])
+    rider.hand_over(order["id"], code=cloud.texted_delivery_code(contact, order["id"]))  # texted once on its way
+    cash = wait_for(
+        lambda: (c := rider.get("/riders/me/cash").json())["moves"] and c["moves"][0]["order_id"] == order["id"] and c,
+        what="the order's cash on the rider's balance",
+    )
+    held = cash["held"]
+    assert cash["moves"][0]["amount"] == order["amounts"]["collect_on_delivery"]
+
+    ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+    ops.select_option("#rider-status", "APPROVED")
+    ops.wait_for_selector(f'#rider-list li[data-rider="{rider.id}"]')
+    row = ops.locator(f'#rider-list li[data-rider="{rider.id}"]')
+    expect(row).to_contain_text(f"持有现金 {shown(held)}")
+    answers, asked = (
+        [f"{(held + 100) // 100}.{(held + 100) % 100:02d}", "", f"{held // 100}.{held % 100:02d}", "站点 收据 0042"],
+        [],
+    )
+
+    def answer(dialog) -> None:
+        asked.append(dialog.default_value)
+        dialog.accept(answers.pop(0))
+
+    ops.on("dialog", answer)
+    row.locator('button[data-action="cash"]').click()
+    expect(ops.locator("#error")).to_have_text(f"交回金额超过骑手持有的现金：现在持有 {shown(held)}。")
+    row.locator('button[data-action="cash"]').click()
+    expect(row).not_to_contain_text("持有现金")  # all handed in: the row read again
+    ops.remove_listener("dialog", answer)
+    assert asked[0] == f"{held // 100}.{held % 100:02d}", "what the rider holds, offered"
+    after = rider.get("/riders/me/cash").json()
+    assert (after["held"], after["moves"][0]["amount"], after["moves"][0]["note"]) == (0, -held, "站点 收据 0042")
+    assert after["moves"][0]["by"] == admin.id
+
+
 def test_a_new_user_applies_to_open_a_shop_is_declined_applies_again_and_runs_it_once_approved(cloud, browser):
     from playwright.sync_api import expect
 
