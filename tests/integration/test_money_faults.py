@@ -379,7 +379,7 @@ def test_a_cash_delivery_and_a_hand_in_crashing_at_any_call_move_the_riders_cash
     at every call and tried again: the rider holds what one clean run leaves."""
     from paotui.riders.records import RiderRecord
     from paotui.settlement import cash
-    from paotui.settlement.models import HandInRequest
+    from paotui.settlement.cash_models import HandInRequest
     from paotui.settlement.records import CashMove
     from tests.integration.builders import SHOP, crash_at_every_step, load_handler, make_rider, near
     from tests.integration.test_rider_cash import cash_order

@@ -26,8 +26,7 @@ from paotui.platform.errors import Conflict, NotFound, Unprocessable, invalid_cu
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
 from paotui.riders.records import RiderRecord
-from paotui.settlement.ledger import settled_at
-from paotui.settlement.models import CashMoveView, CashView, HandInRequest, HandInView
+from paotui.settlement.cash_models import CashMoveView, CashView, HandInRequest, HandInView
 from paotui.settlement.records import CashMove, HandInKey
 
 _ATTEMPTS = 4
@@ -37,6 +36,8 @@ _ATTEMPTS = 4
 def collect(order_id: str, event_id: str) -> bool:
     """The cash of a delivered order paid at the door, onto its rider's balance once; True when this call wrote it.
     Orders paid otherwise, returned, or delivered by a carrier's rider (no rider of ours) hold no cash of ours."""
+    from paotui.settlement.ledger import settled_at  # the worker's, loaded there anyway: not for RidersApi's routes
+
     order = OrderRecord.get(order_id, consistent_read=True)
     amount = int(order.amounts.collect_on_delivery or 0)
     if order.status != "DELIVERED" or not order.rider_id or amount <= 0:

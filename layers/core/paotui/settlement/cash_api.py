@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from paotui.platform.auth import Principal, require_role
 from paotui.platform.http import made, required_idempotency_key
 from paotui.settlement import cash
-from paotui.settlement.models import CashView, HandInRequest, HandInView
+from paotui.settlement.cash_models import CashView, HandInRequest, HandInView
 
 router = APIGatewayRouter()
 
