@@ -167,9 +167,20 @@ class SignedInApi:
         self.handler = load_handler(logical_id)
 
     def response(
-        self, method: str, path: str, *, user: str, roles: str, body: Any = None, query: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        user: str,
+        roles: str,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+        key: str | None = None,
     ) -> dict[str, Any]:
-        event = api_event(method, path, body=body, query=query, authorizer={"user_id": user, "roles": roles})
+        """``key``: the request's Idempotency-Key, if it sends one."""
+        headers = {"Idempotency-Key": key} if key else None
+        authorizer = {"user_id": user, "roles": roles}
+        event = api_event(method, path, body=body, query=query, headers=headers, authorizer=authorizer)
         return self.handler(event, LAMBDA_CONTEXT)
 
     def call(

@@ -15,7 +15,6 @@ from tests.integration.builders import (
     HOME,
     LAMBDA_CONTEXT,
     SignedInApi,
-    api_event,
     answer,
     load_handler,
     make_rider,
@@ -61,14 +60,8 @@ def cash_order(payment: str = "cash_on_delivery", *, rider: str | None = RIDER, 
 
 
 def hand_in(riders, rider_id: str, body: dict, key: str | None = "handin-key-0001", **who) -> dict[str, Any]:
-    event = api_event(
-        "POST",
-        f"/admin/riders/{rider_id}/cash-handins",
-        body=body,
-        headers={"Idempotency-Key": key} if key else None,
-        authorizer={"user_id": who.get("user", "usr_admin"), "roles": who.get("roles", "admin")},
-    )
-    return riders.handler(event, LAMBDA_CONTEXT)
+    who = {"user": "usr_admin", "roles": "admin", **who}
+    return riders.response("POST", f"/admin/riders/{rider_id}/cash-handins", body=body, key=key, **who)
 
 
 def my_cash(riders, rider_id: str = RIDER) -> dict[str, Any]:

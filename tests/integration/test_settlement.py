@@ -21,7 +21,6 @@ from tests.integration.builders import (
     LAMBDA_CONTEXT,
     SHOP,
     SignedInApi,
-    api_event,
     answer,
     confirmed_order,
     in_process_sandbox,
@@ -125,14 +124,8 @@ def lines_of(catalog, merchant_id: str, day: str) -> list[tuple[str, int]]:
 
 
 def pay_out(ops, merchant_id: str, body: dict, key: str | None = "payout-key-0001", **who) -> dict[str, Any]:
-    event = api_event(
-        "POST",
-        f"/admin/merchants/{merchant_id}/payouts",
-        body=body,
-        headers={"Idempotency-Key": key} if key else None,
-        authorizer={"user_id": who.get("user", "usr_admin"), "roles": who.get("roles", "admin")},
-    )
-    return ops.handler(event, LAMBDA_CONTEXT)
+    who = {"user": "usr_admin", "roles": "admin", **who}
+    return ops.response("POST", f"/admin/merchants/{merchant_id}/payouts", body=body, key=key, **who)
 
 
 def test_a_delivered_order_is_settled_once_however_often_its_event_comes(now, worker, catalog):
