@@ -789,3 +789,22 @@ def test_a_riders_offered_until_only_moves_forward(aws):
 
     assert RiderRecord.get("rdr_a").offered_until == "2026-11-26T10:00:30.000Z"
     assert RiderRecord.count("rdr_ghost") == 0
+
+
+def test_a_rider_holding_cash_up_to_the_limit_is_offered_no_more_cash_orders_until_they_hand_it_in(aws):
+    """An order paid at the door goes past the nearest rider when its cash would take them over
+    ``rider_cash_limit``; an order paid online still goes to them."""
+    from paotui.dispatch import service
+    from paotui.orders.records import OrderRecord
+    from paotui.platform.settings import get_settings
+    from paotui.riders.records import RiderRecord
+
+    near_one = make_rider("rdr_near", near(SHOP, 100))
+    make_rider("rdr_far", near(SHOP, 900))
+    limit = get_settings().rider_cash_limit
+    near_one.update(actions=[RiderRecord.cash_held.set(limit - 1000)])
+    cash, online = make_order("ord_cash"), make_order("ord_online")
+    cash.update(actions=[OrderRecord.amounts.collect_on_delivery.set(1850)])  # 1000 would still fit
+
+    assert service.dispatch(cash.id, reason="confirmed", trigger="evt-cash").rider_id == "rdr_far"
+    assert service.dispatch(online.id, reason="confirmed", trigger="evt-online").rider_id == "rdr_near"

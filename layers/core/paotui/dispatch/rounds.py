@@ -345,7 +345,8 @@ def _round(
         orders=tuple(_engine_order(order, prep) for order in open_orders),
         riders=tuple(_engine_rider(rider, offered, carrying[rider.id], params, now) for rider, offered in nearby),
         refusals=tuple(_refusals(open_orders, offers, now, params.refusal_cooldown))
-        + _outside_zones(riders, open_orders, now),
+        + _outside_zones(riders, open_orders, now)
+        + _over_cash_limit(riders, open_orders, now),
         placements=placements,
     )
     decision = plan_round(state, params)
@@ -567,6 +568,21 @@ def _outside_zones(
         for rider in riders
         for order in open_orders
         if not rider.serves(float(order.pickup.lat), float(order.pickup.lng))
+    )
+
+
+def _over_cash_limit(
+    riders: Sequence[RiderRecord], open_orders: Sequence[OrderRecord], now: datetime
+) -> tuple[Refusal, ...]:
+    """A rider holding cash from doors (settlement.cash) is not given an order paid on delivery that would take them
+    past ``rider_cash_limit``: they hand in what they hold first. Each order is weighed against what the rider holds
+    as the round starts."""
+    at, limit = _minutes(now), get_settings().rider_cash_limit
+    return tuple(
+        Refusal(rider.id, order.id, at)
+        for rider in riders
+        for order in open_orders
+        if (collect := int(order.amounts.collect_on_delivery or 0)) and int(rider.cash_held or 0) + collect > limit
     )
 
 

@@ -202,6 +202,7 @@ class Settings(BaseModel):
     earnings_statement_max_days: int = 31  # the longest daily statement one request returns
     settlement_statement_max_days: int = 92  # the longest merchant statement (a quarter) one request returns
     default_commission_bp: int = 800  # a shop's commission without a rate of its own: 8% of its dishes
+    rider_cash_limit: int = 200000  # fen a rider may hold from doors before no more cash orders are offered (¥2,000)
     leaderboard_max_riders: int = 100  # the most riders one leaderboard request ranks
     analytics_max_days: int = 92  # the longest range one analytics report covers by day
     analytics_max_hourly_days: int = 2  # ... and by hour
