@@ -808,3 +808,51 @@ def test_a_rider_holding_cash_up_to_the_limit_is_offered_no_more_cash_orders_unt
 
     assert service.dispatch(cash.id, reason="confirmed", trigger="evt-cash").rider_id == "rdr_far"
     assert service.dispatch(online.id, reason="confirmed", trigger="evt-online").rider_id == "rdr_near"
+
+
+def paid_at_the_door(order_id: str, collect: int, **kwargs):
+    from paotui.orders.records import OrderRecord
+
+    order = make_order(order_id, **kwargs)
+    order.update(actions=[OrderRecord.amounts.collect_on_delivery.set(collect)])
+    return order
+
+
+def test_a_trip_of_cash_orders_takes_only_what_the_riders_cash_limit_leaves_room_for(aws):
+    """Three orders of one store, paid at the door, would be one bundle for the rider next to it; each fits under
+    the limit alone, but only one fits with what the rider holds: the offer is that one, the rest wait."""
+    from paotui.dispatch import rounds, service
+    from paotui.orders.service import get_order
+    from paotui.riders.records import RiderRecord
+
+    near_one = make_rider("rdr_near", near(SHOP, 150))
+    make_rider("rdr_far", near(SHOP, -2000))
+    near_one.update(actions=[RiderRecord.cash_held.set(get_settings().rider_cash_limit - 3000)])
+    orders = [paid_at_the_door(f"ord_cash_{n}", 2000) for n in range(3)]
+    for order in orders[:2]:
+        rounds.join_pool(get_order(order.id))  # confirmed while the zone's round was busy
+    service.dispatch(orders[2].id, reason="confirmed", trigger="evt-cash")
+
+    to_near = [offer for order in orders for offer in offers_of(order.id) if offer.rider_id == "rdr_near"]
+    assert [(offer.collect, offer.bundle_size) for offer in to_near] == [(2000, 1)]
+
+
+@pytest.mark.parametrize("how", ["carrying", "offered"])
+def test_cash_the_rider_will_collect_counts_toward_the_limit_before_it_is_in_hand(aws, how):
+    """Orders paid at the door that a rider carries, or holds an offer of, bring cash within the hour: a new one
+    that would take them past the limit with it goes to another rider."""
+    from paotui.dispatch import service
+    from paotui.riders.records import RiderRecord
+
+    near_one = make_rider("rdr_near", near(SHOP, 100))
+    make_rider("rdr_far", near(SHOP, 1500))
+    near_one.update(actions=[RiderRecord.cash_held.set(get_settings().rider_cash_limit - 3000)])
+    if how == "carrying":  # on the way to a door a few hundred metres off
+        paid_at_the_door("ord_first", 2000, status="DELIVERING", rider_id="rdr_near")
+        near_one.update(actions=[RiderRecord.active_orders.set(1)])
+    else:
+        first = paid_at_the_door("ord_first", 2000)
+        assert service.dispatch(first.id, reason="confirmed", trigger="evt-first").rider_id == "rdr_near"
+    second = paid_at_the_door("ord_second", 2000)
+
+    assert service.dispatch(second.id, reason="confirmed", trigger="evt-second").rider_id == "rdr_far"

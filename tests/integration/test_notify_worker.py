@@ -74,8 +74,23 @@ def test_a_new_offer_is_pushed_to_its_rider_once(worker):
         "order_id": ORDER_ID,
         "expires_at": offer.expires_at,
         "fee": 650,
+        "collect": 0,
     }
     assert push["sent_at"].endswith("Z")
+
+
+def test_an_offer_of_an_order_paid_at_the_door_tells_the_rider_the_cash_to_take(worker):
+    from paotui.dispatch.service import dispatch
+    from paotui.orders.records import OrderRecord
+
+    make_rider("rdr_a", near(SHOP, 100))
+    make_order().update(actions=[OrderRecord.amounts.collect_on_delivery.set(1850)])
+    offer = dispatch(ORDER_ID, reason="confirmed")
+
+    assert worker(sqs_event(offer_created(offer)), LAMBDA_CONTEXT)["batchItemFailures"] == []
+
+    [push] = outbox("rdr_a")
+    assert "到门收现金 ¥18.50" in push["body"] and push["data"]["collect"] == 1850
 
 
 def test_an_offer_that_expired_in_the_queue_is_not_pushed(worker):

@@ -23,6 +23,14 @@ def test_offer_message_in_english():
     assert message.body == "Pick up at Wang's, fee ¥5.00. Accept by 23:59:59."
 
 
+def test_an_offer_paid_at_the_door_tells_the_rider_the_cash_to_take_before_they_accept():
+    at = "2026-11-25T04:00:30.000Z"
+    zh = templates.offer_message(pickup_name="老王生煎", fee=650, expires_at=at, collect=3850)
+    assert zh.body == "取货：老王生煎，配送费 ¥6.50，货到付款，到门收现金 ¥38.50，请在 12:00:30 前接单。"
+    en = templates.offer_message(pickup_name="Wang's", fee=650, expires_at=at, collect=3850, locale="en")
+    assert en.body == "Pick up at Wang's, fee ¥6.50. Collect ¥38.50 in cash at the door. Accept by 12:00:30."
+
+
 def test_the_offer_reminder_sms_says_where_and_by_when_in_both_languages():
     zh = templates.offer_reminder_message(pickup_name="老王生煎", fee=650, expires_at="2026-03-01T04:00:30.000Z")
     assert "老王生煎" in zh.body and "¥6.50" in zh.body and "12:00:30" in zh.body and "骑手 App" in zh.body

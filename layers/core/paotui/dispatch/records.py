@@ -69,6 +69,7 @@ class OfferRecord(Model):
     dropoff = DropoffMap()
     fee = NumberAttribute()  # fen: what the rider is paid, the order's delivery fee plus ``bonus``
     bonus = NumberAttribute(default=0)  # fen: an escalated order's extra for the rider (dispatch.escalation)
+    collect = NumberAttribute(default=0)  # fen: cash the rider takes from the customer at the door (paid on delivery)
     distance_m = NumberAttribute(null=True)  # rider → pickup when offered
     bundle_id = UnicodeAttribute(null=True)  # offers of one trip (one store, several drop-offs) share it
     bundle_size = NumberAttribute(null=True)

@@ -340,13 +340,14 @@ def _round(
     riders = [rider for rider, _ in nearby]
     prep = prep_minutes(open_orders)
     carrying = _carrying(riders)
+    cash = {rider.id: _cash_due(rider, carrying[rider.id], offered) for rider, offered in nearby}
     state = RoundState(
         now=_minutes(now),
         orders=tuple(_engine_order(order, prep) for order in open_orders),
-        riders=tuple(_engine_rider(rider, offered, carrying[rider.id], params, now) for rider, offered in nearby),
+        riders=tuple(_engine_rider(rider, len(offered), carrying[rider.id], params, now) for rider, offered in nearby),
         refusals=tuple(_refusals(open_orders, offers, now, params.refusal_cooldown))
         + _outside_zones(riders, open_orders, now)
-        + _over_cash_limit(riders, open_orders, now),
+        + _over_cash_limit(cash, open_orders, now),
         placements=placements,
     )
     decision = plan_round(state, params)
@@ -355,15 +356,16 @@ def _round(
     planned = []
     for assignment in decision.assignments:
         bundle_id = new_id("bdl_")
-        for order_id in assignment.order_ids:
+        trip = _within_cash_limit([by_id[order_id] for order_id in assignment.order_ids], cash[assignment.rider_id])
+        for order in trip:
             planned.append(
                 PlannedOffer(
-                    by_id[order_id],
+                    order,
                     assignment.rider_id,
                     at[assignment.rider_id],
                     bundle_id,
-                    len(assignment.order_ids),
-                    tuple(offers[order_id]),
+                    len(trip),
+                    tuple(offers[order.id]),
                     now,
                 )
             )
@@ -425,9 +427,9 @@ def _searches(orders: Sequence[OrderRecord], widened: Mapping[str, int]) -> dict
     return searches
 
 
-def _riders_near(searches: Mapping[str, int | None]) -> list[tuple[RiderRecord, int]]:
-    """Online riders with room around the round's stores (:func:`_searches`), each with the count of offers they
-    have yet to answer (which take room too). Each store's search goes ring by ring of H3 cells around its cell,
+def _riders_near(searches: Mapping[str, int | None]) -> list[tuple[RiderRecord, list[OfferRecord]]]:
+    """Online riders with room around the round's stores (:func:`_searches`), each with the offers they have yet
+    to answer (which take room too). Each store's search goes ring by ring of H3 cells around its cell,
     the searches a ring at a time together, each cell queried once (one index query per cell, in parallel).
     Offers are read only for riders whose ``offered_until`` is still ahead: most riders near a store hold none.
 
@@ -440,7 +442,7 @@ def _riders_near(searches: Mapping[str, int | None]) -> list[tuple[RiderRecord, 
     usual = get_settings().dispatch_search_rings
     disks = {cell: ring_cells(cell, usual if rings is None else rings) for cell, rings in searches.items()}
     in_cell: dict[str, list[RiderRecord]] = {}
-    with_room: dict[str, tuple[RiderRecord, int] | None] = {}  # rider id → (rider, offers held), None: no room
+    with_room: dict[str, tuple[RiderRecord, list[OfferRecord]] | None] = {}  # id → (rider, offers held), None: full
     found: dict[str, set[str]] = {cell: set() for cell in searches}
     enough_at: dict[str, int] = {}
     going, now_iso = sorted(searches), clock.now_iso()
@@ -464,13 +466,13 @@ def _riders_near(searches: Mapping[str, int | None]) -> list[tuple[RiderRecord, 
     return [with_room[rider_id] for rider_id in sorted(set().union(*found.values()))]
 
 
-def _with_room(rider: RiderRecord, now_iso: str) -> tuple[RiderRecord, int] | None:
+def _with_room(rider: RiderRecord, now_iso: str) -> tuple[RiderRecord, list[OfferRecord]] | None:
     """The rider and the offers they hold, if those leave them room for one more order."""
     if rider.location is None or rider.active_orders >= rider.capacity:
         return None
     holding = rider.offered_until is not None and rider.offered_until > now_iso
-    offered = len(open_offers_of_rider(rider.id)) if holding else 0
-    return (rider, offered) if rider.active_orders + offered < rider.capacity else None
+    offered = open_offers_of_rider(rider.id) if holding else []
+    return (rider, offered) if rider.active_orders + len(offered) < rider.capacity else None
 
 
 def _engine_order(order: OrderRecord, prep: Mapping[str, int]) -> Order:
@@ -571,19 +573,42 @@ def _outside_zones(
     )
 
 
-def _over_cash_limit(
-    riders: Sequence[RiderRecord], open_orders: Sequence[OrderRecord], now: datetime
-) -> tuple[Refusal, ...]:
-    """A rider holding cash from doors (settlement.cash) is not given an order paid on delivery that would take them
-    past ``rider_cash_limit``: they hand in what they hold first. Each order is weighed against what the rider holds
-    as the round starts."""
+def _cash_due(rider: RiderRecord, carrying: Sequence[OrderRecord], offered: Sequence[OfferRecord]) -> int:
+    """Fen of cash from doors the rider holds (settlement.cash) or will once the orders they carry and the offers
+    they hold are delivered."""
+    return (
+        int(rider.cash_held or 0)
+        + sum(_cash_to_collect(order) for order in carrying)
+        + sum(int(offer.collect or 0) for offer in offered)
+    )
+
+
+def _cash_to_collect(order: OrderRecord) -> int:
+    return int(order.amounts.collect_on_delivery or 0)
+
+
+def _over_cash_limit(cash: Mapping[str, int], open_orders: Sequence[OrderRecord], now: datetime) -> tuple[Refusal, ...]:
+    """A rider's cash from doors (:func:`_cash_due`) stays within ``rider_cash_limit``: they are not given an order
+    paid on delivery that would take it past, and hand in what they hold first. This weighs each order alone; a
+    trip's orders together are weighed by :func:`_within_cash_limit`."""
     at, limit = _minutes(now), get_settings().rider_cash_limit
     return tuple(
-        Refusal(rider.id, order.id, at)
-        for rider in riders
+        Refusal(rider_id, order.id, at)
+        for rider_id, due in cash.items()
         for order in open_orders
-        if (collect := int(order.amounts.collect_on_delivery or 0)) and int(rider.cash_held or 0) + collect > limit
+        if (collect := _cash_to_collect(order)) and due + collect > limit
     )
+
+
+def _within_cash_limit(trip: Sequence[OrderRecord], due: int) -> list[OrderRecord]:
+    """The trip's orders that the rider's cash leaves room for, in drop-off order: each order passed the limit alone,
+    but a bundle of them may not. What is left out stays in the pool for a later round, as a deferred order does."""
+    limit, kept = get_settings().rider_cash_limit, []
+    for order in trip:
+        if due + _cash_to_collect(order) <= limit:
+            due += _cash_to_collect(order)
+            kept.append(order)
+    return kept
 
 
 def _minutes(moment: datetime) -> float:

@@ -135,10 +135,12 @@ def notify_offer(offer: dict[str, Any]) -> bool:
         logger.info("offer expired before its push", extra={"offer_id": offer["id"]})
         return False
     rider = find_rider(offer["rider_id"])
+    collect = int(offer.get("collect") or 0)  # offers made before the field: none paid at the door were marked
     message = templates.offer_message(
         pickup_name=offer["pickup"]["name"],
         fee=offer["fee"],
         expires_at=offer["expires_at"],
+        collect=collect,
         locale=rider.locale if rider else None,
     )
     offer_reminders.schedule(offer)
@@ -152,6 +154,7 @@ def notify_offer(offer: dict[str, Any]) -> bool:
             "order_id": offer["order_id"],
             "expires_at": offer["expires_at"],
             "fee": offer["fee"],
+            "collect": collect,
         },
         message_id=f"offer:{offer['id']}",
     )

@@ -45,14 +45,19 @@ def clock_time(iso: str) -> str:
     return parse_iso(iso).astimezone(CHINA_TIME).strftime("%H:%M")
 
 
-def offer_message(*, pickup_name: str, fee: int, expires_at: str, locale: str | None = None) -> Message:
-    """The push that wakes a rider for an offer."""
+def offer_message(
+    *, pickup_name: str, fee: int, expires_at: str, collect: int = 0, locale: str | None = None
+) -> Message:
+    """The push that wakes a rider for an offer. An order paid at the door says how much cash to take, so the
+    rider knows before accepting (and brings change)."""
     if locale_of(locale) == EN:
+        cash = f" Collect {yuan(collect)} in cash at the door." if collect else ""
         return Message(
             "New order",
-            f"Pick up at {pickup_name}, fee {yuan(fee)}. Accept by {local_time(expires_at)}.",
+            f"Pick up at {pickup_name}, fee {yuan(fee)}.{cash} Accept by {local_time(expires_at)}.",
         )
-    return Message("新订单", f"取货：{pickup_name}，配送费 {yuan(fee)}，请在 {local_time(expires_at)} 前接单。")
+    cash = f"货到付款，到门收现金 {yuan(collect)}，" if collect else ""
+    return Message("新订单", f"取货：{pickup_name}，配送费 {yuan(fee)}，{cash}请在 {local_time(expires_at)} 前接单。")
 
 
 def offer_reminder_message(*, pickup_name: str, fee: int, expires_at: str, locale: str | None = None) -> Message:

@@ -181,6 +181,7 @@ class OfferView(ResponseModel):
     dropoff: OfferDropoff
     fee: int
     bonus: int = 0  # included in fee: an order no rider took in time pays more (dispatch.escalation)
+    collect: int = 0  # fen to take from the customer at the door: the order is paid on delivery
     status: str
     distance_m: int | None = None
     bundle_id: str | None = None  # offers of one trip (one store, several drop-offs) share it
