@@ -61,6 +61,7 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/orders/{orderId}/kitchen-ticket"): ANYONE_SIGNED_IN,  # the order's shop: the service says
     ("POST", "/merchants/applications"): ANYONE_SIGNED_IN,
     ("GET", "/merchants/applications/mine"): ANYONE_SIGNED_IN,
+    ("POST", "/merchants/applications/documents"): ANYONE_SIGNED_IN,
     ("GET", "/admin/merchant-applications"): ADMIN,
     ("POST", "/admin/merchant-applications/{applicantId}/decision"): ADMIN,
     ("POST", "/admin/merchants"): ADMIN,
@@ -194,6 +195,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "address": "上海市黄浦区南京东路 1 号",
         "location": {"lat": 31.2304, "lng": 121.4737},
     },
+    ("POST", "/merchants/applications/documents"): {"content_type": "image/png"},
     ("POST", "/admin/merchant-applications/{applicantId}/decision"): {"approve": False, "reason": "test"},
     ("PATCH", "/admin/merchants/{merchantId}"): {"suspended": False},
     ("POST", "/admin/merchants/{merchantId}/payouts"): {"amount": 100, "reference": "roles test"},

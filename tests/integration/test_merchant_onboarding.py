@@ -17,8 +17,17 @@ SHOP_FORM = {
 }
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+KINDS = ("business_licence", "food_permit")
+
+
 @pytest.fixture
 def api(aws) -> SignedInApi:
+    import boto3
+
+    from paotui.platform.settings import get_settings
+
+    boto3.client("s3").create_bucket(Bucket=get_settings().shop_documents_bucket)
     return SignedInApi("CatalogApi")
 
 
@@ -35,8 +44,44 @@ def roles_of(user_id: str) -> list[str]:
     return list(get_user(user_id).roles)
 
 
-def apply(api, applicant, form: dict = SHOP_FORM):
-    return api.call("POST", "/merchants/applications", user=applicant.id, roles="customer", body=form)
+def apply(api, applicant, form: dict = SHOP_FORM, *, documents: tuple[str, ...] = KINDS):
+    """Apply with ``form`` and a licence freshly uploaded for each of ``documents``' kinds."""
+    body = {**form, "documents": {kind: uploaded(api, applicant) for kind in documents}} if documents else form
+    return api.call("POST", "/merchants/applications", user=applicant.id, roles="customer", body=body)
+
+
+def uploaded(api, applicant, content: bytes = PNG, content_type: str = "image/png") -> str:
+    """A document id whose file the browser has posted (here: put straight into the upload key)."""
+    import boto3
+
+    status, grant = api.call(
+        "POST",
+        "/merchants/applications/documents",
+        user=applicant.id,
+        roles="customer",
+        body={"content_type": content_type},
+    )
+    assert status == 201, grant
+    boto3.client("s3").put_object(Bucket=_bucket(), Key=grant["fields"]["key"], Body=content)
+    return grant["document_id"]
+
+
+def _bucket() -> str:
+    from paotui.platform.settings import get_settings
+
+    return get_settings().shop_documents_bucket
+
+
+def _keys(prefix: str) -> list[str]:
+    import boto3
+
+    listed = boto3.client("s3").list_objects_v2(Bucket=_bucket(), Prefix=prefix)
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+def without_links(application: dict) -> dict:
+    """The application as read, but for its documents' links, which are signed afresh at each read."""
+    return {**application, "documents": [{**d, "url": None} for d in application["documents"]]}
 
 
 def decide(api, applicant_id: str, **decision):
@@ -74,7 +119,8 @@ def test_a_user_applies_changes_the_application_and_an_operator_approves_it_into
     nearby = api.call("GET", "/merchants", user=applicant.id, roles="customer", query=SHOP_QUERY)[1]
     assert merchant_id in [card["id"] for card in nearby["items"]], "customers find it"
 
-    assert decide(api, applicant.id, approve=True) == (200, approved), "deciding again answers the decision"
+    status, again = decide(api, applicant.id, approve=True)
+    assert (status, without_links(again)) == (200, without_links(approved)), "deciding again answers the decision"
     status, refused = decide(api, applicant.id, approve=False, reason="改主意")
     assert (status, refused["error"]["code"]) == (409, "ALREADY_DECIDED")
     status, again = apply(api, applicant)
@@ -162,6 +208,123 @@ def test_an_approval_retried_after_a_crash_makes_one_shop(api, monkeypatch):
     assert status == 200
     owned = list(MerchantRecord.by_owner.query(applicant.id))
     assert [merchant.id for merchant in owned] == [approved["merchant_id"]]
+
+
+def mine(api, applicant) -> dict:
+    return api.call("GET", "/merchants/applications/mine", user=applicant.id, roles="customer")[1]
+
+
+def test_an_approval_needs_both_licences_which_the_applicant_may_add_one_at_a_time(api):
+    import requests
+
+    applicant = user("+8613800000561")
+    status, application = apply(api, applicant, documents=())
+    assert (status, application["documents"]) == (201, [])
+    status, refused = decide(api, applicant.id, approve=True)
+    assert (status, refused["error"]["code"]) == (409, "DOCUMENTS_MISSING")
+    assert refused["error"]["details"] == {"missing": ["business_licence", "food_permit"]}
+
+    licence = uploaded(api, applicant)
+    half = apply(api, applicant, {**SHOP_FORM, "documents": {"business_licence": licence}}, documents=())[1]
+    assert [document["kind"] for document in half["documents"]] == ["business_licence"]
+    assert decide(api, applicant.id, approve=True)[1]["error"]["details"] == {"missing": ["food_permit"]}
+    permit = uploaded(api, applicant, b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg")
+    whole = apply(api, applicant, {**SHOP_FORM, "documents": {"food_permit": permit}}, documents=())[1]
+    assert [(d["kind"], d["document_id"], d["content_type"]) for d in whole["documents"]] == [
+        ("business_licence", licence, "image/png"),
+        ("food_permit", permit, "image/jpeg"),
+    ], "a kind left out keeps the licence given before"
+    assert _keys("uploads/") == [] and len(_keys(f"documents/{applicant.id}/")) == 2, "kept, the uploads gone"
+    assert requests.get(whole["documents"][0]["url"], timeout=5).content == PNG, "the link reads the licence"
+
+    listed = api.call("GET", "/admin/merchant-applications", **ADMIN, query={"status": "PENDING"})[1]["items"]
+    (seen,) = [item for item in listed if item["applicant_id"] == applicant.id]
+    assert [d["document_id"] for d in seen["documents"]] == [licence, permit], "operators see them"
+    assert decide(api, applicant.id, approve=True)[1]["status"] == "APPROVED"
+
+
+def test_bad_licences_are_422_and_change_nothing(api):
+    from paotui.platform.settings import get_settings
+
+    applicant, other = user("+8613800000562"), user("+8613800000563")
+    apply(api, applicant, documents=())
+    before = mine(api, applicant)
+    good = uploaded(api, applicant)
+    refusals = {
+        "doc_" + "0" * 26: "DOCUMENT_NOT_UPLOADED",
+        uploaded(api, other): "DOCUMENT_NOT_UPLOADED",  # another user's upload: looked up under the caller
+        uploaded(api, applicant, b"GIF89a not allowed"): "INVALID_DOCUMENT",
+        uploaded(api, applicant, PNG + b"\x00" * get_settings().document_max_bytes): "DOCUMENT_TOO_LARGE",
+    }
+    for document_id, code in refusals.items():
+        changed = {**SHOP_FORM, "name": "改了名", "documents": {"business_licence": good, "food_permit": document_id}}
+        status, refused = apply(api, applicant, changed, documents=())
+        assert (status, refused["error"]["code"]) == (422, code)
+        assert refused["error"]["details"]["kind"] == "food_permit"
+    for broken in ({"business_licence": "../elsewhere"}, {"permit": good}):
+        assert apply(api, applicant, {**SHOP_FORM, "documents": broken}, documents=())[0] == 422
+    grant = {"content_type": "image/gif"}
+    call = api.call("POST", "/merchants/applications/documents", user=applicant.id, roles="customer", body=grant)
+    assert call[0] == 422
+
+    assert mine(api, applicant) == before, "the application as it was"
+    assert _keys("documents/") == [], "nothing copied"
+    assert _keys(f"uploads/{applicant.id}/") == [f"uploads/{applicant.id}/{good}"], "the bad uploads deleted"
+
+
+def test_a_replaced_licence_goes_and_a_failed_write_leaves_its_upload_to_retry(api, monkeypatch):
+    from paotui.catalog.records import MerchantApplicationRecord
+
+    applicant = user("+8613800000564")
+    first = apply(api, applicant)[1]
+    kept = _keys(f"documents/{applicant.id}/")
+    licence = uploaded(api, applicant)
+    again = {**SHOP_FORM, "documents": {"business_licence": licence}}
+
+    def throttled(*_args, **_kwargs):
+        raise RuntimeError("ProvisionedThroughputExceededException")
+
+    with monkeypatch.context() as patched:  # the copy made, the application not written
+        patched.setattr(MerchantApplicationRecord, "save", throttled)
+        with pytest.raises(RuntimeError):
+            apply(api, applicant, again, documents=())
+    assert _keys(f"documents/{applicant.id}/") == kept, "its copy deleted"
+    assert _keys("uploads/") == [f"uploads/{applicant.id}/{licence}"], "the upload there for the retry"
+
+    status, replaced = apply(api, applicant, again, documents=())
+    assert status == 200
+    ids = {d["kind"]: d["document_id"] for d in replaced["documents"]}
+    assert ids == {"business_licence": licence, "food_permit": first["documents"][1]["document_id"]}
+    now = _keys(f"documents/{applicant.id}/")
+    assert len(now) == 2 and len(set(now) & set(kept)) == 1, "the permit kept, the replaced licence deleted"
+    assert _keys("uploads/") == []
+
+
+def test_two_requests_applying_with_one_upload_at_once_leave_the_winners_copy(api, monkeypatch):
+    """A double submit: both check and copy the same upload, one writes, the other finds the application changed
+    (409). The loser deletes only its own copy: the winner's application still reads its licence."""
+    import requests
+
+    from paotui.catalog import onboarding
+    from paotui.catalog.records import MerchantApplicationRecord
+
+    applicant = user("+8613800000565")
+    apply(api, applicant, documents=())
+    licence = uploaded(api, applicant)
+    shop = {**SHOP_FORM, "documents": {"business_licence": licence}}
+    save, raced = MerchantApplicationRecord.save, []
+
+    def the_other_lands_first(record, *args, **kwargs):
+        if not raced:
+            raced.append(True)
+            onboarding.apply(applicant.id, shop)
+        return save(record, *args, **kwargs)
+
+    monkeypatch.setattr(MerchantApplicationRecord, "save", the_other_lands_first)
+    status, lost = apply(api, applicant, shop, documents=())
+    assert (status, lost["error"]["code"]) == (409, "APPLICATION_CHANGED")
+    (document,) = mine(api, applicant)["documents"]
+    assert requests.get(document["url"], timeout=5).content == PNG
 
 
 def test_an_operator_registers_a_shop_once_under_its_idempotency_key(api):

@@ -62,6 +62,7 @@ API_ROUTES = {
     ("POST", "/orders/{orderId}/kitchen-ticket", True),
     ("POST", "/merchants/applications", True),
     ("GET", "/merchants/applications/mine", True),
+    ("POST", "/merchants/applications/documents", True),
     ("GET", "/admin/merchant-applications", True),
     ("POST", "/admin/merchant-applications/{applicantId}/decision", True),
     ("POST", "/admin/merchants", True),
@@ -628,6 +629,26 @@ def test_functions_that_check_uploads_may_list_them_so_a_missing_one_is_a_404_no
     assert photos["Resource"] == {"Fn::Sub": "${ProofPhotosBucket.Arn}/proofs/*"}
     (listing,) = [s for s in statements if "s3:ListBucket" in s["Action"]]
     assert (listing["Effect"], ref(listing["Resource"])) == ("Allow", "ProofPhotosBucket")
+    statements = [s for p in props("CatalogApi")["Policies"] for s in p.get("Statement", [])]
+    (documents,) = [s for s in statements if "s3:GetObject" in s["Action"]]
+    assert documents["Resource"] == [
+        {"Fn::Sub": "${ShopDocumentsBucket.Arn}/uploads/*"},
+        {"Fn::Sub": "${ShopDocumentsBucket.Arn}/documents/*"},
+    ]
+    (listing,) = [s for s in statements if "s3:ListBucket" in s["Action"]]
+    assert (listing["Effect"], ref(listing["Resource"])) == ("Allow", "ShopDocumentsBucket")
+
+
+def test_shop_documents_are_private_and_kept():
+    """Licences are personal data and evidence: no public access, encrypted, TLS only, versioned (a delete keeps
+    the file an operator approved a shop by); only unused uploads expire."""
+    bucket = props("ShopDocumentsBucket")
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Prefix"], rule["ExpirationInDays"]) == ("uploads/", 1)
+    (tls,) = props("ShopDocumentsBucketPolicy")["PolicyDocument"]["Statement"]
+    assert (tls["Effect"], tls["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
 
 
 # --- watchdog and secrets -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@
    Uploads nobody attaches expire through the bucket's lifecycle rule on
    ``uploads/``; images a product drops are deleted after the product is written.
 
-The signing and the checks are ``paotui.platform.uploads``, shared with proof-of-delivery photos.
+The signing, the checks and the copy are ``paotui.platform.uploads``, shared with proof photos and shop licences.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 from paotui.catalog import merchants
 from paotui.catalog.records import ProductRecord
-from paotui.platform import aws, uploads
+from paotui.platform import uploads
 from paotui.platform.errors import Unprocessable
 from paotui.platform.ids import new_id
 from paotui.platform.observability import logger
@@ -55,12 +55,7 @@ def new_upload(merchant_id: str, content_type: str) -> dict[str, Any]:
         expires_in=settings.image_upload_ttl_seconds,
     )
     logger.info("image upload granted", extra={"merchant_id": merchant_id, "image_id": image_id})
-    return {
-        "image_id": image_id,
-        **post,
-        "expires_in": settings.image_upload_ttl_seconds,
-        "max_bytes": settings.image_max_bytes,
-    }
+    return {"image_id": image_id, **post}
 
 
 def set_images(product: ProductRecord, image_ids: list[str], version: int) -> ProductRecord:
@@ -104,41 +99,21 @@ def _write(product: ProductRecord, keys: list[str], version: int) -> None:
 def _checked(merchant_id: str, image_id: str) -> str:
     """The content type of the upload of ``image_id``, or 422 saying why it can't be shown (a bad upload is deleted)."""
     settings = get_settings()
-    source = _upload_key(merchant_id, image_id)
-    try:
-        return uploads.check_image(settings.images_bucket, source, max_bytes=settings.image_max_bytes)
-    except uploads.UploadRejected as rejected:
-        if rejected.problem == "missing":
-            raise Unprocessable(
-                "No upload with that image id; upload the file first.",
-                code="IMAGE_NOT_UPLOADED",
-                details={"image_id": image_id},
-            ) from None
-        _delete_quietly([source])
-        if rejected.problem == "too_large":
-            raise Unprocessable(
-                f"An image may have at most {settings.image_max_bytes} bytes.",
-                code="IMAGE_TOO_LARGE",
-                details={"image_id": image_id, "bytes": rejected.size},
-            ) from None
-        raise Unprocessable(
-            "The upload is not a JPEG, PNG or WebP image.", code="INVALID_IMAGE", details={"image_id": image_id}
-        ) from None
+    return uploads.checked(
+        settings.images_bucket,
+        _upload_key(merchant_id, image_id),
+        max_bytes=settings.image_max_bytes,
+        noun="image",
+        code="IMAGE",
+        details={"image_id": image_id},
+    )
 
 
 def _publish(merchant_id: str, image_id: str, content_type: str) -> str:
     """Copy the checked upload of ``image_id`` to where the CDN serves it; its key there. The upload stays."""
-    bucket = get_settings().images_bucket
     key = f"images/{merchant_id}/{image_id}.{uploads.IMAGE_TYPES[content_type]}"
-    aws.client("s3").copy_object(
-        Bucket=bucket,
-        Key=key,
-        CopySource={"Bucket": bucket, "Key": _upload_key(merchant_id, image_id)},
-        ContentType=content_type,
-        CacheControl=_CACHE_CONTROL,
-        MetadataDirective="REPLACE",
-    )
-    return key
+    source = _upload_key(merchant_id, image_id)
+    return uploads.copy(get_settings().images_bucket, source, key, content_type, CacheControl=_CACHE_CONTROL)
 
 
 def _upload_key(merchant_id: str, image_id: str) -> str:

@@ -31,6 +31,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from paotui.catalog import documents
 from paotui.catalog.records import MerchantApplicationRecord, MerchantRecord
 from paotui.catalog.service import create_merchant, get_merchant
 from paotui.platform import clock
@@ -66,6 +67,7 @@ def apply(user_id: str, shop: Mapping[str, Any]) -> tuple[MerchantApplicationRec
             code="ALREADY_A_MERCHANT",
             details={"merchant_id": before.merchant_id},
         )
+    attached = documents.attach(user_id, shop.get("documents"), before.documents if before else None)
     now = clock.now_iso()
     pending = before is not None and before.status == ApplicationStatus.PENDING
     application = MerchantApplicationRecord(
@@ -77,15 +79,18 @@ def apply(user_id: str, shop: Mapping[str, Any]) -> tuple[MerchantApplicationRec
         address=shop["address"],
         location=LatLngMap(lat=shop["location"]["lat"], lng=shop["location"]["lng"]),
         note=shop.get("note") or None,
+        documents=attached.documents or None,
         created_at=before.created_at if pending else now,
         updated_at=now,
     )
     try:
         application.save(condition=_unchanged_since(before))
-    except PutError as error:
-        if not condition_failed(error):
-            raise
-        raise _changed() from None
+    except Exception as error:
+        attached.not_written()
+        if isinstance(error, PutError) and condition_failed(error):
+            raise _changed() from None
+        raise
+    attached.written()
     logger.info("merchant application", extra={"applicant_id": user_id, "new": not pending})
     if not pending:
         metrics.add_metric(name="MerchantApplications", unit="Count", value=1)
@@ -115,6 +120,12 @@ def decide(applicant_id: str, *, approve: bool, reason: str | None, by: str) -> 
     wanted = ApplicationStatus.APPROVED if approve else ApplicationStatus.DECLINED
     if application.status != ApplicationStatus.PENDING:
         return _told(_as_decided(application, wanted))
+    if approve and (lacking := documents.missing(application.documents)):
+        raise Conflict(
+            "The application lacks the licences a shop needs; ask the applicant to upload them.",
+            code="DOCUMENTS_MISSING",
+            details={"missing": lacking},
+        )
     merchant_id = _open_shop(application) if approve else None
     now = clock.now_iso()
     decided = [

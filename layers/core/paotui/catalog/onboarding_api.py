@@ -11,7 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field, StringConstraints, model_validator
 
-from paotui.catalog import onboarding
+from paotui.catalog import documents, onboarding
+from paotui.catalog.documents import DocumentKind
 from paotui.catalog.merchant_api import merchant_view
 from paotui.catalog.merchant_models import MerchantView, Name, Reason
 from paotui.catalog.models import Location
@@ -20,6 +21,7 @@ from paotui.catalog.records import MerchantApplicationRecord, MerchantRecord
 from paotui.platform.auth import Principal, current_principal, require_role
 from paotui.platform.http import json_response, made, optional_idempotency_key
 from paotui.platform.models import LatLng, Line, Phone, Prose, RequestModel, ResponseModel
+from paotui.platform.uploads import ImageType
 
 router = APIGatewayRouter()
 
@@ -37,8 +39,45 @@ class Shop(RequestModel):
     location: LatLng
 
 
+DocumentId = Annotated[str, StringConstraints(pattern=r"^doc_[0-9A-Z]{26}$")]
+
+
+class ApplicationDocuments(RequestModel):
+    """The licences to apply with, by the ids :func:`upload_document` granted; a kind left out keeps the
+    application's."""
+
+    business_licence: DocumentId | None = None  # 营业执照
+    food_permit: DocumentId | None = None  # 食品经营许可证
+
+
 class MerchantApplication(Shop):
     note: Annotated[Prose, StringConstraints(max_length=500)] | None = None  # what it sells, its licence number
+    documents: ApplicationDocuments | None = None
+
+
+class DocumentUploadRequest(RequestModel):
+    content_type: ImageType
+
+
+class DocumentUpload(ResponseModel):
+    """A presigned POST: send ``fields`` as form fields, then the file as ``file``, to ``url`` within ``expires_in``
+    seconds; then apply with ``documents: {<kind>: document_id}``."""
+
+    document_id: str
+    url: str
+    fields: dict[str, str]
+    expires_in: int
+    max_bytes: int
+
+
+class DocumentView(ResponseModel):
+    """One licence of an application; ``url`` reads the image for a few minutes."""
+
+    kind: DocumentKind
+    document_id: str
+    content_type: str
+    uploaded_at: str
+    url: str
 
 
 class NewMerchant(Shop):
@@ -105,6 +144,7 @@ class ApplicationView(ResponseModel):
     address: str
     location: Location
     note: str | None = None
+    documents: list[DocumentView] = []
     reason: str | None = None
     merchant_id: str | None = None
     decided_by: str | None = None
@@ -121,14 +161,24 @@ class ApplicationPage(ResponseModel):
 
 
 def _view(application: MerchantApplicationRecord) -> ApplicationView:
-    return ApplicationView.of(application)
+    return ApplicationView.model_validate(
+        {**application.to_simple_dict(), "documents": documents.links(application.documents)}
+    )
 
 
 @router.post("/merchants/applications", responses={201: {"description": "A new application (PENDING)"}})
 def apply(body: MerchantApplication, caller: Caller) -> Response[ApplicationView]:
     """Apply to open a shop, or change the pending application: 201 when it is new, 200 when it was pending."""
-    application, new = onboarding.apply(caller.user_id, body.model_dump())
+    shop = body.model_dump(exclude={"documents"})
+    shop["documents"] = body.documents.model_dump(exclude_none=True) if body.documents else None
+    application, new = onboarding.apply(caller.user_id, shop)
     return json_response(201 if new else 200, _view(application).model_dump(mode="json"))
+
+
+@router.post("/merchants/applications/documents")
+def upload_document(body: DocumentUploadRequest, caller: Caller) -> tuple[DocumentUpload, int]:
+    """A form to upload one licence image straight to storage; apply with its ``document_id``."""
+    return DocumentUpload(**documents.new_upload(caller.user_id, body.content_type)), 201
 
 
 @router.get("/merchants/applications/mine")

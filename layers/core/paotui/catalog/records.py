@@ -134,6 +134,16 @@ class MerchantRecord(Model):
         return not self.open or self.suspended_at is not None
 
 
+class ShopDocumentMap(MapAttribute):
+    """One of an applicant's licences (catalog.documents), kept in the private documents bucket."""
+
+    kind = UnicodeAttribute()  # business_licence | food_permit
+    id = UnicodeAttribute()  # the upload's id, which the applicant applied with
+    key = UnicodeAttribute()  # where it is kept: documents/<applicant>/<id>-<copy>.<ext>
+    content_type = UnicodeAttribute()
+    uploaded_at = UnicodeAttribute()  # when it was attached
+
+
 class MerchantApplicationRecord(Model):
     """A user's application to open a shop on the platform (catalog.onboarding): one per user, keyed by the applicant;
     applying again after a decline replaces it."""
@@ -147,7 +157,8 @@ class MerchantApplicationRecord(Model):
     phone = UnicodeAttribute()  # the shop's, as customers will see it
     address = UnicodeAttribute()
     location = LatLngMap()
-    note = UnicodeAttribute(null=True)  # what the applicant adds: what it sells, its licence
+    note = UnicodeAttribute(null=True)  # what the applicant adds: what it sells, its licence number
+    documents = ListAttribute(of=ShopDocumentMap, null=True)  # the licences an approval needs (catalog.documents)
     reason = UnicodeAttribute(null=True)  # why it was declined
     merchant_id = UnicodeAttribute(null=True)  # the shop made on approval
     decided_by = UnicodeAttribute(null=True)

@@ -379,12 +379,7 @@ def photo_upload(order: OrderRecord, caller: Principal, content_type: str) -> di
         expires_in=settings.proof_photo_upload_ttl_seconds,
     )
     logger.info("proof photo upload granted", extra={"order_id": order.id, "photo_key": key})
-    return {
-        "photo_key": key,
-        **post,
-        "expires_in": settings.proof_photo_upload_ttl_seconds,
-        "max_bytes": settings.proof_photo_max_bytes,
-    }
+    return {"photo_key": key, **post}
 
 
 def photo_url(key: str) -> str:

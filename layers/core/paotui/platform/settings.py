@@ -198,6 +198,12 @@ class Settings(BaseModel):
     proof_photo_upload_ttl_seconds: int = 600
     proof_photo_url_ttl_seconds: int = 300  # the links customers, merchants and operators see a photo by
 
+    # shop applicants' licences (catalog.documents): uploaded by presigned POST, kept in a private bucket
+    shop_documents_bucket: str = "paotui-shop-documents"
+    document_max_bytes: int = 8 * 1024 * 1024
+    document_upload_ttl_seconds: int = 900
+    document_url_ttl_seconds: int = 600  # the links applicants and operators see a licence by
+
     # riders' earnings and KPIs (paotui.riders.earnings, .kpis)
     earnings_statement_max_days: int = 31  # the longest daily statement one request returns
     settlement_statement_max_days: int = 92  # the longest merchant statement (a quarter) one request returns

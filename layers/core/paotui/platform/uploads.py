@@ -1,4 +1,5 @@
-"""Files a client uploads straight to S3, and the checks of what arrived: product images, proof-of-delivery photos.
+"""Files a client uploads straight to S3, and the checks of what arrived: product images, proof-of-delivery photos,
+shop applicants' licences.
 
 The bytes never pass through Lambda (6 MB payloads, and we would pay for the
 seconds): the client gets a presigned POST whose policy pins the key, the
@@ -21,6 +22,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from paotui.platform import aws
+from paotui.platform.errors import Unprocessable
 from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
 
@@ -44,7 +46,8 @@ class UploadRejected(Exception):
 
 
 def presigned_post(bucket: str, key: str, content_type: str, *, max_bytes: int, expires_in: int) -> dict[str, Any]:
-    """``{"url", "fields"}``: a form that stores one file of ``content_type`` and 1..``max_bytes`` bytes at ``key``.
+    """``{"url", "fields", "expires_in", "max_bytes"}``: a form that stores one file of ``content_type`` and
+    1..``max_bytes`` bytes at ``key`` within ``expires_in`` seconds, as a grant tells the client.
 
     The form fields go before the file, which is sent as ``file``.
     """
@@ -55,7 +58,7 @@ def presigned_post(bucket: str, key: str, content_type: str, *, max_bytes: int, 
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
         ExpiresIn=expires_in,
     )
-    return {"url": post["url"], "fields": post["fields"]}
+    return {"url": post["url"], "fields": post["fields"], "expires_in": expires_in, "max_bytes": max_bytes}
 
 
 def presigned_get(bucket: str, key: str, *, expires_in: int) -> str:
@@ -81,6 +84,42 @@ def check_image(bucket: str, key: str, *, max_bytes: int) -> str:
     if content_type is None:
         raise UploadRejected("not_an_image", size=head["ContentLength"])
     return content_type
+
+
+def checked(bucket: str, key: str, *, max_bytes: int, noun: str, code: str, details: dict[str, Any]) -> str:
+    """:func:`check_image` for a request that attaches the upload: the image type, or a 422 saying why not, its codes
+    named after what the upload is (``code`` "IMAGE": ``IMAGE_NOT_UPLOADED``, ``IMAGE_TOO_LARGE``,
+    ``INVALID_IMAGE``). A bad upload is deleted; a missing one may still come."""
+    try:
+        return check_image(bucket, key, max_bytes=max_bytes)
+    except UploadRejected as rejected:
+        if rejected.problem == "missing":
+            raise Unprocessable(
+                f"No upload with that {noun} id; upload the file first.", code=f"{code}_NOT_UPLOADED", details=details
+            ) from None
+        delete_quietly(bucket, [key])
+        if rejected.problem == "too_large":
+            raise Unprocessable(
+                f"A {noun} may have at most {max_bytes} bytes.",
+                code=f"{code}_TOO_LARGE",
+                details={**details, "bytes": rejected.size},
+            ) from None
+        raise Unprocessable(
+            "The upload is not a JPEG, PNG or WebP image.", code=f"INVALID_{code}", details=details
+        ) from None
+
+
+def copy(bucket: str, source: str, key: str, content_type: str, **headers: str) -> str:
+    """Copy a checked upload to ``key`` with its type (and ``headers`` such as ``CacheControl``); the upload stays."""
+    aws.client("s3").copy_object(
+        Bucket=bucket,
+        Key=key,
+        CopySource={"Bucket": bucket, "Key": source},
+        ContentType=content_type,
+        MetadataDirective="REPLACE",
+        **headers,
+    )
+    return key
 
 
 def sniff(start: bytes) -> str | None:

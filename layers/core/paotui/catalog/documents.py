@@ -1,0 +1,144 @@
+"""A shop applicant's licences (证照): the business licence (营业执照) and the food business permit (食品经营许可证).
+
+A platform must see both before a shop sells food through it (网络餐饮服务食品安全监督管理办法, art. 8), so
+an application is approved only with both (catalog.onboarding). As with product images, the bytes never pass
+through Lambda:
+
+1. :func:`new_upload` signs a POST into the private documents bucket at ``uploads/<applicant>/<document id>``;
+   the applicant's browser sends the file there.
+2. Applying with the document's id (:func:`attach`) checks what arrived (an image within ``document_max_bytes``)
+   and copies it under ``documents/<applicant>/``, where it is kept; the upload is deleted once
+   the application is written, or expires after a day if it never is. The key carries the applicant, so no
+   one can attach another user's upload.
+3. Viewers (the applicant, operators) get short-lived links (:func:`links`).
+
+A document replaced by another is deleted once the application shows the new one; the bucket is versioned, so the
+file an operator saw stays on record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from paotui.catalog.records import ShopDocumentMap
+from paotui.platform import clock, uploads
+from paotui.platform.ids import new_id
+from paotui.platform.observability import logger
+from paotui.platform.settings import get_settings
+
+DocumentKind = Literal["business_licence", "food_permit"]
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = get_args(DocumentKind)
+"""What an application needs, in the order they are listed."""
+
+
+def new_upload(applicant_id: str, content_type: str) -> dict[str, object]:
+    """A presigned POST for one document image of ``content_type``; the form fields go before the file."""
+    settings = get_settings()
+    document_id = new_id("doc_")
+    post = uploads.presigned_post(
+        settings.shop_documents_bucket,
+        _upload_key(applicant_id, document_id),
+        content_type,
+        max_bytes=settings.document_max_bytes,
+        expires_in=settings.document_upload_ttl_seconds,
+    )
+    logger.info("document upload granted", extra={"applicant_id": applicant_id, "document_id": document_id})
+    return {"document_id": document_id, **post}
+
+
+@dataclass
+class Attached:
+    """An application's documents after :func:`attach`, and what to delete once it is written (or not)."""
+
+    documents: list[ShopDocumentMap]
+    copies: list[str] = field(default_factory=list)  # made for this write: deleted if it fails
+    uploads: list[str] = field(default_factory=list)  # copied: deleted once it is written
+    replaced: list[str] = field(default_factory=list)  # no longer shown: deleted once it is written
+
+    def written(self) -> None:
+        _delete_quietly(self.uploads + self.replaced)
+
+    def not_written(self) -> None:
+        _delete_quietly(self.copies)
+
+
+def attach(applicant_id: str, wanted: Mapping[str, str] | None, current: Sequence[ShopDocumentMap] | None) -> Attached:
+    """The documents an application holds when its applicant asks for ``wanted`` (kind → document id): a kind left
+    out keeps ``current``'s, an id it has already is kept as it is, a new one is checked and copied. Every new upload
+    is checked before any is copied, so a refused request (422) copies nothing and leaves the uploads to retry."""
+    kept = {document.kind: document for document in current or ()}
+    new = {
+        kind: document_id
+        for kind, document_id in (wanted or {}).items()
+        if kind not in kept or kept[kind].id != document_id
+    }
+    types = {kind: _checked(applicant_id, kind, document_id) for kind, document_id in new.items()}
+    attached = Attached(documents=[])
+    now = clock.now_iso()
+    try:
+        for kind, document_id in new.items():
+            key = _copy(applicant_id, document_id, types[kind])
+            attached.copies.append(key)
+            attached.uploads.append(_upload_key(applicant_id, document_id))
+            if kind in kept:
+                attached.replaced.append(kept[kind].key)
+            kept[kind] = ShopDocumentMap(kind=kind, id=document_id, key=key, content_type=types[kind], uploaded_at=now)
+    except Exception:
+        attached.not_written()
+        raise
+    attached.documents = [kept[kind] for kind in DOCUMENT_KINDS if kind in kept]
+    return attached
+
+
+def missing(documents: Sequence[ShopDocumentMap] | None) -> list[str]:
+    """The kinds an application still lacks, in :data:`DOCUMENT_KINDS` order."""
+    have = {document.kind for document in documents or ()}
+    return [kind for kind in DOCUMENT_KINDS if kind not in have]
+
+
+def links(documents: Sequence[ShopDocumentMap] | None) -> list[dict[str, str]]:
+    """Each document as its viewers get it: with a link that reads it for ``document_url_ttl_seconds``."""
+    settings = get_settings()
+    return [
+        {
+            "kind": document.kind,
+            "document_id": document.id,
+            "content_type": document.content_type,
+            "uploaded_at": document.uploaded_at,
+            "url": uploads.presigned_get(
+                settings.shop_documents_bucket, document.key, expires_in=settings.document_url_ttl_seconds
+            ),
+        }
+        for document in documents or ()
+    ]
+
+
+def _checked(applicant_id: str, kind: str, document_id: str) -> str:
+    """The image type of the upload, or 422 saying why it can't be attached (a bad upload is deleted)."""
+    settings = get_settings()
+    return uploads.checked(
+        settings.shop_documents_bucket,
+        _upload_key(applicant_id, document_id),
+        max_bytes=settings.document_max_bytes,
+        noun="document",
+        code="DOCUMENT",
+        details={"kind": kind, "document_id": document_id},
+    )
+
+
+def _copy(applicant_id: str, document_id: str, content_type: str) -> str:
+    """Copy the checked upload to where documents are kept; its key there. The upload stays. Each copy has a key of
+    its own, so a request that fails deletes only its own copy, never the one a request racing it wrote."""
+    key = f"documents/{applicant_id}/{document_id}-{new_id()}.{uploads.IMAGE_TYPES[content_type]}"
+    source = _upload_key(applicant_id, document_id)
+    return uploads.copy(get_settings().shop_documents_bucket, source, key, content_type)
+
+
+def _upload_key(applicant_id: str, document_id: str) -> str:
+    return f"uploads/{applicant_id}/{document_id}"
+
+
+def _delete_quietly(keys: list[str]) -> None:
+    uploads.delete_quietly(get_settings().shop_documents_bucket, keys)
