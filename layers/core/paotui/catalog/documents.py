@@ -12,8 +12,8 @@ through Lambda:
    one can attach another user's upload.
 3. Viewers (the applicant, operators) get short-lived links (:func:`links`).
 
-A document replaced by another is deleted once the application shows the new one; the bucket is versioned, so the
-file an operator saw stays on record.
+A document replaced by another stays in the bucket: what was submitted, and what an operator approved a shop by,
+is on record. The bucket is versioned, so not even a delete loses one.
 """
 
 from __future__ import annotations
@@ -55,10 +55,9 @@ class Attached:
     documents: list[ShopDocumentMap]
     copies: list[str] = field(default_factory=list)  # made for this write: deleted if it fails
     uploads: list[str] = field(default_factory=list)  # copied: deleted once it is written
-    replaced: list[str] = field(default_factory=list)  # no longer shown: deleted once it is written
 
     def written(self) -> None:
-        _delete_quietly(self.uploads + self.replaced)
+        _delete_quietly(self.uploads)
 
     def not_written(self) -> None:
         _delete_quietly(self.copies)
@@ -82,8 +81,6 @@ def attach(applicant_id: str, wanted: Mapping[str, str] | None, current: Sequenc
             key = _copy(applicant_id, document_id, types[kind])
             attached.copies.append(key)
             attached.uploads.append(_upload_key(applicant_id, document_id))
-            if kind in kept:
-                attached.replaced.append(kept[kind].key)
             kept[kind] = ShopDocumentMap(kind=kind, id=document_id, key=key, content_type=types[kind], uploaded_at=now)
     except Exception:
         attached.not_written()
