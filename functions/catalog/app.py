@@ -1,9 +1,10 @@
 """CatalogApi: browsing and quotes, the merchant console (with its alerts and analytics), delivery settings, the
-shop's cloud printer, opening shops (applications, registrations), and a shop's settlement statement."""
+shop's cloud printer, opening shops (applications, registrations, licences), and a shop's settlement statement."""
 
 from paotui.analytics.api import merchant_router as analytics_router
 from paotui.catalog.api import router
 from paotui.catalog.delivery_api import router as delivery_router
+from paotui.catalog.licences_api import router as licences_router
 from paotui.catalog.merchant_api import router as merchant_router
 from paotui.catalog.onboarding_api import router as onboarding_router
 from paotui.notify.console_api import router as alerts_router
@@ -19,6 +20,7 @@ app = create_app(
     analytics_router,
     printer_router,
     onboarding_router,
+    licences_router,
     settlement_router,
 )
 handler = api_handler(app)

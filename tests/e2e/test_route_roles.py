@@ -39,6 +39,8 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/merchants/{merchantId}"): PUBLIC,
     ("GET", "/merchants/{merchantId}/products"): PUBLIC,
     ("GET", "/merchants/{merchantId}/slots"): PUBLIC,
+    ("GET", "/merchants/{merchantId}/licences"): PUBLIC,
+    ("PUT", "/merchants/{merchantId}/licences"): MERCHANT,
     ("POST", "/quotes"): PUBLIC,
     ("GET", "/merchants/mine"): MERCHANT,
     ("PATCH", "/merchants/{merchantId}"): MERCHANT,
@@ -189,6 +191,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/orders/{orderId}/pay"): {"channel": "sandbox"},
     ("POST", "/orders/{orderId}/refunds"): {"amount": 100, "reason": "test"},
     ("PUT", "/merchants/{merchantId}/printer"): {"sn": "960238952", "key": "kx9b3m2q"},
+    ("PUT", "/merchants/{merchantId}/licences"): {},  # nothing new: the shop's licences as they are
     ("POST", "/merchants/applications"): {
         "name": "测试 小店",
         "phone": "+8621000000001",

@@ -327,6 +327,78 @@ def test_two_requests_applying_with_one_upload_at_once_leave_the_winners_copy(ap
     assert requests.get(document["url"], timeout=5).content == PNG
 
 
+def anyone(api, path: str) -> tuple[int, object]:
+    """A call without signing in, as a customer's mini-program browses."""
+    return answer(api.handler(api_event("GET", path, authorizer=None), LAMBDA_CONTEXT))
+
+
+def test_a_shop_shows_the_licences_it_was_approved_by_to_anyone_and_its_owner_renews_them(api):
+    import requests
+
+    applicant = user("+8613800000566")
+    application = apply(api, applicant)[1]
+    merchant_id = decide(api, applicant.id, approve=True)[1]["merchant_id"]
+    path = f"/merchants/{merchant_id}/licences"
+    status, shown = anyone(api, path)
+    assert status == 200
+    assert [(d["kind"], d["document_id"]) for d in shown] == [
+        (d["kind"], d["document_id"]) for d in application["documents"]
+    ], "what the application was approved by"
+    assert requests.get(shown[1]["url"], timeout=5).content == PNG
+    listed = api.call("GET", "/admin/merchants", **ADMIN, query={"name": "阿婆"})[1]["items"]
+    (shop,) = [item for item in listed if item["id"] == merchant_id]
+    assert [d["kind"] for d in shop["licences"]] == ["business_licence", "food_permit"], "operators see them"
+
+    permit = uploaded(api, applicant, b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg")
+    owner = {"user": applicant.id, "roles": "customer,merchant"}
+    status, renewed = api.call("PUT", path, **owner, body={"food_permit": permit})
+    assert status == 200
+    assert [(d["kind"], d["document_id"], d["content_type"]) for d in renewed] == [
+        ("business_licence", application["documents"][0]["document_id"], "image/png"),
+        ("food_permit", permit, "image/jpeg"),
+    ]
+    assert [d["document_id"] for d in anyone(api, path)[1]] == [d["document_id"] for d in renewed]
+
+    stranger = user("+8613800000567")
+    theirs = uploaded(api, stranger)
+    refused = api.call("PUT", path, user=stranger.id, roles="merchant", body={"food_permit": theirs})
+    assert (refused[0], refused[1]["error"]["code"]) == (403, "NOT_YOUR_MERCHANT")
+    assert api.call("PUT", path, user=stranger.id, roles="customer", body={"food_permit": theirs})[0] == 403
+    status, missing = api.call("PUT", path, **owner, body={"food_permit": theirs})
+    assert (status, missing["error"]["code"]) == (422, "DOCUMENT_NOT_UPLOADED"), "another user's upload"
+    assert [d["document_id"] for d in anyone(api, path)[1]] == [d["document_id"] for d in renewed], "unchanged"
+    assert anyone(api, "/merchants/mer_none/licences")[0] == 404
+
+
+def test_a_shop_registered_by_hand_gets_its_licences_from_its_owner_and_a_stale_renewal_is_refused(api):
+    from paotui.catalog import documents
+    from paotui.catalog.lookup import get_merchant
+
+    body = {**{k: SHOP_FORM[k] for k in ("name", "phone", "address", "location")}, "owner_phone": "+8613800000568"}
+    merchant_id = api.call("POST", "/admin/merchants", **ADMIN, body=body)[1]["id"]
+    path = f"/merchants/{merchant_id}/licences"
+    assert anyone(api, path) == (200, []), "the operator saw them in person; none on file yet"
+    owner_id = get_merchant(merchant_id).owner_id
+    owner = user("+8613800000568")
+    stale = get_merchant(merchant_id)
+    status, added = api.call(
+        "PUT",
+        path,
+        user=owner_id,
+        roles="merchant",
+        body={"business_licence": uploaded(api, owner), "food_permit": uploaded(api, owner)},
+    )
+    assert (status, len(added)) == (200, 2)
+
+    late = uploaded(api, owner)
+    with pytest.raises(Exception, match="changed meanwhile") as raced:
+        documents.renew(stale, owner_id, {"food_permit": late})  # read before the owner's first renewal
+    assert raced.value.code == "LICENCES_CHANGED"
+    assert [d["document_id"] for d in anyone(api, path)[1]] == [d["document_id"] for d in added]
+    assert len(_keys(f"documents/{owner_id}/")) == 2, "the losing renewal's copy deleted"
+    assert _keys(f"uploads/{owner_id}/") == [f"uploads/{owner_id}/{late}"], "its upload left to retry"
+
+
 def test_an_operator_registers_a_shop_once_under_its_idempotency_key(api):
     body = {
         "owner_phone": "+8613800000560",

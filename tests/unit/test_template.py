@@ -63,6 +63,8 @@ API_ROUTES = {
     ("POST", "/merchants/applications", True),
     ("GET", "/merchants/applications/mine", True),
     ("POST", "/merchants/applications/documents", True),
+    ("GET", "/merchants/{merchantId}/licences", False),
+    ("PUT", "/merchants/{merchantId}/licences", True),
     ("GET", "/admin/merchant-applications", True),
     ("POST", "/admin/merchant-applications/{applicantId}/decision", True),
     ("POST", "/admin/merchants", True),

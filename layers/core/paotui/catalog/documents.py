@@ -6,7 +6,7 @@ through Lambda:
 
 1. :func:`new_upload` signs a POST into the private documents bucket at ``uploads/<applicant>/<document id>``;
    the applicant's browser sends the file there.
-2. Applying with the document's id (:func:`attach`) checks what arrived (an image within ``document_max_bytes``)
+2. Applying with the document's id (:func:`attaching`) checks what arrived (an image within ``document_max_bytes``)
    and copies it under ``documents/<applicant>/``, where it is kept; the upload is deleted once
    the application is written, or expires after a day if it never is. The key carries the applicant, so no
    one can attach another user's upload.
@@ -18,14 +18,16 @@ is on record. The bucket is versioned, so not even a delete loses one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Literal, get_args
 
-from paotui.catalog.records import ShopDocumentMap
+from paotui.catalog.records import MerchantRecord, ShopDocumentMap
 from paotui.platform import clock, uploads
+from paotui.platform.dynamo import update_if
+from paotui.platform.errors import Conflict
 from paotui.platform.ids import new_id
-from paotui.platform.observability import logger
+from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
 
 DocumentKind = Literal["business_licence", "food_permit"]
@@ -48,45 +50,51 @@ def new_upload(applicant_id: str, content_type: str) -> dict[str, object]:
     return {"document_id": document_id, **post}
 
 
-@dataclass
-class Attached:
-    """An application's documents after :func:`attach`, and what to delete once it is written (or not)."""
-
-    documents: list[ShopDocumentMap]
-    copies: list[str] = field(default_factory=list)  # made for this write: deleted if it fails
-    uploads: list[str] = field(default_factory=list)  # copied: deleted once it is written
-
-    def written(self) -> None:
-        _delete_quietly(self.uploads)
-
-    def not_written(self) -> None:
-        _delete_quietly(self.copies)
-
-
-def attach(applicant_id: str, wanted: Mapping[str, str] | None, current: Sequence[ShopDocumentMap] | None) -> Attached:
-    """The documents an application holds when its applicant asks for ``wanted`` (kind → document id): a kind left
-    out keeps ``current``'s, an id it has already is kept as it is, a new one is checked and copied. Every new upload
-    is checked before any is copied, so a refused request (422) copies nothing and leaves the uploads to retry."""
+@contextmanager
+def attaching(
+    uploader_id: str, wanted: Mapping[str, str] | None, current: Sequence[ShopDocumentMap] | None
+) -> Iterator[list[ShopDocumentMap]]:
+    """The documents a record holds when ``uploader_id`` asks for ``wanted`` (kind → document id), for the block to
+    write: a kind left out keeps ``current``'s, an id it has already is kept as it is, a new one is checked and
+    copied. Every new upload is checked before any is copied, so a refused request (422) copies nothing. If the block
+    raises (its write failed), the copies go and the uploads stay for the retry; once it is through, the uploads go.
+    """
     kept = {document.kind: document for document in current or ()}
     new = {
         kind: document_id
         for kind, document_id in (wanted or {}).items()
         if kind not in kept or kept[kind].id != document_id
     }
-    types = {kind: _checked(applicant_id, kind, document_id) for kind, document_id in new.items()}
-    attached = Attached(documents=[])
+    types = {kind: _checked(uploader_id, kind, document_id) for kind, document_id in new.items()}
+    copies: list[str] = []
     now = clock.now_iso()
     try:
         for kind, document_id in new.items():
-            key = _copy(applicant_id, document_id, types[kind])
-            attached.copies.append(key)
-            attached.uploads.append(_upload_key(applicant_id, document_id))
+            key = _copy(uploader_id, document_id, types[kind])
+            copies.append(key)
             kept[kind] = ShopDocumentMap(kind=kind, id=document_id, key=key, content_type=types[kind], uploaded_at=now)
-    except Exception:
-        attached.not_written()
+        yield [kept[kind] for kind in DOCUMENT_KINDS if kind in kept]
+    except BaseException:
+        _delete_quietly(copies)
         raise
-    attached.documents = [kept[kind] for kind in DOCUMENT_KINDS if kind in kept]
-    return attached
+    _delete_quietly([_upload_key(uploader_id, document_id) for document_id in new.values()])
+
+
+def renew(merchant: MerchantRecord, uploader_id: str, wanted: Mapping[str, str]) -> MerchantRecord:
+    """The shop's licences with ``wanted`` put in (a permit renewed, a licence reissued), on condition they are as
+    read: 409 ``LICENCES_CHANGED`` when another change landed meanwhile."""
+    as_read = (
+        MerchantRecord.licences.does_not_exist()
+        if merchant.licences is None
+        else MerchantRecord.licences == merchant.licences
+    )
+    with attaching(uploader_id, wanted, merchant.licences) as licences:
+        if not update_if(merchant, [MerchantRecord.licences.set(licences)], condition=as_read):
+            raise Conflict("The shop's licences changed meanwhile; read them again.", code="LICENCES_CHANGED")
+    if wanted:
+        logger.info("shop licences renewed", extra={"merchant_id": merchant.id, "kinds": sorted(wanted)})
+        metrics.add_metric(name="ShopLicencesRenewed", unit="Count", value=1)
+    return merchant
 
 
 def missing(documents: Sequence[ShopDocumentMap] | None) -> list[str]:

@@ -25,14 +25,14 @@ console.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from paotui.catalog import documents
-from paotui.catalog.records import MerchantApplicationRecord, MerchantRecord
+from paotui.catalog.records import MerchantApplicationRecord, MerchantRecord, ShopDocumentMap
 from paotui.catalog.service import create_merchant, get_merchant
 from paotui.platform import clock
 from paotui.platform.dynamo import LatLngMap, condition_failed, scan_page
@@ -67,30 +67,28 @@ def apply(user_id: str, shop: Mapping[str, Any]) -> tuple[MerchantApplicationRec
             code="ALREADY_A_MERCHANT",
             details={"merchant_id": before.merchant_id},
         )
-    attached = documents.attach(user_id, shop.get("documents"), before.documents if before else None)
     now = clock.now_iso()
     pending = before is not None and before.status == ApplicationStatus.PENDING
-    application = MerchantApplicationRecord(
-        user_id,
-        applicant_phone=user.phone,
-        status=ApplicationStatus.PENDING.value,
-        name=shop["name"],
-        phone=shop["phone"],
-        address=shop["address"],
-        location=LatLngMap(lat=shop["location"]["lat"], lng=shop["location"]["lng"]),
-        note=shop.get("note") or None,
-        documents=attached.documents or None,
-        created_at=before.created_at if pending else now,
-        updated_at=now,
-    )
-    try:
-        application.save(condition=_unchanged_since(before))
-    except Exception as error:
-        attached.not_written()
-        if isinstance(error, PutError) and condition_failed(error):
+    with documents.attaching(user_id, shop.get("documents"), before.documents if before else None) as attached:
+        application = MerchantApplicationRecord(
+            user_id,
+            applicant_phone=user.phone,
+            status=ApplicationStatus.PENDING.value,
+            name=shop["name"],
+            phone=shop["phone"],
+            address=shop["address"],
+            location=LatLngMap(lat=shop["location"]["lat"], lng=shop["location"]["lng"]),
+            note=shop.get("note") or None,
+            documents=attached or None,
+            created_at=before.created_at if pending else now,
+            updated_at=now,
+        )
+        try:
+            application.save(condition=_unchanged_since(before))
+        except PutError as error:
+            if not condition_failed(error):
+                raise
             raise _changed() from None
-        raise
-    attached.written()
     logger.info("merchant application", extra={"applicant_id": user_id, "new": not pending})
     if not pending:
         metrics.add_metric(name="MerchantApplications", unit="Count", value=1)
@@ -250,7 +248,7 @@ def _open_shop(application: MerchantApplicationRecord) -> str:
         "location": {"lat": application.location.lat, "lng": application.location.lng},
     }
     try:
-        _create(application.applicant_id, shop, merchant_id)
+        _create(application.applicant_id, shop, merchant_id, licences=application.documents)
     except PutError as error:  # a decision retried: its first try made it
         if not condition_failed(error):
             raise
@@ -258,7 +256,9 @@ def _open_shop(application: MerchantApplicationRecord) -> str:
     return merchant_id
 
 
-def _create(owner_id: str, shop: Mapping[str, Any], merchant_id: str | None) -> MerchantRecord:
+def _create(
+    owner_id: str, shop: Mapping[str, Any], merchant_id: str | None, licences: Sequence[ShopDocumentMap] | None = None
+) -> MerchantRecord:
     return create_merchant(
         owner_id=owner_id,
         name=shop["name"],
@@ -268,6 +268,7 @@ def _create(owner_id: str, shop: Mapping[str, Any], merchant_id: str | None) -> 
         delivery=DEFAULT_DELIVERY,
         prep_minutes=int(shop.get("prep_minutes") or DEFAULT_PREP_MINUTES),
         merchant_id=merchant_id,
+        licences=licences,
     )
 
 

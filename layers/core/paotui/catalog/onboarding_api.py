@@ -12,7 +12,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field, StringConstraints, model_validator
 
 from paotui.catalog import documents, onboarding
-from paotui.catalog.documents import DocumentKind
+from paotui.catalog.document_models import DocumentUpload, DocumentUploadRequest, Documents, DocumentView
+from paotui.catalog.licences_api import licence_views
 from paotui.catalog.merchant_api import merchant_view
 from paotui.catalog.merchant_models import MerchantView, Name, Reason
 from paotui.catalog.models import Location
@@ -21,7 +22,6 @@ from paotui.catalog.records import MerchantApplicationRecord, MerchantRecord
 from paotui.platform.auth import Principal, current_principal, require_role
 from paotui.platform.http import json_response, made, optional_idempotency_key
 from paotui.platform.models import LatLng, Line, Phone, Prose, RequestModel, ResponseModel
-from paotui.platform.uploads import ImageType
 
 router = APIGatewayRouter()
 
@@ -39,45 +39,9 @@ class Shop(RequestModel):
     location: LatLng
 
 
-DocumentId = Annotated[str, StringConstraints(pattern=r"^doc_[0-9A-Z]{26}$")]
-
-
-class ApplicationDocuments(RequestModel):
-    """The licences to apply with, by the ids :func:`upload_document` granted; a kind left out keeps the
-    application's."""
-
-    business_licence: DocumentId | None = None  # 营业执照
-    food_permit: DocumentId | None = None  # 食品经营许可证
-
-
 class MerchantApplication(Shop):
     note: Annotated[Prose, StringConstraints(max_length=500)] | None = None  # what it sells, its licence number
-    documents: ApplicationDocuments | None = None
-
-
-class DocumentUploadRequest(RequestModel):
-    content_type: ImageType
-
-
-class DocumentUpload(ResponseModel):
-    """A presigned POST: send ``fields`` as form fields, then the file as ``file``, to ``url`` within ``expires_in``
-    seconds; then apply with ``documents: {<kind>: document_id}``."""
-
-    document_id: str
-    url: str
-    fields: dict[str, str]
-    expires_in: int
-    max_bytes: int
-
-
-class DocumentView(ResponseModel):
-    """One licence of an application; ``url`` reads the image for a few minutes."""
-
-    kind: DocumentKind
-    document_id: str
-    content_type: str
-    uploaded_at: str
-    url: str
+    documents: Documents | None = None  # the licences to apply with; a kind left out keeps the application's
 
 
 class NewMerchant(Shop):
@@ -114,6 +78,7 @@ class ShopView(MerchantView):
     suspended_at: str | None = None
     suspended_by: str | None = None
     suspension_reason: str | None = None
+    licences: list[DocumentView] = []  # what it was approved by, or renewed since
     created_at: str
 
 
@@ -131,6 +96,7 @@ def shop_view(merchant: MerchantRecord) -> ShopView:
         suspended_at=merchant.suspended_at,
         suspended_by=merchant.suspended_by,
         suspension_reason=merchant.suspension_reason,
+        licences=licence_views(merchant),
         created_at=merchant.created_at,
     )
 

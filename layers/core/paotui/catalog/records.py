@@ -92,6 +92,16 @@ class PrinterMap(MapAttribute):
     bound_at = UnicodeAttribute()
 
 
+class ShopDocumentMap(MapAttribute):
+    """One of an applicant's licences (catalog.documents), kept in the private documents bucket."""
+
+    kind = UnicodeAttribute()  # business_licence | food_permit
+    id = UnicodeAttribute()  # the upload's id, which the applicant applied with
+    key = UnicodeAttribute()  # where it is kept: documents/<applicant>/<id>-<copy>.<ext>
+    content_type = UnicodeAttribute()
+    uploaded_at = UnicodeAttribute()  # when it was attached
+
+
 class MerchantRecord(Model):
     Meta = table_meta("merchants_table")
 
@@ -123,6 +133,7 @@ class MerchantRecord(Model):
     suspended_by = UnicodeAttribute(null=True)
     suspension_reason = UnicodeAttribute(null=True)
     commission_bp = NumberAttribute(null=True)  # the platform's share of its dishes (settlement); None: the default
+    licences = ListAttribute(of=ShopDocumentMap, null=True)  # on record and shown (catalog.documents)
     created_at = UnicodeAttribute()
 
     by_cell = ByCell()
@@ -132,16 +143,6 @@ class MerchantRecord(Model):
     def switched_off(self) -> bool:
         """Taking no orders whatever its hours: paused by its owner, or suspended by operators."""
         return not self.open or self.suspended_at is not None
-
-
-class ShopDocumentMap(MapAttribute):
-    """One of an applicant's licences (catalog.documents), kept in the private documents bucket."""
-
-    kind = UnicodeAttribute()  # business_licence | food_permit
-    id = UnicodeAttribute()  # the upload's id, which the applicant applied with
-    key = UnicodeAttribute()  # where it is kept: documents/<applicant>/<id>-<copy>.<ext>
-    content_type = UnicodeAttribute()
-    uploaded_at = UnicodeAttribute()  # when it was attached
 
 
 class MerchantApplicationRecord(Model):

@@ -32,6 +32,7 @@ from paotui.catalog.records import (
     OptionGroupMap,
     OptionMap,
     ProductRecord,
+    ShopDocumentMap,
 )
 from paotui.platform.dynamo import LatLngMap, side_by_side, transact_write
 from paotui.platform import clock
@@ -147,8 +148,10 @@ def create_merchant(
     delivery: Mapping[str, Any],
     prep_minutes: int,
     merchant_id: str | None = None,
+    licences: Sequence[ShopDocumentMap] | None = None,
 ) -> MerchantRecord:
-    """A new, open merchant, under ``merchant_id`` if given (a retry's: the write is on condition the id is new).
+    """A new, open merchant, under ``merchant_id`` if given (a retry's: the write is on condition the id is new),
+    with the ``licences`` its application was approved by.
 
     ``delivery``: radius_m, base_fee, base_distance_m, tiers [{up_to_m, fee_per_km}], min_order.
     """
@@ -171,6 +174,7 @@ def create_merchant(
         reach_m=radius,
         open=True,
         prep_minutes=prep_minutes,
+        licences=list(licences) if licences else None,
         delivery=DeliveryMap(
             radius_m=radius,
             base_fee=int(delivery["base_fee"]),
