@@ -199,6 +199,22 @@ def test_status_moves_outside_the_lifecycle_are_refused_and_change_nothing(api):
     assert texts_to(stored("usr_rider1").phone) == [], "a rider made by an admin applied for nothing"
 
 
+def test_a_declined_applicant_approved_after_all_is_texted_the_approval_once(api):
+    user = customer()
+    api.call("POST", "/riders/applications", user=user.id, roles="customer", body={"name": "小李", "vehicle": "bike"})
+    path = f"/admin/riders/{user.id}"
+    api.call("PATCH", path, **ADMIN, body={"status": "SUSPENDED"})  # declined
+    status, view = api.call("PATCH", path, **ADMIN, body={"status": "APPROVED"})  # on a second look
+    assert (status, view["status"]) == (200, "APPROVED") and "rider" in roles_of(user.id)
+    api.call("PATCH", path, **ADMIN, body={"status": "APPROVED"})  # the operator's second click
+    api.call("PATCH", path, **ADMIN, body={"status": "SUSPENDED"})  # a rider's suspension, later
+    api.call("PATCH", path, **ADMIN, body={"status": "APPROVED"})  # and reinstatement: not the application's
+    assert texts_to(user.phone) == [
+        "您的骑手申请未通过审核，如有疑问请联系平台。",
+        "您的骑手申请已通过审核，请重新登录骑手 App 上线接单。",
+    ]
+
+
 def test_an_admin_changes_vehicle_capacity_and_zone_and_removes_the_zone(api):
     make_rider("usr_rider1", near(SHOP, 0))
     status, view = api.call(

@@ -106,7 +106,7 @@ def update(rider_id: str, changes: Mapping[str, Any]) -> RiderRecord:
                     details={"status": rider.status, "to": target.value},
                 )
             actions.append(RiderRecord.status.set(target.value))
-            if rider.status == RiderStatus.PENDING:
+            if rider.status == RiderStatus.PENDING or _declined_applicant_approved(rider, target):
                 actions.append(RiderRecord.application_decision.set(target.value))
             if target is RiderStatus.SUSPENDED:
                 actions += off_duty()
@@ -126,17 +126,27 @@ def update(rider_id: str, changes: Mapping[str, Any]) -> RiderRecord:
     return rider
 
 
+def _declined_applicant_approved(rider: RiderRecord, target: RiderStatus) -> bool:
+    """An applicant declined (suspended from PENDING, never a rider) and approved after all: the application's
+    decision changes, and they are texted it, where a rider's reinstatement after a suspension texts nothing."""
+    return (
+        rider.status == RiderStatus.SUSPENDED
+        and rider.application_decision == RiderStatus.SUSPENDED
+        and target is RiderStatus.APPROVED
+    )
+
+
 def _tell_applicant(rider: RiderRecord) -> None:
-    """The applicant texted how their application went, once: the decision, or the same decision sent again (a
-    retry after a crash between the decision and its text); a rider's later suspension or reinstatement is not
-    the application's decision and texts nothing (notify.texts)."""
+    """The applicant texted how their application went, once per decision: the decision, or the same decision sent
+    again (a retry after a crash between the decision and its text); a rider's later suspension or reinstatement is
+    not the application's decision and texts nothing (notify.texts)."""
     from paotui.notify.templates import rider_application_message
     from paotui.notify.texts import text_once
 
     approved = rider.application_decision == RiderStatus.APPROVED
     text = rider_application_message(approved=approved, locale=rider.locale)
     data = {"kind": "rider_application", "status": rider.application_decision}
-    text_once(rider.id, f"rider-application:{rider.id}", rider.phone, text.body, data=data)
+    text_once(rider.id, f"rider-application:{rider.id}:{rider.application_decision}", rider.phone, text.body, data=data)
 
 
 def page(status: RiderStatus | None, limit: int, after: str | None) -> tuple[list[RiderRecord], str | None]:
