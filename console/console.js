@@ -12,17 +12,18 @@
 // and KEY on its label), see its state and unbind it (each order the shop takes then prints its ticket there, and the
 // order's row says how that went), watch its alerts (refreshed, with an unread badge), and bind its Ele.me shops
 // (granted at Ele.me in a popup, which Ele.me sends back to the API's callback); a shop the platform has suspended says
-// so at the top, with the platform's reason. A user with no shop gets a form to apply to open one instead, and follows
-// the application (under review and changed meanwhile, declined with the reason and applied for again, approved:
-// signing in again brings the shop). An operator (admin) signing in gets the operations view instead: an order desk (an
-// order looked up by its reference, its id or the customer's phone, or today's orders of a status; its history and
-// money, and cancelling or refunding it), the open incidents, each resolved with a note, the platform's figures, the
-// day's riders, the riders themselves (applications approved or declined, riders suspended or let work again, their
-// capacity, a rider registered by hand, the cash a rider collected at doors taken in), the shops opening
-// (applications approved or declined with a reason, a shop registered by hand for its owner), the shops themselves (found by a part of the name and by whether they are
-// suspended, suspended with a reason their owner reads, or reinstated), and the merchants' settlement accounts (a
-// transfer made to a shop recorded as its payout, with the bank's reference, at most what is payable; a shop's
-// commission rate set).
+// so at the top, with the platform's reason. A user with no shop gets a form to apply to open one instead, with the
+// shop's documents (营业执照, 食品经营许可证: images uploaded with it), and follows the application (under review and
+// changed meanwhile, declined with the reason and applied for again, approved: signing in again brings the shop). An
+// operator (admin) signing in gets the operations view instead: an order desk (an order looked up by its reference,
+// its id or the customer's phone, or today's orders of a status; its history and money, and cancelling or refunding
+// it), the open incidents, each resolved with a note, the platform's figures, the day's riders, the riders themselves
+// (applications approved or declined, riders suspended or let work again, their capacity, a rider registered by hand,
+// the cash a rider collected at doors taken in), the shops opening (applications with their documents, approved or
+// declined with a reason, a shop registered by hand for its owner), the shops themselves (found by a part of the name
+// and by whether they are suspended, suspended with a reason their owner reads, or reinstated), and the merchants'
+// settlement accounts (a transfer made to a shop recorded as its payout, with the bank's reference, at most what is
+// payable; a shop's commission rate set).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -53,8 +54,11 @@ import {
   applicationBody,
   applicationFields,
   applicationRow,
+  chosenDocuments,
   declineBody,
+  documentTooBig,
   myApplication,
+  myDocuments,
   newShopBody,
   onboardingProblem,
 } from "./onboarding.js";
@@ -202,6 +206,7 @@ async function showOps() {
 }
 
 async function refreshOps() {
+  const cleared = clearsError();
   const [report, hours, riders, incidents] = await Promise.all([
     api("GET", `/admin/analytics?${weekQuery(new Date())}`),
     api("GET", `/admin/analytics?${todayByHourQuery(new Date())}`),
@@ -214,7 +219,7 @@ async function refreshOps() {
     showList("accounts", "/admin/settlement?limit=50"),
   ]);
   const open = incidents.items;
-  $("error").textContent = "";
+  cleared();
   renderFigures("ops-figures", "ops-week", report);
   renderHours("ops-hours-chart", hours);
   renderTable("riders", riderTable(riders));
@@ -448,9 +453,43 @@ async function showShopApplications() {
   $("shop-applicant-count").textContent = waitingCount(waiting || page);
 }
 
+// Its documents below its details, for the operator to look at before approving (which needs them all).
 function shopApplicationItem(application) {
   const row = applicationRow(application);
-  return listItem("application", row, APPLICATION_ACTIONS, (action) => APPLICATION_DO[action](application));
+  const documents = document.createElement("div");
+  documents.className = "documents";
+  documents.append(...row.documents.map((entry) => documentEntry(entry, "span")));
+  return rowItem({
+    key: "application",
+    id: row.id,
+    head: row.head,
+    status: row.status,
+    lines: [...row.lines.map((text) => line(text, "detail")), documents],
+    actions: row.actions,
+    labels: APPLICATION_ACTIONS,
+    run: (action) => APPLICATION_DO[action](application),
+  });
+}
+
+// A document (证照) as a ``tag`` element: a link to its image, with a thumbnail, named by its kind; or what says it is
+// not uploaded. The link opens the whole image in a new tab, without handing that tab this page.
+function documentEntry(entry, tag) {
+  const element = document.createElement(tag);
+  element.dataset.kind = entry.kind;
+  if (!entry.url) {
+    element.textContent = entry.text;
+    return element;
+  }
+  const link = document.createElement("a");
+  link.href = entry.url;
+  link.target = "_blank";
+  link.rel = "noopener";
+  const thumbnail = document.createElement("img");
+  thumbnail.src = entry.url;
+  thumbnail.alt = entry.text;
+  link.append(thumbnail, entry.text);
+  element.append(link);
+  return element;
 }
 
 // Approving opens the shop at once, so it is confirmed first; declining takes a reason, which the applicant reads.
@@ -718,6 +757,7 @@ async function watch(merchantId) {
 }
 
 async function refresh() {
+  const cleared = clearsError();
   const [shop, alerts, pending, today, stock, analytics, hours] = await Promise.all([
     api("GET", `/merchants/${state.merchantId}`),
     api("GET", `/merchants/${state.merchantId}/alerts`),
@@ -739,7 +779,7 @@ async function refresh() {
   state.today = today;
   state.todayShown = today.items;
   state.stock = stock;
-  $("error").textContent = "";
+  cleared();
   render();
 }
 
@@ -901,6 +941,7 @@ const APPLY_FIELDS = {
   location: "apply-location",
   note: "apply-note",
 };
+const DOCUMENT_FIELDS = { business_licence: "apply-licence", food_permit: "apply-permit" }; // file inputs, by kind
 
 // A field's value as the pure modules take it (a checkbox as whether it is checked), and a field set to one.
 function valueOf(input) {
@@ -956,6 +997,16 @@ function showError(error) {
     return;
   }
   signOut("登录已过期，请重新登录。");
+}
+
+// A refresh that went through clears, once done, what #error said when it began (a failed refresh's words, an earlier
+// refusal): not a refusal said while it ran (the operator clicked meanwhile, e.g. 通过 refused for missing documents),
+// which would otherwise vanish before it is read.
+function clearsError() {
+  const said = $("error").textContent;
+  return () => {
+    if ($("error").textContent === said) $("error").textContent = "";
+  };
 }
 
 // Back to signing in, the session forgotten and the refresh stopped; ``message`` says why.
@@ -1165,41 +1216,62 @@ async function showApplying() {
 }
 
 async function refreshApplying() {
+  const cleared = clearsError();
   let application = null;
   try {
     application = await api("GET", "/merchants/applications/mine");
   } catch (error) {
     if (error.code !== "APPLICATION_NOT_FOUND") throw error;
   }
-  $("error").textContent = "";
+  cleared();
   showMyApplication(application);
 }
 
 // The form is filled from the application when it changes (sent, decided), not at every refresh: what is typed stays.
+// Its documents are listed at every refresh: their links are short-lived, each reading brings new ones.
 function showMyApplication(application) {
+  const at = application?.updated_at ?? null;
+  // a refresh that read it before this page sent a change, answering after: what is shown is newer
+  if (at !== null && typeof state.myApplicationAt === "string" && at < state.myApplicationAt) return;
   const shown = myApplication(application);
   $("apply-status").textContent = shown.status;
   $("apply-form").hidden = !shown.form;
   $("apply-submit").textContent = shown.submit;
   $("apply-sign-in").hidden = !shown.signInAgain;
-  const at = application?.updated_at ?? null;
+  $("apply-documents").hidden = !shown.form;
+  $("apply-documents").replaceChildren(...myDocuments(application).map((entry) => documentEntry(entry, "li")));
   if (at === state.myApplicationAt) return;
   state.myApplicationAt = at;
   fillForm(APPLY_FIELDS, applicationFields(application));
   $("apply-result").textContent = ""; // said of the application as it was
 }
 
-// Sent again while pending, it changes the application; after a decline, it is a new one.
+// Sent again while pending, it changes the application; after a decline, it is a new one. The documents chosen are
+// checked before anything is sent, uploaded, then sent with it by their ids: one not chosen keeps what it has.
 async function applyForShop(event) {
   event.preventDefault();
-  const described = applicationBody(readForm(APPLY_FIELDS));
-  if (described.error) return sayBeside("apply-result", described.error);
+  const fields = readForm(APPLY_FIELDS);
+  const described = applicationBody(fields);
+  const files = Object.fromEntries(Object.entries(DOCUMENT_FIELDS).map(([kind, id]) => [kind, $(id).files[0]]));
+  const documents = chosenDocuments(files);
+  if (described.error || documents.error) return sayBeside("apply-result", described.error || documents.error);
   await whileBusy([$("apply-submit")], async () => {
-    const application = await api("POST", "/merchants/applications", described.body).catch(inOnboardingWords);
+    const uploads = documents.chosen.map(async ([kind, file]) => [kind, await uploadDocument(kind, file)]);
+    const uploaded = Object.fromEntries(await Promise.all(uploads));
+    const body = applicationBody(fields, uploaded).body;
+    const application = await api("POST", "/merchants/applications", body).catch(inOnboardingWords);
+    Object.values(DOCUMENT_FIELDS).forEach((id) => ($(id).value = "")); // sent: listed below now
     showMyApplication(application);
     sayBeside("apply-result", "已提交，请等待平台审核。");
   });
   return null;
+}
+
+// A document's image, uploaded as a dish's photo is (catalog/documents.py grants the POST): its id, to apply with.
+async function uploadDocument(kind, file) {
+  const grant = await api("POST", "/merchants/applications/documents", { content_type: file.type });
+  await sendGranted(grant, file, (max) => documentTooBig(kind, max));
+  return grant.document_id;
 }
 
 
@@ -1275,16 +1347,23 @@ async function saveDish(event) {
   return null;
 }
 
-// Straight to S3 with the presigned POST the API grants (catalog/images.py): the form fields, then the file.
+// A dish's photo (catalog/images.py grants the POST): its image id, to make it the dish's picture.
 async function uploadPhoto(file) {
   const grant = await api("POST", `/merchants/${state.merchantId}/images`, { content_type: file.type });
-  if (file.size > grant.max_bytes) throw new Error(photoTooBig(grant.max_bytes));
+  await sendGranted(grant, file, photoTooBig);
+  return grant.image_id;
+}
+
+// Straight to S3 with the presigned POST the API granted: the form fields, then the file; ``tooBig(max)`` says so when
+// the file is bigger than the grant allows. Each caller asks for its own grant, as the page's API calls are written
+// out with their routes (tests/unit/test_console.py checks each is one the API has).
+async function sendGranted(grant, file, tooBig) {
+  if (file.size > grant.max_bytes) throw new Error(tooBig(grant.max_bytes));
   const body = new FormData();
   Object.entries(grant.fields).forEach(([name, value]) => body.append(name, value));
   body.append("file", file);
   const sent = await fetch(grant.url, { method: "POST", body });
   if (!sent.ok) throw new Error(`图片上传失败（${sent.status}），请重试。`);
-  return grant.image_id;
 }
 
 // The shop's categories are replaced as a whole (PUT …/categories): the ones it has, and the new one at the end.

@@ -1,8 +1,9 @@
 // Opening shops (入驻): a user's application (POST /merchants/applications, GET /merchants/applications/mine) as its
-// applicant follows it, applications as operators decide them (GET /admin/merchant-applications, POST …/decision),
-// the shop forms' fields made into the API's bodies (or what is wrong with them; a shop registered by hand is POST
-// /admin/merchants), and the API's refusals in Chinese. Pure functions (no DOM, no fetch), so that tests/console runs
-// them under node.
+// applicant follows it, with its documents (证照: the shop's business licence and food permit, images uploaded first,
+// POST /merchants/applications/documents), applications as operators decide them (GET /admin/merchant-applications,
+// POST …/decision), the shop forms' fields made into the API's bodies (or what is wrong with them; a shop registered by
+// hand is POST /admin/merchants), and the API's refusals in Chinese. Pure functions (no DOM, no fetch), so that
+// tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
 import { LNG_LAT, lngLatProblem } from "./delivery_settings.js";
 import { e164 } from "./phone_order.js";
@@ -16,6 +17,12 @@ const PREP_MAX = 180;
 const POINT_EXAMPLE = "121.4737,31.2304";
 
 const STATUS_LABELS = { PENDING: "待审核", APPROVED: "已通过", DECLINED: "未通过" };
+
+/** The documents (证照) an application carries, in the order they are shown and named; approving needs both. */
+export const DOCUMENT_KINDS = { business_licence: "营业执照", food_permit: "食品经营许可证" };
+// catalog/documents.py: what a document's image may be (the upload's grant says its size again, max_bytes)
+const DOCUMENT_TYPES = new Set(["image/jpeg", "image/png", "image/webp"]);
+const DOCUMENT_MAX_BYTES = 8 * 1024 * 1024;
 
 /** What an operator may do with an application: only a pending one is decided. */
 export const APPLICATION_ACTIONS = { approve: "通过", decline: "拒绝" };
@@ -35,8 +42,53 @@ export function applicationRow(application) {
       ...(application.note ? [`说明：${application.note}`] : []),
       `申请人 ${application.applicant_phone} · ${chinaTime(application.created_at)} 申请${decided}${shop}`,
     ],
+    documents: documentEntries(application.documents, (label) => `未上传${label}`),
     actions: application.status === "PENDING" ? Object.keys(APPLICATION_ACTIONS) : [],
   };
+}
+
+/**
+ * The documents of the applicant's own application (null: none yet) as the form lists them, each kind as
+ * ``{ kind, url, text }``: a link to its image named by its kind, or (url null) saying it is not uploaded yet.
+ */
+export function myDocuments(application) {
+  return documentEntries(application?.documents, (label) => `${label}：未上传`);
+}
+
+// Each kind, in DOCUMENT_KINDS's order, as the application has it, or ``missing(label)`` said of it. The links are
+// short-lived: the entries are made again from each reading of the application.
+function documentEntries(documents, missing) {
+  const byKind = new Map((documents ?? []).map((held) => [held.kind, held]));
+  return Object.entries(DOCUMENT_KINDS).map(([kind, label]) => {
+    const url = byKind.get(kind)?.url ?? null;
+    return { kind, url, text: url ? label : missing(label) };
+  });
+}
+
+/**
+ * The documents chosen in the form (kind → File, or nothing when none is chosen), checked before anything is sent:
+ * ``{ chosen }`` (``[kind, file]`` pairs, in DOCUMENT_KINDS's order; none chosen: empty), or ``{ error }`` naming the
+ * document that may not go.
+ */
+export function chosenDocuments(files) {
+  const chosen = Object.keys(DOCUMENT_KINDS)
+    .filter((kind) => files[kind])
+    .map((kind) => [kind, files[kind]]);
+  for (const [kind, file] of chosen) {
+    if (!DOCUMENT_TYPES.has(file.type)) return { error: `${DOCUMENT_KINDS[kind]}须为 JPEG、PNG 或 WebP 图片。` };
+    if (file.size > DOCUMENT_MAX_BYTES) return { error: documentTooBig(kind, DOCUMENT_MAX_BYTES) };
+  }
+  return { chosen };
+}
+
+/** What is said when a document of ``kind`` is bigger than the upload allows (``max`` bytes). */
+export function documentTooBig(kind, max) {
+  return `${kindLabel(kind)}图片不能超过 ${(max / 1024 / 1024).toFixed(0)} MB。`;
+}
+
+// A kind as the user knows it; one this console does not know (a newer API's) is just 证照.
+function kindLabel(kind) {
+  return Object.hasOwn(DOCUMENT_KINDS, kind) ? DOCUMENT_KINDS[kind] : "证照";
 }
 
 /** Declining an application, the reason as typed (the applicant reads it): ``{ body }`` or ``{ error }``. */
@@ -97,13 +149,18 @@ export function shopLocation(text) {
   return { location: { lat, lng } };
 }
 
-/** An application (POST /merchants/applications's body) from its form's fields, or the first thing to put right. */
-export function applicationBody(fields) {
+/**
+ * An application (POST /merchants/applications's body) from its form's fields, or the first thing to put right.
+ * ``documents`` (kind → document id) are the documents just uploaded: a kind left out keeps what the application has,
+ * so with none the body has no ``documents`` at all.
+ */
+export function applicationBody(fields, documents = {}) {
   const shop = shopBody(fields);
   if (shop.error) return shop;
   const note = (fields.note ?? "").trim();
   if ([...note].length > NOTE_MAX) return { error: `说明最多 ${NOTE_MAX} 个字。` };
-  return { body: { ...shop.body, ...(note ? { note } : {}) } };
+  const uploaded = Object.keys(documents).length ? { documents } : {};
+  return { body: { ...shop.body, ...(note ? { note } : {}), ...uploaded } };
 }
 
 /**
@@ -145,8 +202,22 @@ const PROBLEMS = {
   IDEMPOTENCY_KEY_REUSED: "这次登记与先前同一请求登记的店铺不一致：请刷新页面后重新登记。",
 };
 
+// A document the API refused when the application was sent (its details name the kind): choosing it again, or
+// another image, puts it right.
+const DOCUMENT_PROBLEMS = {
+  DOCUMENT_NOT_UPLOADED: (kind) => `${kindLabel(kind)}没有上传成功：请重新选择图片后再提交。`,
+  DOCUMENT_TOO_LARGE: (kind) => documentTooBig(kind, DOCUMENT_MAX_BYTES),
+  INVALID_DOCUMENT: (kind) => `${kindLabel(kind)}不是可用的图片：请重新选择 JPEG、PNG 或 WebP 图片。`,
+};
+
 /** The API's refusal about opening a shop (catalog/onboarding.py) in Chinese; null for others. */
 export function onboardingProblem(code, details) {
   if (code === "ALREADY_A_MERCHANT") return `店铺已开通（${details?.merchant_id}）：请重新登录以管理店铺。`;
+  if (code === "DOCUMENTS_MISSING") {
+    // named in DOCUMENT_KINDS's order, whatever order the API lists them in
+    const missing = Object.keys(DOCUMENT_KINDS).filter((kind) => details?.missing?.includes(kind));
+    return missing.length ? `缺少证照：${missing.map(kindLabel).join("、")}，不能通过。` : "缺少证照，不能通过。";
+  }
+  if (Object.hasOwn(DOCUMENT_PROBLEMS, code)) return DOCUMENT_PROBLEMS[code](details?.kind);
   return Object.hasOwn(PROBLEMS, code) ? PROBLEMS[code] : null;
 }

@@ -3,11 +3,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  DOCUMENT_KINDS,
   applicationBody,
   applicationFields,
   applicationRow,
+  chosenDocuments,
   declineBody,
+  documentTooBig,
   myApplication,
+  myDocuments,
   newShopBody,
   onboardingProblem,
   shopLocation,
@@ -29,7 +33,17 @@ const APPLICATION = {
   decided_at: null,
   created_at: "2026-11-27T16:05:00.000Z",
   updated_at: "2026-11-27T16:20:00.000Z",
+  documents: [],
 };
+// a document as the application's view lists it (catalog/documents.py), its link short-lived
+const LICENCE = {
+  kind: "business_licence",
+  document_id: "doc_l1",
+  content_type: "image/png",
+  uploaded_at: "2026-11-27T16:04:00.000Z",
+  url: "https://documents.example/doc_l1?X-Amz-Signature=ab",
+};
+const MIB = 1024 * 1024;
 const FIELDS = {
   name: " 阿婆馄饨 ",
   phone: "+86 21 6321 0000",
@@ -54,8 +68,73 @@ test("a pending application shows the shop, where it is, what it sells, who appl
       "说明：小吃，营业执照 91310101MA1FP0000X",
       "申请人 +8613800000556 · 11/28 00:05 申请",
     ],
+    documents: [
+      { kind: "business_licence", url: null, text: "未上传营业执照" },
+      { kind: "food_permit", url: null, text: "未上传食品经营许可证" },
+    ],
     actions: ["approve", "decline"],
   });
+});
+
+test("an application's row links each document it has and names each it lacks, licence first", () => {
+  const permit = { ...LICENCE, kind: "food_permit", document_id: "doc_p1", url: "https://documents.example/doc_p1" };
+  assert.deepEqual(applicationRow({ ...APPLICATION, documents: [permit, LICENCE] }).documents, [
+    { kind: "business_licence", url: LICENCE.url, text: "营业执照" },
+    { kind: "food_permit", url: permit.url, text: "食品经营许可证" },
+  ]);
+  assert.deepEqual(applicationRow({ ...APPLICATION, documents: [permit] }).documents[0], {
+    kind: "business_licence",
+    url: null,
+    text: "未上传营业执照",
+  });
+  const older = applicationRow({ ...APPLICATION, documents: undefined }); // an API's view from before documents
+  assert.deepEqual(older.documents.map((entry) => entry.text), ["未上传营业执照", "未上传食品经营许可证"]);
+});
+
+test("the applicant's form lists the application's documents: a link to each it has, 未上传 for the others", () => {
+  assert.deepEqual(myDocuments({ ...APPLICATION, documents: [LICENCE] }), [
+    { kind: "business_licence", url: LICENCE.url, text: "营业执照" },
+    { kind: "food_permit", url: null, text: "食品经营许可证：未上传" },
+  ]);
+  const none = [
+    { kind: "business_licence", url: null, text: "营业执照：未上传" },
+    { kind: "food_permit", url: null, text: "食品经营许可证：未上传" },
+  ];
+  assert.deepEqual(myDocuments(APPLICATION), none);
+  assert.deepEqual(myDocuments(null), none, "no application yet");
+  assert.deepEqual(Object.values(DOCUMENT_KINDS), ["营业执照", "食品经营许可证"]);
+});
+
+test("the documents chosen are JPEG, PNG or WebP of at most 8 MB, checked before anything is sent", () => {
+  const licence = { type: "image/jpeg", size: 2 * MIB };
+  const permit = { type: "image/webp", size: 8 * MIB }; // just fits
+  assert.deepEqual(chosenDocuments({ business_licence: licence, food_permit: permit }), {
+    chosen: [
+      ["business_licence", licence],
+      ["food_permit", permit],
+    ],
+  });
+  assert.deepEqual(chosenDocuments({ food_permit: permit }), { chosen: [["food_permit", permit]] });
+  assert.deepEqual(chosenDocuments({ business_licence: undefined, food_permit: undefined }), { chosen: [] });
+  assert.deepEqual(chosenDocuments({ business_licence: { type: "image/gif", size: 6 } }), {
+    error: "营业执照须为 JPEG、PNG 或 WebP 图片。",
+  });
+  assert.deepEqual(chosenDocuments({ business_licence: licence, food_permit: { type: "application/pdf", size: 9 } }), {
+    error: "食品经营许可证须为 JPEG、PNG 或 WebP 图片。",
+  });
+  assert.deepEqual(chosenDocuments({ business_licence: licence, food_permit: { ...permit, size: 8 * MIB + 1 } }), {
+    error: "食品经营许可证图片不能超过 8 MB。",
+  });
+  assert.equal(documentTooBig("business_licence", 4 * MIB), "营业执照图片不能超过 4 MB。", "as the upload's grant says");
+});
+
+test("documents just uploaded go with the application by their ids; with none, it has no documents", () => {
+  const uploaded = { business_licence: "doc_l1", food_permit: "doc_p1" };
+  assert.deepEqual(applicationBody(FIELDS, uploaded), { body: { ...SHOP, note: "小吃", documents: uploaded } });
+  assert.deepEqual(applicationBody(FIELDS, { food_permit: "doc_p1" }).body.documents, { food_permit: "doc_p1" });
+  assert.equal("documents" in applicationBody(FIELDS, {}).body, false, "what it has is kept");
+  assert.equal("documents" in applicationBody(FIELDS).body, false);
+  assert.match(applicationBody({ ...FIELDS, name: "" }, uploaded).error, /请填写店名/);
 });
 
 test("a decided application says how, when, and why it was declined or which shop it made, and has no actions", () => {
@@ -182,5 +261,22 @@ test("the API's refusals about opening a shop are said in Chinese; others are le
   assert.equal(onboardingProblem("APPLICATION_CHANGED"), "申请刚被修改，请刷新后再处理。");
   assert.match(onboardingProblem("IDEMPOTENCY_KEY_REUSED"), /重新登记/);
   assert.equal(onboardingProblem("VALIDATION_ERROR", { errors: [] }), null);
+  assert.equal(onboardingProblem("DOCUMENTS_MISSING", { missing: ["food_permit"] }), "缺少证照：食品经营许可证，不能通过。");
+  assert.equal(
+    onboardingProblem("DOCUMENTS_MISSING", { missing: ["food_permit", "business_licence"] }),
+    "缺少证照：营业执照、食品经营许可证，不能通过。",
+  );
+  assert.equal(onboardingProblem("DOCUMENTS_MISSING", { missing: ["tax_record"] }), "缺少证照，不能通过。");
+  const refused = { kind: "food_permit", document_id: "doc_p1" };
+  assert.equal(
+    onboardingProblem("DOCUMENT_NOT_UPLOADED", refused),
+    "食品经营许可证没有上传成功：请重新选择图片后再提交。",
+  );
+  assert.equal(onboardingProblem("DOCUMENT_TOO_LARGE", refused), "食品经营许可证图片不能超过 8 MB。");
+  assert.equal(
+    onboardingProblem("INVALID_DOCUMENT", { ...refused, kind: "business_licence" }),
+    "营业执照不是可用的图片：请重新选择 JPEG、PNG 或 WebP 图片。",
+  );
+  assert.match(onboardingProblem("INVALID_DOCUMENT", { kind: "tax_record" }), /^证照不是可用的图片/);
   assert.equal(onboardingProblem("toString"), null);
 });

@@ -786,14 +786,20 @@ def test_a_new_user_applies_to_open_a_shop_is_declined_applies_again_and_runs_it
     expect(page.locator("#apply-result")).to_contain_text("先写了纬度")
     page.fill("#apply-location", "121.4737,31.2304")
     page.fill("#apply-note", "小吃，营业执照 91310101MA1FP0000X")
-    page.click("#apply-submit")
+    page.click("#apply-submit")  # no documents yet
     expect(page.locator("#apply-status")).to_contain_text("审核中")
+    expect(page.locator("#apply-documents li")).to_have_text(["营业执照：未上传", "食品经营许可证：未上传"])
 
     ops = signed_in_console(cloud, browser, admin_phone, view="#ops")
     row = ops.locator("#shop-applications li", has_text=name)
     expect(row).to_contain_text("待审核")
     expect(row).to_contain_text("上海市黄浦区福州路 88 号 · 坐标 121.4737,31.2304")
+    expect(row.locator('[data-kind="business_licence"]')).to_have_text("未上传营业执照")
     expect(ops.locator("#shop-applicant-count")).not_to_have_text("")
+    ops.once("dialog", lambda dialog: dialog.accept())  # "通过 …？": refused, it has no documents
+    row.locator('button[data-action="approve"]').click()
+    expect(ops.locator("#error")).to_have_text("缺少证照：营业执照、食品经营许可证，不能通过。")
+    expect(row).to_contain_text("待审核")
     ops.once("dialog", lambda dialog: dialog.accept("营业执照照片不清楚"))
     row.locator('button[data-action="decline"]').click()
     expect(row).to_have_count(0)  # no longer waiting
@@ -803,10 +809,25 @@ def test_a_new_user_applies_to_open_a_shop_is_declined_applies_again_and_runs_it
     page.reload()
     expect(page.locator("#apply-status")).to_have_text("未通过：营业执照照片不清楚。可修改后重新申请。")
     expect(page.locator("#apply-location")).to_have_value("121.4737,31.2304")  # the application, to put right
+    page.set_input_files("#apply-licence", files=[{"name": "x.gif", "mimeType": "image/gif", "buffer": b"GIF89a"}])
     page.click("#apply-submit")
+    expect(page.locator("#apply-result")).to_have_text("营业执照须为 JPEG、PNG 或 WebP 图片。")  # said, nothing sent
+    expect(page.locator("#apply-status")).to_contain_text("未通过")
+    page.set_input_files("#apply-licence", files=[{"name": "licence.png", "mimeType": "image/png", "buffer": PNG}])
+    page.set_input_files("#apply-permit", files=[{"name": "permit.png", "mimeType": "image/png", "buffer": PNG}])
+    page.click("#apply-submit")
+    expect(page.locator("#apply-result")).to_have_text("已提交，请等待平台审核。")
     expect(page.locator("#apply-status")).to_contain_text("审核中")
+    expect(page.locator("#apply-documents img")).to_have_count(2)
+    expect(page.locator('#apply-documents [data-kind="food_permit"]')).to_have_text("食品经营许可证")
+    expect(page.locator("#apply-licence")).to_have_value("")  # sent: not sent again with the next change
+    token = page.evaluate("sessionStorage.getItem('token')")  # the applicant's session, as the page has it
+    mine = cloud.get("/merchants/applications/mine", headers={"Authorization": f"Bearer {token}"}).json()
+    assert sorted(document["kind"] for document in mine["documents"]) == ["business_licence", "food_permit"]
+    assert cloud.http.get(mine["documents"][0]["url"], timeout=15).content == PNG  # what the operator looks at
 
     ops.select_option("#shop-application-status", "PENDING")
+    expect(row.locator("img")).to_have_count(2)
     ops.once("dialog", lambda dialog: dialog.accept())
     row.locator('button[data-action="approve"]').click()
     expect(row).to_have_count(0)
