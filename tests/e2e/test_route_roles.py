@@ -78,6 +78,7 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/merchants/{merchantId}/settlement/lines"): MERCHANT,
     ("GET", "/admin/settlement"): ADMIN,
     ("POST", "/admin/merchants/{merchantId}/payouts"): ADMIN,
+    ("POST", "/admin/merchants/{merchantId}/payouts/{payoutId}/reversal"): ADMIN,
     ("PUT", "/admin/merchants/{merchantId}/commission"): ADMIN,
     ("GET", "/riders/me/cash"): RIDER,
     ("GET", "/admin/riders/{riderId}/cash"): ADMIN,
@@ -202,6 +203,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/admin/merchant-applications/{applicantId}/decision"): {"approve": False, "reason": "test"},
     ("PATCH", "/admin/merchants/{merchantId}"): {"suspended": False},
     ("POST", "/admin/merchants/{merchantId}/payouts"): {"amount": 100, "reference": "roles test"},
+    ("POST", "/admin/merchants/{merchantId}/payouts/{payoutId}/reversal"): {"reason": "roles test"},
     ("PUT", "/admin/merchants/{merchantId}/commission"): {"commission_bp": 800},
     ("POST", "/admin/riders/{riderId}/cash-handins"): {"amount": 100},
     ("POST", "/admin/merchants"): {
@@ -240,6 +242,7 @@ IDS = {
     "applicantId": "usr_none",
     "channel": "sandbox",
     "shopId": "999000111",
+    "payoutId": "pout_none",
 }
 GATEWAY_CODES = {"UNAUTHENTICATED", "FORBIDDEN"}
 

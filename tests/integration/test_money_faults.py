@@ -374,6 +374,32 @@ def test_a_payout_crashing_at_any_call_is_recorded_once(faults):
     assert crashing(faults, setup, step, books) > 3
 
 
+def test_a_payout_reversal_crashing_at_any_call_is_owed_again_once(faults):
+    """An operator's reversal of a payout killed at any call, then clicked again: the amount owed again once."""
+    from paotui.settlement import accounts, ledger
+    from paotui.settlement.models import PayoutRequest
+    from paotui.settlement.records import AccountRecord, PayoutRecord
+    from tests.integration.test_settlement import delivered
+
+    def setup() -> tuple[str, str]:
+        order, merchant = confirmed_order()
+        ledger.settle(delivered(order.id).id, "evt-delivered")
+        faults.waited += timedelta(days=1)
+        request = PayoutRequest(amount=500, reference="ICBC 错号")
+        payout, _ = accounts.pay_out(merchant.id, request, key="payout-reversed-0001", by="usr_admin")
+        return merchant.id, payout.id
+
+    def step(made: tuple[str, str]) -> None:
+        accounts.reverse_payout(*made, reason="银行退回", by="usr_admin")
+
+    def books(made: tuple[str, str]) -> dict:
+        payouts = PayoutRecord.query(made[0], PayoutRecord.entry.startswith("payout#"))
+        reversed_ = [(int(p.amount), p.reversal_reason) for p in payouts]
+        return {"paid": int(AccountRecord.get(made[0]).paid), "payouts": reversed_}
+
+    assert crashing(faults, setup, step, books) > 2
+
+
 def test_a_cash_delivery_and_a_hand_in_crashing_at_any_call_move_the_riders_cash_once(faults):
     """The worker settling a cash order (the shop's lines, the rider's cash), then an operator's hand-in, each killed
     at every call and tried again: the rider holds what one clean run leaves."""

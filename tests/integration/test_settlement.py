@@ -297,6 +297,47 @@ def test_two_payouts_at_once_cannot_pay_more_than_is_payable(now, worker, ops, s
     assert codes == [201, 409]
 
 
+def test_a_payout_recorded_by_mistake_is_reversed_once_and_its_amount_is_owed_again(now, worker, catalog, ops):
+    order, merchant = confirmed_order()
+    worker(order_event(delivered(order.id), "DELIVERED", "DELIVERING"))
+    now.at = TODAY_NOON
+    payout = json.loads(pay_out(ops, merchant.id, {"amount": 900, "reference": "招商银行 错号"})["body"])
+    path = f"/admin/merchants/{merchant.id}/payouts/{payout['id']}/reversal"
+
+    now.at = TODAY_NOON + timedelta(minutes=5)
+    status, reversed_ = ops.call("POST", path, **ADMIN, body={"reason": "银行退回：账号有误"})
+    assert status == 200
+    assert (reversed_["id"], reversed_["amount"], reversed_["reversal_reason"], reversed_["reversed_by"]) == (
+        payout["id"],
+        900,
+        "银行退回：账号有误",
+        "usr_admin",
+    )
+    account = statement(catalog, merchant.id)[1]["account"]
+    assert (account["paid"], account["balance"], account["payable"]) == (0, 920, 920), "owed again"
+    assert ops.call("POST", path, **ADMIN, body={"reason": "又点了一次"}) == (200, reversed_), "once"
+    assert statement(catalog, merchant.id)[1]["account"]["paid"] == 0
+    (listed,) = statement(catalog, merchant.id)[1]["payouts"]
+    assert listed["reversed_at"] == reversed_["reversed_at"], "still listed, marked reversed"
+
+    again = answer(pay_out(ops, merchant.id, {"amount": 920, "reference": "招商银行 20261125-02"}, key="right-one"))
+    assert again[0] == 201, "the right transfer recorded anew"
+    assert statement(catalog, merchant.id)[1]["account"]["paid"] == 920
+
+
+def test_a_payout_reversed_twice_at_once_is_owed_again_once(now, worker, catalog, ops, serialized_moto):
+    order, merchant = confirmed_order()
+    worker(order_event(delivered(order.id), "DELIVERED", "DELIVERING"))
+    now.at = TODAY_NOON
+    payout = json.loads(pay_out(ops, merchant.id, {"amount": 500, "reference": "x"})["body"])
+    path = f"/admin/merchants/{merchant.id}/payouts/{payout['id']}/reversal"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda n: ops.call("POST", path, **ADMIN, body={"reason": f"点了 {n}"}), range(2)))
+    assert [status for status, _ in answers] == [200, 200]
+    assert answers[0][1]["reversed_at"] == answers[1][1]["reversed_at"], "one reversal, answered to both"
+    assert statement(catalog, merchant.id)[1]["account"]["paid"] == 0
+
+
 def test_a_new_commission_rate_applies_to_orders_settled_after_it(now, worker, catalog, ops):
     first, merchant = confirmed_order()
     worker(order_event(delivered(first.id), "DELIVERED", "DELIVERING"))
@@ -324,6 +365,8 @@ def test_who_may_read_and_move_the_money(now, worker, catalog, ops):
         "PUT", f"/admin/merchants/{merchant.id}/commission", user=OWNER, roles="merchant", body={"commission_bp": 0}
     )
     assert put[0] == 403
+    reversal = f"/admin/merchants/{merchant.id}/payouts/pout_x/reversal"
+    assert ops.call("POST", reversal, user=OWNER, roles="merchant", body={"reason": "x"})[0] == 403
 
 
 def test_bad_requests_change_nothing(now, worker, catalog, ops):
@@ -350,6 +393,11 @@ def test_bad_requests_change_nothing(now, worker, catalog, ops):
         )
     assert ops.call("PUT", "/admin/merchants/mer_missing/commission", **ADMIN, body={"commission_bp": 1})[0] == 404
     assert statement(catalog, merchant.id)[1]["commission_bp"] == 800
+    reversal = f"/admin/merchants/{merchant.id}/payouts/pout_missing/reversal"
+    status, missing = ops.call("POST", reversal, **ADMIN, body={"reason": "x"})
+    assert (status, missing["error"]["code"]) == (404, "PAYOUT_NOT_FOUND")
+    for body in ({}, {"reason": ""}, {"reason": "x" * 201}):
+        assert ops.call("POST", reversal, **ADMIN, body=body)[0] == 422
 
 
 def test_the_stream_makes_events_of_refunds_settling_only(aws):

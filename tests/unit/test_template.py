@@ -79,6 +79,7 @@ API_ROUTES = {
     ("GET", "/merchants/{merchantId}/settlement/lines", True),
     ("GET", "/admin/settlement", True),
     ("POST", "/admin/merchants/{merchantId}/payouts", True),
+    ("POST", "/admin/merchants/{merchantId}/payouts/{payoutId}/reversal", True),
     ("PUT", "/admin/merchants/{merchantId}/commission", True),
     ("GET", "/riders/me/cash", True),
     ("GET", "/admin/riders/{riderId}/cash", True),

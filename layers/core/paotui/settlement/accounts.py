@@ -19,7 +19,7 @@ from paotui.catalog.records import MerchantRecord
 from paotui.catalog.lookup import get_merchant
 from paotui.platform import clock
 from paotui.platform.dynamo import scan_page, transact_write
-from paotui.platform.errors import Conflict, Unprocessable, invalid_cursor
+from paotui.platform.errors import Conflict, NotFound, Unprocessable, invalid_cursor
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
 from paotui.platform.settings import get_settings
@@ -83,6 +83,9 @@ def payout_view(payout: PayoutRecord) -> PayoutView:
         note=payout.note,
         by=payout.by,
         at=payout.at,
+        reversed_at=payout.reversed_at,
+        reversed_by=payout.reversed_by,
+        reversal_reason=payout.reversal_reason,
     )
 
 
@@ -185,12 +188,55 @@ def pay_out(merchant_id: str, request: PayoutRequest, *, key: str, by: str) -> t
     raise Conflict("The merchant's account kept changing; try again.", code="CONCURRENT_UPDATE")
 
 
-def _made_under(merchant_id: str, payout_id: str, request: PayoutRequest) -> PayoutRecord | None:
+def reverse_payout(merchant_id: str, payout_id: str, *, reason: str, by: str) -> PayoutRecord:
+    """Reverse a payout recorded by mistake (the transfer failed or was never made; one of another amount is then
+    recorded anew): it stays listed, marked with who reversed it and why, and its amount is owed again (``paid``
+    less it, in the same transaction). Once only: reversing it again answers it as it is. 404
+    ``PAYOUT_NOT_FOUND``."""
+    payout = _find_payout(merchant_id, payout_id)
+    if payout is None:
+        raise NotFound("No such payout of this merchant.", code="PAYOUT_NOT_FOUND")
+    if payout.reversed_at is not None:
+        return payout
+    at = clock.now_iso()
+    try:
+        with transact_write() as transaction:
+            transaction.update(
+                payout,
+                actions=[
+                    PayoutRecord.reversed_at.set(at),
+                    PayoutRecord.reversed_by.set(by),
+                    PayoutRecord.reversal_reason.set(reason),
+                ],
+                condition=PayoutRecord.reversed_at.does_not_exist(),
+            )
+            transaction.update(
+                AccountRecord(merchant_id),
+                actions=[AccountRecord.paid.add(-int(payout.amount)), AccountRecord.updated_at.set(at)],
+                condition=AccountRecord.merchant_id.exists(),
+            )
+    except TransactWriteError as error:
+        if error.cause_response_code != "TransactionCanceledException":
+            raise
+        return _find_payout(merchant_id, payout_id) or payout  # reversed meanwhile: that reversal stands
+    metrics.add_metric(name="MerchantPayoutsReversed", unit="Count", value=1)
+    logger.warning("payout reversed", extra={"merchant_id": merchant_id, "payout_id": payout_id, "by": by})
+    return PayoutRecord.get(merchant_id, payout.entry, consistent_read=True)
+
+
+def _find_payout(merchant_id: str, payout_id: str) -> PayoutRecord | None:
+    """The payout by its id (through its key's pointer), read strongly."""
     try:
         pointer = PayoutKey.get(merchant_id, PayoutKey.entry_of(payout_id), consistent_read=True)
     except DoesNotExist:
         return None
-    payout = PayoutRecord.get(merchant_id, pointer.payout_entry, consistent_read=True)
+    return PayoutRecord.get(merchant_id, pointer.payout_entry, consistent_read=True)
+
+
+def _made_under(merchant_id: str, payout_id: str, request: PayoutRequest) -> PayoutRecord | None:
+    payout = _find_payout(merchant_id, payout_id)
+    if payout is None:
+        return None
     if (int(payout.amount), payout.reference, payout.note) != (request.amount, request.reference, request.note):
         raise Unprocessable("This Idempotency-Key was used for a different payout.", code="IDEMPOTENCY_KEY_REUSED")
     return payout

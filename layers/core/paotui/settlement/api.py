@@ -22,6 +22,7 @@ from paotui.settlement.models import (
     CommissionView,
     LinePage,
     PayoutRequest,
+    PayoutReversal,
     PayoutView,
     SettlementView,
 )
@@ -86,6 +87,18 @@ def pay_out(
     key = required_idempotency_key(idempotency_key)
     payout, created = accounts.pay_out(merchantId, body, key=key, by=admin.user_id)
     return made(accounts.payout_view(payout), created)
+
+
+@admin_router.post("/admin/merchants/<merchantId>/payouts/<payoutId>/reversal")
+def reverse_payout(
+    merchantId: str,  # noqa: N803 (API path name)
+    payoutId: str,  # noqa: N803
+    body: PayoutReversal,
+    admin: Admin,
+) -> PayoutView:
+    """Reverse a payout recorded by mistake: it stays listed, marked reversed with the reason, and its amount is
+    owed again. Once only (again: the payout as reversed). 404 ``PAYOUT_NOT_FOUND``."""
+    return accounts.payout_view(accounts.reverse_payout(merchantId, payoutId, reason=body.reason, by=admin.user_id))
 
 
 @admin_router.put("/admin/merchants/<merchantId>/commission")

@@ -50,6 +50,9 @@ class PayoutView(ResponseModel):
     note: str | None = None
     by: str
     at: str
+    reversed_at: str | None = None  # reversed: recorded by mistake, its amount owed again
+    reversed_by: str | None = None
+    reversal_reason: str | None = None
 
 
 class SettlementView(ResponseModel):
@@ -99,6 +102,12 @@ class PayoutRequest(RequestModel):
     amount: Annotated[int, Field(gt=0, le=10_000_000_00)]
     reference: Annotated[Line, StringConstraints(min_length=1, max_length=64)]
     note: Annotated[Prose, StringConstraints(max_length=200)] | None = None
+
+
+class PayoutReversal(RequestModel):
+    """Why a payout recorded by mistake is reversed (the transfer failed, or was for another amount)."""
+
+    reason: Annotated[Prose, StringConstraints(min_length=1, max_length=200)]
 
 
 class CommissionRequest(RequestModel):

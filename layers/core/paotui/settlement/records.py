@@ -110,6 +110,10 @@ class PayoutRecord(Model):
     note = UnicodeAttribute(null=True)
     by = UnicodeAttribute()
     at = UnicodeAttribute()
+    # set when an operator reverses it (recorded by mistake): it stays listed, and its amount is owed again
+    reversed_at = UnicodeAttribute(null=True)
+    reversed_by = UnicodeAttribute(null=True)
+    reversal_reason = UnicodeAttribute(null=True)
 
     @staticmethod
     def entry_of(at: str, payout_id: str) -> str:
