@@ -1,16 +1,16 @@
-"""A shop applicant's licences (证照): the business licence (营业执照) and the food business permit (食品经营许可证).
+"""A shop's licences (证照): the business licence (营业执照) and the food business permit (食品经营许可证).
 
 A platform must see both before a shop sells food through it (网络餐饮服务食品安全监督管理办法, art. 8), so
-an application is approved only with both (catalog.onboarding). As with product images, the bytes never pass
-through Lambda:
+an application is approved only with both (catalog.onboarding), and the shop keeps them, shown to anyone and renewed
+by its owner (:func:`renew`). As with product images, the bytes never pass through Lambda:
 
-1. :func:`new_upload` signs a POST into the private documents bucket at ``uploads/<applicant>/<document id>``;
-   the applicant's browser sends the file there.
-2. Applying with the document's id (:func:`attaching`) checks what arrived (an image within ``document_max_bytes``)
-   and copies it under ``documents/<applicant>/``, where it is kept; the upload is deleted once
-   the application is written, or expires after a day if it never is. The key carries the applicant, so no
-   one can attach another user's upload.
-3. Viewers (the applicant, operators) get short-lived links (:func:`links`).
+1. :func:`new_upload` signs a POST into the private documents bucket at ``uploads/<uploader>/<document id>``;
+   the uploader's browser sends the file there.
+2. Applying (or renewing) with the document's id (:func:`attaching`) checks what arrived (an image within
+   ``document_max_bytes``) and copies it under ``documents/<uploader>/``, where it is kept; the upload is deleted
+   once the record is written, or expires after a day if it never is. The key carries the uploader, so no one can
+   attach another user's upload.
+3. Viewers get short-lived links (:func:`links`).
 
 A document replaced by another stays in the bucket: what was submitted, and what an operator approved a shop by,
 is on record. The bucket is versioned, so not even a delete loses one.
@@ -35,18 +35,18 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = get_args(DocumentKind)
 """What an application needs, in the order they are listed."""
 
 
-def new_upload(applicant_id: str, content_type: str) -> dict[str, object]:
+def new_upload(uploader_id: str, content_type: str) -> dict[str, object]:
     """A presigned POST for one document image of ``content_type``; the form fields go before the file."""
     settings = get_settings()
     document_id = new_id("doc_")
     post = uploads.presigned_post(
         settings.shop_documents_bucket,
-        _upload_key(applicant_id, document_id),
+        _upload_key(uploader_id, document_id),
         content_type,
         max_bytes=settings.document_max_bytes,
         expires_in=settings.document_upload_ttl_seconds,
     )
-    logger.info("document upload granted", extra={"applicant_id": applicant_id, "document_id": document_id})
+    logger.info("document upload granted", extra={"uploader_id": uploader_id, "document_id": document_id})
     return {"document_id": document_id, **post}
 
 
@@ -120,12 +120,12 @@ def links(documents: Sequence[ShopDocumentMap] | None) -> list[dict[str, str]]:
     ]
 
 
-def _checked(applicant_id: str, kind: str, document_id: str) -> str:
+def _checked(uploader_id: str, kind: str, document_id: str) -> str:
     """The image type of the upload, or 422 saying why it can't be attached (a bad upload is deleted)."""
     settings = get_settings()
     return uploads.checked(
         settings.shop_documents_bucket,
-        _upload_key(applicant_id, document_id),
+        _upload_key(uploader_id, document_id),
         max_bytes=settings.document_max_bytes,
         noun="document",
         code="DOCUMENT",
@@ -133,16 +133,16 @@ def _checked(applicant_id: str, kind: str, document_id: str) -> str:
     )
 
 
-def _copy(applicant_id: str, document_id: str, content_type: str) -> str:
+def _copy(uploader_id: str, document_id: str, content_type: str) -> str:
     """Copy the checked upload to where documents are kept; its key there. The upload stays. Each copy has a key of
     its own, so a request that fails deletes only its own copy, never the one a request racing it wrote."""
-    key = f"documents/{applicant_id}/{document_id}-{new_id()}.{uploads.IMAGE_TYPES[content_type]}"
-    source = _upload_key(applicant_id, document_id)
+    key = f"documents/{uploader_id}/{document_id}-{new_id()}.{uploads.IMAGE_TYPES[content_type]}"
+    source = _upload_key(uploader_id, document_id)
     return uploads.copy(get_settings().shop_documents_bucket, source, key, content_type)
 
 
-def _upload_key(applicant_id: str, document_id: str) -> str:
-    return f"uploads/{applicant_id}/{document_id}"
+def _upload_key(uploader_id: str, document_id: str) -> str:
+    return f"uploads/{uploader_id}/{document_id}"
 
 
 def _delete_quietly(keys: list[str]) -> None:
