@@ -84,6 +84,28 @@ def test_a_cash_order_delivered_puts_its_cash_on_the_riders_balance_once(riders,
     assert next(r for r in me["items"] if r["id"] == RIDER)["cash_held"] == 2500, "operators see it on the rider"
 
 
+def test_a_rider_reading_their_cash_as_a_delivery_settles_sees_a_balance_counting_every_move_listed(
+    riders, worker, monkeypatch
+):
+    """The delivery's cash lands between the two reads of ``GET /riders/me/cash`` (its moves, the balance): the
+    balance shown counts every move shown."""
+    from paotui.settlement.records import CashMove
+
+    make_rider(RIDER, near(SHOP, 100))
+    order = cash_order()
+    query, landed = CashMove.query, []
+
+    def settling_meanwhile(*args, **kwargs):
+        if not landed:
+            landed.append(worker(order_event(order, "DELIVERED", "DELIVERING")))
+        return query(*args, **kwargs)
+
+    monkeypatch.setattr(CashMove, "query", settling_meanwhile)
+    cash = my_cash(riders)
+    assert landed == [{"batchItemFailures": []}]
+    assert cash["held"] == sum(move["amount"] for move in cash["moves"]) == 2500
+
+
 @pytest.mark.parametrize(
     ("payment", "rider", "status"),
     [

@@ -150,8 +150,11 @@ def move_view(move: CashMove) -> CashMoveView:
 
 
 def cash_of(rider_id: str, limit: int, cursor: str | None) -> CashView:
-    """The rider's balance and moves, newest first. 404 ``RIDER_NOT_FOUND``, 400 ``INVALID_CURSOR``."""
-    rider = _rider(rider_id)
+    """The rider's balance and moves, newest first. 404 ``RIDER_NOT_FOUND``, 400 ``INVALID_CURSOR``.
+
+    The moves are read before the balance: a move and its change to the balance are written in one transaction, so
+    the balance then counts every move listed (read the other way round, a move landing between the two reads would
+    be listed but not yet counted)."""
     if cursor is not None and not cursor.startswith("move#"):
         raise invalid_cursor()
     start = {"rider_id": {"S": rider_id}, "entry": {"S": cursor}} if cursor else None
@@ -161,9 +164,11 @@ def cash_of(rider_id: str, limit: int, cursor: str | None) -> CashView:
         scan_index_forward=False,
         limit=limit,
         last_evaluated_key=start,
+        consistent_read=True,
     )
     moves = [move_view(move) for move in result]
     last = result.last_evaluated_key
+    rider = _rider(rider_id)
     return CashView(
         rider_id=rider_id,
         held=int(rider.cash_held or 0),
