@@ -7,9 +7,10 @@
 // the range's lines as a CSV file (导出对账单), add dishes
 // and edit them (price, category, options, photo), take them off the menu
 // or put them back and restock or count them, set the shop's hours, days off, prep time, auto-confirm, what an
-// unanswered order becomes, what proves a delivery and its phone, set who delivers (its riders, Dada, or its riders
-// with Dada as a fallback) and its delivery areas with their fees, bind its cloud receipt printer (Feieyun, by the SN
-// and KEY on its label), see its state and unbind it (each order the shop takes then prints its ticket there, and the
+// unanswered order becomes, what proves a delivery and its phone, keep its licences on file current (营业执照,
+// 食品经营许可证, shown to customers: a renewed one's image in place of the old), set who delivers (its riders, Dada,
+// or its riders with Dada as a fallback) and its delivery areas with their fees, bind its cloud receipt printer
+// (Feieyun, by the SN and KEY on its label), see its state and unbind it (each order the shop takes then prints its ticket there, and the
 // order's row says how that went), watch its alerts (refreshed, with an unread badge), and bind its Ele.me shops
 // (granted at Ele.me in a popup, which Ele.me sends back to the API's callback); a shop the platform has suspended says
 // so at the top, with the platform's reason. A user with no shop gets a form to apply to open one instead, with the
@@ -21,9 +22,9 @@
 // (applications approved or declined, riders suspended or let work again, their capacity, a rider registered by hand,
 // the cash a rider collected at doors taken in), the shops opening (applications with their documents, approved or
 // declined with a reason, a shop registered by hand for its owner), the shops themselves (found by a part of the name
-// and by whether they are suspended, suspended with a reason their owner reads, or reinstated), and the merchants'
-// settlement accounts (a transfer made to a shop recorded as its payout, with the bank's reference, at most what is
-// payable; a shop's commission rate set).
+// and by whether they are suspended, with their licences on file, suspended with a reason their owner reads, or
+// reinstated), and the merchants' settlement accounts (a transfer made to a shop recorded as its payout, with the
+// bank's reference, at most what is payable; a shop's commission rate set).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -61,7 +62,9 @@ import {
   myDocuments,
   newShopBody,
   onboardingProblem,
+  ownDocuments,
 } from "./onboarding.js";
+import { chosenLicences, licencesProblem } from "./licences.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import {
   COPIES_CHOICES,
@@ -145,6 +148,7 @@ const state = {
   settlementQuery: null, // the range 对账结算 last read (the API's query), read again at each refresh while it is open
   dayLines: null, // the day whose lines it shows: its date, the lines read so far, and where the next page starts
   payee: null, // the merchant's account the payout form is for (as the list had it), or null: the form is hidden
+  licencesRenewed: 0, // how many renewals of the licences this page has drawn: a reading sent before one is older
 };
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
@@ -453,22 +457,10 @@ async function showShopApplications() {
   $("shop-applicant-count").textContent = waitingCount(waiting || page);
 }
 
-// Its documents below its details, for the operator to look at before approving (which needs them all).
+// Its documents below its details (listItem), for the operator to look at before approving (which needs them all).
 function shopApplicationItem(application) {
   const row = applicationRow(application);
-  const documents = document.createElement("div");
-  documents.className = "documents";
-  documents.append(...row.documents.map((entry) => documentEntry(entry, "span")));
-  return rowItem({
-    key: "application",
-    id: row.id,
-    head: row.head,
-    status: row.status,
-    lines: [...row.lines.map((text) => line(text, "detail")), documents],
-    actions: row.actions,
-    labels: APPLICATION_ACTIONS,
-    run: (action) => APPLICATION_DO[action](application),
-  });
+  return listItem("application", row, APPLICATION_ACTIONS, (action) => APPLICATION_DO[action](application));
 }
 
 // A document (证照) as a ``tag`` element: a link to its image, with a thumbnail, named by its kind; or what says it is
@@ -742,6 +734,9 @@ async function watch(merchantId) {
   resetDishForm();
   state.categoriesKey = null;
   $("settings").open = false; // another shop's settings are filled when opened
+  $("shop-licences").open = false; // and its licences read
+  $("licences-form").reset();
+  $("licences-result").textContent = "";
   $("delivery").open = false;
   state.deliveryBase = null;
   $("printer").open = false;
@@ -767,6 +762,7 @@ async function refresh() {
     api("GET", `/merchants/${state.merchantId}/analytics?${weekQuery(new Date())}`),
     api("GET", `/merchants/${state.merchantId}/analytics?${todayByHourQuery(new Date())}`),
     refreshSettlement(),
+    refreshLicences(),
   ]);
   // only GET /merchants/mine says why the platform suspended the shop: read again while it is or was suspended
   if (shop.suspended || pickedShop()?.suspended) state.shops = await api("GET", "/merchants/mine");
@@ -941,7 +937,9 @@ const APPLY_FIELDS = {
   location: "apply-location",
   note: "apply-note",
 };
-const DOCUMENT_FIELDS = { business_licence: "apply-licence", food_permit: "apply-permit" }; // file inputs, by kind
+// file inputs, by kind: the applicant's documents, and the shop's licences renewed
+const DOCUMENT_FIELDS = { business_licence: "apply-licence", food_permit: "apply-permit" };
+const LICENCE_FIELDS = { business_licence: "licence-business", food_permit: "licence-permit" };
 
 // A field's value as the pure modules take it (a checkbox as whether it is checked), and a field set to one.
 function valueOf(input) {
@@ -1119,9 +1117,16 @@ function rowItem({ key, id, head, status: statusText, lines, actions, labels, ru
   return li;
 }
 
-// A row as the pure modules make it ({ id, head, status, lines, actions }), its lines as details.
+// A row as the pure modules make it ({ id, head, status, lines, actions }), its lines as details; a shop's or its
+// application's documents (证照) below them, side by side.
 function listItem(key, row, labels, run) {
   const lines = row.lines.map((text) => line(text, "detail"));
+  if (row.documents) {
+    const documents = document.createElement("div");
+    documents.className = "documents";
+    documents.append(...row.documents.map((entry) => documentEntry(entry, "span")));
+    lines.push(documents);
+  }
   return rowItem({ key, id: row.id, head: row.head, status: row.status, lines, actions: row.actions, labels, run });
 }
 
@@ -1252,22 +1257,35 @@ async function applyForShop(event) {
   event.preventDefault();
   const fields = readForm(APPLY_FIELDS);
   const described = applicationBody(fields);
-  const files = Object.fromEntries(Object.entries(DOCUMENT_FIELDS).map(([kind, id]) => [kind, $(id).files[0]]));
-  const documents = chosenDocuments(files);
+  const documents = chosenDocuments(chosenFiles(DOCUMENT_FIELDS));
   if (described.error || documents.error) return sayBeside("apply-result", described.error || documents.error);
   await whileBusy([$("apply-submit")], async () => {
-    const uploads = documents.chosen.map(async ([kind, file]) => [kind, await uploadDocument(kind, file)]);
-    const uploaded = Object.fromEntries(await Promise.all(uploads));
-    const body = applicationBody(fields, uploaded).body;
+    const body = applicationBody(fields, await uploadDocuments(documents.chosen)).body;
     const application = await api("POST", "/merchants/applications", body).catch(inOnboardingWords);
-    Object.values(DOCUMENT_FIELDS).forEach((id) => ($(id).value = "")); // sent: listed below now
+    clearFiles(DOCUMENT_FIELDS); // sent: listed below now
     showMyApplication(application);
     sayBeside("apply-result", "已提交，请等待平台审核。");
   });
   return null;
 }
 
-// A document's image, uploaded as a dish's photo is (catalog/documents.py grants the POST): its id, to apply with.
+// The files chosen in a form's file inputs (``fields``: kind → id), by kind: nothing for a kind none is chosen of.
+function chosenFiles(fields) {
+  return Object.fromEntries(Object.entries(fields).map(([kind, id]) => [kind, $(id).files[0]]));
+}
+
+function clearFiles(fields) {
+  Object.values(fields).forEach((id) => ($(id).value = ""));
+}
+
+// The documents chosen (``[kind, file]`` pairs), uploaded side by side: kind → document id, to send them by.
+async function uploadDocuments(chosen) {
+  const uploads = chosen.map(async ([kind, file]) => [kind, await uploadDocument(kind, file)]);
+  return Object.fromEntries(await Promise.all(uploads));
+}
+
+// A document's image, uploaded as a dish's photo is (catalog/documents.py grants the POST): its id, to apply with or
+// to renew a shop's licence with.
 async function uploadDocument(kind, file) {
   const grant = await api("POST", "/merchants/applications/documents", { content_type: file.type });
   await sendGranted(grant, file, (max) => documentTooBig(kind, max));
@@ -1413,6 +1431,47 @@ async function saveSettings(event) {
     sayBeside("settings-result", "已保存。");
     render();
     return null;
+  });
+  return null;
+}
+
+
+// --- the shop's licences (证照) ------------------------------------------------------------------------
+
+// Read when opened and at each refresh while open: the links to their images are short-lived, each reading brings new
+// ones (the refresh's timer, not one of their own).
+function refreshLicences() {
+  return $("shop-licences").open ? readLicences() : null;
+}
+
+// Not drawn if another shop was picked meanwhile, nor over a renewal drawn meanwhile: it may have read the list
+// before the renewal went in.
+async function readLicences() {
+  const merchantId = state.merchantId;
+  const renewed = state.licencesRenewed;
+  const licences = await api("GET", `/merchants/${merchantId}/licences`);
+  if (merchantId === state.merchantId && renewed === state.licencesRenewed) showLicences(licences);
+}
+
+function showLicences(licences) {
+  $("licences").replaceChildren(...ownDocuments(licences).map((entry) => documentEntry(entry, "li")));
+}
+
+// The licences chosen are checked before anything is sent, uploaded as an applicant's documents are, then put on file
+// by their ids: a kind not chosen stays as it is. The answer is the list as it is now.
+async function renewLicences(event) {
+  event.preventDefault();
+  const licences = chosenLicences(chosenFiles(LICENCE_FIELDS));
+  if (licences.error) return sayBeside("licences-result", licences.error);
+  const merchantId = state.merchantId;
+  await whileBusy([$("licences-submit")], async () => {
+    const body = await uploadDocuments(licences.chosen);
+    const onFile = await api("PUT", `/merchants/${merchantId}/licences`, body).catch(inLicenceWords);
+    clearFiles(LICENCE_FIELDS); // on file: listed above now
+    if (merchantId !== state.merchantId) return; // another shop picked meanwhile: its section is closed
+    state.licencesRenewed += 1;
+    showLicences(onFile);
+    sayBeside("licences-result", "证照已更新。");
   });
   return null;
 }
@@ -1809,6 +1868,7 @@ function inWords(problem) {
 }
 const inPrinterWords = inWords(printerProblem);
 const inOnboardingWords = inWords(onboardingProblem);
+const inLicenceWords = inWords(licencesProblem);
 const inSettlementWords = inWords(settlementProblem);
 const inCashWords = inWords(cashProblem);
 
@@ -1859,6 +1919,9 @@ $("apply-form").onsubmit = (event) => applyForShop(event).catch(saidBeside("appl
 $("apply-sign-in").onclick = () => signOut("");
 $("settings").ontoggle = () => $("settings").open && state.shop && fillSettings();
 $("settings-form").onsubmit = (event) => saveSettings(event).catch(saidBeside("settings-result"));
+$("shop-licences").ontoggle = () =>
+  $("shop-licences").open && state.merchantId && readLicences().catch(saidBeside("licences-result"));
+$("licences-form").onsubmit = (event) => renewLicences(event).catch(saidBeside("licences-result"));
 $("hours-always").onchange = () => ($("hours-days").disabled = $("hours-always").checked);
 $("delivery").ontoggle = () =>
   $("delivery").open && state.merchantId && openDelivery().catch(saidBeside("delivery-result"));

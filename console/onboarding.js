@@ -42,21 +42,31 @@ export function applicationRow(application) {
       ...(application.note ? [`说明：${application.note}`] : []),
       `申请人 ${application.applicant_phone} · ${chinaTime(application.created_at)} 申请${decided}${shop}`,
     ],
-    documents: documentEntries(application.documents, (label) => `未上传${label}`),
+    documents: listedDocuments(application.documents),
     actions: application.status === "PENDING" ? Object.keys(APPLICATION_ACTIONS) : [],
   };
 }
 
-/**
- * The documents of the applicant's own application (null: none yet) as the form lists them, each kind as
- * ``{ kind, url, text }``: a link to its image named by its kind, or (url null) saying it is not uploaded yet.
- */
+/** The documents of the applicant's own application (null: none yet) as the form lists them (ownDocuments). */
 export function myDocuments(application) {
-  return documentEntries(application?.documents, (label) => `${label}：未上传`);
+  return ownDocuments(application?.documents);
 }
 
-// Each kind, in DOCUMENT_KINDS's order, as the application has it, or ``missing(label)`` said of it. The links are
-// short-lived: the entries are made again from each reading of the application.
+/**
+ * Documents as their owner sees them (an application's, the shop's licences on file), each kind as
+ * ``{ kind, url, text }``: a link to its image named by its kind, or (url null) saying it is not uploaded yet.
+ */
+export function ownDocuments(documents) {
+  return documentEntries(documents, (label) => `${label}：未上传`);
+}
+
+/** Documents as operators' rows list them (an application's, a shop's licences): the same, 未上传… said first. */
+export function listedDocuments(documents) {
+  return documentEntries(documents, (label) => `未上传${label}`);
+}
+
+// Each kind, in DOCUMENT_KINDS's order, as the documents have it, or ``missing(label)`` said of it. The links are
+// short-lived: the entries are made again from each reading of the application or the shop.
 function documentEntries(documents, missing) {
   const byKind = new Map((documents ?? []).map((held) => [held.kind, held]));
   return Object.entries(DOCUMENT_KINDS).map(([kind, label]) => {

@@ -1,9 +1,9 @@
 // The shops as operators manage them: found by a part of their name and whether the platform has suspended them (GET
-// /admin/merchants), suspended with a reason their owner reads, or reinstated (PATCH /admin/merchants/{merchantId});
-// and what a suspended shop's owner is told (GET /merchants/mine). Pure functions (no DOM, no fetch), so that
-// tests/console runs them under node.
+// /admin/merchants) with their licences on file, suspended with a reason their owner reads, or reinstated (PATCH
+// /admin/merchants/{merchantId}); and what a suspended shop's owner is told (GET /merchants/mine). Pure functions (no
+// DOM, no fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
-import { typedReason } from "./onboarding.js";
+import { listedDocuments, typedReason } from "./onboarding.js";
 
 // catalog/onboarding_api.py: list_shops's name
 const NAME_PART_MAX = 60;
@@ -31,7 +31,8 @@ export function shopsPath(search) {
 
 /**
  * One shop (a ShopView) as operators see it: the shop, where it is, who owns it, and whether it takes orders: 营业中,
- * 休息中 (its hours), 店主暂停接单 (its owner's switch), or suspended by the platform, why, since when and by whom.
+ * 休息中 (its hours), 店主暂停接单 (its owner's switch), or suspended by the platform, why, since when and by whom; and
+ * its licences, as an application's documents are listed (their links short-lived: made again at each reading).
  */
 export function shopRow(shop) {
   const lines = [shop.address, `店铺 ${shop.id} · 店主 ${shop.owner_id} · ${chinaTime(shop.created_at)} 开通`];
@@ -44,6 +45,7 @@ export function shopRow(shop) {
     head: `${shop.name} ${shop.phone}`,
     status: standingLabel(shop),
     lines,
+    documents: listedDocuments(shop.licences),
     actions: [shop.suspended ? "reinstate" : "suspend"],
   };
 }

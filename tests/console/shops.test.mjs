@@ -21,6 +21,7 @@ const shop = (fields = {}) => ({
   suspended_by: null,
   suspension_reason: null,
   created_at: "2026-11-20T01:30:00.000Z",
+  licences: [],
   ...fields,
 });
 const SUSPENDED = {
@@ -38,6 +39,10 @@ test("a shop taking orders shows who owns it and since when it is open: to suspe
     head: "老王生煎 +862163210000",
     status: "营业中",
     lines: ["上海市黄浦区福州路 88 号", "店铺 mer_1 · 店主 usr_owner · 11/20 09:30 开通"],
+    documents: [
+      { kind: "business_licence", url: null, text: "未上传营业执照" },
+      { kind: "food_permit", url: null, text: "未上传食品经营许可证" },
+    ],
     actions: ["suspend"],
   });
   assert.equal(SHOP_ACTIONS.suspend, "暂停营业资格");
@@ -60,6 +65,25 @@ test("a suspended shop says why, since when and by whom: to reinstate", () => {
   const paused = shopRow(shop({ ...SUSPENDED, paused: true }));
   assert.equal(paused.status, "已被平台暂停：食品安全抽检不合格");
   assert.equal(paused.lines.at(-1), "11/27 14:15 由 usr_admin 暂停 · 店主也已暂停接单");
+});
+
+test("a shop's licences on file are linked below it, as an application's documents are, licence first", () => {
+  const permit = {
+    kind: "food_permit",
+    document_id: "doc_p1",
+    content_type: "image/png",
+    uploaded_at: "2026-11-27T06:00:00.000Z",
+    url: "https://documents.example/doc_p1?X-Amz-Signature=ab",
+  };
+  const licence = { ...permit, kind: "business_licence", url: "https://documents.example/doc_l1" };
+  assert.deepEqual(shopRow(shop({ licences: [licence, permit] })).documents, [
+    { kind: "business_licence", url: licence.url, text: "营业执照" },
+    { kind: "food_permit", url: permit.url, text: "食品经营许可证" },
+  ]);
+  assert.deepEqual(
+    shopRow(shop({ licences: [permit] })).documents.map((entry) => entry.text),
+    ["未上传营业执照", "食品经营许可证"],
+  );
 });
 
 test("suspending takes a reason the owner reads, of at most 200 characters", () => {

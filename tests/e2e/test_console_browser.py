@@ -14,7 +14,8 @@ operator declines with a reason; the user applies again, is approved, and signs 
 registers a shop by hand for a new owner. An operator finds a shop by a part of its name and suspends it with a
 reason, which its owner reads at the top of the console while customers can't order from it, and reinstates it. An
 operator sets a shop's commission rate in the merchants' settlement accounts, and is refused a payout past what the
-shop may be paid now."""
+shop may be paid now. A shop's owner puts its renewed licences on file, which anyone may read and operators see in the
+shops list."""
 
 from __future__ import annotations
 
@@ -929,6 +930,54 @@ def test_an_operator_suspends_a_shop_with_a_reason_its_owner_reads_and_reinstate
     finally:
         lifted = admin.request("PATCH", f"/admin/merchants/{merchant['id']}", json={"suspended": False})
         assert lifted.status_code == 200, lifted.text
+
+
+def test_a_shop_owner_puts_its_licences_on_file_and_operators_and_customers_see_them(cloud, browser):
+    from playwright.sync_api import expect
+
+    seed = cloud.seed()
+    merchant = seed["merchants"][1]  # not the shop the seeded riders wait next to
+    licences = f"/merchants/{merchant['id']}/licences"
+    # the module shares one cloud: a run of this test before may have put them on file
+    held = {licence["kind"] for licence in cloud.get(licences).json()}
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.click("#shop-licences summary")
+    kinds = {"business_licence": "营业执照", "food_permit": "食品经营许可证"}
+    texts = [label if kind in held else f"{label}：未上传" for kind, label in kinds.items()]
+    expect(page.locator("#licences li")).to_have_text(texts)
+
+    sent = []  # what the console sends: uploads, renewals
+    page.on("request", lambda request: request.method != "GET" and sent.append(request))
+    page.click("#licences-submit")
+    expect(page.locator("#licences-result")).to_have_text("请选择要更新的证照。")
+    page.set_input_files("#licence-business", files=[{"name": "x.gif", "mimeType": "image/gif", "buffer": b"GIF89a"}])
+    page.click("#licences-submit")
+    expect(page.locator("#licences-result")).to_have_text("营业执照须为 JPEG、PNG 或 WebP 图片。")
+    assert sent == [], "refused in the form: nothing sent"
+    page.set_input_files("#licence-business", files=[{"name": "licence.png", "mimeType": "image/png", "buffer": PNG}])
+    page.set_input_files("#licence-permit", files=[{"name": "permit.png", "mimeType": "image/png", "buffer": PNG}])
+    page.click("#licences-submit")
+    expect(page.locator("#licences-result")).to_have_text("证照已更新。")
+    expect(page.locator("#licences img")).to_have_count(2)
+    expect(page.locator('#licences [data-kind="food_permit"]')).to_have_text("食品经营许可证")
+    expect(page.locator("#licence-business")).to_have_value("")  # on file: not sent again
+    (renewal,) = [request for request in sent if request.method == "PUT"]
+    renewed = json.loads(renewal.post_data)
+    assert sorted(renewed) == ["business_licence", "food_permit"]
+
+    on_file = cloud.get(licences).json()  # no sign-in: shown to customers on the shop's page
+    assert [(licence["kind"], licence["document_id"]) for licence in on_file] == list(renewed.items())
+    assert cloud.http.get(on_file[0]["url"], timeout=15).content == PNG
+
+    ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+    ops.fill("#shop-search-name", merchant["name"][1:3])
+    ops.click("#shop-search button")
+    row = ops.locator(f'#shop-list li[data-shop="{merchant["id"]}"]')
+    expect(row.locator("img")).to_have_count(2)
+    expect(row.locator('[data-kind="business_licence"]')).to_have_text("营业执照")
+    expect(page.locator("#error")).to_have_text("")
+    expect(ops.locator("#error")).to_have_text("")
 
 
 def test_an_operator_sets_a_shops_commission_and_is_refused_a_payout_past_what_is_payable(cloud, browser):
