@@ -190,7 +190,7 @@ def test_applying_needs_a_phone_and_a_complete_shop_and_operators_decide(api):
     assert decide(api, "usr_nobody", approve=True)[0] == 404
 
 
-def test_an_approval_retried_after_a_crash_makes_one_shop(api, monkeypatch):
+def test_an_approval_retried_after_a_crash_makes_one_shop_showing_the_licences_it_was_approved_by(api, monkeypatch):
     from paotui.catalog import onboarding
     from paotui.catalog.records import MerchantRecord
 
@@ -204,10 +204,15 @@ def test_an_approval_retried_after_a_crash_makes_one_shop(api, monkeypatch):
         patched.setattr(onboarding.MerchantApplicationRecord, "update", crash)
         with pytest.raises(RuntimeError):
             onboarding.decide(applicant.id, approve=True, reason=None, by="usr_admin")
+    permit = uploaded(api, applicant)  # the applicant puts in another permit before the operator clicks again
+    assert apply(api, applicant, {**SHOP_FORM, "documents": {"food_permit": permit}}, documents=())[0] == 200
     status, approved = decide(api, applicant.id, approve=True)
     assert status == 200
     owned = list(MerchantRecord.by_owner.query(applicant.id))
     assert [merchant.id for merchant in owned] == [approved["merchant_id"]]
+    shown = [(d["kind"], d["document_id"]) for d in anyone(api, f"/merchants/{approved['merchant_id']}/licences")[1]]
+    assert shown == [(d["kind"], d["document_id"]) for d in approved["documents"]], "what it was approved by"
+    assert shown[1] == ("food_permit", permit)
 
 
 def mine(api, applicant) -> dict:

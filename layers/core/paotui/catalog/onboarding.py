@@ -249,9 +249,11 @@ def _open_shop(application: MerchantApplicationRecord) -> str:
     }
     try:
         _create(application.applicant_id, shop, merchant_id, licences=application.documents)
-    except PutError as error:  # a decision retried: its first try made it
+    except PutError as error:  # a decision retried: its first try made it, maybe before the applicant's last edit
         if not condition_failed(error):
             raise
+        licences = application.documents or None
+        MerchantRecord(merchant_id).update(actions=[MerchantRecord.licences.set(licences)])
     grant_roles(get_user(application.applicant_id), [MERCHANT_ROLE])
     return merchant_id
 
