@@ -24,7 +24,8 @@
 // declined with a reason, a shop registered by hand for its owner), the shops themselves (found by a part of the name
 // and by whether they are suspended, with their licences on file, suspended with a reason their owner reads, or
 // reinstated), and the merchants' settlement accounts (a transfer made to a shop recorded as its payout, with the
-// bank's reference, at most what is payable; a shop's commission rate set).
+// bank's reference, at most what is payable; a shop's latest payouts, one recorded by mistake reversed with a reason;
+// a shop's commission rate set).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -97,6 +98,7 @@ import {
 import {
   ACCOUNT_ACTIONS,
   COMMISSION_HINT,
+  PAYOUT_ACTIONS,
   accountFigures,
   accountRow,
   commissionBp,
@@ -106,7 +108,10 @@ import {
   daysWithLines,
   lineTable,
   payoutBody,
+  payoutRow,
   payoutTable,
+  reversalBody,
+  reversalText,
   settlementProblem,
   settlementRange,
   statementCsv,
@@ -148,6 +153,7 @@ const state = {
   settlementQuery: null, // the range 对账结算 last read (the API's query), read again at each refresh while it is open
   dayLines: null, // the day whose lines it shows: its date, the lines read so far, and where the next page starts
   payee: null, // the merchant's account the payout form is for (as the list had it), or null: the form is hidden
+  payoutsOf: null, // the merchant's account whose payouts 打款记录 shows (as the list had it), or null: hidden
   licencesRenewed: 0, // how many renewals of the licences this page has drawn: a reading sent before one is older
 };
 const $ = (id) => document.getElementById(id);
@@ -221,6 +227,7 @@ async function refreshOps() {
     showShopApplications(),
     showShopList(),
     showList("accounts", "/admin/settlement?limit=50"),
+    showPayouts(),
   ]);
   const open = incidents.items;
   cleared();
@@ -564,13 +571,14 @@ function accountItem(account) {
   return listItem("account", accountRow(account), ACCOUNT_ACTIONS, (action) => ACCOUNT_DO[action](account));
 }
 
-// 登记打款 opens the payout form for the shop; 佣金 asks for the rate, the shop's current one offered, which the orders
-// settled from then on pay (the list does not show it: nothing to refresh).
+// 登记打款 opens the payout form for the shop; 打款记录 lists its latest payouts; 佣金 asks for the rate, the shop's
+// current one offered, which the orders settled from then on pay (the list does not show it: nothing to refresh).
 const ACCOUNT_DO = {
   payout: (account) => {
     startPayout(account);
     return null;
   },
+  history: (account) => openPayouts(account),
   commission: async (account) => {
     const { commission_bp: current } = await api("GET", `/merchants/${account.merchant_id}/settlement`);
     const asked = window.prompt(`${account.name}：佣金比例（%），之后结算的订单按此计算`, commissionText(current));
@@ -620,6 +628,53 @@ async function recordPayout(event) {
   });
   return null;
 }
+
+// 打款记录: ``account``'s shop's latest payouts (the API's last 20, newest first), in place of another shop's.
+async function openPayouts(account) {
+  state.payoutsOf = account;
+  $("payout-history-title").textContent = `${account.name} 的打款记录（最近 20 笔）`;
+  $("payout-history-result").textContent = "";
+  await showPayouts();
+  $("payout-history").hidden = false;
+  $("payout-history").scrollIntoView({ block: "nearest" });
+  return null;
+}
+
+// The shown shop's payouts, read again at each refresh while shown (another operator may reverse one); not shown if
+// another shop's were asked for meanwhile.
+async function showPayouts() {
+  const account = state.payoutsOf;
+  if (!account) return;
+  const { payouts } = await api("GET", `/merchants/${account.merchant_id}/settlement`);
+  if (account !== state.payoutsOf) return;
+  $("payout-history-list").replaceChildren(...payouts.map(payoutItem));
+  $("no-payout-history").hidden = payouts.length > 0;
+}
+
+function closePayouts() {
+  state.payoutsOf = null;
+  $("payout-history").hidden = true;
+  $("payout-history-list").replaceChildren();
+}
+
+function payoutItem(payout) {
+  return listItem("payout", payoutRow(payout), PAYOUT_ACTIONS, (action) => PAYOUT_DO[action](payout));
+}
+
+// 撤销: a payout recorded by mistake (the bank sent it back, it was never made), asked why (the shop reads it); its
+// amount is owed to the shop again, so the history and the accounts are read again (act's refresh). Reversing one
+// already reversed answers it as it is: nothing to guard against a second click.
+const PAYOUT_DO = {
+  reverse: async (payout) => {
+    const described = reversalBody(window.prompt("撤销这笔打款的原因（如：银行退回）"));
+    if (!described) return null;
+    if (described.error) return sayBeside("payout-history-result", described.error);
+    const sent = api("POST", `/admin/merchants/${payout.merchant_id}/payouts/${payout.id}/reversal`, described.body);
+    const reversed = await sent.catch(inSettlementWords);
+    sayBeside("payout-history-result", reversalText(reversed));
+    return true;
+  },
+};
 
 // --- incidents -------------------------------------------------------------------------------------
 
@@ -1915,6 +1970,7 @@ $("shops-more").onclick = () => moreOf("shops").catch(showError);
 $("accounts-more").onclick = () => moreOf("accounts").catch(showError);
 $("payout-form").onsubmit = (event) => recordPayout(event).catch(saidBeside("payout-result"));
 $("payout-cancel").onclick = closePayout;
+$("payout-history-close").onclick = closePayouts;
 $("apply-form").onsubmit = (event) => applyForShop(event).catch(saidBeside("apply-result"));
 $("apply-sign-in").onclick = () => signOut("");
 $("settings").ontoggle = () => $("settings").open && state.shop && fillSettings();

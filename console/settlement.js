@@ -1,12 +1,14 @@
 // 对账结算: a shop's settlement as its owner reads it (GET /merchants/{merchantId}/settlement and its day's lines):
 // what it is owed and may be paid out, its days summed by kind, a day's lines order by order, the payouts made to it
 // and its commission rate, and the range's lines as a CSV file (导出对账单); and the merchants' accounts as operators
-// see them (GET /admin/settlement), a payout recorded (POST /admin/merchants/{merchantId}/payouts) and a commission
-// rate set (PUT …/commission): the forms' fields made into the API's bodies (or what is wrong with them) and the API's
+// see them (GET /admin/settlement), a payout recorded (POST /admin/merchants/{merchantId}/payouts), a shop's payouts
+// listed and one recorded by mistake reversed (POST …/payouts/{payoutId}/reversal) and a commission rate set
+// (PUT …/commission): the forms' fields made into the API's bodies (or what is wrong with them) and the API's
 // refusals in Chinese. Amounts are fen, a shop's debit (or a balance it owes) negative. Pure functions (no DOM, no
 // fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
 import { csvText, exportFileName, plainYuan } from "./export.js";
+import { typedReason } from "./onboarding.js";
 import { chinaClock, chinaDay, fenOf, orderRef, yuan } from "./orders.js";
 
 // platform/settings.py settlement_statement_max_days; settlement/models.py PayoutRequest, MAX_COMMISSION_BP
@@ -29,7 +31,10 @@ export const KIND_LABELS = {
 };
 
 /** What an operator may do with a merchant's account. */
-export const ACCOUNT_ACTIONS = { payout: "登记打款", commission: "佣金" };
+export const ACCOUNT_ACTIONS = { payout: "登记打款", history: "打款记录", commission: "佣金" };
+
+/** What an operator may do with a payout in a shop's 打款记录: one not reversed yet. */
+export const PAYOUT_ACTIONS = { reverse: "撤销" };
 
 /** Fen with their sign in front: a debit is -¥8.00 (yuan alone would write ¥-8.00). */
 export function signedYuan(fen) {
@@ -136,11 +141,22 @@ export function statementFileName(shopName, range) {
   return exportFileName(shopName, range, "对账单");
 }
 
-/** The latest payouts, newest first, as a table. */
+// A reversed payout stays listed (the API keeps it), so its amount must not read as money the shop was paid.
+const isReversed = (payout) => Boolean(payout.reversed_at);
+const payoutAmount = (payout) => `${yuan(payout.amount)}${isReversed(payout) ? "（已撤销）" : ""}`;
+const payoutStatus = (payout) => (isReversed(payout) ? `已撤销：${payout.reversal_reason}` : "");
+
+/** The latest payouts, newest first, as a table; a reversed one says so, and why. */
 export function payoutTable(payouts) {
   return {
-    header: ["时间", "金额", "银行流水号", "备注"],
-    rows: payouts.map((payout) => [chinaTime(payout.at), yuan(payout.amount), payout.reference, payout.note ?? ""]),
+    header: ["时间", "金额", "银行流水号", "备注", "状态"],
+    rows: payouts.map((payout) => [
+      chinaTime(payout.at),
+      payoutAmount(payout),
+      payout.reference,
+      payout.note ?? "",
+      payoutStatus(payout),
+    ]),
   };
 }
 
@@ -167,6 +183,34 @@ export function accountRow(account) {
     ],
     actions: Object.keys(ACCOUNT_ACTIONS),
   };
+}
+
+/** A payout as an operator's 打款记录 lists it: when, how much, the bank's reference; 撤销 while it is not reversed. */
+export function payoutRow(payout) {
+  const note = payout.note ? ` · 备注：${payout.note}` : "";
+  const reversed = isReversed(payout) ? [`撤销于 ${chinaTime(payout.reversed_at)}`] : [];
+  return {
+    id: payout.id,
+    head: `${chinaTime(payout.at)} ${payoutAmount(payout)}`,
+    status: payoutStatus(payout),
+    lines: [`银行流水号 ${payout.reference}${note}`, ...reversed],
+    actions: isReversed(payout) ? [] : Object.keys(PAYOUT_ACTIONS),
+  };
+}
+
+/**
+ * Why a payout is reversed, as the operator answered (null: they cancelled): ``{ body }``, or ``{ error }``. The
+ * shop reads it in its 对账结算.
+ */
+export function reversalBody(typed) {
+  if (typed === null) return null;
+  const checked = typedReason(typed, "撤销原因", "商家");
+  return checked.error ? checked : { body: { reason: checked.reason } };
+}
+
+/** What an operator is told once a payout is reversed: its amount is owed to the shop again. */
+export function reversalText(payout) {
+  return `已撤销：${yuan(payout.amount)} 重新计入应付。`;
 }
 
 /**
@@ -204,6 +248,7 @@ export function settlementProblem(code, details) {
     return `打款金额超过可提现金额：该商户现在可提现 ${yuan(details?.payable ?? 0)}（当天的入账次日起可提现）。`;
   }
   if (code === "CONCURRENT_UPDATE") return "该商户的账户正在变动，请重试。";
+  if (code === "PAYOUT_NOT_FOUND") return "没有找到这笔打款：请重新打开该商户的打款记录。";
   if (code === "RANGE_TOO_LONG") return `一次最多查看 ${details?.max_days ?? MAX_DAYS} 天，请缩短日期范围。`;
   return null;
 }

@@ -8,6 +8,7 @@ import {
   COMMISSION_HINT,
   KIND_LABELS,
   MAX_DAYS,
+  PAYOUT_ACTIONS,
   accountFigures,
   accountRow,
   commissionBp,
@@ -17,7 +18,10 @@ import {
   daysWithLines,
   lineTable,
   payoutBody,
+  payoutRow,
   payoutTable,
+  reversalBody,
+  reversalText,
   settlementProblem,
   settlementRange,
   signedYuan,
@@ -67,8 +71,23 @@ const STATEMENT = {
       note: "11 月第 4 周",
       by: "usr_admin",
       at: "2026-11-27T02:30:00.000Z",
+      reversed_at: null,
+      reversed_by: null,
+      reversal_reason: null,
     },
   ],
+};
+// a payout recorded by mistake and reversed: still listed, its amount owed to the shop again
+const REVERSED = {
+  ...STATEMENT.payouts[0],
+  id: "pout_2",
+  amount: 12_000,
+  reference: "CMB20261128009",
+  note: null,
+  at: "2026-11-28T01:00:00.000Z",
+  reversed_at: "2026-11-28T06:15:00.000Z",
+  reversed_by: "usr_admin",
+  reversal_reason: "银行退回：账号有误",
 };
 
 test("money in fen shows with its sign in front; a rate in basis points as a percent", () => {
@@ -221,10 +240,44 @@ test("the statement's file is named after the shop and the days, as 导出订单
 
 test("the payouts show when, how much, the bank's reference and the note", () => {
   assert.deepEqual(payoutTable(STATEMENT.payouts), {
-    header: ["时间", "金额", "银行流水号", "备注"],
-    rows: [["11/27 10:30", "¥50.00", "ICBC20261127001", "11 月第 4 周"]],
+    header: ["时间", "金额", "银行流水号", "备注", "状态"],
+    rows: [["11/27 10:30", "¥50.00", "ICBC20261127001", "11 月第 4 周", ""]],
   });
   assert.equal(payoutTable([{ ...STATEMENT.payouts[0], note: null }]).rows[0][3], "");
+});
+
+test("a reversed payout stays in the table, its amount marked as not paid and its reason said", () => {
+  assert.deepEqual(payoutTable([REVERSED, ...STATEMENT.payouts]).rows, [
+    ["11/28 09:00", "¥120.00（已撤销）", "CMB20261128009", "", "已撤销：银行退回：账号有误"],
+    ["11/27 10:30", "¥50.00", "ICBC20261127001", "11 月第 4 周", ""],
+  ]);
+});
+
+test("an operator's 打款记录: each payout with its reference and note, 撤销 only while it is not reversed", () => {
+  assert.deepEqual(PAYOUT_ACTIONS, { reverse: "撤销" });
+  assert.deepEqual(payoutRow(STATEMENT.payouts[0]), {
+    id: "pout_1",
+    head: "11/27 10:30 ¥50.00",
+    status: "",
+    lines: ["银行流水号 ICBC20261127001 · 备注：11 月第 4 周"],
+    actions: ["reverse"],
+  });
+  assert.deepEqual(payoutRow(REVERSED), {
+    id: "pout_2",
+    head: "11/28 09:00 ¥120.00（已撤销）",
+    status: "已撤销：银行退回：账号有误",
+    lines: ["银行流水号 CMB20261128009", "撤销于 11/28 14:15"],
+    actions: [],
+  });
+});
+
+test("a reversal's reason as answered: nothing sent when cancelled, said when blank or too long", () => {
+  assert.equal(reversalBody(null), null, "the prompt cancelled");
+  assert.deepEqual(reversalBody(" 银行退回：账号有误 "), { body: { reason: "银行退回：账号有误" } });
+  assert.deepEqual(reversalBody("  "), { error: "请填写撤销原因：商家会看到。" });
+  assert.deepEqual(reversalBody("因".repeat(200)), { body: { reason: "因".repeat(200) } });
+  assert.deepEqual(reversalBody("因".repeat(201)), { error: "撤销原因最多 200 个字。" });
+  assert.equal(reversalText(REVERSED), "已撤销：¥120.00 重新计入应付。");
 });
 
 test("a range is two days in order, of at most 92 days", () => {
@@ -245,12 +298,12 @@ test("an account as operators list it: the shop, what may be paid out, its balan
     head: "老王生煎",
     status: "可提现 ¥27.76",
     lines: ["余额 ¥75.60 · 已打款 ¥50.00 · 今日入账 ¥47.84", "上次打款 11/27 10:30"],
-    actions: ["payout", "commission"],
+    actions: ["payout", "history", "commission"],
   });
-  assert.deepEqual(ACCOUNT_ACTIONS, { payout: "登记打款", commission: "佣金" });
+  assert.deepEqual(ACCOUNT_ACTIONS, { payout: "登记打款", history: "打款记录", commission: "佣金" });
   const fresh = accountRow({ ...ACCOUNT, name: "", paid: 0, last_payout_at: null, payable: 0 });
   assert.deepEqual([fresh.head, fresh.status, fresh.lines[1]], ["mer_1", "可提现 ¥0.00", "还没有打款"]);
-  assert.deepEqual(fresh.actions, ["payout", "commission"], "the API says how much may be paid, should it be less");
+  assert.deepEqual(fresh.actions, ["payout", "history", "commission"], "the API says how much may be paid, should it be less");
 });
 
 test("a payout's amount is read from its digits in yuan, exactly, with the bank's reference and an optional note", () => {
@@ -289,5 +342,6 @@ test("the API's refusals are said in Chinese, a payout past what is payable with
   assert.match(settlementProblem("PAYOUT_EXCEEDS_PAYABLE", { payable: 0 }), /现在可提现 ¥0\.00/);
   assert.equal(settlementProblem("CONCURRENT_UPDATE"), "该商户的账户正在变动，请重试。");
   assert.equal(settlementProblem("RANGE_TOO_LONG", { max_days: 31 }), "一次最多查看 31 天，请缩短日期范围。");
+  assert.equal(settlementProblem("PAYOUT_NOT_FOUND"), "没有找到这笔打款：请重新打开该商户的打款记录。");
   assert.equal(settlementProblem("MERCHANT_NOT_FOUND"), null);
 });

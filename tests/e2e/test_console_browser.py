@@ -14,8 +14,9 @@ operator declines with a reason; the user applies again, is approved, and signs 
 registers a shop by hand for a new owner. An operator finds a shop by a part of its name and suspends it with a
 reason, which its owner reads at the top of the console while customers can't order from it, and reinstates it. An
 operator sets a shop's commission rate in the merchants' settlement accounts, and is refused a payout past what the
-shop may be paid now. A shop's owner puts its renewed licences on file, which anyone may read and operators see in the
-shops list."""
+shop may be paid now, and reverses a payout recorded by mistake from the shop's payout history (the console's wiring:
+the payout is stood in for). A shop's owner puts its renewed licences on file, which anyone may read and operators see
+in the shops list."""
 
 from __future__ import annotations
 
@@ -1221,3 +1222,75 @@ def test_under_a_stage_the_console_calls_the_api_under_that_stage(browser):
     page = api.open_console(browser)  # it shows the shop's alert: its calls went to /prod/...
     assert api.alert_calls == 1
     assert page.inner_text("#error") == ""
+
+
+def test_an_operator_reverses_a_payout_recorded_by_mistake_in_the_shops_payout_history(cloud, browser):
+    """An operator opens a shop's 打款记录 in 商户结算 and reverses a payout recorded by mistake with the reason asked
+    for (cancelling the question sends nothing); the payout then shows as reversed, and the accounts are read again.
+    No payout can be made here (what is payable leaves out today's credits, and a test run is all today), so a
+    stand-in answers those two calls: the shop's statement is the API's own with one payout added, and the reversal is
+    recorded and answered. The API itself is tested in tests/integration/test_settlement.py; only the console's wiring
+    is here."""
+    from playwright.sync_api import expect
+
+    seed = cloud.seed()
+    merchant, spec = seed["merchants"][0], seed["customers"][1]
+    admin = cloud.login(seed["admin"]["phone"])
+    statement = f"/merchants/{merchant['id']}/settlement"
+    if not admin.get(statement).json()["account"]["updated_at"]:  # an earlier test may have settled an order of it
+        delivered_order(cloud, seed, merchant, spec)  # a shop is listed once an order of it has settled
+        wait_for(lambda: admin.get(statement).json()["account"]["updated_at"], what="the shop's account")
+    payout = {
+        "id": "pout_test",
+        "merchant_id": merchant["id"],
+        "amount": 5000,
+        "reference": "招商银行 错号",
+        "note": None,
+        "by": admin.id,
+        "at": clock.now_iso(),
+        "reversed_at": None,
+        "reversed_by": None,
+        "reversal_reason": None,
+    }
+    sent = []  # the reversals' bodies the console sends
+
+    def with_payout(route) -> None:  # the API's statement (the console's own request), the payout first
+        answer = route.fetch()
+        body = answer.json()
+        body["payouts"] = [payout, *body["payouts"]]
+        route.fulfill(response=answer, json=body)
+
+    def reverse(route) -> None:
+        sent.append(route.request.post_data_json)
+        reason = sent[-1]["reason"]
+        payout.update(reversed_at=clock.now_iso(), reversed_by=admin.id, reversal_reason=reason)  # read so from now
+        route.fulfill(status=200, json=payout)
+
+    ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+    ops.route(f"**{statement}*", with_payout)
+    ops.route("**/payouts/pout_test/reversal", reverse)
+    row = ops.locator(f'#account-list li[data-account="{merchant["id"]}"]')
+    row.locator('button[data-action="history"]').click()
+    expect(ops.locator("#payout-history-title")).to_have_text(f"{merchant['name']} 的打款记录（最近 20 笔）")
+    listed = ops.locator('#payout-history-list li[data-payout="pout_test"]')
+    expect(listed).to_contain_text("¥50.00")
+    expect(listed).to_contain_text("银行流水号 招商银行 错号")
+    undo = listed.locator('button[data-action="reverse"]')
+    expect(undo).to_have_text("撤销")
+
+    asked = []
+    ops.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    undo.click()
+    expect(undo).to_be_enabled()  # the click has run its course
+    assert asked == ["撤销这笔打款的原因（如：银行退回）"]
+    assert sent == [], "cancelled: nothing sent"
+
+    ops.once("dialog", lambda dialog: dialog.accept("银行退回：账号有误"))
+    with ops.expect_request(lambda request: "/admin/settlement?" in request.url):  # the accounts read again
+        undo.click()
+    expect(ops.locator("#payout-history-result")).to_have_text("已撤销：¥50.00 重新计入应付。")
+    assert sent == [{"reason": "银行退回：账号有误"}]
+    expect(listed).to_contain_text("¥50.00（已撤销）")
+    expect(listed.locator(".status")).to_have_text("已撤销：银行退回：账号有误")
+    expect(listed.locator("button")).to_have_count(0)
+    expect(ops.locator("#error")).to_have_text("")
