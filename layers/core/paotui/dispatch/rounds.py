@@ -578,13 +578,9 @@ def _cash_due(rider: RiderRecord, carrying: Sequence[OrderRecord], offered: Sequ
     they hold are delivered."""
     return (
         int(rider.cash_held or 0)
-        + sum(_cash_to_collect(order) for order in carrying)
+        + sum(order.amounts.cash_at_door for order in carrying)
         + sum(int(offer.collect or 0) for offer in offered)
     )
-
-
-def _cash_to_collect(order: OrderRecord) -> int:
-    return int(order.amounts.collect_on_delivery or 0)
 
 
 def _over_cash_limit(cash: Mapping[str, int], open_orders: Sequence[OrderRecord], now: datetime) -> tuple[Refusal, ...]:
@@ -596,7 +592,7 @@ def _over_cash_limit(cash: Mapping[str, int], open_orders: Sequence[OrderRecord]
         Refusal(rider_id, order.id, at)
         for rider_id, due in cash.items()
         for order in open_orders
-        if (collect := _cash_to_collect(order)) and due + collect > limit
+        if (collect := order.amounts.cash_at_door) and due + collect > limit
     )
 
 
@@ -605,8 +601,8 @@ def _within_cash_limit(trip: Sequence[OrderRecord], due: int) -> list[OrderRecor
     but a bundle of them may not. What is left out stays in the pool for a later round, as a deferred order does."""
     limit, kept = get_settings().rider_cash_limit, []
     for order in trip:
-        if due + _cash_to_collect(order) <= limit:
-            due += _cash_to_collect(order)
+        if due + order.amounts.cash_at_door <= limit:
+            due += order.amounts.cash_at_door
             kept.append(order)
     return kept
 

@@ -359,7 +359,7 @@ def _new_offer(
         dropoff=DropoffMap(lat=order.address.lat, lng=order.address.lng, detail=order.address.detail),
         fee=int(order.amounts.delivery_fee) + bonus,
         bonus=bonus,
-        collect=int(order.amounts.collect_on_delivery or 0),
+        collect=order.amounts.cash_at_door,
         distance_m=round(haversine_m(*planned.rider_at, float(order.pickup.lat), float(order.pickup.lng))),
         bundle_id=planned.bundle_id,
         bundle_size=planned.bundle_size,

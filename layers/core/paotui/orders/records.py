@@ -46,6 +46,11 @@ class AmountsMap(MapAttribute):
     collect_on_delivery = NumberAttribute(null=True)  # cash the rider takes at the door (orders.channels)
     discount = NumberAttribute(null=True)  # a coupon's, already taken off ``total`` (paotui.coupons)
 
+    @property
+    def cash_at_door(self) -> int:
+        """Fen the rider takes at the door: 0 unless the order is paid on delivery."""
+        return int(self.collect_on_delivery or 0)
+
 
 class CancelRequestMap(MapAttribute):
     """A customer's request to cancel an order the merchant already confirmed (orders.cancellation)."""

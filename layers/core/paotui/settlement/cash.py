@@ -39,7 +39,7 @@ def collect(order_id: str, event_id: str) -> bool:
     from paotui.settlement.ledger import settled_at  # the worker's, loaded there anyway: not for RidersApi's routes
 
     order = OrderRecord.get(order_id, consistent_read=True)
-    amount = int(order.amounts.collect_on_delivery or 0)
+    amount = order.amounts.cash_at_door
     if order.status != "DELIVERED" or not order.rider_id or amount <= 0:
         return False
     at = settled_at(order)

@@ -105,7 +105,7 @@ def _sale(order: OrderRecord, rate: int) -> Sale:
         delivered=order.status == "DELIVERED",
         items_total=int(amounts.items_total),
         delivery_fee=int(amounts.delivery_fee),
-        collect_on_delivery=int(amounts.collect_on_delivery or 0),
+        collect_on_delivery=amounts.cash_at_door,
         carrier_fee=int(carrier.fee or 0) if carried else None,
         commission_bp=rate,
     )
