@@ -221,7 +221,8 @@ def reverse_payout(merchant_id: str, payout_id: str, *, reason: str, by: str) ->
         return _find_payout(merchant_id, payout_id) or payout  # reversed meanwhile: that reversal stands
     metrics.add_metric(name="MerchantPayoutsReversed", unit="Count", value=1)
     logger.warning("payout reversed", extra={"merchant_id": merchant_id, "payout_id": payout_id, "by": by})
-    return PayoutRecord.get(merchant_id, payout.entry, consistent_read=True)
+    payout.reversed_at, payout.reversed_by, payout.reversal_reason = at, by, reason
+    return payout
 
 
 def _find_payout(merchant_id: str, payout_id: str) -> PayoutRecord | None:
