@@ -41,6 +41,8 @@ WHO_MAY: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/merchants/{merchantId}/slots"): PUBLIC,
     ("GET", "/merchants/{merchantId}/licences"): PUBLIC,
     ("PUT", "/merchants/{merchantId}/licences"): MERCHANT,
+    ("GET", "/merchants/{merchantId}/licences/renewal"): MERCHANT,
+    ("POST", "/admin/merchants/{merchantId}/licences/renewal/decision"): ADMIN,
     ("POST", "/quotes"): PUBLIC,
     ("GET", "/merchants/mine"): MERCHANT,
     ("PATCH", "/merchants/{merchantId}"): MERCHANT,
@@ -192,7 +194,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/orders/{orderId}/pay"): {"channel": "sandbox"},
     ("POST", "/orders/{orderId}/refunds"): {"amount": 100, "reason": "test"},
     ("PUT", "/merchants/{merchantId}/printer"): {"sn": "960238952", "key": "kx9b3m2q"},
-    ("PUT", "/merchants/{merchantId}/licences"): {},  # nothing new: the shop's licences as they are
+    ("PUT", "/merchants/{merchantId}/licences"): {},  # nothing to renew: 422 once past the role checks
+    ("POST", "/admin/merchants/{merchantId}/licences/renewal/decision"): {"approve": False, "reason": "roles test"},
     ("POST", "/merchants/applications"): {
         "name": "测试 小店",
         "phone": "+8621000000001",

@@ -3,6 +3,8 @@ register shops by hand."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from tests.integration.builders import LAMBDA_CONTEXT, SHOP, SignedInApi, answer, api_event, texts_to
@@ -19,6 +21,13 @@ SHOP_FORM = {
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 KINDS = ("business_licence", "food_permit")
+
+
+def in_days(days: int) -> str:
+    """The China day ``days`` from today, as a licence's date reads."""
+    from paotui.platform import clock
+
+    return (clock.china_day(clock.now()) + timedelta(days=days)).isoformat()
 
 
 @pytest.fixture
@@ -85,6 +94,9 @@ def without_links(application: dict) -> dict:
 
 
 def decide(api, applicant_id: str, **decision):
+    """The operator's decision; approving reads a food permit valid for two years unless ``decision`` says."""
+    if decision.get("approve"):
+        decision.setdefault("food_permit_valid_until", in_days(730))
     return api.call("POST", f"/admin/merchant-applications/{applicant_id}/decision", **ADMIN, body=decision)
 
 
@@ -203,7 +215,8 @@ def test_an_approval_retried_after_a_crash_makes_one_shop_showing_the_licences_i
     with monkeypatch.context() as patched:  # the shop made, the application not yet marked
         patched.setattr(onboarding.MerchantApplicationRecord, "update", crash)
         with pytest.raises(RuntimeError):
-            onboarding.decide(applicant.id, approve=True, reason=None, by="usr_admin")
+            valid_until = {"food_permit": date.fromisoformat(in_days(365))}
+            onboarding.decide(applicant.id, approve=True, reason=None, by="usr_admin", valid_until=valid_until)
     permit = uploaded(api, applicant)  # the applicant puts in another permit before the operator clicks again
     assert apply(api, applicant, {**SHOP_FORM, "documents": {"food_permit": permit}}, documents=())[0] == 200
     status, approved = decide(api, applicant.id, approve=True)
@@ -337,46 +350,165 @@ def anyone(api, path: str) -> tuple[int, object]:
     return answer(api.handler(api_event("GET", path, authorizer=None), LAMBDA_CONTEXT))
 
 
-def test_a_shop_shows_the_licences_it_was_approved_by_to_anyone_and_its_owner_renews_them(api):
+def test_a_shop_shows_the_licences_it_was_approved_by_to_anyone_and_its_owner_renews_them_once_reviewed(api):
     import requests
 
     applicant = user("+8613800000566")
     application = apply(api, applicant)[1]
-    merchant_id = decide(api, applicant.id, approve=True)[1]["merchant_id"]
+    until = in_days(400)
+    merchant_id = decide(api, applicant.id, approve=True, food_permit_valid_until=until)[1]["merchant_id"]
     path = f"/merchants/{merchant_id}/licences"
     status, shown = anyone(api, path)
     assert status == 200
-    assert [(d["kind"], d["document_id"]) for d in shown] == [
-        (d["kind"], d["document_id"]) for d in application["documents"]
-    ], "what the application was approved by"
+    licence, permit_before = (d["document_id"] for d in application["documents"])
+    assert [(d["kind"], d["document_id"], d["valid_until"]) for d in shown] == [
+        ("business_licence", licence, None),
+        ("food_permit", permit_before, until),
+    ], "what the application was approved by, dated as the operator read it (the licence 长期: no date)"
     assert requests.get(shown[1]["url"], timeout=5).content == PNG
     listed = api.call("GET", "/admin/merchants", **ADMIN, query={"name": "阿婆"})[1]["items"]
     (shop,) = [item for item in listed if item["id"] == merchant_id]
     assert [d["kind"] for d in shop["licences"]] == ["business_licence", "food_permit"], "operators see them"
+    assert shop["licence_renewal"] is None
 
-    permit = uploaded(api, applicant, b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg")
     owner = {"user": applicant.id, "roles": "customer,merchant"}
-    status, renewed = api.call("PUT", path, **owner, body={"food_permit": permit})
-    assert status == 200
-    assert [(d["kind"], d["document_id"], d["content_type"]) for d in renewed] == [
-        ("business_licence", application["documents"][0]["document_id"], "image/png"),
-        ("food_permit", permit, "image/jpeg"),
+    status, none = api.call("GET", f"{path}/renewal", **owner)
+    assert (status, none["error"]["code"]) == (404, "RENEWAL_NOT_FOUND")
+    permit = uploaded(api, applicant, b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg")
+    status, renewal = api.call("PUT", path, **owner, body={"food_permit": permit})
+    assert (status, renewal["status"], renewal["submitted_by"]) == (200, "PENDING", applicant.id)
+    assert [(d["kind"], d["document_id"], d["content_type"]) for d in renewal["documents"]] == [
+        ("food_permit", permit, "image/jpeg")
     ]
-    assert [d["document_id"] for d in anyone(api, path)[1]] == [d["document_id"] for d in renewed]
+    on_file = [(d["kind"], d["document_id"]) for d in anyone(api, path)[1]]
+    assert on_file == [("business_licence", licence), ("food_permit", permit_before)], "until an operator approves"
+    assert api.call("GET", f"{path}/renewal", **owner)[1]["documents"][0]["document_id"] == permit
+
+    waiting = api.call("GET", "/admin/merchants", **ADMIN, query={"renewal_pending": "true"})[1]["items"]
+    (shop,) = [item for item in waiting if item["id"] == merchant_id]
+    assert shop["licence_renewal"]["status"] == "PENDING", "operators find the shops whose renewal waits"
+    decision = f"/admin/merchants/{merchant_id}/licences/renewal/decision"
+    status, refused = api.call("POST", decision, **ADMIN, body={"approve": True})
+    assert (status, refused["error"]["code"]) == (422, "VALID_UNTIL_REQUIRED"), "the permit's date, as it reads"
+    later = {"approve": True, "food_permit_valid_until": in_days(1800)}
+    status, approved = api.call("POST", decision, **ADMIN, body=later)
+    assert (status, approved["status"], approved["decided_by"]) == (200, "APPROVED", "usr_admin")
+    assert [(d["kind"], d["document_id"], d["valid_until"]) for d in anyone(api, path)[1]] == [
+        ("business_licence", licence, None),
+        ("food_permit", permit, in_days(1800)),
+    ], "the renewed permit on file, the licence left out as it was"
+    status, again = api.call("POST", decision, **ADMIN, body=later)
+    assert (status, without_links(again)) == (200, without_links(approved)), "the second click: the decision"
+    status, other = api.call("POST", decision, **ADMIN, body={"approve": False, "reason": "看不清"})
+    assert (status, other["error"]["code"]) == (409, "ALREADY_DECIDED")
+    waiting = api.call("GET", "/admin/merchants", **ADMIN, query={"renewal_pending": "true"})[1]["items"]
+    assert merchant_id not in [item["id"] for item in waiting]
 
     stranger = user("+8613800000567")
     theirs = uploaded(api, stranger)
     refused = api.call("PUT", path, user=stranger.id, roles="merchant", body={"food_permit": theirs})
     assert (refused[0], refused[1]["error"]["code"]) == (403, "NOT_YOUR_MERCHANT")
     assert api.call("PUT", path, user=stranger.id, roles="customer", body={"food_permit": theirs})[0] == 403
+    assert api.call("GET", f"{path}/renewal", user=stranger.id, roles="merchant")[0] == 403
+    assert api.call("POST", decision, user=applicant.id, roles="merchant", body=later)[0] == 403
     status, missing = api.call("PUT", path, **owner, body={"food_permit": theirs})
     assert (status, missing["error"]["code"]) == (422, "DOCUMENT_NOT_UPLOADED"), "another user's upload"
-    assert [d["document_id"] for d in anyone(api, path)[1]] == [d["document_id"] for d in renewed], "unchanged"
+    status, nothing = api.call("PUT", path, **owner, body={})
+    assert (status, nothing["error"]["code"]) == (422, "NOTHING_TO_RENEW")
+    assert api.call("GET", f"{path}/renewal", **owner)[1]["status"] == "APPROVED", "unchanged"
     assert anyone(api, "/merchants/mer_none/licences")[0] == 404
 
 
+def test_a_declined_renewal_keeps_the_licences_on_file_and_its_owner_reads_why_and_sends_another(api):
+    applicant = user("+8613800000569")
+    apply(api, applicant)
+    merchant_id = decide(api, applicant.id, approve=True)[1]["merchant_id"]
+    path = f"/merchants/{merchant_id}/licences"
+    on_file = [d["document_id"] for d in anyone(api, path)[1]]
+    owner = {"user": applicant.id, "roles": "merchant"}
+    licence = uploaded(api, applicant)
+    api.call("PUT", path, **owner, body={"business_licence": licence})
+    permit = uploaded(api, applicant)
+    both = api.call("PUT", path, **owner, body={"food_permit": permit})[1]
+    assert [d["document_id"] for d in both["documents"]] == [licence, permit], "added one at a time"
+
+    decision = f"/admin/merchants/{merchant_id}/licences/renewal/decision"
+    status, refused = api.call("POST", decision, **ADMIN, body={"approve": False})
+    assert (status, refused["error"]["code"]) == (422, "VALIDATION_ERROR"), "declining needs a reason"
+    yesterday = {"approve": True, "food_permit_valid_until": in_days(-1)}
+    status, lapsed = api.call("POST", decision, **ADMIN, body=yesterday)
+    assert (status, lapsed["error"]["code"]) == (422, "LICENCE_EXPIRED")
+    assert lapsed["error"]["details"] == {"kind": "food_permit", "valid_until": in_days(-1)}
+    status, declined = api.call("POST", decision, **ADMIN, body={"approve": False, "reason": "许可证照片模糊"})
+    assert (status, declined["status"], declined["reason"]) == (200, "DECLINED", "许可证照片模糊")
+    assert api.call("GET", f"{path}/renewal", **owner)[1]["reason"] == "许可证照片模糊", "the owner reads why"
+    assert [d["document_id"] for d in anyone(api, path)[1]] == on_file, "on file: unchanged"
+
+    clearer = uploaded(api, applicant)
+    status, renewal = api.call("PUT", path, **owner, body={"food_permit": clearer})
+    assert (status, renewal["status"], renewal["reason"]) == (200, "PENDING", None)
+    assert [d["document_id"] for d in renewal["documents"]] == [clearer], "a new renewal, not the declined one"
+    today = {"approve": True, "food_permit_valid_until": in_days(0)}
+    status, approved = api.call("POST", decision, **ADMIN, body=today)
+    assert (status, approved["documents"][0]["valid_until"]) == (200, in_days(0)), "valid through its last day"
+    assert api.call("POST", "/admin/merchants/mer_none/licences/renewal/decision", **ADMIN, body=today)[0] == 404
+
+
+def test_a_renewal_changed_by_its_owner_while_an_operator_decides_is_refused_to_read_again(api, monkeypatch):
+    from paotui.catalog import licences
+    from paotui.catalog.lookup import get_merchant
+
+    applicant = user("+8613800000571")
+    apply(api, applicant)
+    merchant_id = decide(api, applicant.id, approve=True)[1]["merchant_id"]
+    path = f"/merchants/{merchant_id}/licences"
+    owner = {"user": applicant.id, "roles": "merchant"}
+    api.call("PUT", path, **owner, body={"food_permit": uploaded(api, applicant)})
+    as_read = get_merchant(merchant_id)  # the operator's page
+    newer = uploaded(api, applicant)
+    api.call("PUT", path, **owner, body={"food_permit": newer})
+    monkeypatch.setattr(licences, "get_merchant", lambda _id: as_read)
+    with pytest.raises(Exception, match="changed the renewal") as refused:
+        licences.decide(
+            merchant_id,
+            approve=True,
+            reason=None,
+            valid_until={"food_permit": date.fromisoformat(in_days(1))},
+            by="usr_admin",
+        )
+    assert refused.value.code == "RENEWAL_CHANGED"
+    monkeypatch.undo()
+    renewal = api.call("GET", f"{path}/renewal", **owner)[1]
+    assert (renewal["status"], renewal["documents"][0]["document_id"]) == ("PENDING", newer), "nothing decided"
+
+
+def test_an_approval_needs_the_permits_date_and_refuses_a_lapsed_one_changing_nothing(api):
+    from paotui.catalog.records import MerchantRecord
+
+    applicant = user("+8613800000570")
+    apply(api, applicant)
+    path = f"/admin/merchant-applications/{applicant.id}/decision"
+    status, refused = api.call("POST", path, **ADMIN, body={"approve": True})
+    assert (status, refused["error"]["code"]) == (422, "VALID_UNTIL_REQUIRED")
+    for kind in ("food_permit", "business_licence"):
+        body = {"approve": True, "food_permit_valid_until": in_days(30), f"{kind}_valid_until": in_days(-3)}
+        status, refused = api.call("POST", path, **ADMIN, body=body)
+        assert (status, refused["error"]["code"]) == (422, "LICENCE_EXPIRED")
+        assert refused["error"]["details"]["kind"] == kind
+    status, refused = api.call("POST", path, **ADMIN, body={"approve": True, "food_permit_valid_until": "31/12/2030"})
+    assert (status, refused["error"]["code"]) == (422, "VALIDATION_ERROR")
+    assert mine(api, applicant)["status"] == "PENDING"
+    assert list(MerchantRecord.by_owner.query(applicant.id)) == [], "no shop made"
+
+    body = {"approve": True, "food_permit_valid_until": in_days(90), "business_licence_valid_until": in_days(3000)}
+    status, approved = api.call("POST", path, **ADMIN, body=body)
+    assert status == 200
+    assert [d["valid_until"] for d in approved["documents"]] == [in_days(3000), in_days(90)]
+    assert [d["valid_until"] for d in mine(api, applicant)["documents"]] == [in_days(3000), in_days(90)]
+
+
 def test_a_shop_registered_by_hand_gets_its_licences_from_its_owner_and_a_stale_renewal_is_refused(api):
-    from paotui.catalog import documents
+    from paotui.catalog import licences
     from paotui.catalog.lookup import get_merchant
 
     body = {**{k: SHOP_FORM[k] for k in ("name", "phone", "address", "location")}, "owner_phone": "+8613800000568"}
@@ -393,13 +525,14 @@ def test_a_shop_registered_by_hand_gets_its_licences_from_its_owner_and_a_stale_
         roles="merchant",
         body={"business_licence": uploaded(api, owner), "food_permit": uploaded(api, owner)},
     )
-    assert (status, len(added)) == (200, 2)
+    assert (status, len(added["documents"])) == (200, 2)
 
     late = uploaded(api, owner)
     with pytest.raises(Exception, match="changed meanwhile") as raced:
-        documents.renew(stale, owner_id, {"food_permit": late})  # read before the owner's first renewal
+        licences.submit(stale, owner_id, {"food_permit": late})  # read before the owner's first renewal
     assert raced.value.code == "LICENCES_CHANGED"
-    assert [d["document_id"] for d in anyone(api, path)[1]] == [d["document_id"] for d in added]
+    renewal = api.call("GET", f"{path}/renewal", user=owner_id, roles="merchant")[1]
+    assert [d["document_id"] for d in renewal["documents"]] == [d["document_id"] for d in added["documents"]]
     assert len(_keys(f"documents/{owner_id}/")) == 2, "the losing renewal's copy deleted"
     assert _keys(f"uploads/{owner_id}/") == [f"uploads/{owner_id}/{late}"], "its upload left to retry"
 

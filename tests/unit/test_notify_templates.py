@@ -52,6 +52,18 @@ def test_an_applicant_reads_the_decision_on_the_shop_and_why_it_was_declined():
     assert rider.body == "Your application to ride was declined. Contact us to know more."
 
 
+def test_a_shop_owner_reads_when_the_food_permit_lapses_and_what_to_do():
+    ahead = templates.food_permit_message(shop_name="阿婆馄饨", valid_until="2026-12-05", lapsed=False)
+    assert ahead.body == (
+        "您的店铺「阿婆馄饨」的食品经营许可证将于 2026-12-05 到期，请尽快在商家后台上传新证，到期后店铺将暂停接单。"
+    )
+    lapsed = templates.food_permit_message(shop_name="Apo", valid_until="2026-11-27", lapsed=True, locale="en")
+    assert lapsed.body == (
+        "The food permit of Apo lapsed on 2026-11-27: the shop takes no orders until a renewed one is approved. "
+        "Upload it in the merchant console."
+    )
+
+
 @pytest.mark.parametrize(
     ("tag", "locale"), [(None, "zh-CN"), ("zh", "zh-CN"), ("en", "en"), ("EN_gb", "en"), ("fr", "zh-CN")]
 )

@@ -65,6 +65,8 @@ API_ROUTES = {
     ("POST", "/merchants/applications/documents", True),
     ("GET", "/merchants/{merchantId}/licences", False),
     ("PUT", "/merchants/{merchantId}/licences", True),
+    ("GET", "/merchants/{merchantId}/licences/renewal", True),
+    ("POST", "/admin/merchants/{merchantId}/licences/renewal/decision", True),
     ("GET", "/admin/merchant-applications", True),
     ("POST", "/admin/merchant-applications/{applicantId}/decision", True),
     ("POST", "/admin/merchants", True),
@@ -270,7 +272,7 @@ def doc_env_vars() -> set[str]:
 
 
 def test_the_doc_tables_parse():
-    assert len(doc_functions()) == 25
+    assert len(doc_functions()) == 26
     assert len(doc_tables()) == 29
     assert set(doc_filter_policies()) == {
         "DispatchQueue",
@@ -527,7 +529,7 @@ def test_every_scheduled_job_alarms_when_it_fails():
         and a["Threshold"] == 0
     }
     scheduled = {name for name in functions() if events_of(name, "Schedule")}
-    assert scheduled == {"StockResetJob", "RiderPresenceJob", "ReconcileJob", "RefundSweepJob"}
+    assert scheduled == {"StockResetJob", "RiderPresenceJob", "ReconcileJob", "RefundSweepJob", "PermitReminderJob"}
     assert scheduled <= alarmed
 
 

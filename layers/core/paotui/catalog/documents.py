@@ -2,7 +2,9 @@
 
 A platform must see both before a shop sells food through it (网络餐饮服务食品安全监督管理办法, art. 8), so
 an application is approved only with both (catalog.onboarding), and the shop keeps them, shown to anyone and renewed
-by its owner (:func:`renew`). As with product images, the bytes never pass through Lambda:
+by its owner (catalog.licences). The operator who approves them records how long each is valid (:func:`dated`): a
+shop whose food permit lapses sells nothing until a renewal is approved. As with product images, the bytes never pass
+through Lambda:
 
 1. :func:`new_upload` signs a POST into the private documents bucket at ``uploads/<uploader>/<document id>``;
    the uploader's browser sends the file there.
@@ -20,14 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import Literal, get_args
 
-from paotui.catalog.records import MerchantRecord, ShopDocumentMap
+from paotui.catalog.records import ShopDocumentMap
 from paotui.platform import clock, uploads
-from paotui.platform.dynamo import update_if
-from paotui.platform.errors import Conflict
+from paotui.platform.errors import Unprocessable
 from paotui.platform.ids import new_id
-from paotui.platform.observability import logger, metrics
+from paotui.platform.observability import logger
 from paotui.platform.settings import get_settings
 
 DocumentKind = Literal["business_licence", "food_permit"]
@@ -80,21 +82,29 @@ def attaching(
     _delete_quietly([_upload_key(uploader_id, document_id) for document_id in new.values()])
 
 
-def renew(merchant: MerchantRecord, uploader_id: str, wanted: Mapping[str, str]) -> MerchantRecord:
-    """The shop's licences with ``wanted`` put in (a permit renewed, a licence reissued), on condition they are as
-    read: 409 ``LICENCES_CHANGED`` when another change landed meanwhile."""
-    as_read = (
-        MerchantRecord.licences.does_not_exist()
-        if merchant.licences is None
-        else MerchantRecord.licences == merchant.licences
-    )
-    with attaching(uploader_id, wanted, merchant.licences) as licences:
-        if not update_if(merchant, [MerchantRecord.licences.set(licences)], condition=as_read):
-            raise Conflict("The shop's licences changed meanwhile; read them again.", code="LICENCES_CHANGED")
-    if wanted:
-        logger.info("shop licences renewed", extra={"merchant_id": merchant.id, "kinds": sorted(wanted)})
-        metrics.add_metric(name="ShopLicencesRenewed", unit="Count", value=1)
-    return merchant
+def dated(
+    documents: Sequence[ShopDocumentMap], valid_until: Mapping[str, date | None], today: date
+) -> list[ShopDocumentMap]:
+    """``documents`` with the days they are valid until, as the operator approving them read them off the images: a
+    food permit always has one (422 ``VALID_UNTIL_REQUIRED``), a business licence may be 长期 (None). 422
+    ``LICENCE_EXPIRED``: a day before ``today``; a lapsed licence can't be approved."""
+    kept = []
+    for document in documents:
+        until = valid_until.get(document.kind)
+        if until is None and document.kind == "food_permit":
+            raise Unprocessable(
+                "Say the day the food permit is valid until, as it reads.",
+                code="VALID_UNTIL_REQUIRED",
+                details={"kind": document.kind},
+            )
+        if until is not None and until < today:
+            raise Unprocessable(
+                "This licence has lapsed; ask for a valid one.",
+                code="LICENCE_EXPIRED",
+                details={"kind": document.kind, "valid_until": until.isoformat()},
+            )
+        kept.append(ShopDocumentMap(**{**document.attribute_values, "valid_until": until and until.isoformat()}))
+    return kept
 
 
 def missing(documents: Sequence[ShopDocumentMap] | None) -> list[str]:
@@ -103,7 +113,7 @@ def missing(documents: Sequence[ShopDocumentMap] | None) -> list[str]:
     return [kind for kind in DOCUMENT_KINDS if kind not in have]
 
 
-def links(documents: Sequence[ShopDocumentMap] | None) -> list[dict[str, str]]:
+def links(documents: Sequence[ShopDocumentMap] | None) -> list[dict[str, str | None]]:
     """Each document as its viewers get it: with a link that reads it for ``document_url_ttl_seconds``."""
     settings = get_settings()
     return [
@@ -112,6 +122,7 @@ def links(documents: Sequence[ShopDocumentMap] | None) -> list[dict[str, str]]:
             "document_id": document.id,
             "content_type": document.content_type,
             "uploaded_at": document.uploaded_at,
+            "valid_until": document.valid_until,
             "url": uploads.presigned_get(
                 settings.shop_documents_bucket, document.key, expires_in=settings.document_url_ttl_seconds
             ),

@@ -58,6 +58,7 @@ def merchant_view(merchant: MerchantRecord) -> MerchantView:
         next_opening=clock.iso(opening) if opening else None,
         paused=paused,
         suspended=merchant.suspended_at is not None,
+        food_permit_lapsed=merchant.food_permit_lapsed,
         hours=merchant.hours,
         holidays=list(merchant.holidays),
         prep_minutes=int(merchant.prep_minutes),

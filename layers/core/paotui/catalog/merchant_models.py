@@ -156,6 +156,7 @@ class MerchantView(ResponseModel):
     next_opening: str | None
     paused: bool  # by its owner (暂停营业)
     suspended: bool = False  # by operators: no orders until they reinstate it
+    food_permit_lapsed: bool = False  # no orders until a renewed permit is approved (docs/adr/0026)
     hours: dict[str, list[TimeRange]] | None
     holidays: list[str]
     prep_minutes: int

@@ -17,7 +17,7 @@ steps, or after an edit raced it, makes no second shop. A shop starts with
 the platform's default delivery area (:data:`DEFAULT_DELIVERY`), open, with no
 menu: its owner takes it from there in the console.
 
-A suspended shop takes no order of any channel (``pricing.not_suspended``),
+A suspended shop takes no order of any channel (``pricing.allowed_to_sell``),
 is left out of customers' searches and shows closed, whatever its owner's
 switch says; orders already taken go on. Its owner reads the reason in the
 console.
@@ -26,6 +26,7 @@ console.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -109,9 +110,17 @@ def application_of(applicant_id: str) -> MerchantApplicationRecord:
     return application
 
 
-def decide(applicant_id: str, *, approve: bool, reason: str | None, by: str) -> MerchantApplicationRecord:
-    """Approve the pending application (making the shop) or decline it with a reason. The same decision again
-    answers the application as decided; the other one is 409 ``ALREADY_DECIDED``."""
+def decide(
+    applicant_id: str,
+    *,
+    approve: bool,
+    reason: str | None,
+    by: str,
+    valid_until: Mapping[str, date | None] | None = None,
+) -> MerchantApplicationRecord:
+    """Approve the pending application (making the shop, its licences valid until ``valid_until`` by kind, as the
+    operator read them: catalog.documents.dated) or decline it with a reason. The same decision again answers the
+    application as decided; the other one is 409 ``ALREADY_DECIDED``."""
     if not approve and not reason:
         raise Unprocessable("Say why the application is declined.", code="REASON_REQUIRED")
     application = application_of(applicant_id)
@@ -124,7 +133,9 @@ def decide(applicant_id: str, *, approve: bool, reason: str | None, by: str) -> 
             code="DOCUMENTS_MISSING",
             details={"missing": lacking},
         )
-    merchant_id = _open_shop(application) if approve else None
+    today = clock.china_day(clock.now())
+    licences = documents.dated(application.documents, valid_until or {}, today) if approve else []
+    merchant_id = _open_shop(application, licences) if approve else None
     now = clock.now_iso()
     decided = [
         MerchantApplicationRecord.status.set(wanted.value),
@@ -135,6 +146,7 @@ def decide(applicant_id: str, *, approve: bool, reason: str | None, by: str) -> 
     ]
     if merchant_id:
         decided.append(MerchantApplicationRecord.merchant_id.set(merchant_id))
+        decided.append(MerchantApplicationRecord.documents.set(licences))
     try:
         application.update(actions=decided, condition=_unchanged_since(application))
     except UpdateError as error:
@@ -220,11 +232,15 @@ def reinstate(merchant_id: str, *, by: str) -> MerchantRecord:
 
 
 def shops(
-    name: str | None, suspended: bool | None, limit: int, after: str | None
+    name: str | None, suspended: bool | None, renewal_pending: bool | None, limit: int, after: str | None
 ) -> tuple[list[MerchantRecord], str | None]:
-    """Shops for operators, those whose name contains ``name`` and whose suspension is ``suspended``, if given: a
-    page and the shop to continue after (None: the last page). A filtered scan, as for applications."""
+    """Shops for operators, those whose name contains ``name``, whose suspension is ``suspended`` and whose licence
+    renewal waits (``renewal_pending``), if given: a page and the shop to continue after (None: the last page). A
+    filtered scan, as for applications."""
     conditions = []
+    if renewal_pending is not None:
+        waiting = MerchantRecord.licence_renewal.status == "PENDING"
+        conditions.append(waiting if renewal_pending else ~waiting)
     if name:
         conditions.append(MerchantRecord.name.contains(name))
     if suspended is not None:
@@ -236,8 +252,9 @@ def shops(
     return scan_page(MerchantRecord, condition, limit, after)
 
 
-def _open_shop(application: MerchantApplicationRecord) -> str:
-    """The approved application's shop (made once: its id derives from the application) and the owner's role."""
+def _open_shop(application: MerchantApplicationRecord, licences: list[ShopDocumentMap]) -> str:
+    """The approved application's shop with its ``licences`` (made once: its id derives from the application) and
+    the owner's role."""
     from paotui.accounts.users import get_user, grant_roles
 
     merchant_id = stable_id("mer_", "application", application.applicant_id, application.created_at)
@@ -248,11 +265,10 @@ def _open_shop(application: MerchantApplicationRecord) -> str:
         "location": {"lat": application.location.lat, "lng": application.location.lng},
     }
     try:
-        _create(application.applicant_id, shop, merchant_id, licences=application.documents)
+        _create(application.applicant_id, shop, merchant_id, licences=licences)
     except PutError as error:  # a decision retried: its first try made it, maybe before the applicant's last edit
         if not condition_failed(error):
             raise
-        licences = application.documents or None
         MerchantRecord(merchant_id).update(actions=[MerchantRecord.licences.set(licences)])
     grant_roles(get_user(application.applicant_id), [MERCHANT_ROLE])
     return merchant_id

@@ -12,8 +12,15 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field, StringConstraints, model_validator
 
 from paotui.catalog import documents, onboarding
-from paotui.catalog.document_models import DocumentUpload, DocumentUploadRequest, Documents, DocumentView
-from paotui.catalog.licences_api import licence_views
+from paotui.catalog.document_models import (
+    Decision,
+    DocumentUpload,
+    DocumentUploadRequest,
+    Documents,
+    DocumentView,
+    RenewalView,
+)
+from paotui.catalog.licences_api import licence_views, renewal_view
 from paotui.catalog.merchant_api import merchant_view
 from paotui.catalog.merchant_models import MerchantView, Name, Reason
 from paotui.catalog.models import Location
@@ -49,17 +56,6 @@ class NewMerchant(Shop):
     prep_minutes: int = Field(default=onboarding.DEFAULT_PREP_MINUTES, ge=1, le=180)
 
 
-class Decision(RequestModel):
-    approve: bool
-    reason: Reason | None = None  # required to decline: the applicant reads it
-
-    @model_validator(mode="after")
-    def _declined_with_a_reason(self) -> Decision:
-        if not self.approve and not self.reason:
-            raise ValueError("a reason is required to decline")
-        return self
-
-
 class ShopStanding(RequestModel):
     suspended: bool
     reason: Reason | None = None  # required to suspend: the shop's owner reads it
@@ -79,6 +75,7 @@ class ShopView(MerchantView):
     suspended_by: str | None = None
     suspension_reason: str | None = None
     licences: list[DocumentView] = []  # what it was approved by, or renewed since
+    licence_renewal: RenewalView | None = None  # the owner's latest renewal, pending or as decided
     created_at: str
 
 
@@ -97,6 +94,7 @@ def shop_view(merchant: MerchantRecord) -> ShopView:
         suspended_by=merchant.suspended_by,
         suspension_reason=merchant.suspension_reason,
         licences=licence_views(merchant),
+        licence_renewal=renewal_view(merchant.licence_renewal) if merchant.licence_renewal else None,
         created_at=merchant.created_at,
     )
 
@@ -166,9 +164,13 @@ def list_applications(
 
 @router.post("/admin/merchant-applications/<applicantId>/decision")
 def decide(applicantId: str, body: Decision, admin: Admin) -> ApplicationView:  # noqa: N803 (API path name)
-    """Approve (the shop is made, its owner given the merchant role) or decline with a reason. 409
-    ``ALREADY_DECIDED`` (decided the other way), ``APPLICATION_CHANGED`` (edited meanwhile: read it again)."""
-    return _view(onboarding.decide(applicantId, approve=body.approve, reason=body.reason, by=admin.user_id))
+    """Approve (the shop is made, its owner given the merchant role), dated as its licences read, or decline with a
+    reason. 409 ``ALREADY_DECIDED`` (decided the other way), ``APPLICATION_CHANGED`` (edited meanwhile: read it
+    again), ``DOCUMENTS_MISSING``; 422 ``VALID_UNTIL_REQUIRED``, ``LICENCE_EXPIRED``."""
+    decided = onboarding.decide(
+        applicantId, approve=body.approve, reason=body.reason, by=admin.user_id, valid_until=body.valid_until()
+    )
+    return _view(decided)
 
 
 @router.post("/admin/merchants", responses={201: {"description": "The shop, registered or replayed"}})
@@ -188,10 +190,11 @@ def list_shops(
     _admin: Admin,
     name: Annotated[Line | None, Query(max_length=60, description="a part of the shop's name")] = None,
     suspended: Annotated[bool | None, Query()] = None,
+    renewal_pending: Annotated[bool | None, Query(description="only shops whose licence renewal waits")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ShopPage:
-    found, next_cursor = onboarding.shops(name, suspended, limit, cursor)
+    found, next_cursor = onboarding.shops(name, suspended, renewal_pending, limit, cursor)
     return ShopPage(items=[shop_view(merchant) for merchant in found], next_cursor=next_cursor)
 
 

@@ -49,10 +49,13 @@ def is_open(merchant: MerchantRecord, at: datetime) -> bool:
     return hours.is_open(merchant.hours, merchant.holidays, merchant.switched_off, at)
 
 
-def not_suspended(merchant: MerchantRecord) -> None:
-    """409 ``MERCHANT_SUSPENDED`` while operators have suspended the shop: no order of any channel is taken."""
+def allowed_to_sell(merchant: MerchantRecord) -> None:
+    """Whether the platform lets the shop take orders of any channel: 409 ``MERCHANT_SUSPENDED`` while operators have
+    suspended it, ``FOOD_PERMIT_EXPIRED`` while its food permit on file is lapsed (until a renewal is approved)."""
     if merchant.suspended_at is not None:
         raise Conflict("The platform has suspended this shop.", code="MERCHANT_SUSPENDED")
+    if merchant.food_permit_lapsed:
+        raise Conflict("This shop's food permit has lapsed.", code="FOOD_PERMIT_EXPIRED")
 
 
 def riding_minutes(distance: int) -> int:
@@ -105,14 +108,15 @@ def price_order(
     order, and any ``scheduled_for`` must fall within its opening hours: the
     kitchen hands over during them (``MERCHANT_CLOSED``'s ``next_opening`` is
     the next one from the time asked for).
-    409 ``MERCHANT_SUSPENDED`` (by operators); 422 ``MERCHANT_CLOSED`` / ``OUT_OF_RANGE`` (no area contains the
-    address) / ``DUPLICATE_ITEM`` / ``UNKNOWN_PRODUCT`` / ``BELOW_MIN_ORDER`` / ``SCHEDULE_IN_PAST``; 409
+    409 ``MERCHANT_SUSPENDED`` (by operators) / ``FOOD_PERMIT_EXPIRED``; 422 ``MERCHANT_CLOSED`` / ``OUT_OF_RANGE``
+    (no area contains the address) / ``DUPLICATE_ITEM`` / ``UNKNOWN_PRODUCT`` / ``BELOW_MIN_ORDER`` /
+    ``SCHEDULE_IN_PAST``; 409
     ``OUT_OF_STOCK`` (not on sale, or fewer available than asked; the stock reservation re-checks this atomically
     at intake).
     """
     now = now or clock.now()
     scheduled_for = scheduled_time(scheduled_for, now)
-    not_suspended(merchant)
+    allowed_to_sell(merchant)
     if not is_open(merchant, scheduled_for or now):
         opening = hours.next_opening(merchant.hours, merchant.holidays, merchant.switched_off, scheduled_for or now)
         raise Unprocessable(

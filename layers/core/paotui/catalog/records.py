@@ -26,6 +26,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from paotui.platform import clock
 from paotui.platform.dynamo import LatLngMap, table_meta
 
 UNLIMITED_STOCK = 1_000_000_000
@@ -100,6 +101,21 @@ class ShopDocumentMap(MapAttribute):
     key = UnicodeAttribute()  # where it is kept: documents/<applicant>/<id>-<copy>.<ext>
     content_type = UnicodeAttribute()
     uploaded_at = UnicodeAttribute()  # when it was attached
+    # the last day it is valid (YYYY-MM-DD), as the operator who approved it read it off the image; None: no end
+    # (a business licence of 长期) or none recorded (shops approved before dates were)
+    valid_until = UnicodeAttribute(null=True)
+
+
+class LicenceRenewalMap(MapAttribute):
+    """A shop owner's renewal of its licences (catalog.documents), on file once an operator approves it."""
+
+    status = UnicodeAttribute()  # PENDING | APPROVED | DECLINED
+    documents = ListAttribute(of=ShopDocumentMap)  # what it puts on file, dated once approved
+    submitted_at = UnicodeAttribute()  # each change: what a decision is conditional on
+    submitted_by = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)  # why it was declined: the owner reads it
+    decided_at = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
 
 
 class MerchantRecord(Model):
@@ -134,6 +150,7 @@ class MerchantRecord(Model):
     suspension_reason = UnicodeAttribute(null=True)
     commission_bp = NumberAttribute(null=True)  # the platform's share of its dishes (settlement); None: the default
     licences = ListAttribute(of=ShopDocumentMap, null=True)  # on record and shown (catalog.documents)
+    licence_renewal = LicenceRenewalMap(null=True)  # the owner's latest, pending or as decided
     created_at = UnicodeAttribute()
 
     by_cell = ByCell()
@@ -141,8 +158,15 @@ class MerchantRecord(Model):
 
     @property
     def switched_off(self) -> bool:
-        """Taking no orders whatever its hours: paused by its owner, or suspended by operators."""
-        return not self.open or self.suspended_at is not None
+        """Taking no orders whatever its hours: paused by its owner, suspended by operators, or its food permit
+        lapsed."""
+        return not self.open or self.suspended_at is not None or self.food_permit_lapsed
+
+    @property
+    def food_permit_lapsed(self) -> bool:
+        """Its food permit on file is past the day it is valid until (China time): it may not sell food."""
+        permit = next((licence for licence in self.licences or () if licence.kind == "food_permit"), None)
+        return bool(permit and permit.valid_until and permit.valid_until < clock.china_date(clock.now()))
 
 
 class MerchantApplicationRecord(Model):

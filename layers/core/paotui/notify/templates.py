@@ -108,6 +108,33 @@ def shop_application_message(
     return Message("开店申请未通过", f"您的店铺「{shop_name}」未通过审核：{reason}。您可修改后重新申请。")
 
 
+def food_permit_message(*, shop_name: str, valid_until: str, lapsed: bool, locale: str | None = None) -> Message:
+    """The SMS a shop's owner gets as its food permit nears its date, and once it lapsed (catalog.permit_reminders)."""
+    if locale_of(locale) == EN:
+        if lapsed:
+            return Message(
+                "Food permit lapsed",
+                f"The food permit of {shop_name} lapsed on {valid_until}: the shop takes no orders until a renewed "
+                "one is approved. Upload it in the merchant console.",
+            )
+        return Message(
+            "Food permit lapsing",
+            f"The food permit of {shop_name} is valid until {valid_until}. Upload the renewed one in the merchant "
+            "console: the shop takes no orders once it lapses.",
+        )
+    if lapsed:
+        return Message(
+            "食品经营许可证已到期",
+            f"您的店铺「{shop_name}」的食品经营许可证已于 {valid_until} 到期，店铺已暂停接单；"
+            "请在商家后台上传新证，审核通过后恢复接单。",
+        )
+    return Message(
+        "食品经营许可证即将到期",
+        f"您的店铺「{shop_name}」的食品经营许可证将于 {valid_until} 到期，请尽快在商家后台上传新证，"
+        "到期后店铺将暂停接单。",
+    )
+
+
 def rider_application_message(*, approved: bool, locale: str | None = None) -> Message:
     """The SMS an applicant gets once the platform decided their application to ride."""
     if locale_of(locale) == EN:

@@ -168,8 +168,9 @@ def accept_external(order: ExternalOrder) -> tuple[OrderRecord, bool] | None:
     """Take a platform's order, once per (channel, platform order id); returns it and whether this call created it.
 
     None, and nothing written, when the platform has cancelled it already: the push is then done with.
-    404 ``SHOP_NOT_BOUND`` (no merchant bound the shop), 409 ``MERCHANT_SUSPENDED`` (by operators), 422
-    ``SCHEDULE_TOO_FAR`` / ``UNKNOWN_PRODUCT`` (an item names none of the merchant's products), 409
+    404 ``SHOP_NOT_BOUND`` (no merchant bound the shop), 409 ``MERCHANT_SUSPENDED`` (by operators) or
+    ``FOOD_PERMIT_EXPIRED``, 422 ``SCHEDULE_TOO_FAR`` / ``UNKNOWN_PRODUCT`` (an item names none of the merchant's
+    products), 409
     ``OUT_OF_STOCK``: nothing written.
     """
     from paotui.catalog.service import get_merchant, get_products
@@ -183,7 +184,7 @@ def accept_external(order: ExternalOrder) -> tuple[OrderRecord, bool] | None:
         if _cancelled_on_platform(order):
             return None
         merchant = get_merchant(bindings.merchant_for(order.channel, order.shop_id))
-        pricing.not_suspended(merchant)
+        pricing.allowed_to_sell(merchant)
         quantities = Counter[str]()
         for line in order.lines:
             quantities[line.product_id or ""] += line.quantity
