@@ -8,8 +8,9 @@
 // and edit them (price, category, options, photo), take them off the menu
 // or put them back and restock or count them, set the shop's hours, days off, prep time, auto-confirm, what an
 // unanswered order becomes, what proves a delivery and its phone, keep its licences on file current (营业执照,
-// 食品经营许可证, shown to customers: a renewed one's image in place of the old), set who delivers (its riders, Dada,
-// or its riders with Dada as a fallback) and its delivery areas with their fees, bind its cloud receipt printer
+// 食品经营许可证, shown to customers with the dates they are valid until: a renewed one's image sent for the
+// platform's review, which it follows, and on file in place of the old once approved), set who delivers (its riders,
+// Dada, or its riders with Dada as a fallback) and its delivery areas with their fees, bind its cloud receipt printer
 // (Feieyun, by the SN and KEY on its label), see its state and unbind it (each order the shop takes then prints its ticket there, and the
 // order's row says how that went), watch its alerts (refreshed, with an unread badge), and bind its Ele.me shops
 // (granted at Ele.me in a popup, which Ele.me sends back to the API's callback); a shop the platform has suspended says
@@ -20,12 +21,13 @@
 // its id or the customer's phone, or today's orders of a status; its history and money, and cancelling or refunding
 // it), the open incidents, each resolved with a note, the platform's figures, the day's riders, the riders themselves
 // (applications approved or declined, riders suspended or let work again, their capacity, a rider registered by hand,
-// the cash a rider collected at doors taken in), the shops opening (applications with their documents, approved or
-// declined with a reason, a shop registered by hand for its owner), the shops themselves (found by a part of the name
-// and by whether they are suspended, with their licences on file, suspended with a reason their owner reads, or
-// reinstated), and the merchants' settlement accounts (a transfer made to a shop recorded as its payout, with the
-// bank's reference, at most what is payable; a shop's latest payouts, one recorded by mistake reversed with a reason;
-// a shop's commission rate set).
+// the cash a rider collected at doors taken in), the shops opening (applications with their documents, approved with
+// the dates read off them or declined with a reason, a shop registered by hand for its owner), the shops themselves
+// (found by a part of the name, by whether they are suspended and by whether a licence renewal waits for review, with
+// their licences on file, a renewal approved with its dates or declined with a reason, suspended with a reason their
+// owner reads, or reinstated), and the merchants' settlement accounts (a transfer made to a shop recorded as its
+// payout, with the bank's reference, at most what is payable; a shop's latest payouts, one recorded by mistake
+// reversed with a reason; a shop's commission rate set).
 import { REFRESH_SECONDS, alertRow, appendPage, badgeText, readUpTo } from "./alerts.js";
 import {
   INCIDENT_ACTIONS,
@@ -53,9 +55,11 @@ import {
 import { DESK_ACTIONS, deskRow, lookupPath, moneyLines, nextPath, ordersIn, refundFen, todayPath } from "./order_desk.js";
 import {
   APPLICATION_ACTIONS,
+  VALIDITY_LABELS,
   applicationBody,
   applicationFields,
   applicationRow,
+  approvalBody,
   chosenDocuments,
   declineBody,
   documentTooBig,
@@ -65,7 +69,7 @@ import {
   onboardingProblem,
   ownDocuments,
 } from "./onboarding.js";
-import { chosenLicences, licencesProblem } from "./licences.js";
+import { chosenLicences, licencesProblem, renewalShown } from "./licences.js";
 import { orderBody, placeRow } from "./phone_order.js";
 import {
   COPIES_CHOICES,
@@ -86,7 +90,16 @@ import {
   riderRow,
 } from "./riders.js";
 import { shopStatus } from "./shop.js";
-import { SHOP_ACTIONS, STANDINGS, shopRow, shopsPath, suspendBody, suspensionNotice } from "./shops.js";
+import {
+  SHOP_ACTIONS,
+  STANDINGS,
+  renewalApprovalBody,
+  renewalDeclineBody,
+  shopRow,
+  shopsPath,
+  suspendBody,
+  suspensionNotice,
+} from "./shops.js";
 import {
   PROOF_CHOICES,
   UNANSWERED_CHOICES,
@@ -155,6 +168,7 @@ const state = {
   payee: null, // the merchant's account the payout form is for (as the list had it), or null: the form is hidden
   payoutsOf: null, // the merchant's account whose payouts 打款记录 shows (as the list had it), or null: hidden
   licencesRenewed: 0, // how many renewals of the licences this page has drawn: a reading sent before one is older
+  typedDates: new Map(), // per operators' row to approve (an application, a renewal, as sent): kind → date typed
 };
 const $ = (id) => document.getElementById(id);
 const SESSION_ENDED = new Set([401, 403]);
@@ -464,10 +478,20 @@ async function showShopApplications() {
   $("shop-applicant-count").textContent = waitingCount(waiting || page);
 }
 
-// Its documents below its details (listItem), for the operator to look at before approving (which needs them all).
+// Its documents below its details (listItem), for the operator to look at before approving (which needs them all),
+// with the dates read off them to approve it with.
 function shopApplicationItem(application) {
-  const row = applicationRow(application);
-  return listItem("application", row, APPLICATION_ACTIONS, (action) => APPLICATION_DO[action](application));
+  const row = applicationRow(application, new Date());
+  const typed = typedDates(`application ${application.applicant_id} ${application.updated_at}`);
+  const run = (action) => APPLICATION_DO[action](application, typed);
+  return listItem("application", row, APPLICATION_ACTIONS, run, typed);
+}
+
+// The dates typed in a row's fields (kind → YYYY-MM-DD), kept by what the row is for (``key``: its documents as sent,
+// which a change makes another) so that the refresh, which draws the row again, leaves what is typed.
+function typedDates(key) {
+  if (!state.typedDates.has(key)) state.typedDates.set(key, {});
+  return state.typedDates.get(key);
 }
 
 // A document (证照) as a ``tag`` element: a link to its image, with a thumbnail, named by its kind; or what says it is
@@ -491,11 +515,15 @@ function documentEntry(entry, tag) {
   return element;
 }
 
-// Approving opens the shop at once, so it is confirmed first; declining takes a reason, which the applicant reads.
+// Approving opens the shop at once, so it is confirmed first, once the dates typed off its documents are checked;
+// declining takes a reason, which the applicant reads.
 const APPLICATION_DO = {
-  approve: (application) =>
-    window.confirm(`通过 ${application.name} 的开店申请？店铺会立即开业，申请人重新登录后即可管理。`) &&
-    decideApplication(application, { approve: true }),
+  approve: (application, typed) => {
+    const approval = approvalBody(typed, new Date());
+    if (approval.error) return sayBeside("error", approval.error);
+    const asked = `通过 ${application.name} 的开店申请？店铺会立即开业，申请人重新登录后即可管理。`;
+    return window.confirm(asked) && decideApplication(application, approval.body);
+  },
   decline: (application) => {
     const asked = window.prompt(`拒绝 ${application.name} 的开店申请：原因（申请人会看到）`);
     if (asked === null) return null;
@@ -541,12 +569,16 @@ function showShopList() {
   return state.lists.shops ? showList("shops", state.lists.shops.path) : searchShops();
 }
 
+// Its owner's licence renewal, while it waits for review, below its licences on file, with the dates read off it to
+// approve it with.
 function shopItem(shop) {
-  return listItem("shop", shopRow(shop), SHOP_ACTIONS, (action) => SHOP_DO[action](shop));
+  const typed = typedDates(`shop ${shop.id} ${shop.licence_renewal?.submitted_at}`);
+  return listItem("shop", shopRow(shop, new Date()), SHOP_ACTIONS, (action) => SHOP_DO[action](shop, typed), typed);
 }
 
-// Both are confirmed: a suspended shop takes no order of any channel from then on and customers no longer find it
-// (the orders it has taken go on); suspending takes a reason, which its owner reads.
+// Suspending and reinstating are confirmed: a suspended shop takes no order of any channel from then on and customers
+// no longer find it (the orders it has taken go on); suspending takes a reason, which its owner reads, as declining a
+// licence renewal does.
 const SHOP_DO = {
   suspend: (shop) => {
     const asked = window.prompt(`暂停 ${shop.name} 的营业资格：原因（店主会看到）`);
@@ -559,7 +591,25 @@ const SHOP_DO = {
   reinstate: (shop) =>
     window.confirm(`恢复 ${shop.name} 的营业资格？店铺会按店主的设置重新接单。`) &&
     setStanding(shop, { suspended: false }),
+  // approving puts the renewal's licences on file at once, shown to customers: confirmed, once its dates are checked
+  approveRenewal: (shop, typed) => {
+    const approval = renewalApprovalBody(shop.licence_renewal, typed, new Date());
+    if (approval.error) return sayBeside("error", approval.error);
+    const asked = `通过 ${shop.name} 的证照更新？新证照会立即替换公示的证照。`;
+    return window.confirm(asked) && decideRenewal(shop, approval.body);
+  },
+  declineRenewal: (shop) => {
+    const asked = window.prompt(`驳回 ${shop.name} 的证照更新：原因（店主会看到）`);
+    if (asked === null) return null;
+    const decline = renewalDeclineBody(asked);
+    if (decline.error) return sayBeside("error", decline.error);
+    return decideRenewal(shop, decline.body);
+  },
 };
+
+function decideRenewal(shop, decision) {
+  return api("POST", `/admin/merchants/${shop.id}/licences/renewal/decision`, decision).catch(inLicenceWords);
+}
 
 function setStanding(shop, standing) {
   return api("PATCH", `/admin/merchants/${shop.id}`, standing);
@@ -792,6 +842,8 @@ async function watch(merchantId) {
   $("shop-licences").open = false; // and its licences read
   $("licences-form").reset();
   $("licences-result").textContent = "";
+  showLicences([]);
+  showRenewal(null);
   $("delivery").open = false;
   state.deliveryBase = null;
   $("printer").open = false;
@@ -982,7 +1034,11 @@ const REGISTER_FIELDS = {
   location: "register-location",
   prep: "register-prep",
 };
-const SHOP_SEARCH_FIELDS = { name: "shop-search-name", standing: "shop-search-standing" };
+const SHOP_SEARCH_FIELDS = {
+  name: "shop-search-name",
+  standing: "shop-search-standing",
+  renewal: "shop-search-renewal",
+};
 const SETTLEMENT_FIELDS = { from: "settlement-from", to: "settlement-to" };
 const PAYOUT_FIELDS = { amount: "payout-amount", reference: "payout-reference", note: "payout-note" };
 const APPLY_FIELDS = {
@@ -1173,16 +1229,44 @@ function rowItem({ key, id, head, status: statusText, lines, actions, labels, ru
 }
 
 // A row as the pure modules make it ({ id, head, status, lines, actions }), its lines as details; a shop's or its
-// application's documents (证照) below them, side by side.
-function listItem(key, row, labels, run) {
+// application's documents (证照) below them, side by side; a shop's licence renewal waiting for review, what it says
+// and its documents; and the fields of the dates to approve them with (``typed``: what is typed in them, typedDates).
+function listItem(key, row, labels, run, typed = {}) {
   const lines = row.lines.map((text) => line(text, "detail"));
-  if (row.documents) {
-    const documents = document.createElement("div");
-    documents.className = "documents";
-    documents.append(...row.documents.map((entry) => documentEntry(entry, "span")));
-    lines.push(documents);
+  if (row.documents) lines.push(documentsOf(row.documents));
+  if (row.renewal) {
+    const renewal = document.createElement("div");
+    renewal.className = "renewal";
+    renewal.append(line(row.renewal.text, "asks"), documentsOf(row.renewal.documents));
+    lines.push(renewal);
   }
+  const dates = row.dates ?? row.renewal?.dates ?? [];
+  if (dates.length) lines.push(dateFields(dates, typed));
   return rowItem({ key, id: row.id, head: row.head, status: row.status, lines, actions: row.actions, labels, run });
+}
+
+function documentsOf(entries) {
+  const documents = document.createElement("div");
+  documents.className = "documents";
+  documents.append(...entries.map((entry) => documentEntry(entry, "span")));
+  return documents;
+}
+
+// A date field per kind (VALIDITY_LABELS's), filled from and kept in ``typed``.
+function dateFields(kinds, typed) {
+  const fields = document.createElement("div");
+  fields.className = "dates";
+  for (const kind of kinds) {
+    const input = document.createElement("input");
+    input.type = "date";
+    input.dataset.validUntil = kind;
+    input.value = typed[kind] ?? "";
+    input.oninput = input.onchange = () => (typed[kind] = input.value);
+    const label = document.createElement("label");
+    label.append(`${VALIDITY_LABELS[kind]} `, input);
+    fields.append(label);
+  }
+  return fields;
 }
 
 function orderItem(order) {
@@ -1299,7 +1383,8 @@ function showMyApplication(application) {
   $("apply-submit").textContent = shown.submit;
   $("apply-sign-in").hidden = !shown.signInAgain;
   $("apply-documents").hidden = !shown.form;
-  $("apply-documents").replaceChildren(...myDocuments(application).map((entry) => documentEntry(entry, "li")));
+  const documents = myDocuments(application, new Date());
+  $("apply-documents").replaceChildren(...documents.map((entry) => documentEntry(entry, "li")));
   if (at === state.myApplicationAt) return;
   state.myApplicationAt = at;
   fillForm(APPLY_FIELDS, applicationFields(application));
@@ -1499,21 +1584,45 @@ function refreshLicences() {
   return $("shop-licences").open ? readLicences() : null;
 }
 
-// Not drawn if another shop was picked meanwhile, nor over a renewal drawn meanwhile: it may have read the list
-// before the renewal went in.
+// What is on file (as customers see it), and the latest renewal sent: waiting for review, or declined and why (none
+// sent: the API answers 404). Not drawn if another shop was picked meanwhile, nor over a renewal drawn meanwhile: it
+// may have read them before the renewal went in.
 async function readLicences() {
   const merchantId = state.merchantId;
   const renewed = state.licencesRenewed;
-  const licences = await api("GET", `/merchants/${merchantId}/licences`);
-  if (merchantId === state.merchantId && renewed === state.licencesRenewed) showLicences(licences);
+  const [licences, renewal] = await Promise.all([
+    api("GET", `/merchants/${merchantId}/licences`),
+    api("GET", `/merchants/${merchantId}/licences/renewal`).catch(noRenewal),
+  ]);
+  if (merchantId !== state.merchantId || renewed !== state.licencesRenewed) return;
+  showLicences(licences);
+  showRenewal(renewal);
+}
+
+function noRenewal(error) {
+  if (error.code !== "RENEWAL_NOT_FOUND") throw error;
+  return null;
 }
 
 function showLicences(licences) {
-  $("licences").replaceChildren(...ownDocuments(licences).map((entry) => documentEntry(entry, "li")));
+  $("licences").replaceChildren(...ownDocuments(licences, new Date()).map((entry) => documentEntry(entry, "li")));
 }
 
-// The licences chosen are checked before anything is sent, uploaded as an applicant's documents are, then put on file
-// by their ids: a kind not chosen stays as it is. The answer is the list as it is now.
+const RENEWAL_SENT = "已提交，等待平台审核。";
+
+// Once decided, what was said of sending it is said no more: the decision is (or, approved, the list on file).
+function showRenewal(renewal) {
+  const shown = renewalShown(renewal, new Date());
+  $("licence-renewal").textContent = shown.status;
+  $("licence-renewal").hidden = !shown.status;
+  $("licence-renewal-documents").replaceChildren(...shown.documents.map((entry) => documentEntry(entry, "li")));
+  const decided = renewal?.status !== "PENDING";
+  if (decided && $("licences-result").textContent === RENEWAL_SENT) sayBeside("licences-result", "");
+}
+
+// The licences chosen are checked before anything is sent, uploaded as an applicant's documents are, then sent for
+// review by their ids: a kind not chosen stays as the renewal waiting has it (they may be sent one at a time). The
+// answer is the renewal, on file once an operator approves it.
 async function renewLicences(event) {
   event.preventDefault();
   const licences = chosenLicences(chosenFiles(LICENCE_FIELDS));
@@ -1521,12 +1630,12 @@ async function renewLicences(event) {
   const merchantId = state.merchantId;
   await whileBusy([$("licences-submit")], async () => {
     const body = await uploadDocuments(licences.chosen);
-    const onFile = await api("PUT", `/merchants/${merchantId}/licences`, body).catch(inLicenceWords);
-    clearFiles(LICENCE_FIELDS); // on file: listed above now
+    const renewal = await api("PUT", `/merchants/${merchantId}/licences`, body).catch(inLicenceWords);
+    clearFiles(LICENCE_FIELDS); // sent: listed as the renewal's now
     if (merchantId !== state.merchantId) return; // another shop picked meanwhile: its section is closed
     state.licencesRenewed += 1;
-    showLicences(onFile);
-    sayBeside("licences-result", "证照已更新。");
+    showRenewal(renewal);
+    sayBeside("licences-result", RENEWAL_SENT);
   });
   return null;
 }
@@ -1966,6 +2075,7 @@ $("shop-applications-more").onclick = () => moreOf("applications").catch(showErr
 $("register-form").onsubmit = (event) => registerShop(event).catch(saidBeside("register-result"));
 $("shop-search").onsubmit = (event) => searchShops(event).catch(saidBeside("shop-search-result"));
 $("shop-search-standing").onchange = () => searchShops().catch(saidBeside("shop-search-result"));
+$("shop-search-renewal").onchange = () => searchShops().catch(saidBeside("shop-search-result"));
 $("shops-more").onclick = () => moreOf("shops").catch(showError);
 $("accounts-more").onclick = () => moreOf("accounts").catch(showError);
 $("payout-form").onsubmit = (event) => recordPayout(event).catch(saidBeside("payout-result"));

@@ -1,11 +1,12 @@
 // Opening shops (入驻): a user's application (POST /merchants/applications, GET /merchants/applications/mine) as its
 // applicant follows it, with its documents (证照: the shop's business licence and food permit, images uploaded first,
 // POST /merchants/applications/documents), applications as operators decide them (GET /admin/merchant-applications,
-// POST …/decision), the shop forms' fields made into the API's bodies (or what is wrong with them; a shop registered by
-// hand is POST /admin/merchants), and the API's refusals in Chinese. Pure functions (no DOM, no fetch), so that
-// tests/console runs them under node.
+// POST …/decision, approving with the dates the documents are valid until, read off their images), the shop forms'
+// fields made into the API's bodies (or what is wrong with them; a shop registered by hand is POST /admin/merchants),
+// and the API's refusals in Chinese. Pure functions (no DOM, no fetch), so that tests/console runs them under node.
 import { chinaTime } from "./alerts.js";
 import { LNG_LAT, lngLatProblem } from "./delivery_settings.js";
+import { chinaDay } from "./orders.js";
 import { e164 } from "./phone_order.js";
 
 // catalog/onboarding_api.py: Shop, MerchantApplication, NewMerchant, Decision
@@ -27,8 +28,19 @@ const DOCUMENT_MAX_BYTES = 8 * 1024 * 1024;
 /** What an operator may do with an application: only a pending one is decided. */
 export const APPLICATION_ACTIONS = { approve: "通过", decline: "拒绝" };
 
-/** One application as operators see it: the shop, where it is, what it sells, who applied, and how it was decided. */
-export function applicationRow(application) {
+/**
+ * The dates an operator types when approving documents (an application's, a shop's licence renewal's), read off their
+ * images, by kind, in the order they are shown: the food permit's is needed, the business licence's left empty is 长期.
+ */
+export const VALIDITY_LABELS = { food_permit: "食品经营许可证有效期至", business_licence: "营业执照有效期至（长期不填）" };
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * One application as operators see it: the shop, where it is, what it sells, who applied, and how it was decided;
+ * a pending one with the kinds whose dates are typed to approve it (``dates``). ``now`` (a Date): what is past its
+ * date is said to be.
+ */
+export function applicationRow(application, now) {
   const { lat, lng } = application.location;
   const label = STATUS_LABELS[application.status] || application.status;
   const decided = application.decided_at ? ` · ${chinaTime(application.decided_at)} 审核` : "";
@@ -42,37 +54,84 @@ export function applicationRow(application) {
       ...(application.note ? [`说明：${application.note}`] : []),
       `申请人 ${application.applicant_phone} · ${chinaTime(application.created_at)} 申请${decided}${shop}`,
     ],
-    documents: listedDocuments(application.documents),
+    documents: listedDocuments(application.documents, now, application.status === "APPROVED"),
+    dates: application.status === "PENDING" ? Object.keys(VALIDITY_LABELS) : [],
     actions: application.status === "PENDING" ? Object.keys(APPLICATION_ACTIONS) : [],
   };
 }
 
 /** The documents of the applicant's own application (null: none yet) as the form lists them (ownDocuments). */
-export function myDocuments(application) {
-  return ownDocuments(application?.documents);
+export function myDocuments(application, now) {
+  return ownDocuments(application?.documents, now, application?.status === "APPROVED");
 }
 
 /**
  * Documents as their owner sees them (an application's, the shop's licences on file), each kind as
- * ``{ kind, url, text }``: a link to its image named by its kind, or (url null) saying it is not uploaded yet.
+ * ``{ kind, url, text }``: a link to its image named by its kind and how long it is valid, or (url null) saying it is
+ * not uploaded yet. ``now`` (a Date) says what is past its date; ``onFile``: the documents are on file (a running
+ * shop's, an approved application's), where a business licence without a date is 长期.
  */
-export function ownDocuments(documents) {
-  return documentEntries(documents, (label) => `${label}：未上传`);
+export function ownDocuments(documents, now, onFile = true) {
+  return documentEntries(documents, now, onFile, (label) => `${label}：未上传`);
 }
 
 /** Documents as operators' rows list them (an application's, a shop's licences): the same, 未上传… said first. */
-export function listedDocuments(documents) {
-  return documentEntries(documents, (label) => `未上传${label}`);
+export function listedDocuments(documents, now, onFile = true) {
+  return documentEntries(documents, now, onFile, (label) => `未上传${label}`);
 }
 
-// Each kind, in DOCUMENT_KINDS's order, as the documents have it, or ``missing(label)`` said of it. The links are
-// short-lived: the entries are made again from each reading of the application or the shop.
-function documentEntries(documents, missing) {
+/** Only the documents there are (a shop's licence renewal's: a kind it leaves out stays as it is on file), the same. */
+export function heldDocuments(documents, now, onFile = false) {
+  return documentEntries(documents, now, onFile, () => null);
+}
+
+// Each kind, in DOCUMENT_KINDS's order, as the documents have it, or ``missing(label)`` said of it (null: left out).
+// The links are short-lived: the entries are made again from each reading of the application or the shop.
+function documentEntries(documents, now, onFile, missing) {
   const byKind = new Map((documents ?? []).map((held) => [held.kind, held]));
-  return Object.entries(DOCUMENT_KINDS).map(([kind, label]) => {
-    const url = byKind.get(kind)?.url ?? null;
-    return { kind, url, text: url ? label : missing(label) };
+  return Object.entries(DOCUMENT_KINDS).flatMap(([kind, label]) => {
+    const held = byKind.get(kind);
+    if (held?.url) return [{ kind, url: held.url, text: `${label}${validity(kind, held.valid_until, now, onFile)}` }];
+    const text = missing(label);
+    return text === null ? [] : [{ kind, url: null, text }];
   });
+}
+
+// How long a document is valid, after its kind's name: until its date (past it: 已过期, China time), 长期 for a
+// business licence on file without one (a food permit without one has none recorded: nothing is said).
+function validity(kind, validUntil, now, onFile) {
+  if (validUntil) return `（有效期至 ${validUntil}）${expired(validUntil, now) ? "（已过期）" : ""}`;
+  return kind === "business_licence" && onFile ? "（长期）" : "";
+}
+
+/** Whether a document's date (``valid_until``: YYYY-MM-DD, or null) is past on the China day of ``now``. */
+export function expired(validUntil, now) {
+  return Boolean(validUntil) && validUntil < chinaDay(now);
+}
+
+/**
+ * Approving documents (an application's, a shop's licence renewal's) with the dates typed off their images (kind →
+ * YYYY-MM-DD as a date input gives it, "" or nothing when none is typed), for the ``kinds`` approved (an application:
+ * both): ``{ body }`` (POST …/decision's) or ``{ error }``, checked before anything is sent. The food permit's date is
+ * needed; the business licence's, left empty, is 长期 (null); a date before today (China time, of ``now``) is refused.
+ */
+export function approvalBody(dates, now, kinds = Object.keys(DOCUMENT_KINDS)) {
+  const body = { approve: true };
+  for (const kind of Object.keys(VALIDITY_LABELS).filter((named) => kinds.includes(named))) {
+    const typed = (dates?.[kind] ?? "").trim();
+    if (!typed && kind === "food_permit") return { error: "请填写食品经营许可证的有效期。" };
+    if (typed && !isDay(typed)) return { error: `${kindLabel(kind)}的有效期须为日期，如 2031-05-01。` };
+    if (expired(typed, now)) return { error: "有效期已过，不能通过。" };
+    body[`${kind}_valid_until`] = typed || null;
+  }
+  return { body };
+}
+
+// A day as YYYY-MM-DD that the calendar has (not 2031-02-30).
+function isDay(text) {
+  if (!DAY.test(text)) return false;
+  const day = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(text);
 }
 
 /**
@@ -229,5 +288,10 @@ export function onboardingProblem(code, details) {
     return missing.length ? `缺少证照：${missing.map(kindLabel).join("、")}，不能通过。` : "缺少证照，不能通过。";
   }
   if (Object.hasOwn(DOCUMENT_PROBLEMS, code)) return DOCUMENT_PROBLEMS[code](details?.kind);
+  if (code === "VALID_UNTIL_REQUIRED") return `请填写${kindLabel(details?.kind)}的有效期。`;
+  if (code === "LICENCE_EXPIRED") {
+    const until = details?.valid_until ? `（有效期至 ${details.valid_until}）` : "";
+    return `${kindLabel(details?.kind)}已过期${until}，不能通过。`;
+  }
   return Object.hasOwn(PROBLEMS, code) ? PROBLEMS[code] : null;
 }

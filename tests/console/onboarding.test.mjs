@@ -4,14 +4,17 @@ import { test } from "node:test";
 
 import {
   DOCUMENT_KINDS,
+  VALIDITY_LABELS,
   applicationBody,
   applicationFields,
   applicationRow,
+  approvalBody,
   chosenDocuments,
   declineBody,
   documentTooBig,
   myApplication,
   myDocuments,
+  expired,
   newShopBody,
   onboardingProblem,
   shopLocation,
@@ -44,6 +47,8 @@ const LICENCE = {
   url: "https://documents.example/doc_l1?X-Amz-Signature=ab",
 };
 const MIB = 1024 * 1024;
+// 10:00 in China on 2026-11-28: what is valid until the 27th has lapsed, until the 28th is still valid
+const NOW = new Date("2026-11-28T02:00:00.000Z");
 const FIELDS = {
   name: " 阿婆馄饨 ",
   phone: "+86 21 6321 0000",
@@ -72,8 +77,10 @@ test("a pending application shows the shop, where it is, what it sells, who appl
       { kind: "business_licence", url: null, text: "未上传营业执照" },
       { kind: "food_permit", url: null, text: "未上传食品经营许可证" },
     ],
+    dates: ["food_permit", "business_licence"],
     actions: ["approve", "decline"],
   });
+  assert.deepEqual(Object.values(VALIDITY_LABELS), ["食品经营许可证有效期至", "营业执照有效期至（长期不填）"]);
 });
 
 test("an application's row links each document it has and names each it lacks, licence first", () => {
@@ -157,6 +164,73 @@ test("a decided application says how, when, and why it was declined or which sho
   assert.equal(approved.status, "已通过");
   assert.match(approved.lines.at(-1), /11\/28 09:00 审核 · 店铺 mer_9$/);
   assert.deepEqual(approved.actions, []);
+  assert.deepEqual([declined.dates, approved.dates], [[], []], "no dates to type: it is decided");
+});
+
+test("an approved application's documents say how long they are valid: a licence with no date is 长期", () => {
+  const url = "https://documents.example/doc_p1";
+  const permit = { ...LICENCE, kind: "food_permit", document_id: "doc_p1", url, valid_until: "2028-05-31" };
+  const approved = { ...APPLICATION, status: "APPROVED", documents: [{ ...LICENCE, valid_until: null }, permit] };
+  assert.deepEqual(applicationRow(approved, NOW).documents, [
+    { kind: "business_licence", url: LICENCE.url, text: "营业执照（长期）" },
+    { kind: "food_permit", url: permit.url, text: "食品经营许可证（有效期至 2028-05-31）" },
+  ]);
+  const mine = myDocuments(approved, NOW).map((entry) => entry.text);
+  assert.deepEqual(mine, ["营业执照（长期）", "食品经营许可证（有效期至 2028-05-31）"]);
+  // under review, no date is read off them yet: nothing is said of it
+  const pending = { ...APPLICATION, documents: [{ ...LICENCE, valid_until: null }, { ...permit, valid_until: null }] };
+  assert.deepEqual(applicationRow(pending, NOW).documents.map((entry) => entry.text), ["营业执照", "食品经营许可证"]);
+  assert.deepEqual(myDocuments(pending, NOW).map((entry) => entry.text), ["营业执照", "食品经营许可证"]);
+});
+
+test("a document past its date (China time) says it has lapsed; the day itself is still valid", () => {
+  const permit = { ...LICENCE, kind: "food_permit", url: "https://documents.example/doc_p1" };
+  const shown = (validUntil, now) => {
+    const documents = [{ ...permit, valid_until: validUntil }];
+    return applicationRow({ ...APPLICATION, status: "APPROVED", documents }, now).documents[1].text;
+  };
+  assert.equal(shown("2026-11-27", NOW), "食品经营许可证（有效期至 2026-11-27）（已过期）");
+  assert.equal(shown("2026-11-28", NOW), "食品经营许可证（有效期至 2026-11-28）");
+  // 00:30 on the 28th in China is still the 27th in UTC: China's day counts
+  const lapsed = "食品经营许可证（有效期至 2026-11-27）（已过期）";
+  assert.equal(shown("2026-11-27", new Date("2026-11-27T16:30:00.000Z")), lapsed);
+  assert.equal(shown("2026-11-27", new Date("2026-11-27T15:59:00.000Z")), "食品经营许可证（有效期至 2026-11-27）");
+  assert.equal(expired("2026-11-27", NOW), true);
+  assert.equal(expired("2031-05-01", NOW), false);
+  assert.equal(expired(null, NOW), false, "none recorded: not lapsed");
+});
+
+test("approving takes the food permit's date read off its image, and the licence's or none (长期)", () => {
+  assert.deepEqual(approvalBody({ food_permit: "2028-05-31", business_licence: "" }, NOW), {
+    body: { approve: true, food_permit_valid_until: "2028-05-31", business_licence_valid_until: null },
+  });
+  assert.deepEqual(approvalBody({ food_permit: " 2028-05-31 ", business_licence: "2040-01-01" }, NOW), {
+    body: { approve: true, food_permit_valid_until: "2028-05-31", business_licence_valid_until: "2040-01-01" },
+  });
+  assert.deepEqual(approvalBody({ food_permit: "2026-11-28" }, NOW).body.food_permit_valid_until, "2026-11-28");
+  for (const dates of [{}, { food_permit: "", business_licence: "2040-01-01" }, { food_permit: "  " }, undefined]) {
+    assert.deepEqual(approvalBody(dates, NOW), { error: "请填写食品经营许可证的有效期。" }, JSON.stringify(dates));
+  }
+  assert.deepEqual(approvalBody({ food_permit: "2026-11-27" }, NOW), { error: "有效期已过，不能通过。" });
+  assert.deepEqual(approvalBody({ food_permit: "2028-05-31", business_licence: "2020-01-01" }, NOW), {
+    error: "有效期已过，不能通过。",
+  });
+  assert.deepEqual(approvalBody({ food_permit: "2031-02-30" }, NOW), {
+    error: "食品经营许可证的有效期须为日期，如 2031-05-01。",
+  });
+  assert.deepEqual(approvalBody({ food_permit: "2028-05-31", business_licence: "长期" }, NOW), {
+    error: "营业执照的有效期须为日期，如 2031-05-01。",
+  });
+});
+
+test("approving only some kinds (a renewal's) needs only their dates", () => {
+  assert.deepEqual(approvalBody({ business_licence: "" }, NOW, ["business_licence"]), {
+    body: { approve: true, business_licence_valid_until: null },
+  });
+  assert.deepEqual(approvalBody({ food_permit: "2028-05-31", business_licence: "" }, NOW, ["food_permit"]), {
+    body: { approve: true, food_permit_valid_until: "2028-05-31" },
+  });
+  assert.deepEqual(approvalBody({}, NOW, ["food_permit"]), { error: "请填写食品经营许可证的有效期。" });
 });
 
 test("declining needs a reason, which the applicant reads", () => {
@@ -278,5 +352,11 @@ test("the API's refusals about opening a shop are said in Chinese; others are le
     "营业执照不是可用的图片：请重新选择 JPEG、PNG 或 WebP 图片。",
   );
   assert.match(onboardingProblem("INVALID_DOCUMENT", { kind: "tax_record" }), /^证照不是可用的图片/);
+  assert.equal(onboardingProblem("VALID_UNTIL_REQUIRED", { kind: "food_permit" }), "请填写食品经营许可证的有效期。");
+  assert.equal(
+    onboardingProblem("LICENCE_EXPIRED", { kind: "business_licence", valid_until: "2026-01-31" }),
+    "营业执照已过期（有效期至 2026-01-31），不能通过。",
+  );
+  assert.equal(onboardingProblem("LICENCE_EXPIRED", { kind: "food_permit" }), "食品经营许可证已过期，不能通过。");
   assert.equal(onboardingProblem("toString"), null);
 });

@@ -25,3 +25,8 @@ test("a shop the platform suspended says so, whatever its own switch", () => {
   const status = shopStatus(merchant({ open: false, suspended: true }));
   assert.deepEqual([status.label, status.switchTo.label], ["已被平台暂停营业", "暂停接单"]);
 });
+
+test("a shop whose food permit lapsed says so and where to renew it", () => {
+  const status = shopStatus(merchant({ open: false, food_permit_lapsed: true }));
+  assert.equal(status.label, "食品经营许可证已过期，暂停营业：请在证照中上传新证");
+});

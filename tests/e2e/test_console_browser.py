@@ -15,8 +15,9 @@ registers a shop by hand for a new owner. An operator finds a shop by a part of 
 reason, which its owner reads at the top of the console while customers can't order from it, and reinstates it. An
 operator sets a shop's commission rate in the merchants' settlement accounts, and is refused a payout past what the
 shop may be paid now, and reverses a payout recorded by mistake from the shop's payout history (the console's wiring:
-the payout is stood in for). A shop's owner puts its renewed licences on file, which anyone may read and operators see
-in the shops list."""
+the payout is stood in for). A shop's owner sends renewed licences, which wait for an operator: approved with the
+food permit's date read off it, they go on file, which anyone may read and operators see in the shops list; declined,
+the owner reads why."""
 
 from __future__ import annotations
 
@@ -798,9 +799,25 @@ def test_a_new_user_applies_to_open_a_shop_is_declined_applies_again_and_runs_it
     expect(row).to_contain_text("上海市黄浦区福州路 88 号 · 坐标 121.4737,31.2304")
     expect(row.locator('[data-kind="business_licence"]')).to_have_text("未上传营业执照")
     expect(ops.locator("#shop-applicant-count")).not_to_have_text("")
+    decided = []  # what the operator's console sends: decisions
+    ops.on("request", lambda request: request.method == "POST" and decided.append(request))
+    permit = row.locator('input[data-valid-until="food_permit"]')
+    row.locator('button[data-action="approve"]').click()  # the food permit's date not typed
+    expect(ops.locator("#error")).to_have_text("请填写食品经营许可证的有效期。")
+    permit.fill((date.today() - timedelta(days=2)).isoformat())
+    row.locator('button[data-action="approve"]').click()
+    expect(ops.locator("#error")).to_have_text("有效期已过，不能通过。")
+    assert decided == [], "refused in the form: nothing sent"
+    permit_until = (date.today() + timedelta(days=730)).isoformat()
+    permit.fill(permit_until)
     ops.once("dialog", lambda dialog: dialog.accept())  # "通过 …？": refused, it has no documents
     row.locator('button[data-action="approve"]').click()
     expect(ops.locator("#error")).to_have_text("缺少证照：营业执照、食品经营许可证，不能通过。")
+    assert json.loads(decided[0].post_data) == {
+        "approve": True,
+        "food_permit_valid_until": permit_until,
+        "business_licence_valid_until": None,  # 长期
+    }
     expect(row).to_contain_text("待审核")
     ops.once("dialog", lambda dialog: dialog.accept("营业执照照片不清楚"))
     row.locator('button[data-action="decline"]').click()
@@ -830,12 +847,20 @@ def test_a_new_user_applies_to_open_a_shop_is_declined_applies_again_and_runs_it
 
     ops.select_option("#shop-application-status", "PENDING")
     expect(row.locator("img")).to_have_count(2)
+    expect(permit).to_have_value("")  # typed for the application as it was: it has changed since
+    permit.fill(permit_until)
     ops.once("dialog", lambda dialog: dialog.accept())
     row.locator('button[data-action="approve"]').click()
     expect(row).to_have_count(0)
 
     page.reload()
     expect(page.locator("#apply-status")).to_have_text("已通过：请重新登录以管理店铺。")
+    mine = cloud.get("/merchants/applications/mine", headers={"Authorization": f"Bearer {token}"}).json()
+    on_file = cloud.get(f"/merchants/{mine['merchant_id']}/licences").json()  # shown to customers
+    assert [(licence["kind"], licence["valid_until"]) for licence in on_file] == [
+        ("business_licence", None),  # 长期
+        ("food_permit", permit_until),
+    ]
     texts = [m["body"] for m in cloud.outbox(phone) if m["channel"] == "sms" and "审核" in m["body"]]
     assert sorted(texts) == sorted(
         [
@@ -847,6 +872,11 @@ def test_a_new_user_applies_to_open_a_shop_is_declined_applies_again_and_runs_it
     sign_in(cloud, page, phone)
     expect(page.locator("#shop option")).to_have_text([name])
     expect(page.locator("#shop-status")).not_to_have_text("")
+    page.click("#shop-licences summary")
+    on_file_shown = ["营业执照（长期）", f"食品经营许可证（有效期至 {permit_until}）"]
+    expect(page.locator("#licences li")).to_have_text(on_file_shown)
+    expect(page.locator("#licence-renewal")).to_be_hidden()  # none sent: the API's 404 is not an error
+    expect(page.locator("#licences-result")).to_have_text("")
     expect(page.locator("#error")).to_have_text("")
     expect(ops.locator("#error")).to_have_text("")
 
@@ -934,19 +964,30 @@ def test_an_operator_suspends_a_shop_with_a_reason_its_owner_reads_and_reinstate
 
 
 def test_a_shop_owner_puts_its_licences_on_file_and_operators_and_customers_see_them(cloud, browser):
+    """The owner sends renewed licences, which wait for an operator's review while the old stay on file; an operator
+    finds the shop among those waiting, approves them with the food permit's date read off it, and they go on file."""
     from playwright.sync_api import expect
 
     seed = cloud.seed()
     merchant = seed["merchants"][1]  # not the shop the seeded riders wait next to
     licences = f"/merchants/{merchant['id']}/licences"
+    kinds = {"business_licence": "营业执照", "food_permit": "食品经营许可证"}
+
+    def owner_sees(on_file: list[dict]) -> list[str]:
+        """The owner's list of the licences on file (console/onboarding.js ownDocuments), none past its date."""
+        held = {licence["kind"]: licence["valid_until"] for licence in on_file}
+        dated = {kind: f"（有效期至 {held[kind]}）" if held[kind] else "" for kind in held}
+        if "business_licence" in held and not held["business_licence"]:
+            dated["business_licence"] = "（长期）"
+        return [f"{label}{dated[kind]}" if kind in held else f"{label}：未上传" for kind, label in kinds.items()]
+
     # the module shares one cloud: a run of this test before may have put them on file
-    held = {licence["kind"] for licence in cloud.get(licences).json()}
+    before = cloud.get(licences).json()
     page = signed_in_console(cloud, browser, merchant["phone"])
     page.select_option("#shop", merchant["id"])
     page.click("#shop-licences summary")
-    kinds = {"business_licence": "营业执照", "food_permit": "食品经营许可证"}
-    texts = [label if kind in held else f"{label}：未上传" for kind, label in kinds.items()]
-    expect(page.locator("#licences li")).to_have_text(texts)
+    expect(page.locator("#licences li")).to_have_text(owner_sees(before))
+    expect(page.locator("#licence-renewal")).to_be_hidden()
 
     sent = []  # what the console sends: uploads, renewals
     page.on("request", lambda request: request.method != "GET" and sent.append(request))
@@ -959,24 +1000,85 @@ def test_a_shop_owner_puts_its_licences_on_file_and_operators_and_customers_see_
     page.set_input_files("#licence-business", files=[{"name": "licence.png", "mimeType": "image/png", "buffer": PNG}])
     page.set_input_files("#licence-permit", files=[{"name": "permit.png", "mimeType": "image/png", "buffer": PNG}])
     page.click("#licences-submit")
-    expect(page.locator("#licences-result")).to_have_text("证照已更新。")
-    expect(page.locator("#licences img")).to_have_count(2)
-    expect(page.locator('#licences [data-kind="food_permit"]')).to_have_text("食品经营许可证")
-    expect(page.locator("#licence-business")).to_have_value("")  # on file: not sent again
+    expect(page.locator("#licences-result")).to_have_text("已提交，等待平台审核。")
+    expect(page.locator("#licence-renewal")).to_have_text("证照更新待审核")
+    expect(page.locator("#licence-renewal-documents img")).to_have_count(2)
+    expect(page.locator('#licence-renewal-documents [data-kind="food_permit"]')).to_have_text("食品经营许可证")
+    expect(page.locator("#licences li")).to_have_text(owner_sees(before))  # on file: as it was, until approved
+    expect(page.locator("#licence-business")).to_have_value("")  # sent: not sent again
     (renewal,) = [request for request in sent if request.method == "PUT"]
     renewed = json.loads(renewal.post_data)
     assert sorted(renewed) == ["business_licence", "food_permit"]
-
-    on_file = cloud.get(licences).json()  # no sign-in: shown to customers on the shop's page
-    assert [(licence["kind"], licence["document_id"]) for licence in on_file] == list(renewed.items())
-    assert cloud.http.get(on_file[0]["url"], timeout=15).content == PNG
+    ids = [(licence["kind"], licence["document_id"]) for licence in before]
+    assert [(licence["kind"], licence["document_id"]) for licence in cloud.get(licences).json()] == ids
 
     ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
-    ops.fill("#shop-search-name", merchant["name"][1:3])
-    ops.click("#shop-search button")
+    ops.check("#shop-search-renewal")  # 证照待审核
     row = ops.locator(f'#shop-list li[data-shop="{merchant["id"]}"]')
+    expect(row.locator(".renewal")).to_contain_text("证照更新待审核")
+    expect(ops.locator("#shop-list li:not(:has(.renewal))")).to_have_count(0)  # only the shops waiting
+    expect(row.locator(".renewal img")).to_have_count(2)
+    row.locator('button[data-action="approveRenewal"]').click()  # the food permit's date not typed: said, not sent
+    expect(ops.locator("#error")).to_have_text("请填写食品经营许可证的有效期。")
+    until = (date.today() + timedelta(days=730)).isoformat()
+    row.locator('input[data-valid-until="food_permit"]').fill(until)  # the licence's left empty: 长期
+    ops.once("dialog", lambda dialog: dialog.accept())  # "通过 …的证照更新？"
+    row.locator('button[data-action="approveRenewal"]').click()
+    expect(row).to_have_count(0)  # no longer waiting
+
+    on_file = cloud.get(licences).json()  # no sign-in: shown to customers on the shop's page
+    assert [(licence["kind"], licence["document_id"], licence["valid_until"]) for licence in on_file] == [
+        ("business_licence", renewed["business_licence"], None),
+        ("food_permit", renewed["food_permit"], until),
+    ]
+    assert cloud.http.get(on_file[0]["url"], timeout=15).content == PNG
+    # the owner's section, read again at its next refresh
+    shown = ["营业执照（长期）", f"食品经营许可证（有效期至 {until}）"]
+    expect(page.locator("#licences li")).to_have_text(shown, timeout=REFRESH_MS + 10_000)
+    expect(page.locator("#licence-renewal")).to_be_hidden()
+    expect(page.locator("#licences-result")).to_have_text("")  # decided: no longer waiting
+
+    ops.fill("#shop-search-name", merchant["name"][1:3])
+    ops.uncheck("#shop-search-renewal")
     expect(row.locator("img")).to_have_count(2)
-    expect(row.locator('[data-kind="business_licence"]')).to_have_text("营业执照")
+    expect(row.locator('[data-kind="business_licence"]')).to_have_text("营业执照（长期）")
+    expect(row.locator('[data-kind="food_permit"]')).to_have_text(f"食品经营许可证（有效期至 {until}）")
+    expect(row.locator(".renewal")).to_have_count(0)
+    expect(page.locator("#error")).to_have_text("")
+    expect(ops.locator("#error")).to_have_text("")
+
+
+def test_an_operator_declines_a_shops_licence_renewal_with_a_reason_its_owner_reads(cloud, browser):
+    from playwright.sync_api import expect
+
+    seed = cloud.seed()
+    merchant = seed["merchants"][0]
+    licences = f"/merchants/{merchant['id']}/licences"
+    before = [(licence["kind"], licence["document_id"]) for licence in cloud.get(licences).json()]
+    page = signed_in_console(cloud, browser, merchant["phone"])
+    page.select_option("#shop", merchant["id"])
+    page.click("#shop-licences summary")
+    page.set_input_files("#licence-permit", files=[{"name": "permit.png", "mimeType": "image/png", "buffer": PNG}])
+    page.click("#licences-submit")
+    expect(page.locator("#licences-result")).to_have_text("已提交，等待平台审核。")
+    expect(page.locator("#licence-renewal-documents li")).to_have_text(["食品经营许可证"])  # only what it sends
+
+    ops = signed_in_console(cloud, browser, seed["admin"]["phone"], view="#ops")
+    ops.check("#shop-search-renewal")
+    row = ops.locator(f'#shop-list li[data-shop="{merchant["id"]}"]')
+    expect(row.locator(".renewal")).to_contain_text("证照更新待审核")
+    expect(row.locator("input[data-valid-until]")).to_have_count(1)  # only a food permit sent: only its date
+    reason = "许可证照片模糊，请重新拍摄"
+    ops.once("dialog", lambda dialog: dialog.accept(reason))  # the reason (店主会看到)
+    row.locator('button[data-action="declineRenewal"]').click()
+    expect(row).to_have_count(0)  # no longer waiting
+    assert [(licence["kind"], licence["document_id"]) for licence in cloud.get(licences).json()] == before
+
+    page.click("#shop-licences summary")  # closed and opened again: read again (the refresh is the approval's test)
+    page.click("#shop-licences summary")
+    expect(page.locator("#licence-renewal")).to_have_text(f"证照更新未通过：{reason}")
+    expect(page.locator("#licence-renewal-documents li")).to_have_count(0)
+    expect(page.locator("#licences-result")).to_have_text("")
     expect(page.locator("#error")).to_have_text("")
     expect(ops.locator("#error")).to_have_text("")
 
