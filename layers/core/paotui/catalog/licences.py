@@ -23,6 +23,10 @@ from paotui.platform.errors import Conflict, NotFound, Unprocessable
 from paotui.platform.observability import logger, metrics
 
 
+AWAITING_LICENCES = "licences"
+"""A shop's ``awaiting_review`` while its renewal is PENDING: it is in operators' ``awaiting-review`` queue."""
+
+
 class RenewalStatus(StrEnum):
     PENDING = "PENDING"
     APPROVED = "APPROVED"
@@ -51,7 +55,13 @@ def submit(merchant: MerchantRecord, uploader_id: str, wanted: Mapping[str, str]
             submitted_at=clock.now_iso(),
             submitted_by=uploader_id,
         )
-        if not update_if(merchant, [MerchantRecord.licence_renewal.set(renewal)], condition=as_read):
+        queued = [
+            MerchantRecord.licence_renewal.set(renewal),
+            MerchantRecord.awaiting_review.set(AWAITING_LICENCES),
+            # its place in the queue is kept while the owner adds to it
+            MerchantRecord.awaiting_since.set((pending and merchant.awaiting_since) or renewal.submitted_at),
+        ]
+        if not update_if(merchant, queued, condition=as_read):
             raise Conflict("The shop's licences changed meanwhile; read them again.", code="LICENCES_CHANGED")
     logger.info("licence renewal submitted", extra={"merchant_id": merchant.id, "kinds": sorted(wanted)})
     metrics.add_metric(name="LicenceRenewalsSubmitted", unit="Count", value=1)
@@ -88,7 +98,11 @@ def decide(
         decided_at=clock.now_iso(),
         decided_by=by,
     )
-    actions = [MerchantRecord.licence_renewal.set(decided)]
+    actions = [
+        MerchantRecord.licence_renewal.set(decided),
+        MerchantRecord.awaiting_review.remove(),
+        MerchantRecord.awaiting_since.remove(),
+    ]
     if approve:
         on_file = {licence.kind: licence for licence in merchant.licences or ()}
         on_file.update((document.kind, document) for document in documents)

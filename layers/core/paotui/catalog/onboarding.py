@@ -33,10 +33,11 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from paotui.catalog import documents
+from paotui.catalog.licences import AWAITING_LICENCES
 from paotui.catalog.records import MerchantApplicationRecord, MerchantRecord, ShopDocumentMap
 from paotui.catalog.service import create_merchant, get_merchant
 from paotui.platform import clock
-from paotui.platform.dynamo import LatLngMap, condition_failed, scan_page
+from paotui.platform.dynamo import LatLngMap, condition_failed, index_page, scan_page
 from paotui.platform.errors import Conflict, NotFound, Unprocessable
 from paotui.platform.ids import stable_id
 from paotui.platform.observability import logger, metrics
@@ -191,12 +192,14 @@ def register(owner_phone: str, shop: Mapping[str, Any], *, key: str | None) -> t
 
 
 def page(
-    status: ApplicationStatus | None, limit: int, after: str | None
+    status: ApplicationStatus | None, limit: int, cursor: str | None
 ) -> tuple[list[MerchantApplicationRecord], str | None]:
-    """Applications for operators, ``status`` only if given: a page and the applicant to continue after (None: the
-    last page). A filtered scan: applications are few, and operators list them rarely."""
-    condition = MerchantApplicationRecord.status == status.value if status else None
-    return scan_page(MerchantApplicationRecord, condition, limit, after)
+    """Applications for operators, ``status`` only if given (from ``by-status``, oldest first: the pending ones are
+    a queue, few among those decided), else all of them (a scan): a page and the cursor to go on from (None: the last
+    page)."""
+    if status:
+        return index_page(MerchantApplicationRecord.by_status, status.value, limit, cursor)
+    return scan_page(MerchantApplicationRecord, None, limit, cursor)
 
 
 def suspend(merchant_id: str, *, reason: str, by: str) -> MerchantRecord:
@@ -235,12 +238,21 @@ def shops(
     name: str | None, suspended: bool | None, renewal_pending: bool | None, limit: int, after: str | None
 ) -> tuple[list[MerchantRecord], str | None]:
     """Shops for operators, those whose name contains ``name``, whose suspension is ``suspended`` and whose licence
-    renewal waits (``renewal_pending``), if given: a page and the shop to continue after (None: the last page). A
-    filtered scan, as for applications."""
+    renewal waits (``renewal_pending``), if given: a page and the cursor to go on from (None: the last page). The
+    shops awaiting review come from ``awaiting-review``, oldest first, the other filters applied to its page; other
+    lists are a filtered scan, whose page may keep none while more follow."""
+    if renewal_pending:
+        waiting, cursor = index_page(MerchantRecord.awaiting, AWAITING_LICENCES, limit, after)
+        kept = [
+            merchant
+            for merchant in waiting
+            if (not name or name in merchant.name)
+            and (suspended is None or (merchant.suspended_at is not None) == suspended)
+        ]
+        return kept, cursor
     conditions = []
-    if renewal_pending is not None:
-        waiting = MerchantRecord.licence_renewal.status == "PENDING"
-        conditions.append(waiting if renewal_pending else ~waiting)
+    if renewal_pending is False:
+        conditions.append(MerchantRecord.awaiting_review.does_not_exist())
     if name:
         conditions.append(MerchantRecord.name.contains(name))
     if suspended is not None:

@@ -23,7 +23,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from paotui.platform import clock
@@ -81,6 +81,29 @@ class ByOwner(GlobalSecondaryIndex):
         projection = AllProjection()
 
     owner_id = UnicodeAttribute(hash_key=True)
+
+
+class AwaitingReview(GlobalSecondaryIndex):
+    """Shops with something for operators to review (a licence renewal), oldest first: sparse, keys only, since shops
+    are written often and only this queue reads it."""
+
+    class Meta:
+        index_name = "awaiting-review"
+        projection = KeysOnlyProjection()
+
+    awaiting_review = UnicodeAttribute(hash_key=True)
+    awaiting_since = UnicodeAttribute(range_key=True)
+
+
+class ApplicationsByStatus(GlobalSecondaryIndex):
+    """Applications of one status, oldest first: the pending ones are operators' queue."""
+
+    class Meta:
+        index_name = "by-status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
 
 
 class PrinterMap(MapAttribute):
@@ -151,10 +174,15 @@ class MerchantRecord(Model):
     commission_bp = NumberAttribute(null=True)  # the platform's share of its dishes (settlement); None: the default
     licences = ListAttribute(of=ShopDocumentMap, null=True)  # on record and shown (catalog.documents)
     licence_renewal = LicenceRenewalMap(null=True)  # the owner's latest, pending or as decided
+    # what operators are to review ("licences": the pending renewal) and since when; absent otherwise (the index is
+    # sparse)
+    awaiting_review = UnicodeAttribute(null=True)
+    awaiting_since = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
     by_cell = ByCell()
     by_owner = ByOwner()
+    awaiting = AwaitingReview()
 
     @property
     def switched_off(self) -> bool:
@@ -190,6 +218,8 @@ class MerchantApplicationRecord(Model):
     decided_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()  # each change: what an edit or a decision is conditional on
+
+    by_status = ApplicationsByStatus()
 
 
 class ProductRecord(Model):

@@ -8,6 +8,9 @@ its rider) go through :func:`transact_write`.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +21,7 @@ from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -139,9 +143,10 @@ _M = TypeVar("_M", bound=Model)
 def scan_page(
     model: type[_M], condition: Condition | None, limit: int, after: str | None
 ) -> tuple[list[_M], str | None]:
-    """A page of a filtered scan of a table keyed by a string hash key alone, for operators' lists of what is few
-    (riders, shops, applications): up to ``limit`` items read (those of them ``condition`` keeps) from the key
-    ``after``, and the key to go on from (None: the last page). A page may keep none while more follow."""
+    """A page of a filtered scan of a table keyed by a string hash key alone, for operators' lists of everything
+    (riders, shops, applications; their queues are :func:`index_page`): up to ``limit`` items read (those of them
+    ``condition`` keeps) from the key ``after``, and the key to go on from (None: the last page). A page may keep
+    none while more follow."""
     key = model._hash_key_attribute().attr_name
     result = model.scan(
         filter_condition=condition, limit=limit, last_evaluated_key={key: {"S": after}} if after else None
@@ -149,3 +154,55 @@ def scan_page(
     found = list(result)
     last = result.last_evaluated_key
     return found, last[key]["S"] if last else None
+
+
+def index_page(
+    index: GlobalSecondaryIndex[_M], partition: str, limit: int, cursor: str | None
+) -> tuple[list[_M], str | None]:
+    """A page of one partition of ``index`` (string keys), in its range key's order, and the cursor to go on from
+    (None: the last page): operators' work queues (applications waiting, renewals to review), which a filtered scan
+    would find scattered over pages of everything else. An index that projects keys only is read through: its page's
+    items are read whole, in the index's order (one deleted meanwhile is left out)."""
+    model = index._model
+    schema = index._get_schema()["key_schema"]
+    partition_key = next(key["AttributeName"] for key in schema if key["KeyType"] == "HASH")
+    names = {key["AttributeName"] for key in schema} | {model._hash_key_attribute().attr_name}
+    start = _start_key(cursor, names, {partition_key: partition})
+    result = index.query(partition, limit=limit, last_evaluated_key=start)
+    found = list(result)
+    if index.Meta.projection.projection_type == "KEYS_ONLY" and found:
+
+        def key(item: _M) -> str:
+            return getattr(item, model._hash_keyname)
+
+        whole = {key(item): item for item in model.batch_get([key(item) for item in found])}
+        found = [whole[key(item)] for item in found if key(item) in whole]
+    last = result.last_evaluated_key
+    return found, _cursor_of(last) if last else None
+
+
+def _cursor_of(key: dict[str, dict[str, str]]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":"), sort_keys=True).encode()).decode()
+
+
+def _start_key(cursor: str | None, names: set[str], fixed: dict[str, str]) -> dict[str, dict[str, str]] | None:
+    """The key a cursor names, holding exactly ``names``, each a non-empty string, and the ``fixed`` ones as given:
+    400 ``INVALID_CURSOR`` otherwise (DynamoDB answers a start key that doesn't fit the query with a 5xx)."""
+    from paotui.platform.errors import invalid_cursor
+
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error):  # not base64, not UTF-8 JSON (UnicodeDecodeError is a ValueError)
+        raise invalid_cursor() from None
+    fits = (
+        isinstance(key, dict)
+        and set(key) == names
+        and all(isinstance(value, dict) and list(value) == ["S"] and value["S"] for value in key.values())
+        and all(isinstance(value["S"], str) for value in key.values())
+        and all(key[name]["S"] == value for name, value in fixed.items())
+    )
+    if not fits:
+        raise invalid_cursor()
+    return key

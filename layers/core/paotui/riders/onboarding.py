@@ -23,7 +23,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from paotui.platform.dynamo import scan_page
+from paotui.platform.dynamo import index_page, scan_page
 from paotui.platform.errors import Conflict
 from paotui.platform.observability import logger
 from paotui.riders.records import RiderRecord, RiderStatus
@@ -149,18 +149,15 @@ def _tell_applicant(rider: RiderRecord) -> None:
     text_once(rider.id, f"rider-application:{rider.id}:{rider.application_decision}", rider.phone, text.body, data=data)
 
 
-def page(status: RiderStatus | None, limit: int, after: str | None) -> tuple[list[RiderRecord], str | None]:
-    """Riders for operators, ``status`` only if given: a page and the id to continue after (None: the last page).
+def page(status: RiderStatus | None, limit: int, cursor: str | None) -> tuple[list[RiderRecord], str | None]:
+    """Riders for operators, ``status`` only if given: a page and the cursor to continue from (None: the last page).
 
-    A filtered scan: riders are few next to orders, and admins list them rarely.
+    Applications pending and riders suspended are few among many: they come from ``by-status``, oldest first. All
+    riders, or the approved ones (most of them, and those older than the lifecycle have no status), are a scan.
     """
-    if status is None:
-        condition = None
-    elif status is RiderStatus.APPROVED:
-        condition = approved()
-    else:
-        condition = RiderRecord.status == status.value
-    return scan_page(RiderRecord, condition, limit, after)
+    if status in (RiderStatus.PENDING, RiderStatus.SUSPENDED):
+        return index_page(RiderRecord.by_status, status.value, limit, cursor)
+    return scan_page(RiderRecord, approved() if status is RiderStatus.APPROVED else None, limit, cursor)
 
 
 def _grant_rider_role(rider: RiderRecord | None) -> None:

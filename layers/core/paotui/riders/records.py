@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from paotui.platform.dynamo import LatLngMap, table_meta
@@ -71,6 +71,19 @@ class ByPresence(GlobalSecondaryIndex):
     heard_at = UnicodeAttribute(range_key=True)
 
 
+class RidersByStatus(GlobalSecondaryIndex):
+    """Riders of one status, oldest first, for operators' queues (applications pending, riders suspended); keys
+    only, since riders are written at every location update and only these lists read it. Riders older than the
+    lifecycle have no ``status`` and are not in it."""
+
+    class Meta:
+        index_name = "by-status"
+        projection = KeysOnlyProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 def _default_capacity() -> int:
     return get_settings().rider_default_capacity
 
@@ -104,6 +117,7 @@ class RiderRecord(Model):
 
     by_cell = ByCell()
     by_presence = ByPresence()
+    by_status = RidersByStatus()
 
     @property
     def current_state(self) -> RiderState:
