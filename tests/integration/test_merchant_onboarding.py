@@ -482,6 +482,27 @@ def test_a_renewal_changed_by_its_owner_while_an_operator_decides_is_refused_to_
     assert (renewal["status"], renewal["documents"][0]["document_id"]) == ("PENDING", newer), "nothing decided"
 
 
+def test_an_owner_adding_to_a_renewal_an_operator_just_decided_is_refused_to_read_it_again(api):
+    from paotui.catalog import licences
+    from paotui.catalog.lookup import get_merchant
+
+    applicant = user("+8613800000572")
+    apply(api, applicant)
+    merchant_id = decide(api, applicant.id, approve=True)[1]["merchant_id"]
+    path = f"/merchants/{merchant_id}/licences"
+    api.call("PUT", path, user=applicant.id, roles="merchant", body={"business_licence": uploaded(api, applicant)})
+    as_read = get_merchant(merchant_id)  # the owner's page, the renewal pending
+    decision = {"approve": False, "reason": "执照已注销"}
+    assert (
+        api.call("POST", f"/admin/merchants/{merchant_id}/licences/renewal/decision", **ADMIN, body=decision)[0] == 200
+    )
+    with pytest.raises(Exception, match="changed meanwhile") as refused:
+        licences.submit(as_read, applicant.id, {"food_permit": uploaded(api, applicant)})
+    assert refused.value.code == "LICENCES_CHANGED"
+    renewal = api.call("GET", f"{path}/renewal", user=applicant.id, roles="merchant")[1]
+    assert (renewal["status"], renewal["reason"]) == ("DECLINED", "执照已注销"), "the decision stands, to be read"
+
+
 def test_an_approval_needs_the_permits_date_and_refuses_a_lapsed_one_changing_nothing(api):
     from paotui.catalog.records import MerchantRecord
 

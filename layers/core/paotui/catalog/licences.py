@@ -46,7 +46,8 @@ def submit(merchant: MerchantRecord, uploader_id: str, wanted: Mapping[str, str]
     as_read = (
         MerchantRecord.licence_renewal.does_not_exist()
         if before is None
-        else MerchantRecord.licence_renewal.submitted_at == before.submitted_at
+        else (MerchantRecord.licence_renewal.submitted_at == before.submitted_at)
+        & (MerchantRecord.licence_renewal.status == before.status)
     )
     with attaching(uploader_id, wanted, pending.documents if pending else None) as attached:
         renewal = LicenceRenewalMap(
