@@ -162,6 +162,8 @@ const state = {
   attempts: {}, // per form (order, dish, refund): the last request sent and its Idempotency-Key (idempotencyKey)
   money: new Map(), // order id → the lines of its payments and refunds, for those shown; read at each refresh
   lists: {}, // per operators' list (OPS_LISTS): its path (the API's query), the last page read, and all shown so far
+  listReadings: {}, // per operators' list: how many first pages were asked for (showList draws only the newest)
+  shopsPath: null, // the shops list's query as last searched (searchShops), which each refresh reads again
   myApplicationAt: undefined, // the updated_at of the user's own application the form was filled from (null: none)
   settlementQuery: null, // the range 对账结算 last read (the API's query), read again at each refresh while it is open
   dayLines: null, // the day whose lines it shows: its date, the lines read so far, and where the next page starts
@@ -359,9 +361,13 @@ const OPS_LISTS = {
 };
 const SCAN_PAGES = 5; // pages read at most to find one that holds rows (scanPage)
 
-// The list's first page at ``path`` (the API's query, with its limit), in place of what it showed; that page.
+// The list's first page at ``path`` (the API's query, with its limit), in place of what it showed; that page. Only the
+// newest reading asked for is drawn: a timed refresh that read the list before the operator's decision, and answers
+// after the decision's own reading, would draw the decided row back (it would stay until the next refresh).
 async function showList(name, path) {
+  const asked = (state.listReadings[name] = (state.listReadings[name] ?? 0) + 1);
   const page = await scanPage(path, null);
+  if (asked !== state.listReadings[name]) return page;
   state.lists[name] = { path, page, shown: page.items };
   renderList(name);
   return page;
@@ -560,13 +566,14 @@ async function searchShops(event) {
   const asked = shopsPath(readForm(SHOP_SEARCH_FIELDS));
   if (asked.error) return sayBeside("shop-search-result", asked.error);
   $("shop-search-result").textContent = "";
+  state.shopsPath = asked.path; // what a refresh reads from now, even one that begins before this reading is drawn
   await showList("shops", asked.path);
   return null;
 }
 
 // As last searched (what is typed meanwhile waits for 查找); the first time, as the search fields say.
 function showShopList() {
-  return state.lists.shops ? showList("shops", state.lists.shops.path) : searchShops();
+  return state.shopsPath ? showList("shops", state.shopsPath) : searchShops();
 }
 
 // Its owner's licence renewal, while it waits for review, below its licences on file, with the dates read off it to

@@ -1164,11 +1164,24 @@ def signed_in_console(cloud, browser, phone: str, view: str = "#console"):
 def delivered_order(cloud, seed, merchant: dict, spec: dict) -> dict:
     """A customer's (``spec``'s) order of ``merchant``'s first dish, paid in the sandbox, confirmed, and taken to the
     door by the seeded rider offered it: the order, DELIVERED."""
+    riders_freed(cloud, seed)
     customer = cloud.login(spec["phone"])
     order_id = customer.confirmed_order(merchant, spec["address"])
     rider = take_offer([cloud.login(r["phone"]) for r in seed["riders"]], order_id)
     assert rider.deliver(order_id, code=customer.order(order_id).get("delivery_code"))["status"] == "DELIVERED"
     return customer.order(order_id)
+
+
+def riders_freed(cloud, seed) -> None:
+    """The orders earlier tests of the module confirmed and left (nobody answers their offers) cancelled by their
+    shops: until then they go round the seeded riders, an offer at a time, ahead of a newer order."""
+    for merchant in seed["merchants"]:
+        owner = cloud.login(merchant["phone"])
+        for status in ("CONFIRMED", "ASSIGNED"):
+            query = {"role": "merchant", "merchant_id": merchant["id"], "status": status, "limit": 100}
+            for order in owner.get("/orders", params=query).json()["items"]:
+                cancelled = owner.move(order["id"], "CANCELLED", reason="测试结束")
+                assert cancelled.status_code == 200, cancelled.text
 
 
 def shown(fen: int) -> str:
