@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from paotui.catalog.records import MerchantRecord, ShopDocumentMap
+from paotui.catalog.licences import RenewalStatus
+from paotui.catalog.records import MerchantRecord
 from paotui.platform import clock
 from paotui.platform.observability import logger, metrics
 
@@ -41,7 +42,7 @@ def remind_every_shop() -> int:
         attributes_to_get=["id", "owner_id", "name", "licences", "licence_renewal"],
     )
     for merchant in shops:
-        permit = _food_permit(merchant)
+        permit = merchant.food_permit
         if permit is None or permit.valid_until is None:
             continue
         reminder = due(date.fromisoformat(permit.valid_until), today)
@@ -79,14 +80,10 @@ def _remind(merchant: MerchantRecord, valid_until: str, reminder: str) -> bool:
     return sent
 
 
-def _food_permit(merchant: MerchantRecord) -> ShopDocumentMap | None:
-    return next((licence for licence in merchant.licences or () if licence.kind == "food_permit"), None)
-
-
 def _renewing_permit(merchant: MerchantRecord) -> bool:
     renewal = merchant.licence_renewal
     return bool(
         renewal
-        and renewal.status == "PENDING"
+        and renewal.status == RenewalStatus.PENDING
         and any(document.kind == "food_permit" for document in renewal.documents)
     )

@@ -191,9 +191,14 @@ class MerchantRecord(Model):
         return not self.open or self.suspended_at is not None or self.food_permit_lapsed
 
     @property
+    def food_permit(self) -> ShopDocumentMap | None:
+        """Its food business permit on file (catalog.documents), if any."""
+        return next((licence for licence in self.licences or () if licence.kind == "food_permit"), None)
+
+    @property
     def food_permit_lapsed(self) -> bool:
         """Its food permit on file is past the day it is valid until (China time): it may not sell food."""
-        permit = next((licence for licence in self.licences or () if licence.kind == "food_permit"), None)
+        permit = self.food_permit
         return bool(permit and permit.valid_until and permit.valid_until < clock.china_date(clock.now()))
 
 
